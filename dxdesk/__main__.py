@@ -1,0 +1,5 @@
+import sys
+
+from dxdesk.cli import main
+
+sys.exit(main())

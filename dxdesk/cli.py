@@ -1,0 +1,85 @@
+"""Command-line entry point: ``dxdesk`` (no arguments opens the window) and subcommands.
+
+Each capability registers its own subcommands from a small ``cli`` module so this
+file stays a dispatcher. A subcommand's handler returns the exit code. Errors that
+a user can fix are raised as :class:`UserError` and printed as one English line.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from dxdesk import __version__
+
+log = logging.getLogger(__name__)
+
+# Modules with a ``register(subparsers)`` function; missing ones are skipped so a
+# trimmed build (e.g. a supporter laptop) still starts.
+COMMAND_MODULES = (
+    "dxdesk.doctor",
+    "dxdesk.cardreader.cli",
+    "dxdesk.forms.cli",
+    "dxdesk.store.cli",
+    "dxdesk.counter.cli",
+    "dxdesk.support.cli",
+    "dxdesk.security.cli",
+    "dxdesk.bench",
+    "dxdesk.selftest",
+)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dxdesk",
+        description="dxdesk: no-writing counter and digital support desk. Run without arguments to open the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"dxdesk {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to the log file")
+    parser.add_argument("--self-test", action="store_true", help="check that this installation works, then exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dxdesk.log import setup_logging
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
+    except OSError as exc:
+        print(f"dxdesk: cannot open the log file: {exc}", file=sys.stderr)
+        return 2
+    if args.self_test:
+        from dxdesk.selftest import run_self_test
+
+        return run_self_test()
+    if args.command is None:
+        from dxdesk.ui.app import run_app  # Qt is imported only for the window
+
+        return run_app()
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"dxdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Typed settings, declared once with their defaults.
+
+Settings live in ``settings.toml`` in the config dir. Each section is a dataclass;
+unknown keys are ignored (with a log line) so an older dxdesk can read a newer
+file, and ``SETTINGS_VERSION`` plus :data:`UPGRADES` migrate older files forward.
+Secrets (database key, server password) never live here: they go to the keyring.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import tomli_w
+
+from dxdesk.paths import AppPaths, app_paths
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+
+
+@dataclass
+class GeneralSettings:
+    desk_id: str = ""  # generated on first run; identifies this PC in synced records
+    desk_name: str = "窓口1"
+    municipality: str = "サンプル町"
+    language: str = "ja"  # "ja" or "en"
+
+
+@dataclass
+class CardSettings:
+    reader_prefix: str = ""  # empty = first reader found
+    # With no reader attached, serve the built-in simulated card (demo / training).
+    simulate_when_no_reader: bool = True
+    # Refuse to send a PIN when this many tries (or fewer) are left; offer 照合番号B instead.
+    min_tries_for_pin: int = 2
+
+
+@dataclass
+class Calibration:
+    dx_mm: float = 0.0
+    dy_mm: float = 0.0
+    scale_x: float = 1.0
+    scale_y: float = 1.0
+
+
+@dataclass
+class FormsSettings:
+    default_mode: str = "plain"  # "plain" (whole form) or "overlay" (pre-printed stock)
+    printer: str = ""  # empty = system default printer
+    calibrations: dict[str, Calibration] = field(default_factory=dict)
+
+
+@dataclass
+class StoreSettings:
+    # Central PostgreSQL, e.g. "postgresql+psycopg://dxdesk@server/dxdesk"; password is in the keyring.
+    server_url: str = ""
+    work_offline: bool = False
+    sync_interval_s: int = 60
+    sync_batch_size: int = 200
+
+
+@dataclass
+class SecuritySettings:
+    idle_lock_minutes: int = 5
+    max_failed_signins: int = 5
+    lockout_seconds: int = 300
+    personal_data_retention_days: int = 365
+    audit_retention_years: int = 5
+
+
+@dataclass
+class SupportSettings:
+    default_venue: str = ""
+    default_helper_role: str = ""
+
+
+@dataclass
+class Settings:
+    version: int = SETTINGS_VERSION
+    general: GeneralSettings = field(default_factory=GeneralSettings)
+    card: CardSettings = field(default_factory=CardSettings)
+    forms: FormsSettings = field(default_factory=FormsSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    support: SupportSettings = field(default_factory=SupportSettings)
+
+
+# version N -> function turning a version-N dict into a version-N+1 dict
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class SettingsError(Exception):
+    """The settings file cannot be read; the message says which file and why."""
+
+
+def _from_dict(cls: type, data: dict[str, Any], where: str) -> Any:
+    kwargs = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        f = fields.get(key)
+        if f is None:
+            log.warning("settings: ignoring unknown key %s.%s", where, key)
+            continue
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise SettingsError(f"[{where}.{key}] must be a table")
+            value = _from_dict(type(default), value, f"{where}.{key}")
+        elif key == "calibrations" and isinstance(value, dict):
+            value = {name: _from_dict(Calibration, v, f"{where}.calibrations.{name}") for name, v in value.items()}
+        elif default is not None and not isinstance(value, type(default)):
+            if isinstance(default, float) and isinstance(value, int):
+                value = float(value)
+            else:
+                raise SettingsError(
+                    f"{where}.{key} should be {type(default).__name__}, got {value!r}"
+                )
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def settings_from_dict(data: dict[str, Any]) -> Settings:
+    version = int(data.get("version", 1))
+    if version > SETTINGS_VERSION:
+        log.warning("settings file is version %s, newer than this dxdesk (%s)", version, SETTINGS_VERSION)
+    while version < SETTINGS_VERSION:
+        data = UPGRADES[version](data)
+        version += 1
+        data["version"] = version
+    return _from_dict(Settings, data, "settings")
+
+
+def load_settings(paths: AppPaths | None = None) -> Settings:
+    """Read settings (creating the file with defaults and a desk id on first run)."""
+    paths = paths or app_paths()
+    path = paths.settings_file
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+        settings = settings_from_dict(data)
+    else:
+        settings = Settings()
+    if not settings.general.desk_id:
+        settings.general.desk_id = str(uuid.uuid4())
+        save_settings(settings, paths)
+    return settings
+
+
+def save_settings(settings: Settings, paths: AppPaths | None = None) -> Path:
+    paths = (paths or app_paths()).ensure()
+    path = paths.settings_file
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(dataclasses.asdict(settings)), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)  # atomic: a crash never leaves half a settings file
+    return path

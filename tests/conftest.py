@@ -1,0 +1,17 @@
+"""Shared fixtures: every test runs with its own DXDESK_HOME and Qt offscreen."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests must never touch the developer's real keyring.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+
+@pytest.fixture(autouse=True)
+def dxdesk_home(tmp_path, monkeypatch):
+    home = tmp_path / "dxdesk-home"
+    monkeypatch.setenv("DXDESK_HOME", str(home))
+    return home
