@@ -1,0 +1,94 @@
+"""The one background-work mechanism of the UI.
+
+A job runs on a worker thread (a Qt-free callable, usually a core service call)
+and its result or error comes back on the GUI thread through a queued signal.
+Cancellation is cooperative: the job receives a ``threading.Event`` it should
+check; threads are never terminated. Card I/O and database writes have their own
+single threads in the core (CardService, DbWriter); this runner is for the rest
+and for waiting on their futures without blocking the GUI.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class TaskHandle(QObject):
+    """Signals for one job; they are emitted on the GUI thread (queued connection)."""
+
+    finished = Signal(object)  # the result
+    failed = Signal(object)  # the exception (never shown raw to the user)
+
+    def __init__(self, cancel_event: threading.Event) -> None:
+        super().__init__()
+        self._cancel = cancel_event
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class _Relay(QObject):
+    # Lives on the GUI thread; emitting from a worker thread queues delivery to it.
+    deliver = Signal(object, object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliver.connect(self._on_deliver)
+
+    def _on_deliver(self, handle: TaskHandle, result: Any, error: BaseException | None) -> None:
+        if handle.cancelled:
+            return
+        if error is not None:
+            handle.failed.emit(error)
+        else:
+            handle.finished.emit(result)
+
+
+class TaskRunner:
+    def __init__(self, max_workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ui-task")
+        self._relay = _Relay()
+
+    def run(self, fn: Callable[[threading.Event], Any]) -> TaskHandle:
+        """Run ``fn(cancel_event)`` in the background."""
+        cancel = threading.Event()
+        handle = TaskHandle(cancel)
+
+        def job() -> None:
+            try:
+                result = fn(cancel)
+            except BaseException as exc:  # delivered to the GUI, which decides what to show
+                log.debug("background task failed: %s", type(exc).__name__)
+                self._relay.deliver.emit(handle, None, exc)
+            else:
+                self._relay.deliver.emit(handle, result, None)
+
+        self._pool.submit(job)
+        return handle
+
+    def watch(self, future: Future) -> TaskHandle:
+        """Deliver a core future (CardService, DbWriter) to the GUI thread."""
+        cancel = threading.Event()
+        handle = TaskHandle(cancel)
+
+        def done(f: Future) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            self._relay.deliver.emit(handle, None if exc else f.result(), exc)
+
+        future.add_done_callback(done)
+        return handle
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

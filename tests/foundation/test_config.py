@@ -1,0 +1,42 @@
+import os
+import stat
+
+import pytest
+
+from dxdesk.config import Calibration, Settings, SettingsError, load_settings, save_settings
+from dxdesk.paths import app_paths
+
+
+def test_first_load_creates_file_with_desk_id(dxdesk_home):
+    settings = load_settings()
+    assert settings.general.desk_id
+    path = app_paths().settings_file
+    assert path.is_relative_to(dxdesk_home)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_settings().general.desk_id == settings.general.desk_id
+
+
+def test_round_trip_with_calibration():
+    settings = Settings()
+    settings.forms.calibrations["Counter-1"] = Calibration(dx_mm=1.5, dy_mm=-0.5, scale_x=1.01, scale_y=0.99)
+    settings.security.idle_lock_minutes = 10
+    save_settings(settings)
+    loaded = load_settings()
+    assert loaded.forms.calibrations["Counter-1"] == Calibration(1.5, -0.5, 1.01, 0.99)
+    assert loaded.security.idle_lock_minutes == 10
+
+
+def test_unknown_keys_are_ignored_and_wrong_types_named():
+    path = app_paths().ensure().settings_file
+    path.write_text('version = 1\n[general]\nfuture_option = 3\nlanguage = "en"\n', encoding="utf-8")
+    assert load_settings().general.language == "en"
+    path.write_text('[security]\nidle_lock_minutes = "five"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="idle_lock_minutes"):
+        load_settings()
+
+
+def test_broken_toml_names_the_file():
+    path = app_paths().ensure().settings_file
+    path.write_text("[general\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="settings.toml"):
+        load_settings()
