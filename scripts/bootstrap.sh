@@ -12,7 +12,8 @@
 #   poppler-utils, qpdf      pdftoppm/pdffonts/pdftotext to inspect generated PDFs in tests
 #   postgresql               the central-server sync tests start a throwaway cluster
 #   libegl1, libgl1, libxkbcommon0, libfontconfig1, libdbus-1-3  runtime libraries PySide6 loads
-#   python3-venv, curl, ca-certificates  so `uv` can be installed and create environments
+#   build-essential, python3-dev  C compiler and headers (pyscard is built from source)
+#   python3-venv, python3-pip, ca-certificates  so `uv` can be installed and create environments
 set -euo pipefail
 
 PACKAGES=(
@@ -22,7 +23,7 @@ PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0
-  build-essential python3-dev python3-venv curl ca-certificates
+  build-essential python3-dev python3-venv python3-pip ca-certificates
 )
 
 missing=()
@@ -44,7 +45,7 @@ else
 fi
 
 # uv installs the Python dependencies from the committed uv.lock.
-if ! command -v uv >/dev/null 2>&1; then
+if ! command -v uv >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/uv" ]; then
   echo "bootstrap: installing uv (Python package manager) with pip"
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet --break-system-packages --user uv
 fi
