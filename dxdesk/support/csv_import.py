@@ -1,0 +1,294 @@
+"""Import of session CSVs (the export format, or a town's own spreadsheet saved as CSV).
+
+* Headers may be Japanese or English (see :data:`dxdesk.support.csvio.COLUMNS`);
+  only ``topic_labels`` and unknown columns are ignored.
+* Choice fields accept a code or its Japanese/English label; full-width digits and
+  spaces are normalised (NFKC); ``2026/10/1 9:05`` and ``2026-10-01T09:05`` both parse.
+* Files saved by Japanese Excel as "CSV" are Shift_JIS (cp932): read as a fallback.
+* Idempotent: a row's id is kept; a row without id gets a UUID5 of its content, so
+  importing the same file twice adds nothing the second time. (Two rows identical in
+  every field are therefore one session: they are reported as duplicates.)
+* Row numbers are spreadsheet row numbers: the header is row 1.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dxdesk.i18n import Msg
+from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog
+from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
+from dxdesk.support.model import SupportSession, validate
+from dxdesk.support.repository import SupportRepository
+
+# Fixed namespace so UUID5 ids are the same on every PC and every run.
+IMPORT_NAMESPACE = uuid.UUID("6f3b7c2e-9a51-5d2e-8a53-2f0d7c1b9e40")
+
+REQUIRED = ("started_at", "venue", "venue_type", "topics", "device", "age_band", "attendees", "helpers",
+            "duration_minutes", "outcome")
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                     "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d")
+_TRUE = {"1", "true", "yes", "y", "はい", "有", "あり", "要", "○", "〇"}
+_FALSE = {"", "0", "false", "no", "n", "いいえ", "無", "なし", "不要", "×", "-"}
+_TOPIC_SPLIT = (";", "；", "、", ",", "|", "\n")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row (header = 1)
+    column: str  # header text as found in the file ("" for the whole row/file)
+    message: Msg
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message.en}"
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0  # data rows read
+    imported: list[str] = field(default_factory=list)
+    already_present: list[str] = field(default_factory=list)  # in the store before, or repeated in the file
+    errors: list[RowError] = field(default_factory=list)
+    aborted: bool = False  # all-or-nothing mode found errors and imported nothing
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (missing, not CSV, missing columns)."""
+
+    def __init__(self, message: Msg):
+        self.message = message
+        super().__init__(message.en)
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _unquote(text: str) -> str:
+    # Undo the export's CSV-injection guard ("'=..." -> "=...").
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r" else text
+
+
+def decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        Msg("ファイルの文字コードを判別できません（UTF-8またはShift_JISで保存してください）。",
+            "cannot decode the file: save it as UTF-8 (or Shift_JIS) CSV.")
+    )
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    names: dict[str, str] = {}
+    for c in COLUMNS:
+        names[_norm(c.key).casefold()] = c.key
+        names[_norm(c.ja).casefold()] = c.key
+    mapping: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = names.get(_norm(h).casefold())
+        if key and key not in mapping:
+            mapping[key] = i
+    return mapping
+
+
+class _RowParser:
+    def __init__(self, catalog: Catalog, header: list[str], mapping: dict[str, int]):
+        self.catalog = catalog
+        self.header = header
+        self.mapping = mapping
+
+    def col(self, key: str) -> str:
+        i = self.mapping.get(key)
+        return self.header[i] if i is not None else key
+
+    def parse(self, rownum: int, cells: list[str]) -> tuple[SupportSession | None, list[RowError]]:
+        errors: list[RowError] = []
+
+        def cell(key: str) -> str:
+            i = self.mapping.get(key)
+            return _unquote(cells[i].strip()) if i is not None and i < len(cells) else ""
+
+        def err(key: str, ja: str, en: str) -> None:
+            errors.append(RowError(rownum, self.col(key), Msg(ja, en)))
+
+        started = self._datetime(cell("started_at"))
+        if started is None:
+            err("started_at", f"日時「{cell('started_at')}」を読み取れません（例: 2026-10-01 10:00）。",
+                f"cannot read date/time '{cell('started_at')}' (expected e.g. 2026-10-01 10:00).")
+        closed_text = cell("follow_up_closed_at")
+        closed = self._datetime(closed_text) if closed_text else None
+        if closed_text and closed is None:
+            err("follow_up_closed_at", f"日時「{closed_text}」を読み取れません。", f"cannot read date/time '{closed_text}'.")
+
+        topics: list[str] = []
+        raw = cell("topics")
+        for sep in _TOPIC_SPLIT[1:]:
+            raw = raw.replace(sep, _TOPIC_SPLIT[0])
+        for part in (p for p in (_norm(x) for x in raw.split(_TOPIC_SPLIT[0])) if p):
+            code = self.catalog.resolve_topic(part)
+            if code is None:
+                err("topics", f"トピック「{part}」は登録されていません。",
+                    f"unknown topic '{part}' (see 'dxdesk support topics' for codes and labels).")
+            elif code not in topics:
+                topics.append(code)
+        if not raw.strip(_TOPIC_SPLIT[0] + " "):
+            err("topics", "トピックが空です。", "no topic given.")
+
+        venue_type = self.catalog.resolve_venue_type(_norm(cell("venue_type")))
+        if venue_type is None:
+            err("venue_type", f"会場種別「{cell('venue_type')}」は選択肢にありません。",
+                f"unknown venue type '{cell('venue_type')}'.")
+        choice = {key: self._choice(key, cell(key), allowed, err)
+                  for key, allowed in (("device", DEVICES), ("age_band", AGE_BANDS), ("outcome", OUTCOMES))}
+        numbers = {key: self._int(key, cell(key), err) for key in ("attendees", "helpers", "duration_minutes")}
+        flags = {key: self._bool(key, cell(key), err) for key in ("follow_up_needed", "repeat_visitor")}
+
+        sid = cell("id")
+        if sid:
+            try:
+                sid = str(uuid.UUID(sid))
+            except ValueError:
+                err("id", f"ID「{sid}」はUUIDの形式ではありません。", f"id '{sid}' is not a UUID; leave it empty for new rows.")
+        if errors:
+            return None, errors
+        fields = dict(
+            started_at=started, venue=_norm(cell("venue")), venue_type=venue_type, topics=tuple(topics),
+            device=choice["device"], age_band=choice["age_band"], attendees=numbers["attendees"],
+            helpers=numbers["helpers"], duration_minutes=numbers["duration_minutes"], outcome=choice["outcome"],
+            note=cell("note"), helper_role=cell("helper_role"), follow_up_needed=flags["follow_up_needed"],
+            follow_up_closed_at=closed, repeat_visitor=flags["repeat_visitor"], logged_by=cell("logged_by"),
+        )
+        session = SupportSession(id=sid or content_uuid(fields), **fields)  # type: ignore[arg-type]
+        for fe in validate(session, self.catalog):
+            errors.append(RowError(rownum, self.col(fe.field), fe.message))
+        return (None, errors) if errors else (session, [])
+
+    @staticmethod
+    def _datetime(text: str) -> datetime | None:
+        text = _norm(text)
+        for fmt in _DATETIME_FORMATS:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        return None
+
+    @staticmethod
+    def _choice(key: str, text: str, allowed: tuple[str, ...], err) -> str | None:  # type: ignore[no-untyped-def]
+        value = _norm(text)
+        if value in allowed:
+            return value
+        for code, label in LABELS_FOR_IMPORT[key].items():
+            if value in (_norm(label.ja), ) or value.casefold() == label.en.casefold():
+                return code
+        err(key, f"「{text}」は選択肢にありません（{'、'.join(allowed)}）。",
+            f"'{text}' is not one of: {', '.join(allowed)}.")
+        return None
+
+    @staticmethod
+    def _int(key: str, text: str, err) -> int | None:  # type: ignore[no-untyped-def]
+        value = _norm(text).replace(",", "")
+        if value.endswith(("人", "分", "名")):
+            value = value[:-1]
+        try:
+            return int(value)
+        except ValueError:
+            err(key, f"「{text}」は整数ではありません。", f"'{text}' is not a whole number.")
+            return None
+
+    @staticmethod
+    def _bool(key: str, text: str, err) -> bool:  # type: ignore[no-untyped-def]
+        value = _norm(text).casefold()
+        if value in _TRUE:
+            return True
+        if value not in _FALSE:
+            err(key, f"「{text}」は はい/いいえ（1/0）で入力してください。", f"'{text}' is not yes/no (use 1 or 0).")
+        return False
+
+
+def content_uuid(fields: dict[str, object]) -> str:
+    """Deterministic id of a row without one: same content -> same UUID5, on any PC."""
+    parts = []
+    for key in sorted(fields):
+        value = fields[key]
+        if isinstance(value, datetime):
+            value = value.isoformat(timespec="minutes")
+        elif isinstance(value, tuple):
+            value = ";".join(sorted(value))  # topic order is not meaningful
+        parts.append(f"{key}={value}")
+    return str(uuid.uuid5(IMPORT_NAMESPACE, "\x1f".join(parts)))
+
+
+def parse_csv_text(text: str, catalog: Catalog) -> tuple[list[tuple[int, SupportSession]], list[RowError], int]:
+    """Parse every row: ``(valid rows with their row numbers, errors, data-row count)``."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise ImportFileError(Msg("ファイルが空です。", "the file is empty."))
+    mapping = _header_map(header)
+    missing = [c for c in COLUMNS if c.key in REQUIRED and c.key not in mapping]
+    if missing:
+        raise ImportFileError(
+            Msg("必要な列がありません: " + "、".join(c.ja for c in missing),
+                "missing columns: " + ", ".join(f"{c.key} ({c.ja})" for c in missing))
+        )
+    parser = _RowParser(catalog, header, mapping)
+    valid: list[tuple[int, SupportSession]] = []
+    errors: list[RowError] = []
+    count = 0
+    for rownum, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # Excel leaves blank lines at the end
+        count += 1
+        session, row_errors = parser.parse(rownum, cells)
+        errors.extend(row_errors)
+        if session is not None:
+            valid.append((rownum, session))
+    return valid, errors, count
+
+
+def import_csv(path: Path, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "") -> ImportResult:
+    """Import ``path`` into ``repo``. Default: store valid rows, report invalid ones.
+
+    With ``all_or_nothing`` any error aborts the import before anything is stored.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFileError(Msg(f"ファイルを開けません: {path}", f"cannot read {path}: {exc.strerror}")) from exc
+    return import_csv_text(decode(data), repo, all_or_nothing=all_or_nothing, by=by)
+
+
+def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "") -> ImportResult:
+    valid, errors, count = parse_csv_text(text, repo.catalog())
+    result = ImportResult(rows=count, errors=errors)
+    if errors and all_or_nothing:
+        result.aborted = True
+        return result
+    seen: set[str] = set()
+    fresh = []
+    existing = repo.existing_ids(s.id for _, s in valid)
+    for _, s in valid:
+        if s.id in existing or s.id in seen:
+            result.already_present.append(s.id)
+        else:
+            seen.add(s.id)
+            fresh.append(s)
+    if fresh:
+        outcome = repo.add_many(fresh, by=by)
+        result.imported.extend(outcome.added)
+        result.already_present.extend(outcome.already_present)
+    return result

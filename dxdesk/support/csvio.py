@@ -1,0 +1,224 @@
+"""CSV export of sessions and KPIs, in the shape Excel opens correctly in Japan.
+
+Format: UTF-8 with BOM (Excel otherwise guesses Shift_JIS and shows mojibake), CRLF
+line ends, one row per session, columns in the fixed order of :data:`COLUMNS`,
+Japanese headers by default (English on request; the importer reads both).
+Codes are written for topics and choice fields so a file re-imports exactly; the
+``topic_labels`` column is for human readers and ignored on import.
+
+The follow-up contact is never exported: a CSV leaves the encrypted store and
+ends up in mail and USB sticks. Deleted sessions are not exported either.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from dxdesk.i18n import Msg
+from dxdesk.support.catalog import AGE_BAND_LABELS, DEVICE_LABELS, OUTCOME_LABELS, Catalog
+from dxdesk.support.kpi import KpiSummary
+from dxdesk.support.model import SupportSession
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # attribute / English header
+    ja: str  # Japanese header
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID"),
+    Column("started_at", "開始日時"),
+    Column("venue", "会場"),
+    Column("venue_type", "会場種別"),
+    Column("topics", "トピック"),
+    Column("topic_labels", "トピック名"),
+    Column("note", "メモ"),
+    Column("device", "端末"),
+    Column("age_band", "年齢層"),
+    Column("attendees", "参加者数"),
+    Column("helpers", "支援者数"),
+    Column("helper_role", "支援者の役割"),
+    Column("duration_minutes", "所要時間(分)"),
+    Column("outcome", "結果"),
+    Column("follow_up_needed", "要フォローアップ"),
+    Column("follow_up_closed_at", "フォローアップ完了日時"),
+    Column("repeat_visitor", "再来"),
+    Column("logged_by", "記録者"),
+)
+TOPIC_SEPARATOR = ";"
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"  # Excel recognises it as a date-time; seconds are noise here
+
+
+def header(language: str = "ja") -> list[str]:
+    return [c.key if language == "en" else c.ja for c in COLUMNS]
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    return value.strftime(DATETIME_FORMAT) if value else ""
+
+
+def session_row(s: SupportSession, catalog: Catalog, language: str = "ja") -> list[str]:
+    values = {
+        "id": s.id,
+        "started_at": _fmt_dt(s.started_at),
+        "venue": s.venue,
+        "venue_type": s.venue_type,
+        "topics": TOPIC_SEPARATOR.join(s.topics),
+        "topic_labels": TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in s.topics),
+        "note": s.note,
+        "device": s.device,
+        "age_band": s.age_band,
+        "attendees": str(s.attendees),
+        "helpers": str(s.helpers),
+        "helper_role": s.helper_role,
+        "duration_minutes": str(s.duration_minutes),
+        "outcome": s.outcome,
+        "follow_up_needed": "1" if s.follow_up_needed else "0",
+        "follow_up_closed_at": _fmt_dt(s.follow_up_closed_at),
+        "repeat_visitor": "1" if s.repeat_visitor else "0",
+        "logged_by": s.logged_by,
+    }
+    return [_excel_safe(values[c.key]) for c in COLUMNS]
+
+
+def _excel_safe(text: str) -> str:
+    # CSV injection: Excel runs a cell starting with = + - @ as a formula. Free-text cells
+    # (notes, venue) come from people; prefix a quote so they stay text.
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _writer(buffer: io.StringIO) -> "csv._writer":
+    return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def sessions_csv_text(sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> str:
+    buffer = io.StringIO()
+    w = _writer(buffer)
+    w.writerow(header(language))
+    for s in sessions:
+        if not s.deleted:
+            w.writerow(session_row(s, catalog, language))
+    return buffer.getvalue()
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    # newline="" keeps our CRLF as is; utf-8-sig writes the BOM Excel needs.
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        f.write(text)
+    tmp.replace(path)  # never leave half a file where a user expects a report
+    return path
+
+
+def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> Path:
+    return _write_text(path, sessions_csv_text(sessions, catalog, language))
+
+
+# --- summary ----------------------------------------------------------------
+
+SECTION_LABELS: dict[str, Msg] = {
+    "total": Msg("合計", "Totals"),
+    "topic": Msg("トピック別", "By topic"),
+    "venue": Msg("会場別", "By venue"),
+    "venue_type": Msg("会場種別", "By venue type"),
+    "month": Msg("月別", "By month"),
+    "week": Msg("週別(ISO)", "By ISO week"),
+    "attendees": Msg("参加者数", "Attendees"),
+    "helpers": Msg("支援体制", "Staffing"),
+    "age_band": Msg("年齢層別", "By age band"),
+    "outcome": Msg("結果別", "By outcome"),
+}
+
+
+def _num(value: float | int | None, digits: int = 3) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def summary_rows(summary: KpiSummary, catalog: Catalog, language: str = "ja") -> list[tuple[str, str, str, str]]:
+    """``(section, code, label, value)`` rows; shares are fractions 0-1, blanks mean "no data"."""
+    L = language
+    vt = lambda code: catalog.venue_type_label(code, L)  # noqa: E731
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(section: str, code: str, label: Msg | str, value: float | int | None, digits: int = 3) -> None:
+        text = label.text(L) if isinstance(label, Msg) else label
+        rows.append((SECTION_LABELS[section].text(L), code, text, _num(value, digits)))
+
+    add("total", "sessions", Msg("セッション数", "Sessions"), summary.sessions)
+    add("total", "attendees", Msg("参加者数(延べ)", "Attendees (total)"), summary.attendees)
+    add("total", "mean_duration_minutes", Msg("平均所要時間(分)", "Mean duration (min)"), summary.mean_duration_minutes, 1)
+    add("total", "repeat_visitor_share", Msg("再来の割合", "Repeat-visitor share"), summary.repeat_visitor_share)
+    add("total", "open_follow_ups", Msg("未完了フォローアップ", "Open follow-ups"), summary.open_follow_ups)
+    for code, n in summary.per_topic.items():
+        add("topic", code, catalog.topic_label(code, L), n)
+    for name, n in summary.per_venue.items():
+        add("venue", name, name, n)
+    for code, n in summary.per_venue_type.items():
+        add("venue_type", code, vt(code), n)
+    for key, n in summary.per_month.items():
+        add("month", key, key, n)
+    for key, n in summary.per_iso_week.items():
+        add("week", key, key, n)
+    add("attendees", "mean", Msg("1回あたり平均参加者数", "Mean attendees per session"), summary.mean_attendees, 2)
+    for code, m in summary.mean_attendees_per_venue_type.items():
+        add("attendees", f"mean:{code}", Msg(f"平均参加者数({vt(code)})", f"Mean attendees ({vt(code)})"), m, 2)
+    add("attendees", "single_share", Msg("参加者1人の回の割合", "Single-attendee share"), summary.single_attendee_share)
+    for bucket, n in summary.attendee_distribution.items():
+        add("attendees", f"dist:{bucket}", Msg(f"参加者{bucket}人の回数", f"Sessions with {bucket} attendees"), n)
+    add("helpers", "per_attendee", Msg("参加者1人あたり支援者数", "Helpers per attendee"), summary.helpers_per_attendee)
+    for code, r in summary.helpers_per_attendee_per_venue_type.items():
+        add("helpers", f"per_attendee:{code}", Msg(f"参加者1人あたり支援者数({vt(code)})", f"Helpers per attendee ({vt(code)})"), r)
+    add("helpers", "understaffed", Msg("体制基準未満の回数", "Understaffed sessions"), summary.understaffed)
+    for band, n in summary.age_band_counts.items():
+        add("age_band", band, AGE_BAND_LABELS[band], n)
+    for band, share in summary.age_band_shares.items():
+        add("age_band", f"share:{band}", Msg(f"{AGE_BAND_LABELS[band].ja}の割合", f"Share {AGE_BAND_LABELS[band].en}"), share)
+    for code, n in summary.outcome_counts.items():
+        add("outcome", code, OUTCOME_LABELS[code], n)
+    for code, share in summary.outcome_shares.items():
+        add("outcome", f"share:{code}", Msg(f"{OUTCOME_LABELS[code].ja}の割合", f"Share {OUTCOME_LABELS[code].en}"), share)
+    return rows
+
+
+def summary_csv_text(summary: KpiSummary, catalog: Catalog, language: str = "ja") -> str:
+    buffer = io.StringIO()
+    w = _writer(buffer)
+    w.writerow(["section", "code", "item", "value"] if language == "en" else ["区分", "コード", "項目", "値"])
+    for row in summary_rows(summary, catalog, language):
+        w.writerow([_excel_safe(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def summary_path_for(csv_path: Path) -> Path:
+    """``OUT.csv`` -> ``OUT_summary.csv`` (beside it)."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(f"{csv_path.stem}_summary{csv_path.suffix or '.csv'}")
+
+
+def write_summary_csv(path: Path, summary: KpiSummary, catalog: Catalog, language: str = "ja") -> Path:
+    return _write_text(path, summary_csv_text(summary, catalog, language))
+
+
+def write_csv_pair(
+    path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog, language: str = "ja"
+) -> tuple[Path, Path]:
+    """Sessions CSV at ``path`` plus the KPI summary at :func:`summary_path_for`."""
+    return (
+        write_sessions_csv(path, sessions, catalog, language),
+        write_summary_csv(summary_path_for(path), summary, catalog, language),
+    )
+
+
+LABELS_FOR_IMPORT = {"device": DEVICE_LABELS, "age_band": AGE_BAND_LABELS, "outcome": OUTCOME_LABELS}

@@ -1,0 +1,244 @@
+"""KPIs of the support-session log: pure functions over a list of sessions.
+
+Conventions (they matter when numbers are compared with the national review):
+
+* Deleted (soft-deleted) sessions never count: every function drops them first.
+* A *session* is the unit. Age band, device, outcome and repeat-visitor are
+  recorded once per session, so their shares are shares of **sessions**, not of
+  people.
+* Topics: a session about several topics counts **once per topic** in
+  :func:`sessions_per_topic`, so the per-topic counts may add up to more than the
+  number of sessions. "How many sessions touched e-Tax" is the question towns ask.
+* Means and shares return ``None`` when there is nothing to divide by (an empty
+  month prints as "—", not as 0).
+* Helpers per attendee is a ratio of sums (all helpers / all attendees), which
+  weights big classes by their size; the mean of per-session ratios would let one
+  1-on-1 session weigh as much as a 30-person class.
+* Staffing rule ("at least one lecturer and one helper per 4 attendees"): the
+  ``helpers`` field counts *everyone* supporting, lecturer included. We read the
+  rule as: a group session (2+ attendees) needs one lecturer plus one helper for
+  every started group of four attendees, i.e. ``1 + ceil(attendees / 4)`` staff;
+  an individual (1-attendee) session needs one person, who is both. See
+  :func:`required_staff`; sessions with fewer helpers are "understaffed".
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from dxdesk.support.catalog import AGE_BANDS, OUTCOMES, VENUE_TYPES
+from dxdesk.support.model import SupportSession
+from dxdesk.support.periods import iso_week_key, month_key
+
+# Buckets of the "attendees per session" distribution chart (label -> inclusive range).
+ATTENDEE_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3-4", 3, 4),
+    ("5-9", 5, 9),
+    ("10+", 10, 10**9),
+)
+
+
+def active(sessions: Iterable[SupportSession]) -> list[SupportSession]:
+    return [s for s in sessions if not s.deleted]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def _count_by(sessions: Iterable[SupportSession], key: Callable[[SupportSession], str]) -> dict[str, int]:
+    return dict(Counter(key(s) for s in active(sessions)))
+
+
+def _by_count_desc(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def total_sessions(sessions: Iterable[SupportSession]) -> int:
+    return len(active(sessions))
+
+
+def total_attendees(sessions: Iterable[SupportSession]) -> int:
+    return sum(s.attendees for s in active(sessions))
+
+
+def sessions_per_topic(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    """Topic code -> sessions touching it (multi-topic sessions count once per topic), most first."""
+    counts: Counter[str] = Counter()
+    for s in active(sessions):
+        counts.update(set(s.topics))
+    return _by_count_desc(dict(counts))
+
+
+def sessions_per_venue(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    return _by_count_desc(_count_by(sessions, lambda s: s.venue))
+
+
+def sessions_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    """All venue types in fixed order, zero included (tables keep their shape month to month)."""
+    counts = _count_by(sessions, lambda s: s.venue_type)
+    return {vt: counts.get(vt, 0) for vt in VENUE_TYPES}
+
+
+def sessions_per_month(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    """``"YYYY-MM"`` -> sessions, chronological; months without sessions are absent."""
+    return dict(sorted(_count_by(sessions, lambda s: month_key(s.started_at.date())).items()))
+
+
+def sessions_per_iso_week(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    """``"YYYY-Www"`` (ISO year and week) -> sessions, chronological."""
+    return dict(sorted(_count_by(sessions, lambda s: iso_week_key(s.started_at.date())).items()))
+
+
+def mean_attendees(sessions: Iterable[SupportSession]) -> float | None:
+    live = active(sessions)
+    return _ratio(sum(s.attendees for s in live), len(live))
+
+
+def mean_attendees_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+    groups: dict[str, list[SupportSession]] = defaultdict(list)
+    for s in active(sessions):
+        groups[s.venue_type].append(s)
+    return {vt: mean_attendees(groups.get(vt, [])) for vt in VENUE_TYPES}
+
+
+def single_attendee_share(sessions: Iterable[SupportSession]) -> float | None:
+    """Share of sessions with exactly one attendee (the review called >70% inefficient)."""
+    live = active(sessions)
+    return _ratio(sum(1 for s in live if s.attendees == 1), len(live))
+
+
+def attendee_distribution(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    """Sessions per attendee-count bucket (see :data:`ATTENDEE_BUCKETS`), all buckets present."""
+    dist = {label: 0 for label, _, _ in ATTENDEE_BUCKETS}
+    for s in active(sessions):
+        for label, lo, hi in ATTENDEE_BUCKETS:
+            if lo <= s.attendees <= hi:
+                dist[label] += 1
+                break
+    return dist
+
+
+def helpers_per_attendee(sessions: Iterable[SupportSession]) -> float | None:
+    """All helpers / all attendees (ratio of sums; see module docstring)."""
+    live = active(sessions)
+    return _ratio(sum(s.helpers for s in live), sum(s.attendees for s in live))
+
+
+def helpers_per_attendee_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+    groups: dict[str, list[SupportSession]] = defaultdict(list)
+    for s in active(sessions):
+        groups[s.venue_type].append(s)
+    return {vt: helpers_per_attendee(groups.get(vt, [])) for vt in VENUE_TYPES}
+
+
+def required_staff(attendees: int) -> int:
+    """Minimum supporters (lecturer included) for a session of ``attendees`` people.
+
+    1 attendee -> 1; 2-4 -> 2; 5-8 -> 3; 9-12 -> 4 (one lecturer + one helper per started four).
+    """
+    if attendees <= 1:
+        return 1
+    return 1 + math.ceil(attendees / 4)
+
+
+def is_understaffed(session: SupportSession) -> bool:
+    return session.helpers < required_staff(session.attendees)
+
+
+def understaffed_sessions(sessions: Iterable[SupportSession]) -> list[SupportSession]:
+    return [s for s in active(sessions) if is_understaffed(s)]
+
+
+def age_band_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    counts = _count_by(sessions, lambda s: s.age_band)
+    return {band: counts.get(band, 0) for band in AGE_BANDS}
+
+
+def age_band_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+    counts = age_band_counts(sessions)
+    total = sum(counts.values())
+    return {band: _ratio(n, total) for band, n in counts.items()}
+
+
+def outcome_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
+    counts = _count_by(sessions, lambda s: s.outcome)
+    return {o: counts.get(o, 0) for o in OUTCOMES}
+
+
+def outcome_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+    counts = outcome_counts(sessions)
+    total = sum(counts.values())
+    return {o: _ratio(n, total) for o, n in counts.items()}
+
+
+def repeat_visitor_share(sessions: Iterable[SupportSession]) -> float | None:
+    live = active(sessions)
+    return _ratio(sum(1 for s in live if s.repeat_visitor), len(live))
+
+
+def mean_duration_minutes(sessions: Iterable[SupportSession]) -> float | None:
+    live = active(sessions)
+    return _ratio(sum(s.duration_minutes for s in live), len(live))
+
+
+def open_follow_ups(sessions: Iterable[SupportSession]) -> int:
+    return sum(1 for s in active(sessions) if s.follow_up_open)
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """Every KPI for one set of sessions, computed in one call (reports, summary CSV, screens)."""
+
+    sessions: int
+    attendees: int
+    per_topic: dict[str, int]
+    per_venue: dict[str, int]
+    per_venue_type: dict[str, int]
+    per_month: dict[str, int]
+    per_iso_week: dict[str, int]
+    mean_attendees: float | None
+    mean_attendees_per_venue_type: dict[str, float | None]
+    single_attendee_share: float | None
+    attendee_distribution: dict[str, int]
+    helpers_per_attendee: float | None
+    helpers_per_attendee_per_venue_type: dict[str, float | None]
+    understaffed: int
+    age_band_counts: dict[str, int]
+    age_band_shares: dict[str, float | None]
+    outcome_counts: dict[str, int]
+    outcome_shares: dict[str, float | None]
+    repeat_visitor_share: float | None
+    mean_duration_minutes: float | None
+    open_follow_ups: int
+
+
+def summarize(sessions: Sequence[SupportSession]) -> KpiSummary:
+    live = active(sessions)  # filter once; the functions below re-filter cheaply
+    return KpiSummary(
+        sessions=len(live),
+        attendees=total_attendees(live),
+        per_topic=sessions_per_topic(live),
+        per_venue=sessions_per_venue(live),
+        per_venue_type=sessions_per_venue_type(live),
+        per_month=sessions_per_month(live),
+        per_iso_week=sessions_per_iso_week(live),
+        mean_attendees=mean_attendees(live),
+        mean_attendees_per_venue_type=mean_attendees_per_venue_type(live),
+        single_attendee_share=single_attendee_share(live),
+        attendee_distribution=attendee_distribution(live),
+        helpers_per_attendee=helpers_per_attendee(live),
+        helpers_per_attendee_per_venue_type=helpers_per_attendee_per_venue_type(live),
+        understaffed=len(understaffed_sessions(live)),
+        age_band_counts=age_band_counts(live),
+        age_band_shares=age_band_shares(live),
+        outcome_counts=outcome_counts(live),
+        outcome_shares=outcome_shares(live),
+        repeat_visitor_share=repeat_visitor_share(live),
+        mean_duration_minutes=mean_duration_minutes(live),
+        open_follow_ups=open_follow_ups(live),
+    )
