@@ -1,0 +1,77 @@
+"""What a form is filled from: card, interview and computed values, addressed by source strings.
+
+A source is ``namespace.key`` (``card.name``, ``interview.phone``, ``computed.today``);
+keys may be dotted to reach into nested dicts (``interview.previous.address``).
+``computed`` holds values derived here (today's date and its 和暦, birth date in 和暦,
+age) plus anything the caller adds (desk name, municipality, counter number).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dxdesk.forms.wareki import format_wareki, parse_date
+
+
+@dataclass
+class FormData:
+    """card: family_name, given_name, name, address, birth_date (ISO), sex ('1' male, '2' female),
+    my_number (only when the procedure requires it). interview: anything asked at the counter.
+    computed: derived values; :meth:`with_computed` fills the standard ones."""
+
+    card: dict[str, Any] = field(default_factory=dict)
+    interview: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FormData":
+        unknown = set(data) - {"card", "interview", "computed"}
+        if unknown:
+            raise ValueError(f"unknown section(s) {', '.join(sorted(unknown))}: use card, interview, computed")
+        parts = {k: data.get(k) or {} for k in ("card", "interview", "computed")}
+        for k, v in parts.items():
+            if not isinstance(v, dict):
+                raise ValueError(f"section '{k}' must be an object")
+        return cls(**parts)
+
+    def with_computed(self, today: _dt.date | None = None, **extra: Any) -> "FormData":
+        """A copy with the standard computed values; explicit ``computed`` entries win."""
+        today = today or _dt.date.today()
+        computed: dict[str, Any] = {"today": today, "today_wareki": format_wareki(today)}
+        card = dict(self.card)
+        if not card.get("name") and (card.get("family_name") or card.get("given_name")):
+            card["name"] = f"{card.get('family_name', '')}\u3000{card.get('given_name', '')}".strip("\u3000")
+        birth = card.get("birth_date")
+        if birth:
+            try:
+                b = parse_date(birth)
+            except ValueError:
+                pass  # reported when a date field renders it
+            else:
+                computed["birth_date_wareki"] = format_wareki(b)
+                computed["age"] = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+        computed.update(extra)
+        computed.update(self.computed)
+        return FormData(card, dict(self.interview), computed)
+
+    def get(self, source: str) -> Any:
+        """The value at a source string, or None when absent."""
+        ns, _, key = source.partition(".")
+        node: Any = {"card": self.card, "interview": self.interview, "computed": self.computed}.get(ns)
+        for part in key.split("."):
+            if not isinstance(node, dict):
+                return None
+            node = node.get(part)
+        return node
+
+
+def as_text(value: Any) -> str:
+    """Display text for a scalar value (None -> '', True -> '✓'-less 'はい' is a template's job)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
