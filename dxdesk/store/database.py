@@ -1,0 +1,179 @@
+"""Opening the local database: engine set-up, migrations (with a backup first), keys, writer.
+
+``open_database()`` is the one entry point used by the app, the CLI and tests::
+
+    db = open_database()                      # settings and paths from the environment
+    db.writer.submit(lambda s: s.add(visit))  # writes: one transaction per job, one thread
+    with db.session() as s:                   # reads: short-lived, any thread
+        s.scalars(select(Visit)).all()
+    db.close()
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dxdesk.config import Settings, load_settings
+from dxdesk.i18n import Msg
+from dxdesk.paths import AppPaths, app_paths
+from dxdesk.store import migrate
+from dxdesk.store.backup import backup_sqlite, timestamped_backup_name
+from dxdesk.store.crypto import KeySet, attach_keyset
+from dxdesk.store.errors import SchemaTooNewError, StoreError, translate_error
+from dxdesk.store.keys import load_or_create_keyset
+from dxdesk.store.models import Outbox
+from dxdesk.store.session import StoreSession
+from dxdesk.store.writer import DbWriter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def create_sqlite_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    """SQLite engine with WAL, foreign keys, a busy timeout and explicit BEGIN handling.
+
+    pysqlite's own transaction handling is switched off (isolation_level=None) so that
+    SQLAlchemy's BEGIN is real: the writer opens ``BEGIN IMMEDIATE`` and so takes the
+    write lock up front (waiting ``busy_timeout``) instead of failing half-way
+    through a job when it upgrades a read lock.
+    """
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a power cut loses at most the last commit
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("dxdesk_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The open local store. Share one per process; close it at exit."""
+
+    path: Path
+    desk_id: str
+    engine: Engine
+    writer: DbWriter
+    keyset: KeySet
+    paths: AppPaths
+    migration_backup: Path | None = None  # the copy made before this open's migration, if any
+    _reader: sessionmaker[Session] | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A short-lived read session (refuses to flush writes)."""
+        assert self._reader is not None
+        session = self._reader()
+        try:
+            yield session
+        except Exception as exc:
+            translated = translate_error(exc)
+            if translated is not exc:
+                raise translated from exc
+            raise
+        finally:
+            session.rollback()
+            session.close()
+
+    def pending_count(self) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))) or 0)
+
+    def set_keyset(self, keyset: KeySet) -> None:
+        self.keyset = keyset
+        attach_keyset(self.engine, keyset)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()
+
+
+def open_database(
+    settings: Settings | None = None,
+    paths: AppPaths | None = None,
+    *,
+    path: Path | None = None,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    migrate_schema: bool = True,
+) -> Database:
+    """Open (creating if needed) the desk's SQLite store and bring its schema to head.
+
+    An existing database whose schema is older than this dxdesk is first copied to
+    ``paths.backup_dir`` (so a failed or unwanted migration can be undone), then
+    upgraded. Raises StoreError subclasses with a user message on failure.
+    """
+    paths = (paths or app_paths()).ensure()
+    settings = settings or load_settings(paths)
+    path = path or paths.database_file
+    existed = path.exists() and path.stat().st_size > 0
+    engine = create_sqlite_engine(path, busy_timeout_ms)
+    try:
+        backup = _migrate(engine, path, paths) if migrate_schema else None
+        keyset = load_or_create_keyset(settings.general.desk_id, paths)
+    except Exception as exc:
+        engine.dispose()
+        translated = translate_error(exc)
+        if translated is not exc:
+            raise translated from exc
+        raise
+    if not existed:
+        path.chmod(0o600)
+    attach_keyset(engine, keyset)
+    info = {"desk_id": settings.general.desk_id}
+    writer_factory = sessionmaker(
+        bind=engine.execution_options(dxdesk_begin="IMMEDIATE"),
+        class_=StoreSession, expire_on_commit=False, info=info,
+    )
+    reader_factory = sessionmaker(
+        bind=engine, class_=StoreSession, expire_on_commit=False, info={**info, "read_only": True},
+    )
+    return Database(
+        path=path, desk_id=settings.general.desk_id, engine=engine, writer=DbWriter(writer_factory),
+        keyset=keyset, paths=paths, migration_backup=backup, _reader=reader_factory,
+    )
+
+
+def _migrate(engine: Engine, path: Path, paths: AppPaths) -> Path | None:
+    head = migrate.head_revision()
+    current = migrate.current_revision(engine)
+    if current == head:
+        return None
+    if current is not None and current not in migrate.known_revisions():
+        raise SchemaTooNewError()
+    if current is None:
+        with engine.connect() as conn:
+            tables = [r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        if tables:
+            raise StoreError(Msg(
+                f"{path.name} は dxdesk のデータベースではありません。",
+                f"{path} holds tables but is not a dxdesk database; refusing to touch it.",
+            ))
+    backup = None
+    if current is not None:
+        backup = backup_sqlite(path, paths.backup_dir / timestamped_backup_name(f"before-{head}"))
+        log.info("schema %s -> %s; backup written to %s", current, head, backup)
+    migrate.upgrade(engine, head)
+    return backup

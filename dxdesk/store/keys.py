@@ -1,0 +1,145 @@
+"""Where secrets live: the OS keyring, or (only when there is none) an owner-only file.
+
+Secrets are the per-desk database key set and the central server password. The
+keyring is tried first (service ``dxdesk``). When the active backend cannot store
+anything (``keyring.backends.fail`` / ``null``, e.g. a headless Linux box or the
+test suite) dxdesk falls back *explicitly* to a file in the config directory with
+mode 0600 and logs a warning; ``key_storage_description()`` tells ``dxdesk doctor``
+which one is in use.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from dxdesk.i18n import Msg
+from dxdesk.paths import AppPaths, app_paths
+from dxdesk.store.crypto import KeySet
+
+log = logging.getLogger(__name__)
+
+SERVICE = "dxdesk"
+SERVER_PASSWORD_USER = "server-password"
+_SECRETS_DIR = "secrets"
+
+
+def database_key_user(desk_id: str) -> str:
+    return f"database-key:{desk_id}"
+
+
+def keyring_usable() -> bool:
+    """True when the active keyring backend can really store secrets."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if name in ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"):
+        return False
+    if name == "keyring.backends.chainer.ChainerBackend":
+        return bool(getattr(backend, "backends", []))
+    try:
+        return float(backend.priority) > 0  # type: ignore[attr-defined]
+    except Exception:  # a backend whose priority check itself fails is not usable
+        return False
+
+
+def _secret_file(user: str, paths: AppPaths) -> Path:
+    safe = user.replace(":", "_").replace("/", "_")
+    return paths.config_dir / _SECRETS_DIR / safe
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    # Create with 0600 from the start: a chmod afterwards would leave a window where it is readable.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def get_secret(user: str, paths: AppPaths | None = None) -> str | None:
+    paths = paths or app_paths()
+    if keyring_usable():
+        try:
+            value = keyring.get_password(SERVICE, user)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring read failed (%s); trying the key file", type(exc).__name__)
+        else:
+            if value is not None:
+                return value
+    path = _secret_file(user, paths)
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    return None
+
+
+def set_secret(user: str, value: str, paths: AppPaths | None = None) -> str:
+    """Store a secret; returns "keyring" or "file" (where it went)."""
+    paths = paths or app_paths()
+    if keyring_usable():
+        try:
+            keyring.set_password(SERVICE, user, value)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring write failed (%s); falling back to an owner-only file", type(exc).__name__)
+        else:
+            stale = _secret_file(user, paths)
+            if stale.exists():  # a secret moved into the keyring must not linger on disk
+                stale.unlink()
+            return "keyring"
+    log.warning("no usable OS keyring: storing secret %r in an owner-only file under %s", user, paths.config_dir)
+    _write_private(_secret_file(user, paths), value)
+    return "file"
+
+
+def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
+    """"keyring", "file" or None (not stored)."""
+    paths = paths or app_paths()
+    if keyring_usable():
+        try:
+            if keyring.get_password(SERVICE, user) is not None:
+                return "keyring"
+        except keyring.errors.KeyringError:
+            pass
+    return "file" if _secret_file(user, paths).exists() else None
+
+
+def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None) -> KeySet:
+    """The desk's database keys; generated and stored on first run."""
+    user = database_key_user(desk_id)
+    stored = get_secret(user, paths)
+    if stored is not None:
+        return KeySet.from_json(stored)
+    keyset = KeySet.generate()
+    set_secret(user, keyset.to_json(), paths)
+    log.info("generated a new database key for this desk")
+    return keyset
+
+
+def save_keyset(desk_id: str, keyset: KeySet, paths: AppPaths | None = None) -> str:
+    return set_secret(database_key_user(desk_id), keyset.to_json(), paths)
+
+
+def key_storage_description(desk_id: str | None = None, paths: AppPaths | None = None) -> Msg:
+    """For ``dxdesk doctor``: where the database key is kept."""
+    if desk_id is None:
+        from dxdesk.config import load_settings
+
+        desk_id = load_settings(paths).general.desk_id
+    where = secret_location(database_key_user(desk_id), paths)
+    if where == "keyring":
+        return Msg("キーは OS のキーリングに保存されています", "key in OS keyring")
+    if where == "file":
+        return Msg(
+            "キーはファイルに保存されています（キーリングなし・所有者のみ読み取り可）",
+            "key file (no keyring; owner-only file)",
+        )
+    if keyring_usable():
+        return Msg("キー未作成（OS のキーリングに作成されます）", "no key yet (will be created in the OS keyring)")
+    return Msg("キー未作成（キーリングがないためファイルに作成されます）", "no key yet (will be a key file: no keyring)")

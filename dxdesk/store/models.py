@@ -1,0 +1,220 @@
+"""ORM models for dxdesk's records (Qt-free; the UI gets plain dataclasses built from them).
+
+Personal fields of residents are encrypted columns (see crypto.py); the My Number is
+stored only when a procedure requires it. Support sessions hold no names: the only
+personal field is an optional follow-up contact, cleared when the follow-up closes.
+Allowed values of enumerated columns are CHECK constraints so that a bad value is
+refused by the database itself, on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dxdesk.store.base import Base, RecordMixin, UTCDateTime, utcnow
+from dxdesk.store.crypto import EncryptedJSON, EncryptedString
+
+CLERK_ROLES = ("clerk", "supporter", "supervisor", "administrator")
+VISIT_STATUSES = ("open", "suspended", "closed", "abandoned")
+IDENTIFY_METHODS = ("pin", "code_b", "manual")
+VENUE_TYPES = ("counter", "community_hall", "shop", "home_visit", "other")
+DEVICES = ("iphone", "android", "feature_phone", "tablet", "pc", "none")
+AGE_BANDS = ("<65", "65-69", "70-74", "75-79", "80+")
+OUTCOMES = ("resolved", "partly", "referred")
+PRINT_MODES = ("plain", "overlay")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Clerk(RecordMixin, Base):
+    __tablename__ = "clerks"
+    __table_args__ = (_one_of("role", CLERK_ROLES, "role"),)
+
+    login: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="clerk")
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Visit(RecordMixin, Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        _one_of("status", VISIT_STATUSES, "status"),
+        _one_of("identify_method", IDENTIFY_METHODS, "identify_method"),
+    )
+
+    clerk_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    identify_method: Mapped[str | None] = mapped_column(String(16))
+    procedures: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    resident_name: Mapped[str | None] = mapped_column(EncryptedString("visits.resident_name"))
+    resident_kana: Mapped[str | None] = mapped_column(EncryptedString("visits.resident_kana"))
+    address: Mapped[str | None] = mapped_column(EncryptedString("visits.address"))
+    birth_date: Mapped[str | None] = mapped_column(EncryptedString("visits.birth_date"))  # ISO yyyy-mm-dd
+    # Only when one of the procedures legally requires it (番号法); callers decide, the column just encrypts.
+    my_number: Mapped[str | None] = mapped_column(EncryptedString("visits.my_number"))
+    answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("visits.answers"))
+    total_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    steps: Mapped[list["VisitStep"]] = relationship(back_populates="visit", order_by="VisitStep.started_at")
+    forms: Mapped[list["FormPrinted"]] = relationship(back_populates="visit", order_by="FormPrinted.printed_at")
+
+
+class VisitStep(RecordMixin, Base):
+    __tablename__ = "visit_steps"
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), nullable=False, index=True)
+    step: Mapped[str] = mapped_column(String(64), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seconds: Mapped[int | None] = mapped_column(Integer)
+
+    visit: Mapped[Visit] = relationship(back_populates="steps")
+
+
+class FormPrinted(RecordMixin, Base):
+    __tablename__ = "forms_printed"
+    __table_args__ = (_one_of("mode", PRINT_MODES, "mode"),)
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), nullable=False, index=True)
+    form_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    mode: Mapped[str] = mapped_column(String(16), nullable=False, default="plain")
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    printer: Mapped[str | None] = mapped_column(String(256))
+
+    visit: Mapped[Visit] = relationship(back_populates="forms")
+
+
+class SupportSession(RecordMixin, Base):
+    __tablename__ = "support_sessions"
+    __table_args__ = (
+        _one_of("venue_type", VENUE_TYPES, "venue_type"),
+        _one_of("device", DEVICES, "device"),
+        _one_of("age_band", AGE_BANDS, "age_band"),
+        _one_of("outcome", OUTCOMES, "outcome"),
+        CheckConstraint("attendees >= 1", name="attendees_positive"),
+        CheckConstraint("helpers >= 0", name="helpers_not_negative"),
+        CheckConstraint("duration_minutes >= 0", name="duration_not_negative"),
+    )
+
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    venue: Mapped[str] = mapped_column(String(128), nullable=False)  # venue code (venues.code) or free text
+    venue_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    topics: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    device: Mapped[str] = mapped_column(String(16), nullable=False)
+    age_band: Mapped[str] = mapped_column(String(8), nullable=False)
+    attendees: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    helpers: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    helper_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    follow_up_needed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    follow_up_contact: Mapped[str | None] = mapped_column(EncryptedString("support_sessions.follow_up_contact"))
+    follow_up_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    repeat_visitor: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    logged_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def close_follow_up(self, when: datetime | None = None) -> None:
+        """Close the follow-up and delete the contact (kept only while it is needed)."""
+        self.follow_up_closed_at = when or utcnow()
+        self.follow_up_contact = None
+
+
+class _EditableList:
+    """Columns shared by the town-editable lists (support topics, venues)."""
+
+    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    label_ja: Mapped[str] = mapped_column(String(128), nullable=False)
+    label_en: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class SupportTopic(_EditableList, RecordMixin, Base):
+    __tablename__ = "support_topics"
+
+
+class Venue(_EditableList, RecordMixin, Base):
+    __tablename__ = "venues"
+
+
+class SharedSetting(RecordMixin, Base):
+    """Town-wide settings shared by all desks (server-authoritative); ``version`` counts edits."""
+
+    __tablename__ = "shared_settings"
+
+    key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class AuditEvent(RecordMixin, Base):
+    """One audit-log entry. Append-only: the store refuses UPDATE/DELETE (ORM hook + SQL triggers).
+
+    The hash chain (prev_hash/hash) is computed by dxdesk.security.audit, not here.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("desk_id", "seq", name="uq_audit_events_desk_seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(36))  # clerk id
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    jimu_type: Mapped[str] = mapped_column(String(128), nullable=False, default="")  # 事務種別
+    reason: Mapped[str] = mapped_column(String(256), nullable=False, default="")  # 処理事由
+    items: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # item names read, never values
+    result: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    hash: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+
+
+class Outbox(Base):
+    """Local change queue for the central server, written in the same transaction as the change.
+
+    ``payload`` is normally NULL: the sync engine sends the row's state at send time,
+    which is what an idempotent UUID upsert needs. Local only, never synced itself.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (CheckConstraint("op IN ('upsert', 'delete')", name="op"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    op: Mapped[str] = mapped_column(String(8), nullable=False)
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class SyncState(Base):
+    """Per-table pull watermark and last sync outcome (local only)."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pulled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# Tables replicated to the server, in dependency order (parents first).
+PUSHED_TABLES = (
+    "clerks", "support_topics", "venues", "shared_settings",
+    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events",
+)

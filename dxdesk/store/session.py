@@ -1,0 +1,56 @@
+"""The store's Session class: stamps the origin desk, guards the audit log, feeds the outbox.
+
+Doing this in a flush hook (rather than in each caller) is what guarantees the
+outbox row is written in the same transaction as the change it describes: if the
+transaction rolls back, both disappear; if it commits, both are there.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
+from dxdesk.store.base import RecordMixin, new_id
+from dxdesk.store.errors import AppendOnlyError
+from dxdesk.store.models import PUSHED_TABLES, AuditEvent, Outbox
+
+_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
+
+
+class StoreSession(Session):
+    """A Session bound to one desk (``info["desk_id"]``)."""
+
+
+@event.listens_for(StoreSession, "before_flush")
+def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.deleted or session.dirty):
+        # Writes from read sessions would bypass the single writer (and SQLite's lock order).
+        raise RuntimeError("this session is read-only: write through Database.writer.submit()")
+    for obj in list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]:
+        if isinstance(obj, AuditEvent):
+            raise AppendOnlyError()
+
+    desk_id = session.info.get("desk_id", "")
+    entries: list[tuple[int, str, str, str]] = []
+    for obj in session.new:
+        if isinstance(obj, RecordMixin):
+            if not obj.desk_id:
+                obj.desk_id = desk_id
+            if not obj.id:
+                obj.id = new_id()  # needed now so the outbox row can name it
+            entries.append(_entry(obj, "upsert"))
+    for obj in session.dirty:
+        if isinstance(obj, RecordMixin) and session.is_modified(obj):
+            entries.append(_entry(obj, "upsert"))
+    for obj in session.deleted:
+        if isinstance(obj, RecordMixin):
+            entries.append(_entry(obj, "delete"))
+    # Parents before children so the server's foreign keys are satisfied in outbox order.
+    for _, table, record_id, op in sorted(entries, key=lambda e: e[0]):
+        session.add(Outbox(table_name=table, record_id=record_id, op=op))
+
+
+def _entry(obj: RecordMixin, op: str) -> tuple[int, str, str, str]:
+    table = obj.__table__.name  # type: ignore[attr-defined]
+    return (_ORDER.get(table, len(_ORDER)), table, obj.id, op)

@@ -1,0 +1,90 @@
+"""DbWriter: every write to the local database goes through one thread, one job at a time.
+
+SQLite allows one writer; funnelling writes through a single worker turns lock
+contention inside the app into an orderly queue, and lets each job be exactly one
+transaction: the job's function runs, then commit; any exception rolls the whole
+job back, so a half-written record can never exist. Results and errors come back
+through a ``concurrent.futures.Future`` (the UI adapts it to a queued signal).
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Callable, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dxdesk.store.errors import StoreError, translate_error
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_STOP = object()
+
+
+class WriterClosedError(StoreError):
+    pass
+
+
+class DbWriter:
+    def __init__(self, session_factory: sessionmaker[Session], name: str = "dxdesk-db-writer") -> None:
+        self._factory = session_factory
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[Session], T]) -> "Future[T]":
+        """Run ``fn(session)`` as one transaction on the writer thread."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise WriterClosedError()
+            self._queue.put((fn, future))
+        return future
+
+    def run(self, fn: Callable[[Session], T], timeout: float | None = 60.0) -> T:
+        """Submit and wait: convenient for the CLI and tests (never call from the writer thread)."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("DbWriter.run called from the writer thread would deadlock")
+        return self.submit(fn).result(timeout)
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Finish queued jobs, then stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            fn, future = item  # type: ignore[misc]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                with self._factory() as session:
+                    try:
+                        result = fn(session)
+                        session.commit()
+                    except BaseException:
+                        session.rollback()
+                        raise
+            except BaseException as exc:  # delivered to the caller, never lost in the thread
+                translated = translate_error(exc)
+                if isinstance(translated, StoreError):
+                    log.warning("write job failed: %s", translated)
+                else:
+                    log.exception("write job failed")
+                if translated is not exc:
+                    translated.__cause__ = exc
+                future.set_exception(translated)
+            else:
+                future.set_result(result)
