@@ -1,0 +1,279 @@
+"""Append-only, hash-chained audit log: who did what, when, at which desk, and why.
+
+Every card read, print, export, report, settings or account change, My Number
+reveal and sign-in/out is written here. Events carry only *names* of items
+("basic4", "my_number"), never values: :func:`check_entry` refuses anything that
+looks like personal data (a 12-digit number, a phone number, an e-mail address)
+before it can reach the table. ``actor`` is the clerk's id, not their name.
+
+Each desk keeps its own chain (``seq`` 1, 2, 3 ... per ``desk_id``), so events
+synced from many desks to the central server still verify desk by desk.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from dxdesk.i18n import Msg
+from dxdesk.log import redact
+from dxdesk.security.auditchain import (
+    CHECKPOINT_EVENT,
+    GENESIS_HASH,
+    AuditRecord,
+    VerifyResult,
+    compute_hash,
+    verify_chain,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class EventType(str, enum.Enum):
+    SIGN_IN = "auth.sign_in"
+    SIGN_OUT = "auth.sign_out"
+    UNLOCK = "auth.unlock"
+    PASSWORD_CHANGE = "auth.password_change"
+    CARD_READ = "card.read"
+    PRINT = "form.print"
+    EXPORT = "data.export"
+    REPORT = "report.create"
+    SETTINGS_CHANGE = "settings.change"
+    ACCOUNT_CHANGE = "account.change"
+    MY_NUMBER_REVEAL = "my_number.reveal"
+    PURGE = "data.purge"
+    CHECKPOINT = CHECKPOINT_EVENT
+
+
+class Result(str, enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"  # the role check refused it
+    LOCKED = "locked"  # sign-in refused because the account is locked out
+
+
+class Item:
+    """Names of what a card read touched. Only these names are stored, never the values."""
+
+    BASIC4 = "basic4"  # 氏名・住所・生年月日・性別 together
+    NAME = "name"
+    ADDRESS = "address"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
+    MY_NUMBER = "my_number"
+    FACE_IMAGE = "face_image"
+    PINLESS = "pinless"  # read with 照合番号B instead of the PIN
+    ALL = (BASIC4, NAME, ADDRESS, BIRTH_DATE, SEX, MY_NUMBER, FACE_IMAGE, PINLESS)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What a caller asks to record; :class:`AuditLog` adds id, seq, time, desk and hashes."""
+
+    event_type: EventType | str
+    actor: str | None  # clerk id (Session.clerk_id); None when unknown (failed sign-in)
+    result: Result | str = Result.SUCCESS
+    jimu_type: str = ""  # 事務種別
+    reason: str = ""  # 処理事由
+    items: Sequence[str] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_result(self, result: Result | str, detail: tuple[str, Any] | None = None) -> "AuditEntry":
+        details = dict(self.details)
+        if detail is not None:
+            details[detail[0]] = detail[1]
+        return replace(self, result=result, details=details)
+
+
+MSG_PRIVACY = Msg(
+    ja="監査ログに個人情報らしき値（{field}）が含まれているため記録を中止しました。項目名だけを記録してください。",
+    en="Refused to write an audit event: field {field} looks like personal data; audit events hold item names only.",
+)
+MSG_REASON_REQUIRED = Msg(
+    ja="個人番号を読み取る・表示するときは処理事由の入力が必要です。",
+    en="A reason (処理事由) is required to read or reveal an individual number.",
+)
+
+
+class AuditError(ValueError):
+    def __init__(self, msg: Msg) -> None:
+        super().__init__(msg.en)
+        self.msg = msg
+
+
+_EVENT_TYPE_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+_ITEM_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Identifiers we put in details on purpose (uuids, sha-256 hex) may contain digit runs.
+_SAFE_TOKEN_RE = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{64}\b")
+_PERSONAL_RES = (
+    re.compile(r"\d{7,}"),  # individual numbers, postal codes, account numbers, phone numbers without dashes
+    re.compile(r"(?<!\d)0\d{1,4}[-(\s]\d{1,4}[-)\s]\d{3,4}(?!\d)"),  # Japanese phone numbers with separators
+    re.compile(r"\d{3}-\d{4}"),  # postal code 〒123-4567
+    re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"),  # e-mail
+)
+
+
+def _looks_personal(text: str) -> bool:
+    text = unicodedata.normalize("NFKC", text)
+    text = _SAFE_TOKEN_RE.sub("", text)
+    return redact(text) != text or any(p.search(text) for p in _PERSONAL_RES)
+
+
+def _scan(value: Any, where: str) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if len(str(abs(value))) >= 10:  # counts and seqs stay far below; phone numbers do not
+            raise AuditError(MSG_PRIVACY.format(field=where))
+        return
+    if isinstance(value, str):
+        if _looks_personal(value):
+            raise AuditError(MSG_PRIVACY.format(field=where))
+        return
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _scan(str(key), f"{where} key")
+            _scan(inner, f"{where}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for inner in value:
+            _scan(inner, where)
+        return
+    raise AuditError(Msg(f"監査ログに記録できない値です（{where}）。", f"audit field {where} has an unsupported type"))
+
+
+def check_entry(entry: AuditEntry) -> None:
+    """Refuse an entry that could carry personal data or lacks a required reason."""
+    event_type = str(getattr(entry.event_type, "value", entry.event_type))
+    if not _EVENT_TYPE_RE.match(event_type):
+        raise AuditError(Msg("監査イベントの種類が不正です。", f"bad audit event type {event_type!r}"))
+    for item in entry.items:
+        if not isinstance(item, str) or not _ITEM_RE.match(item):
+            # Not echoing the item: a caller passing a value by mistake must not leak it here.
+            raise AuditError(MSG_PRIVACY.format(field="items"))
+    _scan(entry.jimu_type, "jimu_type")
+    _scan(entry.reason, "reason")
+    _scan(dict(entry.details), "details")
+    touches_number = Item.MY_NUMBER in entry.items and event_type in (
+        EventType.CARD_READ.value, EventType.MY_NUMBER_REVEAL.value)
+    if touches_number and str(getattr(entry.result, "value", entry.result)) == Result.SUCCESS.value:
+        if not entry.reason.strip():
+            raise AuditError(MSG_REASON_REQUIRED)
+
+
+def _enum_text(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def record_from_row(row: Any) -> AuditRecord:
+    """Plain AuditRecord from an ORM AuditEvent (or any object with the same attributes)."""
+    return AuditRecord(
+        id=row.id, seq=row.seq, occurred_at=row.occurred_at, actor=row.actor, desk_id=row.desk_id,
+        event_type=row.event_type, jimu_type=row.jimu_type or "", reason=row.reason or "",
+        items=tuple(row.items or ()), result=row.result or "", details=dict(row.details or {}),
+        prev_hash=row.prev_hash, hash=row.hash,
+    )
+
+
+def last_record(orm: OrmSession, desk_id: str) -> AuditRecord | None:
+    from dxdesk.store.models import AuditEvent
+
+    row = orm.scalars(
+        select(AuditEvent).where(AuditEvent.desk_id == desk_id).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return record_from_row(row) if row is not None else None
+
+
+def load_records(
+    orm: OrmSession, desk_id: str | None = None, start: datetime | None = None, end: datetime | None = None,
+    event_type: str | None = None, limit: int | None = None,
+) -> list[AuditRecord]:
+    """Events in chain order (desk, then seq). ``start`` inclusive, ``end`` exclusive."""
+    from dxdesk.store.models import AuditEvent
+
+    query = select(AuditEvent)
+    if desk_id is not None:
+        query = query.where(AuditEvent.desk_id == desk_id)
+    if start is not None:
+        query = query.where(AuditEvent.occurred_at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.occurred_at < end)
+    if event_type is not None:
+        query = query.where(AuditEvent.event_type == event_type)
+    query = query.order_by(AuditEvent.desk_id, AuditEvent.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [record_from_row(row) for row in orm.scalars(query)]
+
+
+class AuditLog:
+    """Writes events through the store's single writer; seq and hashes are assigned inside that transaction."""
+
+    def __init__(self, database: Any, clock: Clock = _utcnow) -> None:
+        self.database = database
+        self.clock = clock
+
+    @property
+    def desk_id(self) -> str:
+        return str(self.database.desk_id)
+
+    def append(self, entry: AuditEntry, timeout: float | None = 60.0) -> AuditRecord:
+        """Append one event and wait for the commit. Raises AuditError before touching the database."""
+        check_entry(entry)
+        return self.database.writer.submit(lambda orm: self.append_in(orm, entry)).result(timeout)
+
+    def append_in(self, orm: OrmSession, entry: AuditEntry) -> AuditRecord:
+        """Append inside a writer job that is already running, so the event commits (or not) with the change."""
+        from dxdesk.store.models import AuditEvent
+
+        check_entry(entry)
+        desk_id = self.desk_id
+        orm.flush()  # earlier events of this same job must be visible to the seq query
+        last = last_record(orm, desk_id)
+        occurred_at = self.clock().astimezone(timezone.utc)
+        if last is not None and occurred_at < last.occurred_at:
+            # A clock stepped backwards must not make the chain look reordered in time.
+            occurred_at = last.occurred_at
+        record = AuditRecord(
+            id=str(uuid.uuid4()), seq=(last.seq + 1) if last else 1, occurred_at=occurred_at,
+            actor=entry.actor, desk_id=desk_id, event_type=_enum_text(entry.event_type),
+            jimu_type=entry.jimu_type, reason=entry.reason, items=tuple(entry.items),
+            result=_enum_text(entry.result), details=dict(entry.details),
+            prev_hash=last.hash if last else GENESIS_HASH,
+        )
+        record = replace(record, hash=compute_hash(record))
+        orm.add(AuditEvent(
+            id=record.id, seq=record.seq, occurred_at=record.occurred_at, actor=record.actor,
+            desk_id=record.desk_id, event_type=record.event_type, jimu_type=record.jimu_type,
+            reason=record.reason, items=list(record.items), result=record.result,
+            details=dict(record.details), prev_hash=record.prev_hash, hash=record.hash,
+        ))
+        orm.flush()
+        return record
+
+    def records(self, **filters: Any) -> list[AuditRecord]:
+        with self.database.session() as orm:
+            return load_records(orm, **filters)
+
+    def verify(self) -> dict[str, VerifyResult]:
+        """Verify every desk's chain found in this database: desk id -> result."""
+        with self.database.session() as orm:
+            records = load_records(orm)
+        by_desk: dict[str, list[AuditRecord]] = {}
+        for rec in records:
+            by_desk.setdefault(rec.desk_id, []).append(rec)
+        return {desk: verify_chain(chain) for desk, chain in by_desk.items()}

@@ -1,0 +1,167 @@
+"""Roles, permissions and the one check every core service calls.
+
+The role -> permission table lives here and nowhere else. Services call
+:func:`require` (or use :func:`requires`) at their entry points, so a screen that
+forgets to hide a button still cannot do what the signed-in clerk may not do.
+
+Permission names other packages use:
+
+=================  ==========================================================
+READ_CARD          read the card's basic four items at the counter
+READ_MY_NUMBER     read the individual number from the card (with a reason)
+MANAGE_VISITS      start, edit and close visits
+PRINT_FORMS        print prefilled forms and guide sheets
+LOG_SUPPORT        record support-desk sessions
+VIEW_REPORTS       KPI reports
+EXPORT_DATA        CSV/PDF exports that leave the PC (incl. the audit export)
+VIEW_AUDIT         list and verify the audit log
+MANAGE_ACCOUNTS    create, deactivate, unlock clerk accounts
+MANAGE_SETTINGS    change settings
+MANAGE_CATALOGUE   edit procedures / form catalogue / support topics
+MANAGE_KEYS        database key and server credentials
+REVEAL_MY_NUMBER   show a stored My Number unmasked
+=================  ==========================================================
+"""
+from __future__ import annotations
+
+import enum
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Mapping, ParamSpec, TypeVar
+
+from dxdesk.i18n import Msg
+
+
+class Role(str, enum.Enum):
+    CLERK = "clerk"
+    SUPPORTER = "supporter"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> Msg:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: Mapping[Role, Msg] = {
+    Role.CLERK: Msg("窓口職員", "Clerk"),
+    Role.SUPPORTER: Msg("デジタル支援員", "Supporter"),
+    Role.SUPERVISOR: Msg("管理監督者", "Supervisor"),
+    Role.ADMINISTRATOR: Msg("システム管理者", "Administrator"),
+}
+
+
+class Permission(str, enum.Enum):
+    READ_CARD = "read_card"
+    READ_MY_NUMBER = "read_my_number"
+    MANAGE_VISITS = "manage_visits"
+    PRINT_FORMS = "print_forms"
+    LOG_SUPPORT = "log_support"
+    VIEW_REPORTS = "view_reports"
+    EXPORT_DATA = "export_data"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_SETTINGS = "manage_settings"
+    MANAGE_CATALOGUE = "manage_catalogue"
+    MANAGE_KEYS = "manage_keys"
+    REVEAL_MY_NUMBER = "reveal_my_number"
+
+
+P = Permission
+# Least privilege: the administrator runs the system but does not handle residents'
+# cards or read reports; the supervisor audits but does not change accounts.
+ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
+    Role.CLERK: frozenset({P.READ_CARD, P.READ_MY_NUMBER, P.MANAGE_VISITS, P.PRINT_FORMS, P.REVEAL_MY_NUMBER}),
+    Role.SUPPORTER: frozenset({P.LOG_SUPPORT}),
+    Role.SUPERVISOR: frozenset({P.VIEW_REPORTS, P.VIEW_AUDIT, P.EXPORT_DATA}),
+    Role.ADMINISTRATOR: frozenset({P.MANAGE_ACCOUNTS, P.MANAGE_SETTINGS, P.MANAGE_CATALOGUE, P.MANAGE_KEYS}),
+}
+del P
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is signed in. A plain value: safe to hand to widgets and threads."""
+
+    clerk_id: str
+    login: str
+    display_name: str
+    role: Role
+    signed_in_at: datetime
+
+    def can(self, permission: Permission) -> bool:
+        return has_permission(self.role, permission)
+
+
+MSG_DENIED = Msg(
+    ja="この操作は「{role_ja}」の権限では行えません（必要な権限: {permission}）。",
+    en="A {role_en} is not allowed to do this (needs permission {permission}).",
+)
+MSG_NOT_SIGNED_IN = Msg(ja="サインインしてください。", en="Please sign in first.")
+
+
+class PermissionDeniedError(Exception):
+    """The session's role lacks a permission; ``msg`` is the user-facing text."""
+
+    def __init__(self, msg: Msg, permission: Permission | None = None) -> None:
+        super().__init__(msg.en)
+        self.msg = msg
+        self.permission = permission
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise ValueError(f"unknown role {value!r}; use one of: {names}") from None
+
+
+def has_permission(role: Role | str, permission: Permission) -> bool:
+    try:
+        role = Role(role)
+    except ValueError:
+        return False  # an unknown role in the database grants nothing
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def require(session: Session | None, permission: Permission) -> Session:
+    """Return ``session`` if it may do ``permission``, else raise PermissionDeniedError."""
+    if session is None:
+        raise PermissionDeniedError(MSG_NOT_SIGNED_IN, permission)
+    if not has_permission(session.role, permission):
+        role = Role(session.role) if session.role in {r.value for r in Role} else None
+        label = role.label if role else Msg(str(session.role), str(session.role))
+        raise PermissionDeniedError(
+            MSG_DENIED.format(role_ja=label.ja, role_en=label.en.lower(), permission=permission.name),
+            permission,
+        )
+    return session
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def requires(permission: Permission) -> Callable[[Callable[_P, _T]], Callable[_P, _T]]:
+    """Decorator for service methods whose first argument after ``self`` is the Session.
+
+    >>> class Reports:
+    ...     @requires(Permission.VIEW_REPORTS)
+    ...     def monthly(self, session, month): ...
+    """
+
+    def decorate(func: Callable[_P, _T]) -> Callable[_P, _T]:
+        @functools.wraps(func)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+            session = kwargs.get("session")
+            if session is None:
+                session = next((a for a in args if isinstance(a, Session)), None)
+            require(session, permission)  # type: ignore[arg-type]
+            return func(*args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
