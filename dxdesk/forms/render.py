@@ -169,14 +169,18 @@ class _FieldRenderer:
     def _date(self, f: Field, value: Any) -> None:
         if value in (None, ""):
             return
+        text = self.date_text(f, value, f.format)
+        if text is not None:
+            self.text_box(f, text, f.x, f.y, f.w, f.h, f.align)
+
+    def date_text(self, f: Field, value: Any, fmt: str) -> str | None:
         try:
             d = parse_date(value)
-            text = {"wareki": format_wareki, "wareki_short": format_wareki_short, "yymmdd": wareki_yymmdd,
-                    "gregorian": lambda d: f"{d.year}年{d.month}月{d.day}日"}[f.format](d)
+            return {"wareki": format_wareki, "wareki_short": format_wareki_short, "yymmdd": wareki_yymmdd,
+                    "gregorian": lambda d: f"{d.year}年{d.month}月{d.day}日"}[fmt](d)
         except ValueError:
             self.issue(f, "bad_value", f"{f.source or 'value'} is not a date in 和暦 range (expected YYYY-MM-DD)")
-            return
-        self.text_box(f, text, f.x, f.y, f.w, f.h, f.align)
+            return None
 
     def _comb(self, f: Field, value: Any) -> None:
         cell = f.w / f.cells
@@ -249,7 +253,9 @@ class _FieldRenderer:
         for r, row in enumerate(value[:capacity]):
             cells = row if isinstance(row, dict) else {f.columns[0].key: row}
             for col in f.columns:
-                self.text_box(f, as_text(cells.get(col.key)), f.x + col.x, top + r * f.row_h, col.w, f.row_h,
+                cell = cells.get(col.key)
+                text = as_text(cell) if not (col.format and cell) else (self.date_text(f, cell, col.format) or "")
+                self.text_box(f, text, f.x + col.x, top + r * f.row_h, col.w, f.row_h,
                               col.align, max_lines=1)
 
 

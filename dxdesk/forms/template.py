@@ -47,6 +47,7 @@ class Column:
     w: float
     align: str = "left"
     title: str = ""
+    format: str = ""  # "" (as is) or a date format: a cell holding an ISO date is shown in 和暦
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def _parse_field(t: _Table, page_w: float, page_h: float) -> Field:
     for i, raw in enumerate(t.get("columns", list, [])):
         ct = _Table(raw, f"field '{name}' column {i + 1}", t.path)
         col = Column(ct.get("key", str), ct.get("x", float), ct.get("w", float),
-                     ct.get("align", str, "left", ALIGNS), ct.get("title", str, ""))
+                     ct.get("align", str, "left", ALIGNS), ct.get("title", str, ""),
+                     ct.get("format", str, "", DATE_FORMATS + ("",)))
         if col.x < 0 or col.w <= 0 or col.x + col.w > w + 0.01:
             raise ct.fail("column must lie inside the field's width")
         columns.append(col)

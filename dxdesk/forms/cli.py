@@ -1,0 +1,150 @@
+"""``dxdesk form ...``: list, fill, check, calibration-page, bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dxdesk.cli import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("form", help="fill and check printed forms")
+    sub = p.add_subparsers(dest="form_command", metavar="ACTION", required=True)
+
+    s = sub.add_parser("list", help="list the available forms")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("fill", help="fill a form from a JSON data file into a PDF")
+    s.add_argument("form", help="form id (see 'form list') or path to a .toml template")
+    s.add_argument("--data", required=True, type=Path, help="JSON with card / interview / computed objects")
+    s.add_argument("--out", required=True, type=Path, help="PDF file to write")
+    s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
+    s.add_argument("--calibration", metavar="PRINTER", help="apply this printer's stored calibration")
+    s.add_argument("--onto", type=Path, metavar="TOWN.pdf", help="merge the data onto this PDF form")
+    s.set_defaults(func=cmd_fill)
+
+    s = sub.add_parser("check", help="report overflowing fields and missing glyphs (exit 1 if any)")
+    s.add_argument("form")
+    s.add_argument("--data", required=True, type=Path)
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("calibration-page", help="write the printer calibration test page")
+    s.add_argument("--out", required=True, type=Path)
+    s.add_argument("--calibration", metavar="PRINTER", help="draw through this printer's stored calibration")
+    s.set_defaults(func=cmd_calibration_page)
+
+    s = sub.add_parser("bench", help="mean milliseconds per form fill")
+    s.add_argument("-n", type=int, default=50)
+    s.add_argument("--form", default="juminhyo_request")
+    s.set_defaults(func=cmd_bench)
+
+
+def _template(name: str):
+    from dxdesk.forms import TemplateError, find_template
+
+    try:
+        return find_template(name)
+    except TemplateError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _data(path: Path):
+    from dxdesk.config import load_settings
+    from dxdesk.forms import FormData
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("the top level must be an object")
+        data = FormData.from_dict(raw)
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        raise UserError(f"{path}: {exc}") from None
+    general = load_settings().general
+    return data.with_computed(desk_name=general.desk_name, municipality=general.municipality)
+
+
+def _calibration(printer: str | None):
+    if printer is None:
+        return None
+    from dxdesk.config import load_settings
+    from dxdesk.forms.calibration import calibration_for
+
+    settings = load_settings()
+    if printer not in settings.forms.calibrations:
+        known = ", ".join(sorted(settings.forms.calibrations)) or "none stored"
+        raise UserError(f"no calibration for printer '{printer}' ({known})")
+    return calibration_for(settings, printer)
+
+
+def _print_issues(issues) -> None:
+    for issue in issues:
+        print(f"{issue.kind}: {issue}", file=sys.stderr)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from dxdesk.forms import discover
+
+    forms, errors = discover()
+    for form_id, t in sorted(forms.items()):
+        print(f"{form_id:24} {t.title}  ({t.path})")
+    for exc in errors:
+        print(f"error: {exc}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    from dxdesk.config import load_settings
+    from dxdesk.forms import OverlayError, fill_form
+
+    template = _template(args.form)
+    data = _data(args.data)
+    mode = args.mode or load_settings().forms.default_mode
+    if args.onto is not None and not args.onto.exists():
+        raise UserError(f"no such PDF: {args.onto}")
+    try:
+        result = fill_form(template, data, mode, _calibration(args.calibration), args.onto)
+    except OverlayError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        args.out.write_bytes(result.pdf)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    _print_issues(result.issues)
+    print(f"wrote {args.out} ({template.title}, {'overlay' if args.onto else mode} mode, {len(result.issues)} issue(s))")
+    return 1 if result.issues else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dxdesk.forms import fill_form
+
+    template = _template(args.form)
+    result = fill_form(template, _data(args.data), "plain", use_fallback=True)
+    _print_issues(result.issues)
+    print(f"{template.id}: {'OK' if not result.issues else f'{len(result.issues)} issue(s)'}")
+    return 1 if result.issues else 0
+
+
+def cmd_calibration_page(args: argparse.Namespace) -> int:
+    from dxdesk.forms.calibration import calibration_page
+
+    pdf = calibration_page(_calibration(args.calibration), args.calibration or "")
+    try:
+        args.out.write_bytes(pdf)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dxdesk.forms.bench import bench_form_fill
+
+    if args.n < 1:
+        raise UserError("-n must be at least 1")
+    mean = bench_form_fill(args.n, args.form)
+    print(f"form fill ({args.form}): {mean:.1f} ms mean over {args.n}")
+    return 0
