@@ -1,0 +1,240 @@
+"""The printable support report (A4 portrait PDF) with summary tables and B/W charts.
+
+Uses the bundled BIZ UD Gothic (embedded as a subset) so Japanese prints on any PC.
+Page header/footer carry the title, municipality and "page n / N"; the total page
+count needs a second pass, done by :class:`_NumberedCanvas` (the usual ReportLab
+recipe: keep each page's state, then stamp numbers on save).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from dxdesk import fonts
+from dxdesk.support import kpi
+from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
+from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
+from dxdesk.support.model import SupportSession
+from dxdesk.support.periods import DateRange, format_range_ja, iso_week_key, iso_week_start, month_key
+
+FONT = fonts.GOTHIC.family
+FONT_BOLD = fonts.GOTHIC_BOLD.family
+MAX_WEEKS_IN_CHART = 14  # beyond this (e.g. a fiscal year) the time chart switches to months
+
+
+def register_fonts() -> None:
+    """Register the bundled Gothic faces with ReportLab once per process."""
+    registered = set(pdfmetrics.getRegisteredFontNames())
+    for face in (fonts.GOTHIC, fonts.GOTHIC_BOLD):
+        if face.family not in registered:
+            pdfmetrics.registerFont(TTFont(face.family, str(face.path)))
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    period: DateRange
+    municipality: str
+    venue: str | None = None  # report limited to one venue (shown in the heading)
+    generated_on: date | None = None  # default today; fixed in tests
+
+    @property
+    def title(self) -> str:
+        return f"{self.municipality} デジタル活用支援 実施報告"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _dec(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def time_series(sessions: Sequence[SupportSession], period: DateRange) -> tuple[str, list[str], list[int]]:
+    """Sessions per ISO week over the whole period (empty weeks shown as 0), or per month when long."""
+    first, last = period
+    weeks = []
+    monday = iso_week_start(first)
+    while monday <= last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    if len(weeks) <= MAX_WEEKS_IN_CHART:
+        counts = kpi.sessions_per_iso_week(sessions)
+        return ("週別セッション数（月曜始まり）", [f"{m.month}/{m.day}〜" for m in weeks],
+                [counts.get(iso_week_key(m), 0) for m in weeks])
+    months: list[date] = []
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        months.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    counts = kpi.sessions_per_month(sessions)
+    return ("月別セッション数", [f"{m.month}月" for m in months], [counts.get(month_key(m), 0) for m in months])
+
+
+def _table(rows: list[list[str]], widths: list[float], *, header: bool = True) -> Table:
+    t = Table(rows, colWidths=widths, hAlign="LEFT")
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if header:
+        style += [("FONT", (0, 0), (-1, 0), FONT_BOLD, 8.5), ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+                  ("ALIGN", (0, 0), (-1, 0), "CENTER")]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> list:
+    live = kpi.active(sessions)
+    s = kpi.summarize(live)
+    cs = ChartStyle(FONT, FONT_BOLD)
+    h1 = ParagraphStyle("h1", fontName=FONT_BOLD, fontSize=15, leading=20, alignment=TA_LEFT)
+    h2 = ParagraphStyle("h2", fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=12)
+    note = ParagraphStyle("note", fontName=FONT, fontSize=7, leading=9.5, textColor=colors.Color(0.2, 0.2, 0.2))
+    generated = options.generated_on or date.today()
+
+    story: list = [Paragraph(options.title, h1), Spacer(0, 1.5 * mm)]
+    heading = f"対象期間: {format_range_ja(options.period)}　会場: {options.venue or '全会場'}"
+    story.append(Paragraph(heading, body))
+    story.append(Paragraph(f"作成日: {generated.year}年{generated.month}月{generated.day}日", body))
+
+    summary_rows = [
+        ["項目", "値"],
+        ["セッション数", f"{s.sessions:,}"],
+        ["参加者数（延べ）", f"{s.attendees:,}"],
+        ["1回あたり平均参加者数", _dec(s.mean_attendees)],
+        ["参加者1人の回の割合", _pct(s.single_attendee_share)],
+        ["参加者1人あたり支援者数", _dec(s.helpers_per_attendee)],
+        ["体制基準未満の回数 ※2", f"{s.understaffed:,}"],
+        ["平均所要時間（分）", _dec(s.mean_duration_minutes, 1)],
+        ["再来の割合", _pct(s.repeat_visitor_share)],
+        ["未完了のフォローアップ", f"{s.open_follow_ups:,}"],
+    ]
+    vt_rows = [["会場種別", "回数", "平均参加者数", "支援者/参加者"]]
+    for code, n in s.per_venue_type.items():
+        vt_rows.append([catalog.venue_type_label(code), f"{n:,}", _dec(s.mean_attendees_per_venue_type[code]),
+                        _dec(s.helpers_per_attendee_per_venue_type[code])])
+    side_by_side = Table(
+        [[_table(summary_rows, [44 * mm, 24 * mm]), _table(vt_rows, [30 * mm, 14 * mm, 22 * mm, 22 * mm])]],
+        colWidths=[74 * mm, 106 * mm], hAlign="LEFT",
+    )
+    side_by_side.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story += [Paragraph("概要", h2), side_by_side]
+
+    # Topics in menu order (national menu first), plus any code found in records but missing from the catalog.
+    codes = [t.code for t in catalog.sorted_topics() if t.active or s.per_topic.get(t.code)]
+    codes += [c for c in s.per_topic if c not in codes]
+    story.append(Spacer(0, 3 * mm))
+    story.append(horizontal_bars("トピック別セッション数 ※1", [catalog.topic_label(c) for c in codes],
+                                 [s.per_topic.get(c, 0) for c in codes], cs))
+
+    title, labels, values = time_series(live, options.period)
+    story.append(Spacer(0, 2 * mm))
+    story.append(_pair(
+        vertical_bars(title, labels, values, cs, label_angle=45 if len(labels) > 6 else 0),
+        vertical_bars("年齢層別セッション数", [AGE_BAND_LABELS[b].ja for b in s.age_band_counts],
+                      list(s.age_band_counts.values()), cs, fill=colors.Color(0.45, 0.45, 0.45)),
+    ))
+    story.append(_pair(
+        vertical_bars("結果別セッション数", [OUTCOME_LABELS[o].ja for o in s.outcome_counts],
+                      list(s.outcome_counts.values()), cs, distinct_greys=True),
+        vertical_bars("参加者数別セッション数（人）", list(s.attendee_distribution),
+                      list(s.attendee_distribution.values()), cs, fill=colors.Color(0.7, 0.7, 0.7)),
+    ))
+    # Venue types without sessions are left out: a 0 bar would read as "no helpers".
+    hpa = {c: v for c, v in s.helpers_per_attendee_per_venue_type.items() if s.per_venue_type[c]}
+    mpv = {c: s.mean_attendees_per_venue_type[c] for c in hpa}
+    story.append(_pair(
+        vertical_bars("会場種別 参加者1人あたり支援者数", [catalog.venue_type_label(c) for c in hpa],
+                      [v or 0.0 for v in hpa.values()], cs, decimals=2, distinct_greys=True, label_angle=30),
+        vertical_bars("会場種別 1回あたり平均参加者数", [catalog.venue_type_label(c) for c in hpa],
+                      [v or 0.0 for v in mpv.values()], cs, decimals=1,
+                      distinct_greys=True, label_angle=30),
+    ))
+
+    venue_rows = [["会場", "回数", "参加者数"]]
+    attendees_by_venue: dict[str, int] = {}
+    for x in live:
+        attendees_by_venue[x.venue] = attendees_by_venue.get(x.venue, 0) + x.attendees
+    for name, n in s.per_venue.items():
+        venue_rows.append([name, f"{n:,}", f"{attendees_by_venue[name]:,}"])
+    if len(venue_rows) == 1:
+        venue_rows.append(["（記録なし）", "0", "0"])
+    story.append(KeepTogether([Paragraph("会場別", h2), _table(venue_rows, [90 * mm, 20 * mm, 24 * mm])]))
+
+    story.append(Spacer(0, 3 * mm))
+    story.append(Paragraph(
+        "※1 複数のトピックを扱った回は、トピックごとに1回として数えます（合計はセッション数を上回ることがあります）。"
+        "年齢層・結果・端末・再来は1回ごとの記録で、割合はセッション数に対する割合です。削除された記録は含みません。", note))
+    story.append(Paragraph(
+        "※2 体制基準: 講師1名に加え、参加者4名ごとに補助者1名（支援者数＝講師を含む全員）。参加者1名の個別相談は1名で可。"
+        "必要人数 = 1 + 参加者数÷4（端数切り上げ）（参加者2名以上）。", note))
+    return story
+
+
+def _pair(left, right) -> Table:  # type: ignore[no-untyped-def]
+    t = Table([[left, right]], colWidths=[90 * mm, 90 * mm], hAlign="LEFT")
+    # Layout-only table; its FONT still matters (the default, Helvetica, would be listed unembedded).
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                           ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return t
+
+
+class _NumberedCanvas(pdfcanvas.Canvas):
+    """Defers page output so the footer can say "n / N"."""
+
+    footer_left = ""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab API)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 7.5)
+            self.setFillColor(colors.Color(0.3, 0.3, 0.3))
+            self.drawString(15 * mm, 9 * mm, self.footer_left)
+            self.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{self._pageNumber} / {total}")
+            super().showPage()
+        super().save()
+
+
+def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> Path:
+    """Write the report to ``path`` (atomically) and return it."""
+    register_fonts()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    doc = SimpleDocTemplate(
+        str(tmp), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm, bottomMargin=16 * mm,
+        title=options.title, author=options.municipality, subject=format_range_ja(options.period),
+        creator="dxdesk",
+        initialFontName=FONT,  # else the canvas starts in Helvetica, listed in the PDF unembedded
+    )
+    footer = f"{options.title}　{format_range_ja(options.period)}"
+    canvas_class = type("ReportCanvas", (_NumberedCanvas,), {"footer_left": footer})
+    doc.build(build_story(sessions, catalog, options), canvasmaker=canvas_class)
+    tmp.replace(path)
+    return path
