@@ -1,0 +1,207 @@
+"""Preview and print a filled form: zoom, page navigation, Print, and Save as PDF.
+
+Printing renders each page with QPdfDocument.render at the printer's resolution and
+paints it on the QPrinter. With no printer installed the widget says so in Japanese and
+offers to save the PDF instead: the document is never lost.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from dxdesk.i18n import Msg
+
+log = logging.getLogger(__name__)
+
+ZOOM_STEP = 1.25
+ZOOM_MIN, ZOOM_MAX = 0.25, 4.0
+
+MSG_NO_PRINTER = Msg(
+    ja="プリンタが見つかりません。PDFファイルとして保存して、後で印刷できます。保存しますか？",
+    en="No printer found. You can save the PDF and print it later. Save it now?",
+)
+MSG_SAVE_TITLE = Msg(ja="PDFを保存", en="Save PDF")
+MSG_SAVE_FAILED = Msg(ja="PDFを保存できませんでした: {error}", en="Could not save the PDF: {error}")
+MSG_LOAD_FAILED = Msg(ja="帳票を表示できませんでした。", en="The form could not be displayed.")
+
+
+class FormPreview(QWidget):
+    """Shows PDF bytes produced by dxdesk.forms and prints them."""
+
+    printed = Signal(int)  # pages sent to the printer
+    saved = Signal(str)  # path the PDF was saved to
+    message = Signal(str)  # user-facing message shown (Japanese or English per settings)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._pdf = b""
+        self._buffer: QBuffer | None = None
+        self.document = QPdfDocument(self)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+
+        def button(text: str, slot) -> QPushButton:
+            b = QPushButton(text, self)
+            b.clicked.connect(slot)
+            return b
+
+        self.zoom_out_button = button("縮小 −", self.zoom_out)
+        self.zoom_in_button = button("拡大 ＋", self.zoom_in)
+        self.fit_button = button("全体表示", self.fit)
+        self.prev_button = button("◀ 前", self.previous_page)
+        self.next_button = button("次 ▶", self.next_page)
+        self.page_label = QLabel(self)
+        self.save_button = button("PDF保存…", lambda: self.save_as())
+        self.print_button = button("印刷…", self.print_document)
+        self.print_button.setDefault(True)
+        bar = QHBoxLayout()
+        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button, self.prev_button, self.page_label,
+                  self.next_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.print_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.view.pageNavigator().currentPageChanged.connect(lambda _p: self._update_page_label())
+        self._update_page_label()
+
+    # -- document ---------------------------------------------------------------
+    def load_pdf(self, pdf: bytes) -> bool:
+        """Show a PDF (bytes kept so it can be saved even if printing fails)."""
+        self._pdf = bytes(pdf)
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(self._pdf))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(buffer)
+        if self._buffer is not None:
+            self._buffer.deleteLater()
+        self._buffer = buffer
+        ok = self.document.status() == QPdfDocument.Status.Ready
+        if not ok:
+            log.warning("form preview: PDF did not load (%s)", self.document.error())
+            self.message.emit(MSG_LOAD_FAILED.text())
+        self.fit()
+        self._update_page_label()
+        return ok
+
+    def page_count(self) -> int:
+        return self.document.pageCount()
+
+    def current_page(self) -> int:
+        return self.view.pageNavigator().currentPage()
+
+    # -- zoom and navigation ------------------------------------------------------
+    def zoom_factor(self) -> float:
+        return self.view.zoomFactor()
+
+    def _set_zoom(self, factor: float) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(max(ZOOM_MIN, min(ZOOM_MAX, factor)))
+
+    def zoom_in(self) -> None:
+        self._set_zoom(self.zoom_factor() * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self.zoom_factor() / ZOOM_STEP)
+
+    def fit(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+
+    def go_to_page(self, page: int) -> None:
+        if 0 <= page < self.page_count():
+            self.view.pageNavigator().jump(page, QPointF(), self.view.pageNavigator().currentZoom())
+            self._update_page_label()
+
+    def next_page(self) -> None:
+        self.go_to_page(self.current_page() + 1)
+
+    def previous_page(self) -> None:
+        self.go_to_page(self.current_page() - 1)
+
+    def _update_page_label(self) -> None:
+        n = self.page_count()
+        self.page_label.setText(f"{self.current_page() + 1} / {n} ページ" if n else "－")
+        self.prev_button.setEnabled(n > 0 and self.current_page() > 0)
+        self.next_button.setEnabled(self.current_page() < n - 1)
+        self.print_button.setEnabled(n > 0)
+        self.save_button.setEnabled(bool(self._pdf))
+
+    # -- output ---------------------------------------------------------------------
+    def save_as(self, path: str | None = None) -> bool:
+        """Write the PDF to path (asks with a file dialog when None)."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, MSG_SAVE_TITLE.text(), "form.pdf", "PDF (*.pdf)")
+            if not path:
+                return False
+        try:
+            with open(path, "wb") as fh:
+                fh.write(self._pdf)
+        except OSError as exc:
+            self._show(MSG_SAVE_FAILED.format(error=exc.strerror or str(exc)), warning=True)
+            return False
+        self.saved.emit(path)
+        return True
+
+    def _show(self, msg: Msg, warning: bool = False) -> None:
+        text = msg.text()
+        self.message.emit(text)
+        (QMessageBox.warning if warning else QMessageBox.information)(self, "dxdesk", text)
+
+    def ask_save_instead(self) -> bool:
+        """No printer: explain in Japanese and offer to save the PDF. Overridable in tests."""
+        text = MSG_NO_PRINTER.text()
+        self.message.emit(text)
+        answer = QMessageBox.question(self, "dxdesk", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def print_document(self, printer: QPrinter | None = None) -> int:
+        """Print every page; returns pages printed (0 when cancelled or no printer)."""
+        if not self.page_count():
+            return 0
+        if printer is None:
+            if not QPrinterInfo.availablePrinters():
+                if self.ask_save_instead():
+                    self.save_as()
+                return 0
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            dialog = QPrintDialog(printer, self)
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                return 0
+        pages = render_to_printer(self.document, printer)
+        self.printed.emit(pages)
+        return pages
+
+
+def render_to_printer(document: QPdfDocument, printer: QPrinter) -> int:
+    """Paint each PDF page as an image at printer resolution, at its true size (no scaling).
+
+    True size matters: overlay forms must land in the pre-printed boxes, so the page is
+    placed at the paper's origin and never 'fit to page'.
+    """
+    printer.setFullPage(True)
+    dpi = printer.resolution()
+    painter = QPainter()
+    if not painter.begin(printer):
+        log.warning("printing: cannot start the printer")
+        return 0
+    try:
+        for i in range(document.pageCount()):
+            if i:
+                printer.newPage()
+            size_pt = document.pagePointSize(i)
+            pixels = QSize(round(size_pt.width() / 72 * dpi), round(size_pt.height() / 72 * dpi))
+            image = document.render(i, pixels)
+            painter.drawImage(0, 0, image)
+    finally:
+        painter.end()
+    return document.pageCount()
