@@ -71,6 +71,11 @@ class SupportSession:
         return dataclasses.replace(self, follow_up_contact=None)
 
 
+def local_now() -> datetime:
+    """Now, as the town's wall-clock time (same convention as ``started_at``)."""
+    return datetime.now(LOCAL_TZ).replace(tzinfo=None)
+
+
 def to_local_naive(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Literal, Protocol, Sequence
 
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import Catalog, Topic, Venue
-from dxdesk.support.model import SupportSession, check, validate_topic, SessionValidationError
+from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
 
 DEFAULT_EDIT_WINDOW = timedelta(days=31)
 
@@ -167,7 +167,7 @@ class InMemoryRepository:
     def _emit(self, kind: ChangeKind, sid: str, by: str, before: SupportSession | None, after: SupportSession | None) -> None:
         if self._on_change is not None:
             self._on_change(
-                ChangeEvent(kind, sid, by, datetime.now(), before and before.redacted(), after and after.redacted())
+                ChangeEvent(kind, sid, by, local_now(), before and before.redacted(), after and after.redacted())
             )
 
     # --- catalog ---------------------------------------------------------
@@ -220,7 +220,7 @@ class InMemoryRepository:
 
     def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
         session = self._checked(session)
-        now = now or datetime.now()
+        now = now or local_now()
         with self._lock:
             before = self._sessions.get(session.id)
             if before is None:
@@ -231,7 +231,7 @@ class InMemoryRepository:
         return session
 
     def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
-        now = now or datetime.now()
+        now = now or local_now()
         with self._lock:
             before = self._sessions.get(session_id)
             if before is None:
@@ -250,7 +250,7 @@ class InMemoryRepository:
         return sorted((s for s in self._sessions.values() if s.follow_up_open), key=sort_key)
 
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
-        now = now or datetime.now()
+        now = now or local_now()
         with self._lock:
             before = self._sessions.get(session_id)
             if before is None:

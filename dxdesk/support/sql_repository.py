@@ -1,0 +1,323 @@
+"""SupportRepository over the local store (``dxdesk.store``).
+
+* Writes go through ``Database.writer`` (one thread, one transaction per call), so
+  ``add_many`` is all-or-nothing and the outbox row for sync is written with it.
+  Methods block until committed: call them from a worker, never from the writer
+  thread (screens use the app's background-task runner).
+* Reads use short read-only sessions and return plain :class:`SupportSession`
+  values, never ORM objects.
+* Times: the store keeps UTC; records here use the town's local wall-clock time
+  (see :mod:`dxdesk.support.model`), converted at this boundary.
+* ``follow_up_contact`` is an encrypted column; it is decrypted only into the
+  dataclass (excluded from its repr) and never logged.
+* The store's ``venues`` table has no venue-type column, so a venue's type is
+  taken from its most recent session (``"other"`` until it has one).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, time, timedelta
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dxdesk.store import models as m
+from dxdesk.store.database import Database
+from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
+from dxdesk.support.model import LOCAL_TZ, SessionValidationError, SupportSession, check, local_now, to_local_naive, validate_topic
+from dxdesk.support.repository import (
+    DEFAULT_EDIT_WINDOW,
+    AddManyResult,
+    ChangeCallback,
+    ChangeEvent,
+    ChangeKind,
+    RepositoryError,
+    SessionQuery,
+    closed_follow_up,
+    ensure_editable,
+    not_found,
+)
+from dxdesk.i18n import Msg
+
+log = logging.getLogger(__name__)
+
+_ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=LOCAL_TZ)
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return None if value is None else to_local_naive(value)
+
+
+def to_session(row: m.SupportSession) -> SupportSession:
+    return SupportSession(
+        id=row.id,
+        started_at=to_local_naive(row.started_at),
+        venue=row.venue,
+        venue_type=row.venue_type,
+        topics=tuple(row.topics or ()),
+        device=row.device,
+        age_band=row.age_band,
+        attendees=row.attendees,
+        helpers=row.helpers,
+        duration_minutes=row.duration_minutes,
+        outcome=row.outcome,
+        note=row.note or "",
+        helper_role=row.helper_role or "",
+        follow_up_needed=row.follow_up_needed,
+        follow_up_contact=row.follow_up_contact,
+        follow_up_closed_at=_local(row.follow_up_closed_at),
+        repeat_visitor=row.repeat_visitor,
+        logged_by=row.logged_by or "",
+        deleted=row.deleted_at is not None,
+    )
+
+
+def _fill(row: m.SupportSession, s: SupportSession, now: datetime) -> m.SupportSession:
+    row.started_at = _aware(s.started_at)  # type: ignore[assignment]
+    row.venue = s.venue
+    row.venue_type = s.venue_type
+    row.topics = list(s.topics)
+    row.note = s.note
+    row.device = s.device
+    row.age_band = s.age_band
+    row.attendees = s.attendees
+    row.helpers = s.helpers
+    row.helper_role = s.helper_role
+    row.duration_minutes = s.duration_minutes
+    row.outcome = s.outcome
+    row.follow_up_needed = s.follow_up_needed
+    row.follow_up_contact = s.follow_up_contact
+    row.follow_up_closed_at = _aware(s.follow_up_closed_at)
+    row.repeat_visitor = s.repeat_visitor
+    row.logged_by = s.logged_by
+    if s.deleted and row.deleted_at is None:
+        row.deleted_at = _aware(now)
+    elif not s.deleted:
+        row.deleted_at = None
+    return row
+
+
+class SqlRepository:
+    """:class:`dxdesk.support.repository.SupportRepository` over an open :class:`Database`."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_change: ChangeCallback | None = None,
+        edit_window: timedelta = DEFAULT_EDIT_WINDOW,
+    ) -> None:
+        self._db = db
+        self._on_change = on_change
+        self._edit_window = edit_window
+        self._catalog_cache: Catalog | None = None
+        self._seed_topics_if_empty()
+
+    # --- helpers ---------------------------------------------------------
+    def _write(self, fn):  # type: ignore[no-untyped-def]
+        return self._db.writer.run(fn)
+
+    def _emit(self, kind: ChangeKind, sid: str, by: str, before: SupportSession | None, after: SupportSession | None) -> None:
+        if self._on_change is not None:
+            self._on_change(
+                ChangeEvent(kind, sid, by, local_now(), before and before.redacted(), after and after.redacted())
+            )
+
+    def _seed_topics_if_empty(self) -> None:
+        """A new database gets the national menu; an existing one keeps the town's edits."""
+
+        def job(session: Session) -> None:
+            if session.scalar(select(func.count()).select_from(m.SupportTopic)):
+                return
+            for t in seed_topics():
+                session.add(m.SupportTopic(code=t.code, label_ja=t.label_ja, label_en=t.label_en,
+                                           sort=t.sort_order, active=t.active))
+
+        self._write(job)
+
+    # --- catalog ---------------------------------------------------------
+    def catalog(self) -> Catalog:
+        if self._catalog_cache is not None:
+            return self._catalog_cache
+        national = {t.code for t in seed_topics()}
+        with self._db.session() as s:
+            topics = tuple(
+                Topic(r.code, r.label_ja, r.label_en, national=r.code in national, active=r.active, sort_order=r.sort)
+                for r in s.scalars(select(m.SupportTopic))
+            )
+            latest_type: dict[str, str] = {}
+            rows = s.execute(
+                select(m.SupportSession.venue, m.SupportSession.venue_type).order_by(m.SupportSession.started_at)
+            )
+            for venue, venue_type in rows:
+                latest_type[venue] = venue_type
+            venues = tuple(
+                Venue(r.label_ja, latest_type.get(r.label_ja, "other"), r.active)
+                for r in s.scalars(select(m.Venue).order_by(m.Venue.sort, m.Venue.label_ja))
+            )
+        self._catalog_cache = Catalog(topics, seed_venue_types(), venues)
+        return self._catalog_cache
+
+    def save_topic(self, topic: Topic) -> Catalog:
+        catalog = self.catalog()
+        is_new = catalog.topic(topic.code) is None
+        errors = validate_topic(topic, catalog, is_new=is_new)
+        if errors:
+            raise SessionValidationError(errors)
+        sort = topic.sort_order or (max((t.sort_order for t in catalog.topics), default=0) + 10)
+
+        def job(session: Session) -> None:
+            row = session.scalar(select(m.SupportTopic).where(m.SupportTopic.code == topic.code))
+            if row is None:
+                row = m.SupportTopic(code=topic.code)
+                session.add(row)
+            row.label_ja, row.label_en, row.sort, row.active = topic.label_ja, topic.label_en, sort, topic.active
+
+        self._write(job)
+        self._catalog_cache = None
+        return self.catalog()
+
+    def save_venue(self, venue: Venue) -> Catalog:
+        name = venue.name.strip()
+        if not name or len(name) > 64:
+            raise RepositoryError(Msg("会場名は1〜64文字で入力してください。", "a venue name must be 1 to 64 characters."))
+
+        def job(session: Session) -> None:
+            row = session.scalar(select(m.Venue).where(m.Venue.code == name))
+            if row is None:
+                last = session.scalar(select(func.max(m.Venue.sort))) or 0
+                row = m.Venue(code=name, label_ja=name, label_en="", sort=last + 10)
+                session.add(row)
+            row.active = venue.active
+
+        self._write(job)
+        self._catalog_cache = None
+        return self.catalog()
+
+    # --- sessions --------------------------------------------------------
+    def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
+        session = check(session, self.catalog())
+
+        def job(db: Session) -> None:
+            if db.get(m.SupportSession, session.id) is not None:
+                raise RepositoryError(Msg("同じIDの記録が既にあります。", f"session {session.id} already exists."))
+            db.add(_fill(m.SupportSession(id=session.id), session, local_now()))
+
+        self._write(job)
+        self._catalog_cache = None  # a new venue may change the inferred venue types
+        self._emit("added", session.id, by, None, session)
+        return session
+
+    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
+        catalog = self.catalog()
+        checked = [check(s, catalog) for s in sessions]
+        now = local_now()
+
+        def job(db: Session) -> AddManyResult:
+            present = _existing(db, [s.id for s in checked])
+            added = []
+            for s in checked:
+                if s.id in present:
+                    continue
+                db.add(_fill(m.SupportSession(id=s.id), s, now))
+                present.add(s.id)
+                added.append(s.id)
+            return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in added))
+
+        result: AddManyResult = self._write(job)
+        self._catalog_cache = None
+        by_id = {s.id: s for s in checked}
+        for sid in result.added:
+            self._emit("imported", sid, by, None, by_id[sid])
+        return result
+
+    def get(self, session_id: str) -> SupportSession | None:
+        with self._db.session() as s:
+            row = s.get(m.SupportSession, session_id)
+            return to_session(row) if row is not None else None
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        with self._db.session() as s:
+            return _existing(s, list(ids))
+
+    def _modify(self, session_id: str, kind: ChangeKind, by: str, change, check_window: bool, now: datetime):  # type: ignore[no-untyped-def]
+        box: dict[str, SupportSession] = {}
+
+        def job(db: Session) -> None:
+            row = db.get(m.SupportSession, session_id)
+            if row is None:
+                raise not_found(session_id)
+            before = to_session(row)
+            if check_window:
+                ensure_editable(before, now, self._edit_window)
+            after = change(before)
+            if after is not before:
+                _fill(row, after, now)
+            box["before"], box["after"] = before, after
+
+        self._write(job)
+        if box["after"] is not box["before"]:
+            self._emit(kind, session_id, by, box["before"], box["after"])
+        return box["after"]
+
+    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        session = check(session, self.catalog())
+        result = self._modify(session.id, "updated", by, lambda _before: session, True, now or local_now())
+        self._catalog_cache = None
+        return result
+
+    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        return self._modify(
+            session_id, "deleted", by,
+            lambda before: dataclasses.replace(before, deleted=True, follow_up_contact=None),
+            True, now or local_now(),
+        )
+
+    def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
+        stmt = select(m.SupportSession)
+        if not query.include_deleted:
+            stmt = stmt.where(m.SupportSession.deleted_at.is_(None))
+        if query.date_from is not None:
+            stmt = stmt.where(m.SupportSession.started_at >= datetime.combine(query.date_from, time.min, LOCAL_TZ))
+        if query.date_to is not None:
+            end = datetime.combine(query.date_to + timedelta(days=1), time.min, LOCAL_TZ)
+            stmt = stmt.where(m.SupportSession.started_at < end)
+        if query.venue is not None:
+            stmt = stmt.where(m.SupportSession.venue == query.venue)
+        if query.venue_type is not None:
+            stmt = stmt.where(m.SupportSession.venue_type == query.venue_type)
+        if query.outcome is not None:
+            stmt = stmt.where(m.SupportSession.outcome == query.outcome)
+        stmt = stmt.order_by(m.SupportSession.started_at, m.SupportSession.id)
+        with self._db.session() as s:
+            sessions = [to_session(r) for r in s.scalars(stmt)]
+        # Topic membership is checked here: JSON containment differs between SQLite and PostgreSQL.
+        return [x for x in sessions if query.matches(x)]
+
+    def follow_ups_due(self) -> list[SupportSession]:
+        stmt = (
+            select(m.SupportSession)
+            .where(m.SupportSession.follow_up_needed.is_(True), m.SupportSession.follow_up_closed_at.is_(None),
+                   m.SupportSession.deleted_at.is_(None))
+            .order_by(m.SupportSession.started_at, m.SupportSession.id)
+        )
+        with self._db.session() as s:
+            return [to_session(r) for r in s.scalars(stmt)]
+
+    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        now = now or local_now()
+        return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False, now)
+
+
+def _existing(session: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[i : i + _ID_CHUNK]
+        found.update(session.scalars(select(m.SupportSession.id).where(m.SupportSession.id.in_(chunk))))
+    return found
