@@ -1,0 +1,242 @@
+"""The My Number Card protocol (券面事項入力補助AP) over any Transport.
+
+Flow (docs/mynumber-card.md §2.5): SELECT AP → SELECT PIN EF → remaining-tries query
+(spends nothing) → VERIFY → SELECT EF 0001/0002 → READ BINARY (7-byte header, then
+the rest) → EF 0003 digests checked against what was read.
+
+Lockout policy: a PIN or 照合番号 is sent only after the query shows at least two
+tries left, unless the caller passes ``allow_last_try=True`` (the UI should offer the
+PIN-less 照合番号B route or manual entry instead). Wrongly shaped input is refused
+before anything reaches the card, because it is unknown whether the card would
+charge a try for it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+
+from dxdesk.cardreader.apdu import (
+    INS_SELECT,
+    INS_VERIFY,
+    SW_OK,
+    CommandAPDU,
+    Transport,
+    read_binary_all,
+    read_binary_to_end,
+)
+from dxdesk.cardreader.errors import (
+    Credential,
+    IntegrityError,
+    InvalidPinFormatError,
+    LowTriesError,
+    PinBlockedError,
+    error_for_status,
+)
+from dxdesk.cardreader.model import (
+    BasicInfoRecord,
+    CardHolder,
+    is_ascii_digits,
+    parse_basic_info_ef,
+    parse_integrity_ef,
+    parse_my_number_ef,
+)
+
+log = logging.getLogger(__name__)
+
+TEXT_AP_AID = bytes.fromhex("D3921000310001010408")  # 券面事項入力補助AP
+JPKI_AP_AID = bytes.fromhex("D392F000260100000001")  # 公的個人認証AP
+VISUAL_AP_AID = bytes.fromhex("D3921000310001010402")  # 券面事項確認AP
+COMMON_AP_AID = bytes.fromhex("D3921000310001010100")  # 共通AP
+JUKI_AP_AID = bytes.fromhex("D3921000310001010401")  # 住基AP
+ISD_AID = bytes.fromhex("A0000001510000")  # GlobalPlatform card manager
+
+EF_MY_NUMBER = 0x0001
+EF_BASIC_INFO = 0x0002
+EF_INTEGRITY = 0x0003
+KEY_TEXT_PIN = 0x0011
+KEY_CODE_A = 0x0014
+KEY_CODE_B = 0x0015
+
+TEXT_PIN_MAX_TRIES = 3
+# 照合番号 counters: 10 per one source, 3 per another; 3 is the safe assumption for
+# reporting a verified key's count.
+CODE_MAX_TRIES_ASSUMED = 3
+SW_TECHNICAL_PROBLEM = 0x6F00
+
+
+class MyNumberCard:
+    """Reads the text AP of one inserted card. Not thread-safe: use it from the card thread only."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._selected_df: bytes | None = None
+
+    # --- selection ---------------------------------------------------------------
+
+    def select_text_ap(self) -> None:
+        """SELECT the 券面事項入力補助AP; NotMyNumberCardError when the card has no such AP."""
+        apdu = CommandAPDU(0x00, INS_SELECT, 0x04, 0x0C, TEXT_AP_AID).to_bytes()
+        self._selected_df = None
+        _, sw = self._transport.transmit(apdu)
+        if sw == SW_TECHNICAL_PROBLEM:
+            # One card answered the first command after a power cycle with 6F00 (doc §6.2);
+            # SELECT changes nothing on failure, so sending it once more is safe.
+            log.debug("SELECT answered 6F00; retrying once")
+            _, sw = self._transport.transmit(apdu)
+        self._check(sw, "SELECT AP")
+        self._selected_df = TEXT_AP_AID
+
+    def _ensure_text_ap(self) -> None:
+        if self._selected_df != TEXT_AP_AID:
+            self.select_text_ap()
+
+    def _select_ef(self, fid: int) -> None:
+        self._ensure_text_ap()
+        _, sw = self._transport.transmit(CommandAPDU(0x00, INS_SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")).to_bytes())
+        self._check(sw, f"SELECT EF {fid:04X}")
+
+    @staticmethod
+    def _check(sw: int, command_name: str, credential: Credential | None = None) -> None:
+        if sw != SW_OK:
+            raise error_for_status(sw, command_name, credential)
+
+    # --- PIN and 照合番号 ----------------------------------------------------------------
+
+    def remaining_tries(self) -> int:
+        """Tries left on the text-AP PIN, by the empty VERIFY that spends nothing (0 = blocked)."""
+        return self._query_tries(KEY_TEXT_PIN, Credential.TEXT_PIN)
+
+    def remaining_code_b_tries(self) -> int:
+        return self._query_tries(KEY_CODE_B, Credential.CODE_B)
+
+    def _query_tries(self, key_fid: int, credential: Credential) -> int:
+        self._select_ef(key_fid)
+        _, sw = self._transport.transmit(CommandAPDU(0x00, INS_VERIFY, 0x00, 0x80).to_bytes())
+        if sw & 0xFFF0 == 0x63C0:
+            return sw & 0x0F
+        if sw == SW_OK:
+            # Some cards answer 9000 when the key is already verified since power-on. A good
+            # VERIFY resets the counter, so the count is the key's initial one.
+            return TEXT_PIN_MAX_TRIES if credential is Credential.TEXT_PIN else CODE_MAX_TRIES_ASSUMED
+        if sw in (0x6983, 0x6984):
+            return 0
+        raise error_for_status(sw, "VERIFY (query)")
+
+    def verify_pin(self, pin: str, *, allow_last_try: bool = False) -> None:
+        """VERIFY the 4-digit text-AP PIN (opens EF 0001, 0002 and 0003).
+
+        Raises InvalidPinFormatError (nothing sent), PinBlockedError, LowTriesError
+        (nothing sent: one try left and ``allow_last_try`` not set) or WrongPinError.
+        """
+        if not isinstance(pin, str) or not is_ascii_digits(pin, 4):
+            raise InvalidPinFormatError(Credential.TEXT_PIN)
+        secret = bytearray(pin.encode("ascii"))
+        del pin
+        self._verify(KEY_TEXT_PIN, Credential.TEXT_PIN, secret, allow_last_try)
+
+    def verify_code_b(self, code: str, *, allow_last_try: bool = False) -> None:
+        """VERIFY 照合番号B (14 digits: 和暦 birth YYMMDD + expiry year + security code).
+
+        The PIN-less route: opens EF 0002 (the four basic items) but not the My Number.
+        """
+        if not isinstance(code, str) or not is_ascii_digits(code, 14):
+            raise InvalidPinFormatError(Credential.CODE_B)
+        secret = bytearray(code.encode("ascii"))
+        del code
+        self._verify(KEY_CODE_B, Credential.CODE_B, secret, allow_last_try)
+
+    def _verify(self, key_fid: int, credential: Credential, secret: bytearray, allow_last_try: bool) -> None:
+        try:
+            tries_left = self._query_tries(key_fid, credential)  # also selects the key EF
+            if tries_left == 0:
+                raise PinBlockedError(credential)
+            if tries_left <= 1 and not allow_last_try:
+                raise LowTriesError(tries_left, credential)
+            apdu = bytearray([0x00, INS_VERIFY, 0x00, 0x80, len(secret)]) + secret
+            try:
+                _, sw = self._transport.transmit(bytes(apdu))
+            finally:
+                # Best effort: Python cannot wipe the immutable copy handed to the transport,
+                # but no object of ours keeps the secret after this point.
+                apdu[:] = bytes(len(apdu))
+            self._check(sw, "VERIFY", credential)
+        finally:
+            secret[:] = bytes(len(secret))
+
+    # --- reading -------------------------------------------------------------------
+
+    def read_my_number(self, *, check_integrity: bool = True) -> str:
+        """The 12-digit individual number. Needs a verified PIN; call only when the procedure requires it."""
+        raw = self._read_my_number_ef()
+        if check_integrity:
+            self._check_integrity(raw, None)
+        return parse_my_number_ef(raw)
+
+    def read_basic_info(self, *, check_integrity: bool = True) -> CardHolder:
+        """Name, address, birth date and sex (never the number). Needs the PIN or 照合番号B."""
+        record = self._read_basic_info_ef()
+        if check_integrity:
+            self._check_integrity(None, record)
+        return record.holder
+
+    def read(
+        self,
+        pin: str | None = None,
+        code_b: str | None = None,
+        include_my_number: bool = False,
+        *,
+        allow_last_try: bool = False,
+        check_integrity: bool = True,
+    ) -> CardHolder:
+        """Select, verify (PIN or 照合番号B), read the basic four (and the number if asked), check integrity.
+
+        Both credentials are format-checked before the first APDU, so a typo sends nothing.
+        """
+        if pin is not None and code_b is not None:
+            raise ValueError("pass either pin or code_b, not both")
+        if pin is not None and (not isinstance(pin, str) or not is_ascii_digits(pin, 4)):
+            raise InvalidPinFormatError(Credential.TEXT_PIN)
+        if code_b is not None and (not isinstance(code_b, str) or not is_ascii_digits(code_b, 14)):
+            raise InvalidPinFormatError(Credential.CODE_B)
+        self.select_text_ap()
+        if pin is not None:
+            self.verify_pin(pin, allow_last_try=allow_last_try)
+        elif code_b is not None:
+            self.verify_code_b(code_b, allow_last_try=allow_last_try)
+        pin = code_b = None  # drop our references as soon as VERIFY is done
+        number_raw = self._read_my_number_ef() if include_my_number else None
+        record = self._read_basic_info_ef()
+        if check_integrity:
+            self._check_integrity(number_raw, record)
+        number = parse_my_number_ef(number_raw) if number_raw is not None else None
+        return dataclasses.replace(record.holder, my_number=number)
+
+    def _read_my_number_ef(self) -> bytes:
+        # The whole physical EF (17 bytes, filler included) in one Le=00 read: EF 0003's
+        # digest covers the filler too.
+        self._select_ef(EF_MY_NUMBER)
+        return read_binary_to_end(self._transport)
+
+    def _read_basic_info_ef(self) -> BasicInfoRecord:
+        self._select_ef(EF_BASIC_INFO)
+        return parse_basic_info_ef(read_binary_all(self._transport))
+
+    def _check_integrity(self, my_number_ef: bytes | None, basic_info: BasicInfoRecord | None) -> None:
+        """Compare SHA-256 digests with EF 0003 (DF31: EF 0001 as stored; DF32: EF 0002 from DF22 on).
+
+        The DF33 signature is not verified: its key is certified only by J-LIS's CV
+        chain, which this project does not hold. The digests still catch corrupted or
+        altered data from a damaged card or a broken reader.
+        """
+        self._select_ef(EF_INTEGRITY)
+        record = parse_integrity_ef(read_binary_all(self._transport))
+        if my_number_ef is not None and not hmac.compare_digest(
+            hashlib.sha256(my_number_ef).digest(), record.my_number_digest
+        ):
+            raise IntegrityError()
+        if basic_info is not None and not hmac.compare_digest(
+            hashlib.sha256(basic_info.digest_input).digest(), record.basic_info_digest
+        ):
+            raise IntegrityError()
