@@ -1,0 +1,206 @@
+"""What the visit holds about the resident's identity, and how it was obtained.
+
+:class:`VisitCardData` is the only place card data lives during a visit. It is a
+separate object so that it can be wiped as a whole (:meth:`VisitCardData.discard`)
+when the visit closes, while the record keeps only what a procedure requires.
+The My Number is held in a ``bytearray`` so it can be overwritten in place; Python
+strings cannot be zeroed, so for them we drop every reference we hold.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from dxdesk.i18n import Msg
+
+from .errors import VisitError
+
+
+class IdentifyMethod(str, Enum):
+    CARD_PIN = "card_pin"  # 券面事項入力補助用暗証番号 (4 digits) on the resident's PIN pad
+    CARD_MATCHING_B = "card_matching_b"  # 照合番号B: birth date + expiry year + security code (cannot open the My Number)
+    MANUAL = "manual"  # clerk typed the data from another ID document; nothing read from a card
+
+    @property
+    def label(self) -> Msg:
+        return _METHOD_LABELS[self]
+
+    @property
+    def reads_card(self) -> bool:
+        return self is not IdentifyMethod.MANUAL
+
+
+_METHOD_LABELS = {
+    IdentifyMethod.CARD_PIN: Msg("マイナンバーカード（暗証番号）", "My Number Card (PIN)"),
+    IdentifyMethod.CARD_MATCHING_B: Msg("マイナンバーカード（照合番号B）", "My Number Card (照合番号B, no PIN)"),
+    IdentifyMethod.MANUAL: Msg("手入力（本人確認書類）", "Manual entry (other ID document)"),
+}
+
+# Labels of card items, for the guide sheet and the resident's confirmation view.
+CARD_ITEM_LABELS: dict[str, Msg] = {
+    "name": Msg("氏名", "Name"),
+    "name_kana": Msg("氏名のふりがな", "Name reading"),
+    "address": Msg("住所", "Address"),
+    "birth_date": Msg("生年月日", "Date of birth"),
+    "sex": Msg("性別", "Sex"),
+    "my_number": Msg("個人番号", "Individual number (My Number)"),
+}
+
+SEX_LABELS: dict[str, Msg] = {  # card codes (ISO 5218 / JIS X 0303)
+    "1": Msg("男", "Male"),
+    "2": Msg("女", "Female"),
+    "9": Msg("適用不能", "Not applicable"),
+    "0": Msg("不明", "Unknown"),
+}
+
+_DISCARDED = Msg("本人情報は既に破棄されています", "The identity data of this visit has already been discarded.")
+
+
+class VisitCardData:
+    """Identity data of one visit. ``items_read`` names what came off the card (never values)."""
+
+    def __init__(
+        self,
+        method: IdentifyMethod,
+        *,
+        name: str,
+        address: str,
+        birth_date: date,
+        sex: str,
+        name_kana: str = "",
+        my_number: str | None = None,
+    ) -> None:
+        if sex not in SEX_LABELS:
+            raise VisitError(Msg("性別コードが正しくありません", "Unknown sex code (expected 1, 2, 9 or 0)."), code="bad_card_data")
+        if my_number is not None and (len(my_number) != 12 or not my_number.isascii() or not my_number.isdigit()):
+            raise VisitError(Msg("個人番号は12桁の数字です", "The individual number must be 12 digits."), code="bad_card_data")
+        if my_number is not None and method is IdentifyMethod.CARD_MATCHING_B:
+            # 照合番号B opens the basic-4 EF only; a number here means the caller mixed up sources.
+            raise VisitError(
+                Msg("照合番号Bでは個人番号は読み取れません", "照合番号B cannot read the individual number."), code="bad_card_data"
+            )
+        self.method = method
+        self._values: dict[str, Any] = {
+            "name": name, "address": address, "birth_date": birth_date, "sex": sex, "name_kana": name_kana,
+        }
+        self._my_number: bytearray | None = bytearray(my_number.encode("ascii")) if my_number else None
+        read = ["name", "address", "birth_date", "sex"] + (["my_number"] if my_number else [])
+        # name_kana is never on the card: the resident confirms it, so it is not a "read" item.
+        self.items_read: tuple[str, ...] = tuple(read) if method.reads_card else ()
+        self._discarded = False
+
+    # -- values (raise once discarded) -----------------------------------------------------------
+
+    def _get(self, key: str) -> Any:
+        if self._discarded:
+            raise VisitError(_DISCARDED, code="card_data_discarded")
+        return self._values[key]
+
+    @property
+    def name(self) -> str:
+        return self._get("name")
+
+    @property
+    def address(self) -> str:
+        return self._get("address")
+
+    @property
+    def birth_date(self) -> date:
+        return self._get("birth_date")
+
+    @property
+    def sex(self) -> str:
+        return self._get("sex")
+
+    @property
+    def name_kana(self) -> str:
+        return self._get("name_kana")
+
+    def set_name_kana(self, kana: str) -> None:
+        """The reading the resident confirmed (it cannot be derived from kanji)."""
+        self._get("name_kana")
+        self._values["name_kana"] = kana
+
+    @property
+    def family_name(self) -> str:
+        # The card separates family and given name with U+3000.
+        return self.name.split("\u3000", 1)[0]
+
+    @property
+    def given_name(self) -> str:
+        parts = self.name.split("\u3000", 1)
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def has_my_number(self) -> bool:
+        return self._my_number is not None and not self._discarded
+
+    def my_number(self) -> str:
+        """The number itself: only for a form that legally requires it. A method, so it is never read by accident."""
+        if self._discarded:
+            raise VisitError(_DISCARDED, code="card_data_discarded")
+        if self._my_number is None:
+            raise VisitError(Msg("個人番号は読み取っていません", "The individual number was not read."), code="no_my_number")
+        return self._my_number.decode("ascii")
+
+    def masked_my_number(self) -> str:
+        """'**** **** 7188': the only form of the number a screen may show."""
+        number = self.my_number()
+        return f"**** **** {number[-4:]}"
+
+    def drop_my_number(self) -> None:
+        """Forget the number (procedures changed and none needs it any more)."""
+        if self._my_number is not None:
+            self._my_number[:] = b"\0" * len(self._my_number)
+            self._my_number = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def discarded(self) -> bool:
+        return self._discarded
+
+    def discard(self) -> None:
+        """Wipe everything. Idempotent."""
+        self.drop_my_number()
+        for key in list(self._values):
+            self._values[key] = None
+        self._values.clear()
+        self._discarded = True
+
+    def value(self, item: str) -> Any:
+        """A card item by name (see CARD_ITEM_LABELS)."""
+        return self.my_number() if item == "my_number" else self._get(item)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the (encrypted) journal."""
+        data = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self._values.items()} if not self._discarded else {}
+        return {
+            "method": self.method.value,
+            "discarded": self._discarded,
+            "values": data,
+            "my_number": self._my_number.decode("ascii") if self.has_my_number else None,
+            "items_read": list(self.items_read),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "VisitCardData":
+        values = data["values"]
+        if data.get("discarded"):
+            card = cls.__new__(cls)
+            card.method = IdentifyMethod(data["method"])
+            card._values, card._my_number, card._discarded = {}, None, True
+        else:
+            card = cls(
+                IdentifyMethod(data["method"]), name=values["name"], address=values["address"],
+                birth_date=date.fromisoformat(values["birth_date"]), sex=values["sex"],
+                name_kana=values.get("name_kana", ""), my_number=data.get("my_number"),
+            )
+        card.items_read = tuple(data.get("items_read", ()))  # the number may have been dropped since it was read
+        return card
+
+    def __repr__(self) -> str:  # never the values: a repr ends up in logs and tracebacks
+        state = "discarded" if self._discarded else "held"
+        return f"<VisitCardData {self.method.value} {state} items_read={list(self.items_read)}>"

@@ -1,0 +1,122 @@
+"""Data for the forms engine and for the 手続き案内票 (guide sheet).
+
+:func:`build_form_data` gives the forms engine three namespaces that form
+templates reference as ``card.name``, ``interview.phone``, ``computed.today``.
+:func:`guide_sheet_data` gives the resident's receipt: procedures, where to go next,
+and which card items were read at which desk, never the values themselves.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from dxdesk.i18n import Msg
+
+from .card import CARD_ITEM_LABELS, SEX_LABELS
+from .errors import VisitError
+from .procedures import QuestionType
+from .timing import EventKind, VisitStep
+from .visit import Visit
+
+
+def build_form_data(visit: Visit) -> dict[str, dict[str, Any]]:
+    """``{"card": {...}, "interview": {...}, "computed": {...}}`` for printing this visit's forms.
+
+    Dates are :class:`datetime.date` (the forms engine renders 和暦); the My Number is
+    present only when a chosen procedure requires it.
+    """
+    card = visit.card
+    if card is None:
+        raise VisitError(Msg("本人確認がまだです", "The resident has not been identified yet."), code="not_identified")
+    if card.discarded:
+        raise VisitError(Msg("本人情報は既に破棄されています", "The identity data of this visit has already been discarded."),
+                         code="card_data_discarded")
+    today = visit.clock().date()
+    card_data: dict[str, Any] = {
+        "name": card.name,
+        "family_name": card.family_name,
+        "given_name": card.given_name,
+        "name_kana": card.name_kana,
+        "address": card.address,
+        "birth_date": card.birth_date,
+        "sex": card.sex,
+        "sex_label": SEX_LABELS[card.sex].ja,
+    }
+    if visit.needs_my_number and card.has_my_number:
+        card_data["my_number"] = card.my_number()
+    interview: dict[str, Any] = {}
+    for question in visit.interview.visible_questions():
+        value = visit.interview.answers().get(question.id)
+        if value is None:
+            continue
+        interview[question.id] = value
+        if question.type is QuestionType.CHOICE:
+            label = question.choice_label(str(value))
+            interview[f"{question.id}_label"] = label.ja if label else str(value)
+        elif question.type is QuestionType.MULTI:
+            interview[f"{question.id}_label"] = "、".join(
+                (question.choice_label(v) or Msg(v, v)).ja for v in value  # type: ignore[union-attr]
+            )
+    computed = {
+        "today": today,
+        "age": _age(card.birth_date, today),
+        "visit_id": visit.id,
+        "desk_id": visit.desk_id,
+        "desk_name": visit.desk_name,
+        "clerk_id": visit.clerk_id,
+        "procedures": [p.name.ja for p in visit.procedures],
+        "identify_method": card.method.label.ja,
+    }
+    return {"card": card_data, "interview": interview, "computed": computed}
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def guide_sheet_data(visit: Visit) -> dict[str, Any]:
+    """Data for the 手続き案内票. Works before and after close: it uses no card values."""
+    procedures = [
+        {
+            "id": p.id,
+            "name_ja": p.name.ja,
+            "name_en": p.name.en,
+            "counter_id": p.counter.id,
+            "counter_ja": p.counter.name.ja,
+            "counter_en": p.counter.name.en,
+            "forms": list(p.forms),
+        }
+        for p in visit.procedures
+    ]
+    # Where to go next: one entry per counter, in order of first appearance.
+    next_counters: dict[str, dict[str, Any]] = {}
+    for p in visit.procedures:
+        entry = next_counters.setdefault(
+            p.counter.id, {"counter_id": p.counter.id, "counter_ja": p.counter.name.ja, "counter_en": p.counter.name.en,
+                           "procedures_ja": [], "procedures_en": []},
+        )
+        entry["procedures_ja"].append(p.name.ja)
+        entry["procedures_en"].append(p.name.en)
+    suggestions = [
+        {"id": p.id, "name_ja": p.name.ja, "name_en": p.name.en, "counter_ja": p.counter.name.ja, "counter_en": p.counter.name.en}
+        for p in visit.interview.suggested_follow_ons()
+    ]
+    method = visit.identify_method
+    items = visit.card.items_read if visit.card else ()
+    read_at = next((e.at for e in visit.timeline if e.kind is EventKind.ENTER and e.step is VisitStep.INTERVIEW), None)
+    return {
+        "visit_id": visit.id,
+        "date": visit.started_at.date(),
+        "desk_id": visit.desk_id,
+        "desk_name": visit.desk_name,
+        "procedures": procedures,
+        "next_counters": list(next_counters.values()),
+        "suggested": suggestions,
+        "identify_method_ja": method.label.ja if method else "",
+        "identify_method_en": method.label.en if method else "",
+        "card_items_read": [
+            {"item": item, "label_ja": CARD_ITEM_LABELS[item].ja, "label_en": CARD_ITEM_LABELS[item].en} for item in items
+        ],
+        "card_read_at": read_at if items else None,
+        "card_read_by_desk": visit.desk_name or visit.desk_id if items else "",
+    }

@@ -1,0 +1,111 @@
+"""The procedures catalogue as plain, frozen dataclasses.
+
+A procedure (手続き) is data, not code: the loader in :mod:`dxdesk.counter.catalogue`
+builds these objects from ``resources/procedures/*.toml`` and the town's override
+folder, so a town edits its catalogue without touching Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from dxdesk.i18n import Msg
+
+# Form ids agreed with the forms engine (resources/forms/). The loader also accepts any
+# form template it finds there, so a town's new form needs no code change.
+KNOWN_FORM_IDS: frozenset[str] = frozenset(
+    {"jumin_idou", "juminhyo_request", "inkan_certificate", "koseki_request", "tax_certificate", "guide_sheet"}
+)
+
+# Items of the card (basic four + reading + My Number) a procedure may keep after the visit.
+CARD_FIELDS: tuple[str, ...] = ("name", "name_kana", "address", "birth_date", "sex", "my_number")
+
+
+class QuestionType(str, Enum):
+    TEXT = "text"
+    KANA = "kana"
+    CHOICE = "choice"
+    MULTI = "multi"
+    INT = "int"
+    DATE = "date"
+    POSTAL_CODE = "postal_code"
+    PHONE = "phone"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Msg
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Optional limits. ``min``/``max``: value for int, length for text/kana, ISO date for date."""
+
+    regex: str | None = None
+    min: int | str | None = None
+    max: int | str | None = None
+
+
+@dataclass(frozen=True)
+class ShowIf:
+    """Show a question only when another answer matches.
+
+    ``equals``: the other answer equals this value (for a ``multi`` answer: contains it).
+    ``one_of``: the other answer is one of these values (for ``multi``: shares one).
+    """
+
+    question: str
+    equals: str | int | bool | None = None
+    one_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    label: Msg
+    type: QuestionType
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    validation: Validation = field(default_factory=Validation)
+    show_if: ShowIf | None = None
+    help: Msg | None = None
+
+    def choice_label(self, value: str) -> Msg | None:
+        return next((c.label for c in self.choices if c.value == value), None)
+
+
+@dataclass(frozen=True)
+class FollowOn:
+    """A procedure to suggest next; with ``show_if``, only unless the answer rules it out
+    (an unanswered condition still suggests it: better one suggestion too many than a missed one)."""
+
+    id: str
+    show_if: ShowIf | None = None
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Where a procedure is handled (窓口): shown on the guide sheet as "go next to ..."."""
+
+    id: str
+    name: Msg
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    name: Msg
+    counter: Counter
+    forms: tuple[str, ...]
+    requires_my_number: bool
+    my_number_note: Msg | None  # the legal basis, shown to the resident when the number is read
+    retain: tuple[str, ...]  # card fields kept after the visit (subset of CARD_FIELDS)
+    questions: tuple[Question, ...]
+    follow_ons: tuple[FollowOn, ...]
+    description: Msg | None = None
+    source_file: str = ""  # where it was loaded from, for error messages and `procedures list`
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
