@@ -155,6 +155,8 @@ class _Encrypted(TypeDecorator[Any]):
 class EncryptedString(_Encrypted):
     """A text column stored encrypted. ``None`` stays NULL (absence is not secret)."""
 
+    cache_ok = True
+
     def _encode(self, value: Any) -> bytes:
         if not isinstance(value, str):
             raise TypeError("EncryptedString takes str")
@@ -166,6 +168,8 @@ class EncryptedString(_Encrypted):
 
 class EncryptedJSON(_Encrypted):
     """Any JSON-serialisable value stored encrypted as one blob."""
+
+    cache_ok = True
 
     def _encode(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

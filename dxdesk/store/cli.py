@@ -1,0 +1,216 @@
+"""``dxdesk db ...`` and ``dxdesk sync`` subcommands."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sqlite3
+from pathlib import Path
+
+from dxdesk.cli import UserError
+from dxdesk.config import load_settings, save_settings
+from dxdesk.paths import app_paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    db = subparsers.add_parser("db", help="local database: status, upgrade, backup, restore, keys, server")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = dbsub.add_parser("status", help="show schema revision (current vs head), pending sync and key storage")
+    p.set_defaults(func=_status)
+    p = dbsub.add_parser("upgrade", help="migrate the database schema to the newest revision (backup first)")
+    p.set_defaults(func=_upgrade)
+    p = dbsub.add_parser("backup", help="write a consistent copy of the database to OUT")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=_backup)
+    p = dbsub.add_parser("restore", help="replace the database with IN (the current file is kept in backups/)")
+    p.add_argument("source", type=Path, metavar="IN")
+    p.set_defaults(func=_restore)
+    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key")
+    p.set_defaults(func=_rotate_key)
+    p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (password asked, kept in keyring)")
+    p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")
+    p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
+    p.set_defaults(func=_set_server)
+    p = dbsub.add_parser("work-offline", help="switch offline mode on or off (the status bar switch)")
+    p.add_argument("state", choices=("on", "off"))
+    p.set_defaults(func=_work_offline)
+
+    s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
+    s.set_defaults(func=_sync)
+
+
+def _open():  # type: ignore[no-untyped-def]
+    from dxdesk.store.database import open_database
+    from dxdesk.store.errors import StoreError
+
+    try:
+        return open_database()
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _status(args: argparse.Namespace) -> int:
+    from dxdesk.store import migrate
+    from dxdesk.store.database import create_sqlite_engine
+    from dxdesk.store.keys import key_storage_description
+
+    paths = app_paths()
+    settings = load_settings(paths)
+    head = migrate.head_revision()
+    print(f"database:  {paths.database_file}")
+    if not paths.database_file.exists():
+        print(f"schema:    (no database yet) -> head {head}")
+    else:
+        engine = create_sqlite_engine(paths.database_file)
+        try:
+            current = migrate.current_revision(engine)
+            with engine.connect() as conn:
+                pending = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE sent_at IS NULL").scalar() \
+                    if current else 0
+        except Exception as exc:
+            from dxdesk.store.errors import translate_error
+            raise UserError(str(translate_error(exc))) from None
+        finally:
+            engine.dispose()
+        state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
+        print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
+        print(f"unsent:    {pending} record(s)")
+    print(f"key:       {key_storage_description(settings.general.desk_id, paths).en}")
+    server = settings.store.server_url or "(none: local only)"
+    print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from dxdesk.store import migrate
+
+    db = _open()
+    try:
+        if db.migration_backup:
+            print(f"backup of the previous database: {db.migration_backup}")
+        print(f"schema at {migrate.current_revision(db.engine)} (head)")
+    finally:
+        db.close()
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from dxdesk.store.backup import backup_sqlite
+
+    src = app_paths().database_file
+    if not src.exists():
+        raise UserError(f"no database at {src}")
+    out: Path = args.out
+    if out.is_dir():
+        from dxdesk.store.backup import timestamped_backup_name
+        out = out / timestamped_backup_name("backup")
+    if out.exists():
+        raise UserError(f"{out} already exists; choose another name")
+    try:
+        backup_sqlite(src, out)
+    except (OSError, sqlite3.Error) as exc:
+        raise UserError(f"backup failed: {exc}") from None
+    print(f"backup written: {out}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from dxdesk.store.backup import restore_sqlite
+    from dxdesk.store.errors import StoreError
+
+    paths = app_paths().ensure()
+    target = paths.database_file
+    if target.exists():
+        _require_no_other_user(target)
+    try:
+        kept = restore_sqlite(args.source, target, paths.backup_dir)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    if kept:
+        print(f"previous database kept at {kept}")
+    print(f"restored {args.source} -> {target}")
+    db = _open()  # migrates an older backup forward right away, with its own backup
+    db.close()
+    return 0
+
+
+def _require_no_other_user(path: Path) -> None:
+    conn = sqlite3.connect(path, timeout=0.5)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.rollback()
+    except sqlite3.OperationalError:
+        raise UserError("the database is in use (is dxdesk running?); close it before restoring") from None
+    finally:
+        conn.close()
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from dxdesk.store.errors import StoreError
+    from dxdesk.store.rotate import rotate_key
+
+    db = _open()
+    try:
+        changed = rotate_key(db)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        db.close()
+    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now need the retired key "
+          "and can no longer show personal fields.")
+    return 0
+
+
+def _set_server(args: argparse.Namespace) -> int:
+    from dxdesk.store.server import ServerConfigError, parse_server_url, store_server_password
+
+    paths = app_paths()
+    settings = load_settings(paths)
+    url = args.url.strip()
+    if url:
+        try:
+            parse_server_url(url)
+        except ServerConfigError as exc:
+            raise UserError(str(exc)) from None
+        if not args.no_password:
+            password = getpass.getpass("server password: ")
+            if not password:
+                raise UserError("empty password; use --no-password if the server needs none")
+            where = store_server_password(password, paths)
+            print("password stored in the OS keyring" if where == "keyring"
+                  else "no OS keyring: password stored in an owner-only file")
+    settings.store.server_url = url
+    save_settings(settings, paths)
+    print(f"server: {url or '(none: local only)'}")
+    return 0
+
+
+def _work_offline(args: argparse.Namespace) -> int:
+    paths = app_paths()
+    settings = load_settings(paths)
+    settings.store.work_offline = args.state == "on"
+    save_settings(settings, paths)
+    print(f"work offline: {args.state}")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from dxdesk.store.errors import StoreError
+    from dxdesk.store.server import server_password
+    from dxdesk.store.sync import SyncEngine
+
+    paths = app_paths()
+    settings = load_settings(paths)
+    if not settings.store.server_url:
+        raise UserError("no server configured (dxdesk db set-server URL)")
+    if settings.store.work_offline:
+        raise UserError("work offline is on (dxdesk db work-offline off)")
+    db = _open()
+    try:
+        engine = SyncEngine(db, settings.store, password_lookup=lambda: server_password(paths))
+        result = engine.run_once()
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        db.close()
+    print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
+    return 0

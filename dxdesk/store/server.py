@@ -1,0 +1,105 @@
+"""The optional central PostgreSQL: engine creation, credentials and schema preparation.
+
+The server is never required: the desk works from its local SQLite and the sync
+engine talks to the server when it can. Connections use a short connect timeout
+so an unreachable server costs seconds, not minutes, and never blocks start-up
+(nothing here runs at open time).
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Column, MetaData, Table, create_engine
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from dxdesk.i18n import Msg
+from dxdesk.paths import AppPaths
+from dxdesk.store import migrate
+from dxdesk.store.base import Base
+from dxdesk.store.crypto import _Encrypted
+from dxdesk.store.errors import StoreError
+from dxdesk.store.keys import SERVER_PASSWORD_USER, get_secret, set_secret
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 3
+
+
+class ServerConfigError(StoreError):
+    pass
+
+
+def parse_server_url(url: str) -> URL:
+    """Validate a PostgreSQL URL and pin the psycopg 3 driver. Passwords in the URL are refused."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise ServerConfigError(Msg(
+            "サーバーの URL の形式が正しくありません（例: postgresql://dxdesk@server/dxdesk）。",
+            "invalid server URL (example: postgresql://dxdesk@server/dxdesk)",
+        )) from None
+    if parsed.get_backend_name() != "postgresql":
+        raise ServerConfigError(Msg(
+            "サーバーは PostgreSQL の URL で指定してください（postgresql://...）。",
+            "the server URL must be a PostgreSQL URL (postgresql://...)",
+        ))
+    if parsed.password:
+        raise ServerConfigError(Msg(
+            "URL にパスワードを含めないでください。パスワードはキーリングに保存されます。",
+            "do not put the password in the URL; dxdesk stores it in the keyring",
+        ))
+    if not parsed.host and not parsed.query.get("host"):
+        raise ServerConfigError(Msg("URL にサーバー名がありません。", "the server URL has no host"))
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def server_password(paths: AppPaths | None = None) -> str | None:
+    return get_secret(SERVER_PASSWORD_USER, paths)
+
+
+def store_server_password(password: str, paths: AppPaths | None = None) -> str:
+    return set_secret(SERVER_PASSWORD_USER, password, paths)
+
+
+def create_server_engine(url: str, password: str | None = None) -> Engine:
+    parsed = parse_server_url(url)
+    if password:
+        parsed = parsed.set(password=password)
+    return create_engine(
+        parsed,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "dxdesk"},
+        pool_pre_ping=True,
+        pool_size=2,
+    )
+
+
+def prepare_server_schema(engine: Engine) -> None:
+    """Bring the server schema to head with the same Alembic revisions as the desks."""
+    if migrate.current_revision(engine) != migrate.head_revision():
+        migrate.upgrade(engine)
+
+
+_RAW = MetaData()
+
+
+def raw_table(name: str) -> Table:
+    """The table with encrypted columns typed as plain text.
+
+    Sync copies ciphertext as-is: the server stores personal fields encrypted with
+    the originating desk's key and never sees plaintext or keys.
+    """
+    existing = _RAW.tables.get(name)
+    if existing is not None:
+        return existing
+    source = Base.metadata.tables[name]
+    columns = [
+        Column(c.name, c.type.impl_instance if isinstance(c.type, _Encrypted) else c.type,
+               primary_key=c.primary_key, nullable=c.nullable)
+        for c in source.columns
+    ]
+    return Table(name, _RAW, *columns)
+
+
+def encrypted_columns(name: str) -> list[str]:
+    return [c.name for c in Base.metadata.tables[name].columns if isinstance(c.type, _Encrypted)]

@@ -1,0 +1,327 @@
+"""Replication between the desk's SQLite and the central PostgreSQL.
+
+Push: outbox entries are sent in outbox order, in batches. Each batch is one server
+transaction of UUID upserts carrying the row's *current* local state; the entries
+are marked sent only after that transaction has committed. If the app or network
+dies in between, the next run sends the same batch again and the upserts make the
+repeat harmless: nothing is lost, nothing is duplicated.
+
+Conflict rules (per table, see POLICIES):
+- audit_events, visit_steps, forms_printed: append-only. ``ON CONFLICT DO NOTHING``;
+  the first copy to arrive is the record (they are never edited after creation).
+- visits, support_sessions: versioned by ``updated_at``. ``ON CONFLICT DO UPDATE ...
+  WHERE excluded.updated_at >= table.updated_at``. Only the desk that created a
+  record edits it (status, closing a follow-up, soft delete), so "last writer wins"
+  only ever arbitrates between versions from the same desk.
+- clerks, support_topics, venues, shared_settings: server-authoritative. A desk's
+  edit is pushed with the same updated_at guard, then every desk pulls the
+  server's rows and overwrites its local copy (unless it has an unsent change of
+  that record, which is pushed first on the next run).
+
+Pull: the authoritative tables plus other desks' support sessions (for town-wide
+reports). Other desks' encrypted fields are not copied: this desk has no key for
+them, and reports need no contact data. Pulls use an ``updated_at`` watermark with
+an overlap window (clock skew between desks); re-pulled rows are idempotent upserts.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import sqlalchemy.exc as sa_exc
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from dxdesk.config import StoreSettings
+from dxdesk.i18n import Msg
+from dxdesk.store.base import utcnow
+from dxdesk.store.connectivity import ConnectivityState
+from dxdesk.store.database import Database
+from dxdesk.store.errors import StoreError
+from dxdesk.store.models import Outbox, SyncState
+from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
+
+log = logging.getLogger(__name__)
+
+APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
+POLICIES: dict[str, str] = {
+    "audit_events": APPEND_ONLY, "visit_steps": APPEND_ONLY, "forms_printed": APPEND_ONLY,
+    "visits": VERSIONED, "support_sessions": VERSIONED,
+    "clerks": AUTHORITATIVE, "support_topics": AUTHORITATIVE, "venues": AUTHORITATIVE,
+    "shared_settings": AUTHORITATIVE,
+}
+PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
+PULL_OVERLAP = timedelta(hours=24)
+_PUSH_STATE = "push"
+
+
+class SyncError(StoreError):
+    pass
+
+
+class ServerUnreachableError(SyncError):
+    default_message = Msg(
+        "サーバーに接続できません。このままオフラインで業務を続けられます（記録は後で送信されます）。",
+        "Cannot reach the server. Work continues offline; records will be sent later.",
+    )
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sent: int  # outbox entries confirmed on the server
+    pulled: int  # rows copied from the server
+    pending: int  # outbox entries still waiting
+
+
+class SyncEngine:
+    def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
+                 server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))
+        self._server = server_engine
+        self._password_lookup = password_lookup
+        self._schema_ready = False
+        self._lock = threading.Lock()  # one run at a time (scheduler vs "sync now")
+
+    def server(self) -> Engine:
+        if self._server is None:
+            if not self.settings.server_url:
+                raise SyncError(Msg("サーバーが設定されていません。", "no server is configured"))
+            password = self._password_lookup() if self._password_lookup else None
+            self._server = create_server_engine(self.settings.server_url, password)
+        return self._server
+
+    def run_once(self) -> SyncResult:
+        """Push everything pending, then pull. Raises SyncError (connectivity is updated either way)."""
+        with self._lock:
+            try:
+                result = self._run()
+            except Exception as exc:
+                error = self._as_sync_error(exc)
+                self.connectivity.report_failure(error.message, reachable=not isinstance(error, ServerUnreachableError))
+                self._record_state(error=error.message.en)
+                if error is not exc:
+                    raise error from exc
+                raise
+            now = utcnow()
+            self.connectivity.report_success(now)
+            self._record_state(when=now)
+            return result
+
+    def _run(self) -> SyncResult:
+        server = self.server()
+        if not self._schema_ready:
+            prepare_server_schema(server)
+            self._schema_ready = True
+        sent = 0
+        while True:
+            batch = self._pending_batch()
+            if not batch:
+                break
+            self._push_batch(server, batch)
+            self._mark_sent([e.id for e in batch])
+            sent += len(batch)
+        pulled = sum(self._pull_table(server, name) for name in PULLED_TABLES)
+        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count())
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def _pending_batch(self) -> list[Outbox]:
+        with self.db.session() as s:
+            stmt = select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(self.settings.sync_batch_size)
+            return list(s.scalars(stmt))
+
+    def _push_batch(self, server: Engine, batch: list[Outbox]) -> None:
+        rows = self._local_rows(batch)
+        done: set[tuple[str, str]] = set()
+        with server.begin() as conn:
+            for entry in batch:
+                key = (entry.table_name, entry.record_id)
+                if key in done:  # the first occurrence already sent the current state
+                    continue
+                done.add(key)
+                if entry.op == "delete":
+                    if POLICIES.get(entry.table_name) != APPEND_ONLY:
+                        table = raw_table(entry.table_name)
+                        conn.execute(delete(table).where(table.c.id == entry.record_id))
+                    continue
+                row = rows.get(key)
+                if row is None:  # deleted locally since; its own delete entry follows
+                    continue
+                self._upsert_server(conn, entry.table_name, row)
+
+    def _local_rows(self, batch: list[Outbox]) -> dict[tuple[str, str], dict[str, Any]]:
+        wanted: dict[str, set[str]] = {}
+        for entry in batch:
+            if entry.op == "upsert":
+                wanted.setdefault(entry.table_name, set()).add(entry.record_id)
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        with self.db.engine.connect() as conn:
+            for name, ids in wanted.items():
+                table = raw_table(name)
+                for row in conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
+                    rows[(name, row["id"])] = dict(row)
+        return rows
+
+    @staticmethod
+    def _upsert_server(conn: Connection, name: str, row: dict[str, Any]) -> None:
+        table = raw_table(name)
+        stmt = pg_insert(table).values(**row)
+        if POLICIES[name] == APPEND_ONLY:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+        else:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"],
+                set_={c: stmt.excluded[c] for c in row if c != "id"},
+                where=stmt.excluded.updated_at >= table.c.updated_at,
+            )
+        conn.execute(stmt)
+
+    def _mark_sent(self, ids: list[int]) -> None:
+        when = utcnow()
+        self.db.writer.run(lambda s: s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when)))
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def _pull_table(self, server: Engine, name: str) -> int:
+        table = raw_table(name)
+        state_name = f"pull:{name}"
+        with self.db.session() as s:
+            state = s.get(SyncState, state_name)
+            watermark = state.pulled_until if state else None
+        stmt = select(table).order_by(table.c.updated_at, table.c.id)
+        if watermark is not None:
+            stmt = stmt.where(table.c.updated_at > watermark - PULL_OVERLAP)
+        if name == "support_sessions":
+            stmt = stmt.where(table.c.desk_id != self.db.desk_id)
+        with server.connect() as conn:
+            rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        if not rows:
+            return 0
+        secret = encrypted_columns(name)
+        authoritative = POLICIES[name] == AUTHORITATIVE
+        newest = max(r["updated_at"] for r in rows)
+
+        def apply(s: Session) -> int:
+            unsent = set(s.scalars(select(Outbox.record_id).where(
+                Outbox.table_name == name, Outbox.sent_at.is_(None))))
+            count = 0
+            for row in rows:
+                if row["id"] in unsent:  # local change not yet pushed: keep it; it goes up next run
+                    continue
+                if row["desk_id"] != self.db.desk_id:
+                    for col in secret:  # another desk's ciphertext: unreadable here and not needed
+                        row[col] = None
+                stmt = sqlite_insert(table).values(**row)
+                set_ = {c: stmt.excluded[c] for c in row if c != "id"}
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["id"], set_=set_,
+                    where=None if authoritative else stmt.excluded.updated_at >= table.c.updated_at,
+                )
+                count += s.execute(stmt).rowcount or 0
+            current = s.get(SyncState, state_name) or SyncState(name=state_name)
+            if current.pulled_until is None or newest > current.pulled_until:
+                current.pulled_until = newest
+            s.add(current)
+            return count
+
+        return self.db.writer.run(apply)
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _record_state(self, when: datetime | None = None, error: str | None = None) -> None:
+        def write(s: Session) -> None:
+            state = s.get(SyncState, _PUSH_STATE) or SyncState(name=_PUSH_STATE)
+            if when is not None:
+                state.last_sync_at = when
+            state.last_error = error
+            s.add(state)
+        try:
+            self.db.writer.run(write)
+        except StoreError as exc:  # status bookkeeping must not hide the sync outcome
+            log.warning("could not record sync state: %s", exc)
+
+    @staticmethod
+    def _as_sync_error(exc: Exception) -> StoreError:
+        if isinstance(exc, StoreError):
+            return exc
+        if isinstance(exc, sa_exc.OperationalError) and _is_connection_failure(exc):
+            log.info("server unreachable: %s", type(exc.orig).__name__ if exc.orig else exc)
+            return ServerUnreachableError()
+        if isinstance(exc, sa_exc.IntegrityError):
+            log.error("server refused a record: %s", exc.orig)
+            return SyncError(Msg(
+                "サーバーが記録を受け付けませんでした（重複するログイン名やキーなど）。管理者に連絡してください。",
+                f"the server refused a record (duplicate login or key?): {type(exc.orig).__name__}",
+            ))
+        if isinstance(exc, sa_exc.DBAPIError):
+            log.error("sync failed: %s", exc)
+            return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
+        raise exc
+
+
+def _is_connection_failure(exc: sa_exc.OperationalError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("connection", "timeout", "could not translate host", "server closed"))
+
+
+def last_sync_time(db: Database) -> datetime | None:
+    with db.session() as s:
+        state = s.get(SyncState, _PUSH_STATE)
+        return state.last_sync_at if state else None
+
+
+class SyncScheduler:
+    """Runs ``engine.run_once()`` every ``sync_interval_s`` on a background thread.
+
+    ``trigger()`` asks for a run now (e.g. after saving a record, or "sync now");
+    ``stop()`` wakes the thread and joins it. Skips runs while the mode is manual
+    offline or disabled. ``on_result`` (if given) is called on this thread after
+    each attempt with the result or the error; the UI re-posts it to the GUI thread.
+    """
+
+    def __init__(self, engine: SyncEngine,
+                 on_result: Callable[[SyncResult | None, StoreError | None], None] | None = None) -> None:
+        self.engine = engine
+        self.on_result = on_result
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dxdesk-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def trigger(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if self.engine.connectivity.should_sync():
+                result: SyncResult | None = None
+                error: StoreError | None = None
+                try:
+                    result = self.engine.run_once()
+                except StoreError as exc:
+                    error = exc
+                except Exception:  # keep the thread alive; the failure is in the log with its traceback
+                    log.exception("unexpected sync failure")
+                    error = SyncError()
+                if self.on_result is not None:
+                    self.on_result(result, error)
+            self._wake.wait(max(1, self.engine.settings.sync_interval_s))
+            self._wake.clear()
