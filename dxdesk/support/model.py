@@ -98,7 +98,8 @@ class SessionValidationError(ValueError):
 
     def __init__(self, errors: list[FieldError]):
         self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
+        # Each English message already names its field; one line for the CLI.
+        super().__init__("; ".join(e.message.en.rstrip(".") for e in errors))
 
     @property
     def message(self) -> Msg:

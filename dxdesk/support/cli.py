@@ -1,0 +1,318 @@
+"""``dxdesk support ...``: log sessions, list them, import CSVs, print reports.
+
+Storage is the local store (``dxdesk.store``) through :class:`SqlRepository`; when
+the store package is missing (a trimmed build) every command that needs it says
+so. ``report`` and ``bench`` are the only commands that write files.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from dxdesk.cli import UserError
+from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Topic, Venue
+from dxdesk.support.model import SessionValidationError, local_now, new_session
+from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
+from dxdesk.support.repository import RepositoryError, SessionQuery, SupportRepository
+
+
+@contextlib.contextmanager
+def open_repository() -> Iterator[SupportRepository]:
+    """The desk's SQL repository (tests replace this function with an in-memory one)."""
+    try:
+        from dxdesk.store.database import open_database
+        from dxdesk.store.errors import StoreError
+        from dxdesk.support.sql_repository import SqlRepository
+    except ModuleNotFoundError as exc:
+        raise UserError(f"support-session storage is unavailable in this installation ({exc.name} missing)") from exc
+    try:
+        db = open_database()
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        yield SqlRepository(db)
+    finally:
+        db.close()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date-time (use e.g. 2026-10-01T10:30)") from None
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        y, m = text.split("-")
+        month_range(int(y), int(m))
+        return int(y), int(m)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month (use YYYY-MM)") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("support", help="digital-support session log: add, list, import, report")
+    sub = p.add_subparsers(dest="support_command", metavar="ACTION", required=True)
+
+    s = sub.add_parser("add", help="log one support session")
+    s.add_argument("--topics", required=True, help="comma-separated topic codes (see 'support topics')")
+    s.add_argument("--age", required=True, choices=AGE_BANDS, help="age band of the main attendee")
+    s.add_argument("--device", required=True, choices=DEVICES)
+    s.add_argument("--attendees", required=True, type=int)
+    s.add_argument("--helpers", required=True, type=int, help="everyone supporting, lecturer included")
+    s.add_argument("--duration", required=True, type=int, help="minutes")
+    s.add_argument("--outcome", required=True, choices=OUTCOMES)
+    s.add_argument("--venue", help="venue name (default: settings support.default_venue)")
+    s.add_argument("--venue-type", choices=VENUE_TYPES, help="needed the first time a venue is used")
+    s.add_argument("--at", type=_datetime, help="start time, ISO (default: now)")
+    s.add_argument("--note", default="")
+    s.add_argument("--helper-role", help="default: settings support.default_helper_role")
+    s.add_argument("--repeat", action="store_true", help="the attendee has come before")
+    s.add_argument("--follow-up", action="store_true", help="a follow-up is needed")
+    s.add_argument("--by", default="", help="who logged it (clerk login)")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("list", help="list sessions (oldest first)")
+    _add_filters(s)
+    s.add_argument("--follow-ups", action="store_true", help="only open follow-ups")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("delete", help="delete a recent session (kept as deleted, out of reports)")
+    s.add_argument("id")
+    s.add_argument("--by", default="")
+    s.set_defaults(func=cmd_delete)
+
+    s = sub.add_parser("close-follow-up", help="mark a follow-up done (erases the contact)")
+    s.add_argument("id")
+    s.add_argument("--by", default="")
+    s.set_defaults(func=cmd_close_follow_up)
+
+    s = sub.add_parser("report", help="PDF report and/or CSV (+ _summary.csv) for a period")
+    _add_filters(s, topic_outcome=False)
+    s.add_argument("--fy", type=int, metavar="YEAR", help="fiscal year (April-March), e.g. 2026")
+    s.add_argument("--month", type=_month, metavar="YYYY-MM")
+    s.add_argument("--pdf", type=Path, metavar="OUT.pdf")
+    s.add_argument("--csv", type=Path, metavar="OUT.csv", help="also writes OUT_summary.csv")
+    s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("import", help="import sessions from a CSV (same format as the export)")
+    s.add_argument("file", type=Path)
+    s.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is invalid")
+    s.add_argument("--by", default="")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("topics", help="list topics; add or retire town topics")
+    s.add_argument("--add", metavar="CODE", help="new topic code (a-z, 0-9, _)")
+    s.add_argument("--ja", help="Japanese label for --add")
+    s.add_argument("--en", help="English label for --add")
+    s.add_argument("--retire", metavar="CODE", help="stop offering a topic (old records keep it)")
+    s.set_defaults(func=cmd_topics)
+
+    s = sub.add_parser("bench", help="time KPIs + PDF + CSV for N synthetic sessions")
+    s.add_argument("-n", type=int, default=10_000)
+    s.set_defaults(func=cmd_bench)
+
+
+def _add_filters(p: argparse.ArgumentParser, *, topic_outcome: bool = True) -> None:
+    p.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--venue")
+    if topic_outcome:
+        p.add_argument("--topic")
+        p.add_argument("--outcome", choices=OUTCOMES)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from dxdesk.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _fail(exc: SessionValidationError | RepositoryError) -> UserError:
+    return UserError(exc.message.en if isinstance(exc, RepositoryError) else str(exc))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    settings = _settings()
+    venue = (args.venue or settings.support.default_venue).strip()
+    if not venue:
+        raise UserError("give --venue (or set support.default_venue in the settings)")
+    with open_repository() as repo:
+        catalog = repo.catalog()
+        known = catalog.venue(venue)
+        venue_type = args.venue_type or (known.venue_type if known else None)
+        if venue_type is None:
+            raise UserError(f"'{venue}' is a new venue: give --venue-type ({', '.join(VENUE_TYPES)})")
+        try:
+            session = new_session(
+                started_at=args.at or local_now().replace(second=0, microsecond=0),
+                venue=venue, venue_type=venue_type,
+                topics=[t.strip() for t in args.topics.split(",") if t.strip()],
+                device=args.device, age_band=args.age, attendees=args.attendees, helpers=args.helpers,
+                duration_minutes=args.duration, outcome=args.outcome, catalog=catalog,
+                note=args.note, helper_role=args.helper_role or settings.support.default_helper_role,
+                repeat_visitor=args.repeat, follow_up_needed=args.follow_up, logged_by=args.by,
+            )
+            if known is None:
+                repo.save_venue(Venue(venue, venue_type))
+            repo.add(session, by=args.by)
+        except (SessionValidationError, RepositoryError) as exc:
+            raise _fail(exc) from exc
+    print(f"logged session {session.id} ({session.started_at:%Y-%m-%d %H:%M}, {venue})")
+    return 0
+
+
+def _query(args: argparse.Namespace) -> SessionQuery:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
+    return SessionQuery(date_from=args.date_from, date_to=args.date_to, venue=args.venue,
+                        topic=getattr(args, "topic", None), outcome=getattr(args, "outcome", None))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    query = _query(args)
+    with open_repository() as repo:
+        sessions = repo.follow_ups_due() if args.follow_ups else repo.list(query)
+        if args.follow_ups:
+            sessions = [s for s in sessions if query.matches(s)]
+    for s in sessions:
+        flags = ("F" if s.follow_up_open else "-") + ("R" if s.repeat_visitor else "-")
+        print(f"{s.started_at:%Y-%m-%d %H:%M}  {s.id}  {flags}  {s.venue} ({s.venue_type})  "
+              f"{','.join(s.topics)}  {s.attendees} att / {s.helpers} help  {s.duration_minutes} min  {s.outcome}")
+    print(f"{len(sessions)} session(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with open_repository() as repo:
+        try:
+            repo.delete(args.id, by=args.by)
+        except RepositoryError as exc:
+            raise _fail(exc) from exc
+    print(f"deleted session {args.id}")
+    return 0
+
+
+def cmd_close_follow_up(args: argparse.Namespace) -> int:
+    with open_repository() as repo:
+        try:
+            repo.close_follow_up(args.id, by=args.by)
+        except RepositoryError as exc:
+            raise _fail(exc) from exc
+    print(f"follow-up of {args.id} closed; contact erased")
+    return 0
+
+
+def report_period(args: argparse.Namespace, today: date) -> tuple[date, date]:
+    """--fy, --month or --from/--to (missing end = period edge); default last month."""
+    chosen = [name for name, value in (("--fy", args.fy), ("--month", args.month)) if value is not None]
+    if args.date_from or args.date_to:
+        chosen.append("--from/--to")
+    if len(chosen) > 1:
+        raise UserError(f"choose one period: {' or '.join(chosen)}")
+    if args.fy is not None:
+        return fiscal_year_range(args.fy)
+    if args.month is not None:
+        return month_range(*args.month)
+    if args.date_from or args.date_to:
+        if not (args.date_from and args.date_to):
+            raise UserError("give both --from and --to")
+        if args.date_from > args.date_to:
+            raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
+        return args.date_from, args.date_to
+    return last_month(today)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dxdesk.support import kpi
+    from dxdesk.support.csvio import write_csv_pair
+    from dxdesk.support.report import ReportOptions, write_report_pdf
+
+    if not args.pdf and not args.csv:
+        raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
+    period = report_period(args, date.today())
+    settings = _settings()
+    with open_repository() as repo:
+        catalog = repo.catalog()
+        sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=args.venue))
+    options = ReportOptions(period=period, municipality=settings.general.municipality, venue=args.venue)
+    try:
+        if args.pdf:
+            write_report_pdf(args.pdf, sessions, catalog, options)
+            print(f"wrote {args.pdf}")
+        if args.csv:
+            language = "en" if args.english_headers else "ja"
+            paths = write_csv_pair(args.csv, sessions, kpi.summarize(sessions), catalog, language)
+            print("wrote " + " and ".join(str(p) for p in paths))
+    except OSError as exc:
+        raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
+    print(f"{len(sessions)} session(s), {format_range_en(period)}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from dxdesk.support.csv_import import ImportFileError, import_csv
+
+    with open_repository() as repo:
+        try:
+            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by)
+        except ImportFileError as exc:
+            raise UserError(f"{args.file}: {exc.message.en}") from exc
+        except (SessionValidationError, RepositoryError) as exc:
+            raise _fail(exc) from exc
+    for error in result.errors:
+        print(f"{args.file}: {error}", file=sys.stderr)
+    if result.aborted:
+        print(f"nothing imported: {len(result.errors)} error(s) in {result.rows} row(s) (--all-or-nothing)")
+        return 1
+    print(f"{result.rows} row(s): {len(result.imported)} imported, {len(result.already_present)} already present, "
+          f"{len(result.errors)} error(s)")
+    return 1 if result.errors else 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    with open_repository() as repo:
+        try:
+            if args.add:
+                if not args.ja or not args.en:
+                    raise UserError("--add needs --ja and --en labels")
+                repo.save_topic(Topic(args.add, args.ja, args.en))
+            if args.retire:
+                topic = repo.catalog().topic(args.retire)
+                if topic is None:
+                    raise UserError(f"unknown topic '{args.retire}'")
+                repo.save_topic(dataclasses.replace(topic, active=False))
+        except (SessionValidationError, RepositoryError) as exc:
+            raise _fail(exc) from exc
+        catalog = repo.catalog()
+    for t in catalog.sorted_topics():
+        tag = "national" if t.national else "town"
+        print(f"{t.code:<20} {t.label_ja}  /  {t.label_en}  [{tag}{'' if t.active else ', retired'}]")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dxdesk.support.bench import bench_report
+
+    if args.n < 1:
+        raise UserError("-n must be at least 1")
+    for line in bench_report(args.n).lines():
+        print(line)
+    return 0
