@@ -29,9 +29,7 @@ from dxdesk.security.auditchain import (
     CHECKPOINT_EVENT,
     GENESIS_HASH,
     AuditRecord,
-    VerifyResult,
     compute_hash,
-    verify_chain,
 )
 
 log = logging.getLogger(__name__)
@@ -264,16 +262,3 @@ class AuditLog:
         ))
         orm.flush()
         return record
-
-    def records(self, **filters: Any) -> list[AuditRecord]:
-        with self.database.session() as orm:
-            return load_records(orm, **filters)
-
-    def verify(self) -> dict[str, VerifyResult]:
-        """Verify every desk's chain found in this database: desk id -> result."""
-        with self.database.session() as orm:
-            records = load_records(orm)
-        by_desk: dict[str, list[AuditRecord]] = {}
-        for rec in records:
-            by_desk.setdefault(rec.desk_id, []).append(rec)
-        return {desk: verify_chain(chain) for desk, chain in by_desk.items()}

@@ -1,0 +1,96 @@
+"""Reading the audit log: list, verify and export, each behind its permission.
+
+Supervisors (VIEW_AUDIT) see and verify the log; exporting it to a file also needs
+EXPORT_DATA, and the export itself is an audited event. Actors are shown by login
+(looked up from the clerks table), never by display name.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import select
+
+from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result, load_records
+from dxdesk.security.auditchain import AuditRecord, VerifyResult, utc_iso, verify_chain
+from dxdesk.security.permissions import Permission, Session, require, requires
+from dxdesk.store.models import Clerk
+
+CSV_COLUMNS = (
+    "seq", "id", "occurred_at_utc", "desk_id", "actor_id", "actor_login", "event_type", "jimu_type", "reason",
+    "items", "result", "details", "prev_hash", "hash",
+)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    record: AuditRecord
+    actor_login: str  # "" when the event has no actor (e.g. a failed sign-in with an unknown login)
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Stop Excel from running a reason typed as '=HYPERLINK(...)' (CSV formula injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class AuditService:
+    def __init__(self, database: Any, audit: AuditLog | None = None) -> None:
+        self.database = database
+        self.audit = audit or AuditLog(database)
+
+    def _logins(self, orm: Any) -> dict[str, str]:
+        return {row.id: row.login for row in orm.execute(select(Clerk.id, Clerk.login))}
+
+    def _rows(self, records: Iterable[AuditRecord], logins: dict[str, str]) -> list[AuditRow]:
+        return [AuditRow(r, logins.get(r.actor or "", "")) for r in records]
+
+    @requires(Permission.VIEW_AUDIT)
+    def list_events(self, session: Session, start: datetime | None = None, end: datetime | None = None,
+                    event_type: str | None = None, limit: int | None = None) -> list[AuditRow]:
+        """Events in chain order; ``start`` inclusive, ``end`` exclusive (aware datetimes)."""
+        with self.database.session() as orm:
+            records = load_records(orm, start=start, end=end, event_type=event_type, limit=limit)
+            return self._rows(records, self._logins(orm))
+
+    @requires(Permission.VIEW_AUDIT)
+    def verify(self, session: Session) -> dict[str, VerifyResult]:
+        """Each desk's chain -> its VerifyResult (an empty log verifies as {})."""
+        with self.database.session() as orm:
+            records = load_records(orm)
+        by_desk: dict[str, list[AuditRecord]] = {}
+        for rec in records:
+            by_desk.setdefault(rec.desk_id, []).append(rec)
+        return {desk: verify_chain(chain) for desk, chain in by_desk.items()}
+
+    @requires(Permission.EXPORT_DATA)
+    def export_csv(self, session: Session, out: Path, start: datetime | None = None,
+                   end: datetime | None = None) -> int:
+        """Write events to ``out`` as UTF-8 CSV with BOM (Excel opens it as UTF-8); returns the row count."""
+        require(session, Permission.VIEW_AUDIT)
+        rows = self.list_events(session, start=start, end=end)
+        out = Path(out)
+        tmp = out.with_name(out.name + ".tmp")
+        # newline="" lets csv write \r\n itself; the BOM comes from utf-8-sig.
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for row in rows:
+                r = row.record
+                writer.writerow([
+                    r.seq, r.id, utc_iso(r.occurred_at), r.desk_id, r.actor or "", row.actor_login, r.event_type,
+                    _spreadsheet_safe(r.jimu_type), _spreadsheet_safe(r.reason), ";".join(r.items), r.result,
+                    json.dumps(dict(r.details), ensure_ascii=False, sort_keys=True), r.prev_hash, r.hash,
+                ])
+        os.replace(tmp, out)
+        details: dict[str, Any] = {"what": "audit_events", "rows": len(rows)}
+        if start is not None:
+            details["from"] = utc_iso(start)
+        if end is not None:
+            details["to"] = utc_iso(end)
+        self.audit.append(AuditEntry(EventType.EXPORT, session.clerk_id, Result.SUCCESS, details=details))
+        return len(rows)

@@ -1,0 +1,385 @@
+"""Sign-in, lockout, first administrator, password changes and account administration.
+
+Sign-in takes ~0.1 s of scrypt plus a deliberate delay after a failure, so the UI
+calls it off the GUI thread. Failures never say whether the login exists: an
+unknown login gets the same answer, the same timing (a dummy hash is checked)
+and even the same lockout as a real one.
+
+Every account operation checks the caller's role here, and every outcome is
+written to the audit log in the same writer transaction as the change itself.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, NoReturn
+
+from sqlalchemy import select
+
+from dxdesk.config import SecuritySettings, load_settings
+from dxdesk.i18n import Msg
+from dxdesk.security import clerks as cq
+from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+from dxdesk.security.clerks import ClerkInfo, as_utc, info_from_row, normalize_login
+from dxdesk.security.passwords import (
+    DEFAULT_PARAMS, ScryptParams, dummy_hash, hash_password, needs_rehash, password_problems, verify_password,
+)
+from dxdesk.security.permissions import Permission, Role, Session, parse_role, require, requires
+from dxdesk.store.models import Clerk
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+MSG_BAD_CREDENTIALS = Msg(
+    ja="ログインIDまたはパスワードが違います。",
+    en="Wrong login name or password.",
+)
+MSG_LOCKED = Msg(
+    ja="サインインに続けて失敗したため、一時的にロックしています。{time} 以降にもう一度お試しください。",
+    en="Too many failed sign-ins; try again after {time}.",
+)
+MSG_FIRST_ADMIN_EXISTS = Msg(
+    ja="既にアカウントがあります。管理者がサインインしてアカウントを追加してください。",
+    en="Accounts already exist; an administrator must sign in to add accounts.",
+)
+MSG_LOGIN_TAKEN = Msg(ja="そのログインIDは既に使われています。", en="That login name is already in use.")
+MSG_NO_SUCH_ACCOUNT = Msg(ja="そのアカウントは見つかりません。", en="No such account.")
+MSG_LAST_ADMIN = Msg(
+    ja="有効なシステム管理者が1人もいなくなるため、この変更はできません。",
+    en="This would leave no active administrator; add another administrator first.",
+)
+MSG_ACCOUNT_INACTIVE = Msg(ja="このアカウントは無効になっています。", en="This account has been deactivated.")
+
+
+class AuthError(Exception):
+    """A sign-in or account problem; ``msg`` is the bilingual text to show."""
+
+    def __init__(self, msg: Msg) -> None:
+        super().__init__(msg.en)
+        self.msg = msg
+
+
+class InvalidCredentialsError(AuthError):
+    def __init__(self) -> None:
+        super().__init__(MSG_BAD_CREDENTIALS)
+
+
+class AccountLockedError(AuthError):
+    def __init__(self, retry_at: datetime) -> None:
+        local = retry_at.astimezone()  # the clerk reads the PC's local time
+        super().__init__(MSG_LOCKED.format(time=local.strftime("%H:%M")))
+        self.retry_at = retry_at
+
+
+class PasswordPolicyError(AuthError):
+    def __init__(self, problems: list[Msg]) -> None:
+        super().__init__(Msg(" ".join(p.ja for p in problems), " ".join(p.en for p in problems)))
+        self.problems = problems
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class _GhostState:
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+class AuthService:
+    def __init__(
+        self,
+        database: Any,
+        audit: AuditLog | None = None,
+        settings: SecuritySettings | None = None,
+        *,
+        clock: Clock = _utcnow,
+        params: ScryptParams = DEFAULT_PARAMS,
+        failure_delay_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.audit = audit or AuditLog(database, clock=clock)
+        self.settings = settings or load_settings(database.paths).security
+        self.params = params
+        self.failure_delay_s = failure_delay_s
+        self._sleep = sleep
+        self._dummy_hash = dummy_hash(params)
+        # Unknown logins lock out exactly like real ones, so the lock message cannot
+        # be used to find out which logins exist. Bounded: only the newest are kept.
+        self._ghosts: dict[str, _GhostState] = {}
+        self._ghost_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- helpers
+    def _write(self, fn: Callable[[Any], Any]) -> Any:
+        return self.database.writer.run(fn)
+
+    def _read_clerk(self, login: str) -> ClerkInfo | None:
+        with self.database.session() as orm:
+            row = cq.find_by_login(orm, login)
+            return info_from_row(row) if row is not None else None
+
+    def _hash(self, password: str) -> str:
+        return hash_password(password, self.params)
+
+    def _check_policy(self, password: str, login: str) -> None:
+        problems = password_problems(password, normalize_login(login))
+        if problems:
+            raise PasswordPolicyError(problems)
+
+    def _audit(self, orm: Any, event: EventType, actor: str | None, result: Result, **details: Any) -> None:
+        self.audit.append_in(orm, AuditEntry(event, actor, result, details=details))
+
+    @staticmethod
+    def _session_for(info: ClerkInfo, now: datetime) -> Session:
+        return Session(info.id, info.login, info.display_name, info.role, now)
+
+    # ----------------------------------------------------------------- sign-in
+    def sign_in(self, login: str, password: str) -> Session:
+        """Check the password and return a Session; raises InvalidCredentialsError or AccountLockedError."""
+        info = self._authenticate(login, password, EventType.SIGN_IN)
+        return self._session_for(info, self.clock())
+
+    def sign_out(self, session: Session) -> None:
+        self._write(lambda orm: self._audit(orm, EventType.SIGN_OUT, session.clerk_id, Result.SUCCESS))
+
+    def reauthenticate(self, session: Session, password: str) -> Session:
+        """Password re-entry for the idle lock; failures count towards the same lockout."""
+        info = self._authenticate(session.login, password, EventType.UNLOCK, expect_id=session.clerk_id)
+        return replace(session, role=info.role, display_name=info.display_name)
+
+    def _authenticate(self, login: str, password: str, event: EventType, *, expect_id: str | None = None,
+                      audit_success: bool = True) -> ClerkInfo:
+        now = self.clock()
+        info = self._read_clerk(login)
+        if info is None or (expect_id is not None and info.id != expect_id):
+            self._ghost_failure(login, password, now, event)
+        assert info is not None
+        if info.is_locked(now):
+            assert info.locked_until is not None
+            self._write(lambda orm: self._audit(orm, event, info.id, Result.LOCKED, cause="locked"))
+            raise AccountLockedError(as_utc(info.locked_until))
+        with self.database.session() as orm:
+            stored_hash = orm.get(Clerk, info.id).password_hash  # type: ignore[union-attr]
+        ok = verify_password(password, stored_hash)
+        if ok and info.active:
+            rehash = self._hash(password) if needs_rehash(stored_hash, self.params) else None
+            self._write(lambda orm: self._record_success(orm, info.id, rehash, event if audit_success else None))
+            return info
+        cause = "inactive" if ok else "bad_password"
+        locked_until = self._write(lambda orm: self._record_failure(orm, info.id, now, cause, event))
+        self._sleep(self.failure_delay_s)
+        if locked_until is not None:
+            raise AccountLockedError(locked_until)
+        raise InvalidCredentialsError()
+
+    def _record_success(self, orm: Any, clerk_id: str, rehash: str | None, event: EventType | None) -> None:
+        row = orm.get(Clerk, clerk_id)
+        row.failed_attempts = 0
+        row.locked_until = None
+        if rehash:
+            row.password_hash = rehash
+        if event is not None:
+            self._audit(orm, event, clerk_id, Result.SUCCESS)
+
+    def _record_failure(self, orm: Any, clerk_id: str, now: datetime, cause: str, event: EventType) -> datetime | None:
+        row = orm.get(Clerk, clerk_id)
+        row.failed_attempts = int(row.failed_attempts or 0) + 1
+        locked_until = None
+        if row.failed_attempts >= self.settings.max_failed_signins:
+            locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
+            row.locked_until = locked_until
+            row.failed_attempts = 0  # a fresh count once the lock expires
+        self._audit(orm, event, clerk_id, Result.FAILURE, cause=cause, locked=locked_until is not None)
+        return locked_until
+
+    def _ghost_failure(self, login: str, password: str, now: datetime, event: EventType) -> NoReturn:
+        key = normalize_login(login)
+        with self._ghost_lock:
+            state = self._ghosts.get(key)
+            locked_until = state.locked_until if state else None
+        if locked_until is not None and locked_until > now:
+            self._write(lambda orm: self._audit(orm, event, None, Result.LOCKED, cause="locked"))
+            raise AccountLockedError(locked_until)
+        verify_password(password, self._dummy_hash)  # same cost as a real check
+        with self._ghost_lock:
+            state = self._ghosts.pop(key, None) or _GhostState()
+            state.failures += 1
+            state.locked_until = None
+            if state.failures >= self.settings.max_failed_signins:
+                state.failures = 0
+                state.locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
+            self._ghosts[key] = state
+            while len(self._ghosts) > 1000:
+                self._ghosts.pop(next(iter(self._ghosts)))
+            locked_until = state.locked_until
+        # The typed login is not recorded: people type their password into the login field.
+        self._write(lambda orm: self._audit(orm, event, None, Result.FAILURE, cause="unknown_login",
+                                            locked=locked_until is not None))
+        self._sleep(self.failure_delay_s)
+        if locked_until is not None:
+            raise AccountLockedError(locked_until)
+        raise InvalidCredentialsError()
+
+    # ----------------------------------------------------------- first run
+    def needs_first_admin(self) -> bool:
+        with self.database.session() as orm:
+            return cq.count_clerks(orm) == 0
+
+    def create_first_admin(self, login: str, display_name: str, password: str) -> Session:
+        """Create the first administrator (only while there are no accounts at all) and sign them in."""
+        self._validate_new(login, display_name, password)
+        password_hash = self._hash(password)
+
+        def job(orm: Any) -> ClerkInfo:
+            if cq.count_clerks(orm) != 0:  # checked inside the write transaction: no race with a second desk window
+                raise AuthError(MSG_FIRST_ADMIN_EXISTS)
+            row = self._insert(orm, login, display_name, Role.ADMINISTRATOR, password_hash)
+            self._audit(orm, EventType.ACCOUNT_CHANGE, row.id, Result.SUCCESS, action="create_first_admin",
+                        clerk_id=row.id, role=Role.ADMINISTRATOR.value)
+            return info_from_row(row)
+
+        return self._session_for(self._write(job), self.clock())
+
+    # ----------------------------------------------------------- own password
+    def change_password(self, session: Session, old_password: str, new_password: str) -> None:
+        """Change the signed-in clerk's own password; the old one is required."""
+        # Counts failures and lockout like any sign-in, so this is no password-guessing side door.
+        self._authenticate(session.login, old_password, EventType.PASSWORD_CHANGE, expect_id=session.clerk_id,
+                           audit_success=False)
+        self._check_policy(new_password, session.login)
+        new_hash = self._hash(new_password)
+
+        def job(orm: Any) -> None:
+            row = orm.get(Clerk, session.clerk_id)
+            if row is None:
+                raise AuthError(MSG_NO_SUCH_ACCOUNT)
+            row.password_hash = new_hash
+            self._audit(orm, EventType.PASSWORD_CHANGE, session.clerk_id, Result.SUCCESS, clerk_id=row.id)
+
+        self._write(job)
+
+    # ----------------------------------------------------------- administration
+    def _validate_new(self, login: str, display_name: str, password: str) -> None:
+        for problem in (cq.login_problem(login), cq.display_name_problem(display_name)):
+            if problem is not None:
+                raise AuthError(problem)
+        self._check_policy(password, login)
+
+    def _insert(self, orm: Any, login: str, display_name: str, role: Role, password_hash: str) -> Clerk:
+        if cq.find_by_login(orm, login) is not None:
+            raise AuthError(MSG_LOGIN_TAKEN)
+        row = Clerk(login=normalize_login(login), display_name=display_name.strip(), role=role.value,
+                    password_hash=password_hash, failed_attempts=0, active=True)
+        orm.add(row)
+        orm.flush()
+        return row
+
+    def _admin_row(self, orm: Any, login: str) -> Clerk:
+        row = cq.find_by_login(orm, login)
+        if row is None:
+            raise AuthError(MSG_NO_SUCH_ACCOUNT)
+        return row
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def create_account(self, session: Session, login: str, display_name: str, role: Role | str,
+                       password: str) -> ClerkInfo:
+        role = role if isinstance(role, Role) else parse_role(role)
+        self._validate_new(login, display_name, password)
+        password_hash = self._hash(password)
+
+        def job(orm: Any) -> ClerkInfo:
+            row = self._insert(orm, login, display_name, role, password_hash)
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="create",
+                        clerk_id=row.id, role=role.value)
+            return info_from_row(row)
+
+        return self._write(job)
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def list_accounts(self, session: Session, include_inactive: bool = True) -> list[ClerkInfo]:
+        with self.database.session() as orm:
+            query = select(Clerk).order_by(Clerk.login)
+            if not include_inactive:
+                query = query.where(Clerk.active.is_(True))
+            return [info_from_row(row) for row in orm.scalars(query)]
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def deactivate_account(self, session: Session, login: str) -> ClerkInfo:
+        def job(orm: Any) -> ClerkInfo:
+            row = self._admin_row(orm, login)
+            if row.role == Role.ADMINISTRATOR.value and row.active and cq.count_active_admins(orm) <= 1:
+                raise AuthError(MSG_LAST_ADMIN)
+            row.active = False
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="deactivate",
+                        clerk_id=row.id)
+            return info_from_row(row)
+
+        return self._write(job)
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def reactivate_account(self, session: Session, login: str) -> ClerkInfo:
+        def job(orm: Any) -> ClerkInfo:
+            row = self._admin_row(orm, login)
+            row.active = True
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reactivate",
+                        clerk_id=row.id)
+            return info_from_row(row)
+
+        return self._write(job)
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def set_role(self, session: Session, login: str, role: Role | str) -> ClerkInfo:
+        role = role if isinstance(role, Role) else parse_role(role)
+
+        def job(orm: Any) -> ClerkInfo:
+            row = self._admin_row(orm, login)
+            if (row.role == Role.ADMINISTRATOR.value and role is not Role.ADMINISTRATOR and row.active
+                    and cq.count_active_admins(orm) <= 1):
+                raise AuthError(MSG_LAST_ADMIN)
+            old = row.role
+            row.role = role.value
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="set_role",
+                        clerk_id=row.id, old_role=old, role=role.value)
+            return info_from_row(row)
+
+        return self._write(job)
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def reset_password(self, session: Session, login: str, new_password: str) -> None:
+        """Administrator sets a new password (e.g. a forgotten one); also lifts a lockout."""
+        self._check_policy(new_password, login)
+        new_hash = self._hash(new_password)
+
+        def job(orm: Any) -> None:
+            row = self._admin_row(orm, login)
+            row.password_hash = new_hash
+            row.failed_attempts = 0
+            row.locked_until = None
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reset_password",
+                        clerk_id=row.id)
+
+        self._write(job)
+
+    @requires(Permission.MANAGE_ACCOUNTS)
+    def unlock_account(self, session: Session, login: str) -> None:
+        def job(orm: Any) -> None:
+            row = self._admin_row(orm, login)
+            row.failed_attempts = 0
+            row.locked_until = None
+            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="unlock",
+                        clerk_id=row.id)
+
+        self._write(job)
+
+
+__all__ = [
+    "AccountLockedError", "AuthError", "AuthService", "ClerkInfo", "InvalidCredentialsError",
+    "PasswordPolicyError", "require",
+]

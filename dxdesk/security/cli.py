@@ -1,0 +1,255 @@
+"""``dxdesk account ...``, ``dxdesk audit ...`` and ``dxdesk purge``.
+
+Commands that act for a person sign in first (``--as LOGIN``, password asked with
+getpass, never taken from the command line or the environment), so the role checks
+and the audit trail work exactly as in the window. The only exception is creating
+the very first administrator on a fresh installation.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Iterator
+
+from dxdesk.cli import UserError
+
+PASSWORD_ATTEMPTS = 3
+
+
+@contextmanager
+def _services() -> Iterator[tuple[Any, Any]]:
+    from dxdesk.config import load_settings
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.store.database import open_database
+    from dxdesk.store.errors import StoreError
+
+    try:
+        settings = load_settings()
+        db = open_database(settings)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        audit = AuditLog(db)
+        yield db, AuthService(db, audit, settings.security)
+    finally:
+        db.close()
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the services' bilingual errors into one English CLI line."""
+    from dxdesk.security.audit import AuditError
+    from dxdesk.security.auth import AuthError
+    from dxdesk.security.mynumber import ReasonError
+    from dxdesk.security.permissions import PermissionDeniedError
+    from dxdesk.store.errors import StoreError
+
+    try:
+        yield
+    except (AuthError, PermissionDeniedError, AuditError, ReasonError) as exc:
+        raise UserError(exc.msg.en) from None
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _sign_in(auth: Any, login: str | None, what: str) -> Any:
+    if not login:
+        raise UserError(f"{what} needs --as LOGIN (an account allowed to do it)")
+    password = getpass.getpass(f"Password for {login}: ")
+    return auth.sign_in(login, password)
+
+
+def _new_password(prompt: str = "New password") -> str:
+    from dxdesk.security.passwords import MIN_PASSWORD_LENGTH
+
+    for _ in range(PASSWORD_ATTEMPTS):
+        first = getpass.getpass(f"{prompt} (at least {MIN_PASSWORD_LENGTH} characters): ")
+        second = getpass.getpass(f"{prompt} again: ")
+        if first == second:
+            return first
+        print("The two passwords differ; try again.", file=sys.stderr)
+    raise UserError("the passwords did not match")
+
+
+def _parse_day(text: str | None, end: bool = False) -> datetime | None:
+    """YYYY-MM-DD in the PC's local time; an end date includes the whole day."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"bad date {text!r}; use YYYY-MM-DD") from None
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time()).astimezone()
+
+
+# ----------------------------------------------------------------- account
+def _account_add(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        if auth.needs_first_admin():
+            if args.role not in (None, "administrator"):
+                raise UserError("there are no accounts yet: the first account must be an administrator")
+            password = _new_password()
+            session = auth.create_first_admin(args.login, args.name or args.login, password)
+            print(f"created the first administrator {session.login}")
+            return 0
+        admin = _sign_in(auth, args.as_login, "adding an account")
+        password = _new_password(f"Password for the new account {args.login}")
+        info = auth.create_account(admin, args.login, args.name or args.login, args.role or "clerk", password)
+        print(f"created {info.login} ({info.role.value})")
+    return 0
+
+
+def _account_list(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        admin = _sign_in(auth, args.as_login, "listing accounts")
+        now = auth.clock()
+        print(f"{'login':<20} {'role':<14} {'status':<10} display name")
+        for info in auth.list_accounts(admin):
+            status = "inactive" if not info.active else ("locked" if info.is_locked(now) else "active")
+            print(f"{info.login:<20} {info.role.value:<14} {status:<10} {info.display_name}")
+    return 0
+
+
+def _account_passwd(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        if args.as_login and args.as_login.strip().lower() != args.login.strip().lower():
+            admin = _sign_in(auth, args.as_login, "resetting a password")
+            auth.reset_password(admin, args.login, _new_password(f"New password for {args.login}"))
+            print(f"password of {args.login} reset; the account is unlocked")
+            return 0
+        old = getpass.getpass(f"Current password for {args.login}: ")
+        session = auth.sign_in(args.login, old)
+        auth.change_password(session, old, _new_password())
+        print("password changed")
+    return 0
+
+
+def _account_deactivate(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        admin = _sign_in(auth, args.as_login, "deactivating an account")
+        info = auth.deactivate_account(admin, args.login)
+        print(f"{info.login} deactivated")
+    return 0
+
+
+def _account_unlock(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        admin = _sign_in(auth, args.as_login, "unlocking an account")
+        auth.unlock_account(admin, args.login)
+        print(f"{args.login} unlocked")
+    return 0
+
+
+# ------------------------------------------------------------------- audit
+def _audit_service(db: Any, auth: Any) -> Any:
+    from dxdesk.security.auditview import AuditService
+
+    return AuditService(db, auth.audit)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    with _services() as (db, auth), _user_errors():
+        session = _sign_in(auth, args.as_login, "verifying the audit log")
+        results = _audit_service(db, auth).verify(session)
+    if not results:
+        print("audit log is empty")
+    bad = 0
+    for desk, result in sorted(results.items()):
+        print(f"desk {desk}: {result.describe()}")
+        bad += not result.ok
+    return 1 if bad else 0
+
+
+def _audit_list(args: argparse.Namespace) -> int:
+    from dxdesk.security.auditchain import utc_iso
+
+    with _services() as (db, auth), _user_errors():
+        session = _sign_in(auth, args.as_login, "listing the audit log")
+        rows = _audit_service(db, auth).list_events(
+            session, _parse_day(args.date_from), _parse_day(args.date_to, end=True), args.type, args.limit)
+    for row in rows:
+        r = row.record
+        items = ",".join(r.items) or "-"
+        print(f"{r.seq:>6} {utc_iso(r.occurred_at)} {row.actor_login or '-':<16} {r.event_type:<18} "
+              f"{r.result:<8} items={items} 事務種別={r.jimu_type or '-'} 処理事由={r.reason or '-'}")
+    return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    with _services() as (db, auth), _user_errors():
+        session = _sign_in(auth, args.as_login, "exporting the audit log")
+        count = _audit_service(db, auth).export_csv(
+            session, Path(args.csv), _parse_day(args.date_from), _parse_day(args.date_to, end=True))
+    print(f"wrote {count} event(s) to {args.csv}")
+    return 0
+
+
+# ------------------------------------------------------------------- purge
+def _purge(args: argparse.Namespace) -> int:
+    from dxdesk.security.retention import RetentionService
+
+    with _services() as (db, auth), _user_errors():
+        session = _sign_in(auth, args.as_login, "purging old personal data")
+        report = RetentionService(db, auth.audit, auth.settings).purge(session, dry_run=args.dry_run)
+    print(report.summary())
+    return 0
+
+
+def _add_as(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
+
+
+def register(subparsers: Any) -> None:
+    acc = subparsers.add_parser("account", help="clerk accounts: add, list, passwd, deactivate, unlock")
+    accsub = acc.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    p = accsub.add_parser("add", help="create an account (the first one, on a new install, is the administrator)")
+    p.add_argument("login")
+    p.add_argument("--name", help="display name (defaults to the login)")
+    p.add_argument("--role", choices=["clerk", "supporter", "supervisor", "administrator"])
+    _add_as(p)
+    p.set_defaults(func=_account_add)
+    p = accsub.add_parser("list", help="list accounts (administrator)")
+    _add_as(p)
+    p.set_defaults(func=_account_list)
+    p = accsub.add_parser("passwd", help="change your password, or with --as ADMIN reset someone's")
+    p.add_argument("login")
+    _add_as(p)
+    p.set_defaults(func=_account_passwd)
+    p = accsub.add_parser("deactivate", help="stop an account from signing in (administrator)")
+    p.add_argument("login")
+    _add_as(p)
+    p.set_defaults(func=_account_deactivate)
+    p = accsub.add_parser("unlock", help="lift a sign-in lockout (administrator)")
+    p.add_argument("login")
+    _add_as(p)
+    p.set_defaults(func=_account_unlock)
+
+    aud = subparsers.add_parser("audit", help="audit log: verify the hash chain, list, export CSV (supervisor)")
+    audsub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    p = audsub.add_parser("verify", help="check the hash chain; exits 1 naming the first bad event")
+    _add_as(p)
+    p.set_defaults(func=_audit_verify)
+    for name, func, text in (("list", _audit_list, "show events"), ("export", _audit_export, "write a CSV")):
+        p = audsub.add_parser(name, help=text)
+        p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (local time)")
+        p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, included")
+        _add_as(p)
+        p.set_defaults(func=func)
+    audsub.choices["list"].add_argument("--type", help="only this event type, e.g. card.read")
+    audsub.choices["list"].add_argument("--limit", type=int, help="at most this many events")
+    audsub.choices["export"].add_argument("--csv", required=True, metavar="OUT", help="CSV file to write (UTF-8 BOM)")
+
+    p = subparsers.add_parser(
+        "purge", help="erase personal data past the retention period; old audit events as a chain prefix")
+    p.add_argument("--dry-run", action="store_true", help="only report what would be removed")
+    _add_as(p)
+    p.set_defaults(func=_purge)
