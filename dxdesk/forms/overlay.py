@@ -26,8 +26,8 @@ def merge_onto(base_pdf: Path | bytes, overlay_pdf: bytes, tolerance_pt: float =
     overlay = PdfReader(io.BytesIO(overlay_pdf))
     if len(overlay.pages) > len(pages):
         raise OverlayError(f"the template has {len(overlay.pages)} page(s) but the PDF has {len(pages)}")
-    writer = PdfWriter()
-    for i, page in enumerate(pages):
+    writer = PdfWriter(clone_from=base)  # pypdf merges only into pages owned by a writer
+    for i, page in enumerate(writer.pages):
         if i < len(overlay.pages):
             over = overlay.pages[i]
             bw, bh = float(page.mediabox.width), float(page.mediabox.height)
@@ -37,7 +37,6 @@ def merge_onto(base_pdf: Path | bytes, overlay_pdf: bytes, tolerance_pt: float =
                     f"page {i + 1} is {bw / 72 * 25.4:.0f}x{bh / 72 * 25.4:.0f} mm but the template is "
                     f"{ow / 72 * 25.4:.0f}x{oh / 72 * 25.4:.0f} mm")
             page.merge_page(over)
-        writer.add_page(page)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
