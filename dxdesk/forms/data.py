@@ -67,7 +67,7 @@ class FormData:
 
 
 def as_text(value: Any) -> str:
-    """Display text for a scalar value (None -> '', True -> '✓'-less 'はい' is a template's job)."""
+    """Display text for a scalar value: None -> '', True -> '1', 2.0 -> '2'."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -1,0 +1,71 @@
+"""dxdesk form ... end to end through the real CLI dispatcher."""
+from __future__ import annotations
+
+import json
+
+from pypdf import PdfReader
+
+from dxdesk.cli import main
+from dxdesk.config import Calibration, load_settings, save_settings
+
+from .helpers import DATA
+
+
+def test_list_shows_all_forms(capsys):
+    assert main(["form", "list"]) == 0
+    out = capsys.readouterr().out
+    for title in ("住民異動届", "住民票の写し等交付請求書", "印鑑登録証明書交付申請書", "戸籍証明書等交付請求書",
+                  "税証明交付請求書", "手続き案内票"):
+        assert title in out
+
+
+def test_fill_writes_pdf_and_check_passes(tmp_path, capsys):
+    out = tmp_path / "out.pdf"
+    assert main(["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json"), "--out", str(out)]) == 0
+    assert len(PdfReader(str(out)).pages) == 1
+    assert main(["form", "check", "juminhyo_request", "--data", str(DATA / "resident.json")]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_check_fails_on_overflow_without_leaking_value(tmp_path, capsys):
+    raw = json.loads((DATA / "resident.json").read_text(encoding="utf-8"))
+    raw["card"]["address"] = "サンプル町大町一丁目" * 30
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    assert main(["form", "check", "juminhyo_request", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "overflow: address" in err and "大町" not in err
+
+
+def test_fill_with_calibration_and_onto(tmp_path, capsys):
+    settings = load_settings()
+    settings.forms.calibrations["窓口プリンタ"] = Calibration(dx_mm=1.5, dy_mm=-0.5)
+    save_settings(settings)
+    out = tmp_path / "o.pdf"
+    args = ["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json"), "--out", str(out)]
+    assert main(args + ["--mode", "overlay", "--calibration", "窓口プリンタ"]) == 0
+    assert main(args + ["--calibration", "nope"]) == 2
+    assert "no calibration for printer 'nope'" in capsys.readouterr().err
+    merged = tmp_path / "m.pdf"
+    assert main(["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json"), "--out", str(merged),
+                 "--onto", str(out)]) == 0
+    assert main(["form", "calibration-page", "--out", str(tmp_path / "cal.pdf")]) == 0
+    assert (tmp_path / "cal.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_bad_template_and_bad_data_are_one_line_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[form]\ntitle = "x"\n[[field]]\nname = "zip"\ntype = "comb"\nsource = "interview.zip"\n'
+                   'x = 1\ny = 1\nw = 10\nh = 5\n', encoding="utf-8")
+    assert main(["form", "check", str(bad), "--data", str(DATA / "resident.json")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml: field 'zip': a comb field needs cells > 0" in err and "Traceback" not in err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main(["form", "check", "juminhyo_request", "--data", str(broken)]) == 2
+    assert "broken.json" in capsys.readouterr().err
+
+
+def test_bench_prints_mean(capsys):
+    assert main(["form", "bench", "-n", "2"]) == 0
+    assert "ms mean over 2" in capsys.readouterr().out
