@@ -91,6 +91,15 @@ class VisitCardData:
         self.items_read: tuple[str, ...] = tuple(read) if method.reads_card else ()
         self._discarded = False
 
+    @classmethod
+    def from_card_holder(cls, method: IdentifyMethod, holder: Any, *, name_kana: str = "") -> "VisitCardData":
+        """From ``dxdesk.cardreader.model.CardHolder`` (duck-typed: name, address, birth_date, sex, my_number)."""
+        sex = getattr(holder.sex, "value", holder.sex)  # cardreader's Sex enum or a plain code
+        return cls(
+            method, name=holder.name, address=holder.address, birth_date=holder.birth_date, sex=str(sex),
+            name_kana=name_kana, my_number=getattr(holder, "my_number", None),
+        )
+
     # -- values (raise once discarded) -----------------------------------------------------------
 
     def _get(self, key: str) -> Any:

@@ -108,19 +108,23 @@ class Interview:
         return {k: v for k, v in self._answers.items() if k in visible}
 
     def is_visible(self, question: Question) -> bool:
-        condition = question.show_if
-        if condition is None:
-            return True
-        controller = self._questions.get(condition.question)
-        if controller is None or not self.is_visible(controller):
-            return False
-        return self._matches(condition) is True
+        return question.show_if is None or self._matches(question.show_if) is True
 
     def _matches(self, condition: ShowIf) -> bool | None:
-        """Whether the answer meets the condition; None when it is not answered (or not visible)."""
+        """Whether the answer meets the condition: True, False, or None while it cannot be known yet.
+
+        A controlling question that is itself ruled out counts as not matching; one whose own
+        condition is still open leaves this one open too.
+        """
         controller = self._questions.get(condition.question)
+        if controller is None:
+            return None
+        if controller.show_if is not None:
+            upstream = self._matches(controller.show_if)
+            if upstream is not True:
+                return upstream
         answer = self._answers.get(condition.question)
-        if controller is None or answer is None or not self.is_visible(controller):
+        if answer is None:
             return None
         values = [str(v) for v in answer] if isinstance(answer, list) else [_as_text(answer)]
         wanted = [_as_text(condition.equals)] if condition.one_of == () else list(condition.one_of)

@@ -34,7 +34,7 @@ def normalize_postal_code(text: str) -> str:
 
 
 def normalize_phone(text: str) -> str:
-    """A Japanese phone number: 10 or 11 digits starting with 0, hyphens optional.
+    """A Japanese phone number: 10 digits (fixed line) or 11 (mobile/IP, 0[5-9]0...), hyphens optional.
 
     Hyphens the clerk typed are kept (area-code length varies, so we cannot place
     them reliably); an 11-digit number typed without hyphens (mobile, 050) is
@@ -48,6 +48,9 @@ def normalize_phone(text: str) -> str:
     digits = value.replace("-", "")
     if not digits.startswith("0") or len(digits) not in (10, 11):
         raise ValueError("phone number must be 10 or 11 digits starting with 0")
+    # Mobile, IP and 0800 numbers (0[5-9]0...) have 11 digits; fixed lines and 0120/0570 have 10.
+    if (len(digits) == 11) != bool(re.match(r"0[5-9]0", digits)):
+        raise ValueError("phone number has the wrong number of digits for its prefix")
     if "-" not in value and len(digits) == 11:
         return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
     return value
