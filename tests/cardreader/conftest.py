@@ -1,0 +1,229 @@
+"""Fixtures for the real PC/SC stack: pcscd + vsmartcard's vpcd driver + a simulated card.
+
+``pcscd_service`` (session) makes sure a pcscd with the vpcd readers runs: it
+reuses one that already answers with the "Virtual PCD" readers, otherwise starts
+``pcscd --foreground --debug`` and waits for its "daemon ready" line (an event,
+not a sleep), and stops that pcscd by pid at the end. Tests that need it are
+marked ``pcsc`` and skip with a reason only when pcscd or the vpcd driver is not
+installed; in CI both are (scripts/bootstrap.sh).
+
+``insert_card`` plugs a card into a vpcd slot through :mod:`dxdesk.cardreader.vpcd`
+on a background thread and waits until pcscd reports it present; on teardown it
+pulls the card and waits until pcscd reports the slot empty, so every test starts
+from a known reader state.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from smartcard import scard
+
+from dxdesk.cardreader.vpcd import VPCD_PORT, VpcdCardServer, VirtualCard
+
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
+READER0 = "Virtual PCD 00 00"  # vpcd slot 0, TCP 35963
+READER1 = "Virtual PCD 00 01"  # vpcd slot 1, TCP 35964: left empty for "no card" tests
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+_READY_LINE = "daemon ready"
+_START_TIMEOUT_S = 15.0
+
+
+def _missing_stack() -> str | None:
+    if shutil.which("pcscd") is None:
+        return "pcscd is not installed (Debian package pcscd; scripts/bootstrap.sh installs it)"
+    if not VPCD_DRIVER.exists() or not VPCD_CONF.exists():
+        return "vsmartcard-vpcd is not installed (no vpcd driver/config; scripts/bootstrap.sh installs it)"
+    return None
+
+
+def _readers() -> list[str] | None:
+    """Reader names, or None when no pcscd answers."""
+    hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return None
+    try:
+        hresult, readers = scard.SCardListReaders(ctx, [])
+        return list(readers) if hresult == scard.SCARD_S_SUCCESS else []
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+def _wait_for_reader(reader: str, timeout_s: float) -> list[str]:
+    """Wait until pcscd lists ``reader``; pcscd publishes its readers just after "daemon ready".
+
+    Waits on pcsc-lite's PnP pseudo-reader, which changes whenever the reader list
+    does, instead of polling.
+    """
+    # pcscd prints "daemon ready" a few milliseconds before its socket exists and
+    # offers no other readiness signal, so this one step retries on a short, bounded wait.
+    pause = threading.Event()
+    for _ in range(int(timeout_s / 0.01)):
+        hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult == scard.SCARD_S_SUCCESS:
+            break
+        pause.wait(0.01)
+    else:
+        return []
+    try:
+        pnp_state = scard.SCARD_STATE_UNAWARE
+        readers: list[str] = []
+        for _ in range(20):  # each round waits for a reader-list change; 20 changes is plenty
+            hresult, found = scard.SCardListReaders(ctx, [])
+            readers = list(found) if hresult == scard.SCARD_S_SUCCESS else []
+            if reader in readers:
+                return readers
+            hresult, result = scard.SCardGetStatusChange(
+                ctx, int(timeout_s * 1000), [("\\\\?PnP?\\Notification", pnp_state)]
+            )
+            if hresult != scard.SCARD_S_SUCCESS:
+                return readers
+            pnp_state = result[0][1] & ~scard.SCARD_STATE_CHANGED
+        return readers
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+@dataclass
+class PcscdService:
+    started_here: bool
+    log: deque[str]  # last lines of pcscd's own log (when started here), for failure messages
+
+
+@pytest.fixture(scope="session")
+def pcscd_service() -> Iterator[PcscdService]:
+    reason = _missing_stack()
+    if reason:
+        pytest.skip(reason)
+    readers = _readers()
+    if readers is not None:
+        if READER0 not in readers:
+            pytest.fail(
+                f"a pcscd is already running without the vpcd readers (found {readers}); it was probably started "
+                "before vsmartcard-vpcd was installed: stop it (systemctl stop pcscd.socket pcscd) and re-run"
+            )
+        yield PcscdService(started_here=False, log=deque())
+        return
+    if PCSCD_SOCKET.exists():
+        # Left over from a crashed pcscd (nothing answered on it); pcscd refuses to start over it.
+        PCSCD_SOCKET.unlink()
+    lines: deque[str] = deque(maxlen=200)
+    ready = threading.Event()
+    proc = subprocess.Popen(
+        ["pcscd", "--foreground", "--debug"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+
+    def drain() -> None:
+        # Keeps reading for pcscd's whole life so its pipe never fills and blocks it.
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if _READY_LINE in line:
+                ready.set()
+        ready.set()  # EOF: pcscd exited; the check below reports it
+
+    threading.Thread(target=drain, name="pcscd-log", daemon=True).start()
+    try:
+        if not ready.wait(_START_TIMEOUT_S) or proc.poll() is not None:
+            pytest.fail("pcscd did not start:\n" + "\n".join(lines))
+        readers = _wait_for_reader(READER0, _START_TIMEOUT_S)
+        if READER0 not in readers:
+            pytest.fail(f"pcscd started but the vpcd reader {READER0!r} is missing (readers: {readers})")
+        yield PcscdService(started_here=True, log=lines)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_for_card_state(reader: str, present: bool, timeout_s: float = 5.0) -> bytes:
+    """Block (in SCardGetStatusChange, no polling) until ``reader`` has/hasn't a card; returns the ATR."""
+    hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert hresult == scard.SCARD_S_SUCCESS, "pcscd vanished"
+    try:
+        state = scard.SCARD_STATE_UNAWARE
+        deadline_ms = int(timeout_s * 1000)
+        while True:
+            hresult, result = scard.SCardGetStatusChange(ctx, deadline_ms, [(reader, state)])
+            if hresult == scard.SCARD_E_TIMEOUT:
+                raise AssertionError(f"{reader}: card {'never arrived' if present else 'never left'}")
+            assert hresult == scard.SCARD_S_SUCCESS, scard.SCardGetErrorMessage(hresult)
+            _, event_state, atr = result[0]
+            if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
+                return bytes(atr or b"")
+            state = event_state & ~scard.SCARD_STATE_CHANGED
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+class InsertedCard:
+    """A card being served to vpcd on a background thread."""
+
+    def __init__(self, card: VirtualCard, reader: str, port: int, remove_after: int | None) -> None:
+        self.card = card
+        self.reader = reader
+        self.server = VpcdCardServer(card, "127.0.0.1", port, remove_after=remove_after)
+        self.server.connect()
+        self.thread = threading.Thread(target=self.server.serve, name=f"vpcd-card-{port}", daemon=True)
+        self.thread.start()
+        self.atr = wait_for_card_state(reader, present=True)
+
+    def remove(self) -> None:
+        """Pull the card out and wait until pcscd has noticed."""
+        self.server.stop()
+        self.thread.join(5)
+        assert not self.thread.is_alive(), "vpcd card thread did not stop"
+        wait_for_card_state(self.reader, present=False)
+
+
+@pytest.fixture
+def insert_card(pcscd_service: PcscdService) -> Iterator[Callable[..., InsertedCard]]:
+    """``insert_card(card, slot=0, remove_after=None)`` -> InsertedCard; removed again at teardown."""
+    inserted: list[InsertedCard] = []
+
+    def insert(card: VirtualCard, slot: int = 0, remove_after: int | None = None) -> InsertedCard:
+        reader = READER0 if slot == 0 else READER1
+        item = InsertedCard(card, reader, VPCD_PORT + slot, remove_after)
+        inserted.append(item)
+        return item
+
+    yield insert
+    for item in inserted:
+        if item.thread.is_alive() or not item.server.finished.is_set():
+            item.remove()
+        else:
+            wait_for_card_state(item.reader, present=False)
+
+
+@pytest.fixture
+def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
+    """Environment for a subprocess whose pcsc-lite looks for pcscd at a socket that does not exist.
+
+    pcsc-lite reads PCSCLITE_CSOCK_NAME once per process, so this only works in a
+    child process; the session's pcscd keeps serving every other test.
+    """
+    env = dict(os.environ)
+    env["PCSCLITE_CSOCK_NAME"] = str(tmp_path / "no-pcscd-here.comm")
+    return env
+
+
+@pytest.fixture
+def card_state() -> Callable[..., bytes]:
+    """``card_state(reader, present, timeout_s=5)``: wait until pcscd reports that state."""
+    return wait_for_card_state
