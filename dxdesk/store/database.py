@@ -94,7 +94,8 @@ class Database:
                 raise translated from exc
             raise
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring loaded objects, so values read inside the
+            # block stay usable (detached) after it.
             session.close()
 
     def pending_count(self) -> int:

@@ -66,9 +66,11 @@ def create_server_engine(url: str, password: str | None = None) -> Engine:
     parsed = parse_server_url(url)
     if password:
         parsed = parsed.set(password=password)
+    # In the URL (not connect_args) so it is visible in the engine; a value in the configured URL wins.
+    defaults = {"connect_timeout": str(CONNECT_TIMEOUT_S), "application_name": "dxdesk"}
+    parsed = parsed.update_query_dict({k: v for k, v in defaults.items() if k not in parsed.query})
     return create_engine(
         parsed,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "dxdesk"},
         pool_pre_ping=True,
         pool_size=2,
     )

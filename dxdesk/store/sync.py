@@ -73,6 +73,14 @@ class ServerUnreachableError(SyncError):
 
 
 @dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    table_name: str
+    record_id: str
+    op: str
+
+
+@dataclass(frozen=True)
 class SyncResult:
     sent: int  # outbox entries confirmed on the server
     pulled: int  # rows copied from the server
@@ -133,12 +141,13 @@ class SyncEngine:
 
     # -- push ---------------------------------------------------------------------------------
 
-    def _pending_batch(self) -> list[Outbox]:
+    def _pending_batch(self) -> list[OutboxEntry]:
+        stmt = (select(Outbox.id, Outbox.table_name, Outbox.record_id, Outbox.op)
+                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(self.settings.sync_batch_size))
         with self.db.session() as s:
-            stmt = select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(self.settings.sync_batch_size)
-            return list(s.scalars(stmt))
+            return [OutboxEntry(*row) for row in s.execute(stmt)]
 
-    def _push_batch(self, server: Engine, batch: list[Outbox]) -> None:
+    def _push_batch(self, server: Engine, batch: list[OutboxEntry]) -> None:
         rows = self._local_rows(batch)
         done: set[tuple[str, str]] = set()
         with server.begin() as conn:
@@ -157,7 +166,7 @@ class SyncEngine:
                     continue
                 self._upsert_server(conn, entry.table_name, row)
 
-    def _local_rows(self, batch: list[Outbox]) -> dict[tuple[str, str], dict[str, Any]]:
+    def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], dict[str, Any]]:
         wanted: dict[str, set[str]] = {}
         for entry in batch:
             if entry.op == "upsert":
