@@ -34,6 +34,9 @@ def _describe_exception(exc_type: type[BaseException], exc: BaseException | None
     name = f"{exc_type.__module__}.{exc_type.__qualname__}"
     if _is_card_error(exc_type):
         return f"{name}: [message withheld: card error]"
+    if issubclass(exc_type, LookupError) and not issubclass(exc_type, IndexError):
+        # A KeyError's message *is* the key, often a value from the data (a name, a number).
+        return f"{name}: [message withheld: lookup key]"
     try:
         message = str(exc) if exc is not None else ""
     except Exception:  # a broken __str__ must not break the crash report

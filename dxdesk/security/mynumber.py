@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from dxdesk.i18n import Msg
 from dxdesk.security.permissions import Permission, Session, require
@@ -161,6 +161,19 @@ class MyNumberNotStoredError(LookupError):
 MyNumberLoader = Callable[[str], "str | None"]
 
 
+def visit_loader(database: Any) -> MyNumberLoader:
+    """Loader for the store's ``visits.my_number`` column (decrypted by the store on read)."""
+
+    def load(visit_id: str) -> str | None:
+        from dxdesk.store.models import Visit
+
+        with database.session() as orm:
+            visit = orm.get(Visit, visit_id)
+            return visit.my_number if visit is not None else None
+
+    return load
+
+
 def reveal_my_number(
     session: Session,
     visit_id: str,
@@ -178,7 +191,7 @@ def reveal_my_number(
 
     purpose = reason if isinstance(reason, ReadPurpose) else ReadPurpose(JimuType.OTHER, reason)
     entry = AuditEntry(
-        event_type=EventType.MY_NUMBER_REVEAL, actor=session.login, jimu_type=purpose.jimu_text,
+        event_type=EventType.MY_NUMBER_REVEAL, actor=session.clerk_id, jimu_type=purpose.jimu_text,
         reason=" ".join(purpose.reason.split())[:MAX_REASON_LENGTH], items=(Item.MY_NUMBER,),
         details={"visit_id": visit_id},
     )
