@@ -74,7 +74,7 @@ def _status(args: argparse.Namespace) -> int:
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
         print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
         print(f"unsent:    {pending} record(s)")
-    print(f"key:       {key_storage_description(settings.general.desk_id, paths).en}")
+    print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
     server = settings.store.server_url or "(none: local only)"
     print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
     return 0

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
 from dxdesk.i18n import Msg
+from dxdesk.paths import AppPaths
 from dxdesk.store.errors import EncryptionKeyError
 
 PREFIX = "v1"
@@ -176,3 +177,10 @@ class EncryptedJSON(_Encrypted):
 
     def _decode(self, data: bytes) -> Any:
         return json.loads(data.decode("utf-8"))
+
+
+def key_storage_description(paths: AppPaths | None = None, desk_id: str | None = None) -> str:
+    """Where the database key is kept (English); see dxdesk.store.keys. Re-exported here for ``dxdesk doctor``."""
+    from dxdesk.store.keys import key_storage_description as describe  # keys imports this module
+
+    return describe(paths, desk_id)

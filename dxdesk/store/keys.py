@@ -126,13 +126,14 @@ def save_keyset(desk_id: str, keyset: KeySet, paths: AppPaths | None = None) -> 
     return set_secret(database_key_user(desk_id), keyset.to_json(), paths)
 
 
-def key_storage_description(desk_id: str | None = None, paths: AppPaths | None = None) -> Msg:
-    """For ``dxdesk doctor``: where the database key is kept."""
-    if desk_id is None:
+def key_storage_message(desk_id: str | None = None, paths: AppPaths | None = None) -> Msg:
+    """Where the database key is kept, for the UI (Msg) — see key_storage_description for the CLI."""
+    paths = paths or app_paths()
+    if desk_id is None and paths.settings_file.exists():  # read-only: never create settings just to ask
         from dxdesk.config import load_settings
 
         desk_id = load_settings(paths).general.desk_id
-    where = secret_location(database_key_user(desk_id), paths)
+    where = secret_location(database_key_user(desk_id), paths) if desk_id else None
     if where == "keyring":
         return Msg("キーは OS のキーリングに保存されています", "key in OS keyring")
     if where == "file":
@@ -143,3 +144,8 @@ def key_storage_description(desk_id: str | None = None, paths: AppPaths | None =
     if keyring_usable():
         return Msg("キー未作成（OS のキーリングに作成されます）", "no key yet (will be created in the OS keyring)")
     return Msg("キー未作成（キーリングがないためファイルに作成されます）", "no key yet (will be a key file: no keyring)")
+
+
+def key_storage_description(paths: AppPaths | None = None, desk_id: str | None = None) -> str:
+    """For ``dxdesk doctor`` and ``dxdesk db status``: "key in OS keyring" or "key file (no keyring; ...)"."""
+    return key_storage_message(desk_id, paths).en

@@ -117,3 +117,19 @@ def test_rotate_key_command(capsys):
     assert main(["db", "rotate-key"]) == 0
     assert "1 record(s) re-encrypted" in capsys.readouterr().out
     assert _names() == ["田中 三郎"]
+
+
+def test_doctor_check_reports_the_database_without_creating_it():
+    from dxdesk.doctor import Status
+    from dxdesk.store import doctor_check
+
+    paths = app_paths()
+    first = doctor_check(paths)
+    assert first.status is Status.OK and "no database yet" in first.detail
+    assert not paths.database_file.exists()
+    _add("x")
+    report = doctor_check(paths)
+    assert report.status is Status.OK and "1 record(s) waiting to sync" in report.detail
+    assert "key file (no keyring" in report.detail
+    paths.database_file.write_bytes(b"garbage" * 1000)
+    assert doctor_check(paths).status is Status.FAIL

@@ -12,7 +12,7 @@ from dxdesk.store.base import utcnow
 from dxdesk.store.crypto import KeySet
 from dxdesk.store.database import open_database
 from dxdesk.store.errors import EncryptionKeyError
-from dxdesk.store.keys import database_key_user, key_storage_description, keyring_usable
+from dxdesk.store.keys import database_key_user, key_storage_description, key_storage_message, keyring_usable
 from dxdesk.store.models import Outbox, SupportSession, Visit
 from dxdesk.store.rotate import rotate_key
 
@@ -63,7 +63,8 @@ def test_key_falls_back_to_owner_only_file_without_keyring(db):
     assert len(files) == 1 and db.desk_id in files[0].name
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
     assert KeySet.from_json(files[0].read_text()).current == db.keyset.current
-    assert key_storage_description(db.desk_id, db.paths).en == "key file (no keyring; owner-only file)"
+    assert key_storage_description(db.paths, db.desk_id) == "key file (no keyring; owner-only file)"
+    assert key_storage_message(db.desk_id, db.paths).ja.startswith("キーはファイルに保存")
 
 
 class MemoryKeyring(KeyringBackend):
@@ -93,7 +94,7 @@ def test_key_lives_in_the_os_keyring_when_there_is_one(make_db):
         stored = backend.store[("dxdesk", database_key_user(settings.general.desk_id))]
         assert json.loads(stored)["current"] == db.keyset.current
         assert not (db.paths.config_dir / "secrets").exists()
-        assert key_storage_description(db.desk_id, db.paths).en == "key in OS keyring"
+        assert key_storage_description(db.paths, db.desk_id) == "key in OS keyring"
     finally:
         keyring.set_keyring(previous)
 

@@ -1,0 +1,38 @@
+"""The store's check for ``dxdesk doctor``: read-only, creates nothing."""
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from dxdesk.paths import AppPaths
+from dxdesk.store import migrate
+from dxdesk.store.backup import validate_dxdesk_file
+from dxdesk.store.errors import StoreError
+from dxdesk.store.keys import key_storage_description
+
+if TYPE_CHECKING:
+    from dxdesk.doctor import CheckResult
+
+
+def doctor_check(paths: AppPaths) -> "CheckResult":
+    from dxdesk.doctor import CheckResult, Status
+
+    name = "Database"
+    path = paths.database_file
+    head = migrate.head_revision()
+    if not path.exists():
+        return CheckResult(name, Status.OK, f"no database yet; it is created at {path} on first start")
+    try:
+        revision = validate_dxdesk_file(path)
+    except StoreError as exc:
+        return CheckResult(name, Status.FAIL, str(exc), "restore a backup: dxdesk db restore FILE")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+    detail = f"{path} (schema {revision}, {pending} record(s) waiting to sync; {key_storage_description(paths)})"
+    if revision not in migrate.known_revisions():
+        return CheckResult(name, Status.FAIL, detail + ": made by a newer dxdesk", "update dxdesk")
+    if path.stat().st_mode & 0o077:
+        return CheckResult(name, Status.WARN, detail + ": readable by other users", f"chmod 600 {path}")
+    if revision != head:
+        return CheckResult(name, Status.OK, detail + f"; will be upgraded to {head} (with a backup) on next start")
+    return CheckResult(name, Status.OK, detail)
