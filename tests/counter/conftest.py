@@ -72,3 +72,14 @@ TENNYU_ANSWERS = {
     "has_member_65_plus": False,
     "phone": "09012345678",
 }
+
+
+@pytest.fixture
+def kit():
+    """Helpers and constants for test modules (importlib import mode: tests cannot import conftest)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        RESIDENT_NAME=RESIDENT_NAME, RESIDENT_ADDRESS=RESIDENT_ADDRESS, RESIDENT_NUMBER=RESIDENT_NUMBER,
+        TENNYU_ANSWERS=TENNYU_ANSWERS, card_with_pin=card_with_pin, manual_card=manual_card,
+    )
