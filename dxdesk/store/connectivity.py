@@ -84,8 +84,9 @@ class ConnectivityState:
 
     def status(self) -> StoreStatus:
         mode = self.mode
+        pending = self._pending_count()  # a database read: not under the lock
         with self._lock:
-            return StoreStatus(mode, self._pending_count(), self._last_sync_at, self._last_error)
+            return StoreStatus(mode, pending, self._last_sync_at, self._last_error)
 
     def status_text(self, lang: str | None = None) -> str:
         return self.status().text(lang)

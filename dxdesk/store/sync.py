@@ -58,6 +58,7 @@ POLICIES: dict[str, str] = {
 }
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
 PULL_OVERLAP = timedelta(hours=24)
+SENT_RETENTION = timedelta(days=7)
 _PUSH_STATE = "push"
 
 
@@ -195,7 +196,12 @@ class SyncEngine:
 
     def _mark_sent(self, ids: list[int]) -> None:
         when = utcnow()
-        self.db.writer.run(lambda s: s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when)))
+
+        def mark(s: Session) -> None:
+            s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when))
+            # Sent entries are kept a while for troubleshooting, then dropped so the queue stays small.
+            s.execute(delete(Outbox).where(Outbox.sent_at < when - SENT_RETENTION))
+        self.db.writer.run(mark)
 
     # -- pull ---------------------------------------------------------------------------------
 

@@ -219,3 +219,16 @@ def test_cli_sync_sends_waiting_records(pg_url, server, capsys):
     assert main(["sync"]) == 0
     assert "sent 1, pulled 0, still waiting 0" in capsys.readouterr().out
     assert _count(server, "support_sessions") == 1
+
+
+def test_old_sent_entries_are_pruned_but_unsent_ones_never(make_db, pg_url, server):
+    db, engine = _desk(make_db, pg_url)
+    _support(db)
+    engine.run_once()
+    old = utcnow() - timedelta(days=30)
+    db.writer.run(lambda s: s.execute(update(Outbox).values(sent_at=old)))
+    _support(db)
+    assert engine.run_once().sent == 1
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1  # the 30-day-old sent entry is gone
+    assert _count(server, "support_sessions") == 2
