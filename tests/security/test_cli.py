@@ -1,0 +1,110 @@
+"""The account, audit and purge commands, end to end through dxdesk.cli.main."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from dxdesk.cli import main
+
+ADMIN_PW = "admin password 1"
+SUP_PW = "supervisor pw 1"
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Feed getpass prompts from a list; fail loudly if a command asks more than expected."""
+    queue: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        assert queue, f"unexpected password prompt: {prompt!r}"
+        return queue.pop(0)
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    return queue
+
+
+def _setup(answers):
+    answers[:] = [ADMIN_PW, ADMIN_PW]
+    assert main(["account", "add", "admin", "--name", "管理者"]) == 0
+    answers[:] = [ADMIN_PW, SUP_PW, SUP_PW]
+    assert main(["account", "add", "sato", "--role", "supervisor", "--as", "admin"]) == 0
+    assert answers == []
+
+
+def test_account_lifecycle(answers, capsys):
+    _setup(answers)
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "list", "--as", "admin"]) == 0
+    out = capsys.readouterr().out
+    assert "sato" in out and "supervisor" in out and "admin" in out
+    answers[:] = [SUP_PW, "a new password", "a new password"]
+    assert main(["account", "passwd", "sato"]) == 0
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "deactivate", "sato", "--as", "admin"]) == 0
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "list", "--as", "admin"]) == 0
+    assert "inactive" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_without_traceback(answers, capsys):
+    _setup(answers)
+    capsys.readouterr()
+    answers[:] = [SUP_PW]
+    assert main(["account", "list", "--as", "sato"]) == 2  # a supervisor may not manage accounts
+    err = capsys.readouterr().err
+    assert "not allowed" in err and "Traceback" not in err
+    answers[:] = ["wrong"]
+    assert main(["account", "list", "--as", "admin"]) == 2
+    assert "Wrong login name or password" in capsys.readouterr().err
+    assert main(["account", "list"]) == 2
+    assert "--as LOGIN" in capsys.readouterr().err
+    answers[:] = [ADMIN_PW, "short", "short"]
+    assert main(["account", "add", "bob", "--role", "clerk", "--as", "admin"]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err
+
+
+def test_audit_verify_list_export(answers, capsys, tmp_path, dxdesk_home):
+    _setup(answers)
+    answers[:] = [SUP_PW]
+    assert main(["audit", "verify", "--as", "sato"]) == 0
+    assert "audit chain intact" in capsys.readouterr().out
+    answers[:] = [SUP_PW]
+    assert main(["audit", "list", "--as", "sato"]) == 0
+    assert "auth.sign_in" in capsys.readouterr().out
+    out = tmp_path / "audit.csv"
+    answers[:] = [SUP_PW]
+    assert main(["audit", "export", "--from", "2000-01-01", "--to", "2099-12-31", "--csv", str(out),
+                 "--as", "sato"]) == 0
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][0] == "seq" and len(rows) > 3
+    answers[:] = [SUP_PW]
+    assert main(["audit", "list", "--from", "2026-13-01", "--as", "sato"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_audit_verify_names_the_tampered_event(answers, capsys, dxdesk_home):
+    from .conftest import drop_audit_triggers
+    import sqlite3
+
+    _setup(answers)
+    conn = sqlite3.connect(dxdesk_home / "data" / "dxdesk.sqlite3", isolation_level=None)
+    drop_audit_triggers(conn)
+    event_id, seq = conn.execute("SELECT id, seq FROM audit_events ORDER BY seq LIMIT 1 OFFSET 1").fetchone()
+    conn.execute("UPDATE audit_events SET result = 'failure' WHERE id = ?", (event_id,))
+    conn.close()
+    capsys.readouterr()
+    answers[:] = [SUP_PW]
+    assert main(["audit", "verify", "--as", "sato"]) == 1
+    out = capsys.readouterr().out
+    assert f"seq {seq}" in out and event_id in out and "hash mismatch" in out
+
+
+def test_purge_dry_run(answers, capsys):
+    _setup(answers)
+    capsys.readouterr()
+    answers[:] = [ADMIN_PW]
+    assert main(["purge", "--dry-run", "--as", "admin"]) == 0
+    assert "would clear personal data of 0 visit(s)" in capsys.readouterr().out
+    answers[:] = [SUP_PW]
+    assert main(["purge", "--as", "sato"]) == 2
