@@ -3,6 +3,8 @@
 The scripts live next to this module (``Path(__file__).parent / "migrations"``), which
 works from a source checkout, an installed wheel and a PyInstaller folder alike.
 Revisions are linear; other packages add theirs on top of the current head.
+``migrations/`` is deliberately not a Python package (no ``__init__.py``): Alembic
+loads the scripts itself, and importing ``env.py`` outside Alembic would fail.
 """
 from __future__ import annotations
 
