@@ -13,6 +13,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from dxdesk.cardreader.model import is_valid_my_number
 from dxdesk.i18n import Msg
 
 from .errors import VisitError
@@ -74,8 +75,12 @@ class VisitCardData:
     ) -> None:
         if sex not in SEX_LABELS:
             raise VisitError(Msg("性別コードが正しくありません", "Unknown sex code (expected 1, 2, 9 or 0)."), code="bad_card_data")
-        if my_number is not None and (len(my_number) != 12 or not my_number.isascii() or not my_number.isdigit()):
-            raise VisitError(Msg("個人番号は12桁の数字です", "The individual number must be 12 digits."), code="bad_card_data")
+        if my_number is not None and not is_valid_my_number(my_number):
+            # Also catches a mistyped number on the manual path (the 12th digit is a check digit).
+            raise VisitError(
+                Msg("個人番号が正しくありません（12桁・検査用数字）", "The individual number is invalid (12 digits with a check digit)."),
+                code="bad_card_data",
+            )
         if my_number is not None and method is IdentifyMethod.CARD_MATCHING_B:
             # 照合番号B opens the basic-4 EF only; a number here means the caller mixed up sources.
             raise VisitError(

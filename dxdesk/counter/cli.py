@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_list.set_defaults(func=_procedures_list)
     p_check = psub.add_parser("check", help="validate the catalogue (shipped files and the town's overrides)")
     p_check.add_argument(
-        "dirs", nargs="*", type=Path, help="folders to check instead of the default (shipped, then town overrides)"
+        "dirs", nargs="*", type=Path,
+        help="override folders to check on top of the shipped catalogue (default: the town folder in the data dir)",
     )
     p_check.set_defaults(func=_procedures_check)
 
@@ -59,9 +60,12 @@ def _procedures_list(args: argparse.Namespace) -> int:
 
 
 def _procedures_check(args: argparse.Namespace) -> int:
+    from dxdesk.resources import resource_path
+
     from .catalogue import check_catalogue, default_catalogue_dirs
 
-    dirs = args.dirs or default_catalogue_dirs()
+    # A town checks its override folder together with the shipped files it refers to.
+    dirs = [resource_path("procedures"), *args.dirs] if args.dirs else default_catalogue_dirs()
     for d in args.dirs:
         if not d.is_dir():
             raise UserError(f"not a folder: {d}")

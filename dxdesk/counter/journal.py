@@ -157,14 +157,17 @@ class VisitJournal:
         """Unfinished visits, oldest first: offer to resume them at start-up."""
         result = []
         for doc in self._documents():
-            if doc["step"] == VisitStep.CLOSED.value:
-                continue
-            result.append(PendingVisit(
-                visit_id=doc["visit_id"], clerk_id=doc["clerk_id"], desk_id=doc["desk_id"],
-                desk_name=doc.get("desk_name", ""), step=VisitStep(doc["step"]), suspended=bool(doc["suspended"]),
-                procedures=tuple(doc["procedures"]), started_at=TimelineEvent.from_json(doc["timeline"][0]).at,
-                saved_at=datetime.fromisoformat(doc["saved_at"]),
-            ))
+            try:
+                if doc["step"] == VisitStep.CLOSED.value:
+                    continue
+                result.append(PendingVisit(
+                    visit_id=doc["visit_id"], clerk_id=doc["clerk_id"], desk_id=doc["desk_id"],
+                    desk_name=doc.get("desk_name", ""), step=VisitStep(doc["step"]), suspended=bool(doc["suspended"]),
+                    procedures=tuple(doc["procedures"]), started_at=TimelineEvent.from_json(doc["timeline"][0]).at,
+                    saved_at=datetime.fromisoformat(doc["saved_at"]),
+                ))
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                log.warning("Skipping damaged visit journal entry %s (%s)", doc.get("visit_id"), type(exc).__name__)
         return sorted(result, key=lambda p: p.started_at)
 
     def unstored_records(self) -> list[VisitRecord]:

@@ -46,3 +46,14 @@ def test_visit_pending(capsys, catalogue, key_provider):
     assert main(["visit", "pending", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["visit_id"] == visit.id and row["suspended"] is False
+
+
+def test_procedures_check_of_a_town_folder_sees_the_shipped_follow_ons(capsys, tmp_path):
+    (tmp_path / "pet.toml").write_text(
+        'id = "pet"\nname = { ja = "犬の登録", en = "Dog registration" }\n'
+        'counter = { id = "kankyo", ja = "環境課", en = "Environment Division" }\n'
+        'forms = []\nfollow_ons = ["juminhyo"]\n',
+        encoding="utf-8",
+    )
+    assert main(["procedures", "check", str(tmp_path)]) == 0
+    assert "OK" in capsys.readouterr().out

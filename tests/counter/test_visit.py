@@ -297,3 +297,13 @@ def test_tennyu_full_interview(kit, catalogue, clock):
     record = visit.close()
     assert "my_number" not in record.retained  # 転入届 needs the number on the form, not in our records
     assert "my_number" in record.card_items_read
+
+
+def test_mistyped_number_is_refused_without_echoing_it(kit, catalogue, clock):
+    visit = start(catalogue, clock, procedures=("kokuho_kanyu",))
+    visit.identify(kit.manual_card())
+    wrong = kit.RESIDENT_NUMBER[:-1] + str((int(kit.RESIDENT_NUMBER[-1]) + 1) % 10)
+    with pytest.raises(VisitError) as info:
+        visit.attach_my_number(wrong)
+    assert info.value.code == "bad_card_data" and wrong not in str(info.value)
+    assert not visit.card.has_my_number
