@@ -16,11 +16,8 @@ from collections.abc import Callable
 
 from dxdesk.cardreader.apdu import CommandAPDU
 from dxdesk.cardreader.errors import CardRemovedError
+from dxdesk.cardreader.mynumber import ISD_AID, JPKI_AP_AID, KEY_TEXT_PIN, TEXT_AP_AID
 from dxdesk.cardreader.simfiles import (
-    ISD_AID,
-    JPKI_AP_AID,
-    TEXT_AP_AID,
-    TEXT_PIN,
     SimApplication,
     SimEF,
     SimKey,
@@ -168,7 +165,7 @@ class SimulatedCard:
     def selected_aid(self) -> bytes | None:
         return self._app.aid if self._app else None
 
-    def tries_left(self, key_fid: int = TEXT_PIN, aid: bytes = TEXT_AP_AID) -> int:
+    def tries_left(self, key_fid: int = KEY_TEXT_PIN, aid: bytes = TEXT_AP_AID) -> int:
         return self._apps[aid].keys[key_fid].tries_left
 
     def set_tries_left(self, key_fid: int, tries_left: int, aid: bytes = TEXT_AP_AID) -> None:
@@ -176,7 +173,7 @@ class SimulatedCard:
             key = self._apps[aid].keys[key_fid]
             key.tries_left = max(0, min(tries_left, key.max_tries))
 
-    def is_verified(self, key_fid: int = TEXT_PIN, aid: bytes = TEXT_AP_AID) -> bool:
+    def is_verified(self, key_fid: int = KEY_TEXT_PIN, aid: bytes = TEXT_AP_AID) -> bool:
         return self._security_df == aid and key_fid in self._verified
 
     def file_content(self, fid: int, aid: bytes = TEXT_AP_AID) -> bytes:

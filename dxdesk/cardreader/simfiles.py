@@ -29,9 +29,11 @@ from dxdesk.cardreader.model import (
     is_ascii_digits,
     wareki_yymmdd,
 )
-from dxdesk.cardreader.mynumber import (  # noqa: F401  (re-exported for simcard)
+from dxdesk.cardreader.mynumber import (
     COMMON_AP_AID,
-    ISD_AID,
+    KEY_CODE_A,
+    KEY_CODE_B,
+    KEY_TEXT_PIN,
     JPKI_AP_AID,
     JUKI_AP_AID,
     TEXT_AP_AID,
@@ -39,11 +41,7 @@ from dxdesk.cardreader.mynumber import (  # noqa: F401  (re-exported for simcard
 )
 from dxdesk.cardreader.tlv import encode_length, encode_tag, encode_tlv, parse_tlv
 
-# Text AP key FIDs (doc §2.1)
-TEXT_PIN = 0x0011
-TEXT_BLOCKED_KEY = 0x0012
-CODE_A = 0x0014
-CODE_B = 0x0015
+TEXT_BLOCKED_KEY = 0x0012  # text AP key blocked at issuance (doc §2.1)
 # JPKI key FIDs (doc §3.1)
 AUTH_PIN = 0x0018
 SIGN_PASSWORD = 0x001B
@@ -199,15 +197,15 @@ def build_text_ap(
         basic_tlv = _flip_sex(basic_tlv)  # stays well-formed: only the EF 0003 digest can catch it
     app = SimApplication("券面事項入力補助AP", TEXT_AP_AID)
     app.keys = {
-        TEXT_PIN: _key(pin, 3, _digits_rule(4), pin_tries_left),
+        KEY_TEXT_PIN: _key(pin, 3, _digits_rule(4), pin_tries_left),
         TEXT_BLOCKED_KEY: _key("0000", 3, _digits_rule(4), 0),  # blocked at issuance (MC)
-        CODE_A: _key(holder.my_number, code_tries, _digits_rule(12)),
-        CODE_B: _key(code_b, code_tries, _digits_rule(14)),
+        KEY_CODE_A: _key(holder.my_number, code_tries, _digits_rule(12)),
+        KEY_CODE_B: _key(code_b, code_tries, _digits_rule(14)),
     }
     app.efs = {
-        0x0001: SimEF(ef0001, frozenset({TEXT_PIN, CODE_A})),
-        0x0002: SimEF(padded(basic_tlv, 0xFF, minimum_filler=16), frozenset({TEXT_PIN, CODE_B})),
-        0x0003: SimEF(padded(ef0003, 0xFF), frozenset({TEXT_PIN, CODE_A, CODE_B})),
+        0x0001: SimEF(ef0001, frozenset({KEY_TEXT_PIN, KEY_CODE_A})),
+        0x0002: SimEF(padded(basic_tlv, 0xFF, minimum_filler=16), frozenset({KEY_TEXT_PIN, KEY_CODE_B})),
+        0x0003: SimEF(padded(ef0003, 0xFF), frozenset({KEY_TEXT_PIN, KEY_CODE_A, KEY_CODE_B})),
         0x0004: SimEF(padded(_cv_certificate(pki), 0xFF)),
         0x0005: SimEF(padded(_ap_basic_info(), 0xFF)),
         0x0008: SimEF(b"\xff" * 16),
