@@ -1,0 +1,135 @@
+"""``dxdesk support ...`` end to end, against the real local store (temp DXDESK_HOME)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+import pytest
+
+from dxdesk.cli import UserError, main
+from dxdesk.support import cli as support_cli
+from dxdesk.support.csvio import write_sessions_csv
+from dxdesk.support.catalog import Catalog
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["support", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+ADD = ["add", "--topics", "power,line", "--age", "75-79", "--device", "android", "--attendees", "1",
+       "--helpers", "1", "--duration", "20", "--outcome", "resolved", "--venue", "中央公民館"]
+
+
+def test_add_list_delete_and_follow_up(capsys):
+    code, _, err = run(capsys, *ADD)
+    assert code == 2 and "new venue: give --venue-type" in err
+    code, out, _ = run(capsys, *ADD, "--venue-type", "community_hall", "--at", "2026-10-01T10:00")
+    assert code == 0 and "logged session" in out
+    # The venue is now known: its type is remembered.
+    code, out, _ = run(capsys, *ADD, "--at", "2026-10-02T10:00", "--follow-up")
+    assert code == 0
+    follow_up_id = out.split()[2]
+    code, out, err = run(capsys, "list", "--from", "2026-10-01", "--to", "2026-10-31", "--topic", "line")
+    assert code == 0 and out.count("中央公民館 (community_hall)") == 2 and "2 session(s)" in err
+    code, out, _ = run(capsys, "list", "--follow-ups")
+    assert follow_up_id in out and out.count("\n") == 1
+    assert run(capsys, "close-follow-up", follow_up_id)[0] == 0
+    code, out, _ = run(capsys, "list", "--follow-ups")
+    assert out == ""
+    code, _, err = run(capsys, "delete", follow_up_id)
+    assert code == 2 and "older than 31 days" in err  # the test clock is "now", long after 2026-10
+
+
+def test_add_reports_every_validation_problem(capsys):
+    argv = [a if a != "power,line" else "power,karaoke" for a in ADD]
+    argv[argv.index("--attendees") + 1] = "0"
+    code, _, err = run(capsys, *argv, "--venue-type", "community_hall")
+    assert code == 2
+    assert "unknown topic 'karaoke'" in err and "attendees must be a whole number from 1 to 500 (got 0)" in err
+    assert "Traceback" not in err
+
+
+def test_topics_add_and_retire(capsys):
+    code, out, _ = run(capsys, "topics")
+    assert code == 0 and out.count("[national]") == 11 and "マイナポイント" in out
+    code, out, _ = run(capsys, "topics", "--add", "bousai_app", "--ja", "防災アプリ", "--en", "Disaster app")
+    assert "bousai_app" in out and "[town]" in out
+    code, out, _ = run(capsys, "topics", "--retire", "mynapoint")
+    assert "[national, retired]" in out
+    code, _, err = run(capsys, "topics", "--add", "Bad Code", "--ja", "x", "--en", "y")
+    assert code == 2 and "topic code starts with a-z" in err
+
+
+def test_import_then_report(capsys, tmp_path, dataset):
+    src = tmp_path / "last-year.csv"
+    write_sessions_csv(src, dataset, Catalog.seeded())
+    code, out, _ = run(capsys, "import", str(src))
+    assert code == 0 and "12 row(s): 12 imported, 0 already present, 0 error(s)" in out
+    code, out, _ = run(capsys, "import", str(src))
+    assert "0 imported, 12 already present" in out
+
+    pdf, csv_out = tmp_path / "r.pdf", tmp_path / "r.csv"
+    code, out, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), "--csv", str(csv_out))
+    assert code == 0 and pdf.exists() and csv_out.exists() and (tmp_path / "r_summary.csv").exists()
+    assert "12 session(s), 2026-04-01 to 2027-03-31" in err
+    code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
+                       "--csv", str(csv_out), "--english-headers")
+    assert code == 0 and "3 session(s)" in err
+    assert csv_out.read_text(encoding="utf-8-sig").startswith("id,started_at,venue")
+
+
+def test_import_reports_bad_rows(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "開始日時,会場,会場種別,トピック,端末,年齢層,参加者数,支援者数,所要時間(分),結果\r\n"
+        "2026-10-01 10:00,中央公民館,community_hall,power,android,75-79,1,1,20,resolved\r\n"
+        "yesterday,中央公民館,community_hall,power,android,75-79,1,1,20,resolved\r\n",
+        encoding="utf-8-sig",
+    )
+    code, out, err = run(capsys, "import", str(bad), "--all-or-nothing")
+    assert code == 1 and "nothing imported" in out
+    assert "row 3, column '開始日時': cannot read date/time 'yesterday'" in err
+    code, out, _ = run(capsys, "import", str(bad))
+    assert code == 1 and "1 imported" in out and "1 error(s)" in out
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.csv"))
+    assert code == 2 and "cannot read" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--fy", "2026", "--month", "2026-10"], "choose one period"),
+        (["--from", "2026-10-01"], "give both --from and --to"),
+        (["--from", "2026-10-31", "--to", "2026-10-01"], "is after"),
+    ],
+)
+def test_report_period_errors(argv, message):
+    ns = argparse.Namespace(fy=None, month=None, date_from=None, date_to=None)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fy", type=int)
+    parser.add_argument("--month", type=support_cli._month)
+    parser.add_argument("--from", dest="date_from", type=support_cli._date)
+    parser.add_argument("--to", dest="date_to", type=support_cli._date)
+    ns = parser.parse_args(argv)
+    with pytest.raises(UserError, match=message):
+        support_cli.report_period(ns, date(2026, 11, 25))
+
+
+def test_report_defaults_to_last_month():
+    ns = argparse.Namespace(fy=None, month=None, date_from=None, date_to=None)
+    assert support_cli.report_period(ns, date(2026, 11, 25)) == (date(2026, 10, 1), date(2026, 10, 31))
+
+
+def test_report_needs_an_output(capsys):
+    code, _, err = run(capsys, "report", "--month", "2026-10")
+    assert code == 2 and "--pdf" in err
+
+
+def test_storage_unavailable_is_reported(capsys, monkeypatch):
+    # A trimmed build without dxdesk.store: importing it fails with ModuleNotFoundError.
+    monkeypatch.setitem(sys.modules, "dxdesk.store.database", None)
+    code, _, err = run(capsys, "list")
+    assert code == 2 and "storage is unavailable" in err and "Traceback" not in err
