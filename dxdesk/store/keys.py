@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import keyring
-import keyring.backend
 import keyring.errors
 
 from dxdesk.i18n import Msg
