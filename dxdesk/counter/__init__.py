@@ -24,7 +24,7 @@ from .catalogue import (
 )
 from .crypto import InMemoryKeyProvider, KeyProvider
 from .errors import AnswerError, JournalError, VisitError
-from .formdata import build_form_data, guide_sheet_data
+from .formdata import ConfirmationItem, build_form_data, confirmation_items, guide_sheet_data
 from .interview import Interview, normalize_answer
 from .journal import PendingVisit, VisitJournal, default_journal_dir
 from .procedures import Choice, Counter, FollowOn, Procedure, Question, QuestionType, ShowIf, Validation
@@ -33,7 +33,8 @@ from .timing import EventKind, TimelineEvent, VisitStep, VisitTimes, compute_tim
 from .visit import Visit
 
 __all__ = [
-    "AnswerError", "CARD_ITEM_LABELS", "Catalogue", "CatalogueError", "CatalogueIssue", "Choice", "Counter",
+    "AnswerError", "CARD_ITEM_LABELS", "Catalogue", "CatalogueError", "CatalogueIssue", "Choice", "ConfirmationItem",
+    "Counter", "confirmation_items",
     "EventKind", "FollowOn", "IdentifyMethod", "InMemoryKeyProvider", "Interview", "JournalError", "KeyProvider",
     "PendingVisit", "Procedure", "Question", "QuestionType", "ShowIf", "TimelineEvent", "Validation", "Visit",
     "VisitCardData", "VisitError", "VisitJournal", "VisitRecord", "VisitStep", "VisitTimes", "build_form_data",

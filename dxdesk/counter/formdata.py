@@ -7,6 +7,7 @@ and which card items were read at which desk, never the values themselves.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from dxdesk.i18n import Msg
 
 from .card import CARD_ITEM_LABELS, SEX_LABELS
 from .errors import VisitError
-from .procedures import QuestionType
+from .procedures import Question, QuestionType
 from .timing import EventKind, VisitStep
 from .visit import Visit
 
@@ -120,3 +121,44 @@ def guide_sheet_data(visit: Visit) -> dict[str, Any]:
         "card_read_at": read_at if items else None,
         "card_read_by_desk": visit.desk_name or visit.desk_id if items else "",
     }
+
+
+@dataclass(frozen=True)
+class ConfirmationItem:
+    """One line of the resident confirmation view (large text, second screen)."""
+
+    key: str  # "card.name", "interview.phone", ...
+    label: Msg
+    value: str  # display text; the My Number is masked
+    reading: str = ""  # furigana for the name
+
+
+def confirmation_items(visit: Visit) -> list[ConfirmationItem]:
+    """What will be printed, as the resident should check it. Dates stay ISO: the UI formats 和暦."""
+    card = visit.card
+    if card is None or card.discarded:
+        raise VisitError(Msg("本人確認がまだです", "The resident has not been identified yet."), code="not_identified")
+    items = [
+        ConfirmationItem("card.name", CARD_ITEM_LABELS["name"], card.name, reading=card.name_kana),
+        ConfirmationItem("card.address", CARD_ITEM_LABELS["address"], card.address),
+        ConfirmationItem("card.birth_date", CARD_ITEM_LABELS["birth_date"], card.birth_date.isoformat()),
+        ConfirmationItem("card.sex", CARD_ITEM_LABELS["sex"], SEX_LABELS[card.sex].ja),
+    ]
+    if visit.needs_my_number and card.has_my_number:
+        items.append(ConfirmationItem("card.my_number", CARD_ITEM_LABELS["my_number"], card.masked_my_number()))
+    answers = visit.interview.answers()
+    for question in visit.interview.visible_questions():
+        if question.id in answers:
+            items.append(ConfirmationItem(f"interview.{question.id}", question.label, _display(question, answers[question.id])))
+    return items
+
+
+def _display(question: Question, value: Any) -> str:
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "、".join((question.choice_label(v) or Msg(v, v)).ja for v in value)
+    label = question.choice_label(str(value)) if question.choices else None
+    return label.ja if label else str(value)

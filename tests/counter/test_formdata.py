@@ -80,3 +80,19 @@ def test_guide_sheet_after_close_and_for_manual_entry(kit, catalogue, clock):
     sheet = guide_sheet_data(visit)  # card data is gone; the sheet never needed it
     assert sheet["card_items_read"] == [] and sheet["card_read_by_desk"] == "" and sheet["card_read_at"] is None
     assert sheet["identify_method_en"] == "Manual entry (other ID document)"
+
+
+def test_confirmation_items_mask_the_number_and_show_labels(kit, catalogue, clock):
+    from dxdesk.counter import confirmation_items
+
+    visit = identified(kit, catalogue, clock, ["kokuho_kanyu"], with_number=True)
+    visit.set_name_kana("こくとう みきや")
+    visit.answer("kokuho_reason", "move_in")
+    visit.answer("kokuho_start_on", "令和8年4月1日")
+    items = {i.key: i for i in confirmation_items(visit)}
+    assert items["card.name"].value == kit.RESIDENT_NAME and items["card.name"].reading == "コクトウ\u3000ミキヤ"
+    assert items["card.my_number"].value == "**** **** 7188"
+    assert kit.RESIDENT_NUMBER not in repr(items)
+    assert items["interview.kokuho_reason"].value == "転入"
+    assert items["interview.kokuho_start_on"].value == "2026-04-01"
+    assert "interview.previous_insurance_lost_on" not in items  # hidden question
