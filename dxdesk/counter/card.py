@@ -8,7 +8,6 @@ strings cannot be zeroed, so for them we drop every reference we hold.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from typing import Any

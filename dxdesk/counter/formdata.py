@@ -46,8 +46,9 @@ def build_form_data(visit: Visit) -> dict[str, dict[str, Any]]:
     if visit.needs_my_number and card.has_my_number:
         card_data["my_number"] = card.my_number()
     interview: dict[str, Any] = {}
+    answers = visit.interview.answers()
     for question in visit.interview.visible_questions():
-        value = visit.interview.answers().get(question.id)
+        value = answers.get(question.id)
         if value is None:
             continue
         interview[question.id] = value
