@@ -159,6 +159,9 @@ def check_entry(entry: AuditEntry) -> None:
         if not isinstance(item, str) or not _ITEM_RE.match(item):
             # Not echoing the item: a caller passing a value by mistake must not leak it here.
             raise AuditError(MSG_PRIVACY.format(field="items"))
+    # Column widths of audit_events; PostgreSQL would refuse longer text at sync time.
+    if len(entry.jimu_type) > 128 or len(entry.reason) > 256 or len(entry.items) > 32:
+        raise AuditError(Msg("事務種別・処理事由が長すぎます。", "jimu_type/reason/items too long for the audit log"))
     _scan(entry.jimu_type, "jimu_type")
     _scan(entry.reason, "reason")
     _scan(dict(entry.details), "details")

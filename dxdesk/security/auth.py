@@ -27,7 +27,7 @@ from dxdesk.security.clerks import ClerkInfo, as_utc, info_from_row, normalize_l
 from dxdesk.security.passwords import (
     DEFAULT_PARAMS, ScryptParams, dummy_hash, hash_password, needs_rehash, password_problems, verify_password,
 )
-from dxdesk.security.permissions import Permission, Role, Session, parse_role, require, requires
+from dxdesk.security.permissions import Permission, Role, Session, parse_role, requires
 from dxdesk.store.models import Clerk
 
 log = logging.getLogger(__name__)
@@ -381,5 +381,5 @@ class AuthService:
 
 __all__ = [
     "AccountLockedError", "AuthError", "AuthService", "ClerkInfo", "InvalidCredentialsError",
-    "PasswordPolicyError", "require",
+    "PasswordPolicyError",
 ]

@@ -104,6 +104,7 @@ _JIMU_LABELS = {
 }
 
 MAX_REASON_LENGTH = 200
+MAX_JIMU_LENGTH = 64  # free-text 事務種別 (e.g. a town's own 独自利用事務)
 
 MSG_REASON_REQUIRED = Msg(
     ja="個人番号を扱う理由（処理事由）を入力してください。",
@@ -143,7 +144,7 @@ class ReadPurpose:
             try:
                 jimu = JimuType(str(jimu).strip())
             except ValueError:
-                jimu = str(jimu).strip() or JimuType.OTHER.value
+                jimu = str(jimu).strip()[:MAX_JIMU_LENGTH] or JimuType.OTHER.value
         return ReadPurpose(jimu, reason)
 
     @property
