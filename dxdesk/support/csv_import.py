@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dxdesk.i18n import Msg
-from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog
+from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog, Venue
 from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
 from dxdesk.support.model import SupportSession, validate
 from dxdesk.support.repository import SupportRepository
@@ -189,6 +189,8 @@ class _RowParser:
     @staticmethod
     def _choice(key: str, text: str, allowed: tuple[str, ...], err) -> str | None:  # type: ignore[no-untyped-def]
         value = _norm(text)
+        if key == "age_band":
+            value = _age_alias(value)
         if value in allowed:
             return value
         for code, label in LABELS_FOR_IMPORT[key].items():
@@ -217,6 +219,18 @@ class _RowParser:
         if value not in _FALSE:
             err(key, f"「{text}」は はい/いいえ（1/0）で入力してください。", f"'{text}' is not yes/no (use 1 or 0).")
         return False
+
+
+def _age_alias(value: str) -> str:
+    """Spreadsheet spellings of age bands: 75〜79歳, 75~79, 80歳以上, 65歳未満 -> 75-79, 80+, <65."""
+    v = value.replace("歳", "").replace(" ", "")
+    for dash in ("〜", "~", "－", "‐", "–", "ー"):
+        v = v.replace(dash, "-")
+    if v.endswith("以上"):
+        v = v[: -len("以上")] + "+"
+    if v.endswith("未満"):
+        v = "<" + v[: -len("未満")]
+    return v
 
 
 def content_uuid(fields: dict[str, object]) -> str:
@@ -291,4 +305,15 @@ def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool 
         outcome = repo.add_many(fresh, by=by)
         result.imported.extend(outcome.added)
         result.already_present.extend(outcome.already_present)
+        _register_new_venues(repo, fresh)
     return result
+
+
+def _register_new_venues(repo: SupportRepository, sessions: list[SupportSession]) -> None:
+    """Venues first seen in an import join the venue list, so screens offer them next time."""
+    catalog = repo.catalog()
+    seen: set[str] = set()
+    for s in sessions:
+        if s.venue not in seen and catalog.venue(s.venue) is None:
+            seen.add(s.venue)
+            repo.save_venue(Venue(s.venue, s.venue_type))

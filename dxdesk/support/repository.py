@@ -126,6 +126,17 @@ def ensure_editable(session: SupportSession, now: datetime, window: timedelta) -
         )
 
 
+def check_update(before: SupportSession, after: SupportSession) -> None:
+    """An edit may not delete/undelete or reopen a closed follow-up: those have their own operations."""
+    if after.deleted != before.deleted:
+        raise RepositoryError(Msg("削除は「削除」操作で行ってください。", "use delete() to delete a session."))
+    if before.follow_up_closed_at is not None and after.follow_up_closed_at is None:
+        raise RepositoryError(
+            Msg("完了したフォローアップは再開できません。新しい記録を作成してください。",
+                "a closed follow-up cannot be reopened; log a new session instead.")
+        )
+
+
 def sort_key(s: SupportSession) -> tuple[datetime, str]:
     return (s.started_at, s.id)
 
@@ -226,6 +237,7 @@ class InMemoryRepository:
             if before is None:
                 raise not_found(session.id)
             ensure_editable(before, now, self._edit_window)
+            check_update(before, session)
             self._sessions[session.id] = session
         self._emit("updated", session.id, by, before, session)
         return session

@@ -35,6 +35,7 @@ from dxdesk.support.repository import (
     ChangeKind,
     RepositoryError,
     SessionQuery,
+    check_update,
     closed_follow_up,
     ensure_editable,
     not_found,
@@ -141,6 +142,23 @@ class SqlRepository:
 
         self._write(job)
 
+    def _note_venue_use(self, sessions: Iterable[SupportSession]) -> None:
+        # Only a known venue used with another type changes the inferred types; rebuilding the
+        # catalog scans the sessions, so avoid it on every add.
+        cached = self._catalog_cache
+        if cached is None:
+            return
+        for s in sessions:
+            venue = cached.venue(s.venue)
+            if venue is not None and venue.venue_type != s.venue_type:
+                self._catalog_cache = None
+                return
+
+    def refresh_catalog(self) -> Catalog:
+        """Re-read topics and venues (e.g. after a sync brought other desks' edits)."""
+        self._catalog_cache = None
+        return self.catalog()
+
     # --- catalog ---------------------------------------------------------
     def catalog(self) -> Catalog:
         if self._catalog_cache is not None:
@@ -210,7 +228,7 @@ class SqlRepository:
             db.add(_fill(m.SupportSession(id=session.id), session, local_now()))
 
         self._write(job)
-        self._catalog_cache = None  # a new venue may change the inferred venue types
+        self._note_venue_use([session])
         self._emit("added", session.id, by, None, session)
         return session
 
@@ -231,7 +249,7 @@ class SqlRepository:
             return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in added))
 
         result: AddManyResult = self._write(job)
-        self._catalog_cache = None
+        self._note_venue_use(checked)
         by_id = {s.id: s for s in checked}
         for sid in result.added:
             self._emit("imported", sid, by, None, by_id[sid])
@@ -268,8 +286,13 @@ class SqlRepository:
 
     def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
         session = check(session, self.catalog())
-        result = self._modify(session.id, "updated", by, lambda _before: session, True, now or local_now())
-        self._catalog_cache = None
+
+        def change(before: SupportSession) -> SupportSession:
+            check_update(before, session)
+            return session
+
+        result = self._modify(session.id, "updated", by, change, True, now or local_now())
+        self._note_venue_use([session])
         return result
 
     def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:

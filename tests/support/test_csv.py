@@ -136,3 +136,26 @@ def test_shift_jis_file_from_excel(tmp_path):
     path.write_bytes(BAD.splitlines()[0].encode("cp932") + b"\r\n" + BAD.splitlines()[1].encode("cp932") + b"\r\n")
     result = import_csv(path, InMemoryRepository())
     assert result.ok and len(result.imported) == 1
+
+
+@pytest.mark.parametrize(
+    "written, band",
+    [("75〜79歳", "75-79"), ("75～79", "75-79"), ("80歳以上", "80+"), ("65歳未満", "<65"), ("７０-７４", "70-74")],
+)
+def test_age_band_spellings_from_spreadsheets(written, band):
+    text = (
+        "開始日時,会場,会場種別,トピック,端末,年齢層,参加者数,支援者数,所要時間(分),結果\r\n"
+        f"2025-06-03 09:05,中央公民館,community_hall,line,android,{written},1,1,20,resolved\r\n"
+    )
+    repo = InMemoryRepository()
+    result = import_csv_text(text, repo)
+    assert result.ok, [str(e) for e in result.errors]
+    assert repo.get(result.imported[0]).age_band == band
+
+
+def test_import_registers_new_venues(tmp_path, dataset, catalog):
+    repo = InMemoryRepository()
+    import_csv(_export(tmp_path, dataset, catalog), repo)
+    venues = {v.name: v.venue_type for v in repo.catalog().venues}
+    assert venues == {"本庁舎窓口": "counter", "中央公民館": "community_hall", "駅前ショップ": "shop",
+                      "訪問支援": "home_visit"}

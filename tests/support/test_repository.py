@@ -157,3 +157,12 @@ def test_sql_repository_keeps_contact_encrypted_on_disk(dataset):
         assert raw and CONTACT not in raw
     finally:
         db.close()
+
+
+def test_update_cannot_delete_or_reopen(make_repo, dataset):
+    repo = make_repo(dataset)
+    with pytest.raises(RepositoryError, match="use delete"):
+        repo.update(dataclasses.replace(repo.get(sid(11)), deleted=True), now=datetime(2026, 7, 1))
+    with pytest.raises(RepositoryError, match="cannot be reopened"):
+        repo.update(dataclasses.replace(repo.get(sid(10)), follow_up_closed_at=None), now=datetime(2026, 6, 20))
+    assert not repo.get(sid(11)).deleted
