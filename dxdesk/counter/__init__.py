@@ -7,7 +7,7 @@ The UI and the CLI drive the same objects::
     visit = Visit.start(catalogue, clerk_id="c1", desk_id="d1", procedures=["tennyu"], journal=journal)
     visit.identify(VisitCardData(IdentifyMethod.CARD_PIN, name=..., ...))
     visit.answer("phone", "090-1234-5678"); visit.finish_interview(); visit.confirm()
-    data = build_form_data(visit); ...print...; visit.record_printed("jumin_idou")
+    data = build_form_data(visit); ...print...; visit.record_printed("idou_todoke")
     record = visit.close()   # card data wiped; store the record, then journal.forget(visit.id)
 """
 from __future__ import annotations

@@ -89,9 +89,10 @@ def default_catalogue_dirs() -> list[Path]:
 
 
 def known_form_ids() -> frozenset[str]:
-    """The agreed form ids plus any form template the forms engine ships in resources/forms/."""
-    forms_dir = resource_path("forms")
-    found = {p.name.split(".")[0] for p in forms_dir.iterdir()} if forms_dir.is_dir() else set()
+    """Ids of the form templates the forms engine can fill (shipped and the town's own)."""
+    from dxdesk.forms.registry import template_dirs
+
+    found = {p.stem for d in template_dirs() if d.is_dir() for p in d.glob("*.toml")}
     return KNOWN_FORM_IDS | found
 
 

@@ -14,7 +14,7 @@ from dxdesk.i18n import Msg
 # Form ids agreed with the forms engine (resources/forms/). The loader also accepts any
 # form template it finds there, so a town's new form needs no code change.
 KNOWN_FORM_IDS: frozenset[str] = frozenset(
-    {"jumin_idou", "juminhyo_request", "inkan_certificate", "koseki_request", "tax_certificate", "guide_sheet"}
+    {"idou_todoke", "juminhyo_request", "inkan_request", "koseki_request", "tax_certificate_request", "guide_sheet"}
 )
 
 # Items of the card (basic four + reading + My Number) a procedure may keep after the visit.

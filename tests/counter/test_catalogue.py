@@ -67,11 +67,11 @@ def test_moving_in_and_out_suggest_the_usual_follow_ons(catalogue):
 
 
 def test_shipped_forms_match_the_forms_engine_ids(catalogue):
-    assert catalogue.get("tennyu").forms == ("jumin_idou",)
+    assert catalogue.get("tennyu").forms == ("idou_todoke",)
     assert catalogue.get("juminhyo").forms == ("juminhyo_request",)
-    assert catalogue.get("inkan_shomei").forms == ("inkan_certificate",)
+    assert catalogue.get("inkan_shomei").forms == ("inkan_request",)
     assert catalogue.get("koseki_shomei").forms == ("koseki_request",)
-    assert catalogue.get("zei_shomei").forms == ("tax_certificate",)
+    assert catalogue.get("zei_shomei").forms == ("tax_certificate_request",)
 
 
 def test_question_types_parsed(catalogue):

@@ -15,7 +15,7 @@ def test_procedures_list(capsys):
     assert main(["procedures", "list", "--lang", "ja", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     tennyu = next(r for r in rows if r["id"] == "tennyu")
-    assert tennyu["forms"] == ["jumin_idou"] and tennyu["requires_my_number"] is True
+    assert tennyu["forms"] == ["idou_todoke"] and tennyu["requires_my_number"] is True
 
 
 def test_procedures_check_ok_and_failing(capsys, tmp_path):

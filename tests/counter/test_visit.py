@@ -180,7 +180,7 @@ def test_manual_identification_path(kit, catalogue, clock):
     answer_all(visit, {"tax_certificate_types": ["shotoku"], "fiscal_year": 2025, "tax_copies": 1, "tax_purpose": "bank"})
     visit.finish_interview()
     visit.confirm()
-    visit.record_printed("tax_certificate")
+    visit.record_printed("tax_certificate_request")
     record = visit.close()
     assert record.identify_method == "manual"
     assert record.card_items_read == ()  # nothing came off a card
@@ -293,7 +293,7 @@ def test_tennyu_full_interview(kit, catalogue, clock):
     visit.finish_interview()
     assert [p.id for p in visit.interview.suggested_follow_ons()] == ["inkan_toroku", "mynacard_jusho"]
     visit.confirm()
-    visit.record_printed("jumin_idou")
+    visit.record_printed("idou_todoke")
     record = visit.close()
     assert "my_number" not in record.retained  # 転入届 needs the number on the form, not in our records
     assert "my_number" in record.card_items_read
