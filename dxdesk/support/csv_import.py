@@ -7,13 +7,15 @@
 * Files saved by Japanese Excel as "CSV" are Shift_JIS (cp932): read as a fallback.
 * Idempotent: a row's id is kept; a row without id gets a UUID5 of its content, so
   importing the same file twice adds nothing the second time. (Two rows identical in
-  every field are therefore one session: they are reported as duplicates.)
+  every field are therefore one session: they are reported as duplicates.) An
+  import never overwrites: a row whose id exists is skipped, even if it differs.
 * Row numbers are spreadsheet row numbers: the header is row 1.
 """
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog, Venue
 from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
 from dxdesk.support.model import SupportSession, validate
 from dxdesk.support.repository import SupportRepository
+
+log = logging.getLogger(__name__)
 
 # Fixed namespace so UUID5 ids are the same on every PC and every run.
 IMPORT_NAMESPACE = uuid.UUID("6f3b7c2e-9a51-5d2e-8a53-2f0d7c1b9e40")
@@ -306,6 +310,9 @@ def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool 
         result.imported.extend(outcome.added)
         result.already_present.extend(outcome.already_present)
         _register_new_venues(repo, fresh)
+    # Counts only: rows may hold free-text notes, which never go to the log.
+    log.info("support import: %d rows, %d imported, %d already present, %d errors",
+             result.rows, len(result.imported), len(result.already_present), len(result.errors))
     return result
 
 

@@ -59,7 +59,10 @@ def header(language: str = "ja") -> list[str]:
 
 
 def _fmt_dt(value: datetime | None) -> str:
-    return value.strftime(DATETIME_FORMAT) if value else ""
+    if value is None:
+        return ""
+    # Seconds only when present, so round trips are exact; sub-second parts are not kept.
+    return value.strftime(DATETIME_FORMAT + (":%S" if value.second else ""))
 
 
 def session_row(s: SupportSession, catalog: Catalog, language: str = "ja") -> list[str]:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from datetime import datetime, time, timedelta
 from typing import Iterable, Sequence
 
@@ -41,8 +40,6 @@ from dxdesk.support.repository import (
     not_found,
 )
 from dxdesk.i18n import Msg
-
-log = logging.getLogger(__name__)
 
 _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -59,6 +60,7 @@ def test_summary_csv(tmp_path, dataset, catalog):
 
 
 def test_round_trip_and_idempotent_reimport(tmp_path, dataset, catalog):
+    dataset[0] = dataclasses.replace(dataset[0], started_at=dataset[0].started_at.replace(second=42))
     for language in ("ja", "en"):
         out = _export(tmp_path, dataset, catalog, language)
         repo = InMemoryRepository()
