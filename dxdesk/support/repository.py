@@ -126,6 +126,15 @@ def ensure_editable(session: SupportSession, now: datetime, window: timedelta) -
         )
 
 
+def is_editable(session: SupportSession, now: datetime | None = None, window: timedelta = DEFAULT_EDIT_WINDOW) -> bool:
+    """For screens: whether to offer edit/delete on a row (the repository enforces it anyway)."""
+    try:
+        ensure_editable(session, now or local_now(), window)
+    except EditWindowClosed:
+        return False
+    return True
+
+
 def check_update(before: SupportSession, after: SupportSession) -> None:
     """An edit may not delete/undelete or reopen a closed follow-up: those have their own operations."""
     if after.deleted != before.deleted:

@@ -243,7 +243,8 @@ class SqlRepository:
                 db.add(_fill(m.SupportSession(id=s.id), s, now))
                 present.add(s.id)
                 added.append(s.id)
-            return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in added))
+            fresh = set(added)
+            return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in fresh))
 
         result: AddManyResult = self._write(job)
         self._note_venue_use(checked)

@@ -12,6 +12,7 @@ from dxdesk.support.repository import (
     EditWindowClosed,
     InMemoryRepository,
     RepositoryError,
+    is_editable,
     SessionNotFound,
     SessionQuery,
 )
@@ -166,3 +167,10 @@ def test_update_cannot_delete_or_reopen(make_repo, dataset):
     with pytest.raises(RepositoryError, match="cannot be reopened"):
         repo.update(dataclasses.replace(repo.get(sid(10)), follow_up_closed_at=None), now=datetime(2026, 6, 20))
     assert not repo.get(sid(11)).deleted
+
+
+def test_is_editable(dataset):
+    s = dataset[0]  # 2026-04-01 10:00
+    assert is_editable(s, datetime(2026, 5, 2, 10, 0))  # 31 days later: still editable
+    assert not is_editable(s, datetime(2026, 5, 2, 10, 1))
+    assert not is_editable(dataset[12], datetime(2026, 5, 23))  # deleted
