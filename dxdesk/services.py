@@ -1,0 +1,114 @@
+"""The app's services, built in one place and shared by the GUI, the CLI and the self-test.
+
+Qt-free: widgets receive these objects through their constructors. ``AppServices.open``
+opens the database (running migrations), and starts the background threads that
+belong to the core (card thread, sync thread); ``close`` stops them in reverse order.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from dxdesk.config import Settings, load_settings
+from dxdesk.paths import AppPaths, app_paths
+
+log = logging.getLogger(__name__)
+
+
+class JournalKey:
+    """Key for the crash-recovery visit journal, kept like the database key (keyring or 0600 file)."""
+
+    def __init__(self, desk_id: str, paths: AppPaths) -> None:
+        self._user = f"visit-journal-key:{desk_id}"
+        self._paths = paths
+        self._key: bytes | None = None
+
+    def get_key(self) -> bytes:
+        if self._key is None:
+            from dxdesk.store.keys import get_secret, set_secret
+
+            stored = get_secret(self._user, self._paths)
+            if stored is None:
+                stored = base64.b64encode(os.urandom(32)).decode("ascii")
+                set_secret(self._user, stored, self._paths)
+            self._key = base64.b64decode(stored)
+        return self._key
+
+
+@dataclass
+class AppServices:
+    paths: AppPaths
+    settings: Settings
+    database: object  # dxdesk.store.database.Database
+    connectivity: object  # dxdesk.store.connectivity.ConnectivityState
+    auth: object  # dxdesk.security.auth.AuthService
+    audit: object  # dxdesk.security.audit.AuditLog
+    audit_service: object  # dxdesk.security.auditview.AuditService
+    support_repository: object  # dxdesk.support.sql_repository.SqlRepository
+    catalogue: object  # dxdesk.counter.Catalogue
+    journal: object  # dxdesk.counter.VisitJournal
+    card_service: object | None = None  # dxdesk.cardreader.service.CardService
+    sync_scheduler: object | None = None  # dxdesk.store.sync.SyncScheduler
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(cls, paths: AppPaths | None = None, settings: Settings | None = None, *,
+             with_card: bool = True, with_sync: bool = True,
+             on_sync_result: Callable[[object, object], None] | None = None) -> "AppServices":
+        """Open everything; raises StoreError (with a Japanese/English message) if the database can't open."""
+        from dxdesk.counter import VisitJournal, load_catalogue
+        from dxdesk.security.audit import AuditLog
+        from dxdesk.security.auditview import AuditService
+        from dxdesk.security.auth import AuthService
+        from dxdesk.store.connectivity import ConnectivityState
+        from dxdesk.store.database import open_database
+        from dxdesk.support.sql_repository import SqlRepository
+
+        paths = (paths or app_paths()).ensure()
+        settings = settings or load_settings(paths)
+        database = open_database(settings, paths)
+        closers: list[Callable[[], None]] = [database.close]
+        try:
+            connectivity = ConnectivityState(settings.store, database.pending_count)
+            audit = AuditLog(database)
+            services = cls(
+                paths=paths,
+                settings=settings,
+                database=database,
+                connectivity=connectivity,
+                auth=AuthService(database, audit, settings.security),
+                audit=audit,
+                audit_service=AuditService(database, audit),
+                support_repository=SqlRepository(database),
+                catalogue=load_catalogue(),
+                journal=VisitJournal(JournalKey(settings.general.desk_id, paths)),
+                _closers=closers,
+            )
+            if with_card:
+                from dxdesk.cardreader.service import CardService
+
+                services.card_service = CardService(settings.card)
+                closers.append(services.card_service.close)
+            if with_sync and settings.store.server_url:
+                from dxdesk.store.sync import SyncEngine, SyncScheduler
+
+                engine = SyncEngine(database, settings.store, connectivity)
+                services.sync_scheduler = SyncScheduler(engine, on_sync_result)
+                services.sync_scheduler.start()
+                closers.append(services.sync_scheduler.stop)
+        except BaseException:
+            for close in reversed(closers):
+                close()
+            raise
+        return services
+
+    def close(self) -> None:
+        while self._closers:
+            close = self._closers.pop()
+            try:
+                close()
+            except Exception:  # closing must go on: the database must still be closed
+                log.exception("error while shutting down %s", getattr(close, "__qualname__", close))
