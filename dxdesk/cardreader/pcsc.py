@@ -51,6 +51,13 @@ _SESSION_LOST = {
     scard.SCARD_W_UNRESPONSIVE_CARD & _MASK,
 }
 
+# Power-up failures that a second attempt usually clears.
+_SETTLING = {
+    scard.SCARD_W_REMOVED_CARD & _MASK,
+    scard.SCARD_W_UNRESPONSIVE_CARD & _MASK,
+    scard.SCARD_W_UNPOWERED_CARD & _MASK,
+}
+
 MUTE_CARD = Msg(
     "カードが応答しません。カードの向きと置き方を確かめて、置き直してください。",
     "The card does not respond (mute card or placed wrongly).",
@@ -216,9 +223,14 @@ class PcscTransport:
             self._drop_context()
             self._context = PcscContext()
         share = scard.SCARD_SHARE_EXCLUSIVE if self.exclusive else scard.SCARD_SHARE_SHARED
-        hresult, card, protocol = scard.SCardConnect(
-            self._context.handle, self.reader, share, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
-        )
+        protocols = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+        hresult, card, protocol = scard.SCardConnect(self._context.handle, self.reader, share, protocols)
+        if hresult & _MASK in _SETTLING:
+            # A card still settling (a contactless field, or a power cycle just requested by
+            # the previous session's SCARD_UNPOWER_CARD) can fail the power-up once; pcscd
+            # then answers the next attempt normally. One retry, never a loop.
+            log.info("SCardConnect(%s): %s; retrying once", self.reader, code_name(hresult))
+            hresult, card, protocol = scard.SCardConnect(self._context.handle, self.reader, share, protocols)
         if not _ok(hresult):
             raise error_for(hresult, f"SCardConnect({self.reader})")
         self._card, self._protocol = card, protocol

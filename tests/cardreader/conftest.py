@@ -142,6 +142,8 @@ def pcscd_service() -> Iterator[PcscdService]:
         readers = _wait_for_reader(READER0, _START_TIMEOUT_S)
         if READER0 not in readers:
             pytest.fail(f"pcscd started but the vpcd reader {READER0!r} is missing (readers: {readers})")
+        global _PCSCD_LOG
+        _PCSCD_LOG = lines
         yield PcscdService(started_here=True, log=lines)
     finally:
         proc.terminate()
@@ -227,3 +229,17 @@ def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
 def card_state() -> Callable[..., bytes]:
     """``card_state(reader, present, timeout_s=5)``: wait until pcscd reports that state."""
     return wait_for_card_state
+
+
+_PCSCD_LOG: deque[str] | None = None  # set while a pcscd started by pcscd_service runs
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    # A failing real-stack test is far easier to diagnose with what pcscd itself saw.
+    if report.failed and _PCSCD_LOG and "pcscd_service" in getattr(item, "fixturenames", ()):
+        noise = ("winscard_svc.c", "RefReader", "MSGSendReaderStates", "winscard_msg_srv.c", "pcscdaemon.c:133")
+        tail = [line for line in list(_PCSCD_LOG)[-120:] if not any(n in line for n in noise)]
+        report.sections.append(("pcscd log (tail)", "\n".join(tail)))
+    return report

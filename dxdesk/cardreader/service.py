@@ -1,0 +1,269 @@
+"""CardService: every card conversation happens on one worker thread.
+
+PC/SC handles and the card's security state belong together, and a half-finished
+VERIFY/READ sequence must never interleave with another one, so all card I/O is
+queued onto a single thread (a one-worker executor). Callers get a
+``concurrent.futures.Future``; the UI turns its completion into a queued signal.
+
+Reading needs a PIN from the clerk's screen while the card thread waits. The UI
+implements :class:`PinProvider`; ``request_pin`` runs on the card thread and
+typically posts a request to the UI and blocks on a :class:`PinExchange` (from
+:meth:`CardService.new_pin_exchange`), which :meth:`CardService.cancel` wakes.
+
+Backend: a real reader through :class:`~dxdesk.cardreader.pcsc.PcscTransport`, or,
+when no reader is attached and ``settings.card.simulate_when_no_reader`` is on, an
+in-process simulated card. A simulated read is always labelled
+"デモ用の模擬カード" in :class:`CardSource` so nobody mistakes it for a real card.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from dxdesk.cardreader.apdu import TracingTransport, Transport
+from dxdesk.cardreader.errors import (
+    CardError,
+    Credential,
+    LowTriesError,
+    NoCardError,
+    NoReaderError,
+    PinBlockedError,
+    ReaderUnavailableError,
+    SecurityStatusError,
+)
+from dxdesk.cardreader.model import CardHolder
+from dxdesk.cardreader.mynumber import MyNumberCard
+from dxdesk.cardreader.pcsc import PcscTransport, ReaderInfo, choose_reader, reader_infos
+from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU
+from dxdesk.config import CardSettings
+from dxdesk.i18n import Msg
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SIMULATED_LABEL = Msg("デモ用の模擬カード", "demo simulated card (not a real card)")
+SIMULATED_READER = "dxdesk simulated card"
+
+
+class ReadCancelledError(CardError):
+    default_message = Msg("読み取りを取り消しました。", "Card read cancelled.")
+
+
+class PinProvider(Protocol):
+    def request_pin(self, key_label: str, tries_left: int) -> str | None:
+        """Called on the card thread; return the PIN, or None when the clerk cancels."""
+        ...
+
+
+class PinExchange:
+    """Hands one PIN from the UI thread to the waiting card thread."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._done = False
+        self._value: str | None = None
+
+    def answer(self, pin: str | None) -> None:
+        with self._cond:
+            if not self._done:
+                self._done, self._value = True, pin
+                self._cond.notify_all()
+
+    def cancel(self) -> None:
+        self.answer(None)
+
+    def wait(self, timeout: float | None = None) -> str | None:
+        """The PIN, or None when cancelled or when ``timeout`` passes (clerk walked away)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._done, timeout)
+            value, self._value = self._value, None  # keep the PIN in as few places as possible
+            self._done = True
+            return value
+
+
+@dataclass(frozen=True)
+class CardSource:
+    reader: str
+    simulated: bool
+
+    @property
+    def label(self) -> Msg:
+        return SIMULATED_LABEL if self.simulated else Msg(self.reader, self.reader)
+
+
+@dataclass(frozen=True)
+class CardStatus:
+    source: CardSource | None  # None: no reader at all
+    card_present: bool
+    tries_left: int | None  # None when no card, or not a My Number card
+    problem: Msg | None = None  # why tries_left is unknown, if a card is there
+
+
+@dataclass(frozen=True, repr=False)
+class CardReadResult:
+    holder: CardHolder
+    source: CardSource
+
+    def __repr__(self) -> str:
+        return f"CardReadResult({self.holder!r}, simulated={self.source.simulated})"
+
+
+class CardService:
+    """Owns the card thread. ``close()`` (or ``with``) stops it."""
+
+    def __init__(
+        self,
+        settings: CardSettings | None = None,
+        *,
+        reader_prefix: str | None = None,
+        list_reader_infos: Callable[[], list[ReaderInfo]] = reader_infos,
+        simulated_card: SimulatedCard | None = None,
+    ) -> None:
+        self.settings = settings or CardSettings()
+        self.reader_prefix = self.settings.reader_prefix if reader_prefix is None else reader_prefix
+        self._list_reader_infos = list_reader_infos
+        # One persistent demo card, so its PIN counter behaves like a real card's between reads.
+        self._sim_card = simulated_card
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-io")
+        self._cancel = threading.Event()
+        self._exchanges: list[PinExchange] = []
+        self._lock = threading.Lock()
+
+    # -- public API (any thread) -----------------------------------------------------
+
+    def submit(self, job: Callable[[], T]) -> Future[T]:
+        """Run ``job`` on the card thread."""
+        return self._executor.submit(job)
+
+    def status(self) -> Future[CardStatus]:
+        return self.submit(self._status)
+
+    def read_card(
+        self, pin_provider: PinProvider, include_my_number: bool = False, code_b: str | None = None
+    ) -> Future[CardReadResult]:
+        """Tries left -> policy -> ask PIN -> VERIFY -> read. With ``code_b`` no PIN is asked."""
+        self._cancel.clear()
+        return self.submit(lambda: self._read(pin_provider, include_my_number, code_b))
+
+    def new_pin_exchange(self) -> PinExchange:
+        exchange = PinExchange()
+        with self._lock:
+            self._exchanges.append(exchange)
+        if self._cancel.is_set():
+            exchange.cancel()
+        return exchange
+
+    def cancel(self) -> None:
+        """Abort the read in progress at its next step; wakes a pending PIN request."""
+        self._cancel.set()
+        with self._lock:
+            exchanges, self._exchanges = self._exchanges, []
+        for exchange in exchanges:
+            exchange.cancel()
+
+    def close(self) -> None:
+        self.cancel()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "CardService":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- card thread ---------------------------------------------------------------
+
+    def _simulated(self) -> tuple[Transport, CardSource]:
+        if self._sim_card is None:
+            self._sim_card = SimulatedCard.from_person(PERSON_KOKUTOU)
+        log.info("no card reader attached: using the built-in demo card")
+        return SimulatedTransport(self._sim_card), CardSource(SIMULATED_READER, simulated=True)
+
+    def _choose(self) -> ReaderInfo | None:
+        """The reader to use, or None when the simulated card should stand in."""
+        simulate = self.settings.simulate_when_no_reader
+        try:
+            infos = self._list_reader_infos()
+        except ReaderUnavailableError:
+            if simulate:
+                return None
+            raise
+        if not infos and simulate:
+            return None
+        return choose_reader(self.reader_prefix, infos)
+
+    def _open(self) -> tuple[Transport, CardSource]:
+        info = self._choose()
+        if info is None:
+            return self._simulated()
+        transport = PcscTransport(info.name, exclusive=True)
+        transport.connect()
+        return transport, CardSource(info.name, simulated=False)
+
+    def _close(self, transport: Transport) -> None:
+        if isinstance(transport, PcscTransport):
+            transport.close(unpower=True)
+        elif isinstance(transport, SimulatedTransport):
+            transport.card.power_off()  # like SCARD_UNPOWER_CARD: no verified state survives
+
+    def _status(self) -> CardStatus:
+        try:
+            transport, source = self._open()
+        except NoCardError:
+            info = self._choose()
+            return CardStatus(CardSource(info.name, False) if info else None, card_present=False, tries_left=None)
+        except NoReaderError:
+            return CardStatus(None, card_present=False, tries_left=None)
+        try:
+            card = MyNumberCard(TracingTransport(transport, log))
+            try:
+                tries = card.remaining_tries()
+            except CardError as exc:
+                if isinstance(exc, (ReaderUnavailableError,)):
+                    raise
+                return CardStatus(source, card_present=True, tries_left=None, problem=exc.message)
+            return CardStatus(source, card_present=True, tries_left=tries)
+        finally:
+            self._close(transport)
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise ReadCancelledError()
+
+    def _read(self, provider: PinProvider, include_my_number: bool, code_b: str | None) -> CardReadResult:
+        if code_b is not None and include_my_number:
+            # 照合番号B opens the four basic items only; refuse before touching the card.
+            raise SecurityStatusError()
+        transport, source = self._open()
+        try:
+            card = MyNumberCard(TracingTransport(transport, log))
+            if code_b is not None:
+                holder = card.read(code_b=code_b)
+                return CardReadResult(holder, source)
+            tries = card.remaining_tries()
+            if tries == 0:
+                raise PinBlockedError(Credential.TEXT_PIN)
+            minimum = max(1, self.settings.min_tries_for_pin)
+            if tries < minimum:
+                # Never even ask: one more wrong entry would lock the card (offer 照合番号B instead).
+                raise LowTriesError(tries, Credential.TEXT_PIN)
+            self._check_cancel()
+            label = Msg(Credential.TEXT_PIN.ja, Credential.TEXT_PIN.en).text()
+            pin = provider.request_pin(label, tries)
+            self._check_cancel()
+            if pin is None:
+                raise ReadCancelledError()
+            try:
+                holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
+            finally:
+                pin = None
+            log.info("card read done (%s)", "simulated" if source.simulated else "reader")
+            return CardReadResult(holder, source)
+        finally:
+            self._close(transport)

@@ -1,0 +1,177 @@
+"""CardService flows with the in-process simulated backend (no pcscd needed).
+
+Reader discovery is replaced through the service's ``list_reader_infos`` hook, so
+these tests also cover the backend choice: no reader -> demo card (when allowed).
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from dxdesk.cardreader.errors import (
+    InvalidPinFormatError,
+    LowTriesError,
+    NoReaderError,
+    PinBlockedError,
+    ReaderUnavailableError,
+    SecurityStatusError,
+    WrongPinError,
+)
+from dxdesk.cardreader.pcsc import ReaderInfo
+from dxdesk.cardreader.service import (
+    SIMULATED_LABEL,
+    CardService,
+    PinExchange,
+    ReadCancelledError,
+)
+from dxdesk.cardreader.simcard import SimulatedCard
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU
+from dxdesk.config import CardSettings
+
+
+class Provider:
+    def __init__(self, *answers: str | None) -> None:
+        self.answers = list(answers)
+        self.calls: list[int] = []
+        self.threads: set[str] = set()
+
+    def request_pin(self, key_label: str, tries_left: int) -> str | None:
+        self.calls.append(tries_left)
+        self.threads.add(threading.current_thread().name)
+        return self.answers.pop(0)
+
+
+def no_readers() -> list[ReaderInfo]:
+    return []
+
+
+def no_service() -> list[ReaderInfo]:
+    raise ReaderUnavailableError()
+
+
+def service(card: SimulatedCard | None = None, **settings) -> CardService:
+    return CardService(CardSettings(**settings), list_reader_infos=no_readers, simulated_card=card)
+
+
+def test_demo_card_is_used_and_labelled_when_no_reader() -> None:
+    with service() as svc:
+        status = svc.status().result(5)
+        result = svc.read_card(Provider("1234"), include_my_number=True).result(5)
+    assert status.source.simulated and status.source.label == SIMULATED_LABEL
+    assert status.source.label.ja == "デモ用の模擬カード"
+    assert status.card_present and status.tries_left == 3
+    assert result.source.simulated
+    assert result.holder == PERSON_KOKUTOU.holder
+    assert "537686677188" not in repr(result)
+
+
+def test_demo_card_also_stands_in_when_pcscd_is_missing() -> None:
+    with CardService(CardSettings(), list_reader_infos=no_service) as svc:
+        assert svc.status().result(5).source.simulated
+
+
+def test_without_simulation_no_reader_is_an_error() -> None:
+    with CardService(CardSettings(simulate_when_no_reader=False), list_reader_infos=no_readers) as svc:
+        assert svc.status().result(5).source is None
+        with pytest.raises(NoReaderError):
+            svc.read_card(Provider("1234")).result(5)
+    with CardService(CardSettings(simulate_when_no_reader=False), list_reader_infos=no_service) as svc:
+        with pytest.raises(ReaderUnavailableError):
+            svc.read_card(Provider("1234")).result(5)
+
+
+def test_provider_runs_on_the_card_thread_with_tries_left() -> None:
+    provider = Provider("1234")
+    with service() as svc:
+        svc.read_card(provider).result(5)
+    assert provider.calls == [3]
+    [name] = provider.threads
+    assert name.startswith("card-io")
+
+
+def test_wrong_pin_then_counter_persists_on_the_demo_card() -> None:
+    card = SimulatedCard.from_person(PERSON_KOKUTOU)
+    with service(card) as svc:
+        with pytest.raises(WrongPinError) as info:
+            svc.read_card(Provider("0000")).result(5)
+        assert info.value.tries_left == 2
+        provider = Provider("1234")
+        svc.read_card(provider).result(5)
+    assert provider.calls == [2]
+    assert card.tries_left() == 3  # a good PIN resets the counter
+
+
+def test_low_tries_never_asks_and_blocked_is_reported() -> None:
+    provider = Provider("1234")
+    with service(SimulatedCard.from_person(PERSON_KOKUTOU, pin_tries_left=1)) as svc:
+        with pytest.raises(LowTriesError):
+            svc.read_card(provider).result(5)
+    with service(SimulatedCard.from_person(PERSON_KOKUTOU, pin_tries_left=0)) as svc:
+        with pytest.raises(PinBlockedError):
+            svc.read_card(provider).result(5)
+    assert provider.calls == []
+
+
+def test_last_try_allowed_when_policy_says_one() -> None:
+    card = SimulatedCard.from_person(PERSON_KOKUTOU, pin_tries_left=1)
+    provider = Provider("1234")
+    with service(card, min_tries_for_pin=1) as svc:
+        svc.read_card(provider).result(5)
+    assert provider.calls == [1]
+
+
+def test_bad_pin_format_costs_nothing() -> None:
+    card = SimulatedCard.from_person(PERSON_KOKUTOU)
+    with service(card) as svc:
+        with pytest.raises(InvalidPinFormatError):
+            svc.read_card(Provider("12a4")).result(5)
+    assert card.tries_left() == 3
+
+
+def test_code_b_reads_without_asking_and_refuses_my_number() -> None:
+    provider = Provider()
+    with service() as svc:
+        result = svc.read_card(provider, code_b=PERSON_KOKUTOU.code_b).result(5)
+        with pytest.raises(SecurityStatusError):
+            svc.read_card(provider, include_my_number=True, code_b=PERSON_KOKUTOU.code_b).result(5)
+    assert result.holder == PERSON_KOKUTOU.holder.without_my_number()
+    assert provider.calls == []
+
+
+def test_cancel_wakes_a_pending_pin_request() -> None:
+    asked = threading.Event()
+    with service() as svc:
+
+        class WaitingProvider:
+            def request_pin(self, key_label: str, tries_left: int) -> str | None:
+                exchange = svc.new_pin_exchange()
+                asked.set()
+                return exchange.wait(timeout=30)
+
+        future = svc.read_card(WaitingProvider())
+        assert asked.wait(5)
+        svc.cancel()
+        with pytest.raises(ReadCancelledError):
+            future.result(5)
+
+
+def test_pin_exchange_hands_over_the_answer_once() -> None:
+    exchange = PinExchange()
+    got: list[str | None] = []
+    thread = threading.Thread(target=lambda: got.append(exchange.wait(5)))
+    thread.start()
+    exchange.answer("1234")
+    exchange.answer("9999")  # a second answer is ignored
+    thread.join(5)
+    assert got == ["1234"]
+    assert PinExchange().wait(timeout=0.01) is None  # nobody answered
+
+
+def test_jobs_run_one_at_a_time_on_one_thread() -> None:
+    names: list[str] = []
+    with service() as svc:
+        futures = [svc.submit(lambda: names.append(threading.current_thread().name)) for _ in range(5)]
+        for f in futures:
+            f.result(5)
+    assert len(set(names)) == 1
