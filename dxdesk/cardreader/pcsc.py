@@ -296,3 +296,22 @@ class PcscTransport:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wait_for_card_state(reader: str, present: bool, timeout_s: float = 5.0) -> bytes:
+    """Block in SCardGetStatusChange until ``reader`` holds (or no longer holds) a card.
+
+    Returns the ATR (empty when waiting for removal); TimeoutError after ``timeout_s``.
+    """
+    with PcscContext() as ctx:
+        state = scard.SCARD_STATE_UNAWARE
+        while True:
+            hresult, result = scard.SCardGetStatusChange(ctx.handle, int(timeout_s * 1000), [(reader, state)])
+            if hresult & _MASK == scard.SCARD_E_TIMEOUT & _MASK:
+                raise TimeoutError(f"{reader}: card {'not inserted' if present else 'not removed'} within {timeout_s} s")
+            if not _ok(hresult):
+                raise error_for(hresult, "SCardGetStatusChange")
+            _name, event_state, atr = result[0]
+            if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
+                return bytes(atr or b"")
+            state = event_state & ~scard.SCARD_STATE_CHANGED

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from smartcard import scard
 
+from dxdesk.cardreader.pcsc import wait_for_card_state
 from dxdesk.cardreader.vpcd import VPCD_PORT, VpcdCardServer, VirtualCard
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
@@ -152,26 +153,6 @@ def pcscd_service() -> Iterator[PcscdService]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def wait_for_card_state(reader: str, present: bool, timeout_s: float = 5.0) -> bytes:
-    """Block (in SCardGetStatusChange, no polling) until ``reader`` has/hasn't a card; returns the ATR."""
-    hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    assert hresult == scard.SCARD_S_SUCCESS, "pcscd vanished"
-    try:
-        state = scard.SCARD_STATE_UNAWARE
-        deadline_ms = int(timeout_s * 1000)
-        while True:
-            hresult, result = scard.SCardGetStatusChange(ctx, deadline_ms, [(reader, state)])
-            if hresult == scard.SCARD_E_TIMEOUT:
-                raise AssertionError(f"{reader}: card {'never arrived' if present else 'never left'}")
-            assert hresult == scard.SCARD_S_SUCCESS, scard.SCardGetErrorMessage(hresult)
-            _, event_state, atr = result[0]
-            if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
-                return bytes(atr or b"")
-            state = event_state & ~scard.SCARD_STATE_CHANGED
-    finally:
-        scard.SCardReleaseContext(ctx)
 
 
 class InsertedCard:

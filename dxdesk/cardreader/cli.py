@@ -1,0 +1,187 @@
+"""``dxdesk card ...``: readers, status, read, the vpcd simulator and the read benchmark.
+
+The PIN is only ever read from a hidden prompt (getpass), never from argv, where it
+would land in shell history and process listings. The My Number is always masked
+here: a terminal is not a place to display it.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import signal
+import threading
+
+from dxdesk.cardreader.errors import CardError
+
+DEFAULT_PORT = 35963
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    card = subparsers.add_parser("card", help="card reader: list readers, card status, read a card, simulator")
+    sub = card.add_subparsers(dest="card_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("readers", help="list PC/SC readers and whether a card is in them")
+    p.set_defaults(func=cmd_readers)
+
+    p = sub.add_parser("status", help="reader, card present and PIN tries left (spends no try, needs no PIN)")
+    p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("read", help="read the four basic items (asks for the PIN on a hidden prompt)")
+    p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
+    p.add_argument("--my-number", action="store_true", help="also read the My Number (shown masked)")
+    p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("sim", help="serve a simulated card to pcscd through vpcd until Ctrl-C")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="vpcd slot port (35963 = 'Virtual PCD 00 00')")
+    p.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
+    p.add_argument("--person", default="kokutou", help="fictional card holder (see dxdesk/cardreader/testdata.py)")
+    p.add_argument("--pin", help="PIN of the simulated card (default: the person's, 1234 for kokutou)")
+    p.add_argument("--tries", type=int, default=3, help="PIN tries left on the card (0 = blocked)")
+    p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser("bench", help="time basic-4 reads in-process and through pcscd+vpcd")
+    p.add_argument("--n", type=int, default=50, help="reads per measurement (default 50)")
+    p.add_argument("--pcsc", action="store_true", help="also measure through pcscd + vpcd (needs both)")
+    p.set_defaults(func=cmd_bench)
+
+
+def _user_error(exc: CardError) -> Exception:
+    from dxdesk.cli import UserError
+
+    return UserError(str(exc))
+
+
+def cmd_readers(args: argparse.Namespace) -> int:
+    from dxdesk.cardreader.pcsc import reader_infos
+
+    try:
+        infos = reader_infos()
+    except CardError as exc:
+        raise _user_error(exc) from None
+    if not infos:
+        print("no card readers found")
+        return 1
+    for info in infos:
+        if info.card_present:
+            state = f"card present, ATR {info.atr.hex(' ').upper()}"
+            if info.exclusive:
+                state += " (in exclusive use by another program)"
+        else:
+            state = "no card"
+        print(f"{info.name}: {state}")
+    return 0
+
+
+def _service(args: argparse.Namespace):
+    from dxdesk.cardreader.service import CardService
+    from dxdesk.config import load_settings
+
+    return CardService(load_settings().card, reader_prefix=getattr(args, "reader", None))
+
+
+def _source_line(source) -> str:
+    if source is None:
+        return "reader:  none"
+    if source.simulated:
+        return "reader:  DEMO - built-in simulated card, not a real card (no reader attached)"
+    return f"reader:  {source.reader}"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _service(args) as service:
+        try:
+            status = service.status().result()
+        except CardError as exc:
+            raise _user_error(exc) from None
+    print(_source_line(status.source))
+    print(f"card:    {'present' if status.card_present else 'none'}")
+    if status.tries_left is not None:
+        print(f"PIN tries left: {status.tries_left}")
+    elif status.problem is not None:
+        print(f"PIN tries left: unknown ({status.problem.en})")
+    return 0 if status.card_present else 1
+
+
+class _PromptPinProvider:
+    """Asks on the terminal (hidden input); runs on the card thread, which is fine for a CLI."""
+
+    def request_pin(self, key_label: str, tries_left: int) -> str | None:
+        try:
+            pin = getpass.getpass(f"Card PIN (4 digits, {tries_left} tries left; empty to cancel): ")
+        except (EOFError, KeyboardInterrupt):
+            return None
+        return pin or None
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    with _service(args) as service:
+        try:
+            result = service.read_card(_PromptPinProvider(), include_my_number=args.my_number).result()
+        except CardError as exc:
+            raise _user_error(exc) from None
+        except KeyboardInterrupt:
+            service.cancel()
+            raise
+    holder = result.holder
+    print(_source_line(result.source))
+    print(f"name:       {holder.name}")
+    print(f"address:    {holder.address}")
+    print(f"birth date: {holder.birth_date.isoformat()}")
+    print(f"sex:        {holder.sex.label_en}")
+    if args.my_number:
+        print(f"My Number:  {holder.masked_my_number()}")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from dxdesk.cardreader.simcard import SimulatedCard
+    from dxdesk.cardreader.testdata import PERSONS
+    from dxdesk.cardreader.vpcd import VpcdCardServer, VpcdConnectionError
+    from dxdesk.cli import UserError
+
+    person = PERSONS.get(args.person)
+    if person is None:
+        raise UserError(f"unknown --person {args.person!r}; choose one of: {', '.join(sorted(PERSONS))}")
+    if args.pin is not None and not (len(args.pin) == 4 and args.pin.isascii() and args.pin.isdigit()):
+        raise UserError("--pin must be 4 ASCII digits")
+    if not 0 <= args.tries <= 3:
+        raise UserError("--tries must be between 0 and 3")
+    options: dict[str, object] = {"pin_tries_left": args.tries}
+    if args.pin is not None:
+        options["pin"] = args.pin
+    card = SimulatedCard.from_person(person, **options)
+    reader = f"Virtual PCD 00 {args.port - DEFAULT_PORT:02d}"
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # `kill PID` (SIGTERM) removes the card as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"simulated card of fictional person {person.key!r} (PIN tries left {args.tries}); "
+          f"inserting into vpcd {args.host}:{args.port} (reader {reader!r}). Ctrl-C removes it.")
+    try:
+        while not stop.is_set():
+            server = VpcdCardServer(card, args.host, args.port)
+            try:
+                server.connect()
+            except VpcdConnectionError as exc:
+                raise UserError(str(exc)) from None
+            print("card inserted")
+            result = server.serve(stop)
+            print(f"card removed ({result.reason}, {result.apdus} APDUs)")
+            if result.reason != "vpcd closed":
+                break
+            # pcscd went away (restart): wait a moment and plug the card in again.
+            stop.wait(1.0)
+    except KeyboardInterrupt:
+        print("\ncard removed")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dxdesk.cardreader.bench import bench_card_read
+    from dxdesk.cli import UserError
+
+    if args.n < 1:
+        raise UserError("--n must be at least 1")
+    bench_card_read(args.n, pcsc=args.pcsc)
+    return 0
