@@ -1,0 +1,315 @@
+"""アカウント tab: list clerk accounts and administer them (administrator only).
+
+Each action is one AuthService call on the TaskRunner; the service checks the role and
+writes the audit event, so this tab only asks, shows and refreshes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dxdesk.security.auth import AuthService, PasswordPolicyError
+from dxdesk.security.clerks import ClerkInfo, as_utc, display_name_problem, login_problem
+from dxdesk.security.permissions import Role, Session
+from dxdesk.ui.admin.common import BackgroundCalls
+from dxdesk.ui.security.signin import TaskDialog
+from dxdesk.ui.security.widgets import NewPasswordFields, error_text, message_label
+from dxdesk.ui.tasks import TaskRunner
+
+COLUMNS = ("ログインID", "表示名", "役割", "状態", "失敗回数")
+
+
+def role_combo(parent: QWidget, selected: Role = Role.CLERK) -> QComboBox:
+    combo = QComboBox(parent)
+    for role in Role:
+        combo.addItem(role.label.text(), role)
+    combo.setCurrentIndex(list(Role).index(selected))
+    return combo
+
+
+def account_state(info: ClerkInfo, now: datetime) -> str:
+    if not info.active:
+        return "無効"
+    if info.is_locked(now):
+        assert info.locked_until is not None
+        return f"ロック中（{as_utc(info.locked_until).astimezone().strftime('%H:%M')} まで）"
+    return "有効"
+
+
+class AddAccountDialog(TaskDialog):
+    """New account: login, display name, role and an initial password the clerk changes later."""
+
+    created = Signal(object)  # ClerkInfo
+
+    def __init__(self, auth: AuthService, runner: TaskRunner, session: Session,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(runner, "dxdesk — アカウント追加", "アカウントの追加",
+                         "初期パスワードは本人に口頭または封書で伝え、最初のサインイン後に変更してもらいます。",
+                         "作成しています…", parent)
+        self.auth = auth
+        self.session = session
+        self.login_edit = QLineEdit(self)
+        self.login_edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.login_edit.setPlaceholderText("半角英数字（例: tanaka）")
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("例: 市民課 田中")
+        self.role = role_combo(self)
+        self.form.addRow("ログインID:", self.login_edit)
+        self.form.addRow("表示名:", self.name_edit)
+        self.form.addRow("役割:", self.role)
+        self.passwords = NewPasswordFields(self, label="初期パスワード", form=self.form)
+        self.login_edit.textChanged.connect(self.passwords.set_login)
+        self.ok_button.setText("追加")
+
+    def inputs(self) -> list[QWidget]:
+        return [self.login_edit, self.name_edit, self.role, self.passwords.password, self.passwords.confirm]
+
+    def submit(self) -> None:
+        if self.is_busy():
+            return
+        login, name, role = self.login_edit.text(), self.name_edit.text(), self.role.currentData()
+        for problem in (login_problem(login), display_name_problem(name)):
+            if problem is not None:
+                self.show_error(problem.text())
+                return
+        if not self.passwords.is_acceptable():
+            self.passwords.show_problems(self.passwords.problems())
+            self.show_error("初期パスワードが条件を満たしていません。")
+            return
+        password = self.passwords.value()
+        self.start(lambda: self.auth.create_account(self.session, login, name, role, password),
+                   self._done, self._failed)
+
+    def _done(self, info: ClerkInfo) -> None:
+        self.passwords.clear()
+        self.created.emit(info)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, PasswordPolicyError):
+            self.passwords.show_problems([p.text() for p in exc.problems])
+        self.show_error(error_text(exc))
+
+
+class ResetPasswordDialog(TaskDialog):
+    """Administrator sets a new password for a clerk who forgot theirs (also lifts a lockout)."""
+
+    def __init__(self, auth: AuthService, runner: TaskRunner, session: Session, info: ClerkInfo,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(runner, "dxdesk — パスワード再設定", "パスワードの再設定",
+                         f"{info.display_name}（{info.login}）の新しいパスワードを設定します。ロックも解除されます。",
+                         "設定しています…", parent)
+        self.auth = auth
+        self.session = session
+        self.info = info
+        self.passwords = NewPasswordFields(self, label="新しいパスワード", form=self.form)
+        self.passwords.set_login(info.login)
+        self.ok_button.setText("設定")
+
+    def inputs(self) -> list[QWidget]:
+        return [self.passwords.password, self.passwords.confirm]
+
+    def submit(self) -> None:
+        if self.is_busy():
+            return
+        if not self.passwords.is_acceptable():
+            self.passwords.show_problems(self.passwords.problems())
+            return
+        password = self.passwords.value()
+        self.start(lambda: self.auth.reset_password(self.session, self.info.login, password),
+                   lambda _r: self.accept(), lambda exc: self.show_error(error_text(exc)))
+
+
+class AccountsTab(QWidget):
+    changed = Signal()  # an account was added or modified (after the table refreshed)
+
+    def __init__(self, session: Session, auth: AuthService, runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.auth = auth
+        self.runner = runner
+        self.accounts: list[ClerkInfo] = []
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+        self.add_button = QPushButton("追加…", self)
+        self.role_button = QPushButton("役割変更…", self)
+        self.reset_button = QPushButton("パスワード再設定…", self)
+        self.unlock_button = QPushButton("ロック解除", self)
+        self.active_button = QPushButton("無効にする", self)
+        self.refresh_button = QPushButton("再読み込み", self)
+        self.status = message_label(self)
+        title = QLabel("職員アカウント", self)
+        title.setProperty("role", "title")
+        hint = QLabel("無効にしたアカウントはサインインできません（記録は残ります）。"
+                      "有効なシステム管理者が1人もいなくなる変更はできません。", self)
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.role_button, self.reset_button, self.unlock_button, self.active_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+
+        self.calls = BackgroundCalls(runner, self.status, [self.add_button, self.refresh_button, self.table],
+                                     settled=self._update_buttons)
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.role_button.clicked.connect(self._ask_role)
+        self.reset_button.clicked.connect(self.open_reset_dialog)
+        self.unlock_button.clicked.connect(lambda: self._act("unlock"))
+        self.active_button.clicked.connect(self._toggle_active)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    # -- data -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.calls.call(lambda: self.auth.list_accounts(self.session), self._show_accounts)
+
+    def _show_accounts(self, accounts: list[ClerkInfo]) -> None:
+        selected = self.selected()
+        self.accounts = list(accounts)
+        now = datetime.now(timezone.utc)
+        self.table.setRowCount(len(self.accounts))
+        for row, info in enumerate(self.accounts):
+            cells = (info.login, info.display_name, info.role.label.text(), account_state(info, now),
+                     str(info.failed_attempts))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if not info.active:
+                    item.setForeground(Qt.GlobalColor.gray)
+                self.table.setItem(row, col, item)
+            if selected is not None and info.login == selected.login:
+                self.table.selectRow(row)
+        self._update_buttons()
+
+    def selected(self) -> ClerkInfo | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        return self.accounts[row] if 0 <= row < len(self.accounts) else None
+
+    def select_login(self, login: str) -> None:
+        for row, info in enumerate(self.accounts):
+            if info.login == login:
+                self.table.selectRow(row)
+                return
+
+    def _update_buttons(self) -> None:
+        info = self.selected()
+        idle = not self.calls.busy()
+        for b in (self.role_button, self.reset_button, self.unlock_button, self.active_button):
+            b.setEnabled(idle and info is not None)
+        if info is not None:
+            self.active_button.setText("無効にする" if info.active else "有効にする")
+            self.unlock_button.setEnabled(idle and info.failed_attempts > 0
+                                          or idle and info.locked_until is not None)
+
+    # -- actions --------------------------------------------------------------------
+    def open_add_dialog(self) -> AddAccountDialog:
+        dialog = AddAccountDialog(self.auth, self.runner, self.session, self)
+        dialog.created.connect(self._created)
+        dialog.open()
+        return dialog
+
+    def _created(self, info: ClerkInfo) -> None:
+        self.calls.info(f"アカウント「{info.login}」を追加しました。")
+        self._refresh_then_select(info.login)
+
+    def open_reset_dialog(self) -> ResetPasswordDialog | None:
+        info = self.selected()
+        if info is None:
+            return None
+        dialog = ResetPasswordDialog(self.auth, self.runner, self.session, info, self)
+        dialog.accepted.connect(lambda: self._done(f"{info.login} のパスワードを再設定しました。", info.login))
+        dialog.open()
+        return dialog
+
+    def _ask_role(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        labels = [r.label.text() for r in Role]
+        label, ok = QInputDialog.getItem(self, "役割変更", f"{info.display_name}（{info.login}）の役割:",
+                                         labels, list(Role).index(info.role), False)
+        if ok:
+            self.change_role(info.login, list(Role)[labels.index(label)])
+
+    def change_role(self, login: str, role: Role) -> None:
+        self.calls.call(lambda: self.auth.set_role(self.session, login, role),
+                        lambda _i: self._done(f"{login} の役割を「{role.label.text()}」にしました。", login))
+
+    def _toggle_active(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        if info.active:
+            if not self.confirm(f"{info.display_name}（{info.login}）を無効にします。サインインできなくなります。よろしいですか？"):
+                return
+            self._act("deactivate")
+        else:
+            self._act("reactivate")
+
+    def confirm(self, text: str) -> bool:
+        """Asks before a disruptive change; tests replace it."""
+        answer = QMessageBox.question(self, "dxdesk", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _act(self, action: str) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        login = info.login
+        calls = {
+            "unlock": (self.auth.unlock_account, f"{login} のロックを解除しました。"),
+            "deactivate": (self.auth.deactivate_account, f"{login} を無効にしました。"),
+            "reactivate": (self.auth.reactivate_account, f"{login} を有効にしました。"),
+        }
+        fn, done_text = calls[action]
+        self.calls.call(lambda: fn(self.session, login), lambda _r: self._done(done_text, login))
+
+    def _done(self, text: str, login: str) -> None:
+        self.calls.info(text)
+        self._refresh_then_select(login)
+
+    def _refresh_then_select(self, login: str) -> None:
+        def shown(accounts: list[ClerkInfo]) -> None:
+            self._show_accounts(accounts)
+            self.select_login(login)
+            self.changed.emit()
+
+        self.calls.call(lambda: self.auth.list_accounts(self.session), shown)

@@ -1,0 +1,230 @@
+"""監査ログ tab (supervisor): filter and list events, verify the hash chain, export CSV.
+
+Dates are picked in local time (what the clerk's calendar says) and converted to UTC
+ranges for the service: start of the first day inclusive, start of the day after the
+last day exclusive.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dxdesk.i18n import Msg
+from dxdesk.security.audit import EventType, Result
+from dxdesk.security.auditchain import VerifyResult
+from dxdesk.security.auditview import AuditRow, AuditService
+from dxdesk.security.permissions import Permission, Session
+from dxdesk.ui.admin.common import BackgroundCalls
+from dxdesk.ui.security.widgets import message_label, show_message
+from dxdesk.ui.tasks import TaskRunner
+
+MAX_SHOWN = 1000  # newest first; the CSV export has them all
+DEFAULT_DAYS = 7
+COLUMNS = ("日時", "職員", "種別", "結果", "事務種別・事由", "項目", "詳細", "番号")
+
+EVENT_LABELS: dict[str, str] = {
+    EventType.SIGN_IN.value: "サインイン",
+    EventType.SIGN_OUT.value: "サインアウト",
+    EventType.UNLOCK.value: "ロック解除",
+    EventType.PASSWORD_CHANGE.value: "パスワード変更",
+    EventType.CARD_READ.value: "カード読取",
+    EventType.PRINT.value: "帳票印刷",
+    EventType.EXPORT.value: "データ出力",
+    EventType.REPORT.value: "報告書作成",
+    EventType.SETTINGS_CHANGE.value: "設定変更",
+    EventType.ACCOUNT_CHANGE.value: "アカウント変更",
+    EventType.MY_NUMBER_REVEAL.value: "個人番号表示",
+    EventType.PURGE.value: "データ削除",
+    EventType.CHECKPOINT.value: "チェックポイント",
+}
+RESULT_LABELS: dict[str, str] = {
+    Result.SUCCESS.value: "成功",
+    Result.FAILURE.value: "失敗",
+    Result.DENIED.value: "拒否",
+    Result.LOCKED.value: "ロック中",
+}
+
+MSG_VERIFY_OK = Msg(ja="検証OK: 監査ログは改ざんされていません（{count}件、{desks}台の端末）。",
+                    en="Verified: the audit log is intact ({count} events, {desks} desks).")
+MSG_VERIFY_EMPTY = Msg(ja="検証OK: 監査ログはまだ空です。", en="Verified: the audit log is empty.")
+MSG_VERIFY_BAD = Msg(
+    ja="検証NG: 端末 {desk} の {seq} 番目の記録（ID {id}）で改ざんまたは欠落が見つかりました。"
+       "理由: {reason}。システム管理者に連絡し、バックアップと照合してください。",
+    en="Verification failed at desk {desk}, event seq {seq} (id {id}): {reason}.",
+)
+MSG_EXPORTED = Msg(ja="{count}件を {path} に出力しました。", en="Exported {count} events to {path}.")
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the PC's time zone, as an aware datetime."""
+    return datetime.combine(day, time()).astimezone()
+
+
+def verify_message(results: dict[str, VerifyResult]) -> tuple[bool, str]:
+    """(ok, Japanese sentence) for AuditService.verify's answer."""
+    if not results:
+        return True, MSG_VERIFY_EMPTY.text()
+    for desk, result in sorted(results.items()):
+        if not result.ok:
+            return False, MSG_VERIFY_BAD.format(desk=desk[:8], seq=result.first_bad_seq,
+                                                id=(result.first_bad_id or "-")[:8], reason=result.reason).text()
+    count = sum(r.checked for r in results.values())
+    return True, MSG_VERIFY_OK.format(count=count, desks=len(results)).text()
+
+
+def describe_details(row: AuditRow) -> str:
+    details = dict(row.record.details)
+    return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+
+
+class AuditTab(QWidget):
+    verified = Signal(bool, str)  # ok, message shown
+
+    def __init__(self, session: Session, audit_service: AuditService, runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = audit_service
+        self.rows: list[AuditRow] = []
+
+        today = QDate.currentDate()
+        self.from_date = QDateEdit(today.addDays(-(DEFAULT_DAYS - 1)), self)
+        self.to_date = QDateEdit(today, self)
+        for edit in (self.from_date, self.to_date):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy/MM/dd")
+        self.event_type = QComboBox(self)
+        self.event_type.addItem("すべての種別", None)
+        for value, label in EVENT_LABELS.items():
+            self.event_type.addItem(label, value)
+        self.search_button = QPushButton("表示", self)
+        self.verify_button = QPushButton("検証", self)
+        self.verify_button.setToolTip("ハッシュチェーンを先頭から確かめ、記録の書き換え・削除・並べ替えを検出します。")
+        self.export_button = QPushButton("CSV出力…", self)
+        self.export_button.setVisible(session.can(Permission.EXPORT_DATA))
+        self.verify_label = message_label(self, "ok")
+        self.status = message_label(self)
+        self.count_label = QLabel(self)
+        self.count_label.setProperty("role", "hint")
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("期間:", self))
+        filters.addWidget(self.from_date)
+        filters.addWidget(QLabel("〜", self))
+        filters.addWidget(self.to_date)
+        filters.addSpacing(12)
+        filters.addWidget(QLabel("種別:", self))
+        filters.addWidget(self.event_type)
+        filters.addWidget(self.search_button)
+        filters.addStretch(1)
+        filters.addWidget(self.verify_button)
+        filters.addWidget(self.export_button)
+        title = QLabel("監査ログ", self)
+        title.setProperty("role", "title")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(filters)
+        layout.addWidget(self.verify_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.status)
+
+        self.calls = BackgroundCalls(runner, self.status,
+                                     [self.search_button, self.verify_button, self.export_button])
+        self.search_button.clicked.connect(self.refresh)
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button.clicked.connect(self.ask_export)
+
+    # -- filters --------------------------------------------------------------------
+    def date_range(self) -> tuple[datetime, datetime] | None:
+        first, last = self.from_date.date().toPython(), self.to_date.date().toPython()
+        if last < first:
+            self.calls.error("期間の終わりが始まりより前になっています。日付を確認してください。")
+            return None
+        return local_day_start(first), local_day_start(last + timedelta(days=1))
+
+    def set_range(self, first: date, last: date) -> None:
+        self.from_date.setDate(QDate(first.year, first.month, first.day))
+        self.to_date.setDate(QDate(last.year, last.month, last.day))
+
+    # -- list -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        span = self.date_range()
+        if span is None:
+            return
+        start, end = span
+        event_type = self.event_type.currentData()
+        self.calls.call(lambda: self.service.list_events(self.session, start, end, event_type), self._show)
+
+    def _show(self, rows: list[AuditRow]) -> None:
+        self.calls.hint("")
+        newest = list(reversed(rows))[:MAX_SHOWN]
+        self.rows = newest
+        self.table.setRowCount(len(newest))
+        for i, row in enumerate(newest):
+            r = row.record
+            when = r.occurred_at if r.occurred_at.tzinfo else r.occurred_at.replace(tzinfo=timezone.utc)  # SQLite drops tzinfo
+            actor = row.actor_login or ("（不明）" if r.actor is None else r.actor[:8])
+            purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
+            cells = (when.astimezone().strftime("%Y/%m/%d %H:%M:%S"), actor,
+                     EVENT_LABELS.get(r.event_type, r.event_type), RESULT_LABELS.get(r.result, r.result),
+                     purpose, ", ".join(r.items), describe_details(row), str(r.seq))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 3 and r.result != Result.SUCCESS.value:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(i, col, item)
+        more = f"（新しい順に{MAX_SHOWN}件まで表示。全件はCSV出力で）" if len(rows) > MAX_SHOWN else ""
+        self.count_label.setText(f"{len(rows)}件{more}")
+
+    # -- verify ---------------------------------------------------------------------
+    def verify(self) -> None:
+        self.calls.call(lambda: self.service.verify(self.session), self._verified)
+
+    def _verified(self, results: dict[str, VerifyResult]) -> None:
+        ok, text = verify_message(results)
+        show_message(self.verify_label, text, "ok" if ok else "error")
+        self.verified.emit(ok, text)
+
+    # -- export ---------------------------------------------------------------------
+    def ask_export(self) -> None:
+        suggested = f"audit_{self.from_date.date().toString('yyyyMMdd')}-{self.to_date.date().toString('yyyyMMdd')}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "監査ログをCSVに出力", suggested, "CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        span = self.date_range()
+        if span is None:
+            return
+        start, end = span
+        self.calls.call(lambda: self.service.export_csv(self.session, path, start, end),
+                        lambda count: self.calls.info(MSG_EXPORTED.format(count=count, path=path).text()))

@@ -1,0 +1,136 @@
+"""接続・同期 tab: server, online/offline status, the "work offline" switch and "sync now"."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dxdesk.config import Settings
+from dxdesk.paths import AppPaths
+from dxdesk.security.audit import AuditLog
+from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
+from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState
+from dxdesk.store.sync import SyncResult
+from dxdesk.ui.admin.common import BackgroundCalls
+from dxdesk.ui.admin.settings_audit import save_and_audit
+from dxdesk.ui.security.widgets import message_label
+
+STATUS_REFRESH_MS = 5000
+
+
+class ConnectionTab(QWidget):
+    work_offline_changed = Signal(bool)
+    synced = Signal(object)  # the sync callable's result (a SyncResult, or None)
+
+    def __init__(self, session: Session, connectivity: ConnectivityState, settings: Settings, runner: Any,
+                 *, sync: Callable[[], SyncResult | None] | None = None, audit: AuditLog | None = None,
+                 paths: AppPaths | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.connectivity = connectivity
+        self.settings = settings
+        self.sync = sync
+        self.audit = audit
+        self.paths = paths
+
+        title = QLabel("接続・同期", self)
+        title.setProperty("role", "title")
+        self.server_label = QLabel(settings.store.server_url or "（未設定：この端末だけに保存します）", self)
+        self.server_label.setWordWrap(True)
+        self.mode_label = QLabel(self)
+        self.pending_label = QLabel(self)
+        self.last_sync_label = QLabel(self)
+        self.last_error_label = QLabel(self)
+        self.last_error_label.setWordWrap(True)
+        self.last_error_label.setProperty("role", "error")
+        self.offline_box = QCheckBox("オフラインで作業（サーバーへ送信せず、この端末に保存します）", self)
+        self.offline_box.setChecked(settings.store.work_offline)
+        self.offline_box.setEnabled(bool(settings.store.server_url))
+        self.sync_button = QPushButton("今すぐ同期", self)
+        self.sync_button.setVisible(sync is not None)
+        self.status = message_label(self)
+
+        form = QFormLayout()
+        form.addRow("サーバー:", self.server_label)
+        form.addRow("状態:", self.mode_label)
+        form.addRow("未送信:", self.pending_label)
+        form.addRow("最終同期:", self.last_sync_label)
+        form.addRow("", self.last_error_label)
+        hint = QLabel("オフラインでも窓口業務は続けられます。記録は端末に保存され、オンラインに戻ると送信されます。", self)
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.offline_box)
+        layout.addWidget(hint)
+        layout.addWidget(self.sync_button)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        self.calls = BackgroundCalls(runner, self.status, [self.offline_box, self.sync_button],
+                                     settled=self._sync_enabled)
+        self.offline_box.toggled.connect(self.set_work_offline)
+        self.sync_button.clicked.connect(self.sync_now)
+        self.timer = QTimer(self)
+        self.timer.setInterval(STATUS_REFRESH_MS)
+        self.timer.timeout.connect(self.update_status)
+        self.timer.start()
+        self.update_status()
+
+    def update_status(self) -> None:
+        status = self.connectivity.status()
+        self.mode_label.setText(status.text())
+        self.pending_label.setText(f"{status.pending_count}件")
+        when = status.last_sync_at
+        self.last_sync_label.setText(when.astimezone().strftime("%Y/%m/%d %H:%M") if when else "まだありません")
+        self.last_error_label.setText(status.last_error.text() if status.last_error else "")
+        self.last_error_label.setVisible(status.last_error is not None)
+        self._sync_enabled()
+
+    def _sync_enabled(self) -> None:
+        self.offline_box.setEnabled(bool(self.settings.store.server_url) and not self.calls.busy())
+        self.sync_button.setEnabled(self.connectivity.mode in (ConnectivityMode.ONLINE, ConnectivityMode.OFFLINE)
+                                    and not self.calls.busy())
+
+    def set_work_offline(self, offline: bool) -> None:
+        try:
+            require(self.session, Permission.MANAGE_SETTINGS)
+        except PermissionDeniedError as exc:
+            self.calls.error(exc.msg.text())
+            self.offline_box.blockSignals(True)
+            self.offline_box.setChecked(self.settings.store.work_offline)
+            self.offline_box.blockSignals(False)
+            return
+        self.connectivity.set_work_offline(offline)  # takes effect now; the save below remembers it
+        self.settings.store.work_offline = offline  # in case connectivity holds its own StoreSettings copy
+        self.update_status()
+        self.work_offline_changed.emit(offline)
+        self.calls.call(
+            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline",
+                                   value=offline),
+            lambda _r: self.calls.info("オフライン作業に切り替えました。" if offline else "オンライン作業に戻しました。"),
+        )
+
+    def sync_now(self) -> None:
+        if self.sync is None:
+            return
+        sync = self.sync
+        self.calls.hint("同期しています…")
+        self.calls.call(sync, self._synced, lambda _e: self.update_status())
+
+    def _synced(self, result: SyncResult | None) -> None:
+        if isinstance(result, SyncResult):
+            self.calls.info(f"同期しました（送信 {result.sent}件・受信 {result.pulled}件・未送信 {result.pending}件）。")
+        else:
+            self.calls.info("同期を開始しました。")
+        self.update_status()
+        self.synced.emit(result)

@@ -1,0 +1,103 @@
+"""The 管理 page: one tab per administrative area, shown only when the role allows it.
+
+Hiding a tab is convenience, not security: every service call checks the role again
+and a refusal arrives as PermissionDeniedError, shown as its Japanese message.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from dxdesk.config import Settings
+from dxdesk.paths import AppPaths
+from dxdesk.security.auditview import AuditService
+from dxdesk.security.auth import AuthService
+from dxdesk.security.permissions import Permission, Session
+from dxdesk.store.connectivity import ConnectivityState
+from dxdesk.store.sync import SyncResult
+from dxdesk.ui.admin.accounts import AccountsTab
+from dxdesk.ui.admin.audit import AuditTab
+from dxdesk.ui.admin.calibration import CalibrationTab
+from dxdesk.ui.admin.common import ADMIN_STYLE
+from dxdesk.ui.admin.connection import ConnectionTab
+from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.tasks import TaskRunner
+
+TAB_ACCOUNTS = "アカウント"
+TAB_AUDIT = "監査ログ"
+TAB_CONNECTION = "接続・同期"
+TAB_CALIBRATION = "プリンタ調整"
+
+# Which permission opens which tab (the role table itself lives in dxdesk.security.permissions).
+TAB_PERMISSIONS: dict[str, Permission] = {
+    TAB_ACCOUNTS: Permission.MANAGE_ACCOUNTS,
+    TAB_AUDIT: Permission.VIEW_AUDIT,
+    TAB_CONNECTION: Permission.MANAGE_SETTINGS,
+    TAB_CALIBRATION: Permission.MANAGE_SETTINGS,
+}
+
+
+class AdminPage(QWidget):
+    def __init__(self, session: Session, auth: AuthService, audit_service: AuditService,
+                 connectivity: ConnectivityState, settings: Settings, runner: TaskRunner,
+                 parent: QWidget | None = None, *, sync: Callable[[], SyncResult | None] | None = None,
+                 paths: AppPaths | None = None, printers: list[str] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("adminPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(ADMIN_STYLE)
+        self.setFont(ui_font(12))
+        self.session = session
+        self.tabs = QTabWidget(self)
+        self.accounts_tab: AccountsTab | None = None
+        self.audit_tab: AuditTab | None = None
+        self.connection_tab: ConnectionTab | None = None
+        self.calibration_tab: CalibrationTab | None = None
+        audit_log = audit_service.audit
+
+        if session.can(TAB_PERMISSIONS[TAB_ACCOUNTS]):
+            self.accounts_tab = AccountsTab(session, auth, runner, self)
+            self.tabs.addTab(self.accounts_tab, TAB_ACCOUNTS)
+            self.accounts_tab.refresh()
+        if session.can(TAB_PERMISSIONS[TAB_AUDIT]):
+            self.audit_tab = AuditTab(session, audit_service, runner, self)
+            self.tabs.addTab(self.audit_tab, TAB_AUDIT)
+            self.audit_tab.refresh()
+        if session.can(TAB_PERMISSIONS[TAB_CONNECTION]):
+            self.connection_tab = ConnectionTab(session, connectivity, settings, runner, sync=sync,
+                                                audit=audit_log, paths=paths, parent=self)
+            self.tabs.addTab(self.connection_tab, TAB_CONNECTION)
+        if session.can(TAB_PERMISSIONS[TAB_CALIBRATION]):
+            self.calibration_tab = CalibrationTab(session, settings, runner, audit=audit_log, paths=paths,
+                                                  printers=printers, parent=self)
+            self.tabs.addTab(self.calibration_tab, TAB_CALIBRATION)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        title = QLabel("管理", self)
+        title.setFont(ui_font(16, bold=True))
+        title.setProperty("role", "title")
+        who = QLabel(f"{session.display_name}（{session.role.label.text()}）", self)
+        who.setProperty("role", "hint")
+        layout.addWidget(title)
+        layout.addWidget(who)
+        if self.tabs.count():
+            layout.addWidget(self.tabs, 1)
+        else:
+            self.tabs.hide()
+            empty = QLabel("この役割で使える管理機能はありません。", self)
+            empty.setProperty("role", "hint")
+            layout.addWidget(empty)
+            layout.addStretch(1)
+
+    def tab_titles(self) -> list[str]:
+        return [self.tabs.tabText(i) for i in range(self.tabs.count())]
+
+    def show_tab(self, title: str) -> bool:
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == title:
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False

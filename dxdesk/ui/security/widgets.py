@@ -1,0 +1,173 @@
+"""Pieces shared by the sign-in, lock and administration screens.
+
+``error_text`` is the one place that turns an exception delivered by the TaskRunner
+into a sentence for the clerk: every core error type carries a bilingual message,
+anything else becomes a generic Japanese sentence (the type name goes to the log,
+never a traceback or the exception text, which might quote input).
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QWidget,
+)
+
+from dxdesk.i18n import Msg
+from dxdesk.security.audit import AuditError
+from dxdesk.security.auth import AuthError
+from dxdesk.security.clerks import normalize_login
+from dxdesk.security.passwords import password_problems
+from dxdesk.security.permissions import PermissionDeniedError
+from dxdesk.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MSG_UNEXPECTED = Msg(
+    ja="予期しないエラーが発生しました。もう一度お試しください。続く場合は管理者に連絡してください。",
+    en="An unexpected error occurred. Try again; if it persists, contact the administrator.",
+)
+MSG_CONFIRM_MISMATCH = Msg(ja="確認用のパスワードが一致しません。", en="The two passwords do not match.")
+MSG_CONFIRM_EMPTY = Msg(ja="確認のため、同じパスワードをもう一度入力してください。",
+                        en="Enter the same password again to confirm.")
+
+DANGER = "#b3261e"
+OK_GREEN = "#1e7b34"
+
+# Shared look: calm, high-contrast, large enough for a counter PC viewed from a chair.
+STYLE_SHEET = f"""
+QLabel[role="title"] {{ color: #243b53; font-weight: bold; }}
+QLabel[role="hint"] {{ color: #52606d; }}
+QLabel[role="error"] {{ color: {DANGER}; font-weight: bold; }}
+QLabel[role="ok"] {{ color: {OK_GREEN}; font-weight: bold; }}
+QLabel[role="problems"] {{ color: {DANGER}; }}
+QLineEdit {{ padding: 4px 6px; min-height: 28px; }}
+QPushButton {{ padding: 6px 14px; min-height: 28px; }}
+"""
+
+
+def error_text(exc: BaseException) -> str:
+    """The user-facing text for an error from a core service (never a traceback)."""
+    if isinstance(exc, (AuthError, PermissionDeniedError, AuditError)):
+        return exc.msg.text()
+    if isinstance(exc, StoreError):
+        return exc.message.text()
+    log.warning("unexpected error in a security/admin screen: %s", type(exc).__name__)
+    return MSG_UNEXPECTED.text()
+
+
+def password_edit(parent: QWidget | None = None, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    # No input-method composition: a password typed through the IME would be kana.
+    edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+def message_label(parent: QWidget | None = None, role: str = "error") -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setProperty("role", role)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def show_message(label: QLabel, text: str, role: str = "error") -> None:
+    label.setProperty("role", role)
+    label.style().unpolish(label)  # re-read the role-based style
+    label.style().polish(label)
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+class BusyRow(QWidget):
+    """An indeterminate bar with a sentence, shown while a background check runs."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)  # indeterminate
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(10)
+        self.label = QLabel(text, self)
+        self.label.setProperty("role", "hint")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.bar, 1)
+        self.hide()
+
+
+class NewPasswordFields(QWidget):
+    """New password + confirmation with the policy problems listed live, in Japanese.
+
+    The same rules as the core (``password_problems``) so the clerk sees every problem
+    before submitting; the core still checks again and its answer wins.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, label: str = "パスワード",
+                 form: QFormLayout | None = None) -> None:
+        super().__init__(parent)
+        self.login = ""
+        self.password = password_edit(self, "8文字以上")
+        self.confirm = password_edit(self, "もう一度入力")
+        self.problems_label = QLabel(self)
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setProperty("role", "problems")
+        self.password.setAccessibleName(label)
+        self.confirm.setAccessibleName(f"{label}（確認）")
+        own = form is None
+        if form is None:
+            form = QFormLayout(self)
+            form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(f"{label}:", self.password)
+        form.addRow(f"{label}（確認）:", self.confirm)
+        form.addRow("", self.problems_label)
+        if not own:
+            self.hide()  # the rows live in the caller's form; this widget only owns the logic
+        self.password.textChanged.connect(self._update)
+        self.confirm.textChanged.connect(self._update)
+        self._update()
+
+    def set_login(self, login: str) -> None:
+        """The policy forbids a password equal to the login, so it needs to know it."""
+        self.login = normalize_login(login)
+        self._update()
+
+    def problems(self) -> list[str]:
+        pw, confirm = self.password.text(), self.confirm.text()
+        found = [p.text() for p in password_problems(pw, self.login)]
+        if not confirm:
+            found.append(MSG_CONFIRM_EMPTY.text())
+        elif pw != confirm:
+            found.append(MSG_CONFIRM_MISMATCH.text())
+        return found
+
+    def is_acceptable(self) -> bool:
+        return not self.problems()
+
+    def value(self) -> str:
+        return self.password.text()
+
+    def clear(self) -> None:
+        self.password.clear()
+        self.confirm.clear()
+
+    def show_problems(self, problems: list[str]) -> None:
+        self.problems_label.setText("\n".join(f"・{p}" for p in problems))
+
+    def _update(self) -> None:
+        # Only complain once the clerk has started typing; an empty form is not an error yet.
+        typed = bool(self.password.text() or self.confirm.text())
+        self.show_problems(self.problems() if typed else [])
+        self.changed.emit()

@@ -1,0 +1,140 @@
+"""Sign-in, first administrator and password-change dialogs on a real store."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from dxdesk.security.auth import MSG_BAD_CREDENTIALS
+from dxdesk.security.passwords import MSG_SAME_AS_LOGIN, MSG_TOO_SHORT, MIN_PASSWORD_LENGTH
+from dxdesk.security.permissions import Role
+from dxdesk.ui.security.signin import (
+    MSG_ENTER_BOTH,
+    MSG_WRONG_CURRENT,
+    ChangePasswordDialog,
+    FirstAdminDialog,
+    SignInDialog,
+)
+from dxdesk.ui.security.widgets import MSG_CONFIRM_MISMATCH
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.ui
+
+
+def _sign_in_dialog(qtbot, auth, runner) -> SignInDialog:
+    dialog = SignInDialog(auth, runner, desk_name="窓口1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_first_admin_dialog_lists_policy_problems_then_creates_and_signs_in(qtbot, auth, runner):
+    assert auth.needs_first_admin()
+    dialog = FirstAdminDialog(auth, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.login_edit.setText("yamada")
+    dialog.name_edit.setText("総務課 山田")
+    dialog.passwords.password.setText("yamada")
+    problems = dialog.passwords.problems_label.text()
+    assert MSG_TOO_SHORT.format(min=MIN_PASSWORD_LENGTH).ja in problems
+    assert MSG_SAME_AS_LOGIN.ja in problems
+    dialog.passwords.confirm.setText("something else")
+    assert MSG_CONFIRM_MISMATCH.ja in dialog.passwords.problems_label.text()
+
+    dialog.ok_button.click()  # refused in the dialog: nothing reaches the service
+    assert dialog.error.isVisible() and auth.needs_first_admin()
+
+    dialog.passwords.password.setText(PASSWORD)
+    dialog.passwords.confirm.setText(PASSWORD)
+    assert dialog.passwords.problems_label.text() == ""
+    with qtbot.waitSignal(dialog.signed_in, timeout=5000) as blocker:
+        dialog.ok_button.click()
+    session = blocker.args[0]
+    assert session is dialog.session
+    assert (session.login, session.role) == ("yamada", Role.ADMINISTRATOR)
+    assert not auth.needs_first_admin()
+    assert dialog.result() == FirstAdminDialog.DialogCode.Accepted
+
+
+def test_first_admin_dialog_shows_service_refusal_when_accounts_appeared(qtbot, auth, runner, admin):
+    # Another desk window created the administrator meanwhile: the service's answer is shown.
+    dialog = FirstAdminDialog(auth, runner)
+    qtbot.addWidget(dialog)
+    dialog.login_edit.setText("second")
+    dialog.name_edit.setText("二人目")
+    dialog.passwords.password.setText(PASSWORD)
+    dialog.passwords.confirm.setText(PASSWORD)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "既にアカウントがあります" in dialog.error.text(), timeout=5000)
+    assert dialog.session is None
+
+
+def test_sign_in_success_exposes_session(qtbot, auth, runner, admin):
+    dialog = _sign_in_dialog(qtbot, auth, runner)
+    dialog.login_edit.setText("ADMIN")  # logins are case-insensitive
+    dialog.password_edit.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.signed_in, timeout=5000):
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert dialog.session is not None and dialog.session.clerk_id == admin.clerk_id
+    assert dialog.password_edit.text() == ""
+
+
+def test_sign_in_needs_both_fields(qtbot, auth, runner, admin):
+    dialog = _sign_in_dialog(qtbot, auth, runner)
+    dialog.login_edit.setText("admin")
+    dialog.ok_button.click()
+    assert dialog.error.text() == MSG_ENTER_BOTH.ja
+    assert not dialog.is_busy()
+
+
+def test_wrong_password_shows_japanese_message_busy_meanwhile(qtbot, auth, runner, admin, sleep):
+    dialog = _sign_in_dialog(qtbot, auth, runner)
+    dialog.login_edit.setText("admin")
+    dialog.password_edit.setText("wrong password")
+    sleep.gate.clear()  # hold the failure delay so the busy state can be observed
+    dialog.ok_button.click()
+    assert sleep.entered.wait(5)
+    assert dialog.busy.isVisible()
+    assert not dialog.ok_button.isEnabled() and not dialog.login_edit.isEnabled()
+    sleep.gate.set()
+    qtbot.waitUntil(lambda: dialog.error.text() == MSG_BAD_CREDENTIALS.ja, timeout=5000)
+    assert not dialog.busy.isVisible()
+    assert dialog.ok_button.isEnabled() and dialog.password_edit.isEnabled()
+    assert dialog.password_edit.text() == "" and dialog.session is None
+    assert dialog.isVisible()  # still open for another try
+
+
+def test_lockout_message_names_the_retry_time(qtbot, auth, runner, admin, clock):
+    dialog = _sign_in_dialog(qtbot, auth, runner)
+    for attempt in range(3):  # max_failed_signins=3 in the fixture
+        dialog.login_edit.setText("admin")
+        dialog.password_edit.setText(f"wrong {attempt}")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    retry = (clock() + timedelta(seconds=120)).astimezone().strftime("%H:%M")
+    assert "一時的にロックしています" in dialog.error.text()
+    assert retry in dialog.error.text()
+    # Even the right password is refused while locked, with the same message.
+    dialog.password_edit.setText(PASSWORD)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    assert "一時的にロックしています" in dialog.error.text() and dialog.session is None
+
+
+def test_change_password_wrong_current_then_success(qtbot, auth, runner, admin):
+    dialog = ChangePasswordDialog(auth, runner, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.current_edit.setText("not my password")
+    dialog.passwords.password.setText("a new secret 2")
+    dialog.passwords.confirm.setText("a new secret 2")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.error.text() == MSG_WRONG_CURRENT.ja, timeout=5000)
+
+    dialog.current_edit.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.password_changed, timeout=5000):
+        dialog.ok_button.click()
+    assert auth.sign_in("admin", "a new secret 2").clerk_id == admin.clerk_id
