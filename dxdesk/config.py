@@ -79,6 +79,7 @@ class SecuritySettings:
 class SupportSettings:
     default_venue: str = ""
     default_helper_role: str = ""
+    default_helper_name: str = ""  # who logs sessions on this PC (logged_by), remembered by the entry screen
 
 
 @dataclass

@@ -1,0 +1,273 @@
+"""一覧: search recent sessions, edit or delete them, and work through open follow-ups."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dxdesk.support.catalog import OUTCOME_LABELS, OUTCOMES, Catalog
+from dxdesk.support.model import SupportSession
+from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.support.entry import EntryForm
+from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
+from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors, user_message
+from dxdesk.ui.support.tablemodel import SessionTableModel
+from dxdesk.ui.support.widgets import Banner, ToggleButton, big_button, section_title
+
+ConfirmFn = Callable[[QWidget, str, str], bool]
+
+
+class EditDialog(QDialog):
+    """The entry form, pre-filled, for fixing one record. Saving calls ``repository.update``."""
+
+    saved = Signal(object)  # the updated SupportSession
+
+    def __init__(self, session: SupportSession, repository: SupportRepository, catalog: Catalog, jobs: Jobs,
+                 clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("支援記録の編集")
+        self.setObjectName("supportEditDialog")
+        self.resize(1100, 760)
+        self._repository = repository
+        self._jobs = jobs
+        self._clock = clock
+        self.form = EntryForm(catalog, clock)
+        self.form.load(session)
+        self.form.save_button.setText("変更を保存 (Ctrl+Enter)")
+        self.form.cancel_button.setText("変更を元に戻す")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form)
+        self.form.submitted.connect(self._save)
+
+    def _save(self, session: SupportSession) -> None:
+        self._jobs.run(
+            "update session",
+            lambda: self._repository.update(session, by=session.logged_by, now=self._clock()),
+            self._saved,
+            lambda exc: self.form.save_failed(user_message(exc), field_errors(exc)),
+        )
+
+    def _saved(self, session: SupportSession) -> None:
+        self.form.save_succeeded(session, "変更を保存しました。")
+        self.saved.emit(session)
+        self.accept()
+
+
+class SessionListTab(QWidget):
+    refreshed = Signal(int)  # number of rows shown
+    changed = Signal()  # a record was edited, deleted or its follow-up closed
+
+    def __init__(self, repository: SupportRepository, catalog: Catalog, jobs: Jobs,
+                 clock: Callable[[], datetime], who: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._repository = repository
+        self._catalog = catalog
+        self._jobs = jobs
+        self._clock = clock
+        self._who = who
+        self._venues_seen: set[str] = {v.name for v in catalog.venues}
+        self.confirm: ConfirmFn = ask_confirmation  # replaced in tests
+        self.edit_dialog: EditDialog | None = None
+
+        self.period = PeriodPicker(lambda: clock().date())
+        self.venue = choice_combo("venueFilter", "すべての会場", [])
+        self.topic = choice_combo(
+            "topicFilter", "すべての相談内容", [(t.code, t.label_ja) for t in catalog.sorted_topics()]
+        )
+        self.outcome = choice_combo("outcomeFilter", "すべての結果", [(o, OUTCOME_LABELS[o].ja) for o in OUTCOMES])
+        self.follow_ups_only = ToggleButton("フォローアップ待ちだけ表示")
+        self.follow_ups_only.setObjectName("followUpsOnly")
+        self.follow_ups_only.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.follow_ups_only.setToolTip("期間などの条件にかかわらず、完了していないフォローアップをすべて表示します")
+
+        self.model = SessionTableModel(catalog, self)
+        self.table = QTableView()
+        self.table.setObjectName("sessionTable")
+        self.table.setModel(self.model)
+        self.table.setFont(ui_font(13))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(40)
+        self.table.horizontalHeader().setFont(ui_font(12, bold=True))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+
+        self.count_label = QLabel("")
+        self.count_label.setFont(ui_font(13))
+        self.edit_button = big_button("編集 (Enter)")
+        self.edit_button.setObjectName("editButton")
+        self.delete_button = big_button("削除 (Delete)", "danger")
+        self.delete_button.setObjectName("deleteButton")
+        self.close_button = big_button("フォローアップ完了")
+        self.close_button.setObjectName("closeFollowUpButton")
+        self.close_button.setToolTip("完了にすると、記録していた連絡先は削除されます")
+        self.banner = Banner()
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(section_title("期間"))
+        filters.addWidget(self.period)
+        for w in (self.venue, self.topic, self.outcome):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        follow_row = QHBoxLayout()
+        follow_row.addWidget(self.follow_ups_only)
+        follow_row.addStretch(1)
+        follow_row.addWidget(self.count_label)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.banner, 1)
+        actions.addWidget(self.close_button)
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.delete_button)
+        hint = QLabel("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。")
+        hint.setProperty("role", "hint")
+        hint.setFont(ui_font(11))
+        col = QVBoxLayout(self)
+        col.setContentsMargins(10, 10, 10, 10)
+        col.setSpacing(8)
+        col.addLayout(filters)
+        col.addLayout(follow_row)
+        col.addWidget(self.table, 1)
+        col.addLayout(actions)
+        col.addWidget(hint)
+
+        self.period.changed.connect(self.refresh)
+        for combo in (self.venue, self.topic, self.outcome):
+            combo.currentIndexChanged.connect(self.refresh)
+        self.follow_ups_only.toggled.connect(self._view_changed)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(self.edit_selected)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.close_button.clicked.connect(self.close_follow_up_selected)
+        for keys, slot in (("Return", self.edit_selected), ("Enter", self.edit_selected),
+                           ("Delete", self.delete_selected)):
+            sc = QShortcut(QKeySequence(keys), self.table)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(slot)
+        self._update_buttons()
+
+    # --- loading -------------------------------------------------------------
+    def query(self) -> SessionQuery:
+        first, last = self.period.range()
+        return SessionQuery(
+            date_from=first, date_to=last, venue=self.venue.currentData(),
+            topic=self.topic.currentData(), outcome=self.outcome.currentData(),
+        )
+
+    def _view_changed(self, follow_ups: bool) -> None:
+        for w in (self.period, self.venue, self.topic, self.outcome):
+            w.setEnabled(not follow_ups)
+        self.refresh()
+
+    def refresh(self) -> None:
+        follow_ups = self.follow_ups_only.isChecked()
+        query = self.query()
+        fetch = self._repository.follow_ups_due if follow_ups else (lambda: self._repository.list(query))
+        self._jobs.run("list sessions", fetch, self._loaded, self._failed)
+
+    def _loaded(self, sessions: list[SupportSession]) -> None:
+        selected = self.selected()
+        self.model.set_sessions(sessions)
+        self._venues_seen |= {s.venue for s in sessions}
+        set_combo_items(self.venue, "すべての会場", [(v, v) for v in sorted(self._venues_seen)])
+        if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
+            self.table.selectRow(row)
+        what = "フォローアップ待ち" if self.follow_ups_only.isChecked() else "該当"
+        self.count_label.setText(f"{what} {len(sessions)} 件")
+        self._update_buttons()
+        self.refreshed.emit(len(sessions))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.banner.show_message("error", user_message(exc))
+
+    # --- selection and actions ------------------------------------------------
+    def selected(self) -> SupportSession | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.session_at(rows[0].row()) if rows else None
+
+    def select_session(self, session_id: str) -> bool:
+        row = self.model.row_of(session_id)
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.setFocus()
+        return row >= 0
+
+    def _update_buttons(self) -> None:
+        s = self.selected()
+        self.edit_button.setEnabled(s is not None)
+        self.delete_button.setEnabled(s is not None)
+        self.close_button.setEnabled(s is not None and s.follow_up_open)
+
+    def edit_selected(self) -> None:
+        s = self.selected()
+        if s is None:
+            return
+        # Re-read: the row may be stale, and only get() promises the decrypted contact.
+        self._jobs.run("load session", lambda: self._repository.get(s.id), self._open_editor, self._failed)
+
+    def _open_editor(self, session: SupportSession | None) -> None:
+        if session is None:
+            self.banner.show_message("error", "この記録は見つかりませんでした。一覧を更新します。")
+            self.refresh()
+            return
+        self.edit_dialog = EditDialog(session, self._repository, self._catalog, self._jobs, self._clock, self)
+        self.edit_dialog.saved.connect(self._after_edit)
+        self.edit_dialog.open()  # window-modal but non-blocking
+
+    def _after_edit(self, _session: SupportSession) -> None:
+        self.banner.show_message("ok", "記録を更新しました。")
+        self.changed.emit()
+        self.refresh()
+
+    def delete_selected(self) -> None:
+        s = self.selected()
+        if s is None:
+            return
+        text = (f"{s.started_at:%Y/%m/%d %H:%M}　{s.venue} の記録を削除しますか？\n"
+                "削除した記録は一覧と集計から外れます。")
+        if not self.confirm(self, "記録の削除", text):
+            return
+        self._jobs.run(
+            "delete session",
+            lambda: self._repository.delete(s.id, by=self._who(), now=self._clock()),
+            lambda _r: self._done("記録を削除しました。"),
+            self._failed,
+        )
+
+    def close_follow_up_selected(self) -> None:
+        s = self.selected()
+        if s is None or not s.follow_up_open:
+            return
+        if not self.confirm(self, "フォローアップ完了", "フォローアップを完了にしますか？\n記録していた連絡先は削除されます。"):
+            return
+        self._jobs.run(
+            "close follow-up",
+            lambda: self._repository.close_follow_up(s.id, by=self._who(), now=self._clock()),
+            lambda _r: self._done("フォローアップを完了にし、連絡先を削除しました。"),
+            self._failed,
+        )
+
+    def _done(self, text: str) -> None:
+        self.banner.show_message("ok", text)
+        self.changed.emit()
+        self.refresh()

@@ -1,0 +1,157 @@
+"""SupportPage: the support-session log screen (tabs 記録 / 一覧 / レポート).
+
+Built by the app bootstrap with core services::
+
+    SupportPage(repository, catalog, settings, runner=task_runner)
+
+``repository`` is any :class:`dxdesk.support.repository.SupportRepository` (the SQL one
+in the app, the in-memory one in tests), ``catalog`` its :class:`Catalog`, ``settings``
+the app :class:`dxdesk.config.Settings` (``general.municipality`` for report titles,
+``support.default_*`` for the venue/helper remembered between records).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from dxdesk.config import Settings, save_settings
+from dxdesk.support.catalog import Catalog, Venue
+from dxdesk.support.model import SupportSession, local_now
+from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.support.entry import DayDefaults, EntryForm
+from dxdesk.ui.support.jobs import Jobs, field_errors, user_message
+from dxdesk.ui.support.list import SessionListTab
+from dxdesk.ui.support.reports import ReportsTab
+from dxdesk.ui.support.widgets import STYLE_SHEET
+from dxdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+TAB_ENTRY, TAB_LIST, TAB_REPORTS = 0, 1, 2
+
+
+def confirmation_text(s: SupportSession, catalog: Catalog, today_count: int) -> str:
+    topics = catalog.topic_label(s.topics[0]) + (f" ほか{len(s.topics) - 1}件" if len(s.topics) > 1 else "")
+    return (f"✓ 記録しました　{s.started_at:%H:%M}　{s.venue}　{topics}　{s.duration_minutes}分"
+            f"（本日 {today_count} 件目）")
+
+
+class SupportPage(QWidget):
+    session_saved = Signal(object)  # SupportSession as stored
+
+    def __init__(
+        self,
+        repository: SupportRepository,
+        catalog: Catalog,
+        settings: Settings,
+        runner: TaskRunner | None = None,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("supportPage")
+        self.setStyleSheet(STYLE_SHEET)
+        self._repository = repository
+        self._catalog = catalog
+        self._settings = settings
+        self._clock = clock
+        self._own_runner = runner is None
+        self.runner = runner or TaskRunner(max_workers=1)
+        self.jobs = Jobs(self.runner, self)
+
+        remembered = settings.support
+        default_venue = catalog.venue(remembered.default_venue)
+        self.entry = EntryForm(
+            catalog,
+            clock,
+            DayDefaults(
+                venue=remembered.default_venue,
+                venue_type=default_venue.venue_type if default_venue else "",
+                helper_name=remembered.default_helper_name,
+                helper_role=remembered.default_helper_role,
+            ),
+        )
+        self.list = SessionListTab(repository, catalog, self.jobs, clock, lambda: self.entry.day_defaults().helper_name)
+        self.reports = ReportsTab(repository, catalog, self.jobs, clock, settings.general.municipality)
+
+        self.tabs = QTabWidget()
+        self.tabs.setFont(ui_font(14))
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.entry, "記録")
+        self.tabs.addTab(self.list, "一覧")
+        self.tabs.addTab(self.reports, "レポート")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 4)
+        layout.addWidget(self.tabs)
+
+        self.entry.submitted.connect(self._save)
+        self.list.changed.connect(self.reports.refresh)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setFocusProxy(self.entry.topics.buttons[0] if self.entry.topics.buttons else self.entry)
+
+    # --- tabs -------------------------------------------------------------------
+    def _tab_changed(self, index: int) -> None:
+        # Lists are cheap to reload and may have changed (another PC syncs, a save here).
+        if index == TAB_LIST:
+            self.list.refresh()
+        elif index == TAB_REPORTS:
+            self.reports.refresh()
+        elif index == TAB_ENTRY:
+            self.entry.topics.focus()
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    # --- saving a new record ------------------------------------------------------
+    def _save(self, session: SupportSession) -> None:
+        defaults = self.entry.day_defaults()
+        repo = self._repository
+        catalog = self._catalog
+        today = session.started_at.date()
+
+        def work() -> tuple[SupportSession, Catalog | None, int]:
+            saved = repo.add(session, by=session.logged_by)
+            new_catalog = None
+            known = catalog.venue(saved.venue)
+            if known is None or known.venue_type != saved.venue_type:
+                # Next time, picking this venue fills in its type.
+                new_catalog = repo.save_venue(Venue(saved.venue, saved.venue_type))
+            today_count = len(repo.list(SessionQuery(date_from=today, date_to=today)))
+            return saved, new_catalog, today_count
+
+        self.jobs.run("add session", work, lambda r: self._saved(*r, defaults=defaults), self._save_failed)
+
+    def _saved(self, saved: SupportSession, new_catalog: Catalog | None, today_count: int, *,
+               defaults: DayDefaults) -> None:
+        if new_catalog is not None:
+            self._catalog = new_catalog
+            self.entry.set_catalog(new_catalog)
+        self._remember(defaults)
+        self.entry.save_succeeded(saved, confirmation_text(saved, self._catalog, today_count))
+        self.session_saved.emit(saved)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.entry.save_failed(user_message(exc), field_errors(exc))
+
+    def _remember(self, d: DayDefaults) -> None:
+        current = self._settings.support
+        wanted = dataclasses.replace(
+            current, default_venue=d.venue, default_helper_name=d.helper_name, default_helper_role=d.helper_role
+        )
+        if wanted == current:
+            return
+        self._settings.support = wanted
+        try:
+            save_settings(self._settings)
+        except OSError as exc:  # not worth interrupting a volunteer: the record itself is saved
+            log.warning("support: could not remember venue/helper in settings (%s)", type(exc).__name__)
+
+    def shutdown(self) -> None:
+        """Stop the page's own worker thread (only when it created one)."""
+        if self._own_runner:
+            self.runner.shutdown()

@@ -1,0 +1,291 @@
+"""レポート: pick a period (and venue), see the KPIs on screen, write the PDF report or the CSVs.
+
+The numbers come from :func:`dxdesk.support.kpi.summarize`, the files from
+:func:`dxdesk.support.report.write_report_pdf` and
+:func:`dxdesk.support.csvio.write_csv_pair`, exactly what ``dxdesk support report``
+uses, so the screen, the PDF and the CLI never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dxdesk.support import kpi
+from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
+from dxdesk.support.csvio import write_csv_pair
+from dxdesk.support.kpi import KpiSummary
+from dxdesk.support.model import SupportSession
+from dxdesk.support.periods import DateRange, format_range_ja
+from dxdesk.support.report import ReportOptions, write_report_pdf
+from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
+from dxdesk.ui.support.jobs import Jobs, user_message
+from dxdesk.ui.support.widgets import Banner, big_button, section_title
+
+AskPathFn = Callable[[QWidget, str, str, str], "Path | None"]
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str, name_filter: str) -> Path | None:
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), name_filter)
+    return Path(chosen) if chosen else None
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _dec(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    period: DateRange
+    venue: str | None
+    sessions: list[SupportSession]
+    summary: KpiSummary
+    venues: frozenset[str]  # every venue in the period, for the venue filter
+
+
+def kpi_cards(s: KpiSummary) -> list[tuple[str, str, str]]:
+    """(title, value, note) for the headline tiles."""
+    return [
+        ("支援件数", f"{s.sessions}件", f"参加者 延べ{s.attendees}人"),
+        ("1件あたり参加者", _dec(s.mean_attendees, 1) + ("人" if s.mean_attendees is not None else ""),
+         f"1人だけの回 {_pct(s.single_attendee_share)}"),
+        ("支援者／参加者", _dec(s.helpers_per_attendee), f"人員不足の回 {s.understaffed}件"),
+        ("平均時間", _dec(s.mean_duration_minutes, 0) + ("分" if s.mean_duration_minutes is not None else ""),
+         f"再訪 {_pct(s.repeat_visitor_share)}"),
+        ("未完了フォローアップ", f"{s.open_follow_ups}件", "一覧タブで完了にできます"),
+    ]
+
+
+def _tile(title: str, value: str, note: str) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("card")
+    col = QVBoxLayout(frame)
+    col.setContentsMargins(14, 10, 14, 10)
+    t = QLabel(title)
+    t.setProperty("role", "hint")
+    t.setFont(ui_font(12))
+    v = QLabel(value)
+    v.setObjectName("kpiValue")
+    v.setFont(ui_font(24, bold=True))
+    v.setStyleSheet("color: #15527a;")
+    n = QLabel(note)
+    n.setProperty("role", "hint")
+    n.setFont(ui_font(11))
+    for w in (t, v, n):
+        col.addWidget(w)
+    return frame
+
+
+def _table(name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setFont(ui_font(12))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for c in range(1, len(headers)):
+        table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c > 0:
+                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            table.setItem(r, c, item)
+    table.verticalHeader().setDefaultSectionSize(30)
+    table.setMinimumHeight(min(420, 40 + 30 * max(1, len(rows))))
+    return table
+
+
+def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableWidget]]:
+    def share(n: int) -> str:
+        return _pct(n / s.sessions) if s.sessions else "—"
+
+    topics = [[catalog.topic_label(code), str(n), share(n)] for code, n in s.per_topic.items()]
+    venue_types = [
+        [catalog.venue_type_label(vt), str(n), _dec(s.mean_attendees_per_venue_type[vt], 1)]
+        for vt, n in s.per_venue_type.items()
+    ]
+    ages = [[AGE_BAND_LABELS[a].ja, str(n), _pct(s.age_band_shares[a])] for a, n in s.age_band_counts.items()]
+    outcomes = [[OUTCOME_LABELS[o].ja, str(n), _pct(s.outcome_shares[o])] for o, n in s.outcome_counts.items()]
+    return [
+        ("相談内容別", _table("topicTable", ["相談内容", "件数", "割合"], topics)),
+        ("会場の種類別", _table("venueTypeTable", ["会場の種類", "件数", "平均参加者"], venue_types)),
+        ("年齢層別", _table("ageTable", ["年齢層", "件数", "割合"], ages)),
+        ("結果別", _table("outcomeTable", ["結果", "件数", "割合"], outcomes)),
+    ]
+
+
+class ReportsTab(QWidget):
+    loaded = Signal(object)  # ReportData
+    file_written = Signal(object)  # list[Path]
+
+    def __init__(self, repository: SupportRepository, catalog: Catalog, jobs: Jobs, clock: Callable[[], datetime],
+                 municipality: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._repository = repository
+        self._catalog = catalog
+        self._jobs = jobs
+        self._clock = clock
+        self._municipality = municipality
+        self._data: ReportData | None = None
+        self._venues: set[str] = {v.name for v in catalog.venues}
+        self.ask_path: AskPathFn = ask_save_path  # replaced in tests
+
+        self.period = PeriodPicker(lambda: clock().date(), default="last_month")
+        self.venue = choice_combo("reportVenue", "すべての会場", [])
+        self.pdf_button = big_button("PDFレポートを作成…")
+        self.pdf_button.setObjectName("pdfButton")
+        self.pdf_button.setToolTip("A4のPDF（グラフ付き）を保存します")
+        self.csv_button = big_button("CSVを出力…")
+        self.csv_button.setObjectName("csvButton")
+        self.csv_button.setToolTip("記録の一覧CSVと集計CSV（_summary.csv）を保存します。Excelでそのまま開けます")
+        self.heading = QLabel("")
+        self.heading.setFont(ui_font(15, bold=True))
+        self.banner = Banner()
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(section_title("期間"))
+        top.addWidget(self.period)
+        top.addWidget(self.venue)
+        top.addStretch(1)
+        top.addWidget(self.pdf_button)
+        top.addWidget(self.csv_button)
+
+        self._content = QWidget()
+        self._content_layout = QVBoxLayout(self._content)
+        self._content_layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self._content)
+
+        col = QVBoxLayout(self)
+        col.setContentsMargins(10, 10, 10, 10)
+        col.setSpacing(8)
+        col.addLayout(top)
+        col.addWidget(self.heading)
+        col.addWidget(self.banner)
+        col.addWidget(scroll, 1)
+
+        self.period.changed.connect(self.refresh)
+        self.venue.currentIndexChanged.connect(self.refresh)
+        self.pdf_button.clicked.connect(self.write_pdf)
+        self.csv_button.clicked.connect(self.write_csv)
+
+    # --- loading ----------------------------------------------------------------
+    def refresh(self) -> None:
+        period = self.period.range()
+        venue = self.venue.currentData()
+        repo = self._repository
+
+        def load() -> ReportData:
+            sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=venue))
+            venues = frozenset(s.venue for s in repo.list(SessionQuery(date_from=period[0], date_to=period[1])))
+            return ReportData(period, venue, sessions, kpi.summarize(sessions), venues)
+
+        self._jobs.run("load report", load, self._loaded, lambda exc: self.banner.show_message("error", user_message(exc)))
+
+    def _loaded(self, data: ReportData) -> None:
+        self._data = data
+        self._venues |= data.venues
+        set_combo_items(self.venue, "すべての会場", [(v, v) for v in sorted(self._venues)])
+        where = f"　{data.venue}" if data.venue else ""
+        self.heading.setText(f"{format_range_ja(data.period)}{where}")
+        self._show_summary(data.summary)
+        self.loaded.emit(data)
+
+    def _show_summary(self, s: KpiSummary) -> None:
+        while self._content_layout.count():
+            item = self._content_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        tiles = QWidget()
+        row = QHBoxLayout(tiles)
+        row.setContentsMargins(0, 0, 0, 0)
+        for title, value, note in kpi_cards(s):
+            row.addWidget(_tile(title, value, note))
+        self._content_layout.addWidget(tiles)
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (title, table) in enumerate(breakdown_tables(s, self._catalog)):
+            box = QWidget()
+            col = QVBoxLayout(box)
+            col.setContentsMargins(0, 0, 0, 0)
+            col.addWidget(section_title(title))
+            col.addWidget(table)
+            grid.addWidget(box, i // 2, i % 2)
+        self._content_layout.addWidget(grid_box)
+        self._content_layout.addStretch(1)
+
+    # --- files ------------------------------------------------------------------
+    def _file_stem(self, data: ReportData) -> str:
+        first, last = data.period
+        return f"支援記録_{first:%Y%m%d}-{last:%Y%m%d}"
+
+    def write_pdf(self) -> None:
+        data = self._data
+        if data is None:
+            return
+        path = self.ask_path(self, "PDFレポートの保存先", self._file_stem(data) + ".pdf", "PDF (*.pdf)")
+        if path is None:
+            return
+        options = ReportOptions(period=data.period, municipality=self._municipality, venue=data.venue,
+                                generated_on=self._clock().date())
+        catalog = self._catalog
+        self._start_writing("PDFを作成しています…")
+        self._jobs.run("write report pdf", lambda: [write_report_pdf(path, data.sessions, catalog, options)],
+                       self._written, self._write_failed)
+
+    def write_csv(self) -> None:
+        data = self._data
+        if data is None:
+            return
+        path = self.ask_path(self, "CSVの保存先", self._file_stem(data) + ".csv", "CSV (*.csv)")
+        if path is None:
+            return
+        catalog = self._catalog
+        self._start_writing("CSVを出力しています…")
+        self._jobs.run("write report csv", lambda: list(write_csv_pair(path, data.sessions, data.summary, catalog)),
+                       self._written, self._write_failed)
+
+    def _start_writing(self, text: str) -> None:
+        self.pdf_button.setEnabled(False)
+        self.csv_button.setEnabled(False)
+        self.banner.show_message("info", text)
+
+    def _written(self, paths: list[Path]) -> None:
+        self.pdf_button.setEnabled(True)
+        self.csv_button.setEnabled(True)
+        self.banner.show_message("ok", "保存しました: " + "、".join(str(p) for p in paths))
+        self.file_written.emit(paths)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self.pdf_button.setEnabled(True)
+        self.csv_button.setEnabled(True)
+        self.banner.show_message("error", user_message(exc))
