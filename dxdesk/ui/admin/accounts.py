@@ -184,7 +184,7 @@ class AccountsTab(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
 
-        self.calls = BackgroundCalls(runner, self.status, [self.add_button, self.refresh_button, self.table],
+        self.calls = BackgroundCalls(self, runner, self.status, [self.add_button, self.refresh_button, self.table],
                                      settled=self._update_buttons)
         self.add_button.clicked.connect(self.open_add_dialog)
         self.role_button.clicked.connect(self._ask_role)

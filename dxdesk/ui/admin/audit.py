@@ -157,7 +157,7 @@ class AuditTab(QWidget):
         layout.addWidget(self.count_label)
         layout.addWidget(self.status)
 
-        self.calls = BackgroundCalls(runner, self.status,
+        self.calls = BackgroundCalls(self, runner, self.status,
                                      [self.search_button, self.verify_button, self.export_button])
         self.search_button.clicked.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)

@@ -117,7 +117,7 @@ class CalibrationTab(QWidget):
         layout.addWidget(left_box)
         layout.addWidget(self.preview, 1)
 
-        self.calls = BackgroundCalls(runner, self.status, [self.save_button])
+        self.calls = BackgroundCalls(self, runner, self.status, [self.save_button])
         self.printer.currentTextChanged.connect(self.load_printer)
         self.save_button.clicked.connect(self.save)
         self.reset_button.clicked.connect(lambda: self.set_values(Calibration()))

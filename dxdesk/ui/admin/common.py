@@ -31,8 +31,9 @@ class BackgroundCalls:
     exceptions and are shown as their Japanese message, never as a traceback.
     """
 
-    def __init__(self, runner: TaskRunner, status: QLabel, busy_widgets: list[QWidget],
+    def __init__(self, owner: QWidget, runner: TaskRunner, status: QLabel, busy_widgets: list[QWidget],
                  settled: Callable[[], None] | None = None) -> None:
+        self.owner = owner
         self.runner = runner
         self.status = status
         self.busy_widgets = busy_widgets
@@ -53,6 +54,8 @@ class BackgroundCalls:
         self._set_busy(True)
         handle = self.runner.run(job)
         self._handle = handle
+        # A closed tab must not receive the answer: its widgets are gone by then.
+        self.owner.destroyed.connect(handle.cancel)
 
         def finished(result: Any) -> None:
             self._handle = None

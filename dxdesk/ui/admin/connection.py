@@ -76,7 +76,7 @@ class ConnectionTab(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        self.calls = BackgroundCalls(runner, self.status, [self.offline_box, self.sync_button],
+        self.calls = BackgroundCalls(self, runner, self.status, [self.offline_box, self.sync_button],
                                      settled=self._sync_enabled)
         self.offline_box.toggled.connect(self.set_work_offline)
         self.sync_button.clicked.connect(self.sync_now)

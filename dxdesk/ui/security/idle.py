@@ -266,6 +266,7 @@ class IdleLockController(QObject):
 
         handle = self.runner.run(job)
         self._handle = handle
+        self.destroyed.connect(handle.cancel)
         handle.finished.connect(self._unlocked)
         handle.failed.connect(self._unlock_failed)
 

@@ -105,6 +105,7 @@ class TaskDialog(QDialog):
 
         handle = self.runner.run(run)
         self._handle = handle
+        self.destroyed.connect(handle.cancel)  # a dialog deleted meanwhile must not get the answer
 
         def finished(result: Any) -> None:
             self._handle = None
