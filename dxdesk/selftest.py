@@ -195,7 +195,8 @@ def _check_database(ctx: _Context) -> str:
             if row is None or row.follow_up_contact != marker:
                 raise CheckFailed("a record written to the database did not read back intact")
             count = len(s.scalars(select(SupportSession.id)).all())
-        return f"SQLite {db.path.name}: wrote and read back {count} encrypted record, {db.pending_count()} queued for sync"
+        pending = db.pending_count()
+        return f"SQLite {db.path.name}: wrote and read back {count} encrypted record, {pending} queued for sync"
     finally:
         db.close()
 
