@@ -32,7 +32,7 @@ from dxdesk.ui.security.signin import TaskDialog
 from dxdesk.ui.security.widgets import NewPasswordFields, error_text, message_label
 from dxdesk.ui.tasks import TaskRunner
 
-COLUMNS = ("ログインID", "表示名", "役割", "状態", "失敗回数")
+COLUMNS = ("ログインID", "表示名", "役割", "失敗回数", "状態")
 
 
 def role_combo(parent: QWidget, selected: Role = Role.CLERK) -> QComboBox:
@@ -155,8 +155,9 @@ class AccountsTab(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
 
         self.add_button = QPushButton("追加…", self)
         self.role_button = QPushButton("役割変更…", self)
@@ -205,8 +206,8 @@ class AccountsTab(QWidget):
         now = datetime.now(timezone.utc)
         self.table.setRowCount(len(self.accounts))
         for row, info in enumerate(self.accounts):
-            cells = (info.login, info.display_name, info.role.label.text(), account_state(info, now),
-                     str(info.failed_attempts))
+            cells = (info.login, info.display_name, info.role.label.text(), str(info.failed_attempts),
+                     account_state(info, now))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not info.active:

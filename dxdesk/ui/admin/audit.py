@@ -6,7 +6,6 @@ last day exclusive.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from dxdesk.i18n import Msg
 from dxdesk.security.audit import EventType, Result
 from dxdesk.security.auditchain import VerifyResult
 from dxdesk.security.auditview import AuditRow, AuditService
-from dxdesk.security.permissions import Permission, Session
+from dxdesk.security.permissions import Permission, Role, Session
 from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.security.widgets import message_label, show_message
 from dxdesk.ui.tasks import TaskRunner
@@ -89,9 +88,50 @@ def verify_message(results: dict[str, VerifyResult]) -> tuple[bool, str]:
     return True, MSG_VERIFY_OK.format(count=count, desks=len(results)).text()
 
 
-def describe_details(row: AuditRow) -> str:
-    details = dict(row.record.details)
-    return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+ACTION_LABELS: dict[str, str] = {
+    "create_first_admin": "初期管理者作成", "create": "作成", "deactivate": "無効化", "reactivate": "有効化",
+    "set_role": "役割変更", "reset_password": "パスワード再設定", "unlock": "ロック解除",
+}
+CAUSE_LABELS: dict[str, str] = {
+    "bad_password": "パスワード誤り", "unknown_login": "未登録のログインID", "inactive": "無効なアカウント",
+    "locked": "ロック中",
+}
+DETAIL_KEYS: dict[str, str] = {
+    "action": "操作", "clerk_id": "対象", "role": "役割", "old_role": "元の役割", "cause": "原因",
+    "locked": "ロック", "setting": "設定", "value": "値", "what": "対象", "rows": "件数", "from": "から", "to": "まで",
+}
+
+
+def _role_label(value: object) -> str:
+    try:
+        return Role(str(value)).label.text()
+    except ValueError:
+        return str(value)
+
+
+def describe_details(row: AuditRow, logins: dict[str, str]) -> str:
+    """The details as short Japanese 'key: value' pairs; clerk ids shown by login when known."""
+    order = {key: i for i, key in enumerate(DETAIL_KEYS)}
+    parts: list[str] = []
+    for key, value in sorted(row.record.details.items(), key=lambda kv: order.get(kv[0], len(order))):
+        if key == "action":
+            text = ACTION_LABELS.get(str(value), str(value))
+        elif key == "cause":
+            text = CAUSE_LABELS.get(str(value), str(value))
+        elif key in ("role", "old_role"):
+            text = _role_label(value)
+        elif key == "clerk_id":
+            text = logins.get(str(value), str(value)[:8])
+        elif key == "locked":
+            if not value:
+                continue  # "not locked" is the normal case: omit it
+            text = "ロックしました"
+        elif isinstance(value, bool):
+            text = "オン" if value else "オフ"
+        else:
+            text = str(value)
+        parts.append(f"{DETAIL_KEYS.get(key, key)}: {text}")
+    return "、".join(parts)
 
 
 class AuditTab(QWidget):
@@ -132,6 +172,7 @@ class AuditTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
 
@@ -187,6 +228,8 @@ class AuditTab(QWidget):
     def _show(self, rows: list[AuditRow]) -> None:
         self.calls.hint("")
         newest = list(reversed(rows))[:MAX_SHOWN]
+        # Clerk ids in details are shown by login where the same clerk appears as an actor.
+        logins = {r.record.actor: r.actor_login for r in rows if r.record.actor and r.actor_login}
         self.rows = newest
         self.table.setRowCount(len(newest))
         for i, row in enumerate(newest):
@@ -196,7 +239,7 @@ class AuditTab(QWidget):
             purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
             cells = (when.astimezone().strftime("%Y/%m/%d %H:%M:%S"), actor,
                      EVENT_LABELS.get(r.event_type, r.event_type), RESULT_LABELS.get(r.result, r.result),
-                     purpose, ", ".join(r.items), describe_details(row), str(r.seq))
+                     purpose, ", ".join(r.items), describe_details(row, logins), str(r.seq))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 3 and r.result != Result.SUCCESS.value:

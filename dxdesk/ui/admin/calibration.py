@@ -112,7 +112,7 @@ class CalibrationTab(QWidget):
         left.addStretch(1)
         left_box = QWidget(self)
         left_box.setLayout(left)
-        left_box.setMaximumWidth(440)
+        left_box.setFixedWidth(440)
         layout = QHBoxLayout(self)
         layout.addWidget(left_box)
         layout.addWidget(self.preview, 1)

@@ -52,7 +52,7 @@ ACTIVITY_EVENTS = frozenset({
 LOCK_STYLE = STYLE_SHEET + """
 QWidget#lockScreen { background: #102a43; }
 QFrame#lockCard { background: white; border-radius: 14px; }
-QLabel#lockIcon { color: #243b53; }
+QFrame#lockCard QPushButton { min-width: 120px; min-height: 36px; }
 """
 
 
@@ -76,10 +76,11 @@ class LockScreen(QWidget):
         card = QFrame(self)
         card.setObjectName("lockCard")
         card.setFixedWidth(520)
-        icon = QLabel("🔒", card)
-        icon.setObjectName("lockIcon")
-        icon.setFont(ui_font(28))
-        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Text, not an emoji: the bundled fonts have no emoji and a tofu box looks broken.
+        brand = QLabel("窓口支援システム dxdesk", card)
+        brand.setProperty("role", "hint")
+        brand.setFont(ui_font(11))
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel("画面をロックしています", card)
         title.setFont(ui_font(20, bold=True))
         title.setProperty("role", "title")
@@ -87,14 +88,16 @@ class LockScreen(QWidget):
         self.who = QLabel(card)
         self.who.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.who.setWordWrap(True)
-        self.who.setProperty("role", "hint")
+        self.who.setFont(ui_font(13))
         self.password = password_edit(card, "パスワード")
         self.password.setAccessibleName("パスワード")
         self.password.setFont(ui_font(14))
         self.unlock_button = QPushButton("ロック解除", card)
+        self.unlock_button.setFont(ui_font(13, bold=True))
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
         self.sign_out_button = QPushButton("サインアウト", card)
+        self.sign_out_button.setFont(ui_font(12))
         self.sign_out_button.setToolTip("別の職員が使うときは、サインアウトしてからサインインし直します。")
         self.error = message_label(card)
         self.busy = BusyRow("確認しています…", card)
@@ -106,7 +109,7 @@ class LockScreen(QWidget):
         inner = QVBoxLayout(card)
         inner.setContentsMargins(36, 28, 36, 28)
         inner.setSpacing(12)
-        inner.addWidget(icon)
+        inner.addWidget(brand)
         inner.addWidget(title)
         inner.addWidget(self.who)
         inner.addSpacing(6)

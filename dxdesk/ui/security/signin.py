@@ -55,7 +55,7 @@ class TaskDialog(QDialog):
         self.setWindowTitle(title)
         self.setStyleSheet(STYLE_SHEET)
         self.setFont(ui_font(12))
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
         self.heading = QLabel(heading, self)
         self.heading.setFont(ui_font(16, bold=True))
         self.heading.setProperty("role", "title")
@@ -146,7 +146,7 @@ class SignInDialog(TaskDialog):
                  *, desk_name: str = "") -> None:
         hint = "職員のログインIDとパスワードを入力してください。"
         if desk_name:
-            hint = f"{desk_name}　{hint}"
+            hint = f"{desk_name}\n{hint}"
         super().__init__(runner, "dxdesk — サインイン", "窓口支援システム　サインイン", hint, "確認しています…", parent)
         self.auth = auth
         self.session: Session | None = None

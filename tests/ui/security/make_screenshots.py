@@ -1,0 +1,133 @@
+"""Render the security/admin screens offscreen into docs/screenshots/security/*.png.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/security/make_screenshots.py
+Uses a throwaway DXDESK_HOME with sample accounts and events (fake names only).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+os.environ["DXDESK_HOME"] = tempfile.mkdtemp(prefix="dxdesk-shots-")
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from dxdesk.config import SecuritySettings, load_settings  # noqa: E402
+from dxdesk.security.audit import AuditLog  # noqa: E402
+from dxdesk.security.auditview import AuditService  # noqa: E402
+from dxdesk.security.auth import AuthService, InvalidCredentialsError  # noqa: E402
+from dxdesk.security.passwords import ScryptParams  # noqa: E402
+from dxdesk.security.permissions import Role  # noqa: E402
+from dxdesk.store.connectivity import ConnectivityState  # noqa: E402
+from dxdesk.store.database import open_database  # noqa: E402
+from dxdesk.ui.admin import AdminPage  # noqa: E402
+from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
+from dxdesk.ui.security.idle import LockScreen  # noqa: E402
+from dxdesk.ui.security.signin import SignInDialog  # noqa: E402
+from dxdesk.ui.tasks import TaskRunner  # noqa: E402
+
+OUT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "security"
+PASSWORD = "sample pass 1"
+
+
+def settle(app: QApplication, until=lambda: True, timeout_ms: int = 5000) -> None:
+    """Run the event loop until ``until()`` holds (background answers arrive as queued signals).
+
+    An event loop, not processEvents(): in PySide6 6.12 every processEvents() call drops a
+    reference to None, and a polling loop crashes the interpreter within seconds.
+    """
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: loop.quit() if until() else None)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    poll.start()
+    loop.exec()
+    poll.stop()
+
+
+def grab(widget: QWidget, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(OUT / name))
+    print(OUT / name)
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    register_fonts()
+    app.setFont(ui_font(12))  # as dxdesk.ui.app does
+    db = open_database()
+    runner = TaskRunner()
+    settings = load_settings()
+    settings.store.server_url = "postgresql+psycopg://dxdesk@yakuba-srv/dxdesk"
+    auth = AuthService(db, AuditLog(db), SecuritySettings(), params=ScryptParams(n=2**10), failure_delay_s=0)
+    admin = auth.create_first_admin("admin", "総務課 山田", PASSWORD)
+    people = [("tanaka", "市民課 田中", Role.CLERK), ("suzuki", "市民課 鈴木", Role.CLERK),
+              ("sato", "デジタル推進 佐藤", Role.SUPPORTER), ("takahashi", "市民課長 高橋", Role.SUPERVISOR)]
+    for login, name, role in people:
+        auth.create_account(admin, login, name, role, PASSWORD)
+    for login, _name, _role in people:
+        auth.sign_in(login, PASSWORD)
+    try:
+        auth.sign_in("suzuki", "typo")
+    except InvalidCredentialsError:
+        pass
+    auth.deactivate_account(admin, "sato")
+    supervisor = auth.sign_in("takahashi", PASSWORD)
+
+    dialog = SignInDialog(auth, runner, desk_name="市民課 窓口1")
+    dialog.login_edit.setText("tanaka")
+    dialog.password_edit.setText("wrong pass")
+    dialog.show()
+    dialog.submit()
+    settle(app, lambda: not dialog.is_busy())
+    dialog.adjustSize()
+    grab(dialog, "signin.png")
+    dialog.close()
+
+    lock = LockScreen(auth.sign_in("tanaka", PASSWORD))
+    lock.resize(1100, 680)
+    lock.show()
+    settle(app)
+    grab(lock, "lock_screen.png")
+    lock.dismiss()
+
+    connectivity = ConnectivityState(settings.store, db.pending_count)
+    page = AdminPage(admin, auth, AuditService(db, auth.audit), connectivity, settings, runner,
+                     printers=["EPSON LP-S3250 (窓口1)"])
+    page.resize(1100, 620)
+    page.show()
+    settle(app, lambda: page.accounts_tab is not None and page.accounts_tab.table.rowCount() == 5)
+    page.accounts_tab.select_login("suzuki")
+    settle(app)
+    grab(page, "admin_accounts.png")
+    page.show_tab("プリンタ調整")
+    page.calibration_tab.dx.setValue(-1.2)
+    page.calibration_tab.dy.setValue(0.8)
+    page.calibration_tab.show_test_page()
+    settle(app, lambda: False, 1500)  # QPdfView renders pages asynchronously
+    grab(page, "admin_calibration.png")
+    page.close()
+
+    audit_page = AdminPage(supervisor, auth, AuditService(db, auth.audit), connectivity, settings, runner)
+    audit_page.resize(1100, 620)
+    audit_page.show()
+    tab = audit_page.audit_tab
+    settle(app, lambda: tab.table.rowCount() > 0)
+    tab.verify()
+    settle(app, lambda: bool(tab.verify_label.text()))
+    grab(audit_page, "admin_audit.png")
+    audit_page.close()
+
+    runner.shutdown()
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
