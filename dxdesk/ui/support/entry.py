@@ -16,7 +16,6 @@ from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from dxdesk.ui.support.widgets import (
     ChoiceGroup,
     CodeCombo,
     Counter,
+    TabOutDateTimeEdit,
     MultiChoiceGrid,
     ToggleButton,
     big_button,
@@ -141,7 +141,7 @@ class EntryForm(QWidget):
         self.helper_role.setFont(ui_font(14))
         self.helper_role.addItems(HELPER_ROLES)
         self.helper_role.setAccessibleName("支援者の役割")
-        self.started = QDateTimeEdit()
+        self.started = TabOutDateTimeEdit()
         self.started.setObjectName("startedAt")
         self.started.setDisplayFormat("yyyy/MM/dd HH:mm")
         self.started.setCalendarPopup(True)
@@ -324,12 +324,17 @@ class EntryForm(QWidget):
         add("Alt+M", self.duration.quick.focus)
         add("Alt+S", self.duration.toggle_timer)
         add("Alt+O", self.outcome.focus)
-        add("Alt+F", self.follow_up.toggle)
-        add("Alt+R", self.repeat.toggle)
+        add("Alt+F", lambda: self._toggle_and_focus(self.follow_up))
+        add("Alt+R", lambda: self._toggle_and_focus(self.repeat))
         add("Alt+N", lambda: self.note.setFocus(Qt.FocusReason.ShortcutFocusReason))
         add("Alt+V", lambda: self.venue.setFocus(Qt.FocusReason.ShortcutFocusReason))
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             add(keys, self.submit)
+
+    @staticmethod
+    def _toggle_and_focus(button: ToggleButton) -> None:
+        button.toggle()
+        button.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _toggle_topic(self, index: int) -> None:
         self.topics.toggle_index(index)
@@ -514,7 +519,9 @@ class EntryForm(QWidget):
                 repolish(widget)
         general = "\n".join(by_field.get("", []))
         self.banner.show_message("error", "入力内容を確認してください（赤字の項目）。" + (f"\n{general}" if general else ""))
-        self._focus_field(errors[0].field)
+        # Focus the first problem in screen order (the order the errors dict was built in).
+        order = list(self.errors)
+        self._focus_field(min((e.field for e in errors), key=lambda f: order.index(f) if f in order else len(order)))
 
     def _focus_field(self, name: str) -> None:
         target = {

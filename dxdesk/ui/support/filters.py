@@ -5,11 +5,12 @@ from datetime import date
 from typing import Callable
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from dxdesk.support import periods
 from dxdesk.support.periods import DateRange
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.support.widgets import TabOutDateTimeEdit
 
 # Preset key -> (label, range for "today"); "custom" keeps whatever the date boxes say.
 PRESETS: tuple[tuple[str, str, Callable[[date], DateRange] | None], ...] = (
@@ -21,8 +22,8 @@ PRESETS: tuple[tuple[str, str, Callable[[date], DateRange] | None], ...] = (
 )
 
 
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
+def _date_edit() -> TabOutDateTimeEdit:
+    edit = TabOutDateTimeEdit()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy/MM/dd")
     edit.setFont(ui_font(13))

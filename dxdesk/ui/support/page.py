@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from dxdesk.config import Settings, save_settings
@@ -82,6 +82,9 @@ class SupportPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setFont(ui_font(14))
         self.tabs.setDocumentMode(True)
+        # Tabs switch with Ctrl+Tab / Ctrl+Shift+Tab; a focusable tab bar would only add a Tab stop
+        # outside the form (and outside the reach of the form's Alt shortcuts).
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.addTab(self.entry, "記録")
         self.tabs.addTab(self.list, "一覧")
         self.tabs.addTab(self.reports, "レポート")

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,6 +39,8 @@ from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_item
 from dxdesk.ui.support.jobs import Jobs, user_message
 from dxdesk.ui.support.widgets import Banner, big_button, section_title
 
+ROW_PX = 26
+HEADER_PX = 34
 AskPathFn = Callable[[QWidget, str, str, str], "Path | None"]
 
 
@@ -115,8 +116,12 @@ def _table(name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> 
             if c > 0:
                 item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
             table.setItem(r, c, item)
-    table.verticalHeader().setDefaultSectionSize(30)
-    table.setMinimumHeight(min(420, 40 + 30 * max(1, len(rows))))
+    table.verticalHeader().setDefaultSectionSize(ROW_PX)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # Tall enough for every row: the tab scrolls as a whole, tables never scroll inside.
+    table.horizontalHeader().setFixedHeight(HEADER_PX)
+    table.setFixedHeight(HEADER_PX + ROW_PX * len(rows) + 2 * table.frameWidth() + 2)
     return table
 
 
@@ -231,15 +236,19 @@ class ReportsTab(QWidget):
             row.addWidget(_tile(title, value, note))
         self._content_layout.addWidget(tiles)
         grid_box = QWidget()
-        grid = QGridLayout(grid_box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for i, (title, table) in enumerate(breakdown_tables(s, self._catalog)):
-            box = QWidget()
-            col = QVBoxLayout(box)
-            col.setContentsMargins(0, 0, 0, 0)
-            col.addWidget(section_title(title))
-            col.addWidget(table)
-            grid.addWidget(box, i // 2, i % 2)
+        columns = QHBoxLayout(grid_box)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.setSpacing(12)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        tables = dict(breakdown_tables(s, self._catalog))
+        # The long topic list and the short outcome table on the left, the two five-row tables on the right.
+        for column, titles in ((left, ("相談内容別", "結果別")), (right, ("会場の種類別", "年齢層別"))):
+            for title in titles:
+                column.addWidget(section_title(title))
+                column.addWidget(tables[title])
+                column.addSpacing(6)
+            column.addStretch(1)
+            columns.addLayout(column, 1)
         self._content_layout.addWidget(grid_box)
         self._content_layout.addStretch(1)
 

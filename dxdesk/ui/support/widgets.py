@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDateTimeEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -381,6 +382,14 @@ class CodeCombo(QComboBox):
 
     def focus(self) -> None:
         self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class TabOutDateTimeEdit(QDateTimeEdit):
+    """A date/time box that Tab leaves at once (Qt's own walks Tab through day, month, hour...);
+    inside it, ←/→ move between the parts and ↑/↓ change them."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt API)
+        return QWidget.focusNextPrevChild(self, next)
 
 
 class Counter(QWidget):

@@ -1,0 +1,73 @@
+"""Fixtures for the support-screen tests: a SupportPage over an in-memory repository and a fake clock."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # for the shared `sample` module (also used by make_screenshots)
+
+import sample  # noqa: E402
+
+from dxdesk.config import Settings, SupportSettings  # noqa: E402
+from dxdesk.support.repository import InMemoryRepository  # noqa: E402
+
+
+class FakeClock:
+    """Wall-clock time the test controls (the timer and "today" read it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(sample.NOW)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(support=SupportSettings(default_venue="中央公民館", default_helper_role="講師",
+                                            default_helper_name="山田"))
+
+
+@pytest.fixture
+def empty_repo() -> InMemoryRepository:
+    return InMemoryRepository(catalog=sample.catalog())
+
+
+@pytest.fixture
+def sample_repo() -> InMemoryRepository:
+    return sample.repository()
+
+
+@pytest.fixture
+def make_page(qtbot, clock, settings):
+    from dxdesk.ui.qtfonts import register_fonts
+    from dxdesk.ui.support import SupportPage
+
+    register_fonts()
+    pages = []
+
+    def make(repo, *, settings_=None):
+        page = SupportPage(repo, repo.catalog(), settings_ or settings, clock=clock)
+        qtbot.addWidget(page)
+        page.resize(1060, 760)
+        page.show()
+        page.activateWindow()
+        qtbot.waitUntil(lambda: page.isActiveWindow() and not page.jobs.busy)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        qtbot.waitUntil(lambda p=page: not p.jobs.busy)
+        page.shutdown()
