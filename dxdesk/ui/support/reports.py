@@ -114,7 +114,7 @@ def _table(name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> 
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             if c > 0:
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.verticalHeader().setDefaultSectionSize(ROW_PX)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -227,8 +227,10 @@ class ReportsTab(QWidget):
     def _show_summary(self, s: KpiSummary) -> None:
         while self._content_layout.count():
             item = self._content_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)  # gone from the tab now, freed by Qt at the next event loop turn
+                widget.deleteLater()
         tiles = QWidget()
         row = QHBoxLayout(tiles)
         row.setContentsMargins(0, 0, 0, 0)

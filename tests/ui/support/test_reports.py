@@ -1,0 +1,83 @@
+"""The レポート tab: period presets, KPI summary on screen, PDF and CSV through the core's writers."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sample
+from PySide6.QtWidgets import QLabel, QTableWidget
+
+from dxdesk.support import kpi
+
+pytestmark = pytest.mark.ui
+
+TAB_REPORTS = 2
+
+
+def open_reports(qtbot, page, preset="this_month"):
+    rep = page.reports
+    with qtbot.waitSignal(rep.loaded, timeout=5000):
+        page.show_tab(TAB_REPORTS)
+    with qtbot.waitSignal(rep.loaded, timeout=5000) as loaded:
+        rep.period.set_preset(preset)
+    return rep, loaded.args[0]
+
+
+def test_default_is_last_month_and_kpis_match_the_core(qtbot, make_page, sample_repo):
+    page = make_page(sample_repo)
+    rep = page.reports
+    assert rep.period.preset_key() == "last_month"
+    assert rep.period.range() == (date(2026, 10, 1), date(2026, 10, 31))
+    rep, data = open_reports(qtbot, page, "this_month")
+    november = [s for s in sample.sessions() if s.started_at.month == 11]
+    assert data.summary == kpi.summarize(november)
+    values = [w.text() for w in rep.findChildren(QLabel, "kpiValue")]
+    assert values[0] == f"{len(november)}件"
+    assert values[4] == "2件"  # open follow-ups in November
+    topic_table = rep.findChild(QTableWidget, "topicTable")
+    counted = {topic_table.item(r, 0).text(): int(topic_table.item(r, 1).text()) for r in range(topic_table.rowCount())}
+    assert counted["LINE・SNS"] == sum("line" in s.topics for s in november)
+    assert rep.heading.text() == "2026年11月1日〜2026年11月30日"
+
+
+def test_venue_filter_narrows_the_summary(qtbot, make_page, sample_repo):
+    page = make_page(sample_repo)
+    rep, _ = open_reports(qtbot, page, "this_fy")
+    with qtbot.waitSignal(rep.loaded, timeout=5000) as loaded:
+        rep.venue.setCurrentIndex(rep.venue.findData("駅前携帯ショップ"))
+    data = loaded.args[0]
+    assert data.venue == "駅前携帯ショップ"
+    assert data.summary.sessions == sum(s.venue == "駅前携帯ショップ" for s in sample.sessions())
+
+
+def test_writes_csv_pair_and_pdf(qtbot, make_page, sample_repo, tmp_path):
+    page = make_page(sample_repo)
+    rep, _ = open_reports(qtbot, page, "this_month")
+    asked = []
+    rep.ask_path = lambda parent, title, suggested, name_filter: asked.append(suggested) or tmp_path / suggested
+
+    with qtbot.waitSignal(rep.file_written, timeout=10000) as written:
+        rep.csv_button.click()
+    sessions_csv, summary_csv = written.args[0]
+    assert asked[-1] == "支援記録_20261101-20261130.csv"
+    assert sessions_csv.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel opens it correctly
+    assert summary_csv.name == "支援記録_20261101-20261130_summary.csv"
+    rows = sessions_csv.read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + sum(s.started_at.month == 11 for s in sample.sessions())
+    assert "090-0000-1234" not in sessions_csv.read_text(encoding="utf-8-sig")
+    assert rep.banner.kind == "ok" and rep.csv_button.isEnabled()
+
+    with qtbot.waitSignal(rep.file_written, timeout=30000) as written:
+        rep.pdf_button.click()
+    [pdf] = written.args[0]
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_unwritable_destination_is_reported_in_japanese(qtbot, make_page, sample_repo, tmp_path):
+    page = make_page(sample_repo)
+    rep, _ = open_reports(qtbot, page, "this_month")
+    rep.ask_path = lambda *a: tmp_path / "missing-dir" / "out.csv"
+    rep.csv_button.click()
+    qtbot.waitUntil(lambda: rep.banner.kind == "error", timeout=5000)
+    assert "ファイルを書き込めませんでした" in rep.banner.text()
+    assert rep.csv_button.isEnabled()
