@@ -13,5 +13,5 @@ trap 'rm -rf "$selftest_home"' EXIT
 DXDESK_HOME="$selftest_home" ./dist/dxdesk/dxdesk --self-test
 
 du -sh dist/dxdesk
-echo "largest parts (MB):"
-du -a --block-size=1K dist/dxdesk/_internal | sort -rn | awk 'NR > 1 && NR <= 16 {printf "%7.1f  %s\n", $1 / 1024, $2}'
+echo "largest files (MB):"
+find dist/dxdesk -type f -printf '%s %p\n' | sort -rn | awk 'NR <= 15 {printf "%7.1f  %s\n", $1 / 1048576, $2}'
