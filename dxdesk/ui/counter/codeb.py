@@ -1,0 +1,108 @@
+"""照合番号B entry: birth date (和暦 YYMMDD) + card expiry year + 4-digit security code = 14 digits.
+
+These three are printed on the card's front (the security code under the photo),
+so the clerk reads them off the card with the resident; no PIN is involved and the
+PIN counter is never touched.
+"""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
+
+from dxdesk.forms.wareki import format_wareki, wareki_yymmdd
+
+from .manual import parse_birth_date
+from .style import button, error_label, heading, note, set_error
+
+
+def _digits(pattern: str, parent: QWidget) -> QRegularExpressionValidator:
+    from PySide6.QtCore import QRegularExpression
+
+    return QRegularExpressionValidator(QRegularExpression(pattern), parent)
+
+
+class CodeBForm(QWidget):
+    """Emits ``submitted(str)`` with the 14-digit 照合番号B."""
+
+    submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.birth_date = QLineEdit(self)
+        self.birth_date.setPlaceholderText("生年月日（例: 昭和55年2月17日）→ 下の6桁を自動入力")
+        self.birth_date.setAccessibleName("生年月日から入力")
+        self.yymmdd = QLineEdit(self)
+        self.yymmdd.setValidator(_digits(r"\d{0,6}", self))
+        self.yymmdd.setPlaceholderText("和暦の年月日 6桁（例: 550217）")
+        self.yymmdd.setAccessibleName("生年月日 和暦6桁")
+        self.expiry = QLineEdit(self)
+        self.expiry.setValidator(_digits(r"\d{0,4}", self))
+        self.expiry.setPlaceholderText("有効期限の西暦年 4桁（例: 2035）")
+        self.expiry.setAccessibleName("有効期限の年")
+        self.security = QLineEdit(self)
+        self.security.setValidator(_digits(r"\d{0,4}", self))
+        self.security.setPlaceholderText("セキュリティコード 4桁（顔写真の下）")
+        self.security.setAccessibleName("セキュリティコード")
+        self.shown = note("")
+        self.error = error_label(self)
+        self.submit_button = button("照合番号Bで読み取る（Enter）", self, primary=True)
+        for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
+            w.setMinimumHeight(34)
+            w.returnPressed.connect(self.submit)
+        self.birth_date.textChanged.connect(self._prefill)
+        self.submit_button.clicked.connect(self.submit)
+        form = QFormLayout()
+        form.addRow("生年月日（入力補助）", self.birth_date)
+        form.addRow("", self.shown)
+        form.addRow("① 生年月日 和暦6桁", self.yymmdd)
+        form.addRow("② 有効期限の年", self.expiry)
+        form.addRow("③ セキュリティコード", self.security)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("照合番号Bで読み取る（暗証番号なし）", 16))
+        layout.addWidget(note("カードの表面に印字された ①生年月日 ②有効期限の年 ③セキュリティコード を入力します。"
+                              "暗証番号の回数は減りません。個人番号は読み取れません。"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.submit_button)
+        layout.addStretch(1)
+
+    def first_field(self) -> QWidget:
+        return self.birth_date
+
+    def _prefill(self, text: str) -> None:
+        if not text.strip():
+            self.shown.setText("")
+            return
+        try:
+            day = parse_birth_date(text)
+            self.yymmdd.setText(wareki_yymmdd(day))
+            self.shown.setText(f"→ {format_wareki(day)}")
+        except ValueError:
+            self.shown.setText("")
+
+    def code(self) -> str | None:
+        problems = []
+        if not re.fullmatch(r"\d{6}", self.yymmdd.text()):
+            problems.append("生年月日は和暦の年月日6桁で入力してください")
+        if not re.fullmatch(r"\d{4}", self.expiry.text()):
+            problems.append("有効期限の年は西暦4桁で入力してください")
+        if not re.fullmatch(r"\d{4}", self.security.text()):
+            problems.append("セキュリティコードは数字4桁です")
+        if problems:
+            set_error(self.error, "／".join(problems))
+            return None
+        set_error(self.error, "")
+        return self.yymmdd.text() + self.expiry.text() + self.security.text()
+
+    def submit(self) -> None:
+        code = self.code()
+        if code is not None:
+            self.submitted.emit(code)
+
+    def clear(self) -> None:
+        for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
+            w.clear()
+        set_error(self.error, "")

@@ -1,0 +1,62 @@
+"""内容確認 step (clerk side): the resident view embedded, plus a full-size copy for the resident's screen."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from dxdesk.counter import Visit, VisitError, confirmation_items
+
+from .resident import ResidentView
+from .style import button, error_label, heading, note, set_error
+
+
+class ConfirmStep(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview = ResidentView(self)
+        self.resident_window: ResidentView | None = None
+        self.resident_button = button("お客様用画面に表示（F5）", self)
+        self.edit_button = button("修正する（Ctrl+Backspace）", self)
+        self.ok_button = button("ご本人が確認しました（Ctrl+Enter）", self, primary=True, size=14)
+        self.error = error_label(self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resident_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("内容確認"))
+        layout.addWidget(note("ご本人に画面を見ていただき、印刷する内容が正しいか確認していただきます。"
+                              "違うところがあれば「修正する」で聞き取りに戻ります。"))
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self.resident_button.clicked.connect(self.show_resident_window)
+
+    def load(self, visit: Visit) -> None:
+        try:
+            items = confirmation_items(visit)
+        except VisitError as exc:
+            set_error(self.error, exc.msg.ja)
+            return
+        set_error(self.error, "")
+        self.preview.show_items(items)
+        if self.resident_window is not None and self.resident_window.isVisible():
+            self.resident_window.show_items(items)
+        self._items = items
+
+    def show_resident_window(self) -> None:
+        if self.resident_window is None:
+            self.resident_window = ResidentView()
+        self.resident_window.show_items(getattr(self, "_items", []))
+        self.resident_window.show_for_resident()
+
+    def close_resident_window(self) -> None:
+        """Personal data must not stay on the resident's screen after the step."""
+        if self.resident_window is not None:
+            self.resident_window.close()
+            self.resident_window.show_items([])
+        self.preview.show_items([])
+        self._items = []
+
+    def focus_first(self) -> None:
+        self.ok_button.setFocus()

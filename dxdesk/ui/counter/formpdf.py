@@ -1,0 +1,90 @@
+"""The visit's forms as one PDF (Qt-free: runs on a worker thread).
+
+``visit_form_payload`` is built on the GUI thread (the Visit is not thread-safe);
+``render_visit_pdf`` then draws every form of the visit, the 手続き案内票 last, into
+one document the clerk previews and prints in one go.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as rl_canvas
+
+from dxdesk.config import Calibration
+from dxdesk.counter import Visit, build_form_data, guide_sheet_data
+from dxdesk.counter.visit import GUIDE_SHEET_FORM
+from dxdesk.forms import FormData, FillIssue, find_template
+from dxdesk.forms.render import draw_form
+
+
+@dataclass
+class FormsPayload:
+    forms: tuple[str, ...]
+    data: dict[str, dict[str, Any]]
+    guide: dict[str, dict[str, Any]]
+    today: date
+    mode: str = "plain"
+    calibrations: dict[str, Calibration] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VisitPdf:
+    pdf: bytes
+    forms: tuple[str, ...]
+    pages: dict[str, int]  # form id → first page (0-based)
+    issues: tuple[FillIssue, ...]
+
+
+def _local_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%H:%M") if value else ""
+
+
+def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
+                       calibrations: dict[str, Calibration] | None = None) -> FormsPayload:
+    data = build_form_data(visit)
+    sheet = guide_sheet_data(visit)
+    purposes = "、".join(p["name_ja"] for p in sheet["procedures"])
+    guide_interview = {
+        "procedures": [
+            {"name": p["name_ja"], "status": "受付済", "next_window": p["counter_ja"].split("（")[-1].rstrip("）"),
+             "note": p["counter_ja"]}
+            for p in sheet["procedures"]
+        ] + [
+            {"name": s["name_ja"], "status": "ご案内", "next_window": "", "note": f"必要なら {s['counter_ja']} へ"}
+            for s in sheet["suggested"]
+        ],
+        "card_items_read": [
+            {"item": i["label_ja"], "purpose": purposes, "time": _local_time(sheet["card_read_at"])}
+            for i in sheet["card_items_read"]
+        ],
+    }
+    guide = {"card": {"name": data["card"]["name"]}, "interview": guide_interview,
+             "computed": {**data["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}
+    return FormsPayload(visit.forms_to_print, data, guide, today, mode, dict(calibrations or {}))
+
+
+def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
+    from dxdesk.forms.render import font_name
+
+    font_name("mincho")  # fonts registered before the canvas needs them
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, invariant=1, pageCompression=1)
+    c.setTitle("受付の帳票")
+    c.setCreator("dxdesk")
+    issues: list[FillIssue] = []
+    pages: dict[str, int] = {}
+    for i, form_id in enumerate(payload.forms):
+        template = find_template(form_id)
+        c.setPageSize((template.width_mm * mm, template.height_mm * mm))
+        raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data
+        data = FormData.from_dict(raw).with_computed(today=payload.today)
+        # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
+        mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode
+        pages[form_id] = i
+        issues.extend(draw_form(c, template, data, mode, payload.calibrations.get(form_id)))
+    c.save()
+    return VisitPdf(buf.getvalue(), payload.forms, pages, tuple(issues))

@@ -1,0 +1,397 @@
+"""本人確認 step: live reader/card state, PIN read via the resident's pad, 照合番号B, manual entry.
+
+Policy (docs/product.md): the remaining PIN tries are read and shown before any PIN
+is asked; with fewer than ``settings.card.min_tries_for_pin`` left (1 by default)
+the PIN pad is never shown and the PIN-less routes are offered instead.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from dxdesk.cardreader import errors as ce
+from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
+from dxdesk.security.mynumber import JimuType
+from dxdesk.ui.qtfonts import ui_font
+
+from .card_help import CardHelp, help_for
+from .cardbridge import QtPinProvider, answer_exchange
+from .codeb import CodeBForm
+from .manual import ManualEntryForm
+from .pinpad import PinPadDialog
+from .services import CounterServices
+from .style import ERROR, OK, button, heading, note
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Identification:
+    """What the page needs after identification: the data and how it was obtained (for the audit)."""
+
+    card: VisitCardData
+    simulated: bool = False
+    jimu_type: str = ""
+    reason: str = ""
+
+
+class IdentifyStep(QWidget):
+    identified = Signal(object)  # Identification
+    message = Signal(str)
+
+    PAGE_CARD, PAGE_CODE_B, PAGE_MANUAL = range(3)
+
+    def __init__(self, services: CounterServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.card_service = services.card_service
+        self.tries_left: int | None = None
+        self.card_present = False
+        self.simulated = False
+        self.pin_dialog: PinPadDialog | None = None
+        self._reading = False
+        self._needs_my_number = False
+        self._provider = QtPinProvider(self.card_service, self) if self.card_service else None
+        if self._provider is not None:
+            self._provider.pin_requested.connect(self._show_pin_pad)
+
+        # -- status panel
+        status = QFrame(self)
+        status.setProperty("panel", True)
+        self.reader_label = QLabel("", status)
+        self.reader_label.setFont(ui_font(14))
+        self.demo_badge = QLabel("模擬カード（デモ）", status)
+        self.demo_badge.setFont(ui_font(14, bold=True))
+        self.demo_badge.setStyleSheet("background: #fff3c4; color: #5a4300; border: 1px solid #d9b84a; border-radius: 6px; padding: 4px 10px;")
+        self.demo_badge.hide()
+        self.card_label = QLabel("", status)
+        self.card_label.setFont(ui_font(16, bold=True))
+        self.tries_label = QLabel("", status)
+        self.tries_label.setFont(ui_font(16, bold=True))
+        self.tries_label.setAccessibleName("暗証番号の残り回数")
+        top = QHBoxLayout()
+        top.addWidget(self.reader_label, 1)
+        top.addWidget(self.demo_badge)
+        sl = QVBoxLayout(status)
+        sl.addLayout(top)
+        sl.addWidget(self.card_label)
+        sl.addWidget(self.tries_label)
+
+        # -- My Number purpose (only when a chosen procedure requires the number)
+        self.purpose_box = QFrame(self)
+        self.jimu = QComboBox(self.purpose_box)
+        for jt in JimuType:
+            self.jimu.addItem(jt.label.ja, jt.value)
+        self.reason = QLineEdit(self.purpose_box)
+        self.reason.setPlaceholderText("処理事由（例: 児童手当の認定請求）")
+        self.reason.setAccessibleName("処理事由")
+        pl = QHBoxLayout(self.purpose_box)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(QLabel("個人番号の読み取り: 事務種別", self.purpose_box))
+        pl.addWidget(self.jimu)
+        pl.addWidget(QLabel("処理事由", self.purpose_box))
+        pl.addWidget(self.reason, 1)
+        self.purpose_box.hide()
+
+        # -- actions
+        self.read_button = button("カードを読み取る（F2）", self, primary=True, size=14)
+        self.code_b_button = button("照合番号Bで読み取る（F4）", self)
+        self.manual_button = button("手入力（F3）", self)
+        self.refresh_button = button("状態を更新", self)
+        self.read_button.clicked.connect(self.read_with_pin)
+        self.code_b_button.clicked.connect(self.show_code_b)
+        self.manual_button.clicked.connect(self.show_manual)
+        self.refresh_button.clicked.connect(self.refresh_status)
+        actions = QHBoxLayout()
+        for b in (self.read_button, self.code_b_button, self.manual_button, self.refresh_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+
+        # -- help panel
+        self.help_box = QFrame(self)
+        self.help_box.setStyleSheet("QFrame { background: #fff6f6; border: 1px solid #e3b4b4; border-radius: 8px; }"
+                                    "QLabel { border: none; background: transparent; }")
+        self.help_title = QLabel("", self.help_box)
+        self.help_title.setFont(ui_font(16, bold=True))
+        self.help_title.setStyleSheet(f"color: {ERROR};")
+        self.help_message = note("", 13, self.help_box, color="#1a1a1a")
+        self.help_steps = note("", 14, self.help_box, color="#1a1a1a")
+        hl = QVBoxLayout(self.help_box)
+        hl.addWidget(self.help_title)
+        hl.addWidget(self.help_message)
+        hl.addWidget(self.help_steps)
+        self.help_box.hide()
+
+        # -- alternatives
+        self.stack = QStackedWidget(self)
+        card_page = QWidget(self)
+        cl = QVBoxLayout(card_page)
+        cl.addWidget(note("ご本人にマイナンバーカードを読み取り機に置いていただき、「カードを読み取る」を押します。"
+                          "暗証番号はご本人が専用の画面で押します（職員は入力しません）。", 14))
+        cl.addStretch(1)
+        self.code_b_form = CodeBForm(self)
+        self.manual_form = ManualEntryForm(self)
+        self.stack.addWidget(card_page)
+        self.stack.addWidget(self.code_b_form)
+        self.stack.addWidget(self.manual_form)
+        self.code_b_form.submitted.connect(self.read_with_code_b)
+        self.manual_form.submitted.connect(lambda card: self.identified.emit(Identification(card)))
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("本人確認"))
+        layout.addWidget(status)
+        layout.addWidget(self.purpose_box)
+        layout.addLayout(actions)
+        layout.addWidget(self.help_box)
+        layout.addWidget(self.stack, 1)
+        if self.card_service is None:
+            self.reader_label.setText("この端末ではカードを読み取れません（手入力のみ）")
+            for b in (self.read_button, self.code_b_button, self.refresh_button):
+                b.setEnabled(False)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def begin(self, needs_my_number: bool, procedure_names: list[str]) -> None:
+        """A new identification (new visit or resumed one)."""
+        self._needs_my_number = needs_my_number
+        self.purpose_box.setVisible(needs_my_number)
+        if needs_my_number and not self.reason.text():
+            self.reason.setText("、".join(procedure_names)[:100])
+        self.manual_form.set_needs_my_number(needs_my_number)
+        self.manual_form.clear()
+        self.code_b_form.clear()
+        self.show_help(None)
+        if self.card_service is None:
+            self.show_manual()
+        else:
+            self.stack.setCurrentIndex(self.PAGE_CARD)
+            self.refresh_status()
+
+    def focus_first(self) -> None:
+        page = self.stack.currentIndex()
+        if page == self.PAGE_CODE_B:
+            self.code_b_form.first_field().setFocus()
+        elif page == self.PAGE_MANUAL:
+            self.manual_form.first_field().setFocus()
+        elif self.read_button.isEnabled():
+            self.read_button.setFocus()
+        else:
+            self.code_b_button.setFocus()
+
+    @property
+    def min_tries(self) -> int:
+        return max(1, self.services.settings.card.min_tries_for_pin)
+
+    @property
+    def pin_allowed(self) -> bool:
+        return self.tries_left is None or self.tries_left >= self.min_tries
+
+    # -- status --------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        if self.card_service is None:
+            return
+        handle = self.services.runner.watch(self.card_service.status())
+        handle.finished.connect(self._on_status)
+        handle.failed.connect(lambda exc: self._on_status_error(exc))
+
+    def _on_status(self, status) -> None:
+        source = status.source
+        self.simulated = bool(source and source.simulated)
+        self.demo_badge.setVisible(self.simulated)
+        if source is None:
+            self.reader_label.setText("読み取り機: 見つかりません")
+        else:
+            self.reader_label.setText(f"読み取り機: {'模擬カード（デモ）' if self.simulated else source.reader}")
+        self.card_present = status.card_present
+        self.tries_left = status.tries_left
+        if not status.card_present:
+            self.card_label.setText("カード: 置かれていません（読み取り機に置いてください）")
+            self.card_label.setStyleSheet("")
+        else:
+            self.card_label.setText("カード: 置かれています")
+            self.card_label.setStyleSheet(f"color: {OK};")
+        self._show_tries()
+        if status.problem is not None:
+            self.show_help(CardHelp("カードを確認してください", ()), status.problem.ja)
+        self._update_buttons()
+
+    def _on_status_error(self, exc: BaseException) -> None:
+        message = exc.message.ja if isinstance(exc, ce.CardError) else "カード読み取り機の状態を確認できませんでした。"
+        self.reader_label.setText("読み取り機: 使えません")
+        self.show_help(help_for(exc), message)
+        self._update_buttons()
+
+    def _show_tries(self) -> None:
+        if self.tries_left is None:
+            self.tries_label.setText("")
+            return
+        if self.tries_left == 0:
+            text, color = "暗証番号: ロックされています", ERROR
+        elif not self.pin_allowed:
+            text, color = f"暗証番号の残り回数: {self.tries_left} 回（ロック防止のため暗証番号は使いません）", ERROR
+        else:
+            text, color = f"暗証番号の残り回数: {self.tries_left} 回", OK if self.tries_left >= 3 else "#8a5a00"
+        self.tries_label.setText(text)
+        self.tries_label.setStyleSheet(f"color: {color};")
+        if self.tries_left == 0:
+            self.show_help(help_for(ce.PinBlockedError()), ce.PinBlockedError().message.ja)
+        elif not self.pin_allowed:
+            self.show_help(help_for(ce.LowTriesError(self.tries_left)), ce.LowTriesError(self.tries_left).message.ja)
+
+    def _update_buttons(self) -> None:
+        available = self.card_service is not None and not self._reading
+        self.read_button.setEnabled(available and self.pin_allowed)
+        self.code_b_button.setEnabled(available)
+        self.refresh_button.setEnabled(available)
+
+    def on_card_event(self, event: object) -> None:
+        """A monitor event (already on the GUI thread): show it, then re-read the status."""
+        name = type(event).__name__
+        texts = {
+            "CardInserted": "カードが置かれました", "CardRemoved": "カードが外されました",
+            "ReaderAdded": "読み取り機がつながりました", "ReaderRemoved": "読み取り機が外されました",
+            "ServiceUnavailable": "カード読み取りサービスが止まっています", "ServiceAvailable": "カード読み取りサービスが使えます",
+        }
+        if name in texts:
+            self.message.emit(texts[name])
+        if name == "CardRemoved":
+            self.card_present = False
+            self.tries_left = None
+            self.card_label.setText("カード: 置かれていません（読み取り機に置いてください）")
+            self.card_label.setStyleSheet("")
+            self._show_tries()
+        if not self._reading:
+            self.refresh_status()
+
+    # -- help ----------------------------------------------------------------------------------
+
+    def show_help(self, help_: CardHelp | None, message: str = "") -> None:
+        if help_ is None:
+            self.help_box.hide()
+            return
+        self.help_title.setText(help_.title)
+        self.help_message.setText(message)
+        self.help_message.setVisible(bool(message))
+        self.help_steps.setText("\n".join(f"・{s}" for s in help_.steps))
+        extras = []
+        if help_.offer_code_b and self.card_service is not None:
+            extras.append("照合番号B（F4）")
+        if help_.offer_manual:
+            extras.append("手入力（F3）")
+        if extras:
+            self.help_steps.setText(self.help_steps.text() + "\n→ 切り替え: " + "／".join(extras))
+        self.help_box.show()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def show_code_b(self) -> None:
+        if self.card_service is None:
+            return
+        self.stack.setCurrentIndex(self.PAGE_CODE_B)
+        self.code_b_form.first_field().setFocus()
+
+    def show_manual(self) -> None:
+        self.stack.setCurrentIndex(self.PAGE_MANUAL)
+        self.manual_form.first_field().setFocus()
+
+    def _purpose(self) -> tuple[str, str] | None:
+        if not self._needs_my_number:
+            return "", ""
+        reason = " ".join(self.reason.text().split())
+        if not reason:
+            self.show_help(CardHelp("処理事由を入力してください", ("個人番号を読み取るには、事務種別と処理事由が必要です。",), offer_manual=False))
+            self.reason.setFocus()
+            return None
+        return str(self.jimu.currentData()), reason
+
+    def read_with_pin(self) -> None:
+        if self.card_service is None or self._provider is None or self._reading:
+            return
+        if not self.pin_allowed:
+            # Never ask for a PIN that could lock the card: explain and offer the PIN-less route.
+            self._show_tries()
+            self.show_code_b()
+            return
+        purpose = self._purpose()
+        if purpose is None:
+            return
+        self._start(self.card_service.read_card(self._provider, include_my_number=self._needs_my_number),
+                    IdentifyMethod.CARD_PIN, purpose)
+
+    def read_with_code_b(self, code: str) -> None:
+        if self.card_service is None or self._reading:
+            return
+        # 照合番号B opens the basic four only; the number (if needed) is added later with the PIN or typed.
+        self._start(self.card_service.read_card(self._provider, include_my_number=False, code_b=code),
+                    IdentifyMethod.CARD_MATCHING_B, ("", ""))
+
+    def _start(self, future, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
+        self._reading = True
+        self._update_buttons()
+        self.show_help(None)
+        self.card_label.setText("カードを読み取っています。カードを動かさないでください…")
+        handle = self.services.runner.watch(future)
+        handle.finished.connect(lambda result: self._on_read(result, method, purpose))
+        handle.failed.connect(self._on_read_error)
+
+    def _on_read(self, result, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
+        self._reading = False
+        self._close_pin_pad()
+        self._update_buttons()
+        try:
+            card = VisitCardData.from_card_holder(method, result.holder)
+        except VisitError as exc:
+            self.show_help(help_for(ce.CardDataError()), exc.msg.ja)
+            return
+        finally:
+            result = None  # the holder (with any number) is not kept beyond VisitCardData
+        self.card_label.setText("カード: 読み取りました")
+        self.identified.emit(Identification(card, self.simulated, *purpose))
+
+    def _on_read_error(self, exc: BaseException) -> None:
+        self._reading = False
+        self._close_pin_pad()
+        if isinstance(exc, ce.CardError):
+            if isinstance(exc, (ce.WrongPinError, ce.LowTriesError)):
+                self.tries_left = exc.tries_left
+            elif isinstance(exc, ce.PinBlockedError):
+                self.tries_left = 0
+            self._show_tries()
+            self.card_label.setText("カード: 読み取れませんでした")
+            self.show_help(help_for(exc), exc.message.ja)
+            if not self.pin_allowed:
+                self.stack.setCurrentIndex(self.PAGE_CODE_B)
+        else:
+            log.warning("card read failed: %s", type(exc).__name__)
+            self.show_help(help_for(exc), "カードの読み取りに失敗しました。もう一度お試しください。")
+        self._update_buttons()
+
+    def cancel_read(self) -> None:
+        if self.card_service is not None and self._reading:
+            self.card_service.cancel()
+        self._close_pin_pad()
+
+    # -- PIN pad -------------------------------------------------------------------------------
+
+    def _show_pin_pad(self, key_label: str, tries_left: int, exchange) -> None:
+        self.tries_left = tries_left
+        self._show_tries()
+        dialog = PinPadDialog(tries_left, self.window(), simulated=self.simulated)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
+        dialog.rejected.connect(exchange.cancel)
+        self.pin_dialog = dialog
+        dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))
+        self.card_label.setText("ご本人が暗証番号を入力しています…")
+        dialog.show_for_resident()
+
+    def _close_pin_pad(self) -> None:
+        if self.pin_dialog is not None:
+            self.pin_dialog.reject()
+            self.pin_dialog = None

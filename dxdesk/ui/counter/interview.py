@@ -1,0 +1,211 @@
+"""聞き取り step: a form generated from the questions of the chosen procedures.
+
+Every question gets a widget once; ``show_if`` only toggles visibility, so the
+clerk's focus never jumps while answers change what is asked. Each answer goes
+straight to ``Visit.answer`` (journaled at once); a refusal shows the core's
+Japanese message under the field.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from dxdesk.counter import AnswerError, Visit, VisitError
+from dxdesk.ui.qtfonts import ui_font
+
+from .fields import QuestionField, make_field
+from .style import MUTED, button, error_label, heading, note, set_error
+
+
+class InterviewStep(QWidget):
+    procedure_added = Signal(str)  # follow-on procedure id the clerk accepted
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.visit: Visit | None = None
+        self.fields: dict[str, QuestionField] = {}
+        self._errors: dict[str, QLabel] = {}
+        self._rows: dict[str, tuple[QLabel, QWidget, QLabel]] = {}
+
+        self.name_label = QLabel("", self)
+        self.name_label.setFont(ui_font(16, bold=True))
+        self.kana = QLineEdit(self)
+        self.kana.setMinimumHeight(34)
+        self.kana.setPlaceholderText("お名前の読み方をご本人に確認して入力（ひらがな可）")
+        self.kana.setAccessibleName("氏名のふりがな")
+        self.kana.editingFinished.connect(self.commit_kana)
+        self.kana_error = error_label(self)
+
+        self.follow_box = QFrame(self)
+        self.follow_box.setProperty("panel", True)
+        self.follow_layout = QHBoxLayout(self.follow_box)
+        self.follow_box.hide()
+
+        self.form_host = QWidget(self)
+        self.form = QFormLayout(self.form_host)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setVerticalSpacing(6)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form_host)
+        self.error = error_label(self)
+
+        who = QHBoxLayout()
+        who.addWidget(QLabel("氏名", self))
+        who.addWidget(self.name_label, 1)
+        who.addWidget(QLabel("ふりがな", self))
+        who.addWidget(self.kana, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("聞き取り"))
+        layout.addLayout(who)
+        layout.addWidget(self.kana_error)
+        layout.addWidget(self.follow_box)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.error)
+
+    # -- building --------------------------------------------------------------------------------
+
+    def load(self, visit: Visit) -> None:
+        """(Re)build the form for the visit's procedures, filled with its answers."""
+        self.visit = visit
+        card = visit.card
+        self.name_label.setText(card.name if card and not card.discarded else "")
+        self.kana.setText(card.name_kana if card and not card.discarded else "")
+        set_error(self.kana_error, "")
+        set_error(self.error, "")
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields.clear()
+        self._errors.clear()
+        self._rows.clear()
+        current_procedure = None
+        owners = {q.id: p for p in reversed(visit.procedures) for q in p.questions}
+        for question in visit.interview.questions:
+            owner = owners.get(question.id)
+            if owner is not None and owner is not current_procedure:
+                current_procedure = owner
+                title = QLabel(f"■ {owner.name.ja}", self.form_host)
+                title.setFont(ui_font(14, bold=True))
+                title.setStyleSheet("color: #12355b; padding-top: 8px;")
+                self.form.addRow(title)
+            field = make_field(question, self.form_host)
+            field.committed.connect(self.commit)
+            label = QLabel(question.label.ja + ("　＊" if question.required else ""), self.form_host)
+            label.setWordWrap(True)
+            label.setMinimumWidth(260)
+            label.setBuddy(field.focus_widget())
+            error = error_label(self.form_host)
+            holder = QWidget(self.form_host)
+            hl = QVBoxLayout(holder)
+            hl.setContentsMargins(0, 0, 0, 0)
+            hl.setSpacing(2)
+            hl.addWidget(field.widget)
+            if question.help:
+                hl.addWidget(note(question.help.ja, 11, holder))
+            hl.addWidget(error)
+            self.form.addRow(label, holder)
+            self.fields[question.id] = field
+            self._errors[question.id] = error
+            self._rows[question.id] = (label, holder, error)
+        answers = visit.interview.raw_answers()
+        for qid, field in self.fields.items():
+            field.set_value(answers.get(qid))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Visibility, follow-on suggestions and the missing-answers hint, from the visit's state."""
+        if self.visit is None:
+            return
+        interview = self.visit.interview
+        for qid, (label, holder, _) in self._rows.items():
+            visible = interview.is_visible(interview.question(qid))
+            self.form.setRowVisible(label, visible) if hasattr(self.form, "setRowVisible") else None
+            label.setVisible(visible)
+            holder.setVisible(visible)
+        while self.follow_layout.count():
+            item = self.follow_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        suggestions = interview.suggested_follow_ons()
+        if suggestions:
+            text = QLabel("あわせて必要かもしれない手続き:", self.follow_box)
+            text.setStyleSheet(f"color: {MUTED};")
+            self.follow_layout.addWidget(text)
+            for procedure in suggestions:
+                b: QPushButton = button(f"＋ {procedure.name.ja}", self.follow_box)
+                b.setToolTip(f"{procedure.counter.name.ja} の手続きを追加します")
+                b.clicked.connect(lambda _=False, pid=procedure.id: self.procedure_added.emit(pid))
+                self.follow_layout.addWidget(b)
+            self.follow_layout.addStretch(1)
+        self.follow_box.setVisible(bool(suggestions))
+
+    def focus_first(self) -> None:
+        if self.visit is not None and not self.kana.text():
+            self.kana.setFocus()
+            return
+        for qid, field in self.fields.items():
+            if self._rows[qid][1].isVisible() or self.visit is None or self.visit.interview.is_visible(field.question):
+                field.focus_widget().setFocus()
+                return
+        self.kana.setFocus()
+
+    # -- committing ------------------------------------------------------------------------------
+
+    def commit_kana(self) -> bool:
+        if self.visit is None or not self.kana.text().strip():
+            return True
+        try:
+            value = self.visit.set_name_kana(self.kana.text())
+        except VisitError as exc:
+            set_error(self.kana_error, exc.msg.ja)
+            return False
+        set_error(self.kana_error, "")
+        if self.kana.text() != value:
+            self.kana.setText(value)  # hiragana typed → katakana shown, as the forms will print it
+        return True
+
+    def commit(self, question_id: str) -> bool:
+        if self.visit is None:
+            return True
+        field = self.fields[question_id]
+        try:
+            self.visit.answer(question_id, field.value())
+        except AnswerError as exc:
+            set_error(self._errors[question_id], exc.msg.ja)
+            return False
+        except VisitError as exc:
+            set_error(self.error, exc.msg.ja)
+            return False
+        set_error(self._errors[question_id], "")
+        self.refresh()
+        return True
+
+    def commit_all(self) -> bool:
+        """Before leaving the step: every visible field once more (the last one may not have lost focus)."""
+        ok = self.commit_kana()
+        if self.visit is None:
+            return ok
+        for qid, field in self.fields.items():
+            if self.visit.interview.is_visible(field.question):
+                ok = self.commit(qid) and ok
+        if not ok:
+            self._focus_first_error()
+        return ok
+
+    def show_missing(self, message: str) -> None:
+        set_error(self.error, message)
+        if self.visit is None:
+            return
+        for question in self.visit.interview.missing_required():
+            set_error(self._errors[question.id], "入力してください")
+        self._focus_first_error()
+
+    def _focus_first_error(self) -> None:
+        for qid, label in self._errors.items():
+            if label.isVisibleTo(self.form_host) and label.text():
+                self.fields[qid].focus_widget().setFocus()
+                return

@@ -1,0 +1,134 @@
+"""Manual identification: the clerk types what another ID document shows (no card is read)."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
+from dxdesk.counter import validators
+from dxdesk.forms.wareki import format_wareki
+
+from .style import button, error_label, heading, note, set_error
+
+SEXES = (("", "選択してください"), ("1", "男"), ("2", "女"), ("9", "適用不能"), ("0", "不明"))
+
+
+def parse_birth_date(text: str) -> date:
+    """ISO, slashes or 和暦 (昭和55年2月17日, S55.2.17): the core's date parser, with a Japanese message."""
+    try:
+        return validators.parse_date(text)
+    except ValueError:
+        raise ValueError("生年月日を入力してください（例: 昭和55年2月17日、1980-02-17）") from None
+
+
+class ManualEntryForm(QWidget):
+    """Emits ``submitted`` with a VisitCardData (method MANUAL) once every field is valid."""
+
+    submitted = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.family = QLineEdit(self)
+        self.given = QLineEdit(self)
+        self.kana = QLineEdit(self)
+        self.kana.setPlaceholderText("ひらがなでも可（カタカナに直します）")
+        self.address = QLineEdit(self)
+        self.birth = QLineEdit(self)
+        self.birth.setPlaceholderText("例: 昭和55年2月17日 / S55.2.17 / 1980-02-17")
+        self.birth_shown = note("")
+        self.sex = QComboBox(self)
+        for code, label in SEXES:
+            self.sex.addItem(label, code)
+        self.my_number = QLineEdit(self)
+        self.my_number.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # shown only while typing
+        self.my_number.setMaxLength(14)
+        self.my_number_label = QLabel("個人番号（12桁）", self)
+        for w, name in ((self.family, "氏"), (self.given, "名"), (self.kana, "ふりがな"), (self.address, "住所"),
+                        (self.birth, "生年月日"), (self.sex, "性別"), (self.my_number, "個人番号")):
+            w.setAccessibleName(name)
+            w.setMinimumHeight(34)
+        self.error = error_label(self)
+        self.submit_button = button("この内容で本人確認（Enter）", self, primary=True)
+        self.submit_button.clicked.connect(self.submit)
+        self.birth.textChanged.connect(self._show_wareki)
+
+        names = QHBoxLayout()
+        names.addWidget(QLabel("氏", self))
+        names.addWidget(self.family, 1)
+        names.addWidget(QLabel("名", self))
+        names.addWidget(self.given, 1)
+        form = QFormLayout()
+        form.addRow("氏名", names)
+        form.addRow("ふりがな", self.kana)
+        form.addRow("住所", self.address)
+        form.addRow("生年月日", self.birth)
+        form.addRow("", self.birth_shown)
+        form.addRow("性別", self.sex)
+        form.addRow(self.my_number_label, self.my_number)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("手入力で本人確認", 16))
+        layout.addWidget(note("運転免許証などの本人確認書類を見ながら入力してください。カードは読み取りません。"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.submit_button)
+        layout.addStretch(1)
+        for w in (self.family, self.given, self.kana, self.address, self.birth, self.my_number):
+            w.returnPressed.connect(self.submit)
+        self.set_needs_my_number(False)
+
+    def set_needs_my_number(self, needed: bool) -> None:
+        self.my_number.setVisible(needed)
+        self.my_number_label.setVisible(needed)
+
+    def first_field(self) -> QWidget:
+        return self.family
+
+    def _show_wareki(self, text: str) -> None:
+        try:
+            self.birth_shown.setText(f"→ {format_wareki(parse_birth_date(text))}" if text.strip() else "")
+        except ValueError:
+            self.birth_shown.setText("")
+
+    def submit(self) -> None:
+        family, given = self.family.text().strip(), self.given.text().strip()
+        problems = []
+        if not family:
+            problems.append("氏を入力してください")
+        if not self.address.text().strip():
+            problems.append("住所を入力してください")
+        birth: date | None = None
+        try:
+            birth = parse_birth_date(self.birth.text())
+        except ValueError as exc:
+            problems.append(str(exc))
+        if not self.sex.currentData():
+            problems.append("性別を選んでください")
+        kana = ""
+        if self.kana.text().strip():
+            try:
+                kana = validators.normalize_kana(self.kana.text())
+            except ValueError:
+                problems.append("ふりがなはひらがなかカタカナで入力してください")
+        if problems:
+            set_error(self.error, "／".join(problems))
+            return
+        number = self.my_number.text().strip().replace(" ", "") if self.my_number.isVisible() else ""
+        try:
+            card = VisitCardData(
+                IdentifyMethod.MANUAL, name=f"{family}\u3000{given}" if given else family,
+                address=self.address.text().strip(), birth_date=birth, sex=str(self.sex.currentData()),  # type: ignore[arg-type]
+                name_kana=kana, my_number=number or None,
+            )
+        except VisitError as exc:
+            set_error(self.error, exc.msg.ja)
+            return
+        set_error(self.error, "")
+        self.submitted.emit(card)
+
+    def clear(self) -> None:
+        for w in (self.family, self.given, self.kana, self.address, self.birth, self.my_number):
+            w.clear()
+        self.sex.setCurrentIndex(0)
+        set_error(self.error, "")

@@ -1,0 +1,473 @@
+"""CounterPage: the counter clerk's visit, step by step, keyboard first.
+
+Thin orchestration over the Qt-free ``dxdesk.counter.Visit`` state machine: each
+step widget collects input, the page calls the Visit (which journals every change),
+and shows ``VisitError.msg.ja`` when the core refuses. Card I/O, form rendering,
+database writes and audit appends all run off the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from dxdesk.counter import IdentifyMethod, JournalError, Visit, VisitError, VisitRecord
+from dxdesk.counter.timing import VisitStep
+from dxdesk.security.permissions import Permission, PermissionDeniedError, require
+from dxdesk.ui.qtfonts import ui_font
+
+from .cardbridge import CardEventBridge
+from .confirm import ConfirmStep
+from .done import DoneStep
+from .identify import Identification, IdentifyStep
+from .interview import InterviewStep
+from .persist import card_read_entry, print_entry, store_record_job
+from .printstep import PrintStep
+from .services import CounterServices
+from .start import ResumeDialog, StartStep
+from .stepbar import StepBar
+from .style import CLERK_SS, ERROR, MUTED
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS_HINT = ("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
+                  "F5 お客様画面 ／ Ctrl+P 印刷 ／ Esc 中断・再開")
+
+
+class CounterPage(QWidget):
+    """The counter workflow page. Construct with ``CounterPage(services)``; call ``shutdown()`` at exit."""
+
+    visit_stored = Signal(object)  # VisitRecord, once the store has it (or journal forgotten without a store)
+    message = Signal(str)
+
+    def __init__(self, services: CounterServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.visit: Visit | None = None
+        self.last_record: VisitRecord | None = None
+        self.resume_dialog: ResumeDialog | None = None
+        self._unstored: VisitRecord | None = None
+        self._unstored_timeline: tuple = ()
+        self._close_armed = False
+        self._checked_pending = False
+        self._monitor: Any = None
+        self.setStyleSheet(CLERK_SS)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.stepbar = StepBar(self)
+        self.start = StartStep(services.catalogue, self)
+        self.identify = IdentifyStep(services, self)
+        self.interview = InterviewStep(self)
+        self.confirm = ConfirmStep(self)
+        self.printing = PrintStep(services, self)
+        self.done = DoneStep(services.catalogue, self)
+        self.stack = QStackedWidget(self)
+        for w in (self.start, self.identify, self.interview, self.confirm, self.printing, self.done):
+            self.stack.addWidget(w)
+        self.suspended_label = QLabel("中断中です。Esc で再開します。", self)
+        self.suspended_label.setFont(ui_font(16, bold=True))
+        self.suspended_label.setStyleSheet("background: #fff3c4; color: #5a4300; padding: 8px; border-radius: 6px;")
+        self.suspended_label.hide()
+        self.status = QLabel("", self)
+        self.status.setFont(ui_font(13, bold=True))
+        self.status.setWordWrap(True)
+        hint = QLabel(SHORTCUTS_HINT, self)
+        hint.setStyleSheet(f"color: {MUTED};")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stepbar)
+        layout.addWidget(self.suspended_label)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(hint)
+
+        self.start.start_requested.connect(self.start_visit)
+        self.identify.identified.connect(self._on_identified)
+        self.identify.message.connect(self.show_message)
+        self.interview.procedure_added.connect(self.add_procedure)
+        self.confirm.edit_button.clicked.connect(self.back)
+        self.confirm.ok_button.clicked.connect(self.next)
+        self.printing.printed.connect(self._on_printed)
+        self.printing.ready.connect(self.printing.focus_first)
+        self.printing.done_button.clicked.connect(self.next)
+        self.done.next_button.clicked.connect(self.new_visit)
+        self.done.retry_button.clicked.connect(self._store_pending_record)
+        self.card_events = CardEventBridge(self)
+        self.card_events.event.connect(self.identify.on_card_event)
+
+        for keys, slot in (
+            (("Ctrl+Return", "Ctrl+Enter"), self.next), (("Ctrl+Backspace",), self.back),
+            (("F2",), self.identify.read_with_pin), (("F3",), self._manual), (("F4",), self.identify.show_code_b),
+            (("F5",), self.confirm.show_resident_window), (("Ctrl+P",), self.printing.print_all),
+            (("Esc",), self.toggle_suspend), (("Ctrl+Shift+Del",), self.cancel_visit),
+        ):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(lambda: self.stepbar.update_times(self.visit))
+        self._timer.start()
+        self._go("start")
+
+    # -- navigation ------------------------------------------------------------------------------
+
+    def _go(self, key: str) -> None:
+        widget = {"start": self.start, VisitStep.IDENTIFY.value: self.identify, VisitStep.INTERVIEW.value: self.interview,
+                  VisitStep.CONFIRM.value: self.confirm, VisitStep.PRINT.value: self.printing,
+                  VisitStep.CLOSED.value: self.done}[key]
+        self.stack.setCurrentWidget(widget)
+        self.stepbar.set_current(key)
+        self.stepbar.update_times(self.visit)
+        self._close_armed = False
+        if self.isVisible() and not self.isActiveWindow():
+            self.window().activateWindow()  # back from the resident's PIN pad window
+        widget.focus_first()
+
+    def current_step(self) -> str:
+        return self.stepbar.current
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {ERROR if error else '#12355b'};")
+        self.message.emit(text)
+
+    def _refused(self, exc: VisitError | PermissionDeniedError) -> None:
+        self.show_message(exc.msg.ja, error=True)
+
+    def next(self) -> None:
+        step = self.current_step()
+        try:
+            if step == "start":
+                self.start.request_start()
+            elif step == VisitStep.IDENTIFY.value:
+                self._identify_next()
+            elif step == VisitStep.INTERVIEW.value:
+                self._finish_interview()
+            elif step == VisitStep.CONFIRM.value:
+                self._require(Permission.PRINT_FORMS)
+                self.visit.confirm()  # type: ignore[union-attr]
+                self.confirm.close_resident_window()
+                self.printing.load(self.visit)  # type: ignore[arg-type]
+                self._go(VisitStep.PRINT.value)
+            elif step == VisitStep.PRINT.value:
+                self.finish_visit()
+            elif step == VisitStep.CLOSED.value:
+                self.new_visit()
+        except (VisitError, PermissionDeniedError) as exc:
+            self._refused(exc)
+
+    def back(self) -> None:
+        if self.visit is None or self.current_step() != VisitStep.CONFIRM.value:
+            return
+        try:
+            self.visit.reopen_interview()
+        except VisitError as exc:
+            self._refused(exc)
+            return
+        self.confirm.close_resident_window()
+        self.interview.load(self.visit)
+        self._go(VisitStep.INTERVIEW.value)
+
+    def _manual(self) -> None:
+        if self.current_step() == VisitStep.IDENTIFY.value:
+            self.identify.show_manual()
+
+    def _identify_next(self) -> None:
+        page = self.identify.stack.currentIndex()
+        if page == IdentifyStep.PAGE_MANUAL:
+            self.identify.manual_form.submit()
+        elif page == IdentifyStep.PAGE_CODE_B:
+            self.identify.code_b_form.submit()
+        else:
+            self.identify.read_with_pin()
+
+    def _require(self, permission: Permission) -> None:
+        if self.services.session is not None:
+            require(self.services.session, permission)
+
+    # -- the visit -------------------------------------------------------------------------------
+
+    def start_visit(self, procedure_ids: list[str]) -> None:
+        try:
+            self._require(Permission.MANAGE_VISITS)
+            self.visit = Visit.start(
+                self.services.catalogue, clerk_id=self.services.clerk_id, desk_id=self.services.desk_id,
+                desk_name=self.services.desk_name, procedures=procedure_ids, clock=self.services.clock,
+                journal=self.services.journal,
+            )
+        except (VisitError, PermissionDeniedError) as exc:
+            self.start.show_error(exc.msg.ja)
+            return
+        self.show_message("受付を開始しました。")
+        self._enter_identify()
+
+    def _enter_identify(self) -> None:
+        assert self.visit is not None
+        self.identify.begin(self.visit.needs_my_number, [p.name.ja for p in self.visit.procedures])
+        self._go(VisitStep.IDENTIFY.value)
+
+    def _on_identified(self, ident: Identification) -> None:
+        if self.visit is None:
+            ident.card.discard()
+            return
+        try:
+            if ident.card.method.reads_card:
+                self._require(Permission.READ_CARD)
+            if ident.card.has_my_number:
+                self._require(Permission.READ_MY_NUMBER)
+            self.visit.identify(ident.card)
+        except (VisitError, PermissionDeniedError) as exc:
+            ident.card.discard()
+            self._refused(exc)
+            return
+        if ident.card.method.reads_card:
+            self._audit(card_read_entry(self.services.clerk_id, self.visit.id, ident.card.method, ident.card.items_read,
+                                        ident.simulated, ident.jimu_type, ident.reason))
+        self.show_message("本人確認ができました。" + ("（模擬カード）" if ident.simulated else ""))
+        self.interview.load(self.visit)
+        self._go(VisitStep.INTERVIEW.value)
+
+    def add_procedure(self, procedure_id: str) -> None:
+        if self.visit is None:
+            return
+        try:
+            self.visit.set_procedures([*self.visit.procedure_ids, procedure_id])
+        except VisitError as exc:
+            self._refused(exc)
+            return
+        name = self.services.catalogue.get(procedure_id).name.ja
+        extra = ""
+        if self.visit.needs_my_number and (self.visit.card is None or not self.visit.card.has_my_number):
+            extra = "この手続きには個人番号が必要です。"
+        self.show_message(f"「{name}」を追加しました。{extra}", error=bool(extra))
+        self.interview.load(self.visit)
+        self.interview.focus_first()
+
+    def _finish_interview(self) -> None:
+        assert self.visit is not None
+        if not self.interview.commit_all():
+            self.show_message("入力内容を確認してください。", error=True)
+            return
+        try:
+            self.visit.finish_interview()
+        except VisitError as exc:
+            self.interview.show_missing(exc.msg.ja)
+            self._refused(exc)
+            return
+        self.confirm.load(self.visit)
+        self._go(VisitStep.CONFIRM.value)
+
+    def _on_printed(self, forms: tuple[str, ...], pages: int) -> None:
+        if self.visit is None:
+            return
+        try:
+            for form_id in forms:
+                self.visit.record_printed(form_id)
+        except VisitError as exc:
+            self._refused(exc)
+            return
+        self._audit(print_entry(self.services.clerk_id, self.visit.id, forms, pages))
+        self.show_message("印刷しました。よろしければ Ctrl+Enter で受付を完了します。")
+
+    def finish_visit(self) -> None:
+        assert self.visit is not None
+        unprinted = [f for f in self.visit.forms_to_print if f not in self.visit.forms_printed]
+        if unprinted and not self._close_armed:
+            self._close_armed = True  # a second Ctrl+Enter confirms: no modal dialog in the clerk's way
+            self.show_message("まだ印刷していない帳票があります。印刷せずに完了するには、もう一度 Ctrl+Enter を押してください。", error=True)
+            return
+        self._end(self.visit.close())
+
+    def cancel_visit(self) -> None:
+        if self.visit is None or self.visit.closed:
+            return
+        self.identify.cancel_read()
+        self._end(self.visit.cancel("clerk_cancelled"))
+
+    def _end(self, record: VisitRecord) -> None:
+        """The card data is already wiped by the core; store the record, then forget the journal entry."""
+        assert self.visit is not None
+        self.confirm.close_resident_window()
+        self.printing.clear()
+        self.last_record = record
+        self._unstored, self._unstored_timeline = record, self.visit.timeline
+        self.done.show_record(record)
+        self._go(VisitStep.CLOSED.value)
+        self._store_pending_record()
+
+    def _store_pending_record(self) -> None:
+        record = self._unstored
+        if record is None:
+            return
+        database = self.services.database
+        if database is None:
+            self._stored(record, "記録の保存先（データベース）が設定されていないため、記録は保存していません。")
+            return
+        job = store_record_job(record, self._unstored_timeline, self.services.settings.forms.default_mode,
+                               self.services.settings.forms.printer or None)
+        try:
+            future = database.writer.submit(job)
+        except Exception as exc:  # noqa: BLE001 - writer closed: same handling as a failed write
+            self._store_failed(exc)
+            return
+        handle = self.services.runner.watch(future)
+        handle.finished.connect(lambda _: self._stored(record))
+        handle.failed.connect(self._store_failed)
+
+    def _stored(self, record: VisitRecord, note: str = "") -> None:
+        try:
+            self.services.journal.forget(record.visit_id)
+        except JournalError as exc:
+            log.warning("could not forget journal entry: %s", exc)
+        if self._unstored is record:
+            self._unstored = None
+        self.done.set_stored(True, note)
+        self.visit_stored.emit(record)
+
+    def _store_failed(self, exc: BaseException) -> None:
+        message = getattr(getattr(exc, "message", None), "ja", None) or "記録を保存できませんでした。"
+        log.warning("storing the visit failed: %s", type(exc).__name__)
+        self.done.set_stored(False, message)
+        self.show_message(message, error=True)
+
+    def new_visit(self) -> None:
+        if self._unstored is not None:
+            self.show_message("記録がまだ保存されていません。「保存をやり直す」を押してください（記録は端末に残っています）。", error=True)
+            return
+        self.visit = None
+        self.start.reset()
+        self.stepbar.update_times(None)
+        self.show_message("")
+        self._go("start")
+
+    def toggle_suspend(self) -> None:
+        if self.visit is None or self.visit.closed:
+            return
+        try:
+            if self.visit.suspended:
+                self.visit.resume()
+            else:
+                self.identify.cancel_read()
+                self.visit.suspend()
+                self.confirm.close_resident_window()
+        except VisitError as exc:
+            self._refused(exc)
+            return
+        self.suspended_label.setVisible(self.visit.suspended)
+        self.stack.setEnabled(not self.visit.suspended)
+        if self.visit.suspended:
+            self.setFocus()  # keeps Esc (resume) reachable while the step widgets are disabled
+        else:
+            self._go(self.visit.step.value)
+            if self.visit.step is VisitStep.CONFIRM:
+                self.confirm.load(self.visit)
+        self.stepbar.update_times(self.visit)
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    def _audit(self, entry) -> None:
+        audit = self.services.audit
+        if audit is None:
+            return
+        handle = self.services.runner.run(lambda cancel: audit.append(entry))
+        handle.failed.connect(self._audit_failed)
+
+    def _audit_failed(self, exc: BaseException) -> None:
+        msg = getattr(exc, "msg", None) or getattr(exc, "message", None)
+        log.warning("audit append failed: %s", type(exc).__name__)
+        self.show_message("監査ログに記録できませんでした: " + (msg.ja if msg is not None else "原因不明のエラー"), error=True)
+
+    # -- pending visits, monitor -----------------------------------------------------------------
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._monitor is None and self.services.card_monitor_factory is not None:
+            try:
+                self._monitor = self.services.card_monitor_factory(self.card_events.post)
+                self._monitor.start()
+            except Exception as exc:  # noqa: BLE001 - no PC/SC: the page still works (manual, simulated)
+                log.warning("card monitor unavailable: %s", type(exc).__name__)
+                self._monitor = None
+        if not self._checked_pending and self.visit is None:
+            self._checked_pending = True
+            QTimer.singleShot(0, self.check_pending)
+
+    def check_pending(self) -> None:
+        """Store records a crash left unstored; offer to resume unfinished visits."""
+        try:
+            if self.services.database is not None:
+                for record in self.services.journal.unstored_records():
+                    self.services.database.writer.submit(store_record_job(record, (), self.services.settings.forms.default_mode, None))
+                    self.services.journal.forget(record.visit_id)
+            pending = self.services.journal.pending()
+        except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
+            log.warning("journal check failed: %s", type(exc).__name__)
+            self.show_message("中断中の受付を確認できませんでした。", error=True)
+            return
+        if not pending:
+            return
+        self.resume_dialog = ResumeDialog(pending, self.services.catalogue, self)
+        self.resume_dialog.resume_requested.connect(self.resume_visit)
+        self.resume_dialog.discard_requested.connect(self.discard_visit)
+        self.resume_dialog.finished.connect(lambda *_: setattr(self, "resume_dialog", None))
+        self.resume_dialog.open()
+
+    def _load(self, visit_id: str) -> Visit | None:
+        try:
+            return self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
+        except VisitError as exc:
+            if self.resume_dialog is not None:
+                self.resume_dialog.show_error(exc.msg.ja)
+            return None
+
+    def resume_visit(self, visit_id: str) -> None:
+        visit = self._load(visit_id)
+        if visit is None:
+            return
+        if visit.suspended:
+            visit.resume()
+        self.visit = visit
+        if self.resume_dialog is not None:
+            self.resume_dialog.accept()
+        step = visit.step
+        if step is VisitStep.IDENTIFY:
+            self._enter_identify()
+        elif step is VisitStep.INTERVIEW:
+            self.interview.load(visit)
+            self._go(step.value)
+        elif step is VisitStep.CONFIRM:
+            self.confirm.load(visit)
+            self._go(step.value)
+        elif step is VisitStep.PRINT:
+            self.printing.load(visit)
+            self._go(step.value)
+        self.show_message("中断していた受付を再開しました。")
+
+    def discard_visit(self, visit_id: str) -> None:
+        visit = self._load(visit_id)
+        if visit is None:
+            return
+        record = visit.cancel("discarded_after_restart")
+        if self.resume_dialog is not None:
+            self.resume_dialog.remove(visit_id)
+        if self.services.database is not None:
+            future = self.services.database.writer.submit(store_record_job(record, visit.timeline, "plain", None))
+            handle = self.services.runner.watch(future)
+            handle.finished.connect(lambda _: self.services.journal.forget(visit_id))
+            handle.failed.connect(self._store_failed)
+        else:
+            self.services.journal.forget(visit_id)
+        self.show_message("中断していた受付を破棄しました。")
+
+    def shutdown(self) -> None:
+        """Stop the card monitor and any read in progress (the integrator calls this at exit)."""
+        self.identify.cancel_read()
+        self.confirm.close_resident_window()
+        if self._monitor is not None:
+            self._monitor.stop()
+            self._monitor = None

@@ -1,0 +1,198 @@
+"""The resident's PIN pad: huge buttons, masked digits, tries left. The clerk never types the PIN.
+
+The pad keeps the digits in a ``bytearray`` that is overwritten as soon as the PIN
+is handed over (:meth:`PinPad.take_pin`) or the pad is cancelled; nothing else in
+the UI ever sees them. Keyboard digits work too (a USB numeric keypad on the
+resident's side of the counter is common).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from dxdesk.ui.qtfonts import ui_font
+
+from .style import ERROR, NAVY
+
+PIN_LENGTH = 4
+_DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): str(d) for d in range(10)}
+
+
+class PinPad(QWidget):
+    """Digits 0–9, 訂正 (erase one), 決定 (hand over). Emits ``submitted`` with no payload."""
+
+    submitted = Signal()
+    cancelled = Signal()
+    changed = Signal(int)  # digits entered so far (never the digits)
+
+    def __init__(self, tries_left: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._digits = bytearray()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("暗証番号入力パッド")
+        self.setStyleSheet(
+            "QPushButton { background: white; color: #111; border: 2px solid #5b6b7c; border-radius: 12px; }"
+            "QPushButton:pressed { background: #dce7f3; }"
+            f"QPushButton#ok {{ background: {NAVY}; color: white; border-color: {NAVY}; }}"
+            "QPushButton#ok:disabled { background: #9aa5b1; border-color: #9aa5b1; }"
+        )
+        self.title = QLabel("暗証番号（数字4桁）を押してください", self)
+        self.title.setFont(ui_font(26, bold=True))
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tries_label = QLabel("", self)
+        self.tries_label.setFont(ui_font(20))
+        self.tries_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.display = QLabel("", self)
+        self.display.setFont(ui_font(44, bold=True))
+        self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.display.setMinimumHeight(80)
+        self.display.setStyleSheet("background: white; border: 3px solid #5b6b7c; border-radius: 10px; letter-spacing: 12px;")
+        self.display.setAccessibleName("入力した桁数")
+
+        grid = QGridLayout()
+        grid.setSpacing(14)
+        self.digit_buttons: dict[str, QPushButton] = {}
+        for i, digit in enumerate("123456789"):
+            grid.addWidget(self._digit_button(digit), i // 3, i % 3)
+        self.erase_button = self._button("訂正", self.erase)
+        self.erase_button.setFont(ui_font(26, bold=True))
+        grid.addWidget(self.erase_button, 3, 0)
+        grid.addWidget(self._digit_button("0"), 3, 1)
+        self.ok_button = self._button("決定", self.submit)
+        self.ok_button.setObjectName("ok")
+        self.ok_button.setFont(ui_font(26, bold=True))
+        grid.addWidget(self.ok_button, 3, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(16)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tries_label)
+        layout.addWidget(self.display)
+        layout.addLayout(grid)
+        self.set_tries_left(tries_left)
+        self._refresh()
+
+    def _button(self, text: str, slot) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setMinimumSize(130, 96)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the pad itself takes the keys; no focus ring games
+        b.clicked.connect(slot)
+        return b
+
+    def _digit_button(self, digit: str) -> QPushButton:
+        b = self._button(digit, lambda: self.press(digit))
+        b.setFont(ui_font(34, bold=True))
+        b.setAccessibleName(f"数字 {digit}")
+        self.digit_buttons[digit] = b
+        return b
+
+    def set_tries_left(self, tries_left: int | None) -> None:
+        if tries_left is None:
+            self.tries_label.setText("")
+            return
+        self.tries_label.setText(f"間違えられる回数: あと {tries_left} 回")
+        self.tries_label.setStyleSheet(f"color: {ERROR if tries_left <= 2 else '#111'};")
+
+    # -- input -------------------------------------------------------------------------------
+
+    @property
+    def length(self) -> int:
+        return len(self._digits)
+
+    def press(self, digit: str) -> None:
+        if len(self._digits) < PIN_LENGTH and digit.isdigit() and len(digit) == 1:
+            self._digits.append(ord(digit))
+            self._refresh()
+
+    def erase(self) -> None:
+        if self._digits:
+            self._digits[-1] = 0
+            del self._digits[-1]
+            self._refresh()
+
+    def submit(self) -> None:
+        if len(self._digits) == PIN_LENGTH:
+            self.submitted.emit()
+
+    def take_pin(self) -> str:
+        """The PIN, once: the pad's copy is overwritten before this returns."""
+        pin = self._digits.decode("ascii")
+        self.clear()
+        return pin
+
+    def clear(self) -> None:
+        self._digits[:] = b"\0" * len(self._digits)
+        self._digits.clear()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        shown = "●" * len(self._digits) + "○" * (PIN_LENGTH - len(self._digits))
+        self.display.setText(shown)
+        self.ok_button.setEnabled(len(self._digits) == PIN_LENGTH)
+        self.changed.emit(len(self._digits))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        key = event.key()
+        if key in _DIGIT_KEYS:
+            self.press(_DIGIT_KEYS[key])
+        elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self.erase()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+        elif key == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class PinPadDialog(QDialog):
+    """The pad in its own window, on the resident's screen when there is a second one.
+
+    ``accepted`` → call :meth:`take_pin` once; ``rejected`` → the read is cancelled.
+    """
+
+    def __init__(self, tries_left: int | None, parent: QWidget | None = None, *, simulated: bool = False) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("暗証番号の入力（ご本人が押してください）")
+        self.setStyleSheet("QDialog { background: #f7f9fc; }")
+        self.pad = PinPad(tries_left, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        if simulated:
+            demo = QLabel("模擬カード（デモ）: 暗証番号は 1234 です", self)
+            demo.setFont(ui_font(16, bold=True))
+            demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            demo.setStyleSheet("background: #fff3c4; color: #5a4300; padding: 6px; border-radius: 6px;")
+            layout.addWidget(demo)
+        help_text = QLabel("職員は画面を見ません。数字を押したら「決定」を押してください。", self)
+        help_text.setFont(ui_font(16))
+        help_text.setWordWrap(True)
+        help_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.pad)
+        layout.addWidget(help_text)
+        self.pad.submitted.connect(self.accept)
+        self.pad.cancelled.connect(self.reject)
+        self.setFocusProxy(self.pad)
+
+    def take_pin(self) -> str:
+        return self.pad.take_pin()
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+        if result != QDialog.DialogCode.Accepted:
+            self.pad.clear()  # cancelled: wipe what was typed
+        super().done(result)
+
+    def show_for_resident(self) -> None:
+        """Full screen on the second monitor when there is one, else a large window here."""
+        screens = QGuiApplication.screens()
+        if len(screens) > 1:
+            self.setScreen(screens[1])
+            self.setGeometry(screens[1].geometry())
+            self.showFullScreen()
+        else:
+            self.resize(620, 760)
+            self.show()
+        self.raise_()
+        self.activateWindow()
+        self.pad.setFocus()

@@ -1,0 +1,117 @@
+"""印刷 step: every form of the visit in one preview (the 手続き案内票 last), printed in one go."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from dxdesk.counter import Visit, VisitError
+from dxdesk.forms.registry import find_template
+from dxdesk.ui.forms_preview import FormPreview
+
+from .formpdf import VisitPdf, render_visit_pdf, visit_form_payload
+from .services import CounterServices
+from .style import OK, button, error_label, heading, note, set_error
+
+log = logging.getLogger(__name__)
+
+
+class PrintStep(QWidget):
+    printed = Signal(tuple, int)  # form ids, pages
+    ready = Signal()  # the preview shows the visit's forms
+
+    def __init__(self, services: CounterServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.visit: Visit | None = None
+        self.document: VisitPdf | None = None
+        self.preview = FormPreview(self)
+        self.forms_label = note("", 13)
+        self.status = QLabel("", self)
+        self.print_button = button("すべて印刷（Ctrl+P）", self, primary=True, size=14)
+        self.done_button = button("完了（Ctrl+Enter）", self, primary=True, size=14)
+        self.error = error_label(self)
+        self.print_button.clicked.connect(self.print_all)
+        self.preview.printed.connect(self._on_printed)
+        self.preview.message.connect(lambda text: set_error(self.error, text))
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("印刷"))
+        layout.addWidget(self.forms_label)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.error)
+        from PySide6.QtWidgets import QHBoxLayout
+
+        row = QHBoxLayout()
+        row.addWidget(self.print_button)
+        row.addStretch(1)
+        row.addWidget(self.done_button)
+        layout.addLayout(row)
+
+    def load(self, visit: Visit) -> None:
+        """Fill the forms in the background; the preview appears when they are ready."""
+        self.visit = visit
+        self.document = None
+        set_error(self.error, "")
+        self.print_button.setEnabled(False)
+        titles = []
+        for form_id in visit.forms_to_print:
+            try:
+                titles.append(find_template(form_id).title)
+            except Exception:  # noqa: BLE001 - a missing template is reported when rendering
+                titles.append(form_id)
+        self.forms_label.setText("印刷する帳票: " + "、".join(titles))
+        self.status.setText("帳票を作成しています…")
+        forms = self.services.settings.forms
+        try:
+            payload = visit_form_payload(visit, self.services.local_now().date(), forms.default_mode, forms.calibrations)
+        except VisitError as exc:
+            set_error(self.error, exc.msg.ja)
+            return
+        handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload))
+        handle.finished.connect(self._on_rendered)
+        handle.failed.connect(self._on_render_failed)
+
+    def _on_rendered(self, document: VisitPdf) -> None:
+        self.document = document
+        if not self.preview.load_pdf(document.pdf):
+            set_error(self.error, "帳票を表示できませんでした。")
+            return
+        self.status.setText(f"{len(document.forms)} 種類の帳票（{self.preview.page_count()} ページ）を表示しています。")
+        if document.issues:
+            # Overflow or a missing glyph: the clerk checks that page before printing (messages name fields, not values).
+            set_error(self.error, "確認が必要な箇所があります: " + "、".join(sorted({i.field for i in document.issues})))
+        self.print_button.setEnabled(True)
+        self.ready.emit()
+
+    def _on_render_failed(self, exc: BaseException) -> None:
+        log.warning("form rendering failed: %s", exc)
+        set_error(self.error, "帳票を作成できませんでした。様式の設定を確認してください。受付の内容は保存されています。")
+        self.status.setText("")
+
+    def print_all(self) -> int:
+        if self.document is None:
+            return 0
+        factory: Callable | None = self.services.printer_factory
+        pages = self.preview.print_document(factory() if factory is not None else None)
+        if pages == 0:
+            self.status.setText("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。")
+        return pages
+
+    def _on_printed(self, pages: int) -> None:
+        if self.document is None:
+            return
+        self.status.setText(f"印刷しました（{pages} ページ）。")
+        self.status.setStyleSheet(f"color: {OK};")
+        self.printed.emit(self.document.forms, pages)
+
+    def focus_first(self) -> None:
+        (self.print_button if self.print_button.isEnabled() else self.done_button).setFocus()
+
+    def clear(self) -> None:
+        self.document = None
+        self.visit = None
+        self.status.setText("")
+        self.status.setStyleSheet("")
