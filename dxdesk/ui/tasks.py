@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class _Relay(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.deliver.connect(self._on_deliver)
+        # Always queued: a future already done when watch() is called would otherwise deliver
+        # synchronously, before the caller has connected to the handle's signals.
+        self.deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
 
     def _on_deliver(self, handle: TaskHandle, result: Any, error: BaseException | None) -> None:
         if handle.cancelled:
