@@ -28,7 +28,7 @@ from dxdesk.security.auth import AuthService, PasswordPolicyError
 from dxdesk.security.clerks import ClerkInfo, as_utc, display_name_problem, login_problem
 from dxdesk.security.permissions import Role, Session
 from dxdesk.ui.admin.common import BackgroundCalls
-from dxdesk.ui.security.signin import TaskDialog
+from dxdesk.ui.security.signin import MSG_POLICY_UNMET, TaskDialog
 from dxdesk.ui.security.widgets import NewPasswordFields, error_text, message_label
 from dxdesk.ui.tasks import TaskRunner
 
@@ -90,7 +90,7 @@ class AddAccountDialog(TaskDialog):
                 return
         if not self.passwords.is_acceptable():
             self.passwords.show_problems(self.passwords.problems())
-            self.show_error("初期パスワードが条件を満たしていません。")
+            self.show_error(MSG_POLICY_UNMET.text())
             return
         password = self.passwords.value()
         self.start(lambda: self.auth.create_account(self.session, login, name, role, password),
@@ -237,8 +237,7 @@ class AccountsTab(QWidget):
             b.setEnabled(idle and info is not None)
         if info is not None:
             self.active_button.setText("無効にする" if info.active else "有効にする")
-            self.unlock_button.setEnabled(idle and info.failed_attempts > 0
-                                          or idle and info.locked_until is not None)
+            self.unlock_button.setEnabled(idle and (info.failed_attempts > 0 or info.locked_until is not None))
 
     # -- actions --------------------------------------------------------------------
     def open_add_dialog(self) -> AddAccountDialog:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for, calibration_page
+from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
@@ -35,7 +36,7 @@ from dxdesk.ui.security.widgets import message_label
 OFFSET_RANGE_MM = 30.0  # beyond this the paper is in the wrong tray, not miscalibrated
 SCALE_RANGE = (0.90, 1.10)
 
-MSG_NEED_NAME = "プリンタ名を入力または選択してください。"
+MSG_NEED_NAME = Msg(ja="プリンタ名を入力または選択してください。", en="Enter or choose a printer name.")
 
 
 def _spin(minimum: float, maximum: float, decimals: int, step: float, suffix: str, parent: QWidget) -> QDoubleSpinBox:
@@ -147,7 +148,7 @@ class CalibrationTab(QWidget):
     def save(self) -> None:
         name = self.printer_name()
         if not name:
-            self.calls.error(MSG_NEED_NAME)
+            self.calls.error(MSG_NEED_NAME.text())
             return
         try:
             require(self.session, Permission.MANAGE_SETTINGS)

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 MSG_ENTER_BOTH = Msg(ja="ログインIDとパスワードを入力してください。", en="Enter your login name and password.")
 MSG_WRONG_CURRENT = Msg(ja="現在のパスワードが違います。", en="The current password is wrong.")
 MSG_ENTER_CURRENT = Msg(ja="現在のパスワードを入力してください。", en="Enter your current password.")
+MSG_POLICY_UNMET = Msg(ja="パスワードが条件を満たしていません。上の説明に沿って直してください。",
+                       en="The password does not meet the rules listed above.")
 
 
 class TaskDialog(QDialog):
@@ -221,7 +223,7 @@ class FirstAdminDialog(TaskDialog):
                 return
         if not self.passwords.is_acceptable():
             self.passwords.show_problems(self.passwords.problems())
-            self.show_error("パスワードが条件を満たしていません。")
+            self.show_error(MSG_POLICY_UNMET.text())
             return
         password = self.passwords.value()
         self.start(lambda: self.auth.create_first_admin(login, name, password), self._done, self._failed)
@@ -268,7 +270,7 @@ class ChangePasswordDialog(TaskDialog):
             return
         if not self.passwords.is_acceptable():
             self.passwords.show_problems(self.passwords.problems())
-            self.show_error("新しいパスワードが条件を満たしていません。")
+            self.show_error(MSG_POLICY_UNMET.text())
             return
         new = self.passwords.value()
         self.start(lambda: self.auth.change_password(self.session, current, new), self._done, self._failed)

@@ -9,7 +9,7 @@ import pytest
 
 from dxdesk.config import Settings, load_settings
 from dxdesk.security.auditview import AuditService
-from dxdesk.security.auth import MSG_LAST_ADMIN
+from dxdesk.security.auth import MSG_LAST_ADMIN, AccountLockedError, InvalidCredentialsError
 from dxdesk.security.permissions import Role
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.sync import SyncResult
@@ -112,6 +112,8 @@ def test_audit_tab_lists_events_and_verifies(qtbot, make_page, sessions, db, tmp
     qtbot.waitUntil(lambda: tab.table.rowCount() > 0, timeout=5000)
     kinds = {tab.table.item(r, 2).text() for r in range(tab.table.rowCount())}
     assert {"サインイン", "アカウント変更"} <= kinds
+    details = [tab.table.item(r, 6).text() for r in range(tab.table.rowCount())]
+    assert "操作: 作成、対象: supervisor、役割: 管理監督者" in details  # ids shown by login, in Japanese
     with qtbot.waitSignal(tab.verified, timeout=5000) as blocker:
         tab.verify_button.click()
     ok, text = blocker.args
@@ -194,3 +196,42 @@ def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
     assert tab.mode_label.text().startswith("オフライン（手動）")
     assert load_settings().store.work_offline is True
     assert not tab.sync_button.isEnabled()
+
+
+def test_locked_account_shown_and_unlocked_from_the_tab(qtbot, make_page, sessions, auth):
+    for attempt in range(3):  # max_failed_signins=3 in the fixture
+        with pytest.raises((InvalidCredentialsError, AccountLockedError)):
+            auth.sign_in("clerk", f"wrong {attempt}")
+    page = make_page(sessions[Role.ADMINISTRATOR])
+    tab = page.accounts_tab
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=5000)
+    tab.select_login("clerk")
+    row = [a.login for a in tab.accounts].index("clerk")
+    assert tab.table.item(row, 4).text().startswith("ロック中（")
+    assert tab.unlock_button.isEnabled()
+    with qtbot.waitSignal(tab.changed, timeout=5000):
+        tab.unlock_button.click()
+    row = [a.login for a in tab.accounts].index("clerk")
+    assert tab.table.item(row, 4).text() == "有効"
+    assert auth.sign_in("clerk", PASSWORD).login == "clerk"
+
+
+def test_role_change_and_password_reset(qtbot, make_page, sessions, auth):
+    page = make_page(sessions[Role.ADMINISTRATOR])
+    tab = page.accounts_tab
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=5000)
+    with qtbot.waitSignal(tab.changed, timeout=5000):
+        tab.change_role("clerk", Role.SUPERVISOR)
+    assert next(a for a in tab.accounts if a.login == "clerk").role is Role.SUPERVISOR
+
+    tab.select_login("clerk")
+    dialog = tab.open_reset_dialog()
+    dialog.passwords.password.setText("clerk")  # same as the login: refused in the dialog
+    dialog.passwords.confirm.setText("clerk")
+    dialog.ok_button.click()
+    assert "ログインIDと同じ" in dialog.passwords.problems_label.text() and dialog.isVisible()
+    dialog.passwords.password.setText("fresh secret 5")
+    dialog.passwords.confirm.setText("fresh secret 5")
+    with qtbot.waitSignal(tab.changed, timeout=5000):
+        dialog.ok_button.click()
+    assert auth.sign_in("clerk", "fresh secret 5").role is Role.SUPERVISOR
