@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -26,6 +28,16 @@ from dxdesk.ui.security.widgets import message_label
 STATUS_REFRESH_MS = 5000
 
 
+def display_url(url: str) -> str:
+    """The server URL with any password masked (it belongs in the keyring, but someone may have typed it)."""
+    if not url:
+        return "（未設定：この端末だけに保存します）"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]  # unparsable: show only the host part, never credentials
+
+
 class ConnectionTab(QWidget):
     work_offline_changed = Signal(bool)
     synced = Signal(object)  # the sync callable's result (a SyncResult, or None)
@@ -43,7 +55,7 @@ class ConnectionTab(QWidget):
 
         title = QLabel("接続・同期", self)
         title.setProperty("role", "title")
-        self.server_label = QLabel(settings.store.server_url or "（未設定：この端末だけに保存します）", self)
+        self.server_label = QLabel(display_url(settings.store.server_url), self)
         self.server_label.setWordWrap(True)
         self.mode_label = QLabel(self)
         self.pending_label = QLabel(self)

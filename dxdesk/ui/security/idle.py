@@ -281,6 +281,7 @@ class IdleLockController(QObject):
         if self.lock_screen is not None:
             self.lock_screen.reset()
             self.lock_screen.dismiss()
+        self.window.activateWindow()  # give the keyboard back to the clerk's screen
         self.lock_action.setEnabled(True)
         self.blank_resident_view.emit(False)
         self.unlocked.emit(session)

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from dxdesk.config import Settings, load_settings
+from dxdesk.security.audit import load_records
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.auth import MSG_LAST_ADMIN, AccountLockedError, InvalidCredentialsError
 from dxdesk.security.permissions import Role
@@ -15,6 +16,7 @@ from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin import AdminPage
 from dxdesk.ui.admin.accounts import AccountsTab
+from dxdesk.ui.admin.connection import display_url
 
 from .conftest import PASSWORD
 
@@ -165,8 +167,6 @@ def test_calibration_saved_to_settings_and_test_page_previewed(qtbot, make_page,
     assert tab.show_test_page() and tab.preview.page_count() == 1
 
     with db.session() as orm:
-        from dxdesk.security.audit import load_records
-
         assert any(r.event_type == "settings.change" for r in load_records(orm))
 
     tab.printer.setCurrentText("Other printer")  # unknown printer starts from the identity
@@ -235,3 +235,10 @@ def test_role_change_and_password_reset(qtbot, make_page, sessions, auth):
     with qtbot.waitSignal(tab.changed, timeout=5000):
         dialog.ok_button.click()
     assert auth.sign_in("clerk", "fresh secret 5").role is Role.SUPERVISOR
+
+
+def test_server_url_never_shows_a_password():
+    shown = display_url("postgresql+psycopg://dxdesk:s3cret@central/dxdesk")
+    assert "s3cret" not in shown and "central" in shown
+    assert "s3cret" not in display_url("not a url dxdesk:s3cret@central")
+    assert "未設定" in display_url("")
