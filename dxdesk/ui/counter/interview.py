@@ -100,6 +100,7 @@ class InterviewStep(QWidget):
             label.setBuddy(field.focus_widget())
             error = error_label(self.form_host)
             holder = QWidget(self.form_host)
+            holder.setMaximumWidth(640)  # short answers do not need the full width
             hl = QVBoxLayout(holder)
             hl.setContentsMargins(0, 0, 0, 0)
             hl.setSpacing(2)

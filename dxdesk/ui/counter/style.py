@@ -15,16 +15,17 @@ PANEL = "#f3f6fa"
 
 CLERK_SS = f"""
 QWidget {{ color: #1a1a1a; }}
-QLineEdit, QComboBox, QSpinBox, QListWidget, QTextEdit {{
+QLineEdit, QListWidget, QTextEdit {{
     background: white; border: 1px solid #9aa5b1; border-radius: 4px; padding: 4px 6px;
 }}
-QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QListWidget:focus {{ border: 2px solid {ACCENT}; }}
+QLineEdit:focus, QListWidget:focus {{ border: 2px solid {ACCENT}; }}
 QPushButton {{
     background: #e8eef5; border: 1px solid #9aa5b1; border-radius: 6px; padding: 6px 14px;
 }}
 QPushButton:focus {{ border: 2px solid {ACCENT}; }}
 QPushButton:disabled {{ color: #8a939c; background: #f1f3f5; }}
 QPushButton[primary="true"] {{ background: {ACCENT}; color: white; border: 1px solid {ACCENT}; font-weight: bold; }}
+QPushButton[primary="true"]:disabled {{ background: #9aa5b1; border-color: #9aa5b1; }}
 QPushButton[primary="true"]:focus {{ border: 3px solid #f2b705; }}
 QFrame[panel="true"] {{ background: {PANEL}; border: 1px solid #d5dde6; border-radius: 8px; }}
 """
