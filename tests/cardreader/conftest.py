@@ -20,7 +20,6 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,6 +35,7 @@ READER1 = "Virtual PCD 00 01"  # vpcd slot 1, TCP 35964: left empty for "no card
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 _READY_LINE = "daemon ready"
 _START_TIMEOUT_S = 15.0
+_PCSCD_LOG: deque[str] | None = None  # log tail of a pcscd started by pcscd_service
 
 
 def _missing_stack() -> str | None:
@@ -93,14 +93,68 @@ def _wait_for_reader(reader: str, timeout_s: float) -> list[str]:
         scard.SCardReleaseContext(ctx)
 
 
-@dataclass
 class PcscdService:
-    started_here: bool
-    log: deque[str]  # last lines of pcscd's own log (when started here), for failure messages
+    """The pcscd the tests talk to; ``restart()`` works only for one started here."""
+
+    def __init__(self, started_here: bool) -> None:
+        self.started_here = started_here
+        self.log: deque[str] = deque(maxlen=200)  # pcscd's own log tail, for failure reports
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        if PCSCD_SOCKET.exists():
+            # Left over from a crashed pcscd (nothing answered on it); pcscd refuses to start over it.
+            PCSCD_SOCKET.unlink()
+        ready = threading.Event()
+        proc = subprocess.Popen(
+            ["pcscd", "--foreground", "--debug"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        self._proc = proc
+
+        def drain() -> None:
+            # Keeps reading for pcscd's whole life so its pipe never fills and blocks it.
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                self.log.append(line.rstrip())
+                if _READY_LINE in line:
+                    ready.set()
+            ready.set()  # EOF: pcscd exited; the check below reports it
+
+        threading.Thread(target=drain, name="pcscd-log", daemon=True).start()
+        if not ready.wait(_START_TIMEOUT_S) or proc.poll() is not None:
+            self.stop()
+            pytest.fail("pcscd did not start:\n" + "\n".join(self.log))
+        readers = _wait_for_reader(READER0, _START_TIMEOUT_S)
+        if READER0 not in readers:
+            self.stop()
+            pytest.fail(f"pcscd started but the vpcd reader {READER0!r} is missing (readers: {readers})")
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()  # by pid: never a broad pkill
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def restart(self) -> None:
+        if not self.started_here:
+            pytest.skip("pcscd was not started by the tests; not restarting someone else's daemon")
+        self.stop()
+        self.start()
 
 
 @pytest.fixture(scope="session")
 def pcscd_service() -> Iterator[PcscdService]:
+    global _PCSCD_LOG
     reason = _missing_stack()
     if reason:
         pytest.skip(reason)
@@ -111,48 +165,15 @@ def pcscd_service() -> Iterator[PcscdService]:
                 f"a pcscd is already running without the vpcd readers (found {readers}); it was probably started "
                 "before vsmartcard-vpcd was installed: stop it (systemctl stop pcscd.socket pcscd) and re-run"
             )
-        yield PcscdService(started_here=False, log=deque())
+        yield PcscdService(started_here=False)
         return
-    if PCSCD_SOCKET.exists():
-        # Left over from a crashed pcscd (nothing answered on it); pcscd refuses to start over it.
-        PCSCD_SOCKET.unlink()
-    lines: deque[str] = deque(maxlen=200)
-    ready = threading.Event()
-    proc = subprocess.Popen(
-        ["pcscd", "--foreground", "--debug"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-    )
-
-    def drain() -> None:
-        # Keeps reading for pcscd's whole life so its pipe never fills and blocks it.
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip())
-            if _READY_LINE in line:
-                ready.set()
-        ready.set()  # EOF: pcscd exited; the check below reports it
-
-    threading.Thread(target=drain, name="pcscd-log", daemon=True).start()
+    service = PcscdService(started_here=True)
+    _PCSCD_LOG = service.log
     try:
-        if not ready.wait(_START_TIMEOUT_S) or proc.poll() is not None:
-            pytest.fail("pcscd did not start:\n" + "\n".join(lines))
-        readers = _wait_for_reader(READER0, _START_TIMEOUT_S)
-        if READER0 not in readers:
-            pytest.fail(f"pcscd started but the vpcd reader {READER0!r} is missing (readers: {readers})")
-        global _PCSCD_LOG
-        _PCSCD_LOG = lines
-        yield PcscdService(started_here=True, log=lines)
+        service.start()
+        yield service
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        service.stop()
 
 
 class InsertedCard:
@@ -210,9 +231,6 @@ def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
 def card_state() -> Callable[..., bytes]:
     """``card_state(reader, present, timeout_s=5)``: wait until pcscd reports that state."""
     return wait_for_card_state
-
-
-_PCSCD_LOG: deque[str] | None = None  # set while a pcscd started by pcscd_service runs
 
 
 @pytest.hookimpl(wrapper=True)

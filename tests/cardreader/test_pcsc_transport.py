@@ -18,7 +18,14 @@ from dxdesk.cardreader.errors import (
     NoReaderError,
     ReaderBusyError,
 )
-from dxdesk.cardreader.monitor import CardInserted, CardMonitor, CardRemoved, ReaderAdded
+from dxdesk.cardreader.monitor import (
+    CardInserted,
+    CardMonitor,
+    CardRemoved,
+    ReaderAdded,
+    ServiceAvailable,
+    ServiceUnavailable,
+)
 from dxdesk.cardreader.pcsc import PcscTransport, choose_reader, list_readers, reader_infos
 
 pytestmark = pytest.mark.pcsc
@@ -180,3 +187,53 @@ def test_monitor_stops_promptly(pcscd_service) -> None:
     assert monitor.started.wait(5)
     monitor.stop(timeout=5)  # SCardCancel wakes the 60 s wait at once
     assert not monitor._thread.is_alive()
+
+
+def test_monitor_reports_missing_service_and_keeps_running(pcscd_service, env_without_pcscd) -> None:
+    # A child process whose pcsc-lite looks at a socket that does not exist = pcscd not running.
+    code = (
+        "import threading\n"
+        "from dxdesk.cardreader.monitor import CardMonitor, ServiceUnavailable\n"
+        "events = []\n"
+        "seen = threading.Event()\n"
+        "def cb(e):\n    events.append(e)\n    seen.set()\n"
+        "m = CardMonitor(cb, retry_delays_s=(0.05,))\n"
+        "m.start()\n"
+        "assert seen.wait(5)\n"
+        "alive = m._thread.is_alive()\n"
+        "m.stop()\n"
+        "print(type(events[0]).__name__, alive, len(events), m._thread.is_alive())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env_without_pcscd, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    # Reported once (not once per retry), still retrying, and stoppable.
+    assert result.stdout.split() == ["ServiceUnavailable", "True", "1", "False"]
+
+
+def test_monitor_survives_a_pcscd_restart(pcscd_service, insert_card) -> None:
+    events: list = []
+    cond = threading.Condition()
+
+    def on_event(event) -> None:
+        with cond:
+            events.append(event)
+            cond.notify_all()
+
+    def wait_for(kind: type, after: int = 0) -> int:
+        with cond:
+            assert cond.wait_for(lambda: any(isinstance(e, kind) for e in events[after:]), 15), (kind, events)
+            return next(i for i, e in enumerate(events) if i >= after and isinstance(e, kind))
+
+    with CardMonitor(on_event, wait_timeout_ms=500, retry_delays_s=(0.1,)) as monitor:
+        assert monitor.started.wait(5)
+        insert_card(EchoCard())
+        wait_for(CardInserted)
+        pcscd_service.restart()  # the card's vpcd connection dies with the old pcscd
+        down = wait_for(ServiceUnavailable)
+        up = wait_for(ServiceAvailable, down)
+        wait_for(ReaderAdded, up)
+        assert CardRemoved(READER0) in events[:down]  # the card vanished before the service did
+    # The restarted pcscd works for everyone else, too.
+    assert READER0 in list_readers()
