@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -31,14 +30,14 @@ from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DE
 from dxdesk.support.model import MAX_PEOPLE, FieldError, SupportSession, validate
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.duration import DurationPicker
+from dxdesk.ui.support.keyboard import SHORTCUT_HINT, install_entry_keys, set_entry_tab_order
 from dxdesk.ui.support.widgets import (
-    OPTION_KEYS,
     Banner,
     ChoiceGroup,
     CodeCombo,
     Counter,
-    TabOutDateTimeEdit,
     MultiChoiceGrid,
+    TabOutDateTimeEdit,
     ToggleButton,
     big_button,
     field_error_label,
@@ -52,12 +51,6 @@ from dxdesk.ui.support.widgets import (
 AGE_BAND_SHORT = {"<65": "〜64", "65-69": "65〜69", "70-74": "70〜74", "75-79": "75〜79", "80+": "80〜"}
 HELPER_ROLES = ("講師", "補助者", "職員", "ボランティア")
 CONTACT_WARNING = "連絡先は暗号化して保存し、フォローアップ完了時に削除します。氏名は書かないでください。"
-
-# Visible keyboard hint; docs/shortcuts.md 「支援記録」 lists the same keys.
-SHORTCUT_HINT = (
-    "⌨ Tab 次の欄 ／ ←→↑↓ 欄の中を移動 ／ Space・数字キー 選択 ／ Alt+キー 各項目へ（項目名の横） ／ "
-    "Alt+F フォローアップ ／ Alt+R 再訪 ／ Ctrl+Enter 記録"
-)
 
 # Choice fields the form checks itself: the core's message lists codes, but on this
 # screen the only way to get them wrong is to choose nothing.
@@ -110,7 +103,7 @@ class EntryForm(QWidget):
         self._setting_start = False  # True while the form itself sets the start time
         self._busy = False
         self._build()
-        self._install_shortcuts()
+        install_entry_keys(self)
         self.apply_defaults(defaults)
         self.reset()
 
@@ -185,7 +178,7 @@ class EntryForm(QWidget):
         self.note = QLineEdit()
         self.note.setObjectName("note")
         self.note.setFont(ui_font(14))
-        self.note.setPlaceholderText("メモ（任意。お名前など個人を特定する情報は書かないでください）")
+        self.note.setPlaceholderText("メモ（任意・氏名などは書かない）")
         self.note.setAccessibleName("メモ")
 
         self.errors: dict[str, QLabel] = {
@@ -288,7 +281,7 @@ class EntryForm(QWidget):
         col.addWidget(scroll, 1)
         col.addLayout(bottom)
         col.addWidget(self.hint)
-        self._set_tab_order()
+        set_entry_tab_order(self)
 
         self.follow_up.toggled.connect(self._follow_up_toggled)
         self.venue.currentTextChanged.connect(self._venue_changed)
@@ -296,49 +289,6 @@ class EntryForm(QWidget):
         self.duration.timer_started.connect(self._timer_started)
         self.save_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self._clear_clicked)
-
-    def _set_tab_order(self) -> None:
-        """Tab walks the screen top to bottom, left to right; each button group is one stop."""
-        chain: list[QWidget] = [self.venue, self.venue_type, self.started, self.helper_name, self.helper_role,
-                                *self.topics.buttons, *self.device.buttons, *self.age_band.buttons,
-                                self.attendees.spin, self.helpers.spin, *self.duration.quick.buttons,
-                                self.duration.spin, self.duration.timer_button, *self.outcome.buttons,
-                                self.follow_up, self.repeat, self.contact, self.note, self.cancel_button,
-                                self.save_button]
-        for a, b in zip(chain, chain[1:]):
-            QWidget.setTabOrder(a, b)
-
-    def _install_shortcuts(self) -> None:
-        def add(keys: str, slot: Callable[[], None]) -> None:
-            sc = QShortcut(QKeySequence(keys), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
-
-        for i, key in enumerate(OPTION_KEYS[: len(self.topics.buttons)]):
-            add(f"Alt+{key}", lambda i=i: self._toggle_topic(i))
-        add("Alt+T", self.topics.focus)
-        add("Alt+D", self.device.focus)
-        add("Alt+A", self.age_band.focus)
-        add("Alt+P", lambda: self.attendees.spin.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        add("Alt+H", lambda: self.helpers.spin.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        add("Alt+M", self.duration.quick.focus)
-        add("Alt+S", self.duration.toggle_timer)
-        add("Alt+O", self.outcome.focus)
-        add("Alt+F", lambda: self._toggle_and_focus(self.follow_up))
-        add("Alt+R", lambda: self._toggle_and_focus(self.repeat))
-        add("Alt+N", lambda: self.note.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        add("Alt+V", lambda: self.venue.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            add(keys, self.submit)
-
-    @staticmethod
-    def _toggle_and_focus(button: ToggleButton) -> None:
-        button.toggle()
-        button.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def _toggle_topic(self, index: int) -> None:
-        self.topics.toggle_index(index)
-        self.topics.buttons[index].setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # --- reactions -----------------------------------------------------------
     def _follow_up_toggled(self, on: bool) -> None:

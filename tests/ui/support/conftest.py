@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # for the shared `sample` module (also used by make_screenshots)
 
-import sample  # noqa: E402
+import support_ui_sample as sample  # noqa: E402
 
 from dxdesk.config import Settings, SupportSettings  # noqa: E402
 from dxdesk.support.repository import InMemoryRepository  # noqa: E402

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-import sample  # noqa: E402
+import support_ui_sample as sample  # noqa: E402
 from dxdesk.config import Settings, SupportSettings  # noqa: E402
 from dxdesk.ui.main_window import MainWindow, PageSpec  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402

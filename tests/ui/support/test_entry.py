@@ -168,7 +168,7 @@ class FullDiskRepository(InMemoryRepository):
 
 
 def test_a_failed_save_shows_why_and_keeps_the_form(qtbot, make_page):
-    import sample
+    import support_ui_sample as sample
 
     repo = FullDiskRepository(catalog=sample.catalog())
     page = make_page(repo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sample
+import support_ui_sample as sample
 from PySide6.QtWidgets import QLabel, QTableWidget
 
 from dxdesk.support import kpi
