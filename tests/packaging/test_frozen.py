@@ -7,7 +7,7 @@ release artefact works; set DXDESK_SKIP_FROZEN=1 to skip it in quick local runs.
 from __future__ import annotations
 
 import os
-import re
+import shutil
 import subprocess
 import sys
 import time
@@ -51,6 +51,7 @@ def frozen_build(tmp_path_factory: pytest.TempPathFactory) -> FrozenBuild:
     )
     seconds = time.monotonic() - start
     assert out.returncode == 0, f"PyInstaller failed:\n{out.stderr[-4000:]}"
+    shutil.rmtree(root / "build")  # ~250 MB of intermediate files; pytest keeps its last temp dirs around
     print(f"\nPyInstaller one-folder build: {seconds:.0f} s")  # shown with -s; also in junit properties
     return FrozenBuild(root / "dist" / "dxdesk", seconds)
 
