@@ -60,7 +60,7 @@ class AddAccountDialog(TaskDialog):
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session,
                  parent: QWidget | None = None) -> None:
         super().__init__(runner, "dxdesk — アカウント追加", "アカウントの追加",
-                         "初期パスワードは本人に口頭または封書で伝え、最初のサインイン後に変更してもらいます。",
+                         "初期パスワードは本人に口頭または封書で伝え、\n最初のサインイン後に変更してもらいます。",
                          "作成しています…", parent)
         self.auth = auth
         self.session = session
@@ -113,7 +113,7 @@ class ResetPasswordDialog(TaskDialog):
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session, info: ClerkInfo,
                  parent: QWidget | None = None) -> None:
         super().__init__(runner, "dxdesk — パスワード再設定", "パスワードの再設定",
-                         f"{info.display_name}（{info.login}）の新しいパスワードを設定します。ロックも解除されます。",
+                         f"{info.display_name}（{info.login}）の新しいパスワードを設定します。\nロックも解除されます。",
                          "設定しています…", parent)
         self.auth = auth
         self.session = session

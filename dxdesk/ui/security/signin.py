@@ -62,7 +62,9 @@ class TaskDialog(QDialog):
         self.heading.setFont(ui_font(16, bold=True))
         self.heading.setProperty("role", "title")
         self.hint = QLabel(hint, self)
-        self.hint.setWordWrap(True)
+        # Explicit line breaks instead of word wrap: a wrapped label in a dialog's top-level layout
+        # is sized for the wrong width (heightForWidth) and squeezes the rows below it.
+        self.hint.setWordWrap(False)
         self.hint.setProperty("role", "hint")
         self.hint.setVisible(bool(hint))
         self.form = QFormLayout()
@@ -193,7 +195,7 @@ class FirstAdminDialog(TaskDialog):
     def __init__(self, auth: AuthService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(
             runner, "dxdesk — 初期設定", "システム管理者の作成",
-            "この端末にはまだアカウントがありません。最初のシステム管理者を作成してください。"
+            "この端末にはまだアカウントがありません。\n最初のシステム管理者を作成してください。\n"
             "窓口職員などのアカウントは、作成後に「管理」画面から追加します。",
             "作成しています…", parent,
         )

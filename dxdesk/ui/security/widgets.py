@@ -122,7 +122,8 @@ class NewPasswordFields(QWidget):
         self.password = password_edit(self, "8文字以上")
         self.confirm = password_edit(self, "もう一度入力")
         self.problems_label = QLabel(self)
-        self.problems_label.setWordWrap(True)
+        # One short sentence per line, no wrapping: a wrapped label in a form row gets clipped.
+        self.problems_label.setWordWrap(False)
         self.problems_label.setProperty("role", "problems")
         self.password.setAccessibleName(label)
         self.confirm.setAccessibleName(f"{label}（確認）")
@@ -132,7 +133,7 @@ class NewPasswordFields(QWidget):
             form.setContentsMargins(0, 0, 0, 0)
         form.addRow(f"{label}:", self.password)
         form.addRow(f"{label}（確認）:", self.confirm)
-        form.addRow("", self.problems_label)
+        form.addRow(self.problems_label)  # spans both columns
         if not own:
             self.hide()  # the rows live in the caller's form; this widget only owns the logic
         self.password.textChanged.connect(self._update)
