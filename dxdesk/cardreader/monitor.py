@@ -155,6 +155,9 @@ class CardMonitor:
                 with self._context_lock:
                     self._context = None
                 scard.SCardReleaseContext(context)
+            # _watch only returns on stop or on a dead context; pause before starting over so
+            # an error that repeats at once cannot turn this thread into a busy loop.
+            self._stop.wait(self._retry_delays[0])
 
     def _service_down(self, detail: str) -> None:
         for reader, present in list(self._present.items()):
