@@ -32,9 +32,10 @@ from dxdesk.paths import HOME_ENV
 log = logging.getLogger(__name__)
 
 SELFTEST_FORM = "juminhyo_request"
-# The platform's real keyring backend module: a frozen build without it could never store a key.
-_KEYRING_BACKEND_MODULE = {"win32": "keyring.backends.Windows", "darwin": "keyring.backends.macOS"}
-_KEYRING_BACKEND_DEFAULT = "keyring.backends.SecretService"
+# The platform's keyring backend, by its entry-point name.  keyring finds backends only through entry
+# points (package metadata), which a frozen build must carry: without them every PC falls back to key files.
+_KEYRING_BACKEND = {"win32": "Windows", "darwin": "macOS"}
+_KEYRING_BACKEND_DEFAULT = "SecretService"
 
 
 class CheckFailed(Exception):
@@ -202,14 +203,19 @@ def _check_database(ctx: _Context) -> str:
 
 
 def _check_drivers(ctx: _Context) -> str:
+    from importlib.metadata import entry_points
+
     import psycopg
     from sqlalchemy import create_engine
 
     # Building (not connecting) an engine loads the dialect and the DBAPI module by name, the way a
     # server URL from the settings does at run time.
     create_engine("postgresql+psycopg://dxdesk@localhost/dxdesk").dispose()
-    backend_module = _KEYRING_BACKEND_MODULE.get(sys.platform, _KEYRING_BACKEND_DEFAULT)
-    importlib.import_module(backend_module)
+    wanted = _KEYRING_BACKEND.get(sys.platform, _KEYRING_BACKEND_DEFAULT)
+    found = [ep for ep in entry_points(group="keyring.backends") if ep.name == wanted]
+    if not found:
+        raise CheckFailed(f"keyring backend {wanted!r} is not registered: secrets would go to key files")
+    found[0].load()
     importlib.import_module("smartcard.scard")  # pyscard's PC/SC binding (winscard / pcsc-lite)
     active = ctx.real_keyring
     return (f"PostgreSQL via psycopg {psycopg.__version__} ({psycopg.pq.__impl__}), "

@@ -105,3 +105,10 @@ def test_embedded_font_detection_tells_embedded_from_standard_fonts():
     c.drawString(100, 700, "no embedded font")
     c.save()
     assert selftest._embedded_fonts(buf.getvalue()) == set()
+
+
+def test_a_build_without_keyring_entry_points_fails_the_drivers_step(monkeypatch, tmp_path):
+    # What a frozen build without keyring's package metadata looks like: no backend can be discovered.
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda **kw: [])
+    with pytest.raises(selftest.CheckFailed, match="keyring backend .* is not registered"):
+        selftest._check_drivers(selftest._Context(tmp_path, None))
