@@ -1,4 +1,9 @@
-"""GUI bootstrap, in one place: Qt application, fonts, settings, services, pages."""
+"""GUI bootstrap, in one place: Qt application, fonts, services, sign-in, pages.
+
+The order matters: fonts before the first widget (or Japanese renders as boxes),
+services before sign-in (sign-in needs the database), pages after sign-in (which
+pages exist depends on the clerk's role).
+"""
 from __future__ import annotations
 
 import logging
@@ -6,20 +11,21 @@ import os
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dxdesk import i18n
-from dxdesk.config import SettingsError, load_settings
+from dxdesk.config import Settings, SettingsError, load_settings
 from dxdesk.paths import app_paths
 from dxdesk.ui.crash_dialog import install_excepthook
 from dxdesk.ui.main_window import HomePage, MainWindow, PageSpec
 from dxdesk.ui.qtfonts import register_fonts, ui_font
+from dxdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-# Set by `dxdesk bench startup`: print a marker once the window is on screen, then quit.
+# Set by `dxdesk bench startup`: print a marker once the first window is on screen, then quit.
 STARTUP_PROBE_ENV = "DXDESK_STARTUP_PROBE"
-# Set by scripts/screenshots.sh: save the shown window as a PNG (under Xvfb), then quit.
+# Set for screenshots: save the first window shown as a PNG, then quit.
 SCREENSHOT_ENV = "DXDESK_SCREENSHOT"
 
 
@@ -32,33 +38,159 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def build_main_window() -> MainWindow:
-    paths = app_paths().ensure()
+def _load_settings_or_defaults() -> Settings:
     try:
-        settings = load_settings(paths)
+        return load_settings(app_paths().ensure())
     except SettingsError as exc:
         log.error("%s; starting with defaults", exc)
-        from dxdesk.config import Settings
+        return Settings()
 
-        settings = Settings()
-    i18n.set_language(settings.general.language)
+
+def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], list[QWidget]]:
+    """The pages this clerk may use; returns (specs, widgets that need shutdown())."""
+    from dxdesk.security.permissions import Permission
+
+    settings = services.settings
     pages = [PageSpec("home", "ホーム", HomePage(settings.general.municipality, settings.general.desk_name))]
+    closable: list[QWidget] = []
+    if session.can(Permission.MANAGE_VISITS):
+        from dxdesk.cardreader.monitor import CardMonitor
+        from dxdesk.ui.counter import CounterPage, CounterServices
+
+        counter = CounterPage(CounterServices(
+            catalogue=services.catalogue, journal=services.journal, settings=settings, runner=runner,
+            card_service=services.card_service, session=session, audit=services.audit,
+            database=services.database, card_monitor_factory=lambda callback: CardMonitor(callback),
+        ))
+        pages.append(PageSpec("counter", "窓口受付", counter))
+        closable.append(counter)
+    if session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS):
+        from dxdesk.ui.support import SupportPage
+
+        repo = services.support_repository
+        support = SupportPage(repo, repo.catalog(), settings, runner)
+        pages.append(PageSpec("support", "支援記録", support))
+        closable.append(support)
+    if any(session.can(p) for p in (Permission.MANAGE_ACCOUNTS, Permission.VIEW_AUDIT, Permission.MANAGE_SETTINGS)):
+        from dxdesk.ui.admin import AdminPage
+
+        sync = services.sync_scheduler.engine.run_once if services.sync_scheduler else None
+        pages.append(PageSpec("admin", "管理", AdminPage(
+            session, services.auth, services.audit_service, services.connectivity, settings, runner,
+            sync=sync, paths=services.paths)))
+    return pages, closable
+
+
+def build_main_window(services=None, session=None, runner: TaskRunner | None = None) -> MainWindow:
+    """The main window; without services (self-test, first paint checks) only the home page."""
+    if services is None:
+        settings = _load_settings_or_defaults()
+        i18n.set_language(settings.general.language)
+        window = MainWindow([PageSpec("home", "ホーム", HomePage(settings.general.municipality,
+                                                                  settings.general.desk_name))])
+        window.set_connection_text("ローカル保存（サーバー未設定）" if not settings.store.server_url else "")
+        return window
+    runner = runner or TaskRunner()
+    pages, closable = build_pages(services, session, runner)
     window = MainWindow(pages)
-    window.set_connection_text("ローカル保存（サーバー未設定）" if not settings.store.server_url else "")
+    window.closables = closable  # type: ignore[attr-defined]
+    window.card_label.setText(f"{services.settings.general.desk_name}　{session.display_name}（{session.role.label.ja}）")
+
+    def refresh_status() -> None:
+        window.set_connection_text(services.connectivity.status_text(i18n.current_language()))
+
+    refresh_status()
+    timer = QTimer(window)
+    timer.timeout.connect(refresh_status)
+    timer.start(5000)
     return window
 
 
+def _sign_in(services, runner: TaskRunner):
+    """Shows the first-run or the normal sign-in dialog; returns the Session or None (cancelled)."""
+    from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog
+
+    if services.auth.needs_first_admin():
+        dialog = FirstAdminDialog(services.auth, runner)
+    else:
+        dialog = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name)
+    _maybe_probe(dialog)
+    return dialog.session if dialog.exec() else None
+
+
+def _maybe_probe(window: QWidget) -> None:
+    if not (os.environ.get(STARTUP_PROBE_ENV) or os.environ.get(SCREENSHOT_ENV)):
+        return
+
+    def probe() -> None:
+        print("dxdesk-window-shown", flush=True)
+        if os.environ.get(SCREENSHOT_ENV):
+            window.grab().save(os.environ[SCREENSHOT_ENV])
+        QApplication.instance().exit(0)
+        window.close()
+
+    QTimer.singleShot(0, probe)
+
+
+def _fatal(message_ja: str) -> int:
+    QMessageBox.critical(None, "dxdesk を起動できません", message_ja)
+    return 1
+
+
 def run_app() -> int:
+    from dxdesk.services import AppServices
+    from dxdesk.store.errors import StoreError
+
     app = create_application()
     install_excepthook()
-    window = build_main_window()
-    window.show()
-    if os.environ.get(STARTUP_PROBE_ENV) or os.environ.get(SCREENSHOT_ENV):
-        def probe() -> None:
-            print("dxdesk-window-shown", flush=True)
-            if os.environ.get(SCREENSHOT_ENV):
-                window.grab().save(os.environ[SCREENSHOT_ENV])
-            app.quit()
+    settings = _load_settings_or_defaults()
+    i18n.set_language(settings.general.language)
+    try:
+        services = AppServices.open(settings=settings)
+    except StoreError as exc:
+        log.error("cannot open the database: %s", exc.message.en)
+        return _fatal(exc.message.ja)
+    runner = TaskRunner()
+    try:
+        while True:  # sign out returns here for the next clerk
+            session = _sign_in(services, runner)
+            if session is None or os.environ.get(STARTUP_PROBE_ENV) or os.environ.get(SCREENSHOT_ENV):
+                return 0
+            if _run_session(app, services, session, runner) != "sign_out":
+                return 0
+    finally:
+        runner.shutdown()
+        services.close()
 
-        QTimer.singleShot(0, probe)
-    return app.exec()
+
+def _run_session(app: QApplication, services, session, runner: TaskRunner) -> str:
+    from dxdesk.ui.security.idle import IdleLockController
+
+    window = build_main_window(services, session, runner)
+    outcome = {"value": "quit"}
+    idle = IdleLockController(session, services.auth, runner, window)
+    counter = next((w for w in window.closables if hasattr(w, "blank_resident_display")), None)
+    if counter is not None:
+        idle.blank_resident_view.connect(lambda blank: blank and counter.blank_resident_display())
+
+    def sign_out() -> None:
+        outcome["value"] = "sign_out"
+        window.close()
+
+    idle.sign_out_requested.connect(sign_out)
+    menu = window.menuBar().addMenu("操作")
+    menu.addAction(idle.lock_action)
+    menu.addAction("サインアウト", sign_out)
+    menu.addSeparator()
+    menu.addAction("終了", window.close)
+    window.show()
+    app.exec()
+    idle.stop()
+    for page in window.closables:
+        page.shutdown()
+    try:
+        services.auth.sign_out(session)
+    except Exception:  # signing out must never block closing
+        log.exception("sign-out could not be recorded")
+    window.deleteLater()
+    return outcome["value"]

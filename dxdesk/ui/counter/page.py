@@ -464,6 +464,10 @@ class CounterPage(QWidget):
             self.services.journal.forget(visit_id)
         self.show_message("中断していた受付を破棄しました。")
 
+    def blank_resident_display(self) -> None:
+        """Called when the desk locks: nothing personal may stay on the resident's screen."""
+        self.confirm.close_resident_window()
+
     def shutdown(self) -> None:
         """Stop the card monitor and any read in progress (the integrator calls this at exit)."""
         self.identify.cancel_read()

@@ -1,0 +1,52 @@
+"""The bootstrap builds the pages each role may use, on a real temporary database."""
+import pytest
+
+from dxdesk.security.passwords import ScryptParams
+from dxdesk.services import AppServices
+from dxdesk.ui.app import build_main_window
+from dxdesk.ui.tasks import TaskRunner
+
+CHEAP = ScryptParams(n=2**6, r=8, p=1)
+
+
+@pytest.fixture
+def services():
+    svc = AppServices.open(with_card=False, with_sync=False)
+    svc.auth.params = CHEAP
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def runner():
+    r = TaskRunner()
+    yield r
+    r.shutdown()
+
+
+def _session(services, role):
+    admin = services.auth.create_first_admin("admin", "管理者", "correct horse 1")
+    if role == "administrator":
+        return admin
+    services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 2")
+    return services.auth.sign_in(role, "correct horse 2")
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("clerk", ["home", "counter"]),
+        ("supporter", ["home", "support"]),
+        ("supervisor", ["home", "support", "admin"]),
+        ("administrator", ["home", "admin"]),
+    ],
+)
+def test_pages_follow_the_role(qtbot, services, runner, role, expected):
+    session = _session(services, role)
+    window = build_main_window(services, session, runner)
+    qtbot.addWidget(window)
+    assert [p.key for p in window._pages] == expected
+    assert session.display_name in window.card_label.text()
+    assert "サーバー未設定" in window.connection_label.text()
+    for page in window.closables:
+        page.shutdown()
