@@ -1,6 +1,6 @@
 """Fixtures for the real PC/SC stack: pcscd + vsmartcard's vpcd driver + a simulated card.
 
-``pcscd_service`` (session) makes sure a pcscd with the vpcd readers runs: it
+``pcscd_service`` (per test module) makes sure a pcscd with the vpcd readers runs: it
 reuses one that already answers with the "Virtual PCD" readers, otherwise starts
 ``pcscd --foreground --debug`` and waits for its "daemon ready" line (an event,
 not a sleep), and stops that pcscd by pid at the end. Tests that need it are
@@ -152,7 +152,9 @@ class PcscdService:
         self.start()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a pcscd left running would show the empty vpcd readers to every
+# later test in the run, and tests elsewhere rely on "no reader -> demo card".
+@pytest.fixture(scope="module")
 def pcscd_service() -> Iterator[PcscdService]:
     global _PCSCD_LOG
     reason = _missing_stack()
@@ -174,6 +176,7 @@ def pcscd_service() -> Iterator[PcscdService]:
         yield service
     finally:
         service.stop()
+        _PCSCD_LOG = None
 
 
 class InsertedCard:
@@ -220,7 +223,7 @@ def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
     """Environment for a subprocess whose pcsc-lite looks for pcscd at a socket that does not exist.
 
     pcsc-lite reads PCSCLITE_CSOCK_NAME once per process, so this only works in a
-    child process; the session's pcscd keeps serving every other test.
+    child process; the tests' pcscd keeps serving every other test.
     """
     env = dict(os.environ)
     env["PCSCLITE_CSOCK_NAME"] = str(tmp_path / "no-pcscd-here.comm")
