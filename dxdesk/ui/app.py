@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dxdesk import i18n
@@ -35,7 +35,21 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("dxdesk 窓口支援システム")
     register_fonts()
     app.setFont(ui_font(12))
+    _install_qt_translations(app)
     return app
+
+
+def _install_qt_translations(app: QApplication) -> None:
+    """Qt's own buttons and dialogs (OK/キャンセル, file dialogs) in Japanese."""
+    if getattr(app, "_dxdesk_translator", None) is not None:
+        return
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(QLocale.Language.Japanese), "qtbase", "_", folder):
+        app.installTranslator(translator)
+        app._dxdesk_translator = translator  # type: ignore[attr-defined]
+    else:
+        log.info("Qt's Japanese translations not found in %s; standard buttons stay in English", folder)
 
 
 def _load_settings_or_defaults() -> Settings:
