@@ -20,6 +20,7 @@ from dxdesk.i18n import Msg
 from dxdesk.paths import app_paths
 from dxdesk.resources import resource_path
 
+from .formmap_parse import parse_form_maps
 from .procedures import (
     CARD_FIELDS,
     KNOWN_FORM_IDS,
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 _PROCEDURE_KEYS = {
     "id", "name", "description", "counter", "forms", "requires_my_number", "my_number_note", "retain",
-    "questions", "follow_ons",
+    "questions", "follow_ons", "form_map",
 }
 _QUESTION_KEYS = {"id", "label", "type", "required", "choices", "validation", "show_if", "help"}
 
@@ -48,9 +49,11 @@ class CatalogueIssue:
     file: str
     key: str  # dotted path inside the file, "" for the whole file
     message: Msg
+    warning: bool = False  # worth a look, but the procedure still works (e.g. a form field left to the clerk)
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message.en}" if self.key else f"{self.file}: {self.message.en}"
+        where = f"{self.file}: {self.key}: " if self.key else f"{self.file}: "
+        return f"{where}{'warning: ' if self.warning else ''}{self.message.en}"
 
 
 class CatalogueError(Exception):
@@ -223,12 +226,13 @@ class _FileParser:
             ))
         questions = self._questions(data.get("questions", []))
         follow_ons = self._follow_ons(data.get("follow_ons", []), {q.id: q for q in questions})
+        form_maps = parse_form_maps(data.get("form_map"), {q.id: q for q in questions}, forms, self.issue)
         if self.issues or not pid or name is None or counter is None:
             return None
         return Procedure(
             id=pid, name=name, counter=counter, forms=tuple(forms), requires_my_number=requires,
             my_number_note=note, retain=tuple(retain), questions=tuple(questions),
-            follow_ons=tuple(follow_ons), description=description, source_file=self.file,
+            follow_ons=tuple(follow_ons), description=description, source_file=self.file, form_maps=form_maps,
         )
 
     # -- pieces ---------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def _procedures_check(args: argparse.Namespace) -> int:
     from dxdesk.resources import resource_path
 
     from .catalogue import check_catalogue, default_catalogue_dirs
+    from .formcheck import check_form_maps
 
     # A town checks its override folder together with the shipped files it refers to.
     dirs = [resource_path("procedures"), *args.dirs] if args.dirs else default_catalogue_dirs()
@@ -70,13 +71,18 @@ def _procedures_check(args: argparse.Namespace) -> int:
         if not d.is_dir():
             raise UserError(f"not a folder: {d}")
     catalogue, issues = check_catalogue(dirs)
+    # The valid procedures against the form templates they print (town templates included).
+    issues = [*issues, *check_form_maps(catalogue)]
     for issue in issues:
         print(issue)
+    errors = [i for i in issues if not i.warning]
+    warnings = len(issues) - len(errors)
     checked = ", ".join(str(d) for d in dirs if d.is_dir())
-    if issues:
-        print(f"{len(issues)} problem(s); {len(catalogue)} procedure(s) valid (checked: {checked})")
+    noted = f", {warnings} warning(s)" if warnings else ""
+    if errors:
+        print(f"{len(errors)} problem(s){noted}; {len(catalogue)} procedure(s) loaded (checked: {checked})")
         return 1
-    print(f"OK: {len(catalogue)} procedure(s) (checked: {checked})")
+    print(f"OK: {len(catalogue)} procedure(s){noted} (checked: {checked})")
     return 0
 
 

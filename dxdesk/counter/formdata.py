@@ -15,16 +15,20 @@ from dxdesk.i18n import Msg
 
 from .card import CARD_ITEM_LABELS, SEX_LABELS
 from .errors import VisitError
+from .formmap import map_form_interview
 from .procedures import Question, QuestionType
 from .timing import EventKind, VisitStep
 from .visit import Visit
 
 
-def build_form_data(visit: Visit) -> dict[str, dict[str, Any]]:
+def build_form_data(visit: Visit, form_id: str | None = None) -> dict[str, dict[str, Any]]:
     """``{"card": {...}, "interview": {...}, "computed": {...}}`` for printing this visit's forms.
 
-    Dates are :class:`datetime.date` (the forms engine renders 和暦); the My Number is
-    present only when a chosen procedure requires it.
+    ``interview`` holds every visible answer under its question id (plus ``<id>_label`` for
+    choices). With ``form_id`` it also holds the keys that form's template reads, filled by the
+    ``[form_map.<form_id>]`` tables of the chosen procedures that print it (see
+    :mod:`dxdesk.counter.formmap`). Dates are :class:`datetime.date` (the forms engine renders
+    和暦); the My Number is present only when a chosen procedure requires it.
     """
     card = visit.card
     if card is None:
@@ -59,6 +63,10 @@ def build_form_data(visit: Visit) -> dict[str, dict[str, Any]]:
             interview[f"{question.id}_label"] = "、".join(
                 (question.choice_label(v) or Msg(v, v)).ja for v in value  # type: ignore[union-attr]
             )
+    if form_id is not None:
+        # The card's values without the My Number: a mapping may never copy it into interview.*.
+        card_values = {k: v for k, v in card_data.items() if k != "my_number"}
+        interview = map_form_interview(form_id, visit.procedures, visit.interview, card_values, interview)
     computed = {
         "today": today,
         "age": _age(card.birth_date, today),
@@ -68,6 +76,8 @@ def build_form_data(visit: Visit) -> dict[str, dict[str, Any]]:
         "clerk_id": visit.clerk_id,
         "procedures": [p.name.ja for p in visit.procedures],
         "identify_method": card.method.label.ja,
+        # The forms' 窓口記入欄 box "本人確認: マイナンバーカード".
+        "id_verified_by_card": card.method.reads_card,
     }
     return {"card": card_data, "interview": interview, "computed": computed}
 

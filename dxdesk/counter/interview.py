@@ -110,6 +110,10 @@ class Interview:
     def is_visible(self, question: Question) -> bool:
         return question.show_if is None or self._matches(question.show_if) is True
 
+    def condition_met(self, condition: ShowIf) -> bool:
+        """Whether a visible answer meets the condition now (an open or hidden one does not)."""
+        return self._matches(condition) is True
+
     def _matches(self, condition: ShowIf) -> bool | None:
         """Whether the answer meets the condition: True, False, or None while it cannot be known yet.
 

@@ -93,6 +93,49 @@ class Counter:
     name: Msg
 
 
+# Values of the visit's identity data a form mapping may use (``card = "name_kana"``). Never
+# the My Number: a form that prints it reads ``card.my_number`` itself, under its own guard.
+CARD_SOURCES: tuple[str, ...] = (
+    "name", "family_name", "given_name", "name_kana", "address", "birth_date", "sex", "sex_label",
+)
+KANA_SCRIPTS: tuple[str, ...] = ("hiragana", "katakana")
+Constant = str | int | bool
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where one template value comes from: exactly one of ``question``, ``card`` or ``value``.
+
+    ``choice_map`` turns answer values into the form's option values (household → all);
+    values it does not name pass unchanged. ``label`` prints the Japanese choice label(s)
+    instead of the value. ``when``: every condition must hold, else this source gives nothing.
+    ``kana``: convert a reading to hiragana or katakana (the form's ふりがな row).
+    """
+
+    question: str | None = None
+    card: str | None = None
+    value: Constant | None = None
+    choice_map: tuple[tuple[str, Constant], ...] = ()
+    label: bool = False
+    when: tuple[ShowIf, ...] = ()
+    kana: str = ""
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """What a form template's ``interview.<key>`` gets for one procedure.
+
+    ``sources``: tried in order, the first that gives a value wins. ``rows``: for a table
+    field (異動する人), one mapping per column for each row; a row with no value is left out.
+    ``manual``: the clerk or resident writes it by hand; stated so the check stays quiet.
+    """
+
+    key: str
+    sources: tuple[ValueSource, ...] = ()
+    rows: tuple[tuple["FieldMapping", ...], ...] = ()
+    manual: bool = False
+
+
 @dataclass(frozen=True)
 class Procedure:
     id: str
@@ -106,6 +149,12 @@ class Procedure:
     follow_ons: tuple[FollowOn, ...]
     description: Msg | None = None
     source_file: str = ""  # where it was loaded from, for error messages and `procedures list`
+    # Per form id: what the template's interview.* keys get (the [form_map.<form>] tables).
+    form_maps: tuple[tuple[str, tuple[FieldMapping, ...]], ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def form_map(self, form_id: str) -> tuple[FieldMapping, ...]:
+        """The mapping for one of this procedure's forms; () when it has none."""
+        return next((m for f, m in self.form_maps if f == form_id), ())

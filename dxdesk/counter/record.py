@@ -6,6 +6,11 @@ from datetime import datetime
 from typing import Any
 
 
+# How a visit ends (Visit.close / Visit.cancel). The store spells them its own way
+# (closed / abandoned): dxdesk/ui/counter/persist.py maps them.
+OUTCOMES: tuple[str, ...] = ("completed", "cancelled")
+
+
 @dataclass(frozen=True)
 class VisitRecord:
     """What remains of a visit once it is closed.
@@ -18,7 +23,7 @@ class VisitRecord:
     visit_id: str
     clerk_id: str
     desk_id: str
-    outcome: str  # "completed" or "cancelled"
+    outcome: str  # one of OUTCOMES
     procedures: tuple[str, ...]
     identify_method: str | None  # IdentifyMethod value; None if cancelled before identification
     started_at: datetime

@@ -177,7 +177,8 @@ def test_manual_identification_path(kit, catalogue, clock):
     visit = start(catalogue, clock, procedures=("zei_shomei",))
     clock.advance(120)  # the card PIN is nearly locked: the clerk types from a driving licence
     visit.identify(kit.manual_card())
-    answer_all(visit, {"tax_certificate_types": ["shotoku"], "fiscal_year": 2025, "tax_copies": 1, "tax_purpose": "bank"})
+    answer_all(visit, {"tax_certificate_types": ["shotoku"], "fiscal_year": 2025, "tax_copies": 1, "tax_purpose": "bank",
+                       "requester": "self"})
     visit.finish_interview()
     visit.confirm()
     visit.record_printed("tax_certificate_request")

@@ -24,7 +24,7 @@ from dxdesk.forms.render import draw_form
 @dataclass
 class FormsPayload:
     forms: tuple[str, ...]
-    data: dict[str, dict[str, Any]]
+    data: dict[str, dict[str, dict[str, Any]]]  # form id → that form's card/interview/computed
     guide: dict[str, dict[str, Any]]
     today: date
     mode: str = "plain"
@@ -45,7 +45,10 @@ def _local_time(value: datetime | None) -> str:
 
 def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
                        calibrations: dict[str, Calibration] | None = None) -> FormsPayload:
-    data = build_form_data(visit)
+    # Per form: each template reads its own interview keys (the procedures' [form_map] tables).
+    forms = tuple(f for f in visit.forms_to_print if f != GUIDE_SHEET_FORM)
+    data = {form_id: build_form_data(visit, form_id) for form_id in forms}
+    base = build_form_data(visit)
     sheet = guide_sheet_data(visit)
     purposes = "、".join(p["name_ja"] for p in sheet["procedures"])
     guide_interview = {
@@ -62,8 +65,8 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
             for i in sheet["card_items_read"]
         ],
     }
-    guide = {"card": {"name": data["card"]["name"]}, "interview": guide_interview,
-             "computed": {**data["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}
+    guide = {"card": {"name": base["card"]["name"]}, "interview": guide_interview,
+             "computed": {**base["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}
     return FormsPayload(visit.forms_to_print, data, guide, today, mode, dict(calibrations or {}))
 
 
@@ -80,7 +83,7 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
     for i, form_id in enumerate(payload.forms):
         template = find_template(form_id)
         c.setPageSize((template.width_mm * mm, template.height_mm * mm))
-        raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data
+        raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data[form_id]
         data = FormData.from_dict(raw).with_computed(today=payload.today)
         # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
         mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode

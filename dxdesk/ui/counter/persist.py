@@ -12,10 +12,12 @@ from typing import Any
 from dxdesk.counter import IdentifyMethod, TimelineEvent, VisitRecord
 from dxdesk.counter.timing import EventKind, VisitStep
 
-# The store's CHECK constraint spells the methods and outcomes its own way.
+# The store's CHECK constraints (dxdesk.store.models IDENTIFY_METHODS, VISIT_STATUSES) spell the
+# methods and outcomes their own way. Renaming either side would change a migration or the journal
+# format, so the translation lives here; tests/ui/counter/test_persist.py keeps it complete.
 STORE_METHODS = {IdentifyMethod.CARD_PIN.value: "pin", IdentifyMethod.CARD_MATCHING_B.value: "code_b",
                  IdentifyMethod.MANUAL.value: "manual"}
-STORE_STATUS = {"completed": "closed", "cancelled": "abandoned"}
+STORE_STATUS = {"completed": "closed", "cancelled": "abandoned"}  # VisitRecord.outcome (counter.record.OUTCOMES)
 
 
 def step_spans(timeline: Sequence[TimelineEvent], record: VisitRecord) -> list[tuple[str, datetime, datetime, int]]:
@@ -42,9 +44,9 @@ def store_record_job(record: VisitRecord, timeline: Sequence[TimelineEvent], pri
 
         retained = record.retained
         visit = models.Visit(
-            id=record.visit_id, clerk_id=record.clerk_id, status=STORE_STATUS.get(record.outcome, "closed"),
+            id=record.visit_id, clerk_id=record.clerk_id, status=STORE_STATUS[record.outcome],
             started_at=record.started_at, closed_at=record.closed_at,
-            identify_method=STORE_METHODS.get(record.identify_method or ""), procedures=list(record.procedures),
+            identify_method=STORE_METHODS[record.identify_method] if record.identify_method else None, procedures=list(record.procedures),
             resident_name=retained.get("name"), resident_kana=retained.get("name_kana"),
             address=retained.get("address"), birth_date=retained.get("birth_date"),
             my_number=retained.get("my_number"), answers=None, total_seconds=round(record.total_seconds),
