@@ -50,6 +50,7 @@ class EventType(str, enum.Enum):
     ACCOUNT_CHANGE = "account.change"
     MY_NUMBER_REVEAL = "my_number.reveal"
     PURGE = "data.purge"
+    SUPPORT_CHANGE = "support.change"  # edit / soft delete / follow-up close / import of support sessions
     CHECKPOINT = CHECKPOINT_EVENT
 
 

@@ -107,6 +107,7 @@ class PermissionDeniedError(Exception):
     def __init__(self, msg: Msg, permission: Permission | None = None) -> None:
         super().__init__(msg.en)
         self.msg = msg
+        self.message = msg  # the name the support/store errors use, so screens show it like theirs
         self.permission = permission
 
 
@@ -138,6 +139,16 @@ def require(session: Session | None, permission: Permission) -> Session:
             permission,
         )
     return session
+
+
+def require_any(session: Session | None, *permissions: Permission) -> Session:
+    """Return ``session`` if it has at least one of ``permissions``; else deny naming the first."""
+    if session is not None and any(session.can(p) for p in permissions):
+        return session
+    return require(session, permissions[0])
+
+
+SYSTEM_ACTOR = "system"  # audit actor of scheduled jobs (retention purge) that no clerk started
 
 
 _P = ParamSpec("_P")

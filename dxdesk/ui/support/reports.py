@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 
 from dxdesk.support import kpi
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
-from dxdesk.support.csvio import write_csv_pair
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
 from dxdesk.support.periods import DateRange, format_range_ja
-from dxdesk.support.report import ReportOptions, write_report_pdf
+from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.support.service import exports_for
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
 from dxdesk.ui.support.jobs import Jobs, user_message
@@ -152,6 +152,8 @@ class ReportsTab(QWidget):
                  municipality: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repository = repository
+        # A SupportService checks VIEW_REPORTS/EXPORT_DATA and audits the file; a bare repository (tests) does not.
+        self._exports = exports_for(repository)
         self._catalog = catalog
         self._jobs = jobs
         self._clock = clock
@@ -270,7 +272,7 @@ class ReportsTab(QWidget):
                                 generated_on=self._clock().date())
         catalog = self._catalog
         self._start_writing("PDFを作成しています…")
-        self._jobs.run("write report pdf", lambda: [write_report_pdf(path, data.sessions, catalog, options)],
+        self._jobs.run("write report pdf", lambda: [self._exports.write_report_pdf(path, data.sessions, catalog, options)],
                        self._written, self._write_failed)
 
     def write_csv(self) -> None:
@@ -282,7 +284,7 @@ class ReportsTab(QWidget):
             return
         catalog = self._catalog
         self._start_writing("CSVを出力しています…")
-        self._jobs.run("write report csv", lambda: list(write_csv_pair(path, data.sessions, data.summary, catalog)),
+        self._jobs.run("write report csv", lambda: list(self._exports.write_csv_pair(path, data.sessions, data.summary, catalog)),
                        self._written, self._write_failed)
 
     def _start_writing(self, text: str) -> None:

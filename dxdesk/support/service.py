@@ -1,0 +1,213 @@
+"""SupportService: the support log as the signed-in person may use it — role checks and audit events.
+
+Wraps any :class:`~dxdesk.support.repository.SupportRepository` for one
+:class:`~dxdesk.security.permissions.Session` and implements the same protocol, so
+screens, the CSV import and the CLI take it wherever they took a repository. A screen
+that forgets to hide a button still cannot do what the role does not allow.
+
+Who may do what:
+
+==============================  ============================================================
+add / update / delete / close   ``LOG_SUPPORT`` (supporters; records are theirs to keep right)
+follow-up / import, save venue
+list / get / follow-ups due     ``VIEW_REPORTS`` sees everything; ``LOG_SUPPORT`` alone sees the
+                                editable window only (the last 31 days, no deleted records):
+                                enough to fix a recent entry and to count today's sessions,
+                                but not the town's history
+save topic                      ``MANAGE_CATALOGUE`` (the topic list is part of the catalogue)
+PDF report                      ``VIEW_REPORTS``
+CSV export                      ``VIEW_REPORTS`` and ``EXPORT_DATA`` (the file leaves the PC)
+==============================  ============================================================
+
+Audit events (details hold ids, kinds and counts only — never a note or a contact):
+``support.change`` for every update, soft delete, follow-up close, import and topic
+change; ``report.create`` for a PDF, ``data.export`` for a CSV; a refused write,
+report or export is recorded with result ``denied``. Plain adds are not audited: the
+record itself says who logged it and when, and a supporter logs dozens a day.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require, require_any
+from dxdesk.support.catalog import Catalog, Topic, Venue
+from dxdesk.support.kpi import KpiSummary
+from dxdesk.support.model import SupportSession, local_now
+from dxdesk.support.report import ReportOptions
+from dxdesk.support.repository import DEFAULT_EDIT_WINDOW, AddManyResult, SessionQuery, SupportRepository
+
+log = logging.getLogger(__name__)
+
+READ_PERMISSIONS = (Permission.VIEW_REPORTS, Permission.LOG_SUPPORT)
+
+
+class SupportService:
+    """A :class:`SupportRepository` for one signed-in person (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        repository: SupportRepository,
+        session: Session,
+        audit: AuditLog | None,
+        *,
+        clock: Callable[[], datetime] = local_now,
+        edit_window: timedelta = DEFAULT_EDIT_WINDOW,
+    ) -> None:
+        self.repository = repository
+        self.session = session
+        self.audit = audit
+        self._clock = clock
+        self._edit_window = edit_window
+
+    # --- checks and audit ------------------------------------------------------------
+    def _audit(self, event: EventType, details: dict[str, Any], result: Result = Result.SUCCESS) -> None:
+        if self.audit is not None:
+            self.audit.append(AuditEntry(event, self.session.clerk_id, result, details=details))
+
+    def _require(self, permission: Permission, event: EventType, kind: str) -> None:
+        """Check; a refusal of a write/report/export is itself an audit event."""
+        try:
+            require(self.session, permission)
+        except PermissionDeniedError:
+            try:
+                self._audit(event, {"kind": kind, "permission": permission.value}, Result.DENIED)
+            except Exception:  # the refusal stands even if it cannot be recorded
+                log.exception("could not audit a refused support operation")
+            raise
+
+    def _full_view(self) -> bool:
+        return self.session.can(Permission.VIEW_REPORTS)
+
+    def _window_start(self) -> date:
+        return (self._clock() - self._edit_window).date()
+
+    def _visible(self, s: SupportSession | None) -> SupportSession | None:
+        if s is None or self._full_view():
+            return s
+        return s if not s.deleted and s.started_at.date() >= self._window_start() else None
+
+    # --- catalog ----------------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        require_any(self.session, *READ_PERMISSIONS)
+        return self.repository.catalog()
+
+    def save_topic(self, topic: Topic) -> Catalog:
+        self._require(Permission.MANAGE_CATALOGUE, EventType.SUPPORT_CHANGE, "topic_saved")
+        catalog = self.repository.save_topic(topic)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "topic_saved", "topic": topic.code, "active": topic.active})
+        return catalog
+
+    def save_venue(self, venue: Venue) -> Catalog:
+        # Remembering a venue's type is part of logging a session there; venue names are public places.
+        require(self.session, Permission.LOG_SUPPORT)
+        return self.repository.save_venue(venue)
+
+    # --- writes -----------------------------------------------------------------------
+    def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
+        require(self.session, Permission.LOG_SUPPORT)
+        return self.repository.add(session, by=by)
+
+    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "imported")
+        result = self.repository.add_many(sessions, by=by)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "imported", "added": len(result.added),
+                                                "already_present": len(result.already_present)})
+        return result
+
+    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "updated")
+        saved = self.repository.update(session, by=by, now=now)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "updated", "session_id": saved.id})
+        return saved
+
+    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "deleted")
+        deleted = self.repository.delete(session_id, by=by, now=now)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "deleted", "session_id": deleted.id})
+        return deleted
+
+    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "follow_up_closed")
+        closed = self.repository.close_follow_up(session_id, by=by, now=now)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "follow_up_closed", "session_id": closed.id})
+        return closed
+
+    # --- reads ------------------------------------------------------------------------
+    def get(self, session_id: str) -> SupportSession | None:
+        require_any(self.session, *READ_PERMISSIONS)
+        return self._visible(self.repository.get(session_id))
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        # Used by the import to skip rows already stored; it reveals ids only, which the importer holds.
+        require_any(self.session, *READ_PERMISSIONS)
+        return self.repository.existing_ids(ids)
+
+    def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
+        require_any(self.session, *READ_PERMISSIONS)
+        if not self._full_view():
+            start = self._window_start()
+            query = SessionQuery(
+                date_from=max(query.date_from, start) if query.date_from else start, date_to=query.date_to,
+                venue=query.venue, venue_type=query.venue_type, topic=query.topic, outcome=query.outcome,
+                include_deleted=False,
+            )
+            if query.date_to is not None and query.date_to < query.date_from:  # type: ignore[operator]
+                return []
+        return self.repository.list(query)
+
+    def follow_ups_due(self) -> list[SupportSession]:
+        # Supporters do the follow-ups, so they see every open one (that is their work list).
+        require_any(self.session, *READ_PERMISSIONS)
+        return self.repository.follow_ups_due()
+
+    # --- files that leave the PC -----------------------------------------------------------
+    def write_report_pdf(self, path: Path, sessions: Sequence[SupportSession], catalog: Catalog,
+                         options: ReportOptions) -> Path:
+        """Same as :func:`dxdesk.support.report.write_report_pdf`, checked and audited."""
+        from dxdesk.support.report import write_report_pdf
+
+        self._require(Permission.VIEW_REPORTS, EventType.REPORT, "support_pdf")
+        written = write_report_pdf(path, sessions, catalog, options)
+        self._audit(EventType.REPORT, {"kind": "support_pdf", "sessions": len(sessions),
+                                       "period_from": options.period[0].isoformat(),
+                                       "period_to": options.period[1].isoformat(),
+                                       "venue_filter": options.venue is not None})
+        return written
+
+    def write_csv_pair(self, path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog,
+                       language: str = "ja") -> tuple[Path, Path]:
+        """Same as :func:`dxdesk.support.csvio.write_csv_pair`, checked and audited."""
+        from dxdesk.support.csvio import write_csv_pair
+
+        self._require(Permission.VIEW_REPORTS, EventType.EXPORT, "support_csv")
+        self._require(Permission.EXPORT_DATA, EventType.EXPORT, "support_csv")
+        written = write_csv_pair(path, sessions, summary, catalog, language)
+        self._audit(EventType.EXPORT, {"kind": "support_csv", "rows": len(sessions), "files": len(written)})
+        return written
+
+
+class UncheckedExports:
+    """The plain file writers, for screens built without a session (tests, demo)."""
+
+    @staticmethod
+    def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Catalog,
+                         options: ReportOptions) -> Path:
+        from dxdesk.support.report import write_report_pdf
+
+        return write_report_pdf(path, sessions, catalog, options)
+
+    @staticmethod
+    def write_csv_pair(path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog,
+                       language: str = "ja") -> tuple[Path, Path]:
+        from dxdesk.support.csvio import write_csv_pair
+
+        return write_csv_pair(path, sessions, summary, catalog, language)
+
+
+def exports_for(repository: object) -> SupportService | UncheckedExports:
+    """The report/CSV writer a screen should use with ``repository``: checked when it is a SupportService."""
+    return repository if isinstance(repository, SupportService) else UncheckedExports()
