@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from dxdesk.cardreader.apdu import TracingTransport, Transport
 from dxdesk.cardreader.errors import (
@@ -42,6 +42,9 @@ from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.config import CardSettings
 from dxdesk.i18n import Msg
+
+if TYPE_CHECKING:
+    from dxdesk.security.permissions import Session
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +127,14 @@ class CardService:
         reader_prefix: str | None = None,
         list_reader_infos: Callable[[], list[ReaderInfo]] = reader_infos,
         simulated_card: SimulatedCard | None = None,
+        require_session: bool = False,
     ) -> None:
         self.settings = settings or CardSettings()
+        # The app sets require_session and binds the signed-in clerk, so a read is refused at this
+        # layer for a role without READ_CARD (READ_MY_NUMBER for the number), whatever the screen does.
+        # The diagnostic CLI (`dxdesk card read`) runs without sign-in and leaves it off.
+        self.require_session = require_session
+        self._session: "Session | None" = None
         self.reader_prefix = self.settings.reader_prefix if reader_prefix is None else reader_prefix
         self._list_reader_infos = list_reader_infos
         # One persistent demo card, so its PIN counter behaves like a real card's between reads.
@@ -144,10 +153,31 @@ class CardService:
     def status(self) -> Future[CardStatus]:
         return self.submit(self._status)
 
+    def bind_session(self, session: "Session | None") -> None:
+        """The clerk now signed in at this desk (None after sign-out)."""
+        self._session = session
+
     def read_card(
-        self, pin_provider: PinProvider, include_my_number: bool = False, code_b: str | None = None
+        self, pin_provider: PinProvider, include_my_number: bool = False, code_b: str | None = None,
+        *, session: "Session | None" = None,
     ) -> Future[CardReadResult]:
-        """Tries left -> policy -> ask PIN -> VERIFY -> read. With ``code_b`` no PIN is asked."""
+        """Tries left -> policy -> ask PIN -> VERIFY -> read. With ``code_b`` no PIN is asked.
+
+        ``session`` (default: the bound one) must have READ_CARD, and READ_MY_NUMBER with
+        ``include_my_number``; a refusal is the future's PermissionDeniedError, before the card is touched.
+        """
+        session = session or self._session
+        if session is not None or self.require_session:
+            from dxdesk.security.permissions import Permission, PermissionDeniedError, require
+
+            try:
+                require(session, Permission.READ_CARD)
+                if include_my_number:
+                    require(session, Permission.READ_MY_NUMBER)
+            except PermissionDeniedError as exc:
+                refused: Future[CardReadResult] = Future()
+                refused.set_exception(exc)
+                return refused
         self._cancel.clear()
         return self.submit(lambda: self._read(pin_provider, include_my_number, code_b))
 

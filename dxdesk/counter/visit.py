@@ -27,11 +27,20 @@ from .record import VisitRecord
 from .timing import Clock, EventKind, TimelineEvent, VisitStep, VisitTimes, compute_times, system_clock
 
 if TYPE_CHECKING:
+    from dxdesk.security.permissions import Session
+
     from .journal import VisitJournal
 
 log = logging.getLogger(__name__)
 
 GUIDE_SHEET_FORM = "guide_sheet"
+
+
+def _check(session: "Session", permission: str) -> None:
+    """``security.permissions.require`` by name; imported late so the counter core loads without it."""
+    from dxdesk.security.permissions import Permission, require
+
+    require(session, Permission[permission])
 
 
 def _wrong_step(action: Msg, step: VisitStep) -> VisitError:
@@ -59,8 +68,12 @@ class Visit:
         card: VisitCardData | None = None,
         forms_printed: Sequence[str] = (),
         record: VisitRecord | None = None,
+        session: "Session | None" = None,
     ) -> None:
         self.id = visit_id
+        # The signed-in clerk; when set, every step checks the role here, not only on the screen.
+        # Not journaled: a visit restored after a crash is bound again with bind_session().
+        self.session = session
         self.catalogue = catalogue
         self.clerk_id = clerk_id
         self.desk_id = desk_id
@@ -85,8 +98,16 @@ class Visit:
         clock: Clock = system_clock,
         journal: "VisitJournal | None" = None,
         visit_id: str | None = None,
+        session: "Session | None" = None,
     ) -> "Visit":
-        """受付: a new visit, in the identification step, already saved to the journal."""
+        """受付: a new visit, in the identification step, already saved to the journal.
+
+        With ``session`` the clerk needs MANAGE_VISITS (and READ_CARD / READ_MY_NUMBER /
+        PRINT_FORMS at the steps that use them); ``clerk_id`` defaults to the session's.
+        """
+        if session is not None:
+            _check(session, "MANAGE_VISITS")
+            clerk_id = clerk_id or session.clerk_id
         if not clerk_id.strip() or not desk_id.strip():
             raise VisitError(Msg("職員IDと窓口IDが必要です", "A clerk id and a desk id are required."), code="bad_start")
         interview = Interview(catalogue, procedures)
@@ -94,6 +115,7 @@ class Visit:
             visit_id=visit_id or str(uuid.uuid4()), catalogue=catalogue, clerk_id=clerk_id, desk_id=desk_id,
             desk_name=desk_name, clock=clock, journal=journal,
             timeline=[TimelineEvent(EventKind.ENTER, VisitStep.IDENTIFY, clock())], interview=interview,
+            session=session,
         )
         visit._save()
         log.info("Visit %s started at desk %s", visit.id, desk_id)
@@ -186,6 +208,15 @@ class Visit:
         if self.step not in steps:
             raise _wrong_step(action, self.step)
 
+    def _allowed(self, permission: str) -> None:
+        if self.session is not None:
+            _check(self.session, permission)
+
+    def bind_session(self, session: "Session") -> None:
+        """Attach the signed-in clerk to a visit restored from the journal (checks MANAGE_VISITS)."""
+        _check(session, "MANAGE_VISITS")
+        self.session = session
+
     def _enter(self, step: VisitStep) -> None:
         self._timeline.append(TimelineEvent(EventKind.ENTER, step, self.clock()))
 
@@ -206,6 +237,10 @@ class Visit:
     def identify(self, card: VisitCardData) -> None:
         """Record the identity (from the card, or typed by the clerk) and move on to the interview."""
         self._require(Msg("本人確認", "identify the resident"), VisitStep.IDENTIFY)
+        if card.method.reads_card:
+            self._allowed("READ_CARD")
+        if card.has_my_number:
+            self._allowed("READ_MY_NUMBER")
         if card.discarded:
             raise VisitError(Msg("破棄済みの本人情報は使えません", "This identity data was already discarded."), code="bad_card_data")
         if card.has_my_number and not self.needs_my_number:
@@ -221,6 +256,7 @@ class Visit:
     def attach_my_number(self, my_number: str) -> None:
         """Add the number after identification (procedure added later, read with the PIN or typed from the card)."""
         self._require(Msg("個人番号を追加", "add the individual number"), VisitStep.INTERVIEW, VisitStep.CONFIRM)
+        self._allowed("READ_MY_NUMBER")
         card = self._identified_card()
         if not self.needs_my_number:
             raise VisitError(
@@ -294,6 +330,7 @@ class Visit:
     def confirm(self) -> None:
         """The resident confirmed what will be printed: on to printing."""
         self._require(Msg("確認を完了", "complete the confirmation"), VisitStep.CONFIRM)
+        self._allowed("PRINT_FORMS")  # confirming leads straight to printing
         self._check_ready()  # answers may have been edited during confirmation
         self._enter(VisitStep.PRINT)
         self._save()
@@ -303,6 +340,7 @@ class Visit:
     def record_printed(self, form_id: str) -> None:
         """Note that a form was printed (reprints are noted once)."""
         self._require(Msg("印刷を記録", "record a print"), VisitStep.PRINT)
+        self._allowed("PRINT_FORMS")
         if form_id not in self.forms_to_print:
             raise VisitError(
                 Msg(f"様式「{form_id}」はこの受付の手続きに含まれていません", f"Form '{form_id}' is not part of this visit's procedures."),

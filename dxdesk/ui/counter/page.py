@@ -198,7 +198,7 @@ class CounterPage(QWidget):
             self.visit = Visit.start(
                 self.services.catalogue, clerk_id=self.services.clerk_id, desk_id=self.services.desk_id,
                 desk_name=self.services.desk_name, procedures=procedure_ids, clock=self.services.clock,
-                journal=self.services.journal,
+                journal=self.services.journal, session=self.services.session,
             )
         except (VisitError, PermissionDeniedError) as exc:
             self.start.show_error(exc.msg.ja)
@@ -268,7 +268,7 @@ class CounterPage(QWidget):
         try:
             for form_id in forms:
                 self.visit.record_printed(form_id)
-        except VisitError as exc:
+        except (VisitError, PermissionDeniedError) as exc:
             self._refused(exc)
             return
         self._audit(print_entry(self.services.clerk_id, self.visit.id, forms, pages))
