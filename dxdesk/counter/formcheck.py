@@ -18,11 +18,11 @@ from dxdesk.i18n import Msg
 
 from .catalogue import CatalogueIssue
 from .procedures import FieldMapping, Procedure, QuestionType, ValueSource
+from .visit import GUIDE_SHEET_FORM  # filled from the visit summary, never from interview answers
 
 if TYPE_CHECKING:
     from dxdesk.forms.template import Field, FormTemplate
 
-GUIDE_SHEET_FORM = "guide_sheet"  # filled from the visit summary, never from interview answers
 _SINGLE_VALUE_TYPES = ("text", "furigana", "comb", "date")
 
 

@@ -74,7 +74,8 @@ def render(out: Path) -> list[Path]:
     page.interview.kana.setText("こくとう　みきや")
     page.interview.commit_kana()
     answers = {"juminhyo_copies": 2, "scope": "household", "juminhyo_purpose": "bank", "requester": "self",
-               "has_inkan_card": True, "inkan_card_number": "1234567", "inkan_copies": 1, "inkan_purpose": "vehicle"}
+               "submit_to": "北海道銀行", "inkan_visitor": "self", "has_inkan_card": True, "inkan_card_number": "1234567",
+               "inkan_copies": 1, "inkan_purpose": "vehicle"}
     for qid, value in answers.items():
         page.visit.answer(qid, value)
     page.interview.load(page.visit)
