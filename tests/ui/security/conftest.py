@@ -1,4 +1,4 @@
-"""Fixtures for the sign-in / idle-lock screens: a real store, a fake clock, cheap scrypt, a TaskRunner."""
+"""Fixtures for the sign-in, idle-lock and admin screens: a real store, a fake clock, cheap scrypt, a TaskRunner."""
 from __future__ import annotations
 
 import threading
