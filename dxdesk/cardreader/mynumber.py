@@ -1,8 +1,17 @@
 """The My Number Card protocol (券面事項入力補助AP) over any Transport.
 
 Flow (docs/mynumber-card.md §2.5): SELECT AP → SELECT PIN EF → remaining-tries query
-(spends nothing) → VERIFY → SELECT EF 0001/0002 → READ BINARY (7-byte header, then
-the rest) → EF 0003 digests checked against what was read.
+(spends nothing) → VERIFY → read EF 0001/0002 → EF 0003 digests checked against what
+was read.
+
+EFs are read by short EF identifier (``00 B0 80|fid 00 00``: no SELECT EF, and one
+256-byte read covers a whole basic-4 record), which several peers use on real cards
+(§1, MBE, JSA). A card that refuses SFI addressing (6A86, 6A81, 6A82, 6981, 6986) is
+read the documented way instead for the rest of the session: SELECT EF, then a 7-byte
+header and the rest. A remaining-tries query made just before (``remaining_tries``,
+e.g. for the PIN prompt) is reused by the VERIFY that follows, so the key is not
+queried twice; the read runs on an exclusive connection, so nothing else can spend a
+try in between.
 
 Lockout policy: a PIN or 照合番号 is sent only after the query shows at least two
 tries left, unless the caller passes ``allow_last_try=True`` (the UI should offer the
@@ -20,6 +29,7 @@ import logging
 from dxdesk.cardreader.apdu import (
     INS_SELECT,
     INS_VERIFY,
+    MAX_SHORT_LE,
     SW_OK,
     CommandAPDU,
     Transport,
@@ -32,6 +42,7 @@ from dxdesk.cardreader.errors import (
     InvalidPinFormatError,
     LowTriesError,
     PinBlockedError,
+    UnexpectedStatusError,
     error_for_status,
 )
 from dxdesk.cardreader.model import (
@@ -64,14 +75,28 @@ TEXT_PIN_MAX_TRIES = 3
 # reporting a verified key's count.
 CODE_MAX_TRIES_ASSUMED = 3
 SW_TECHNICAL_PROBLEM = 0x6F00
+# What a card without SFI addressing may answer to READ BINARY with P1 = 80|sfi: wrong
+# P1-P2, function not supported, file not found, incompatible file, no current EF.
+SFI_REFUSED = frozenset({0x6A86, 0x6A81, 0x6A82, 0x6981, 0x6986})
 
 
 class MyNumberCard:
     """Reads the text AP of one inserted card. Not thread-safe: use it from the card thread only."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, use_sfi: bool = True) -> None:
+        """``use_sfi=False`` reads with SELECT EF + offsets only (the §2.5 transcript, byte for byte)."""
         self._transport = transport
+        self._use_sfi = use_sfi
         self._selected_df: bytes | None = None
+        self._current_ef: int | None = None
+        # Tries from the last query, per key; valid only while that key EF stays current
+        # and no VERIFY was sent since.
+        self._queried_tries: dict[int, int] = {}
+
+    @property
+    def uses_sfi(self) -> bool:
+        """False once the card refused an SFI read (or when constructed so)."""
+        return self._use_sfi
 
     # --- selection ---------------------------------------------------------------
 
@@ -79,6 +104,8 @@ class MyNumberCard:
         """SELECT the 券面事項入力補助AP; NotMyNumberCardError when the card has no such AP."""
         apdu = CommandAPDU(0x00, INS_SELECT, 0x04, 0x0C, TEXT_AP_AID).to_bytes()
         self._selected_df = None
+        self._current_ef = None
+        self._queried_tries.clear()
         _, sw = self._transport.transmit(apdu)
         if sw == SW_TECHNICAL_PROBLEM:
             # One card answered the first command after a power cycle with 6F00 (doc §6.2);
@@ -94,8 +121,10 @@ class MyNumberCard:
 
     def _select_ef(self, fid: int) -> None:
         self._ensure_text_ap()
+        self._current_ef = None
         _, sw = self._transport.transmit(CommandAPDU(0x00, INS_SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")).to_bytes())
         self._check(sw, f"SELECT EF {fid:04X}")
+        self._current_ef = fid
 
     @staticmethod
     def _check(sw: int, command_name: str, credential: Credential | None = None) -> None:
@@ -115,14 +144,17 @@ class MyNumberCard:
         self._select_ef(key_fid)
         _, sw = self._transport.transmit(CommandAPDU(0x00, INS_VERIFY, 0x00, 0x80).to_bytes())
         if sw & 0xFFF0 == 0x63C0:
-            return sw & 0x0F
-        if sw == SW_OK:
+            tries = sw & 0x0F
+        elif sw == SW_OK:
             # Some cards answer 9000 when the key is already verified since power-on. A good
             # VERIFY resets the counter, so the count is the key's initial one.
-            return TEXT_PIN_MAX_TRIES if credential is Credential.TEXT_PIN else CODE_MAX_TRIES_ASSUMED
-        if sw in (0x6983, 0x6984):
-            return 0
-        raise error_for_status(sw, "VERIFY (query)")
+            tries = TEXT_PIN_MAX_TRIES if credential is Credential.TEXT_PIN else CODE_MAX_TRIES_ASSUMED
+        elif sw in (0x6983, 0x6984):
+            tries = 0
+        else:
+            raise error_for_status(sw, "VERIFY (query)")
+        self._queried_tries[key_fid] = tries
+        return tries
 
     def verify_pin(self, pin: str, *, allow_last_try: bool = False) -> None:
         """VERIFY the 4-digit text-AP PIN (opens EF 0001, 0002 and 0003).
@@ -149,7 +181,10 @@ class MyNumberCard:
 
     def _verify(self, key_fid: int, credential: Credential, secret: bytearray, allow_last_try: bool) -> None:
         try:
-            tries_left = self._query_tries(key_fid, credential)  # also selects the key EF
+            tries_left = self._queried_tries.pop(key_fid, None) if self._current_ef == key_fid else None
+            if tries_left is None:
+                tries_left = self._query_tries(key_fid, credential)  # also selects the key EF
+            self._queried_tries.clear()  # whatever happens next, a VERIFY may change the counters
             if tries_left == 0:
                 raise PinBlockedError(credential)
             if tries_left <= 1 and not allow_last_try:
@@ -200,7 +235,8 @@ class MyNumberCard:
             raise InvalidPinFormatError(Credential.TEXT_PIN)
         if code_b is not None and (not isinstance(code_b, str) or not is_ascii_digits(code_b, 14)):
             raise InvalidPinFormatError(Credential.CODE_B)
-        self.select_text_ap()
+        # Keeps the AP (and a just-made query) selected by remaining_tries() on this connection.
+        self._ensure_text_ap()
         if pin is not None:
             self.verify_pin(pin, allow_last_try=allow_last_try)
         elif code_b is not None:
@@ -216,12 +252,31 @@ class MyNumberCard:
     def _read_my_number_ef(self) -> bytes:
         # The whole physical EF (17 bytes, filler included) in one Le=00 read: EF 0003's
         # digest covers the filler too.
-        self._select_ef(EF_MY_NUMBER)
-        return read_binary_to_end(self._transport)
+        return self._read_ef(EF_MY_NUMBER, whole_file=True)
 
     def _read_basic_info_ef(self) -> BasicInfoRecord:
-        self._select_ef(EF_BASIC_INFO)
-        return parse_basic_info_ef(read_binary_all(self._transport))
+        return parse_basic_info_ef(self._read_ef(EF_BASIC_INFO))
+
+    def _read_ef(self, fid: int, *, whole_file: bool = False) -> bytes:
+        """The BER object at the start of EF ``fid`` (or, with ``whole_file``, every physical byte)."""
+        self._ensure_text_ap()
+        if self._use_sfi:
+            try:
+                if whole_file:
+                    data = read_binary_to_end(self._transport, sfi=fid)
+                else:
+                    # Le 00 at once: a basic-4 record fits in 256 bytes, so one APDU usually
+                    # does it; a longer object continues by offset (the EF is current now).
+                    data = read_binary_all(self._transport, header_len=MAX_SHORT_LE, sfi=fid)
+                self._current_ef = fid
+                return data
+            except UnexpectedStatusError as exc:
+                if exc.sw not in SFI_REFUSED:
+                    raise
+                log.info("card refused READ BINARY by SFI (SW %04X); selecting EFs from now on", exc.sw)
+                self._use_sfi = False
+        self._select_ef(fid)
+        return read_binary_to_end(self._transport) if whole_file else read_binary_all(self._transport)
 
     def _check_integrity(self, my_number_ef: bytes | None, basic_info: BasicInfoRecord | None) -> None:
         """Compare SHA-256 digests with EF 0003 (DF31: EF 0001 as stored; DF32: EF 0002 from DF22 on).
@@ -230,8 +285,7 @@ class MyNumberCard:
         chain, which this project does not hold. The digests still catch corrupted or
         altered data from a damaged card or a broken reader.
         """
-        self._select_ef(EF_INTEGRITY)
-        record = parse_integrity_ef(read_binary_all(self._transport))
+        record = parse_integrity_ef(self._read_ef(EF_INTEGRITY))
         if my_number_ef is not None and not hmac.compare_digest(
             hashlib.sha256(my_number_ef).digest(), record.my_number_digest
         ):

@@ -71,6 +71,7 @@ class SimulatedCard:
         long_form_lengths: bool = False,
         corrupt_basic_info: bool = False,
         first_command_6f00: bool = False,
+        sfi_supported: bool = True,
         serial: int = 1,
     ) -> None:
         """Build the card's file system.
@@ -81,6 +82,8 @@ class SimulatedCard:
         ``long_form_lengths``: EF 0002 uses ``82``/``81`` length forms even when short ones fit.
         ``corrupt_basic_info``: EF 0002 differs from what EF 0003's digest covers.
         ``first_command_6f00``: the first command after power-on answers 6F00 (seen once by MC).
+        ``sfi_supported``: False makes READ BINARY by short EF identifier answer 6A86, as a card
+        without SFI addressing would (exercises the reader's SELECT EF fallback).
         """
         holder = person.holder
         pin = person.pin if pin is None else pin
@@ -89,6 +92,7 @@ class SimulatedCard:
         self.keep_verification_on_reset = keep_verification_on_reset
         self.query_answers_9000_when_verified = query_answers_9000_when_verified
         self.first_command_6f00 = first_command_6f00
+        self.sfi_supported = sfi_supported
         text = build_text_ap(
             holder,
             pin=pin,
@@ -222,16 +226,18 @@ class SimulatedCard:
 
     def _select(self, cmd: CommandAPDU) -> Response:
         if cmd.p1 == 0x04:  # by DF name
-            if cmd.p2 != 0x0C:
-                return b"", SW_WRONG_P1P2
             if not cmd.data:
                 return b"", SW_WRONG_LENGTH
-            if cmd.data == ISD_AID:  # restores the power-on MF state
+            # An unknown AID is "not found" whatever P2 asks for: OpenSC's other drivers probe
+            # with P2 00 (FCI) and must read a plain "no such application" (doc §3.3).
+            app = self._apps.get(cmd.data)
+            if app is None and cmd.data != ISD_AID:
+                return b"", SW_NOT_FOUND
+            if cmd.p2 != 0x0C:
+                return b"", SW_WRONG_P1P2
+            if app is None:  # the ISD: restores the power-on MF state
                 self._app, self._ef = None, None
                 return b"", SW_OK
-            app = self._apps.get(cmd.data)
-            if app is None:
-                return b"", SW_NOT_FOUND
             if self._security_df != app.aid:  # security state is per DF: a DF change drops it
                 self._clear_security()
                 self._security_df = app.aid
@@ -258,7 +264,7 @@ class SimulatedCard:
         if cmd.data or cmd.le is None:
             return b"", SW_WRONG_LENGTH
         if cmd.p1 & 0x80:  # SFI in P1 bits 1-5, offset in P2
-            if cmd.p1 & 0x60 or not cmd.p1 & 0x1F:
+            if not self.sfi_supported or cmd.p1 & 0x60 or not cmd.p1 & 0x1F:
                 return b"", SW_WRONG_P1P2
             fid = cmd.p1 & 0x1F
             if self._app is None or (fid not in self._app.efs and fid not in self._app.keys):

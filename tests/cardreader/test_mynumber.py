@@ -25,14 +25,15 @@ from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 KOKUTOU = testdata.PERSON_KOKUTOU
 
 
-def setup(person: testdata.FictionalPerson = KOKUTOU, **options: object):
+def setup(person: testdata.FictionalPerson = KOKUTOU, *, use_sfi: bool = True, **options: object):
     card = SimulatedCard.from_person(person, **options)
     transport = SimulatedTransport(card)
     recorder = RecordingTransport(transport)
-    return card, transport, recorder, MyNumberCard(recorder)
+    return card, transport, recorder, MyNumberCard(recorder, use_sfi=use_sfi)
 
 
-# The documented exchange (docs/mynumber-card.md §2.5), byte for byte.
+# The documented exchange (docs/mynumber-card.md §2.5), byte for byte: what MyNumberCard
+# sends with SELECT EF addressing (use_sfi=False, or after a card refused an SFI read).
 TRANSCRIPT = [
     ("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08", "", 0x9000),
     ("00 A4 02 0C 02 00 11", "", 0x9000),
@@ -47,7 +48,7 @@ TRANSCRIPT = [
 
 
 def test_documented_transcript_byte_for_byte() -> None:
-    _, _, recorder, card = setup()
+    _, _, recorder, card = setup(use_sfi=False)
     holder = card.read(pin="1234", include_my_number=True)
     expected = [(bytes.fromhex(c), bytes.fromhex(d), sw) for c, d, sw in TRANSCRIPT]
     assert recorder.exchanges[: len(expected)] == expected
@@ -57,6 +58,67 @@ def test_documented_transcript_byte_for_byte() -> None:
     assert all(c[:2] == b"\x00\xb0" for c in rest[1:])
     assert holder.my_number == "537686677188"
     assert holder.name == "黒桐\u3000幹也"
+
+
+# The default: EFs addressed by short identifier, each object in one Le=00 read.
+SFI_TRANSCRIPT = [
+    ("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08", 0x9000),
+    ("00 A4 02 0C 02 00 11", 0x9000),
+    ("00 20 00 80", 0x63C3),
+    ("00 20 00 80 04 31 32 33 34", 0x9000),
+    ("00 B0 81 00 00", 0x9000),  # EF 0001: 17 bytes, filler included
+    ("00 B0 82 00 00", 0x9000),  # EF 0002: the whole 104-byte record
+    ("00 B0 83 00 00", 0x9000),  # EF 0003: 256 of its 336 bytes ...
+    ("00 B0 01 00 50", 0x9000),  # ... and the other 80
+]
+
+
+def test_sfi_transcript_reads_number_and_four_items_in_eight_apdus() -> None:
+    _, _, recorder, card = setup()
+    holder = card.read(pin="1234", include_my_number=True)
+    assert [(c.hex(" ").upper(), sw) for c, _, sw in recorder.exchanges] == SFI_TRANSCRIPT
+    assert recorder.exchanges[4][1] == bytes.fromhex("FF 10 0C 35 33 37 36 38 36 36 37 37 31 38 38 FF FF")
+    assert holder == KOKUTOU.holder
+    assert card.uses_sfi
+
+
+def test_query_before_the_prompt_is_not_repeated_by_verify() -> None:
+    """The service queries tries, asks for the PIN, then reads: one query, not two."""
+    _, _, recorder, card = setup()
+    assert card.remaining_tries() == 3
+    card.read(pin="1234", include_my_number=True, check_integrity=False)
+    assert [c.hex(" ").upper() for c in recorder.commands] == [c for c, _ in SFI_TRANSCRIPT[:6]]
+
+
+def test_a_stale_query_is_not_reused_after_a_wrong_pin() -> None:
+    sim, _, recorder, card = setup()
+    card.remaining_tries()
+    with pytest.raises(WrongPinError):
+        card.verify_pin("0000")
+    recorder.exchanges.clear()
+    card.verify_pin("1234")
+    assert [c.hex(" ").upper() for c in recorder.commands] == [
+        "00 A4 02 0C 02 00 11", "00 20 00 80", "00 20 00 80 04 31 32 33 34"
+    ]
+    assert sim.tries_left() == 3
+
+
+def test_card_without_sfi_falls_back_to_select_for_the_session() -> None:
+    _, _, recorder, card = setup(sfi_supported=False)
+    holder = card.read(pin="1234", include_my_number=True)
+    assert holder == KOKUTOU.holder and not card.uses_sfi
+    after_verify = [c.hex(" ").upper() for c in recorder.commands[4:]]
+    assert after_verify[:3] == ["00 B0 81 00 00", "00 A4 02 0C 02 00 01", "00 B0 00 00 00"]
+    assert sum(1 for c in recorder.commands if c[1] == 0xB0 and c[2] & 0x80) == 1  # refused once, never retried
+    assert "00 A4 02 0C 02 00 03" in after_verify
+
+
+def test_sfi_read_without_credentials_is_denied_not_retried() -> None:
+    _, _, recorder, card = setup()
+    with pytest.raises(SecurityStatusError):
+        card.read_basic_info()
+    assert card.uses_sfi  # 6982 is an access rule, not a sign of missing SFI support
+    assert bytes.fromhex("00 A4 02 0C 02 00 02") not in recorder.commands
 
 
 def test_remaining_tries_spends_nothing() -> None:
@@ -167,11 +229,11 @@ def test_my_number_is_read_only_when_asked() -> None:
     _, _, recorder, card = setup()
     holder = card.read(pin="1234")
     assert holder.my_number is None
-    assert bytes.fromhex("00 A4 02 0C 02 00 01") not in recorder.commands
+    assert not any(c[1] == 0xB0 and c[2] == 0x81 for c in recorder.commands)
     n_without = len(recorder.commands)
-    recorder.exchanges.clear()
+    _, _, recorder, card = setup()
     card.read(pin="1234", include_my_number=True)
-    assert len(recorder.commands) == n_without + 2  # SELECT 0001 + one READ BINARY
+    assert len(recorder.commands) == n_without + 1  # one READ BINARY by SFI, no SELECT
 
 
 def test_integrity_corruption_is_detected() -> None:
@@ -197,7 +259,9 @@ def test_long_form_lengths_are_read(person: testdata.FictionalPerson, long_form:
     holder = card.read(pin=person.pin, include_my_number=True)
     assert holder == person.holder
     if person is testdata.PERSON_VERY_LONG_ADDRESS:
-        assert bytes.fromhex("00 B0 00 07 00") in recorder.commands  # a full 256-byte chunk, then the rest
+        # EF 0002 is longer than one short read: SFI read of 256 bytes, then the rest by offset.
+        assert bytes.fromhex("00 B0 82 00 00") in recorder.commands
+        assert any(c[:4] == bytes.fromhex("00 B0 01 00") for c in recorder.commands)
 
 
 def test_unknown_aid_means_not_a_my_number_card() -> None:
@@ -216,7 +280,7 @@ def test_6f00_after_power_on_is_retried_once() -> None:
     assert recorder.commands[0] == recorder.commands[1]
 
 
-@pytest.mark.parametrize("after", [0, 3, 8, 9])
+@pytest.mark.parametrize("after", [0, 3, 5, 7])  # of 8: mid-VERIFY, between and inside EF reads
 def test_card_removed_mid_read(after: int) -> None:
     _, transport, _, card = setup(testdata.PERSON_VERY_LONG_ADDRESS)
     transport.remove_after(after)
@@ -225,21 +289,25 @@ def test_card_removed_mid_read(after: int) -> None:
     assert "置き直して" in info.value.message.ja
 
 
-def test_truncated_file_is_card_data_error() -> None:
+@pytest.mark.parametrize("use_sfi", [True, False])
+def test_truncated_file_is_card_data_error(use_sfi: bool) -> None:
     class Truncating:
-        """Answers the header read of EF 0002 but says end-of-file on the rest."""
+        """Cuts EF 0002 short: 6282 (end of file) after 50 bytes, or 6B00 on the read after the header."""
 
         def __init__(self, inner: SimulatedTransport) -> None:
             self.inner = inner
 
         def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+            if apdu == bytes.fromhex("00 B0 82 00 00"):
+                data, _ = self.inner.transmit(apdu)
+                return data[:50], 0x6282
             if apdu[:4] == bytes.fromhex("00 B0 00 07"):
                 return b"", 0x6B00
             return self.inner.transmit(apdu)
 
     sim = SimulatedCard.from_person(KOKUTOU)
     with pytest.raises(CardDataError, match="File ended"):
-        MyNumberCard(Truncating(SimulatedTransport(sim))).read(pin="1234")
+        MyNumberCard(Truncating(SimulatedTransport(sim)), use_sfi=use_sfi).read(pin="1234")
 
 
 def test_tracing_logs_no_pin_number_or_name(caplog: pytest.LogCaptureFixture) -> None:
@@ -268,4 +336,7 @@ def test_no_pin_attribute_is_kept() -> None:
     _, _, _, card = setup()
     card.verify_pin("1234")
     card.verify_code_b(KOKUTOU.code_b)
-    assert set(vars(card)) == {"_transport", "_selected_df"}  # nothing else is remembered
+    # Nothing else is remembered: addressing state and tries counts only, never a secret.
+    assert set(vars(card)) == {"_transport", "_selected_df", "_use_sfi", "_current_ef", "_queried_tries"}
+    state = repr({k: v for k, v in vars(card).items() if k != "_transport"})  # the recorder keeps the APDUs
+    assert "1234" not in state and KOKUTOU.code_b not in state
