@@ -8,11 +8,12 @@ resident's side of the counter is common).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.ui.qtfonts import ui_font
 
+from .residentscreen import show_on_resident_screen
 from .style import ERROR, NAVY
 
 PIN_LENGTH = 4
@@ -185,14 +186,5 @@ class PinPadDialog(QDialog):
 
     def show_for_resident(self) -> None:
         """Full screen on the second monitor when there is one, else a large window here."""
-        screens = QGuiApplication.screens()
-        if len(screens) > 1:
-            self.setScreen(screens[1])
-            self.setGeometry(screens[1].geometry())
-            self.showFullScreen()
-        else:
-            self.resize(620, 760)
-            self.show()
-        self.raise_()
-        self.activateWindow()
+        show_on_resident_screen(self, 620, 760)
         self.pad.setFocus()

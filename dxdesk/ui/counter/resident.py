@@ -12,13 +12,13 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from dxdesk.counter import ConfirmationItem
 from dxdesk.forms.wareki import format_wareki
 from dxdesk.ui.qtfonts import ui_font
 
+from .residentscreen import show_on_resident_screen
 from .style import NAVY
 
 log = logging.getLogger(__name__)
@@ -154,12 +154,4 @@ class ResidentView(QWidget):
         """As its own window: full screen on the second monitor when there is one, else large here."""
         self.setWindowTitle("内容のご確認")
         self.setWindowFlag(Qt.WindowType.Window, True)
-        screens = QGuiApplication.screens()
-        if len(screens) > 1:
-            self.setScreen(screens[1])
-            self.setGeometry(screens[1].geometry())
-            self.showFullScreen()
-        else:
-            self.resize(1100, 760)
-            self.show()
-        self.raise_()
+        show_on_resident_screen(self, 1100, 760)
