@@ -31,6 +31,9 @@ class GeneralSettings:
     desk_name: str = "窓口1"
     municipality: str = "サンプル町"
     language: str = "ja"  # "ja" or "en"
+    # "counter": a town-hall desk (card reader, visits, forms). "support": a supporter's laptop, e.g. in a
+    # community hall, holding only the support log: no card service, no visit journal, no counter screens.
+    mode: str = "counter"
 
 
 @dataclass

@@ -2,7 +2,12 @@
 
 Qt-free: widgets receive these objects through their constructors. ``AppServices.open``
 opens the database (running migrations), and starts the background threads that
-belong to the core (card thread, sync thread); ``close`` stops them in reverse order.
+belong to the core (card thread, sync thread, daily retention purge); ``close`` stops
+them in reverse order.
+
+``settings.general.mode == "support"`` is a supporter's laptop: only the support log.
+No card service, no visit journal (its directory is never created), no procedure
+catalogue; nothing on that PC can hold card or visit data.
 """
 from __future__ import annotations
 
@@ -16,6 +21,18 @@ from dxdesk.config import Settings, load_settings
 from dxdesk.paths import AppPaths, app_paths
 
 log = logging.getLogger(__name__)
+
+MODE_COUNTER = "counter"
+MODE_SUPPORT = "support"
+
+
+def desk_mode(settings: Settings) -> str:
+    """``settings.general.mode``; an unknown value falls back to the mode that holds no card data."""
+    mode = settings.general.mode.strip().lower()
+    if mode not in (MODE_COUNTER, MODE_SUPPORT):
+        log.error("settings: general.mode %r is unknown (use 'counter' or 'support'); running in support mode", mode)
+        return MODE_SUPPORT
+    return mode
 
 
 class JournalKey:
@@ -48,17 +65,23 @@ class AppServices:
     audit: object  # dxdesk.security.audit.AuditLog
     audit_service: object  # dxdesk.security.auditview.AuditService
     support_repository: object  # dxdesk.support.sql_repository.SqlRepository
-    catalogue: object  # dxdesk.counter.Catalogue
-    journal: object  # dxdesk.counter.VisitJournal
+    catalogue: object | None  # dxdesk.counter.Catalogue; None in support mode
+    journal: object | None  # dxdesk.counter.VisitJournal; None in support mode
+    mode: str = MODE_COUNTER
     card_service: object | None = None  # dxdesk.cardreader.service.CardService
     sync_scheduler: object | None = None  # dxdesk.store.sync.SyncScheduler
+    purge_scheduler: object | None = None  # dxdesk.security.purgeschedule.PurgeScheduler
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(cls, paths: AppPaths | None = None, settings: Settings | None = None, *,
-             with_card: bool = True, with_sync: bool = True,
+             with_card: bool = True, with_sync: bool = True, with_purge: bool = False,
              on_sync_result: Callable[[object, object], None] | None = None) -> "AppServices":
-        """Open everything; raises StoreError (with a Japanese/English message) if the database can't open."""
+        """Open everything; raises StoreError (with a Japanese/English message) if the database can't open.
+
+        ``with_purge`` starts the daily retention purge (the app does; tools and tests opening
+        services for a moment do not, so their audit log holds only what they did).
+        """
         from dxdesk.counter import VisitJournal, load_catalogue
         from dxdesk.security.audit import AuditLog
         from dxdesk.security.auditview import AuditService
@@ -69,6 +92,8 @@ class AppServices:
 
         paths = (paths or app_paths()).ensure()
         settings = settings or load_settings(paths)
+        mode = desk_mode(settings)
+        counter = mode == MODE_COUNTER
         database = open_database(settings, paths)
         closers: list[Callable[[], None]] = [database.close]
         try:
@@ -83,15 +108,24 @@ class AppServices:
                 audit=audit,
                 audit_service=AuditService(database, audit),
                 support_repository=SqlRepository(database),
-                catalogue=load_catalogue(),
-                journal=VisitJournal(JournalKey(settings.general.desk_id, paths)),
+                catalogue=load_catalogue() if counter else None,
+                journal=VisitJournal(JournalKey(settings.general.desk_id, paths)) if counter else None,
+                mode=mode,
                 _closers=closers,
             )
-            if with_card:
+            if with_card and counter:
                 from dxdesk.cardreader.service import CardService
 
-                services.card_service = CardService(settings.card)
+                # require_session: no read without a signed-in clerk allowed to read cards (bind_session).
+                services.card_service = CardService(settings.card, require_session=True)
                 closers.append(services.card_service.close)
+            if with_purge:
+                from dxdesk.security.purgeschedule import PurgeScheduler
+                from dxdesk.security.retention import RetentionService
+
+                services.purge_scheduler = PurgeScheduler(RetentionService(database, audit, settings.security))
+                services.purge_scheduler.start()
+                closers.append(services.purge_scheduler.stop)
             if with_sync and settings.store.server_url:
                 from dxdesk.store.sync import SyncEngine, SyncScheduler
 
@@ -104,6 +138,21 @@ class AppServices:
                 close()
             raise
         return services
+
+    @property
+    def support_only(self) -> bool:
+        return self.mode == MODE_SUPPORT
+
+    def bind_session(self, session: object | None) -> None:
+        """Who is signed in now (None after sign-out): core services check this clerk's role."""
+        if self.card_service is not None:
+            self.card_service.bind_session(session)  # type: ignore[attr-defined]
+
+    def support_service(self, session: object) -> object:
+        """The support log for ``session``: role checks and audit events (dxdesk.support.service.SupportService)."""
+        from dxdesk.support.service import SupportService
+
+        return SupportService(self.support_repository, session, self.audit)  # type: ignore[arg-type]
 
     def close(self) -> None:
         while self._closers:

@@ -1,6 +1,8 @@
 """Retention: forget residents' personal data after the retention period, keep the audit trail.
 
-``dxdesk purge`` (``db`` belongs to the store) runs :meth:`RetentionService.purge`:
+``dxdesk purge`` (``db`` belongs to the store) runs :meth:`RetentionService.purge`, and the
+app runs :meth:`RetentionService.purge_as_system` once a day in the background
+(:mod:`dxdesk.security.purgeschedule`; audit actor ``"system"``):
 
 * visits older than ``security.personal_data_retention_days``: the encrypted
   personal fields (name, kana, address, birth date, My Number, answers) are set to
@@ -28,12 +30,14 @@ from sqlalchemy.orm import load_only
 from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.auditchain import utc_iso
-from dxdesk.security.permissions import Permission, Session, requires
-from dxdesk.store.models import AuditEvent, SupportSession, Visit
+from dxdesk.security.permissions import SYSTEM_ACTOR, Permission, Session, requires
+from dxdesk.store.models import AuditEvent, SupportSession, SyncState, Visit
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# Local-only row of sync_state (never pushed) holding when personal data was last purged here.
+LAST_PURGE_STATE = "retention:last_purge"
 VISIT_PERSONAL_FIELDS = ("resident_name", "resident_kana", "address", "birth_date", "my_number", "answers")
 
 
@@ -89,12 +93,29 @@ class RetentionService:
 
     @requires(Permission.MANAGE_SETTINGS)
     def purge(self, session: Session, dry_run: bool = False) -> PurgeReport:
+        return self._run(session.clerk_id, dry_run)
+
+    def purge_as_system(self, dry_run: bool = False) -> PurgeReport:
+        """The scheduled purge: no clerk started it, so the audit events name the actor ``"system"``.
+
+        Not behind a permission: it only ever removes data (by the configured rule), and
+        it runs without anyone signed in, which is the point of a schedule.
+        """
+        return self._run(SYSTEM_ACTOR, dry_run)
+
+    def last_purge(self) -> datetime | None:
+        """When personal data was last purged on this PC (by anyone), or None if never."""
+        with self.database.session() as orm:
+            state = orm.get(SyncState, LAST_PURGE_STATE)
+            return state.last_sync_at if state is not None else None
+
+    def _run(self, actor: str, dry_run: bool) -> PurgeReport:
         personal_cutoff, audit_cutoff = self.cutoffs()
         return self.database.writer.run(
-            lambda orm: self._purge(orm, session, personal_cutoff, audit_cutoff, dry_run), timeout=600)
+            lambda orm: self._purge(orm, actor, personal_cutoff, audit_cutoff, dry_run), timeout=600)
 
     # ------------------------------------------------------------------ jobs
-    def _purge(self, orm: Any, session: Session, personal_cutoff: datetime, audit_cutoff: datetime,
+    def _purge(self, orm: Any, actor: str, personal_cutoff: datetime, audit_cutoff: datetime,
                dry_run: bool) -> PurgeReport:
         visits = orm.scalars(
             select(Visit).options(load_only(Visit.id))  # do not decrypt what we are about to erase
@@ -119,17 +140,19 @@ class RetentionService:
             # Checkpoint first: it becomes the newest event, so the chain never empties
             # and the next event still links to a surviving hash.
             self.audit.append_in(orm, AuditEntry(
-                EventType.CHECKPOINT, session.clerk_id, Result.SUCCESS,
+                EventType.CHECKPOINT, actor, Result.SUCCESS,
                 details={"removed_through_seq": through_seq, "removed_last_hash": through_hash,
                          "removed_count": removable, "removed_before": utc_iso(audit_cutoff)},
             ))
             self._delete_audit_prefix(orm, through_seq)
         self.audit.append_in(orm, AuditEntry(
-            EventType.PURGE, session.clerk_id, Result.SUCCESS,
+            EventType.PURGE, actor, Result.SUCCESS,
             details={"visits_cleared": len(visits), "support_contacts_cleared": len(contacts),
                      "audit_events_removed": removable, "personal_before": utc_iso(personal_cutoff)},
         ))
-        log.info("purge: %s", report.summary())
+        state = orm.get(SyncState, LAST_PURGE_STATE) or orm.merge(SyncState(name=LAST_PURGE_STATE))
+        state.last_sync_at = self.clock()
+        log.info("purge (%s): %s", "system" if actor == SYSTEM_ACTOR else "clerk", report.summary())
         return report
 
     def _audit_prefix(self, orm: Any, cutoff: datetime) -> tuple[int | None, str | None, int]:

@@ -61,13 +61,16 @@ def _load_settings_or_defaults() -> Settings:
 
 
 def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], list[QWidget]]:
-    """The pages this clerk may use; returns (specs, widgets that need shutdown())."""
+    """The pages this clerk may use; returns (specs, widgets that need shutdown()).
+
+    A support-mode install (settings.general.mode = "support") has no counter page at all.
+    """
     from dxdesk.security.permissions import Permission
 
     settings = services.settings
     pages = [PageSpec("home", "ホーム", HomePage(settings.general.municipality, settings.general.desk_name))]
     closable: list[QWidget] = []
-    if session.can(Permission.MANAGE_VISITS):
+    if session.can(Permission.MANAGE_VISITS) and not services.support_only:
         from dxdesk.cardreader.monitor import CardMonitor
         from dxdesk.ui.counter import CounterPage, CounterServices
 
@@ -81,7 +84,8 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
     if session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS):
         from dxdesk.ui.support import SupportPage
 
-        repo = services.support_repository
+        # The service checks the role and audits edits, deletes, reports and exports.
+        repo = services.support_service(session)
         support = SupportPage(repo, repo.catalog(), settings, runner)
         pages.append(PageSpec("support", "支援記録", support))
         closable.append(support)
@@ -160,7 +164,7 @@ def run_app() -> int:
     settings = _load_settings_or_defaults()
     i18n.set_language(settings.general.language)
     try:
-        services = AppServices.open(settings=settings)
+        services = AppServices.open(settings=settings, with_purge=True)
     except StoreError as exc:
         log.error("cannot open the database: %s", exc.message.en)
         return _fatal(exc.message.ja)
@@ -170,7 +174,12 @@ def run_app() -> int:
             session = _sign_in(services, runner)
             if session is None or os.environ.get(STARTUP_PROBE_ENV) or os.environ.get(SCREENSHOT_ENV):
                 return 0
-            if _run_session(app, services, session, runner) != "sign_out":
+            services.bind_session(session)
+            try:
+                outcome = _run_session(app, services, session, runner)
+            finally:
+                services.bind_session(None)
+            if outcome != "sign_out":
                 return 0
     finally:
         runner.shutdown()

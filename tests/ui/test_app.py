@@ -50,3 +50,32 @@ def test_pages_follow_the_role(qtbot, services, runner, role, expected):
     assert "サーバー未設定" in window.connection_label.text()
     for page in window.closables:
         page.shutdown()
+
+
+def test_support_mode_shows_no_counter_page_even_to_a_clerk(qtbot, runner):
+    from dxdesk.config import load_settings
+
+    settings = load_settings()
+    settings.general.mode = "support"
+    services = AppServices.open(settings=settings, with_card=False, with_sync=False)
+    services.auth.params = CHEAP
+    try:
+        session = _session(services, "clerk")
+        window = build_main_window(services, session, runner)
+        qtbot.addWidget(window)
+        assert [p.key for p in window._pages] == ["home"]
+        assert services.journal is None
+    finally:
+        services.close()
+
+
+def test_support_page_goes_through_the_checked_service(qtbot, services, runner):
+    from dxdesk.support.service import SupportService
+
+    session = _session(services, "supporter")
+    window = build_main_window(services, session, runner)
+    qtbot.addWidget(window)
+    support = next(p for p in window.closables if hasattr(p, "session_saved"))
+    assert isinstance(support._repository, SupportService) and support._repository.session == session
+    for page in window.closables:
+        page.shutdown()
