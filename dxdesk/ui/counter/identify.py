@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from dxdesk.cardreader import errors as ce
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
-from dxdesk.security.mynumber import JimuType
 from dxdesk.ui.qtfonts import ui_font
 
 from .card_help import CardHelp, help_for
 from .cardbridge import QtPinProvider, answer_exchange
 from .codeb import CodeBForm
 from .manual import ManualEntryForm
+from .numberread import PurposeFields
 from .pinpad import PinPadDialog
 from .services import CounterServices
 from .style import ERROR, OK, button, heading, note
@@ -55,6 +55,7 @@ class IdentifyStep(QWidget):
         self.simulated = False
         self.pin_dialog: PinPadDialog | None = None
         self._reading = False
+        self._read_id = 0  # bumped by each read and by cancel_read: a late answer of an abandoned read is dropped
         self._needs_my_number = False
         self._provider = QtPinProvider(self.card_service, self) if self.card_service else None
         if self._provider is not None:
@@ -83,19 +84,8 @@ class IdentifyStep(QWidget):
         sl.addWidget(self.tries_label)
 
         # -- My Number purpose (only when a chosen procedure requires the number)
-        self.purpose_box = QFrame(self)
-        self.jimu = QComboBox(self.purpose_box)
-        for jt in JimuType:
-            self.jimu.addItem(jt.label.ja, jt.value)
-        self.reason = QLineEdit(self.purpose_box)
-        self.reason.setPlaceholderText("処理事由（例: 児童手当の認定請求）")
-        self.reason.setAccessibleName("処理事由")
-        pl = QHBoxLayout(self.purpose_box)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(QLabel("個人番号の読み取り: 事務種別", self.purpose_box))
-        pl.addWidget(self.jimu)
-        pl.addWidget(QLabel("処理事由", self.purpose_box))
-        pl.addWidget(self.reason, 1)
+        self.purpose_box = PurposeFields(self)
+        self.jimu, self.reason = self.purpose_box.jimu, self.purpose_box.reason
         self.purpose_box.hide()
 
         # -- actions
@@ -160,8 +150,8 @@ class IdentifyStep(QWidget):
         """A new identification (new visit or resumed one)."""
         self._needs_my_number = needs_my_number
         self.purpose_box.setVisible(needs_my_number)
-        if needs_my_number and not self.reason.text():
-            self.reason.setText("、".join(procedure_names)[:100])
+        if needs_my_number:
+            self.purpose_box.prefill(procedure_names)
         self.manual_form.set_needs_my_number(needs_my_number)
         self.manual_form.clear()
         self.code_b_form.clear()
@@ -303,12 +293,11 @@ class IdentifyStep(QWidget):
     def _purpose(self) -> tuple[str, str] | None:
         if not self._needs_my_number:
             return "", ""
-        reason = " ".join(self.reason.text().split())
-        if not reason:
+        purpose = self.purpose_box.purpose()
+        if purpose is None:
             self.show_help(CardHelp("処理事由を入力してください", ("個人番号を読み取るには、事務種別と処理事由が必要です。",), offer_manual=False))
             self.reason.setFocus()
-            return None
-        return str(self.jimu.currentData()), reason
+        return purpose
 
     def read_with_pin(self) -> None:
         if self.card_service is None or self._provider is None or self._reading:
@@ -333,12 +322,14 @@ class IdentifyStep(QWidget):
 
     def _start(self, future, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
         self._reading = True
+        self._read_id += 1
+        read_id = self._read_id
         self._update_buttons()
         self.show_help(None)
         self.card_label.setText("カードを読み取っています。カードを動かさないでください…")
         handle = self.services.runner.watch(future)
-        handle.finished.connect(lambda result: self._on_read(result, method, purpose))
-        handle.failed.connect(self._on_read_error)
+        handle.finished.connect(lambda result: self._on_read(result, method, purpose) if read_id == self._read_id else None)
+        handle.failed.connect(lambda exc: self._on_read_error(exc) if read_id == self._read_id else None)
 
     def _on_read(self, result, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
         self._reading = False
@@ -373,8 +364,14 @@ class IdentifyStep(QWidget):
         self._update_buttons()
 
     def cancel_read(self) -> None:
+        """Suspend, cancel, shutdown: stop the read; whatever the card thread still returns is dropped."""
         if self.card_service is not None and self._reading:
             self.card_service.cancel()
+            self._read_id += 1
+            self._reading = False
+            self.card_label.setText("カード: 読み取りを取り消しました")
+            self.card_label.setStyleSheet("")
+            self._update_buttons()
         self._close_pin_pad()
 
     # -- PIN pad -------------------------------------------------------------------------------
@@ -385,6 +382,7 @@ class IdentifyStep(QWidget):
         dialog = PinPadDialog(tries_left, self.window(), simulated=self.simulated)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
+        dialog.accepted.connect(lambda: self.card_label.setText("カードを読み取っています。カードを動かさないでください…"))
         dialog.rejected.connect(exchange.cancel)
         self.pin_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))

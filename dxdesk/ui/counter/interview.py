@@ -16,6 +16,8 @@ from dxdesk.counter import AnswerError, Visit, VisitError
 from dxdesk.ui.qtfonts import ui_font
 
 from .fields import QuestionField, make_field
+from .numberread import NumberReadPanel
+from .services import CounterServices
 from .style import MUTED, button, error_label, heading, note, set_error
 
 
@@ -23,7 +25,7 @@ class InterviewStep(QWidget):
     procedure_added = Signal(str)  # follow-on procedure id the clerk accepted
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, services: CounterServices | None = None) -> None:
         super().__init__(parent)
         self.visit: Visit | None = None
         self.fields: dict[str, QuestionField] = {}
@@ -43,6 +45,8 @@ class InterviewStep(QWidget):
         self.follow_box.setProperty("panel", True)
         self.follow_layout = QHBoxLayout(self.follow_box)
         self.follow_box.hide()
+        # A procedure added here may need the My Number the identification did not read.
+        self.number_panel = NumberReadPanel(services, self)
 
         self.form_host = QWidget(self)
         self.form = QFormLayout(self.form_host)
@@ -64,6 +68,7 @@ class InterviewStep(QWidget):
         layout.addLayout(who)
         layout.addWidget(self.kana_error)
         layout.addWidget(self.follow_box)
+        layout.addWidget(self.number_panel)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
 
@@ -77,6 +82,7 @@ class InterviewStep(QWidget):
         self.kana.setText(card.name_kana if card and not card.discarded else "")
         set_error(self.kana_error, "")
         set_error(self.error, "")
+        self.number_panel.update_for(visit)
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields.clear()
@@ -143,6 +149,14 @@ class InterviewStep(QWidget):
                 self.follow_layout.addWidget(b)
             self.follow_layout.addStretch(1)
         self.follow_box.setVisible(bool(suggestions))
+
+    def read_my_number(self) -> None:
+        """F6: read the number for a procedure added after identification (no-op when not needed)."""
+        if self.isVisible():
+            self.number_panel.read()
+
+    def cancel_number_read(self) -> None:
+        self.number_panel.cancel()
 
     def focus_first(self) -> None:
         if self.visit is not None and not self.kana.text():

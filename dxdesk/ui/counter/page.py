@@ -34,7 +34,7 @@ from .style import CLERK_SS, ERROR, MUTED
 log = logging.getLogger(__name__)
 
 SHORTCUTS_HINT = ("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
-                  "F5 お客様画面 ／ Ctrl+P 印刷 ／ Esc 中断・再開")
+                  "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開")
 
 
 class CounterPage(QWidget):
@@ -60,7 +60,7 @@ class CounterPage(QWidget):
         self.stepbar = StepBar(self)
         self.start = StartStep(services.catalogue, self)
         self.identify = IdentifyStep(services, self)
-        self.interview = InterviewStep(self)
+        self.interview = InterviewStep(self, services)
         self.confirm = ConfirmStep(self)
         self.printing = PrintStep(services, self)
         self.done = DoneStep(services.catalogue, self)
@@ -88,6 +88,9 @@ class CounterPage(QWidget):
         self.identify.identified.connect(self._on_identified)
         self.identify.message.connect(self.show_message)
         self.interview.procedure_added.connect(self.add_procedure)
+        self.interview.number_panel.notice.connect(self.show_message)
+        self.interview.number_panel.audit_requested.connect(self._audit)
+        self.interview.number_panel.is_simulated = lambda: self.identify.simulated
         self.confirm.edit_button.clicked.connect(self.back)
         self.confirm.ok_button.clicked.connect(self.next)
         self.printing.printed.connect(self._on_printed)
@@ -101,7 +104,8 @@ class CounterPage(QWidget):
         for keys, slot in (
             (("Ctrl+Return", "Ctrl+Enter"), self.next), (("Ctrl+Backspace",), self.back),
             (("F2",), self.identify.read_with_pin), (("F3",), self._manual), (("F4",), self.identify.show_code_b),
-            (("F5",), self.confirm.show_resident_window), (("Ctrl+P",), self.printing.print_all),
+            (("F5",), self.confirm.show_resident_window), (("F6",), self.interview.read_my_number),
+            (("Ctrl+P",), self.printing.print_all),
             (("Esc",), self.toggle_suspend), (("Ctrl+Shift+Del",), self.cancel_visit),
         ):
             for key in keys:
@@ -243,7 +247,7 @@ class CounterPage(QWidget):
         name = self.services.catalogue.get(procedure_id).name.ja
         extra = ""
         if self.visit.needs_my_number and (self.visit.card is None or not self.visit.card.has_my_number):
-            extra = "この手続きには個人番号が必要です。"
+            extra = "この手続きには個人番号が必要です。「個人番号を読み取る（F6）」で読み取ってください。"
         self.show_message(f"「{name}」を追加しました。{extra}", error=bool(extra))
         self.interview.load(self.visit)
         self.interview.focus_first()
@@ -287,6 +291,7 @@ class CounterPage(QWidget):
         if self.visit is None or self.visit.closed:
             return
         self.identify.cancel_read()
+        self.interview.cancel_number_read()
         self._end(self.visit.cancel("clerk_cancelled"))
 
     def _end(self, record: VisitRecord) -> None:
@@ -353,6 +358,7 @@ class CounterPage(QWidget):
                 self.visit.resume()
             else:
                 self.identify.cancel_read()
+                self.interview.cancel_number_read()
                 self.visit.suspend()
                 self.confirm.close_resident_window()
         except VisitError as exc:
@@ -471,6 +477,7 @@ class CounterPage(QWidget):
     def shutdown(self) -> None:
         """Stop the card monitor and any read in progress (the integrator calls this at exit)."""
         self.identify.cancel_read()
+        self.interview.cancel_number_read()
         self.confirm.close_resident_window()
         if self._monitor is not None:
             self._monitor.stop()

@@ -1,0 +1,345 @@
+"""More counter paths over the simulated card: wrong PIN and retry, 照合番号B to the end, the My Number
+read for a procedure added after identification, and a GUI that keeps turning while the card or the
+form renderer is slow."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from dxdesk.cardreader.service import SIMULATED_READER, CardSource
+from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU, PERSON_LONG_ADDRESS
+from dxdesk.counter import VisitStep
+from test_counter_visit import ctrl_enter, show, start_juminhyo, type_and_enter, type_text
+
+READ_BINARY = 0xB0
+
+
+def wait_for_pad(qtbot, pad_owner):
+    qtbot.waitUntil(lambda: pad_owner.pin_dialog is not None and pad_owner.pin_dialog.isVisible())
+    return pad_owner.pin_dialog.pad
+
+
+def press_pin(qtbot, pad, pin):
+    for digit in pin:
+        qtbot.keyClick(pad, getattr(Qt.Key, f"Key_{digit}"))
+    qtbot.keyClick(pad, Qt.Key.Key_Return)
+
+
+def identify_with_pin(qtbot, kit):
+    page = kit.page
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+
+
+class TickCounter:
+    """Counts GUI event-loop turns: a 5 ms timer only fires while the GUI thread is free."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        self.ticks += 1
+
+
+# -- wrong PIN ------------------------------------------------------------------------------------
+
+
+def test_wrong_pin_shows_fewer_tries_and_the_resident_can_retry(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    pad = wait_for_pad(qtbot, page.identify)
+    assert "あと 3 回" in pad.tries_label.text()
+    press_pin(qtbot, pad, "9999")
+    # The read fails on the card thread; the identify step shows the decreased count and why.
+    qtbot.waitUntil(lambda: "残り回数: 2 回" in page.identify.tries_label.text())
+    assert page.identify.help_box.isVisible()
+    assert "が違います。残りは2回です。" in page.identify.help_message.text()
+    assert page.identify.pin_dialog is None
+    assert page.identify.read_button.isEnabled()  # 2 tries left is still above the lock-out margin
+    assert kit.card_service.card.tries_left() == 2
+
+    page.activateWindow()  # the resident's pad window has closed; the clerk's window takes keys again
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    qtbot.keyClick(page.identify.read_button, Qt.Key.Key_F2)
+    pad = wait_for_pad(qtbot, page.identify)
+    assert "あと 2 回" in pad.tries_label.text()  # the resident sees it on their pad too
+    press_pin(qtbot, pad, "1234")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    assert page.visit.identify_method.value == "card_pin"
+    assert kit.card_service.card.tries_left() == 3  # a correct PIN resets the counter
+
+
+def test_wrong_pin_down_to_one_try_switches_to_code_b(qtbot, make_kit):
+    kit = make_kit(tries_left=2)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 2 回" in page.identify.tries_label.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "0000")
+    qtbot.waitUntil(lambda: "残り回数: 1 回" in page.identify.tries_label.text())
+    # One try left: the pad is never offered again, 照合番号B is.
+    assert not page.identify.read_button.isEnabled()
+    assert page.identify.stack.currentWidget() is page.identify.code_b_form
+    page.identify.read_with_pin()
+    assert page.identify.pin_dialog is None
+    assert kit.card_service.card.tries_left() == 1
+
+
+# -- 照合番号B, end to end ------------------------------------------------------------------------------
+
+
+def test_code_b_visit_end_to_end(qtbot, make_kit):
+    kit = make_kit(with_store=True)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F4)
+    form = page.identify.code_b_form
+    assert QApplication.focusWidget() is form.birth_date
+    type_text(qtbot, form.birth_date, "1980-02-17")
+    assert form.yymmdd.text() == "550217"
+    type_and_enter(qtbot, form.expiry, "2035")
+    type_and_enter(qtbot, form.security, "2285")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    visit = page.visit
+    assert visit.card.name == PERSON_KOKUTOU.holder.name and not visit.card.has_my_number
+
+    type_and_enter(qtbot, page.interview.kana, "こくとう　みきや")
+    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank", "requester": "self"}.items():
+        page.interview.fields[qid].set_value(value)
+    ctrl_enter(qtbot, kit)
+    assert page.current_step() == VisitStep.CONFIRM.value, page.status.text()
+    ctrl_enter(qtbot, kit)
+    qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=15000)
+    with qtbot.waitSignal(page.printing.printed, timeout=15000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(page.visit_stored, timeout=15000) as stored:
+        ctrl_enter(qtbot, kit)
+    record = stored.args[0]
+    assert record.outcome == "completed" and record.identify_method == "card_matching_b"
+    assert record.card_items_read == ("name", "address", "birth_date", "sex")
+    assert kit.card_service.card.tries_left() == 3  # the PIN counter was never touched
+
+    from dxdesk.security.audit import load_records
+
+    db = kit.services.database
+    with db.session() as orm:
+        qtbot.waitUntil(lambda: any(r.event_type == "card.read" for r in load_records(orm, db.desk_id)))
+        read = next(r for r in load_records(orm, db.desk_id) if r.event_type == "card.read")
+    assert read.items == ("basic4", "pinless") and read.details["method"] == "card_matching_b"
+
+
+# -- My Number for a procedure added after identification ----------------------------------------------
+
+
+def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
+    kit = make_kit(with_store=True)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    identify_with_pin(qtbot, kit)
+    visit = page.visit
+    panel = page.interview.number_panel
+    assert not panel.isVisible() and not visit.card.has_my_number
+
+    page.add_procedure("kokuho_kanyu")  # what the clerk's follow-on button does
+    assert panel.isVisible()
+    assert "F6" in page.status.text()
+    assert panel.purpose.reason.text() == "国民健康保険の加入"  # prefilled; the clerk may edit it
+    panel.purpose.reason.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    pad = wait_for_pad(qtbot, panel)
+    assert "あと 3 回" in pad.tries_label.text()
+    press_pin(qtbot, pad, "1234")
+    qtbot.waitUntil(lambda: visit.card.has_my_number)
+    assert visit.card.masked_my_number() == "**** **** 7188"
+    assert visit.card.items_read[-1] == "my_number"
+    assert not panel.isVisible() and panel.pin_dialog is None
+    assert page.status.text().startswith("個人番号を読み取りました")
+    assert "537686677188" not in page.status.text()
+
+    from dxdesk.security.audit import load_records
+
+    db = kit.services.database
+    with db.session() as orm:
+        qtbot.waitUntil(lambda: sum(r.event_type == "card.read" for r in load_records(orm, db.desk_id)) == 2)
+        number_read = [r for r in load_records(orm, db.desk_id) if r.event_type == "card.read"][-1]
+    assert "my_number" in number_read.items
+    assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
+
+
+def test_my_number_read_needs_a_reason(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    identify_with_pin(qtbot, kit)
+    page.add_procedure("kokuho_kanyu")
+    panel = page.interview.number_panel
+    panel.purpose.reason.clear()
+    panel.read()
+    assert "処理事由" in panel.error.text() and panel.error.isVisible()
+    assert panel.pin_dialog is None and not panel.reading
+    assert QApplication.focusWidget() is panel.purpose.reason
+
+
+def test_my_number_from_someone_elses_card_is_refused(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    identify_with_pin(qtbot, kit)
+    page.add_procedure("kokuho_kanyu")
+    # Another resident's card is now on the reader.
+    kit.card_service._sim_card = SimulatedCard.from_person(PERSON_LONG_ADDRESS)
+    page.interview.read_my_number()
+    press_pin(qtbot, wait_for_pad(qtbot, page.interview.number_panel), PERSON_LONG_ADDRESS.pin)
+    panel = page.interview.number_panel
+    qtbot.waitUntil(lambda: panel.error.isVisible())
+    assert "本人確認した方のカードではありません" in panel.error.text()
+    assert not page.visit.card.has_my_number and panel.isVisible()
+    assert panel.read_button.isEnabled()  # the right card can still be read
+
+
+def test_code_b_visit_cannot_take_a_number(qtbot, make_kit):
+    kit = make_kit(tries_left=1)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 1 回" in page.identify.tries_label.text())
+    page.identify.read_with_code_b("55021720352285")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    page.add_procedure("kokuho_kanyu")
+    panel = page.interview.number_panel
+    assert panel.isVisible() and not panel.read_button.isEnabled()
+    assert "照合番号B" in panel.explain.text()
+    page.interview.read_my_number()
+    assert panel.pin_dialog is None
+
+
+def test_suspend_cancels_a_pending_number_read(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    identify_with_pin(qtbot, kit)
+    page.add_procedure("kokuho_kanyu")
+    panel = page.interview.number_panel
+    page.interview.read_my_number()
+    wait_for_pad(qtbot, panel)
+    page.toggle_suspend()
+    assert page.visit.suspended and panel.pin_dialog is None
+    qtbot.waitUntil(lambda: not panel.reading)
+    assert "取り消しました" in panel.error.text()
+    assert kit.card_service.card.tries_left() == 3  # nothing was sent to the card
+    page.toggle_suspend()
+    assert panel.read_button.isEnabled()
+
+
+# -- the GUI never freezes --------------------------------------------------------------------------
+
+
+class GatedTransport(SimulatedTransport):
+    """The simulated card, except that READ BINARY waits until the test opens the gate: a slow card."""
+
+    def __init__(self, card: SimulatedCard, gate: threading.Event, reached: threading.Event) -> None:
+        super().__init__(card)
+        self.gate, self.reached = gate, reached
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        if apdu[1] == READ_BINARY:
+            self.reached.set()
+            self.gate.wait(30)  # bounded so a broken test cannot hang the run
+        return super().transmit(apdu)
+
+
+@pytest.fixture
+def gate():
+    event = threading.Event()
+    yield event
+    event.set()  # never leave the card thread waiting
+
+
+def test_gui_keeps_turning_while_the_card_is_slow(qtbot, make_kit, gate):
+    kit = make_kit()
+    page = kit.page
+    reached = threading.Event()
+    # Every card conversation (status, read) opens a fresh transport; all of them are slow now.
+    kit.card_service._simulated = lambda: (GatedTransport(kit.card_service.card, gate, reached),
+                                           CardSource(SIMULATED_READER, simulated=True))
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
+    qtbot.waitUntil(reached.is_set)  # the card thread is now stuck in a read
+
+    ticks = TickCounter()
+    qtbot.waitUntil(lambda: ticks.ticks >= 10)
+    assert not gate.is_set() and page.current_step() == VisitStep.IDENTIFY.value
+    assert "読み取っています" in page.identify.card_label.text()
+    assert not page.identify.read_button.isEnabled()  # no second read while one runs
+    page.toggle_suspend()  # the clerk can still act on the page; suspending abandons the read
+    assert page.visit.suspended
+    assert page.identify.card_label.text() == "カード: 読み取りを取り消しました"
+    page.toggle_suspend()
+    gate.set()
+    kit.card_service.submit(lambda: None).result(10)  # the card thread has finished the slow read
+    QApplication.processEvents()  # ... and its late answer has been delivered
+    assert page.current_step() == VisitStep.IDENTIFY.value  # the abandoned read identified nobody
+    assert page.visit.card is None
+    ticks.timer.stop()
+
+
+def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch):
+    from dxdesk.ui.counter import printstep
+
+    real_render = printstep.render_visit_pdf
+    started = threading.Event()
+
+    def slow_render(payload):
+        started.set()
+        gate.wait(30)
+        return real_render(payload)
+
+    monkeypatch.setattr(printstep, "render_visit_pdf", slow_render)
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    identify_with_pin(qtbot, kit)
+    page.visit.set_name_kana("コクトウ　ミキヤ")
+    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank", "requester": "self"}.items():
+        page.visit.answer(qid, value)
+    page.interview.load(page.visit)
+    page.next()
+    assert page.current_step() == VisitStep.CONFIRM.value, page.status.text()
+    page.next()
+    assert page.current_step() == VisitStep.PRINT.value
+    qtbot.waitUntil(started.is_set)
+
+    ticks = TickCounter()
+    qtbot.waitUntil(lambda: ticks.ticks >= 10)
+    assert not page.printing.print_button.isEnabled()
+    assert page.printing.status.text() == "帳票を作成しています…"
+    with qtbot.waitSignal(page.printing.ready, timeout=15000):
+        gate.set()
+    assert page.printing.preview.page_count() == 2
+    ticks.timer.stop()
