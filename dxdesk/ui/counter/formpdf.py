@@ -7,7 +7,7 @@ one document the clerk previews and prints in one go.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +28,8 @@ class FormsPayload:
     guide: dict[str, dict[str, Any]]
     today: date
     mode: str = "plain"
-    calibrations: dict[str, Calibration] = field(default_factory=dict)
+    calibration: Calibration | None = None  # the printer's offset/scale (settings.forms.calibrations)
+    municipality: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _local_time(value: datetime | None) -> str:
 
 
 def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
-                       calibrations: dict[str, Calibration] | None = None) -> FormsPayload:
+                       calibration: Calibration | None = None, municipality: str = "") -> FormsPayload:
     # Per form: each template reads its own interview keys (the procedures' [form_map] tables).
     forms = tuple(f for f in visit.forms_to_print if f != GUIDE_SHEET_FORM)
     data = {form_id: build_form_data(visit, form_id) for form_id in forms}
@@ -67,7 +68,7 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
     }
     guide = {"card": {"name": base["card"]["name"]}, "interview": guide_interview,
              "computed": {**base["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}
-    return FormsPayload(visit.forms_to_print, data, guide, today, mode, dict(calibrations or {}))
+    return FormsPayload(visit.forms_to_print, data, guide, today, mode, calibration, municipality)
 
 
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
@@ -84,10 +85,11 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
         template = find_template(form_id)
         c.setPageSize((template.width_mm * mm, template.height_mm * mm))
         raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data[form_id]
-        data = FormData.from_dict(raw).with_computed(today=payload.today)
+        data = FormData.from_dict(raw).with_computed(today=payload.today, municipality=payload.municipality)
         # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
         mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode
         pages[form_id] = i
-        issues.extend(draw_form(c, template, data, mode, payload.calibrations.get(form_id)))
+        # Calibration belongs to the printer, so every page of the job gets the same correction.
+        issues.extend(draw_form(c, template, data, mode, payload.calibration))
     c.save()
     return VisitPdf(buf.getvalue(), payload.forms, pages, tuple(issues))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
+from dxdesk.forms.calibration import calibration_for
 from dxdesk.ui.forms_preview import FormPreview
 
 from .formpdf import VisitPdf, render_visit_pdf, visit_form_payload
@@ -64,9 +65,11 @@ class PrintStep(QWidget):
                 titles.append(form_id)
         self.forms_label.setText("印刷する帳票: " + "、".join(titles))
         self.status.setText("帳票を作成しています…")
-        forms = self.services.settings.forms
+        settings = self.services.settings
+        calibration = calibration_for(settings, settings.forms.printer) if settings.forms.printer else None
         try:
-            payload = visit_form_payload(visit, self.services.local_now().date(), forms.default_mode, forms.calibrations)
+            payload = visit_form_payload(visit, self.services.local_now().date(), settings.forms.default_mode,
+                                         calibration, settings.general.municipality)
         except VisitError as exc:
             set_error(self.error, exc.msg.ja)
             return
