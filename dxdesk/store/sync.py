@@ -4,7 +4,9 @@ Push: outbox entries are sent in outbox order, in batches. Each batch is one ser
 transaction of UUID upserts carrying the row's *current* local state; the entries
 are marked sent only after that transaction has committed. If the app or network
 dies in between, the next run sends the same batch again and the upserts make the
-repeat harmless: nothing is lost, nothing is duplicated.
+repeat harmless: nothing is lost, nothing is duplicated. Inside a batch the rows are
+grouped per table (parents first, so the server's foreign keys hold) and each table
+is one multi-row ``INSERT ... ON CONFLICT`` (executemany), not one statement per row.
 
 Conflict rules (per table, see POLICIES):
 - audit_events, visit_steps, forms_printed: append-only. ``ON CONFLICT DO NOTHING``;
@@ -22,10 +24,22 @@ Pull: the authoritative tables plus other desks' support sessions (for town-wide
 reports). Other desks' encrypted fields are not copied: this desk has no key for
 them, and reports need no contact data. Pulls use an ``updated_at`` watermark with
 an overlap window (clock skew between desks); re-pulled rows are idempotent upserts.
+
+docs/sync.md explains these rules and the guarantees for administrators.
+
+Fault injection (tests/store/test_faults.py, ``dxdesk db bench-sync``): a
+``batch_hook(phase, batch_number)`` is called inside each batch's server transaction
+("in-transaction") and after its commit, before the desk marks it sent
+("after-commit"). It is None in normal use. The environment variable
+``DXDESK_TEST_SYNC_STALL=<phase>:<n>`` installs a hook that announces itself on
+stderr and then blocks forever at that point, so a test can kill -9 the sync
+process at an exact moment; it is inert unless set and must never be set in production.
 """
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +58,7 @@ from dxdesk.store.base import utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import StoreError
-from dxdesk.store.models import Outbox, SyncState
+from dxdesk.store.models import PUSHED_TABLES, Outbox, SyncState
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 
 log = logging.getLogger(__name__)
@@ -60,6 +74,12 @@ PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "suppo
 PULL_OVERLAP = timedelta(hours=24)
 SENT_RETENTION = timedelta(days=7)
 _PUSH_STATE = "push"
+_TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
+
+BatchHook = Callable[[str, int], None]
+HOOK_PHASES = ("in-transaction", "after-commit")
+STALL_ENV = "DXDESK_TEST_SYNC_STALL"
+STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
 
 
 class SyncError(StoreError):
@@ -90,7 +110,8 @@ class SyncResult:
 
 class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
-                 server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None) -> None:
+                 server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
+                 batch_hook: BatchHook | None = None) -> None:
         self.db = db
         self.settings = settings
         self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))
@@ -98,6 +119,7 @@ class SyncEngine:
         self._password_lookup = password_lookup
         self._schema_ready = False
         self._lock = threading.Lock()  # one run at a time (scheduler vs "sync now")
+        self.batch_hook = batch_hook or stall_hook_from_env()
 
     def server(self) -> Engine:
         if self._server is None:
@@ -129,12 +151,14 @@ class SyncEngine:
         if not self._schema_ready:
             prepare_server_schema(server)
             self._schema_ready = True
-        sent = 0
+        sent = number = 0
         while True:
             batch = self._pending_batch()
             if not batch:
                 break
-            self._push_batch(server, batch)
+            number += 1
+            self._push_batch(server, batch, number)
+            self._hook("after-commit", number)
             self._mark_sent([e.id for e in batch])
             sent += len(batch)
         pulled = sum(self._pull_table(server, name) for name in PULLED_TABLES)
@@ -148,30 +172,41 @@ class SyncEngine:
         with self.db.session() as s:
             return [OutboxEntry(*row) for row in s.execute(stmt)]
 
-    def _push_batch(self, server: Engine, batch: list[OutboxEntry]) -> None:
+    def _hook(self, phase: str, number: int) -> None:
+        if self.batch_hook is not None:
+            self.batch_hook(phase, number)
+
+    def _push_batch(self, server: Engine, batch: list[OutboxEntry], number: int = 1) -> None:
+        """Send one batch as one server transaction."""
         rows = self._local_rows(batch)
-        done: set[tuple[str, str]] = set()
+        upserts: dict[str, list[dict[str, Any]]] = {}
+        deletes: dict[str, list[str]] = {}
+        deleted = {(e.table_name, e.record_id) for e in batch if e.op == "delete"}
+        seen: set[tuple[str, str]] = set()
+        for entry in batch:
+            key = (entry.table_name, entry.record_id)
+            if key in seen:  # several edits of one record: its current state goes up once
+                continue
+            seen.add(key)
+            row = rows.get(key)
+            if row is not None:
+                upserts.setdefault(entry.table_name, []).append(row)
+            elif key in deleted:
+                if POLICIES.get(entry.table_name) != APPEND_ONLY:
+                    deletes.setdefault(entry.table_name, []).append(entry.record_id)
+            # else: deleted locally after this entry; its delete entry comes in a later batch
         with server.begin() as conn:
-            for entry in batch:
-                key = (entry.table_name, entry.record_id)
-                if key in done:  # the first occurrence already sent the current state
-                    continue
-                done.add(key)
-                if entry.op == "delete":
-                    if POLICIES.get(entry.table_name) != APPEND_ONLY:
-                        table = raw_table(entry.table_name)
-                        conn.execute(delete(table).where(table.c.id == entry.record_id))
-                    continue
-                row = rows.get(key)
-                if row is None:  # deleted locally since; its own delete entry follows
-                    continue
-                self._upsert_server(conn, entry.table_name, row)
+            for name in sorted(upserts, key=_table_rank):  # parents first: server foreign keys
+                self._upsert_server(conn, name, upserts[name])
+            for name in sorted(deletes, key=_table_rank, reverse=True):  # children first
+                table = raw_table(name)
+                conn.execute(delete(table).where(table.c.id.in_(deletes[name])))
+            self._hook("in-transaction", number)
 
     def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], dict[str, Any]]:
         wanted: dict[str, set[str]] = {}
         for entry in batch:
-            if entry.op == "upsert":
-                wanted.setdefault(entry.table_name, set()).add(entry.record_id)
+            wanted.setdefault(entry.table_name, set()).add(entry.record_id)
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         with self.db.engine.connect() as conn:
             for name, ids in wanted.items():
@@ -181,18 +216,19 @@ class SyncEngine:
         return rows
 
     @staticmethod
-    def _upsert_server(conn: Connection, name: str, row: dict[str, Any]) -> None:
+    def _upsert_server(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+        """Upsert rows of one table (all with the same columns) in one executemany."""
         table = raw_table(name)
-        stmt = pg_insert(table).values(**row)
+        stmt = pg_insert(table)
         if POLICIES[name] == APPEND_ONLY:
             stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
         else:
             stmt = stmt.on_conflict_do_update(
                 index_elements=["id"],
-                set_={c: stmt.excluded[c] for c in row if c != "id"},
+                set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
                 where=stmt.excluded.updated_at >= table.c.updated_at,
             )
-        conn.execute(stmt)
+        conn.execute(stmt, rows)
 
     def _mark_sent(self, ids: list[int]) -> None:
         when = utcnow()
@@ -280,6 +316,29 @@ class SyncEngine:
             log.error("sync failed: %s", exc)
             return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
         raise exc
+
+
+def _table_rank(name: str) -> int:
+    return _TABLE_ORDER.get(name, len(_TABLE_ORDER))
+
+
+def stall_hook_from_env() -> BatchHook | None:
+    """The kill -9 test hook (see the module docstring); None unless DXDESK_TEST_SYNC_STALL is set."""
+    spec = os.environ.get(STALL_ENV, "").strip()
+    if not spec:
+        return None
+    phase, _, number = spec.partition(":")
+    if phase not in HOOK_PHASES or not number.isdigit():
+        log.warning("ignoring %s=%r (expected <%s>:<batch number>)", STALL_ENV, spec, "|".join(HOOK_PHASES))
+        return None
+    log.warning("%s is set: sync will stall at %s of batch %s (test hook)", STALL_ENV, phase, number)
+
+    def stall(at_phase: str, at_number: int) -> None:
+        if (at_phase, at_number) == (phase, int(number)):
+            sys.stderr.write(f"{STALL_ANNOUNCEMENT} {at_phase} {at_number}\n")
+            sys.stderr.flush()
+            threading.Event().wait()  # until the test kills this process
+    return stall
 
 
 def _is_connection_failure(exc: sa_exc.OperationalError) -> bool:

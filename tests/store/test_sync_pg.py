@@ -101,24 +101,20 @@ def test_crash_after_server_commit_before_marking_sent_converges(make_db, pg_url
     assert (_count(server, "visits"), _count(server, "visit_steps"), db.pending_count()) == (1, 3, 0)
 
 
-def test_crash_before_server_commit_loses_nothing(make_db, pg_url, server, monkeypatch):
+def test_crash_before_server_commit_loses_nothing(make_db, pg_url, server):
     db, engine = _desk(make_db, pg_url)
     _visit_with_steps(db, steps=3)
-    calls = {"n": 0}
-    original = SyncEngine._upsert_server
 
-    def flaky(conn, name, row):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise Crash()  # mid-transaction: the two rows already sent must roll back
-        original(conn, name, row)
-    monkeypatch.setattr(SyncEngine, "_upsert_server", staticmethod(flaky))
+    def crash(phase, number):
+        if phase == "in-transaction":
+            raise Crash()  # every row of the batch is written but not committed: all must roll back
+    engine.batch_hook = crash
     with pytest.raises(Crash):
         engine.run_once()
     assert _count(server, "visits") == 0 and _count(server, "visit_steps") == 0
     assert db.pending_count() == 4
 
-    monkeypatch.undo()
+    engine.batch_hook = None
     assert engine.run_once().sent == 4
     assert (_count(server, "visits"), _count(server, "visit_steps"), db.pending_count()) == (1, 3, 0)
 
@@ -130,9 +126,9 @@ def test_batches_follow_outbox_order(make_db, pg_url, server, monkeypatch):
     batches: list[list[str]] = []
     original = engine._push_batch
 
-    def spy(server_engine, batch):
+    def spy(server_engine, batch, number):
         batches.append([e.table_name for e in batch])
-        original(server_engine, batch)
+        original(server_engine, batch, number)
     monkeypatch.setattr(engine, "_push_batch", spy)
 
     assert engine.run_once() == SyncResult(sent=7, pulled=0, pending=0)
