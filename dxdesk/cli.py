@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dxdesk.security.cli",
     "dxdesk.bench",
     "dxdesk.selftest",
+    "dxdesk.democli",
 )
 
 
@@ -57,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from dxdesk.log import setup_logging
 
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        # The window: skip importing every subcommand's module (a measurable part of cold start).
+        try:
+            setup_logging(logging.INFO)
+        except OSError as exc:
+            print(f"dxdesk: cannot open the log file: {exc}", file=sys.stderr)
+            return 2
+        from dxdesk.ui.app import run_app
+
+        return run_app()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
