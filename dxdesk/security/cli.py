@@ -66,6 +66,11 @@ def _sign_in(auth: Any, login: str | None, what: str) -> Any:
     return auth.sign_in(login, password)
 
 
+# Public names for other packages' CLIs (``dxdesk support ...``) that act for a signed-in person.
+sign_in = _sign_in
+user_errors = _user_errors
+
+
 def _new_password(prompt: str = "New password") -> str:
     from dxdesk.security.passwords import MIN_PASSWORD_LENGTH
 

@@ -3,6 +3,12 @@
 Storage is the local store (``dxdesk.store``) through :class:`SqlRepository`; when
 the store package is missing (a trimmed build) every command that needs it says
 so. ``report`` and ``bench`` are the only commands that write files.
+
+Commands that read or change the log sign in first, like ``dxdesk account``/``audit``
+(``--as LOGIN``, password asked with getpass), and go through
+:class:`~dxdesk.support.service.SupportService`: the same role checks and audit
+events as the window (supporters log and fix recent records, supervisors report and
+export). Listing the topics and ``bench`` need no sign-in.
 """
 from __future__ import annotations
 
@@ -12,13 +18,16 @@ import dataclasses
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from dxdesk.cli import UserError
-from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Topic, Venue
+from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
 from dxdesk.support.model import SessionValidationError, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
 from dxdesk.support.repository import RepositoryError, SessionQuery, SupportRepository
+
+if TYPE_CHECKING:
+    from dxdesk.support.service import SupportService
 
 
 @contextlib.contextmanager
@@ -36,6 +45,33 @@ def open_repository() -> Iterator[SupportRepository]:
         raise UserError(str(exc)) from exc
     try:
         yield SqlRepository(db)
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
+    """The desk's support log as the account signing in with ``--as LOGIN`` (password asked with getpass)."""
+    try:
+        from dxdesk.security.audit import AuditLog
+        from dxdesk.security.auth import AuthService
+        from dxdesk.security.cli import sign_in, user_errors
+        from dxdesk.store.database import open_database
+        from dxdesk.store.errors import StoreError
+        from dxdesk.support.service import SupportService
+        from dxdesk.support.sql_repository import SqlRepository
+    except ModuleNotFoundError as exc:
+        raise UserError(f"support-session storage is unavailable in this installation ({exc.name} missing)") from exc
+    settings = _settings()
+    try:
+        db = open_database(settings)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        audit = AuditLog(db)
+        with user_errors():
+            session = sign_in(AuthService(db, audit, settings.security), login, what)
+        yield SupportService(SqlRepository(db), session, audit)
     finally:
         db.close()
 
@@ -82,22 +118,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--helper-role", help="default: settings support.default_helper_role")
     s.add_argument("--repeat", action="store_true", help="the attendee has come before")
     s.add_argument("--follow-up", action="store_true", help="a follow-up is needed")
-    s.add_argument("--by", default="", help="who logged it (clerk login)")
+    s.add_argument("--by", default="", help="who logged it (default: the --as login)")
+    _add_as(s)
     s.set_defaults(func=cmd_add)
 
     s = sub.add_parser("list", help="list sessions (oldest first)")
     _add_filters(s)
     s.add_argument("--follow-ups", action="store_true", help="only open follow-ups")
+    _add_as(s)
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("delete", help="delete a recent session (kept as deleted, out of reports)")
     s.add_argument("id")
     s.add_argument("--by", default="")
+    _add_as(s)
     s.set_defaults(func=cmd_delete)
 
     s = sub.add_parser("close-follow-up", help="mark a follow-up done (erases the contact)")
     s.add_argument("id")
     s.add_argument("--by", default="")
+    _add_as(s)
     s.set_defaults(func=cmd_close_follow_up)
 
     s = sub.add_parser("report", help="PDF report and/or CSV (+ _summary.csv) for a period")
@@ -107,12 +147,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--pdf", type=Path, metavar="OUT.pdf")
     s.add_argument("--csv", type=Path, metavar="OUT.csv", help="also writes OUT_summary.csv")
     s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
+    _add_as(s)
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("import", help="import sessions from a CSV (same format as the export)")
     s.add_argument("file", type=Path)
     s.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is invalid")
     s.add_argument("--by", default="")
+    _add_as(s)
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("topics", help="list topics; add or retire town topics")
@@ -120,11 +162,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--ja", help="Japanese label for --add")
     s.add_argument("--en", help="English label for --add")
     s.add_argument("--retire", metavar="CODE", help="stop offering a topic (old records keep it)")
+    _add_as(s)
     s.set_defaults(func=cmd_topics)
 
     s = sub.add_parser("bench", help="time KPIs + PDF + CSV for N synthetic sessions")
     s.add_argument("-n", type=int, default=10_000)
     s.set_defaults(func=cmd_bench)
+
+
+def _add_as(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
 
 
 def _add_filters(p: argparse.ArgumentParser, *, topic_outcome: bool = True) -> None:
@@ -145,8 +192,18 @@ def _settings():  # type: ignore[no-untyped-def]
         raise UserError(str(exc)) from exc
 
 
-def _fail(exc: SessionValidationError | RepositoryError) -> UserError:
-    return UserError(exc.message.en if isinstance(exc, RepositoryError) else str(exc))
+def _fail(exc: Exception) -> UserError:
+    if isinstance(exc, SessionValidationError):
+        return UserError(str(exc))  # every field problem on one line
+    message = getattr(exc, "message", None)  # RepositoryError, PermissionDeniedError: bilingual Msg
+    return UserError(message.en if hasattr(message, "en") else str(exc))
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """What a command turns into one English line: invalid data, repository refusals, role refusals."""
+    from dxdesk.security.permissions import PermissionDeniedError
+
+    return (SessionValidationError, RepositoryError, PermissionDeniedError)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -154,8 +211,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     venue = (args.venue or settings.support.default_venue).strip()
     if not venue:
         raise UserError("give --venue (or set support.default_venue in the settings)")
-    with open_repository() as repo:
-        catalog = repo.catalog()
+    with open_service(args.as_login, "logging a session") as repo:
+        by = args.by or repo.session.login
+        try:
+            catalog = repo.catalog()
+        except _refusals() as exc:
+            raise _fail(exc) from exc
         known = catalog.venue(venue)
         venue_type = args.venue_type or (known.venue_type if known else None)
         if venue_type is None:
@@ -168,12 +229,12 @@ def cmd_add(args: argparse.Namespace) -> int:
                 device=args.device, age_band=args.age, attendees=args.attendees, helpers=args.helpers,
                 duration_minutes=args.duration, outcome=args.outcome, catalog=catalog,
                 note=args.note, helper_role=args.helper_role or settings.support.default_helper_role,
-                repeat_visitor=args.repeat, follow_up_needed=args.follow_up, logged_by=args.by,
+                repeat_visitor=args.repeat, follow_up_needed=args.follow_up, logged_by=by,
             )
             if known is None:
                 repo.save_venue(Venue(venue, venue_type))
-            repo.add(session, by=args.by)
-        except (SessionValidationError, RepositoryError) as exc:
+            repo.add(session, by=by)
+        except _refusals() as exc:
             raise _fail(exc) from exc
     print(f"logged session {session.id} ({session.started_at:%Y-%m-%d %H:%M}, {venue})")
     return 0
@@ -188,8 +249,11 @@ def _query(args: argparse.Namespace) -> SessionQuery:
 
 def cmd_list(args: argparse.Namespace) -> int:
     query = _query(args)
-    with open_repository() as repo:
-        sessions = repo.follow_ups_due() if args.follow_ups else repo.list(query)
+    with open_service(args.as_login, "listing sessions") as repo:
+        try:
+            sessions = repo.follow_ups_due() if args.follow_ups else repo.list(query)
+        except _refusals() as exc:
+            raise _fail(exc) from exc
         if args.follow_ups:
             sessions = [s for s in sessions if query.matches(s)]
     for s in sessions:
@@ -201,20 +265,20 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with open_repository() as repo:
+    with open_service(args.as_login, "deleting a session") as repo:
         try:
-            repo.delete(args.id, by=args.by)
-        except RepositoryError as exc:
+            repo.delete(args.id, by=args.by or repo.session.login)
+        except _refusals() as exc:
             raise _fail(exc) from exc
     print(f"deleted session {args.id}")
     return 0
 
 
 def cmd_close_follow_up(args: argparse.Namespace) -> int:
-    with open_repository() as repo:
+    with open_service(args.as_login, "closing a follow-up") as repo:
         try:
-            repo.close_follow_up(args.id, by=args.by)
-        except RepositoryError as exc:
+            repo.close_follow_up(args.id, by=args.by or repo.session.login)
+        except _refusals() as exc:
             raise _fail(exc) from exc
     print(f"follow-up of {args.id} closed; contact erased")
     return 0
@@ -242,27 +306,28 @@ def report_period(args: argparse.Namespace, today: date) -> tuple[date, date]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from dxdesk.support import kpi
-    from dxdesk.support.csvio import write_csv_pair
-    from dxdesk.support.report import ReportOptions, write_report_pdf
+    from dxdesk.support.report import ReportOptions
 
     if not args.pdf and not args.csv:
         raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
     period = report_period(args, date.today())
     settings = _settings()
-    with open_repository() as repo:
-        catalog = repo.catalog()
-        sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=args.venue))
     options = ReportOptions(period=period, municipality=settings.general.municipality, venue=args.venue)
-    try:
-        if args.pdf:
-            write_report_pdf(args.pdf, sessions, catalog, options)
-            print(f"wrote {args.pdf}")
-        if args.csv:
-            language = "en" if args.english_headers else "ja"
-            paths = write_csv_pair(args.csv, sessions, kpi.summarize(sessions), catalog, language)
-            print("wrote " + " and ".join(str(p) for p in paths))
-    except OSError as exc:
-        raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
+    with open_service(args.as_login, "writing a report") as repo:
+        try:
+            catalog = repo.catalog()
+            sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=args.venue))
+            if args.pdf:
+                repo.write_report_pdf(args.pdf, sessions, catalog, options)
+                print(f"wrote {args.pdf}")
+            if args.csv:
+                language = "en" if args.english_headers else "ja"
+                paths = repo.write_csv_pair(args.csv, sessions, kpi.summarize(sessions), catalog, language)
+                print("wrote " + " and ".join(str(p) for p in paths))
+        except _refusals() as exc:
+            raise _fail(exc) from exc
+        except OSError as exc:
+            raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
     print(f"{len(sessions)} session(s), {format_range_en(period)}", file=sys.stderr)
     return 0
 
@@ -270,12 +335,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from dxdesk.support.csv_import import ImportFileError, import_csv
 
-    with open_repository() as repo:
+    with open_service(args.as_login, "importing sessions") as repo:
         try:
-            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by)
+            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by or repo.session.login)
         except ImportFileError as exc:
             raise UserError(f"{args.file}: {exc.message.en}") from exc
-        except (SessionValidationError, RepositoryError) as exc:
+        except _refusals() as exc:
             raise _fail(exc) from exc
     for error in result.errors:
         print(f"{args.file}: {error}", file=sys.stderr)
@@ -288,7 +353,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    with open_repository() as repo:
+    if not (args.add or args.retire):  # the topic list is reference data: no sign-in to read it
+        with open_repository() as plain:
+            _print_topics(plain.catalog())
+        return 0
+    with open_service(args.as_login, "changing topics") as repo:
         try:
             if args.add:
                 if not args.ja or not args.en:
@@ -299,13 +368,17 @@ def cmd_topics(args: argparse.Namespace) -> int:
                 if topic is None:
                     raise UserError(f"unknown topic '{args.retire}'")
                 repo.save_topic(dataclasses.replace(topic, active=False))
-        except (SessionValidationError, RepositoryError) as exc:
+        except _refusals() as exc:
             raise _fail(exc) from exc
         catalog = repo.catalog()
+    _print_topics(catalog)
+    return 0
+
+
+def _print_topics(catalog: "Catalog") -> None:
     for t in catalog.sorted_topics():
         tag = "national" if t.national else "town"
         print(f"{t.code:<20} {t.label_ja}  /  {t.label_en}  [{tag}{'' if t.active else ', retired'}]")
-    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

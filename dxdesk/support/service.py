@@ -10,6 +10,7 @@ Who may do what:
 ==============================  ============================================================
 add / update / delete / close   ``LOG_SUPPORT`` (supporters; records are theirs to keep right)
 follow-up / import, save venue
+catalog (topics, venues)        any of ``LOG_SUPPORT``, ``VIEW_REPORTS``, ``MANAGE_CATALOGUE``
 list / get / follow-ups due     ``VIEW_REPORTS`` sees everything; ``LOG_SUPPORT`` alone sees the
                                 editable window only (the last 31 days, no deleted records):
                                 enough to fix a recent entry and to count today's sessions,
@@ -92,7 +93,8 @@ class SupportService:
 
     # --- catalog ----------------------------------------------------------------------
     def catalog(self) -> Catalog:
-        require_any(self.session, *READ_PERMISSIONS)
+        # Topics and venues are reference data; the catalogue administrator needs them to edit topics.
+        require_any(self.session, *READ_PERMISSIONS, Permission.MANAGE_CATALOGUE)
         return self.repository.catalog()
 
     def save_topic(self, topic: Topic) -> Catalog:

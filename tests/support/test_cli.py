@@ -1,4 +1,4 @@
-"""``dxdesk support ...`` end to end, against the real local store (temp DXDESK_HOME)."""
+"""``dxdesk support ...`` end to end, against the real local store (temp DXDESK_HOME), signed in with ``--as``."""
 from __future__ import annotations
 
 import argparse
@@ -8,9 +8,43 @@ from datetime import date
 import pytest
 
 from dxdesk.cli import UserError, main
+from dxdesk.config import load_settings
+from dxdesk.security.audit import AuditLog, load_records
+from dxdesk.security.auth import AuthService
+from dxdesk.security.passwords import ScryptParams
+from dxdesk.security.permissions import Role
+from dxdesk.store.database import open_database
 from dxdesk.support import cli as support_cli
 from dxdesk.support.csvio import write_sessions_csv
 from dxdesk.support.catalog import Catalog
+
+
+PASSWORD = "correct horse 1"
+SUPPORTER = ("--as", "vol")  # may log and fix recent records
+SUPERVISOR = ("--as", "boss")  # may list everything, report and export
+
+
+@pytest.fixture(autouse=True)
+def accounts(monkeypatch):
+    """An administrator, a supporter, a supervisor and a clerk; getpass answers the shared test password."""
+    db = open_database()
+    try:
+        auth = AuthService(db, AuditLog(db), load_settings().security, params=ScryptParams(n=2**6, r=8, p=1))
+        admin = auth.create_first_admin("admin", "管理者", PASSWORD)
+        for login, role in (("vol", Role.SUPPORTER), ("boss", Role.SUPERVISOR), ("clerk", Role.CLERK)):
+            auth.create_account(admin, login, login, role, PASSWORD)
+    finally:
+        db.close()
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSWORD)
+
+
+def audit_events(event_type: str):
+    db = open_database()
+    try:
+        with db.session() as orm:
+            return load_records(orm, event_type=event_type)
+    finally:
+        db.close()
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -24,29 +58,31 @@ ADD = ["add", "--topics", "power,line", "--age", "75-79", "--device", "android",
 
 
 def test_add_list_delete_and_follow_up(capsys):
-    code, _, err = run(capsys, *ADD)
+    code, _, err = run(capsys, *ADD, *SUPPORTER)
     assert code == 2 and "new venue: give --venue-type" in err
-    code, out, _ = run(capsys, *ADD, "--venue-type", "community_hall", "--at", "2026-10-01T10:00")
+    code, out, _ = run(capsys, *ADD, *SUPPORTER, "--venue-type", "community_hall", "--at", "2026-10-01T10:00")
     assert code == 0 and "logged session" in out
     # The venue is now known: its type is remembered.
-    code, out, _ = run(capsys, *ADD, "--at", "2026-10-02T10:00", "--follow-up")
+    code, out, _ = run(capsys, *ADD, *SUPPORTER, "--at", "2026-10-02T10:00", "--follow-up")
     assert code == 0
     follow_up_id = out.split()[2]
-    code, out, err = run(capsys, "list", "--from", "2026-10-01", "--to", "2026-10-31", "--topic", "line")
+    code, out, err = run(capsys, "list", *SUPERVISOR, "--from", "2026-10-01", "--to", "2026-10-31", "--topic", "line")
     assert code == 0 and out.count("中央公民館 (community_hall)") == 2 and "2 session(s)" in err
-    code, out, _ = run(capsys, "list", "--follow-ups")
+    code, out, _ = run(capsys, "list", *SUPPORTER, "--follow-ups")
     assert follow_up_id in out and out.count("\n") == 1
-    assert run(capsys, "close-follow-up", follow_up_id)[0] == 0
-    code, out, _ = run(capsys, "list", "--follow-ups")
+    assert run(capsys, "close-follow-up", follow_up_id, *SUPPORTER)[0] == 0
+    code, out, _ = run(capsys, "list", *SUPPORTER, "--follow-ups")
     assert out == ""
-    code, _, err = run(capsys, "delete", follow_up_id)
+    code, _, err = run(capsys, "delete", follow_up_id, *SUPPORTER)
     assert code == 2 and "older than 31 days" in err  # the test clock is "now", long after 2026-10
+    closes = [e.details["kind"] for e in audit_events("support.change")]
+    assert closes == ["follow_up_closed"]
 
 
 def test_add_reports_every_validation_problem(capsys):
     argv = [a if a != "power,line" else "power,karaoke" for a in ADD]
     argv[argv.index("--attendees") + 1] = "0"
-    code, _, err = run(capsys, *argv, "--venue-type", "community_hall")
+    code, _, err = run(capsys, *argv, *SUPPORTER, "--venue-type", "community_hall")
     assert code == 2
     assert "unknown topic 'karaoke'" in err and "attendees must be a whole number from 1 to 500 (got 0)" in err
     assert "Traceback" not in err
@@ -55,30 +91,39 @@ def test_add_reports_every_validation_problem(capsys):
 def test_topics_add_and_retire(capsys):
     code, out, _ = run(capsys, "topics")
     assert code == 0 and out.count("[national]") == 11 and "マイナポイント" in out
-    code, out, _ = run(capsys, "topics", "--add", "bousai_app", "--ja", "防災アプリ", "--en", "Disaster app")
+    code, _, err = run(capsys, "topics", "--add", "bousai_app", "--ja", "防災アプリ", "--en", "Disaster app", *SUPPORTER)
+    assert code == 2 and "not allowed" in err  # topics belong to the catalogue administrator
+    code, out, _ = run(capsys, "topics", "--add", "bousai_app", "--ja", "防災アプリ", "--en", "Disaster app",
+                       "--as", "admin")
     assert "bousai_app" in out and "[town]" in out
-    code, out, _ = run(capsys, "topics", "--retire", "mynapoint")
+    code, out, _ = run(capsys, "topics", "--retire", "mynapoint", "--as", "admin")
     assert "[national, retired]" in out
-    code, _, err = run(capsys, "topics", "--add", "Bad Code", "--ja", "x", "--en", "y")
+    code, _, err = run(capsys, "topics", "--add", "Bad Code", "--ja", "x", "--en", "y", "--as", "admin")
     assert code == 2 and "topic code starts with a-z" in err
 
 
 def test_import_then_report(capsys, tmp_path, dataset):
     src = tmp_path / "last-year.csv"
     write_sessions_csv(src, dataset, Catalog.seeded())
-    code, out, _ = run(capsys, "import", str(src))
+    code, out, _ = run(capsys, "import", str(src), *SUPPORTER)
     assert code == 0 and "12 row(s): 12 imported, 0 already present, 0 error(s)" in out
-    code, out, _ = run(capsys, "import", str(src))
+    code, out, _ = run(capsys, "import", str(src), *SUPPORTER)
     assert "0 imported, 12 already present" in out
 
     pdf, csv_out = tmp_path / "r.pdf", tmp_path / "r.csv"
-    code, out, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), "--csv", str(csv_out))
+    code, _, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), *SUPPORTER)
+    assert code == 2 and "not allowed" in err and not pdf.exists()
+    code, out, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), "--csv", str(csv_out), *SUPERVISOR)
     assert code == 0 and pdf.exists() and csv_out.exists() and (tmp_path / "r_summary.csv").exists()
     assert "12 session(s), 2026-04-01 to 2027-03-31" in err
     code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
-                       "--csv", str(csv_out), "--english-headers")
+                       "--csv", str(csv_out), "--english-headers", *SUPERVISOR)
     assert code == 0 and "3 session(s)" in err
     assert csv_out.read_text(encoding="utf-8-sig").startswith("id,started_at,venue")
+    assert [e.result for e in audit_events("report.create")] == ["denied", "success"]
+    assert [e.details["rows"] for e in audit_events("data.export")] == [12, 3]
+    # The second import found every row present: nothing stored, nothing to audit.
+    assert [e.details for e in audit_events("support.change")] == [{"kind": "imported", "added": 12, "already_present": 0}]
 
 
 def test_import_reports_bad_rows(capsys, tmp_path):
@@ -89,12 +134,12 @@ def test_import_reports_bad_rows(capsys, tmp_path):
         "yesterday,中央公民館,community_hall,power,android,75-79,1,1,20,resolved\r\n",
         encoding="utf-8-sig",
     )
-    code, out, err = run(capsys, "import", str(bad), "--all-or-nothing")
+    code, out, err = run(capsys, "import", str(bad), "--all-or-nothing", *SUPPORTER)
     assert code == 1 and "nothing imported" in out
     assert "row 3, column '開始日時': cannot read date/time 'yesterday'" in err
-    code, out, _ = run(capsys, "import", str(bad))
+    code, out, _ = run(capsys, "import", str(bad), *SUPPORTER)
     assert code == 1 and "1 imported" in out and "1 error(s)" in out
-    code, _, err = run(capsys, "import", str(tmp_path / "nope.csv"))
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.csv"), *SUPPORTER)
     assert code == 2 and "cannot read" in err
 
 
@@ -124,7 +169,7 @@ def test_report_defaults_to_last_month():
 
 
 def test_report_needs_an_output(capsys):
-    code, _, err = run(capsys, "report", "--month", "2026-10")
+    code, _, err = run(capsys, "report", "--month", "2026-10", *SUPERVISOR)
     assert code == 2 and "--pdf" in err
 
 
@@ -133,3 +178,18 @@ def test_storage_unavailable_is_reported(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "dxdesk.store.database", None)
     code, _, err = run(capsys, "list")
     assert code == 2 and "storage is unavailable" in err and "Traceback" not in err
+
+
+def test_commands_sign_in_and_check_the_role(capsys):
+    code, _, err = run(capsys, *ADD, "--venue-type", "community_hall")
+    assert code == 2 and "needs --as LOGIN" in err
+    code, _, err = run(capsys, *ADD, "--venue-type", "community_hall", "--as", "clerk")
+    assert code == 2 and "not allowed" in err and "Traceback" not in err
+    code, _, err = run(capsys, "list", "--as", "admin")
+    assert code == 2 and "not allowed" in err
+
+
+def test_wrong_password_is_one_line(capsys, monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "wrong password 9")
+    code, _, err = run(capsys, "list", *SUPERVISOR)
+    assert code == 2 and "Traceback" not in err and err.strip().count("\n") == 0
