@@ -1,6 +1,7 @@
 """``dxdesk card ...``: readers, status, read, the vpcd simulator and the read benchmark.
 
-The PIN is only ever read from a hidden prompt (getpass), never from argv, where it
+The PIN is only ever read from a hidden prompt (getpass) or, with ``--pin-stdin``, as
+one line from standard input (kiosk front ends, tests); never from argv, where it
 would land in shell history and process listings. The My Number is always masked
 here: a terminal is not a place to display it.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import signal
+import sys
 import threading
 
 from dxdesk.cardreader.errors import CardError
@@ -30,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("read", help="read the four basic items (asks for the PIN on a hidden prompt)")
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
     p.add_argument("--my-number", action="store_true", help="also read the My Number (shown masked)")
+    p.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read the PIN as one line from standard input instead of a terminal prompt "
+        "(for kiosk front ends and scripts; the line is read only once the card shows tries left)",
+    )
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("sim", help="serve a simulated card to pcscd through vpcd until Ctrl-C")
@@ -38,11 +46,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--person", default="kokutou", help="fictional card holder (see dxdesk/cardreader/testdata.py)")
     p.add_argument("--pin", help="PIN of the simulated card (default: the person's, 1234 for kokutou)")
     p.add_argument("--tries", type=int, default=3, help="PIN tries left on the card (0 = blocked)")
+    p.add_argument(
+        "--remove-after",
+        type=int,
+        metavar="N",
+        help="pull the card out after answering N APDUs (demonstrates a card removed mid-read)",
+    )
     p.set_defaults(func=cmd_sim)
 
     p = sub.add_parser("bench", help="time basic-4 reads in-process and through pcscd+vpcd")
     p.add_argument("--n", type=int, default=50, help="reads per measurement (default 50)")
     p.add_argument("--pcsc", action="store_true", help="also measure through pcscd + vpcd (needs both)")
+    p.add_argument(
+        "--opensc",
+        action="store_true",
+        help="with --pcsc: also time `pkcs15-tool --read-certificate 1` (OpenSC) on the same simulated card",
+    )
     p.set_defaults(func=cmd_bench)
 
 
@@ -114,10 +133,20 @@ class _PromptPinProvider:
         return pin or None
 
 
+class _StdinPinProvider:
+    """One line from standard input; EOF or an empty line cancels. Nothing is echoed."""
+
+    def request_pin(self, key_label: str, tries_left: int) -> str | None:
+        line = sys.stdin.readline()
+        pin = line.rstrip("\r\n")
+        return pin or None
+
+
 def cmd_read(args: argparse.Namespace) -> int:
     with _service(args) as service:
         try:
-            result = service.read_card(_PromptPinProvider(), include_my_number=args.my_number).result()
+            provider = _StdinPinProvider() if args.pin_stdin else _PromptPinProvider()
+            result = service.read_card(provider, include_my_number=args.my_number).result()
         except CardError as exc:
             raise _user_error(exc) from None
         except KeyboardInterrupt:
@@ -147,6 +176,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
         raise UserError("--pin must be 4 ASCII digits")
     if not 0 <= args.tries <= 3:
         raise UserError("--tries must be between 0 and 3")
+    if args.remove_after is not None and args.remove_after < 0:
+        raise UserError("--remove-after must be 0 or more")
     options: dict[str, object] = {"pin_tries_left": args.tries}
     if args.pin is not None:
         options["pin"] = args.pin
@@ -156,24 +187,25 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         # `kill PID` (SIGTERM) removes the card as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # flush=True: a supervising script (or test) waits for these lines on a pipe.
     print(f"simulated card of fictional person {person.key!r} (PIN tries left {args.tries}); "
-          f"inserting into vpcd {args.host}:{args.port} (reader {reader!r}). Ctrl-C removes it.")
+          f"inserting into vpcd {args.host}:{args.port} (reader {reader!r}). Ctrl-C removes it.", flush=True)
     try:
         while not stop.is_set():
-            server = VpcdCardServer(card, args.host, args.port)
+            server = VpcdCardServer(card, args.host, args.port, remove_after=args.remove_after)
             try:
                 server.connect()
             except VpcdConnectionError as exc:
                 raise UserError(str(exc)) from None
-            print("card inserted")
+            print("card inserted", flush=True)
             result = server.serve(stop)
-            print(f"card removed ({result.reason}, {result.apdus} APDUs)")
+            print(f"card removed ({result.reason}, {result.apdus} APDUs)", flush=True)
             if result.reason != "vpcd closed":
                 break
             # pcscd went away (restart): wait a moment and plug the card in again.
             stop.wait(1.0)
     except KeyboardInterrupt:
-        print("\ncard removed")
+        print("\ncard removed", flush=True)
     return 0
 
 
