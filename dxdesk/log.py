@@ -41,6 +41,15 @@ def redact(text: str) -> str:
     return text
 
 
+def _format_exception(exc_info) -> str:  # type: ignore[no-untyped-def]
+    """A traceback without source lines or non-ASCII messages (a name or address matches no pattern)."""
+    try:
+        from dxdesk.security.crashreport import safe_crash_report
+    except ImportError:  # a trimmed build without the security package
+        return logging.Formatter().formatException(exc_info)
+    return safe_crash_report(*exc_info)
+
+
 class RedactionFilter(logging.Filter):
     """Scrubs a record in place; never drops it (a missing log line hides problems)."""
 
@@ -51,8 +60,10 @@ class RedactionFilter(logging.Filter):
             message = f"{record.msg!r} {record.args!r}"
         record.msg = redact(message)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_info:
+            # Always ours: a handler without this filter (a test harness, a library's) may have cached the
+            # plain traceback, message and source lines included, in exc_text already.
+            record.exc_text = _format_exception(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         if record.stack_info:

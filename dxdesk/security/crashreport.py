@@ -3,7 +3,8 @@
 A normal traceback can carry a resident's data in two places: local variables
 (never included here: we format frames from the code objects only) and the
 exception message (passed through :func:`dxdesk.log.redact`, and dropped entirely
-for card errors, whose messages may quote card responses). Source lines are left
+for card errors, whose messages may quote card responses, and for any message with
+non-ASCII text: a resident's name or address is Japanese and matches no pattern). Source lines are left
 out too: a line like ``number = "123412341234"`` in a test or a debug session
 would otherwise leak through the frame text.
 """
@@ -41,6 +42,10 @@ def _describe_exception(exc_type: type[BaseException], exc: BaseException | None
         message = str(exc) if exc is not None else ""
     except Exception:  # a broken __str__ must not break the crash report
         message = "[message unavailable]"
+    if not message.isascii():
+        # Names and addresses from the card are Japanese text, which redact() cannot recognise;
+        # dxdesk's own exceptions carry English text (Msg.en), so little diagnostic value is lost.
+        return f"{name}: [message withheld: non-ASCII text]"
     return f"{name}: {redact(message)}" if message else name
 
 
