@@ -106,7 +106,7 @@ class InterviewStep(QWidget):
             label.setBuddy(field.focus_widget())
             error = error_label(self.form_host)
             holder = QWidget(self.form_host)
-            holder.setMaximumWidth(640)  # short answers do not need the full width
+            holder.setMaximumWidth(self._answer_width())  # short answers do not need the full width
             hl = QVBoxLayout(holder)
             hl.setContentsMargins(0, 0, 0, 0)
             hl.setSpacing(2)
@@ -122,6 +122,16 @@ class InterviewStep(QWidget):
         for qid, field in self.fields.items():
             field.set_value(answers.get(qid))
         self.refresh()
+
+    def _answer_width(self) -> int:
+        # 640 px suits 1280-1366 px screens; on wider ones the answers grow so the form is not a narrow strip.
+        return max(640, int(self.width() * 0.5))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        width = self._answer_width()
+        for _, holder, _ in self._rows.values():
+            holder.setMaximumWidth(width)
 
     def refresh(self) -> None:
         """Visibility, follow-on suggestions and the missing-answers hint, from the visit's state."""

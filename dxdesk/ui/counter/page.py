@@ -302,6 +302,7 @@ class CounterPage(QWidget):
         self.last_record = record
         self._unstored, self._unstored_timeline = record, self.visit.timeline
         self.done.show_record(record)
+        self.show_message("")  # the print step's hint would be stale on the done screen
         self._go(VisitStep.CLOSED.value)
         self._store_pending_record()
 
