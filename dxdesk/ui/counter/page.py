@@ -426,11 +426,13 @@ class CounterPage(QWidget):
 
     def _load(self, visit_id: str) -> Visit | None:
         try:
-            return self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
+            visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
         except VisitError as exc:
             if self.resume_dialog is not None:
                 self.resume_dialog.show_error(exc.msg.ja)
             return None
+        visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
+        return visit
 
     def resume_visit(self, visit_id: str) -> None:
         visit = self._load(visit_id)
