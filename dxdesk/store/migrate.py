@@ -8,6 +8,7 @@ loads the scripts itself, and importing ``env.py`` outside Alembic would fail.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Alembic's ``context`` (what env.py talks to) is one process-wide global, so two upgrades in one
+# process at once (e.g. two sync engines meeting an empty server) would trample each other.
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -48,4 +53,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
+        upgrade_connection(conn, revision)
+
+
+def upgrade_connection(conn: Connection, revision: str = "head") -> None:
+    """Upgrade inside the caller's transaction (committed or rolled back by the caller)."""
+    with _ALEMBIC_LOCK:
         command.upgrade(alembic_config(conn), revision)

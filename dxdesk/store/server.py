@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Column, MetaData, Table, create_engine
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, MetaData, Table, create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -76,10 +77,23 @@ def create_server_engine(url: str, password: str | None = None) -> Engine:
     )
 
 
+# Arbitrary fixed key ("dxdesk" in ASCII) for the advisory lock that serialises schema upgrades.
+SCHEMA_LOCK_KEY = 0x64786465736B
+
+
 def prepare_server_schema(engine: Engine) -> None:
-    """Bring the server schema to head with the same Alembic revisions as the desks."""
-    if migrate.current_revision(engine) != migrate.head_revision():
-        migrate.upgrade(engine)
+    """Bring the server schema to head with the same Alembic revisions as the desks.
+
+    Desks switched on together against a new (or newly upgraded) server would all try
+    to create the schema at once; the transaction-scoped advisory lock lets the first
+    do it while the others wait, then find it at head.
+    """
+    if migrate.current_revision(engine) == migrate.head_revision():
+        return
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        if MigrationContext.configure(conn).get_current_revision() != migrate.head_revision():
+            migrate.upgrade_connection(conn)
 
 
 _RAW = MetaData()
