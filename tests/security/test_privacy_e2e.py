@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -213,9 +213,7 @@ def test_my_number_and_pin_appear_nowhere_in_clear(tmp_path, debug_log, desk):
 
 
 def test_forced_crash_mid_visit_leaks_no_card_data(debug_log):
-    from dxdesk.cardreader.model import CardHolder  # noqa: F401  (the type held below)
-
-    holder = PERSON_KOKUTOU.holder
+    holder = PERSON_KOKUTOU.holder  # a CardHolder, as the card service returns it
 
     def interview_step(card_holder, my_number: str) -> None:
         resident = VisitCardData.from_card_holder(IdentifyMethod.CARD_PIN, card_holder)  # noqa: F841 (held)
