@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from dxdesk.store import migrate
 from dxdesk.store.database import create_sqlite_engine, open_database
@@ -108,3 +108,90 @@ def test_audit_events_are_append_only_in_sql_too(db):
             conn.execute(text(sql))
         with db.session() as s:
             assert s.scalar(select(AuditEvent.reason)) == "本人確認"
+
+
+# Representative rows for every table of the first revision, written with plain SQL as that dxdesk
+# would have stored them (naive UTC datetimes, JSON as text, booleans as 0/1, ciphertext for personal fields).
+_T = "2026-04-01 01:00:00.000000"
+_FIRST_REVISION_ROWS: dict[str, list[dict[str, object]]] = {
+    "clerks": [dict(id="c1", login="sato", display_name="佐藤", role="supervisor", password_hash="scrypt$x",
+                    failed_attempts=1, locked_until=None, active=1)],
+    "visits": [dict(id="v1", clerk_id="c1", status="closed", started_at=_T, closed_at="2026-04-01 01:09:30.000000",
+                    identify_method="pin", procedures='["juminhyo", "inkan_shomei"]', total_seconds=570,
+                    resident_name=("enc", "visits.resident_name", "山田 花子"),
+                    answers=("enc", "visits.answers", '{"copies":2}'))],
+    "visit_steps": [dict(id="s1", visit_id="v1", step="identify", started_at=_T, ended_at=_T, seconds=40),
+                    dict(id="s2", visit_id="v1", step="print", started_at=_T, ended_at=None, seconds=None)],
+    "forms_printed": [dict(id="f1", visit_id="v1", form_id="juminhyo", mode="overlay", printed_at=_T,
+                           printer="FX-1")],
+    "support_sessions": [dict(id="p1", started_at=_T, venue="hall-1", venue_type="community_hall",
+                              topics='["line"]', note="メモ", device="android", age_band="75-79", attendees=3,
+                              helpers=1, helper_role="volunteer", duration_minutes=30, outcome="resolved",
+                              follow_up_needed=1, follow_up_closed_at=None, repeat_visitor=0, logged_by="sato",
+                              deleted_at=None,
+                              follow_up_contact=("enc", "support_sessions.follow_up_contact", "090-1234-5678"))],
+    "support_topics": [dict(id="t1", code="mynaportal", label_ja="マイナポータル", label_en="Myna Portal", sort=1,
+                            active=1)],
+    "venues": [dict(id="n1", code="hall-1", label_ja="中央公民館", label_en="", sort=0, active=0)],
+    "shared_settings": [dict(id="g1", key="office_name", value='"試験町役場"', version=3)],
+    "audit_events": [dict(id="a1", seq=1, occurred_at=_T, actor="c1", event_type="card_read", jimu_type="住民票",
+                          reason="本人確認", items='["name"]', result="ok", details='{"reader": 0}',
+                          prev_hash="", hash="h1")],
+}
+
+
+def test_first_revision_database_upgrades_to_head_with_its_data_intact(tmp_path: Path):
+    from dxdesk.store.keys import load_or_create_keyset
+    from dxdesk.store.models import Outbox, SharedSetting, SupportSession, Visit
+
+    settings = desk_settings()
+    paths = desk_paths(tmp_path / "desk").ensure()
+    first = migrate.script_directory().get_base()
+    engine = create_sqlite_engine(paths.database_file)
+    migrate.upgrade(engine, first)
+    engine.dispose()
+    keyset = load_or_create_keyset(settings.general.desk_id, paths)
+    conn = sqlite3.connect(paths.database_file)
+    with conn:
+        for table, rows in _FIRST_REVISION_ROWS.items():
+            for row in rows:
+                values = {k: keyset.encrypt(v[2].encode(), v[1]) if isinstance(v, tuple) else v
+                          for k, v in row.items()}
+                values.update(created_at=_T, updated_at=_T, desk_id=settings.general.desk_id)
+                conn.execute(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                             list(values.values()))
+                conn.execute("INSERT INTO outbox (table_name, record_id, op, created_at, sent_at) "
+                             "VALUES (?, ?, 'upsert', ?, ?)", (table, row["id"], _T, None if table != "venues" else _T))
+        conn.execute("INSERT INTO sync_state (name, pulled_until, last_sync_at, last_error) "
+                     "VALUES ('pull:venues', ?, ?, 'timeout')", (_T, _T))
+    columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in [*_FIRST_REVISION_ROWS, "outbox",
+                                                                                    "sync_state"]}
+    before = {t: conn.execute(f"SELECT {', '.join(c)} FROM {t} ORDER BY 1").fetchall() for t, c in columns.items()}
+    conn.close()
+
+    db = open_database(settings, paths)
+    try:
+        assert migrate.current_revision(db.engine) == migrate.head_revision() != first
+        assert db.migration_backup is not None and db.migration_backup.exists()
+        with sqlite3.connect(db.migration_backup) as backup:
+            assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (first,)
+            assert backup.execute("SELECT count(*) FROM visit_steps").fetchone() == (2,)
+        with db.engine.connect() as raw:  # every original column of every row, unchanged
+            after = {t: raw.exec_driver_sql(f"SELECT {', '.join(c)} FROM {t} ORDER BY 1").fetchall()
+                     for t, c in columns.items()}
+        assert after == before
+        with db.session() as s:  # and readable through today's models: decryption, UTC, JSON
+            visit = s.get(Visit, "v1")
+            assert visit.resident_name == "山田 花子" and visit.answers == {"copies": 2}
+            assert visit.procedures == ["juminhyo", "inkan_shomei"] and visit.started_at.tzinfo is not None
+            assert [st.step for st in visit.steps] == ["identify", "print"] and visit.forms[0].mode == "overlay"
+            session = s.get(SupportSession, "p1")
+            assert session.follow_up_contact == "090-1234-5678" and session.follow_up_needed is True
+            assert s.scalar(select(SharedSetting.value)) == "試験町役場"
+            assert s.scalar(select(func.count()).select_from(Outbox)) == 10
+        assert db.pending_count() == 9  # the venue was already sent; the rest still waits
+        _add_event(db, seq=2)  # the migrated database takes new records
+        with pytest.raises(sa_exc.IntegrityError, match="append-only"), db.engine.begin() as raw:
+            raw.execute(text("DELETE FROM audit_events WHERE id = 'a1'"))  # migrated rows are protected too
+    finally:
+        db.close()
