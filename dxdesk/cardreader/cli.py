@@ -215,5 +215,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise UserError("--n must be at least 1")
-    bench_card_read(args.n, pcsc=args.pcsc)
+    if args.opensc and not args.pcsc:
+        raise UserError("--opensc needs --pcsc (pkcs15-tool reads the simulated card through pcscd)")
+    bench_card_read(args.n, pcsc=args.pcsc, opensc=args.opensc)
     return 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 
 from dxdesk.cardreader import cli as card_cli
-from dxdesk.cardreader.bench import bench_card_read
-from dxdesk.cardreader.simcard import SimulatedCard
+from dxdesk.cardreader.apdu import RecordingTransport
+from dxdesk.cardreader.bench import APDU_TARGET, apdu_profile, bench_card_read, classify, read_flow
+from dxdesk.cardreader.opensc import pkcs15_tool_path
+from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.cli import main
 
@@ -25,12 +27,36 @@ def test_sim_rejects_bad_options(capsys) -> None:
     assert main(["card", "sim", "--tries", "7"]) == 2
 
 
+def test_bench_opensc_needs_pcsc(capsys) -> None:
+    assert main(["card", "bench", "--opensc"]) == 2
+    assert "--opensc needs --pcsc" in capsys.readouterr().err
+
+
 def test_bench_in_process_reports_mean_and_p95(capsys) -> None:
     result = bench_card_read(3, pcsc=False)
     stats = result["in_process"]
     assert stats["n"] == 3 and 0 < stats["min_ms"] <= stats["mean_ms"]
     assert stats["p95_ms"] >= stats["min_ms"]
-    assert "mean" in capsys.readouterr().out
+    assert result["dxdesk_only"]["integrity on"]["n"] == 30
+    out = capsys.readouterr().out
+    assert "mean" in out and "8 APDUs" in out
+
+
+def test_bench_apdu_profile_per_phase() -> None:
+    """Status + four items + number: 6 APDUs, 8 with the integrity record (target: at most 8)."""
+    on, off = apdu_profile(), apdu_profile(check_integrity=False)
+    assert dict(off) == {"status": 3, "VERIFY": 1, "EF 0001 number": 1, "EF 0002 four items": 1}
+    assert dict(on) == {**off, "EF 0003 integrity": 2}
+    assert sum(on.values()) <= APDU_TARGET
+
+
+def test_bench_classifies_select_based_reads_too() -> None:
+    recorder = RecordingTransport(SimulatedTransport(SimulatedCard.from_person(PERSON_KOKUTOU, sfi_supported=False)))
+    read_flow(recorder, PERSON_KOKUTOU.pin)
+    counts = classify(recorder.commands)
+    # The refused SFI read counts for EF 0001; then SELECT + 1 read, SELECT + header + rest, SELECT + 3 reads.
+    assert counts["EF 0001 number"] == 3 and counts["EF 0002 four items"] == 3
+    assert counts["EF 0003 integrity"] == 4 and "other" not in counts
 
 
 @pytest.mark.pcsc
@@ -69,8 +95,19 @@ def test_cli_read_errors_are_one_line(insert_card, monkeypatch, capsys) -> None:
 
 
 @pytest.mark.pcsc
-def test_bench_through_pcscd(pcscd_service, card_state) -> None:
-    result = bench_card_read(5, pcsc=True)
-    assert isinstance(result["pcsc"], dict), result["pcsc"]
-    assert result["pcsc"]["n"] == 5
+def test_bench_through_pcscd(pcscd_service, card_state, capsys) -> None:
+    has_opensc = pkcs15_tool_path() is not None  # installed by scripts/bootstrap.sh
+    result = bench_card_read(5, pcsc=True, opensc=has_opensc)
+    pcsc = result["pcsc"]
+    assert isinstance(pcsc, dict), pcsc
+    for label, apdus in (("integrity on", 8), ("integrity off", 6)):
+        stats = pcsc[label]
+        assert stats["n"] == 5 and stats["apdus"] == apdus
+        assert stats["card_apdus"] == apdus  # the card saw exactly what the client counted
+        assert 0 < stats["exchange_ms"] < stats["mean_ms"]
+    if has_opensc:
+        opensc = pcsc["opensc"]
+        assert isinstance(opensc, dict), opensc
+        assert opensc["apdus"] == 11  # select AP, 2 x (select PIN EF + query), select 000A, 4-byte header, 4 chunks
+        assert "pkcs15-tool --read-certificate 1" in capsys.readouterr().out
     card_state(READER0, present=False)  # the bench pulled its card out again
