@@ -228,3 +228,20 @@ def test_old_sent_entries_are_pruned_but_unsent_ones_never(make_db, pg_url, serv
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1  # the 30-day-old sent entry is gone
     assert _count(server, "support_sessions") == 2
+
+
+def test_record_edited_then_deleted_between_syncs_is_deleted_on_the_server(make_db, pg_url, server):
+    db, engine = _desk(make_db, pg_url)
+
+    def add(s):
+        topic = SupportTopic(code="old", label_ja="古い項目")
+        s.add(topic)
+        s.flush()
+        return topic.id
+    topic_id = db.writer.run(add)
+    engine.run_once()
+    db.writer.run(lambda s: setattr(s.get(SupportTopic, topic_id), "label_ja", "改名"))
+    db.writer.run(lambda s: s.delete(s.get(SupportTopic, topic_id)))  # outbox: upsert, then delete
+
+    assert engine.run_once().sent == 2
+    assert _count(server, "support_topics") == 0

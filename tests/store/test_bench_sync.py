@@ -1,0 +1,37 @@
+"""``dxdesk db bench-sync`` end to end, small, against the session's PostgreSQL."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from dxdesk.cli import main
+
+pytestmark = pytest.mark.postgres
+
+
+def _scratch_databases(pg_server) -> list[str]:
+    with psycopg.connect(f"host={pg_server.host} port={pg_server.port} user=postgres dbname=postgres") as conn:
+        return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'dxdesk_bench_%'")]
+
+
+def test_bench_sync_times_a_full_and_a_resumed_sync(pg_server, capsys):
+    args = ["db", "bench-sync", "--sessions", "60", "--visits", "20", "--steps", "2", "--batch-size", "25",
+            "--server", pg_server.url("postgres")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    # 60 + 20 * (1 + 2) = 120 entries in 5 batches; interrupted after batch 2 committed, batch 1 confirmed.
+    assert "= 120 outbox entries" in out
+    assert "full sync: sent 120 entries" in out
+    assert "interrupted after batch 2: server has 50 of 120 rows, desk confirmed 25" in out
+    assert "resumed sync: sent 95 entries (= 120 - 25 confirmed)" in out
+    assert "server now has 120 rows, 0 still waiting" in out
+    assert "resume sent only the missing part" in out
+    assert _scratch_databases(pg_server) == []  # the bench cleans up after itself
+
+
+def test_bench_sync_explains_bad_arguments(capsys):
+    assert main(["db", "bench-sync", "--server", "mysql://x@h/db"]) == 2
+    assert "PostgreSQL URL" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["db", "bench-sync", "--sessions", "0"])
+    assert "must be at least 1" in capsys.readouterr().err
