@@ -27,7 +27,6 @@ TAG_INTEGRITY_SIGNATURE = 0xDF33
 
 NAME_SEPARATOR = "\u3000"  # ideographic space between family and given name
 MY_NUMBER_LENGTH = 12
-_ASCII_DIGITS = frozenset("0123456789")
 # Check-digit weights for the first 11 digits (python-stdnum stdnum/jp/in_.py).
 _CHECK_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -51,7 +50,8 @@ class Sex(Enum):
 
 def is_ascii_digits(text: str, length: int) -> bool:
     """True for exactly ``length`` ASCII digits; full-width digits and spaces fail (str.isdigit would pass them)."""
-    return len(text) == length and all(ch in _ASCII_DIGITS for ch in text)
+    # For an ASCII-only string isdigit() is exactly 0-9; the C-level checks keep the read path cheap.
+    return len(text) == length and text.isascii() and (text.isdigit() or not text)
 
 
 def my_number_check_digit(first_eleven: str) -> int:
