@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from dxdesk.forms.data import age_on
 from dxdesk.i18n import Msg
 
 from .card import CARD_ITEM_LABELS, SEX_LABELS
@@ -36,7 +37,9 @@ def build_form_data(visit: Visit, form_id: str | None = None) -> dict[str, dict[
     if card.discarded:
         raise VisitError(Msg("本人情報は既に破棄されています", "The identity data of this visit has already been discarded."),
                          code="card_data_discarded")
-    today = visit.clock().date()
+    # The form's date is the desk's calendar day: the clock runs in UTC, and 00:00-09:00 JST is still
+    # yesterday in UTC, so a form printed at opening time would carry the wrong 申請日 (and age).
+    today = visit.clock().astimezone().date()
     card_data: dict[str, Any] = {
         "name": card.name,
         "family_name": card.family_name,
@@ -69,7 +72,7 @@ def build_form_data(visit: Visit, form_id: str | None = None) -> dict[str, dict[
         interview = map_form_interview(form_id, visit.procedures, visit.interview, card_values, interview)
     computed = {
         "today": today,
-        "age": _age(card.birth_date, today),
+        "age": age_on(card.birth_date, today),
         "visit_id": visit.id,
         "desk_id": visit.desk_id,
         "desk_name": visit.desk_name,
@@ -80,10 +83,6 @@ def build_form_data(visit: Visit, form_id: str | None = None) -> dict[str, dict[
         "id_verified_by_card": card.method.reads_card,
     }
     return {"card": card_data, "interview": interview, "computed": computed}
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def guide_sheet_data(visit: Visit) -> dict[str, Any]:
@@ -118,7 +117,7 @@ def guide_sheet_data(visit: Visit) -> dict[str, Any]:
     read_at = next((e.at for e in visit.timeline if e.kind is EventKind.ENTER and e.step is VisitStep.INTERVIEW), None)
     return {
         "visit_id": visit.id,
-        "date": visit.started_at.date(),
+        "date": visit.started_at.astimezone().date(),  # the desk's day, not UTC's (see build_form_data)
         "desk_id": visit.desk_id,
         "desk_name": visit.desk_name,
         "procedures": procedures,

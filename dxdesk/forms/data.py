@@ -14,6 +14,11 @@ from typing import Any
 from dxdesk.forms.wareki import format_wareki, parse_date
 
 
+def age_on(birth: _dt.date, today: _dt.date) -> int:
+    """Completed years on ``today`` (満年齢); the birthday itself counts as the new age."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 @dataclass
 class FormData:
     """card: family_name, given_name, name, address, birth_date (ISO), sex ('1' male, '2' female),
@@ -50,7 +55,7 @@ class FormData:
                 pass  # reported when a date field renders it
             else:
                 computed["birth_date_wareki"] = format_wareki(b)
-                computed["age"] = today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+                computed["age"] = age_on(b, today)
         computed.update(extra)
         computed.update(self.computed)
         return FormData(card, dict(self.interview), computed)

@@ -1,7 +1,7 @@
 """Form data for the forms engine and the guide sheet."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -96,3 +96,32 @@ def test_confirmation_items_mask_the_number_and_show_labels(kit, catalogue, cloc
     assert items["interview.kokuho_reason"].value == "転入"
     assert items["interview.kokuho_start_on"].value == "2026-04-01"
     assert "interview.previous_insurance_lost_on" not in items  # hidden question
+
+
+@pytest.fixture
+def tokyo_time(monkeypatch):
+    """The desk PC's local zone is Japan (the process zone is re-read through time.tzset)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_form_date_is_the_desks_day_not_utcs(kit, catalogue, clock, tokyo_time):
+    # 2026-04-01 08:30 in Japan, opening time: still 2026-03-31 in UTC.
+    clock.now = datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc)
+    visit = identified(kit, catalogue, clock, ["tennyu"])
+    computed = build_form_data(visit)["computed"]
+    assert computed["today"] == date(2026, 4, 1)
+    assert guide_sheet_data(visit)["date"] == date(2026, 4, 1)
+
+
+def test_age_turns_on_the_birthday_in_japan(kit, catalogue, clock, tokyo_time):
+    # The resident (born 1980-02-17) turns 46 at 00:00 JST on 2026-02-17, i.e. 15:00 UTC the day before.
+    clock.now = datetime(2026, 2, 16, 15, 0, tzinfo=timezone.utc)
+    assert build_form_data(identified(kit, catalogue, clock, ["tennyu"]))["computed"]["age"] == 46
+    clock.now = datetime(2026, 2, 16, 14, 59, tzinfo=timezone.utc)
+    assert build_form_data(identified(kit, catalogue, clock, ["tennyu"]))["computed"]["age"] == 45
