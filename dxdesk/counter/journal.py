@@ -176,9 +176,16 @@ class VisitJournal:
         for doc in self._documents():
             if doc.get("record") is None:
                 continue
-            personal = unseal(self._key(), doc["personal"], associated=doc["visit_id"])
-            data = dict(doc["record"], retained=personal.get("retained", {}))
-            records.append(VisitRecord.from_json(data))
+            # One damaged file must not hold back the others (nor, at start-up, the resume list):
+            # it is skipped and stays on disk for an administrator to look at.
+            try:
+                personal = unseal(self._key(), doc["personal"], associated=doc["visit_id"])
+                data = dict(doc["record"], retained=personal.get("retained", {}))
+                records.append(VisitRecord.from_json(data))
+            except (JournalError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                if self.key_provider is None:
+                    raise
+                log.warning("Skipping damaged closed-visit record %s (%s)", doc.get("visit_id"), type(exc).__name__)
         return records
 
     def load(self, visit_id: str, catalogue: Catalogue, clock: Clock = system_clock) -> Visit:

@@ -174,3 +174,26 @@ def test_unwritable_journal_dir_is_a_clear_error(catalogue, clock, key_provider,
         start(catalogue, clock, journal)
     assert "Cannot write the visit journal" in info.value.msg.en
     assert os.listdir(tmp_path) == ["file"]
+
+
+def test_a_damaged_closed_record_does_not_hold_back_the_others(kit, catalogue, clock, key_provider, caplog):
+    journal = VisitJournal(key_provider)
+    good = start(catalogue, clock, journal)
+    good.identify(kit.card_with_pin())
+    good_record = good.cancel()
+    bad = start(catalogue, clock, journal)
+    bad.cancel()
+    path = journal.directory / f"{bad.id}.json"
+    doc = json.loads(path.read_text())
+    doc["personal"]["ct"] = doc["personal"]["ct"][:-8] + "AAAAAAA="  # tampered / truncated ciphertext
+    path.write_text(json.dumps(doc))
+    assert VisitJournal(key_provider).unstored_records() == [good_record]
+    assert bad.id in caplog.text and path.exists()  # kept for an administrator
+
+
+def test_unstored_records_without_a_key_is_a_clear_error(kit, catalogue, clock, key_provider):
+    journal = VisitJournal(key_provider)
+    start(catalogue, clock, journal).cancel()
+    with pytest.raises(JournalError) as info:
+        VisitJournal().unstored_records()
+    assert "key" in info.value.msg.en
