@@ -13,6 +13,7 @@ scratch databases there and drops them at the end.
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import time
@@ -24,6 +25,7 @@ from typing import Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from dxdesk.config import Settings
 from dxdesk.paths import AppPaths
@@ -31,6 +33,7 @@ from dxdesk.store.backup import backup_sqlite
 from dxdesk.store.base import utcnow
 from dxdesk.store.database import Database, open_database
 from dxdesk.store.models import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, SupportSession, Visit, VisitStep
+from dxdesk.store.pgcluster import PgCluster
 from dxdesk.store.server import create_server_engine
 from dxdesk.store.sync import SyncEngine
 
@@ -60,8 +63,8 @@ def fill_desk(db: Database, sessions: int, visits: int, steps_per_visit: int) ->
     """Insert representative records through the writer (so the outbox is filled as in real use)."""
     start = utcnow() - timedelta(days=365)
 
-    def sessions_job(first: int, count: int) -> Callable[..., None]:
-        def job(s):  # type: ignore[no-untyped-def]
+    def sessions_job(first: int, count: int) -> Callable[[Session], None]:
+        def job(s: Session) -> None:
             for i in range(first, first + count):
                 s.add(SupportSession(
                     started_at=start + timedelta(minutes=i), venue=f"venue-{i % 12}",
@@ -73,8 +76,8 @@ def fill_desk(db: Database, sessions: int, visits: int, steps_per_visit: int) ->
                 ))
         return job
 
-    def visits_job(first: int, count: int) -> Callable[..., None]:
-        def job(s):  # type: ignore[no-untyped-def]
+    def visits_job(first: int, count: int) -> Callable[[Session], None]:
+        def job(s: Session) -> None:
             for i in range(first, first + count):
                 began = start + timedelta(minutes=i)
                 visit = Visit(status="closed", started_at=began, closed_at=began + timedelta(minutes=9),
@@ -114,14 +117,17 @@ class _Scratch:
 
     def __init__(self, server_url: str | None) -> None:
         self.server_url = server_url
-        self.cluster = None
+        self.cluster: PgCluster | None = None
         self.created: list[str] = []
 
     def __enter__(self) -> "_Scratch":
         if self.server_url is None:
-            from dxdesk.store.pgcluster import PgCluster
             self.cluster = PgCluster()
-            self.cluster.start()
+            try:
+                self.cluster.start()
+            except BaseException:
+                self.cluster.destroy()
+                raise
             self.server_url = self.cluster.url("postgres")
         return self
 
@@ -140,6 +146,8 @@ class _Scratch:
         if self.cluster is not None:
             self.cluster.destroy()
             return
+        if not self.created:
+            return
         admin = create_server_engine(self.server_url or "").execution_options(isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
@@ -153,10 +161,16 @@ def run_sync_bench(sessions: int, visits: int, steps_per_visit: int = 3, batch_s
                    server_url: str | None = None,
                    report: Callable[[str], None] = print) -> SyncBenchResult:
     tmp = Path(tempfile.mkdtemp(prefix="dxdesk-bench-sync-"))
+    # The temp desk keeps its key in a file under tmp (no keyring entry for a throw-away desk);
+    # the keys module's warning about that would only confuse the bench output.
+    keys_log = logging.getLogger("dxdesk.store.keys")
+    level = keys_log.level
+    keys_log.setLevel(logging.ERROR)
     try:
         with _Scratch(server_url) as scratch:
             return _run(tmp, scratch, sessions, visits, steps_per_visit, batch_size, report)
     finally:
+        keys_log.setLevel(level)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -165,6 +179,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
     settings = Settings()
     settings.general.desk_id = str(uuid.uuid4())
     settings.store.sync_batch_size = batch_size
+    full_url, resume_url = scratch.database(), scratch.database()  # first: fails fast if the server does
     db = _desk(tmp, settings)
     try:
         t0 = time.perf_counter()
@@ -174,7 +189,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
                f"= {entries} outbox entries in {fill_s:.1f} s")
         copy = backup_sqlite(db.path, tmp / "resume-copy.sqlite3")  # same desk, nothing sent yet
 
-        settings.store.server_url = scratch.database()
+        settings.store.server_url = full_url
         full = SyncEngine(db, settings.store)
         t0 = time.perf_counter()
         result = full.run_once()
@@ -187,7 +202,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
 
     db = _desk(tmp, settings, path=copy)
     try:
-        settings.store.server_url = scratch.database()
+        settings.store.server_url = resume_url
         stop_after = max(1, -(-entries // batch_size) // 2)
 
         def interrupt(phase: str, number: int) -> None:

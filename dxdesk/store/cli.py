@@ -42,8 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_positive, default=3, help="steps per visit (default 3)")
     p.add_argument("--batch-size", type=_positive, default=None, help="outbox entries per batch (default: setting)")
     p.add_argument("--server", metavar="URL", default=None,
-                   help="existing server where you may create databases (e.g. postgresql://bench@host/postgres); "
-                        "two scratch databases are created there and dropped afterwards")
+                   help="existing server where you may create databases (e.g. postgresql://bench@host/postgres; "
+                        "password from PGPASSWORD or ~/.pgpass); two scratch databases are created there and "
+                        "dropped afterwards")
     p.set_defaults(func=_bench_sync)
 
     s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
@@ -251,11 +252,15 @@ def _bench_sync(args: argparse.Namespace) -> int:
             parse_server_url(args.server)
         except ServerConfigError as exc:
             raise UserError(str(exc)) from None
+    from sqlalchemy.exc import DBAPIError
+
     batch = args.batch_size or load_settings(app_paths()).store.sync_batch_size
     try:
         result = run_sync_bench(args.sessions, args.visits, args.steps, batch, args.server)
     except (PgClusterError, StoreError) as exc:
         raise UserError(f"bench-sync failed: {str(exc).splitlines()[0]}") from None
+    except DBAPIError as exc:  # e.g. --server unreachable, or no right to create databases there
+        raise UserError(f"bench-sync failed on the server: {str(exc.orig).splitlines()[0]}") from None
     ok = (result.server_rows_after_resume == result.entries
           and result.resume_sent == result.entries - result.confirmed_before)
     print(f"summary: full {result.full_s:.2f} s, resumed {result.resume_s:.2f} s; "
