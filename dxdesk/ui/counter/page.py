@@ -326,10 +326,7 @@ class CounterPage(QWidget):
         handle.failed.connect(self._store_failed)
 
     def _stored(self, record: VisitRecord, note: str = "") -> None:
-        try:
-            self.services.journal.forget(record.visit_id)
-        except JournalError as exc:
-            log.warning("could not forget journal entry: %s", exc)
+        self._forget(record.visit_id)
         if self._unstored is record:
             self._unstored = None
         self.done.set_stored(True, note)
@@ -409,8 +406,7 @@ class CounterPage(QWidget):
         try:
             if self.services.database is not None:
                 for record in self.services.journal.unstored_records():
-                    self.services.database.writer.submit(store_record_job(record, (), self.services.settings.forms.default_mode, None))
-                    self.services.journal.forget(record.visit_id)
+                    self._store_recovered(record)
             pending = self.services.journal.pending()
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
@@ -423,6 +419,24 @@ class CounterPage(QWidget):
         self.resume_dialog.discard_requested.connect(self.discard_visit)
         self.resume_dialog.finished.connect(lambda *_: setattr(self, "resume_dialog", None))
         self.resume_dialog.open()
+
+    def _store_recovered(self, record: VisitRecord) -> None:
+        """Store a record a crash left in the journal; the journal entry goes only once the write succeeded.
+
+        Forgetting it right after submitting would lose the record if the write then failed.
+        """
+        assert self.services.database is not None
+        future = self.services.database.writer.submit(
+            store_record_job(record, (), self.services.settings.forms.default_mode, None))
+        handle = self.services.runner.watch(future)
+        handle.finished.connect(lambda _: self._forget(record.visit_id))
+        handle.failed.connect(self._store_failed)
+
+    def _forget(self, visit_id: str) -> None:
+        try:
+            self.services.journal.forget(visit_id)
+        except JournalError as exc:
+            log.warning("could not forget journal entry: %s", type(exc).__name__)
 
     def _load(self, visit_id: str) -> Visit | None:
         try:
@@ -467,10 +481,10 @@ class CounterPage(QWidget):
         if self.services.database is not None:
             future = self.services.database.writer.submit(store_record_job(record, visit.timeline, "plain", None))
             handle = self.services.runner.watch(future)
-            handle.finished.connect(lambda _: self.services.journal.forget(visit_id))
+            handle.finished.connect(lambda _: self._forget(visit_id))
             handle.failed.connect(self._store_failed)
         else:
-            self.services.journal.forget(visit_id)
+            self._forget(visit_id)
         self.show_message("中断していた受付を破棄しました。")
 
     def blank_resident_display(self) -> None:

@@ -1,0 +1,38 @@
+"""A record a crash left in the journal is stored at the next start, and forgotten only once stored."""
+from __future__ import annotations
+
+from dxdesk.counter import InMemoryKeyProvider, Visit, VisitJournal, load_catalogue
+from dxdesk.store.models import Visit as VisitRow
+
+
+def _crashed_record(tmp_path) -> tuple[VisitJournal, str]:
+    journal = VisitJournal(InMemoryKeyProvider(), tmp_path / "visits")
+    visit = Visit.start(load_catalogue(), clerk_id="demo", desk_id="d", procedures=["juminhyo"], journal=journal)
+    visit.cancel("clerk_cancelled")  # closed, but the app died before the store took it
+    assert [r.visit_id for r in journal.unstored_records()] == [visit.id]
+    return journal, visit.id
+
+
+def test_unstored_record_is_stored_then_forgotten(qtbot, make_kit, tmp_path):
+    journal, visit_id = _crashed_record(tmp_path)
+    kit = make_kit(with_card=False, with_store=True, journal=journal)
+    kit.page.show()
+    qtbot.waitUntil(lambda: journal.unstored_records() == [], timeout=5000)
+    with kit.services.database.session() as orm:
+        assert orm.get(VisitRow, visit_id) is not None
+
+
+def test_unstored_record_survives_a_failed_write(qtbot, make_kit, tmp_path, monkeypatch):
+    journal, visit_id = _crashed_record(tmp_path)
+    kit = make_kit(with_card=False, with_store=True, journal=journal)
+    writer = kit.services.database.writer
+    real_submit = writer.submit
+
+    def failing_job(_session):
+        raise OSError("disk full")
+
+    # The write is accepted, then fails on the writer thread (disk full, locked file...).
+    monkeypatch.setattr(writer, "submit", lambda _job: real_submit(failing_job))
+    kit.page.show()
+    qtbot.waitUntil(lambda: kit.page.status.isVisible() and kit.page.status.text() != "", timeout=5000)
+    assert [r.visit_id for r in journal.unstored_records()] == [visit_id]
