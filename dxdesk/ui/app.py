@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dxdesk import i18n
@@ -19,7 +19,7 @@ from dxdesk.paths import app_paths
 from dxdesk.ui.crash_dialog import install_excepthook
 from dxdesk.ui.main_window import HomePage, MainWindow, PageSpec
 from dxdesk.ui.qtfonts import register_fonts, ui_font
-from dxdesk.ui.tasks import TaskRunner
+from dxdesk.ui.tasks import PeriodicTask, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 STARTUP_PROBE_ENV = "DXDESK_STARTUP_PROBE"
 # Set for screenshots: save the first window shown as a PNG, then quit.
 SCREENSHOT_ENV = "DXDESK_SCREENSHOT"
+STATUS_REFRESH_MS = 5000
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -93,9 +94,10 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
         from dxdesk.ui.admin import AdminPage
 
         sync = services.sync_scheduler.engine.run_once if services.sync_scheduler else None
-        pages.append(PageSpec("admin", "管理", AdminPage(
-            session, services.auth, services.audit_service, services.connectivity, settings, runner,
-            sync=sync, paths=services.paths)))
+        admin = AdminPage(session, services.auth, services.audit_service, services.connectivity, settings, runner,
+                          sync=sync, paths=services.paths)
+        pages.append(PageSpec("admin", "管理", admin))
+        closable.append(admin)  # its status poll must stop before the services close
     return pages, closable
 
 
@@ -113,14 +115,15 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
     window = MainWindow(pages)
     window.closables = closable  # type: ignore[attr-defined]
     window.card_label.setText(f"{services.settings.general.desk_name}　{session.display_name}（{session.role.label.ja}）")
+    if len(pages) > 1:
+        window.show_page(pages[1].key)  # straight to the clerk's job: the home page has nothing to do
 
-    def refresh_status() -> None:
-        window.set_connection_text(services.connectivity.status_text(i18n.current_language()))
-
-    refresh_status()
-    timer = QTimer(window)
-    timer.timeout.connect(refresh_status)
-    timer.start(5000)
+    # The status text counts records waiting to sync: a database read, so not on the GUI thread.
+    lang = i18n.current_language()
+    poll = PeriodicTask(runner, lambda: services.connectivity.status_text(lang), window.set_connection_text,
+                        STATUS_REFRESH_MS, window)
+    window.status_poll = poll  # type: ignore[attr-defined]
+    poll.start()
     return window
 
 
@@ -200,15 +203,26 @@ def _run_session(app: QApplication, services, session, runner: TaskRunner) -> st
         outcome["value"] = "sign_out"
         window.close()
 
+    def change_password() -> None:
+        from dxdesk.ui.security.signin import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(services.auth, runner, session, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.password_changed.connect(lambda: window.statusBar().showMessage("パスワードを変更しました。", 8000))
+        dialog.open()
+
     idle.sign_out_requested.connect(sign_out)
     menu = window.menuBar().addMenu("操作")
     menu.addAction(idle.lock_action)
+    # Accounts start with an initial password the administrator handed over; the clerk replaces it here.
+    menu.addAction("パスワード変更…", change_password)
     menu.addAction("サインアウト", sign_out)
     menu.addSeparator()
     menu.addAction("終了", window.close)
     window.show()
     app.exec()
     idle.stop()
+    window.status_poll.stop()
     for page in window.closables:
         page.shutdown()
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from dxdesk import __version__
 from dxdesk.ui.qtfonts import ui_font
 
 APP_TITLE_JA = "dxdesk 窓口支援システム"
+PREFERRED_SIZE = (1280, 800)
 
 
 @dataclass
@@ -64,7 +65,6 @@ class MainWindow(QMainWindow):
     def __init__(self, pages: list[PageSpec]) -> None:
         super().__init__()
         self.setWindowTitle(f"{APP_TITLE_JA} {__version__}")
-        self.resize(1280, 800)
         self._pages = pages
 
         self.nav = QListWidget()
@@ -101,6 +101,23 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.card_label)
         status.addPermanentWidget(self.connection_label)
         self.setStatusBar(status)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """1280×800 where it fits; maximized on smaller screens.
+
+        Many counter PCs are 1366×768 laptops: a fixed 800 px tall window would put the
+        status bar (online/offline, who is signed in) and the bottom buttons off screen.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        # Room for the window frame and title bar the window manager adds around 1280×800.
+        if available is not None and (available.width() < PREFERRED_SIZE[0] + 40
+                                      or available.height() < PREFERRED_SIZE[1] + 60):
+            self.resize(available.size())
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        else:
+            self.resize(*PREFERRED_SIZE)
 
     def show_page(self, key: str) -> None:
         for i, page in enumerate(self._pages):

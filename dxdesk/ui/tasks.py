@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +94,69 @@ class TaskRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class PeriodicTask(QObject):
+    """Runs ``fn()`` on the runner now and every ``interval_ms``, at most one call in flight.
+
+    For status reads that touch the database (the outbox count behind "未送信 N件"): a
+    timer slot calling them directly would run a query on the GUI thread every few
+    seconds, and a busy writer or a slow disk would freeze the window. ``on_result``
+    gets each answer on the GUI thread; a failure is logged and the next tick retries.
+    """
+
+    def __init__(self, runner: TaskRunner, fn: Callable[[], Any], on_result: Callable[[Any], None],
+                 interval_ms: int, parent: QObject) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._fn = fn
+        self._on_result = on_result
+        self._handle: TaskHandle | None = None
+        self._stopped = False
+        self._again = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.trigger)
+
+    def start(self) -> None:
+        self._stopped = False
+        self._timer.start()
+        self.trigger()
+
+    def trigger(self) -> None:
+        """Ask now (e.g. right after a change the clerk made).
+
+        While a call is in flight, one more is queued after it: the answer in flight may
+        predate the change that prompted this call.
+        """
+        if self._stopped:
+            return
+        if self._handle is not None:
+            self._again = True
+            return
+        self._again = False
+        fn = self._fn
+        handle = self._runner.run(lambda _cancel: fn())
+        self._handle = handle
+        # Bound methods of this QObject: Qt drops the connection if it is deleted before the answer.
+        handle.finished.connect(self._finished)
+        handle.failed.connect(self._failed)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._timer.stop()
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _finished(self, result: Any) -> None:
+        self._handle = None
+        self._on_result(result)
+        if self._again:
+            self.trigger()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._handle = None
+        log.warning("periodic status read failed: %s", type(exc).__name__)
+        if self._again:
+            self.trigger()

@@ -46,8 +46,10 @@ def test_pages_follow_the_role(qtbot, services, runner, role, expected):
     window = build_main_window(services, session, runner)
     qtbot.addWidget(window)
     assert [p.key for p in window._pages] == expected
+    # Straight to the role's first job; the home page has nothing to do.
+    assert window.stack.currentWidget() is window._pages[min(1, len(expected) - 1)].widget
     assert session.display_name in window.card_label.text()
-    assert "サーバー未設定" in window.connection_label.text()
+    qtbot.waitUntil(lambda: "サーバー未設定" in window.connection_label.text(), timeout=5000)
     for page in window.closables:
         page.shutdown()
 

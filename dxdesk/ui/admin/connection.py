@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from PySide6.QtWidgets import (
@@ -19,11 +19,12 @@ from dxdesk.config import Settings
 from dxdesk.paths import AppPaths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
-from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState
+from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState, StoreStatus
 from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.admin.settings_audit import save_and_audit
 from dxdesk.ui.security.widgets import message_label
+from dxdesk.ui.tasks import PeriodicTask
 
 STATUS_REFRESH_MS = 5000
 
@@ -92,14 +93,20 @@ class ConnectionTab(QWidget):
                                      settled=self._sync_enabled)
         self.offline_box.toggled.connect(self.set_work_offline)
         self.sync_button.clicked.connect(self.sync_now)
-        self.timer = QTimer(self)
-        self.timer.setInterval(STATUS_REFRESH_MS)
-        self.timer.timeout.connect(self.update_status)
-        self.timer.start()
-        self.update_status()
+        # status() counts the records waiting to sync (a database read): asked on the runner.
+        self.status_poll = PeriodicTask(runner, self.connectivity.status, self._show_status, STATUS_REFRESH_MS, self)
+        self.mode_label.setText("確認しています…")
+        self._sync_enabled()
+        self.status_poll.start()
 
     def update_status(self) -> None:
-        status = self.connectivity.status()
+        """Re-read the status in the background (after a switch or a sync)."""
+        self.status_poll.trigger()
+
+    def shutdown(self) -> None:
+        self.status_poll.stop()
+
+    def _show_status(self, status: StoreStatus) -> None:
         self.mode_label.setText(status.text())
         self.pending_label.setText(f"{status.pending_count}件")
         when = status.last_sync_at

@@ -92,6 +92,11 @@ class AdminPage(QWidget):
             layout.addWidget(empty)
             layout.addStretch(1)
 
+    def shutdown(self) -> None:
+        """Stop background polling before the services close (sign-out, quit)."""
+        if self.connection_tab is not None:
+            self.connection_tab.shutdown()
+
     def tab_titles(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 

@@ -185,7 +185,8 @@ def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
     page = make_page(sessions[Role.ADMINISTRATOR], sync=sync)
     tab = page.connection_tab
     assert "central.example" in tab.server_label.text()
-    assert tab.mode_label.text().startswith("オフライン")  # not reached yet
+    # The status (a database read) arrives from the runner, not synchronously.
+    qtbot.waitUntil(lambda: tab.mode_label.text().startswith("オフライン"), timeout=5000)  # not reached yet
     with qtbot.waitSignal(tab.synced, timeout=5000) as blocker:
         tab.sync_button.click()
     assert blocker.args[0].sent == 3 and calls == [1]
@@ -193,7 +194,7 @@ def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
 
     tab.offline_box.setChecked(True)
     qtbot.waitUntil(lambda: "オフライン作業" in tab.status.text(), timeout=5000)
-    assert tab.mode_label.text().startswith("オフライン（手動）")
+    qtbot.waitUntil(lambda: tab.mode_label.text().startswith("オフライン（手動）"), timeout=5000)
     assert load_settings().store.work_offline is True
     assert not tab.sync_button.isEnabled()
 
