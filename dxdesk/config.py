@@ -118,8 +118,13 @@ def _from_dict(cls: type, data: dict[str, Any], where: str) -> Any:
                 raise SettingsError(f"[{where}.{key}] must be a table")
             value = _from_dict(type(default), value, f"{where}.{key}")
         elif key == "calibrations" and isinstance(value, dict):
+            for name, v in value.items():
+                if not isinstance(v, dict):
+                    raise SettingsError(f"[{where}.calibrations.{name}] must be a table")
             value = {name: _from_dict(Calibration, v, f"{where}.calibrations.{name}") for name, v in value.items()}
-        elif default is not None and not isinstance(value, type(default)):
+        elif default is not None and (not isinstance(value, type(default))
+                                      or (isinstance(value, bool) and not isinstance(default, bool))):
+            # bool is an int to Python: `idle_lock_minutes = true` would silently mean 1 minute.
             if isinstance(default, float) and isinstance(value, int):
                 value = float(value)
             else:
@@ -131,7 +136,9 @@ def _from_dict(cls: type, data: dict[str, Any], where: str) -> Any:
 
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:
-    version = int(data.get("version", 1))
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SettingsError(f"settings.version should be a whole number from 1, got {version!r}")
     if version > SETTINGS_VERSION:
         log.warning("settings file is version %s, newer than this dxdesk (%s)", version, SETTINGS_VERSION)
     while version < SETTINGS_VERSION:
@@ -150,7 +157,10 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
-        settings = settings_from_dict(data)
+        try:
+            settings = settings_from_dict(data)
+        except SettingsError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
     else:
         settings = Settings()
     if not settings.general.desk_id:

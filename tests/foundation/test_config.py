@@ -40,3 +40,17 @@ def test_broken_toml_names_the_file():
     path.write_text("[general\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="settings.toml"):
         load_settings()
+
+
+@pytest.mark.parametrize("text, named", [
+    ('[security]\nidle_lock_minutes = true\n', "idle_lock_minutes"),  # a bool is not a number of minutes
+    ('[forms.calibrations]\nCounter-1 = 3\n', "Counter-1"),  # not a table: was an AttributeError
+    ('version = "one"\n', "version"),  # was a ValueError
+    ('version = 0\n', "version"),  # was a KeyError (no upgrade from version 0)
+])
+def test_bad_values_are_a_settings_error_naming_file_and_key(text, named):
+    path = app_paths().ensure().settings_file
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=named) as info:
+        load_settings()
+    assert "settings.toml" in str(info.value)
