@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
+        log_file = setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     except OSError as exc:
         print(f"dxdesk: cannot open the log file: {exc}", file=sys.stderr)
         return 2
@@ -84,13 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         from dxdesk.ui.app import run_app  # Qt is imported only for the window
 
         return run_app()
+    from dxdesk.config import SettingsError
+
     try:
         return int(args.func(args) or 0)
-    except UserError as exc:
+    except (UserError, SettingsError) as exc:
         print(f"dxdesk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A bug, not bad input. The console gets one line; the log file gets the frames, through
+        # the redaction filter (a plain traceback could quote a resident's name or number).
+        log.exception("dxdesk %s failed", args.command)
+        print(f"dxdesk: unexpected error ({type(exc).__name__}); details are in the log file {log_file}",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

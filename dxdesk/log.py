@@ -82,6 +82,14 @@ class _OwnerOnlyRotatingFileHandler(logging.handlers.RotatingFileHandler):
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Console lines without traceback or stack text: those go to the log file, not a clerk's terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        return self.formatMessage(record)
+
+
 def setup_logging(level: int = logging.INFO, log_file: Path | None = None, console: bool = False) -> Path:
     """Install the rotating file handler (idempotent) and return the log file path."""
     paths = app_paths().ensure()
@@ -98,7 +106,7 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None, conso
     root.addHandler(handler)
     if console:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
         stream.addFilter(RedactionFilter())
         stream.setLevel(logging.WARNING)
         stream._dxdesk = True  # type: ignore[attr-defined]

@@ -17,3 +17,42 @@ def test_python_dash_m_works():
     proc = subprocess.run([sys.executable, "-m", "dxdesk", "--help"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "doctor" in proc.stdout
+
+
+def _parser_with(handler):
+    """The real dispatcher with one extra subcommand whose handler is ``handler``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="dxdesk")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--self-test", action="store_true")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("boom").set_defaults(func=handler)
+    return lambda: parser
+
+
+def test_a_bad_settings_file_is_one_line_not_a_traceback(monkeypatch, capsys):
+    from dxdesk.config import load_settings
+    from dxdesk.paths import app_paths
+
+    app_paths().ensure().settings_file.write_text("[security]\nidle_lock_minutes = true\n", encoding="utf-8")
+    monkeypatch.setattr("dxdesk.cli.build_parser", _parser_with(lambda args: load_settings()))
+    assert main(["boom"]) == 2
+    err = capsys.readouterr().err
+    assert "settings.toml" in err and "idle_lock_minutes" in err and "Traceback" not in err
+
+
+def test_an_unexpected_error_goes_to_the_log_not_the_console(monkeypatch, capsys):
+    from dxdesk.paths import app_paths
+
+    def handler(args):
+        raise ValueError("name 黒桐幹也 number 537686677188")
+
+    monkeypatch.setattr("dxdesk.cli.build_parser", _parser_with(handler))
+    assert main(["boom"]) == 1
+    err = capsys.readouterr().err
+    assert "ValueError" in err and "log file" in err
+    assert "Traceback" not in err and "黒桐" not in err and "537686677188" not in err
+    logged = app_paths().log_file.read_text(encoding="utf-8")
+    assert "Traceback" in logged and "handler" in logged  # the frames are kept for whoever debugs it
+    assert "黒桐" not in logged and "537686677188" not in logged
