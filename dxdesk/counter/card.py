@@ -12,7 +12,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from dxdesk.cardreader.model import is_valid_my_number
+from dxdesk.cardreader.model import is_valid_my_number, mask_my_number
 from dxdesk.i18n import Msg
 
 from .errors import VisitError
@@ -160,8 +160,7 @@ class VisitCardData:
 
     def masked_my_number(self) -> str:
         """'**** **** 7188': the only form of the number a screen may show."""
-        number = self.my_number()
-        return f"**** **** {number[-4:]}"
+        return mask_my_number(self.my_number())
 
     def drop_my_number(self) -> None:
         """Forget the number (procedures changed and none needs it any more)."""

@@ -31,8 +31,9 @@ def normalize_my_number(value: str) -> str:
 
 def my_number_check_digit(first11: str) -> int:
     """Check digit of the individual number (番号法施行令第8条)."""
-    if len(first11) != 11 or not first11.isdigit():
-        raise ValueError("need the first 11 digits")
+    # isascii too: str.isdigit() passes full-width and other scripts' digits (normalize_my_number first).
+    if len(first11) != 11 or not first11.isascii() or not first11.isdigit():
+        raise ValueError("need the first 11 digits, ASCII")
     total = 0
     for n in range(1, 12):
         p = int(first11[11 - n])

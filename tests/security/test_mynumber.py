@@ -6,7 +6,7 @@ from sqlalchemy import select
 from dxdesk.security.audit import EventType
 from dxdesk.security.mynumber import (
     JimuType, MaskedNumber, MyNumberNotStoredError, ReadPurpose, ReasonError, is_valid_my_number,
-    mask_my_number, reveal_my_number, visit_loader,
+    mask_my_number, my_number_check_digit, reveal_my_number, visit_loader,
 )
 from dxdesk.security.permissions import PermissionDeniedError, Role
 from dxdesk.store.models import AuditEvent, Visit
@@ -27,6 +27,15 @@ def test_bad_numbers_are_refused_without_echo():
     assert "12345" not in str(info.value)
     assert is_valid_my_number(NUMBER)
     assert not is_valid_my_number("123456789019")
+
+
+def test_check_digit_agrees_with_the_card_layer_and_wants_ascii():
+    from dxdesk.cardreader.model import my_number_check_digit as card_check_digit
+
+    for first11 in ("12345678901", "53768667718", "00000000000", "99999999999", "10000000000"):
+        assert my_number_check_digit(first11) == card_check_digit(first11)
+    with pytest.raises(ValueError):
+        my_number_check_digit("１２３４５６７８９０１")  # full-width: normalize_my_number first
 
 
 def test_read_purpose_validation():
