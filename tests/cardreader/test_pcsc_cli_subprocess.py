@@ -136,7 +136,7 @@ def test_card_pulled_mid_read(sim) -> None:
     assert_one_line_error(result, "removed")
     assert "黒桐" not in result.stdout
     process.wait_for_line("card removed (removed after 4 APDUs")
-    assert process.stop() == 0
+    assert process.proc.wait(_TIMEOUT_S) == 0  # the sim ends by itself once its card is out
     assert_secrets_nowhere(result.stdout, result.stderr)
 
 
