@@ -7,8 +7,8 @@ EXPORT_DATA, and the export itself is an audited event. Actors are shown by logi
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
+from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result, load_records
 from dxdesk.security.auditchain import AuditRecord, VerifyResult, utc_iso, verify_chain
 from dxdesk.security.permissions import Permission, Session, require, requires
@@ -31,11 +32,6 @@ CSV_COLUMNS = (
 class AuditRow:
     record: AuditRecord
     actor_login: str  # "" when the event has no actor (e.g. a failed sign-in with an unknown login)
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """Stop Excel from running a reason typed as '=HYPERLINK(...)' (CSV formula injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class AuditService:
@@ -73,20 +69,18 @@ class AuditService:
         """Write events to ``out`` as UTF-8 CSV with BOM (Excel opens it as UTF-8); returns the row count."""
         require(session, Permission.VIEW_AUDIT)
         rows = self.list_events(session, start=start, end=end)
-        out = Path(out)
-        tmp = out.with_name(out.name + ".tmp")
-        # newline="" lets csv write \r\n itself; the BOM comes from utf-8-sig.
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(CSV_COLUMNS)
-            for row in rows:
-                r = row.record
-                writer.writerow([
-                    r.seq, r.id, utc_iso(r.occurred_at), r.desk_id, r.actor or "", row.actor_login, r.event_type,
-                    _spreadsheet_safe(r.jimu_type), _spreadsheet_safe(r.reason), ";".join(r.items), r.result,
-                    json.dumps(dict(r.details), ensure_ascii=False, sort_keys=True), r.prev_hash, r.hash,
-                ])
-        os.replace(tmp, out)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)  # CRLF line ends, as Excel expects
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            r = row.record
+            # The reason is typed by a clerk: '=HYPERLINK(...)' must stay text in Excel.
+            writer.writerow([
+                r.seq, r.id, utc_iso(r.occurred_at), r.desk_id, r.actor or "", row.actor_login, r.event_type,
+                spreadsheet_safe(r.jimu_type), spreadsheet_safe(r.reason), ";".join(r.items), r.result,
+                json.dumps(dict(r.details), ensure_ascii=False, sort_keys=True), r.prev_hash, r.hash,
+            ])
+        write_text_atomic(Path(out), buffer.getvalue())
         details: dict[str, Any] = {"what": "audit_events", "rows": len(rows)}
         if start is not None:
             details["from"] = utc_iso(start)

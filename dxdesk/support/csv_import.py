@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from dxdesk.csvfiles import undo_spreadsheet_safe
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog, Venue
 from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
@@ -78,11 +79,6 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def _unquote(text: str) -> str:
-    # Undo the export's CSV-injection guard ("'=..." -> "=...").
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r" else text
-
-
 def decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp932"):
         try:
@@ -123,7 +119,7 @@ class _RowParser:
 
         def cell(key: str) -> str:
             i = self.mapping.get(key)
-            return _unquote(cells[i].strip()) if i is not None and i < len(cells) else ""
+            return undo_spreadsheet_safe(cells[i].strip()) if i is not None and i < len(cells) else ""
 
         def err(key: str, ja: str, en: str) -> None:
             errors.append(RowError(rownum, self.col(key), Msg(ja, en)))

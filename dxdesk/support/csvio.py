@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BAND_LABELS, DEVICE_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.kpi import KpiSummary
@@ -86,15 +87,7 @@ def session_row(s: SupportSession, catalog: Catalog, language: str = "ja") -> li
         "repeat_visitor": "1" if s.repeat_visitor else "0",
         "logged_by": s.logged_by,
     }
-    return [_excel_safe(values[c.key]) for c in COLUMNS]
-
-
-def _excel_safe(text: str) -> str:
-    # CSV injection: Excel runs a cell starting with = + - @ as a formula. Free-text cells
-    # (notes, venue) come from people; prefix a quote so they stay text.
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return [spreadsheet_safe(values[c.key]) for c in COLUMNS]
 
 
 def _writer(buffer: io.StringIO) -> "csv._writer":
@@ -111,18 +104,8 @@ def sessions_csv_text(sessions: Iterable[SupportSession], catalog: Catalog, lang
     return buffer.getvalue()
 
 
-def _write_text(path: Path, text: str) -> Path:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    # newline="" keeps our CRLF as is; utf-8-sig writes the BOM Excel needs.
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-        f.write(text)
-    tmp.replace(path)  # never leave half a file where a user expects a report
-    return path
-
-
 def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> Path:
-    return _write_text(path, sessions_csv_text(sessions, catalog, language))
+    return write_text_atomic(path, sessions_csv_text(sessions, catalog, language))
 
 
 # --- summary ----------------------------------------------------------------
@@ -200,7 +183,7 @@ def summary_csv_text(summary: KpiSummary, catalog: Catalog, language: str = "ja"
     w = _writer(buffer)
     w.writerow(["section", "code", "item", "value"] if language == "en" else ["区分", "コード", "項目", "値"])
     for row in summary_rows(summary, catalog, language):
-        w.writerow([_excel_safe(cell) for cell in row])
+        w.writerow([spreadsheet_safe(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -211,7 +194,7 @@ def summary_path_for(csv_path: Path) -> Path:
 
 
 def write_summary_csv(path: Path, summary: KpiSummary, catalog: Catalog, language: str = "ja") -> Path:
-    return _write_text(path, summary_csv_text(summary, catalog, language))
+    return write_text_atomic(path, summary_csv_text(summary, catalog, language))
 
 
 def write_csv_pair(

@@ -235,6 +235,10 @@ def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Ca
     )
     footer = f"{options.title}　{format_range_ja(options.period)}"
     canvas_class = type("ReportCanvas", (_NumberedCanvas,), {"footer_left": footer})
-    doc.build(build_story(sessions, catalog, options), canvasmaker=canvas_class)
-    tmp.replace(path)
+    try:
+        doc.build(build_story(sessions, catalog, options), canvasmaker=canvas_class)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written report left beside the one the user asked for
+        raise
     return path
