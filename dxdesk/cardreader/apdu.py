@@ -174,6 +174,9 @@ class TracingTransport:
         self.logger = logger or logging.getLogger(__name__)
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        if not self.logger.isEnabledFor(logging.DEBUG):
+            # The usual case: skip formatting the command (measurable next to a fast reader).
+            return self.inner.transmit(apdu)
         self.logger.debug("-> %s", describe_command(apdu))
         try:
             data, sw = self.inner.transmit(apdu)
