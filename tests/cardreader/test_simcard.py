@@ -59,6 +59,10 @@ def test_select_rules() -> None:
     card = fresh()
     assert sws(card, "00 A4 00 00") == [0x6A86]  # straight after reset (measured)
     assert sws(card, "00 A4 04 0C 05 A0 00 00 03 97") == [0x6A82]  # unknown AID (e.g. a PIV probe)
+    # OpenSC's other drivers probe with P2 00 (FCI wanted): still "not found", never 6A86 or 9000.
+    assert sws(card, "00 A4 04 00 09 A0 00 00 03 08 00 00 10 00 00", "00 A4 04 00 06 D2 76 00 01 24 01") == [
+        0x6A82, 0x6A82,
+    ]
     assert sws(card, "00 A4 02 0C 02 00 01") == [0x6A82]  # no EF at MF level
     for aid in ("D3921000310001010408", "D392F000260100000001", "D3921000310001010402",
                 "D3921000310001010100", "D3921000310001010401"):
@@ -265,3 +269,11 @@ def test_transport_removal_and_reinsertion() -> None:
 def test_code_counters_are_configurable() -> None:
     card = SimulatedCard.from_person(KOKUTOU, code_tries=3)
     assert card.tries_left(KEY_CODE_A, TEXT_AP_AID) == 3 and card.tries_left(KEY_CODE_B) == 3
+
+
+def test_sfi_reads_can_be_switched_off() -> None:
+    card = SimulatedCard.from_person(testdata.PERSON_KOKUTOU, sfi_supported=False)
+    card.power_on()
+    assert sws(card, SELECT_TEXT, "00 B0 85 00 00", "00 A4 02 0C 02 00 05", "00 B0 00 00 04") == [
+        0x9000, 0x6A86, 0x9000, 0x9000,
+    ]
