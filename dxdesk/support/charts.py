@@ -51,6 +51,28 @@ def _integer_axis(values: Sequence[float], decimals: int) -> float | None:
     return None
 
 
+
+def _value_axis_and_bars(chart: HorizontalBarChart | VerticalBarChart, values: Sequence[float], style: ChartStyle,
+                         decimals: int, fill: colors.Color) -> None:
+    """What both bar charts share: a zero-based value axis with a light grid, outlined bars, value labels."""
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = _nice_max(values)
+    step = _integer_axis(values, decimals)
+    if step:
+        chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = style.font
+    chart.valueAxis.labels.fontSize = style.label_size
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.Color(0.85, 0.85, 0.85)
+    chart.valueAxis.gridStrokeDashArray = (1, 2)
+    chart.bars[0].fillColor = fill
+    chart.bars[0].strokeColor = colors.black
+    chart.bars[0].strokeWidth = 0.5
+    chart.barLabelFormat = _label_format(decimals)
+    chart.barLabels.fontName = style.font
+    chart.barLabels.fontSize = style.label_size
+
+
 def horizontal_bars(
     title: str,
     labels: Sequence[str],
@@ -82,23 +104,8 @@ def horizontal_bars(
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.categoryAxis.labels.dx = -5
     chart.categoryAxis.tickLeft = 0  # ticks would run into the right-aligned labels
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = _nice_max(values)
-    step = _integer_axis(values, decimals)
-    if step:
-        chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = style.font
-    chart.valueAxis.labels.fontSize = style.label_size
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.Color(0.85, 0.85, 0.85)
-    chart.valueAxis.gridStrokeDashArray = (1, 2)
-    chart.bars[0].fillColor = fill
-    chart.bars[0].strokeColor = colors.black
-    chart.bars[0].strokeWidth = 0.5
+    _value_axis_and_bars(chart, values, style, decimals, fill)
     chart.barWidth = row_height * 0.6
-    chart.barLabelFormat = _label_format(decimals)
-    chart.barLabels.fontName = style.font
-    chart.barLabels.fontSize = style.label_size
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 2
     d.add(chart)
@@ -135,25 +142,10 @@ def vertical_bars(
         chart.categoryAxis.labels.angle = label_angle
         chart.categoryAxis.labels.boxAnchor = "ne"
         chart.categoryAxis.labels.dy = -2
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = _nice_max(values)
-    step = _integer_axis(values, decimals)
-    if step:
-        chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = style.font
-    chart.valueAxis.labels.fontSize = style.label_size
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.Color(0.85, 0.85, 0.85)
-    chart.valueAxis.gridStrokeDashArray = (1, 2)
-    chart.bars[0].fillColor = fill
-    chart.bars[0].strokeColor = colors.black
-    chart.bars[0].strokeWidth = 0.5
+    _value_axis_and_bars(chart, values, style, decimals, fill)
     if distinct_greys:
         for i in range(len(values)):
             chart.bars[(0, i)].fillColor = GREYS[i % len(GREYS)]
-    chart.barLabelFormat = _label_format(decimals)
-    chart.barLabels.fontName = style.font
-    chart.barLabels.fontSize = style.label_size
     chart.barLabels.nudge = 5
     d.add(chart)
     return d
