@@ -51,7 +51,13 @@ class WarekiDate:
         return f"{self.era}{self.year_text}年{self.month}月{self.day}日"
 
 
+def _as_date(date: _dt.date) -> _dt.date:
+    # A datetime is a date subclass, yet comparing one with a date raises TypeError.
+    return date.date() if isinstance(date, _dt.datetime) else date
+
+
 def era_of(date: _dt.date) -> Era:
+    date = _as_date(date)
     for era in ERAS:
         if date >= era.start:
             return era
@@ -60,8 +66,7 @@ def era_of(date: _dt.date) -> Era:
 
 def to_wareki(date: _dt.date) -> WarekiDate:
     """The 和暦 of a Gregorian date: 2019-05-01 -> WarekiDate('令和', 1, 5, 1)."""
-    if isinstance(date, _dt.datetime):
-        date = date.date()
+    date = _as_date(date)
     era = era_of(date)
     return WarekiDate(era.name, date.year - era.start.year + 1, date.month, date.day)
 

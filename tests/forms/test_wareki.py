@@ -49,3 +49,12 @@ def test_parse_card_and_iso_dates():
     assert parse_date("1950-04-01") == date(1950, 4, 1)
     with pytest.raises(ValueError):
         parse_date("4月1日")
+
+
+def test_a_datetime_works_wherever_a_date_does():
+    from datetime import datetime
+
+    moment = datetime(2019, 5, 1, 9, 30)
+    assert format_wareki(moment) == "令和元年5月1日"
+    assert format_wareki_short(moment) == "R1.5.1"  # was TypeError: datetime compared with the era's date
+    assert wareki_yymmdd(moment) == "010501"
