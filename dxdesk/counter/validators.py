@@ -75,16 +75,6 @@ def normalize_kana(text: str) -> str:
     return value
 
 
-_ERAS = {  # era name → (first year in Gregorian, first day)
-    "令和": date(2019, 5, 1),
-    "平成": date(1989, 1, 8),
-    "昭和": date(1926, 12, 25),
-    "大正": date(1912, 7, 30),
-    "明治": date(1868, 10, 23),
-}
-_ERA_ALIASES = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正", "M": "明治"}
-
-
 def parse_date(text: str) -> date:
     """ISO '2025-04-01', '2025/4/1', '20250401', or 和暦 '令和7年4月1日', 'R7.4.1', '令和元年5月1日'."""
     value = _ascii_digits(unicodedata.normalize("NFKC", text)).strip()
@@ -95,12 +85,15 @@ def parse_date(text: str) -> date:
     )
     try:
         if wareki:
-            era = _ERA_ALIASES.get(wareki.group(1).upper(), wareki.group(1))
+            # The era table of the forms engine (late import: dxdesk.forms loads ReportLab).
+            from dxdesk.forms.wareki import ERAS
+
+            named = wareki.group(1)
+            era = next(e for e in ERAS if named in (e.name, e.letter, e.letter.lower()))
             year_in_era = 1 if wareki.group(2) == "元" else int(wareki.group(2))
-            start = _ERAS[era]
-            result = date(start.year + year_in_era - 1, int(wareki.group(3)), int(wareki.group(4)))
-            if result < start:
-                raise ValueError(f"that date is before the {era} era began")
+            result = date(era.start.year + year_in_era - 1, int(wareki.group(3)), int(wareki.group(4)))
+            if result < era.start:
+                raise ValueError(f"that date is before the {era.name} era began")
             return result
         if re.fullmatch(r"\d{8}", value):
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
