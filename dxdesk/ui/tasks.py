@@ -10,6 +10,7 @@ and for waiting on their futures without blocking the GUI.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
@@ -38,22 +39,42 @@ class TaskHandle(QObject):
 
 
 class _Relay(QObject):
-    # Lives on the GUI thread; emitting from a worker thread queues delivery to it.
-    deliver = Signal(object, object, object)
+    """Lives on the GUI thread; workers hand it finished jobs through a queue and a queued signal.
+
+    Everything a job touched (its callable, whose closure often holds a dialog or page, the
+    handle, the result or exception with its traceback) crosses back in the queue, so the
+    last reference is dropped here, on the GUI thread. Dropped on a worker instead, it made
+    Python delete a closed dialog's C++ widgets on that worker thread, and Qt later crashed
+    in QCommonStylePrivate::removeAnimation (seen after the first-run dialog under xcb).
+    """
+
+    wake = Signal()
 
     def __init__(self) -> None:
         super().__init__()
+        self._outbox: queue.SimpleQueue[tuple[TaskHandle, Any, BaseException | None, object]] = queue.SimpleQueue()
         # Always queued: a future already done when watch() is called would otherwise deliver
         # synchronously, before the caller has connected to the handle's signals.
-        self.deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
+        self.wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
-    def _on_deliver(self, handle: TaskHandle, result: Any, error: BaseException | None) -> None:
-        if handle.cancelled:
-            return
-        if error is not None:
-            handle.failed.emit(error)
-        else:
-            handle.finished.emit(result)
+    def post(self, payload: list[tuple[TaskHandle, Any, BaseException | None, object]]) -> None:
+        """Called on a worker thread with a one-item list: the item moves into the queue without
+        a local reference left behind, and the caller must hold none to its parts either."""
+        self._outbox.put(payload.pop())
+        self.wake.emit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                handle, result, error, _keepalive = self._outbox.get_nowait()
+            except queue.Empty:
+                return
+            if handle.cancelled:
+                continue
+            if error is not None:
+                handle.failed.emit(error)
+            else:
+                handle.finished.emit(result)
 
 
 class TaskRunner:
@@ -61,35 +82,52 @@ class TaskRunner:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ui-task")
         self._relay = _Relay()
 
-    def run(self, fn: Callable[[threading.Event], Any]) -> TaskHandle:
-        """Run ``fn(cancel_event)`` in the background."""
-        cancel = threading.Event()
-        handle = TaskHandle(cancel)
+    def run(self, fn: Callable[[threading.Event], Any], owner: QObject | None = None) -> TaskHandle:
+        """Run ``fn(cancel_event)`` in the background.
+
+        ``owner``: the widget the answer is for. If it is deleted first (sign-out closes the
+        window while a card status read is pending) the answer is dropped; a lambda slot
+        would otherwise touch its deleted labels and raise on the GUI thread.
+        """
+        handle = self._new_handle(owner)
+        cancel = handle._cancel
+        box: list[Any] = [fn, handle]  # emptied by the worker: see _Relay
 
         def job() -> None:
+            work, h = box.pop(0), box.pop(0)
             try:
-                result = fn(cancel)
+                outcome: tuple[Any, BaseException | None] = (work(cancel), None)
             except BaseException as exc:  # delivered to the GUI, which decides what to show
                 log.debug("background task failed: %s", type(exc).__name__)
-                self._relay.deliver.emit(handle, None, exc)
-            else:
-                self._relay.deliver.emit(handle, result, None)
+                outcome = (None, exc)
+            payload = [(h, outcome[0], outcome[1], work)]
+            del work, h, outcome
+            self._relay.post(payload)
 
         self._pool.submit(job)
         return handle
 
-    def watch(self, future: Future) -> TaskHandle:
-        """Deliver a core future (CardService, DbWriter) to the GUI thread."""
-        cancel = threading.Event()
-        handle = TaskHandle(cancel)
+    def watch(self, future: Future, owner: QObject | None = None) -> TaskHandle:
+        """Deliver a core future (CardService, DbWriter) to the GUI thread; ``owner`` as for :meth:`run`."""
+        handle = self._new_handle(owner)
+        box: list[TaskHandle] = [handle]
 
         def done(f: Future) -> None:
-            if f.cancelled():
+            if f.cancelled() or not box:
                 return
             exc = f.exception()
-            self._relay.deliver.emit(handle, None if exc else f.result(), exc)
+            payload = [(box.pop(), None if exc else f.result(), exc, None)]
+            del exc
+            self._relay.post(payload)
 
         future.add_done_callback(done)
+        return handle
+
+    @staticmethod
+    def _new_handle(owner: QObject | None) -> TaskHandle:
+        handle = TaskHandle(threading.Event())
+        if owner is not None:
+            owner.destroyed.connect(handle.cancel)  # handle.cancel is a QObject slot: no dangling link
         return handle
 
     def shutdown(self) -> None:

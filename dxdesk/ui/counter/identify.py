@@ -186,7 +186,7 @@ class IdentifyStep(QWidget):
     def refresh_status(self) -> None:
         if self.card_service is None:
             return
-        handle = self.services.runner.watch(self.card_service.status())
+        handle = self.services.runner.watch(self.card_service.status(), owner=self)
         handle.finished.connect(self._on_status)
         handle.failed.connect(lambda exc: self._on_status_error(exc))
 
@@ -327,7 +327,7 @@ class IdentifyStep(QWidget):
         self._update_buttons()
         self.show_help(None)
         self.card_label.setText("カードを読み取っています。カードを動かさないでください…")
-        handle = self.services.runner.watch(future)
+        handle = self.services.runner.watch(future, owner=self)
         handle.finished.connect(lambda result: self._on_read(result, method, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_read_error(exc) if read_id == self._read_id else None)
 

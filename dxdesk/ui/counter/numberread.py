@@ -178,7 +178,7 @@ class NumberReadPanel(QFrame):
         self.read_button.setEnabled(False)
         self.status.setText("カードを読み取っています。カードを動かさないでください…")
         self.status.setStyleSheet("")
-        handle = self.services.runner.watch(self.card_service.read_card(self._provider, include_my_number=True))
+        handle = self.services.runner.watch(self.card_service.read_card(self._provider, include_my_number=True), owner=self)
         handle.finished.connect(lambda result: self._on_read(visit, result, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_error(exc) if read_id == self._read_id else None)
 

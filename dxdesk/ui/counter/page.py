@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
@@ -326,7 +327,9 @@ class CounterPage(QWidget):
         handle.failed.connect(self._store_failed)
 
     def _stored(self, record: VisitRecord, note: str = "") -> None:
-        self._forget(record.visit_id)
+        self._forget(record.visit_id)  # even after sign-out closed the page: the record is safe now
+        if not shiboken6.isValid(self.done):
+            return
         if self._unstored is record:
             self._unstored = None
         self.done.set_stored(True, note)
@@ -335,6 +338,8 @@ class CounterPage(QWidget):
     def _store_failed(self, exc: BaseException) -> None:
         message = getattr(getattr(exc, "message", None), "ja", None) or "記録を保存できませんでした。"
         log.warning("storing the visit failed: %s", type(exc).__name__)
+        if not shiboken6.isValid(self.done):
+            return  # page closed meanwhile; the journal keeps the record for the next start
         self.done.set_stored(False, message)
         self.show_message(message, error=True)
 
@@ -378,7 +383,7 @@ class CounterPage(QWidget):
         audit = self.services.audit
         if audit is None:
             return
-        handle = self.services.runner.run(lambda cancel: audit.append(entry))
+        handle = self.services.runner.run(lambda cancel: audit.append(entry), owner=self)
         handle.failed.connect(self._audit_failed)
 
     def _audit_failed(self, exc: BaseException) -> None:

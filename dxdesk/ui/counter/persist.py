@@ -42,6 +42,10 @@ def store_record_job(record: VisitRecord, timeline: Sequence[TimelineEvent], pri
     def job(orm: Any) -> str:
         from dxdesk.store import models
 
+        if orm.get(models.Visit, record.visit_id) is not None:
+            # Stored before, but the journal entry survived (the app closed before the answer came
+            # back): storing it again must not fail forever on the primary key.
+            return record.visit_id
         retained = record.retained
         visit = models.Visit(
             id=record.visit_id, clerk_id=record.clerk_id, status=STORE_STATUS[record.outcome],

@@ -73,7 +73,7 @@ class PrintStep(QWidget):
         except VisitError as exc:
             set_error(self.error, exc.msg.ja)
             return
-        handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload))
+        handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload), owner=self)
         handle.finished.connect(self._on_rendered)
         handle.failed.connect(self._on_render_failed)
 

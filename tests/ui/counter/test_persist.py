@@ -20,10 +20,13 @@ def test_every_identify_method_and_outcome_has_a_store_spelling():
 
 
 class _Recorder:
-    """Stands in for the writer's session: the job only calls add()."""
+    """Stands in for the writer's session: the job only calls get() and add()."""
 
     def __init__(self) -> None:
         self.added: list[object] = []
+
+    def get(self, _model: object, _key: object) -> None:
+        return None  # nothing stored yet
 
     def add(self, row: object) -> None:
         self.added.append(row)

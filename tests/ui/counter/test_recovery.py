@@ -36,3 +36,15 @@ def test_unstored_record_survives_a_failed_write(qtbot, make_kit, tmp_path, monk
     kit.page.show()
     qtbot.waitUntil(lambda: kit.page.status.isVisible() and kit.page.status.text() != "", timeout=5000)
     assert [r.visit_id for r in journal.unstored_records()] == [visit_id]
+
+
+def test_storing_a_record_twice_is_harmless(make_kit, tmp_path):
+    """The journal may outlive a successful write (app closed before the answer): the retry must not fail."""
+    from dxdesk.ui.counter.persist import store_record_job
+
+    journal, visit_id = _crashed_record(tmp_path)
+    kit = make_kit(with_card=False, with_store=True, journal=journal)
+    [record] = journal.unstored_records()
+    writer = kit.services.database.writer
+    for _ in range(2):
+        assert writer.run(store_record_job(record, (), "plain", None)) == visit_id
