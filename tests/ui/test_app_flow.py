@@ -1,0 +1,162 @@
+"""run_app end to end: first-run administrator, a clerk account, sign out, the clerk signs in, sign out, quit.
+
+The real bootstrap runs its own modal loops (sign-in dialogs, app.exec), so the test is a
+step machine on a QTimer that acts whenever the expected window is on screen: the same
+thing a person would do, without sleeping. A deadline ends the run if a step never comes.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+import dxdesk.ui.app as app_module
+from dxdesk.ui import crash_dialog
+
+ADMIN_PW = "correct horse 1"
+CLERK_PW = "correct horse 2"
+
+
+def _visible(class_name: str) -> QWidget | None:
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and type(widget).__name__ == class_name:
+            return widget
+    return None
+
+
+def _menu_action(window, text: str):
+    menu = window.menuBar().actions()[0].menu()
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+@pytest.fixture
+def no_excepthook(monkeypatch):
+    # run_app installs the crash dialog hook; a failure in the test must surface, not open a box.
+    monkeypatch.setattr(crash_dialog, "install_excepthook", lambda: None)
+    monkeypatch.setattr(app_module, "install_excepthook", lambda: None)
+
+
+def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
+    seen: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def first_admin() -> bool:
+        dialog = _visible("FirstAdminDialog")
+        if dialog is None:
+            return False
+        dialog.login_edit.setText("admin")
+        dialog.name_edit.setText("総務課 山田")
+        dialog.passwords.password.setText(ADMIN_PW)
+        dialog.passwords.confirm.setText(ADMIN_PW)
+        dialog.ok_button.click()
+        return True
+
+    def admin_window() -> bool:
+        window = _visible("MainWindow")
+        if window is None:
+            return False
+        assert window.stack.currentWidget() is window._pages[-1].widget  # the admin lands on 管理
+        tab = window.stack.currentWidget().accounts_tab
+        if not tab.accounts or tab.calls.busy():
+            return False
+        dialog = tab.open_add_dialog()
+        dialog.login_edit.setText("clerk1")
+        dialog.name_edit.setText("市民課 髙橋")
+        dialog.passwords.password.setText(CLERK_PW)
+        dialog.passwords.confirm.setText(CLERK_PW)
+        dialog.ok_button.click()
+        seen["admin_window"] = window
+        return True
+
+    def clerk_created_then_sign_out() -> bool:
+        window = seen["admin_window"]
+        tab = window.stack.currentWidget().accounts_tab
+        if not any(a.login == "clerk1" for a in tab.accounts):
+            return False
+        _menu_action(window, "サインアウト").trigger()
+        return True
+
+    def clerk_signs_in() -> bool:
+        dialog = _visible("SignInDialog")
+        if dialog is None:
+            return False
+        dialog.login_edit.setText("clerk1")
+        dialog.password_edit.setText(CLERK_PW)
+        dialog.ok_button.click()
+        return True
+
+    def counter_page_then_password_dialog() -> bool:
+        window = _visible("MainWindow")
+        if window is None or "髙橋" not in window.card_label.text():
+            return False
+        assert [p.key for p in window._pages] == ["home", "counter"]
+        assert window.stack.currentWidget() is window._pages[1].widget
+        _menu_action(window, "パスワード変更…").trigger()
+        seen["clerk_window"] = window
+        return True
+
+    def password_dialog_then_sign_out() -> bool:
+        dialog = _visible("ChangePasswordDialog")
+        if dialog is None:
+            return False
+        dialog.reject()
+        window = seen["clerk_window"]
+        seen["counter"] = window._pages[1].widget
+        seen["poll"] = window.status_poll
+        _menu_action(window, "サインアウト").trigger()
+        return True
+
+    def back_at_sign_in() -> bool:
+        dialog = _visible("SignInDialog")
+        if dialog is None:
+            return False
+        seen["signed_out"] = True
+        dialog.reject()  # nobody signs in: run_app returns
+        return True
+
+    steps: list[Callable[[], bool]] = [first_admin, admin_window, clerk_created_then_sign_out, clerk_signs_in,
+                                       counter_page_then_password_dialog, password_dialog_then_sign_out,
+                                       back_at_sign_in]
+
+    def tick() -> None:
+        if not steps:
+            return
+        try:
+            if steps[0]():
+                steps.pop(0)
+        except BaseException as exc:  # noqa: BLE001 - reported after run_app returns
+            errors.append(exc)
+            steps.clear()
+            for widget in QApplication.topLevelWidgets():
+                if widget.isVisible():
+                    widget.close()
+
+    driver = QTimer()
+    driver.setInterval(20)
+    driver.timeout.connect(tick)
+    driver.start()
+
+    def give_up() -> None:
+        errors.append(TimeoutError(f"stuck before {steps[0].__name__}" if steps else "stuck"))
+        steps.clear()
+        for widget in QApplication.topLevelWidgets():
+            if widget.isVisible():
+                widget.close()
+
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(give_up)
+    deadline.start(60_000)
+    try:
+        assert app_module.run_app() == 0
+    finally:
+        driver.stop()
+        deadline.stop()
+    if errors:
+        raise errors[0]
+    assert seen.get("signed_out") and not steps
+    # Sign-out stopped what the session started.
+    assert seen["counter"]._monitor is None
+    assert seen["poll"]._stopped
