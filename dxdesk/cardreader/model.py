@@ -11,6 +11,7 @@ from enum import Enum
 
 from dxdesk.cardreader.errors import CardDataError
 from dxdesk.cardreader.tlv import TLV, TLVError, encode_length, encode_tlv, parse_tlv
+from dxdesk.wareki import wareki_yymmdd  # noqa: F401 - re-exported: the birth-date part of 照合番号B
 
 TAG_MY_NUMBER = 0xFF10
 TAG_BASIC_INFO = 0xFF20
@@ -274,24 +275,6 @@ def _utf8(raw: bytes, what: str) -> str:
 
 
 # --- 照合番号B ------------------------------------------------------------------------
-
-# First day of each era; only the era year number goes into 照合番号B.
-_ERAS = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-    (dt.date(1912, 7, 30), "大正"),
-    (dt.date(1868, 1, 25), "明治"),
-)
-
-
-def wareki_yymmdd(date: dt.date) -> str:
-    """Birth date as 和暦 ``YYMMDD`` (era year, month, day), as 照合番号B uses it."""
-    for start, _era in _ERAS:
-        if date >= start:
-            return f"{date.year - start.year + 1:02d}{date.month:02d}{date.day:02d}"
-    raise ValueError("dates before 明治 are not supported")
-
 
 def verification_code_b(birth_date: dt.date, expiry_year: int, security_code: str) -> str:
     """照合番号B = 和暦 birth YYMMDD + card expiry year YYYY + 4-digit security code (doc §4)."""

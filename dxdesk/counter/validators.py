@@ -14,6 +14,8 @@ from datetime import date
 
 import jaconv
 
+from dxdesk.wareki import ERAS
+
 # Dashes that Japanese IMEs and copy-paste produce in place of "-".
 _DASHES = "‐‑‒–—―−ｰ－ー"
 _DASH_TABLE = str.maketrans({c: "-" for c in _DASHES})
@@ -85,15 +87,16 @@ def parse_date(text: str) -> date:
     )
     try:
         if wareki:
-            # The era table of the forms engine (late import: dxdesk.forms loads ReportLab).
-            from dxdesk.forms.wareki import ERAS
-
             named = wareki.group(1)
-            era = next(e for e in ERAS if named in (e.name, e.letter, e.letter.lower()))
+            index = next(i for i, e in enumerate(ERAS) if named in (e.name, e.letter, e.letter.lower()))
+            era = ERAS[index]
             year_in_era = 1 if wareki.group(2) == "元" else int(wareki.group(2))
             result = date(era.start.year + year_in_era - 1, int(wareki.group(3)), int(wareki.group(4)))
             if result < era.start:
                 raise ValueError(f"that date is before the {era.name} era began")
+            # ERAS is newest first: the era before this one in the table ended this one (昭和100年 is a typo).
+            if index > 0 and result >= ERAS[index - 1].start:
+                raise ValueError(f"the {era.name} era had ended by then")
             return result
         if re.fullmatch(r"\d{8}", value):
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))

@@ -11,7 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from dxdesk.forms.wareki import format_wareki, parse_date
+from dxdesk.wareki import format_wareki, parse_date
 
 
 def age_on(birth: _dt.date, today: _dt.date) -> int:

@@ -22,7 +22,7 @@ from dxdesk.forms.data import FormData, as_text
 from dxdesk.forms.glyphs import font_name
 from dxdesk.forms.layout import LEADING, TextFit, fit_text
 from dxdesk.forms.template import Field, FormTemplate, StaticItem
-from dxdesk.forms.wareki import format_wareki, format_wareki_short, parse_date, wareki_yymmdd
+from dxdesk.wareki import format_wareki, format_wareki_short, parse_date, wareki_yymmdd
 
 log = logging.getLogger(__name__)
 MODES = ("plain", "overlay")

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from dxdesk.cardreader.model import my_number_check_digit  # the one implementation (番号法施行令第8条)
 from dxdesk.i18n import Msg
 from dxdesk.security.permissions import Permission, Session, require
 
@@ -27,20 +28,6 @@ def normalize_my_number(value: str) -> str:
     if len(text) != MY_NUMBER_LENGTH or not text.isascii() or not text.isdigit():
         raise ValueError("not a 12-digit individual number")
     return text
-
-
-def my_number_check_digit(first11: str) -> int:
-    """Check digit of the individual number (番号法施行令第8条)."""
-    # isascii too: str.isdigit() passes full-width and other scripts' digits (normalize_my_number first).
-    if len(first11) != 11 or not first11.isascii() or not first11.isdigit():
-        raise ValueError("need the first 11 digits, ASCII")
-    total = 0
-    for n in range(1, 12):
-        p = int(first11[11 - n])
-        q = n + 1 if n <= 6 else n - 5
-        total += p * q
-    rest = total % 11
-    return 0 if rest <= 1 else 11 - rest
 
 
 def is_valid_my_number(value: str) -> bool:

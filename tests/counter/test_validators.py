@@ -97,3 +97,13 @@ def test_int_accepts_full_width_and_separators():
         validators.parse_int("1.5")
     with pytest.raises(ValueError):
         validators.parse_int(True)
+
+
+def test_wareki_dates_after_the_era_ended_are_refused():
+    from dxdesk.counter.validators import parse_date
+
+    assert parse_date("平成31年4月30日").isoformat() == "2019-04-30"
+    with pytest.raises(ValueError, match="had ended"):
+        parse_date("平成31年5月1日")
+    with pytest.raises(ValueError, match="had ended"):
+        parse_date("昭和64年1月8日")

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dxdesk.forms.wareki import (WarekiDate, format_wareki, format_wareki_short, parse_date, to_wareki,
+from dxdesk.wareki import (WarekiDate, format_wareki, format_wareki_short, parse_date, to_wareki,
                                  wareki_yymmdd)
 
 BOUNDARIES = [  # (first day, era, previous era, previous era's last year)

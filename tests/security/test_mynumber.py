@@ -29,11 +29,12 @@ def test_bad_numbers_are_refused_without_echo():
     assert not is_valid_my_number("123456789019")
 
 
-def test_check_digit_agrees_with_the_card_layer_and_wants_ascii():
-    from dxdesk.cardreader.model import my_number_check_digit as card_check_digit
-
-    for first11 in ("12345678901", "53768667718", "00000000000", "99999999999", "10000000000"):
-        assert my_number_check_digit(first11) == card_check_digit(first11)
+def test_check_digit_known_values_and_wants_ascii():
+    # 537686677188 is the card document's test number; 123456789018 is valid by the same rule
+    # (6*1+5*2+4*3+3*4+2*5+7*6+6*7+5*8+4*9+3*0+2*1 = 212, 212 % 11 = 3, 11 - 3 = 8).
+    assert my_number_check_digit("53768667718") == 8
+    assert my_number_check_digit("12345678901") == 8
+    assert my_number_check_digit("00000000000") == 0
     with pytest.raises(ValueError):
         my_number_check_digit("１２３４５６７８９０１")  # full-width: normalize_my_number first
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from dxdesk.forms.wareki import format_wareki, wareki_yymmdd
+from dxdesk.wareki import format_wareki, wareki_yymmdd
 
 from .manual import parse_birth_date
 from .style import button, error_label, heading, note, set_error

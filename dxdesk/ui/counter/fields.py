@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpi
 from dxdesk.counter import QuestionType
 from dxdesk.counter import validators
 from dxdesk.counter.procedures import Question
-from dxdesk.forms.wareki import format_wareki
+from dxdesk.wareki import format_wareki
 
 from .style import note
 

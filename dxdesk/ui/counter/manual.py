@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.counter import validators
-from dxdesk.forms.wareki import format_wareki
+from dxdesk.wareki import format_wareki
 
 from .style import button, error_label, heading, note, set_error
 

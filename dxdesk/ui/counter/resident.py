@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from dxdesk.counter import ConfirmationItem
-from dxdesk.forms.wareki import format_wareki
+from dxdesk.wareki import format_wareki
 from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
