@@ -112,4 +112,6 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None, conso
         stream._dxdesk = True  # type: ignore[attr-defined]
         root.addHandler(stream)
     root.setLevel(level)
+    # Alembic announces its plugins and every migration check at INFO on each start: noise in a desk log.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return log_file

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import re
 import traceback
 from types import TracebackType
 
@@ -31,6 +32,9 @@ def _is_card_error(exc_type: type[BaseException]) -> bool:
     return False
 
 
+_DATES = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}([-/.]?)\d{1,2}\1\d{1,2}(?!\d)")
+
+
 def _describe_exception(exc_type: type[BaseException], exc: BaseException | None) -> str:
     name = f"{exc_type.__module__}.{exc_type.__qualname__}"
     if _is_card_error(exc_type):
@@ -46,7 +50,8 @@ def _describe_exception(exc_type: type[BaseException], exc: BaseException | None
         # Names and addresses from the card are Japanese text, which redact() cannot recognise;
         # dxdesk's own exceptions carry English text (Msg.en), so little diagnostic value is lost.
         return f"{name}: [message withheld: non-ASCII text]"
-    return f"{name}: {redact(message)}" if message else name
+    # A birth date in an error text ("Invalid isoformat string: '1980-02-17'") is personal data too.
+    return f"{name}: {_DATES.sub('[date]', redact(message))}" if message else name
 
 
 def _frames(tb: TracebackType | None) -> list[str]:

@@ -52,6 +52,7 @@ class PurgeScheduler:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stop.clear()  # a scheduler stopped at sign-out can be started again
         self._thread = threading.Thread(target=self._loop, name="retention-purge", daemon=True)
         self._thread.start()
 

@@ -74,3 +74,37 @@ def test_chained_exceptions_keep_frames_and_stay_clean():
     assert "KeyError: [message withheld: lookup key]" in text
     assert "RuntimeError: lookup failed for [REDACTED]" in text
     _assert_clean(text)
+
+
+def test_dates_in_error_messages_are_withheld():
+    import sys
+
+    from dxdesk.security.crashreport import safe_crash_report
+
+    try:
+        raise ValueError("Invalid isoformat string: '1980-02-17' (also 19800217, 1980/2/17)")
+    except ValueError:
+        text = safe_crash_report(*sys.exc_info())
+    for birth in ("1980-02-17", "19800217", "1980/2/17"):
+        assert birth not in text
+    assert "Invalid isoformat string" in text
+
+
+def test_purge_scheduler_can_start_again_after_stop():
+    from datetime import timedelta
+
+    from dxdesk.security.purgeschedule import PurgeScheduler
+
+    class Never:
+        clock = staticmethod(lambda: None)
+
+        def last_purge(self):
+            raise RuntimeError("database closed")  # the loop logs and waits; we only test the thread life
+
+    scheduler = PurgeScheduler(Never(), interval=timedelta(days=1))
+    scheduler.start()
+    scheduler.stop(timeout=5)
+    scheduler.start()
+    assert scheduler._thread is not None and scheduler._thread.is_alive()
+    scheduler.stop(timeout=5)
+    assert scheduler._thread is None
