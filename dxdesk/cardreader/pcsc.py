@@ -14,12 +14,14 @@ return codes and reader names.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from smartcard import scard
 
+from dxdesk.cardreader.apdu import SECRET_INS, CommandAPDU
 from dxdesk.cardreader.errors import (
     CardError,
     CardRemovedError,
@@ -97,6 +99,27 @@ def error_for(hresult: int, operation: str, *, in_session: bool = False) -> Card
         return CardError(MUTE_CARD)
     default = CardError.default_message
     return CardError(Msg(default.ja, f"PC/SC {operation} failed: {code_name(hresult)}."))
+
+
+# GET RESPONSE rounds for one command: 61xx chains more than 64 x 256 bytes long are not a My Number card.
+_MAX_GET_RESPONSE = 64
+
+
+def _with_le(apdu: bytes, le: int) -> bytes | None:
+    """``apdu`` resent with a new short Le, or None when it must not be resent.
+
+    Only a command that carried a short Le (case 2 or 4) is rewritten: its last byte
+    is Le. Anything else (case 1/3, extended, unparsable) is left alone, and so is a
+    command whose data is a secret: resending a VERIFY with its last byte replaced
+    would present a wrong PIN and spend one of the card's three tries.
+    """
+    try:
+        command = CommandAPDU.from_bytes(apdu)
+    except ValueError:
+        return None
+    if command.ins in SECRET_INS or command.le is None or command.is_extended:
+        return None
+    return dataclasses.replace(command, le=le or 256).to_bytes()
 
 
 def _ok(hresult: int) -> bool:
@@ -219,9 +242,24 @@ class PcscTransport:
         return self._card is not None
 
     def connect(self) -> None:
+        if self._card is not None:
+            # A second connect must not orphan the first handle: pcscd would keep the reader
+            # locked (exclusive) and the card powered with its PIN state until this process exits.
+            self.close(unpower=True)
         if self._context is None or not self._context.is_valid():
             self._drop_context()
             self._context = PcscContext()
+        try:
+            self._connect_card()
+        except BaseException:
+            # No card, busy reader, pcscd gone: release the context now. Each context is a
+            # socket and a thread in pcscd, and status polls connect every few seconds with no
+            # card present: one leaked per failed attempt would pile up for the whole day.
+            self._drop_context()
+            raise
+
+    def _connect_card(self) -> None:
+        assert self._context is not None
         share = scard.SCARD_SHARE_EXCLUSIVE if self.exclusive else scard.SCARD_SHARE_SHARED
         protocols = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
         hresult, card, protocol = scard.SCardConnect(self._context.handle, self.reader, share, protocols)
@@ -257,11 +295,18 @@ class PcscTransport:
         data, sw = self._transmit_once(apdu)
         # T=0 style continuation, handled here so the protocol layer sees whole responses.
         # The My Number card is T=1 and never does this, but some readers translate.
-        if sw >> 8 == 0x6C and len(apdu) >= 5:  # wrong Le: resend with the Le the card asked for
-            data, sw = self._transmit_once(apdu[:-1] + bytes([sw & 0xFF]))
-        while sw >> 8 == 0x61:
+        if sw >> 8 == 0x6C:  # wrong Le: resend with the Le the card asked for
+            retry = _with_le(apdu, sw & 0xFF)
+            if retry is not None:
+                data, sw = self._transmit_once(retry)
+        for _ in range(_MAX_GET_RESPONSE):
+            if sw >> 8 != 0x61:
+                break
             more, sw = self._transmit_once(bytes([apdu[0], 0xC0, 0x00, 0x00, sw & 0xFF]))
             data += more
+        else:
+            if sw >> 8 == 0x61:  # a card that never stops asking would hold the card thread forever
+                raise CardError(MUTE_CARD)
         return data, sw
 
     def _transmit_once(self, apdu: bytes) -> tuple[bytes, int]:

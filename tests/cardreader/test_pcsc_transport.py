@@ -92,6 +92,43 @@ def test_no_card_in_reader_is_no_card_error(pcscd_service) -> None:
     assert "置いてください" in info.value.message.ja
 
 
+def test_failed_connects_release_their_context(pcscd_service) -> None:
+    # A status poll connects every few seconds while the reader is empty: each failed attempt
+    # must give its PC/SC context back, not leave one behind per poll.
+    transport = PcscTransport(READER1)
+    for _ in range(50):
+        with pytest.raises(NoCardError):
+            transport.connect()
+        assert transport._context is None and not transport.connected
+
+
+class WrongLeCard(EchoCard):
+    """Answers 6Cxx ("wrong Le, use xx") to every command that does not already carry Le 05."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[bytes] = []
+
+    def process(self, apdu: bytes) -> bytes:
+        self.commands.append(apdu)
+        if len(apdu) == 5 and apdu[4] == 0x05:
+            return b"ABCDE\x90\x00"
+        return b"\x6c\x05"
+
+
+def test_wrong_le_is_retried_for_reads_but_a_verify_is_never_resent(insert_card) -> None:
+    card = WrongLeCard()
+    insert_card(card)
+    with PcscTransport(READER0) as transport:
+        assert transport.transmit(bytes.fromhex("00B0000000")) == (b"ABCDE", 0x9000)
+        assert card.commands == [bytes.fromhex("00B0000000"), bytes.fromhex("00B0000005")]
+        card.commands.clear()
+        # Rewriting the "last byte" of a VERIFY would present a different PIN and spend a try.
+        verify = bytes.fromhex("002000800431323334")
+        assert transport.transmit(verify) == (b"", 0x6C05)
+        assert card.commands == [verify]
+
+
 def test_card_removed_mid_read_is_card_removed_error(insert_card) -> None:
     # Slot 1: after a failed transmit pcsc-lite marks the slot empty before its own
     # presence poll has seen the removal, so a card re-inserted into the same slot
