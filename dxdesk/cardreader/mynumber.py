@@ -261,6 +261,10 @@ class MyNumberCard:
         """The BER object at the start of EF ``fid`` (or, with ``whole_file``, every physical byte)."""
         self._ensure_text_ap()
         if self._use_sfi:
+            # An SFI read may make the EF current even when it fails (6982 without a PIN), so
+            # the key EF selected by a remaining-tries query can no longer be assumed current:
+            # a VERIFY with P2=80 must select it again rather than reuse the query.
+            self._current_ef = None
             try:
                 if whole_file:
                     data = read_binary_to_end(self._transport, sfi=fid)

@@ -121,6 +121,20 @@ def test_sfi_read_without_credentials_is_denied_not_retried() -> None:
     assert bytes.fromhex("00 A4 02 0C 02 00 02") not in recorder.commands
 
 
+def test_verify_after_a_denied_read_selects_the_key_again() -> None:
+    """A denied SFI read moves the card's current EF: the query made before it cannot be reused."""
+    sim, _, recorder, card = setup()
+    assert card.remaining_tries() == 3
+    with pytest.raises(SecurityStatusError):
+        card.read_basic_info()
+    recorder.exchanges.clear()
+    card.verify_pin("1234")
+    assert [c.hex(" ").upper() for c in recorder.commands] == [
+        "00 A4 02 0C 02 00 11", "00 20 00 80", "00 20 00 80 04 31 32 33 34"
+    ]
+    assert sim.is_verified() and sim.tries_left() == 3
+
+
 def test_remaining_tries_spends_nothing() -> None:
     sim, _, _, card = setup()
     card.select_text_ap()
