@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +129,7 @@ def open_database(
     paths = (paths or app_paths()).ensure()
     settings = settings or load_settings(paths)
     path = path or paths.database_file
-    existed = path.exists() and path.stat().st_size > 0
+    _create_private(path)
     engine = create_sqlite_engine(path, busy_timeout_ms)
     try:
         backup = _migrate(engine, path, paths) if migrate_schema else None
@@ -139,8 +140,6 @@ def open_database(
         if translated is not exc:
             raise translated from exc
         raise
-    if not existed:
-        path.chmod(0o600)
     attach_keyset(engine, keyset)
     info = {"desk_id": settings.general.desk_id}
     writer_factory = sessionmaker(
@@ -154,6 +153,24 @@ def open_database(
         path=path, desk_id=settings.general.desk_id, engine=engine, writer=DbWriter(writer_factory),
         keyset=keyset, paths=paths, migration_backup=backup, _reader=reader_factory,
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file owner-only *before* SQLite opens it.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the permissions of the
+    database file, so a chmod after the first connection would leave the WAL (which
+    holds the latest records) readable by every local user for as long as it exists.
+    An empty file is a valid empty SQLite database.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_size == 0:  # left empty by an earlier failed start: still ours to fix
+            path.chmod(0o600)
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)  # O_CREAT's mode is filtered by the umask; 0600 only ever narrows
 
 
 def _migrate(engine: Engine, path: Path, paths: AppPaths) -> Path | None:

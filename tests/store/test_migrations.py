@@ -28,6 +28,26 @@ def test_empty_database_is_created_at_head_with_wal_and_foreign_keys(db):
     assert oct(db.path.stat().st_mode & 0o777) == "0o600"
 
 
+def test_new_database_and_its_wal_are_owner_only_from_the_start(tmp_path: Path):
+    # SQLite copies the database file's mode onto -wal/-shm when it creates them, so the
+    # file must be 0600 before the first connection, not chmod-ed after it.
+    import os
+
+    old_umask = os.umask(0o022)
+    try:
+        db = open_database(desk_settings(), desk_paths(tmp_path / "desk"))
+    finally:
+        os.umask(old_umask)
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM outbox").scalar()
+        files = [db.path, Path(f"{db.path}-wal"), Path(f"{db.path}-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}
+    finally:
+        db.close()
+
+
 def test_older_database_is_backed_up_before_migrating(tmp_path: Path):
     paths = desk_paths(tmp_path / "desk").ensure()
     engine = create_sqlite_engine(paths.database_file)
