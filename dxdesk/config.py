@@ -34,6 +34,9 @@ class GeneralSettings:
     # "counter": a town-hall desk (card reader, visits, forms). "support": a supporter's laptop, e.g. in a
     # community hall, holding only the support log: no card service, no visit journal, no counter screens.
     mode: str = "counter"
+    # The desk's calendar (form dates, support-log days, lockout times): an IANA zone name. Japanese town
+    # halls keep JST even on a PC set to UTC; empty = the PC's own zone. Read through dxdesk.timeutil.
+    time_zone: str = "Asia/Tokyo"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from dxdesk.i18n import Msg
+from dxdesk.timeutil import local_date
 
 from .card import CARD_ITEM_LABELS, SEX_LABELS
 from .errors import VisitError
@@ -37,8 +38,9 @@ def build_form_data(visit: Visit, form_id: str | None = None) -> dict[str, dict[
         raise VisitError(Msg("本人情報は既に破棄されています", "The identity data of this visit has already been discarded."),
                          code="card_data_discarded")
     # The form's date is the desk's calendar day: the clock runs in UTC, and 00:00-09:00 JST is still
-    # yesterday in UTC, so a form printed at opening time would carry the wrong 申請日 (and age).
-    today = visit.clock().astimezone().date()
+    # yesterday in UTC, so a form printed at opening time would carry the wrong 申請日 (and age). The
+    # desk's zone is a setting (not the PC's zone), shared with the support log: see dxdesk.timeutil.
+    today = local_date(visit.clock())
     from dxdesk.forms.data import age_on  # late: importing dxdesk.forms loads ReportLab (~0.15 s)
 
     card_data: dict[str, Any] = {
@@ -118,7 +120,7 @@ def guide_sheet_data(visit: Visit) -> dict[str, Any]:
     read_at = next((e.at for e in visit.timeline if e.kind is EventKind.ENTER and e.step is VisitStep.INTERVIEW), None)
     return {
         "visit_id": visit.id,
-        "date": visit.started_at.astimezone().date(),  # the desk's day, not UTC's (see build_form_data)
+        "date": local_date(visit.started_at),  # the desk's day, not UTC's (see build_form_data)
         "desk_id": visit.desk_id,
         "desk_name": visit.desk_name,
         "procedures": procedures,

@@ -11,6 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from dxdesk.timeutil import local_today
 from dxdesk.wareki import format_wareki, parse_date
 
 
@@ -42,7 +43,7 @@ class FormData:
 
     def with_computed(self, today: _dt.date | None = None, **extra: Any) -> "FormData":
         """A copy with the standard computed values; explicit ``computed`` entries win."""
-        today = today or _dt.date.today()
+        today = today or local_today()  # the desk's calendar, not the PC's zone
         computed: dict[str, Any] = {"today": today, "today_wareki": format_wareki(today)}
         card = dict(self.card)
         if not card.get("name") and (card.get("family_name") or card.get("given_name")):

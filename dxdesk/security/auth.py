@@ -29,6 +29,7 @@ from dxdesk.security.passwords import (
 )
 from dxdesk.security.permissions import Permission, Role, Session, parse_role, requires
 from dxdesk.store.models import Clerk
+from dxdesk.timeutil import to_desk
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class InvalidCredentialsError(AuthError):
 
 class AccountLockedError(AuthError):
     def __init__(self, retry_at: datetime) -> None:
-        local = retry_at.astimezone()  # the clerk reads the PC's local time
+        local = to_desk(retry_at)  # the desk's clock, the same zone as the forms and the support log
         super().__init__(MSG_LOCKED.format(time=local.strftime("%H:%M")))
         self.retry_at = retry_at
 

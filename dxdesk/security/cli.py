@@ -11,11 +11,12 @@ import argparse
 import getpass
 import sys
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 from dxdesk.cli import UserError
+from dxdesk.timeutil import local_midnight
 
 PASSWORD_ATTEMPTS = 3
 
@@ -84,7 +85,7 @@ def _new_password(prompt: str = "New password") -> str:
 
 
 def _parse_day(text: str | None, end: bool = False) -> datetime | None:
-    """YYYY-MM-DD in the PC's local time; an end date includes the whole day."""
+    """YYYY-MM-DD on the desk's calendar (dxdesk.timeutil); an end date includes the whole day."""
     if text is None:
         return None
     try:
@@ -93,7 +94,7 @@ def _parse_day(text: str | None, end: bool = False) -> datetime | None:
         raise UserError(f"bad date {text!r}; use YYYY-MM-DD") from None
     if end:
         day += timedelta(days=1)
-    return datetime.combine(day, time()).astimezone()
+    return local_midnight(day)
 
 
 # ----------------------------------------------------------------- account

@@ -25,6 +25,7 @@ from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Ca
 from dxdesk.support.model import SessionValidationError, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
 from dxdesk.support.repository import RepositoryError, SessionQuery, SupportRepository
+from dxdesk.timeutil import local_today
 
 if TYPE_CHECKING:
     from dxdesk.support.service import SupportService
@@ -310,7 +311,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.csv:
         raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
-    period = report_period(args, date.today())
+    period = report_period(args, local_today())
     settings = _settings()
     options = ReportOptions(period=period, municipality=settings.general.municipality, venue=args.venue)
     with open_service(args.as_login, "writing a report") as repo:

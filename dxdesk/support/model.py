@@ -6,8 +6,9 @@ follow-up is open; it is encrypted by the store, never exported to CSV, never pu
 in reprs, logs or change events, and dropped when the follow-up is closed.
 
 ``started_at`` is the local wall-clock time of the session (naive). An aware value
-is converted to Japan time and made naive, so that "which day / month / fiscal
-year" is always the town's calendar day whatever the caller passed.
+is converted to the desk's zone (:mod:`dxdesk.timeutil`, JST by default) and made
+naive, so that "which day / month / fiscal year" is always the town's calendar day
+whatever the caller passed, and the same day the counter forms print.
 """
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic
-
-LOCAL_TZ = ZoneInfo("Asia/Tokyo")
+from dxdesk.timeutil import local_now as _desk_now
+from dxdesk.timeutil import to_local_naive
 
 MAX_DURATION_MINUTES = 600  # a 10-hour "session" is a typing mistake, not a session
 MAX_PEOPLE = 500  # attendees/helpers above this are almost certainly a slip of the keyboard
@@ -72,14 +72,8 @@ class SupportSession:
 
 
 def local_now() -> datetime:
-    """Now, as the town's wall-clock time (same convention as ``started_at``)."""
-    return datetime.now(LOCAL_TZ).replace(tzinfo=None)
-
-
-def to_local_naive(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    """Now, as the desk's wall-clock time without tzinfo (same convention as ``started_at``)."""
+    return _desk_now().replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

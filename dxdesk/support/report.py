@@ -28,6 +28,7 @@ from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
 from dxdesk.support.model import SupportSession
 from dxdesk.support.periods import DateRange, format_range_ja, iso_week_key, iso_week_start, month_key
+from dxdesk.timeutil import local_today
 
 FONT = fonts.GOTHIC.family
 FONT_BOLD = fonts.GOTHIC_BOLD.family
@@ -108,7 +109,7 @@ def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: R
     h2 = ParagraphStyle("h2", fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
     body = ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=12)
     note = ParagraphStyle("note", fontName=FONT, fontSize=7, leading=9.5, textColor=colors.Color(0.2, 0.2, 0.2))
-    generated = options.generated_on or date.today()
+    generated = options.generated_on or local_today()
 
     story: list = [Paragraph(options.title, h1), Spacer(0, 1.5 * mm)]
     heading = f"対象期間: {format_range_ja(options.period)}　会場: {options.venue or '全会場'}"

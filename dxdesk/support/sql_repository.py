@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from dxdesk.store import models as m
 from dxdesk.store.database import Database
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
-from dxdesk.support.model import LOCAL_TZ, SessionValidationError, SupportSession, check, local_now, to_local_naive, validate_topic
+from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
 from dxdesk.support.repository import (
     DEFAULT_EDIT_WINDOW,
     AddManyResult,
@@ -40,12 +40,13 @@ from dxdesk.support.repository import (
     not_found,
 )
 from dxdesk.i18n import Msg
+from dxdesk.timeutil import from_local_naive, local_midnight, to_local_naive
 
 _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=LOCAL_TZ)
+    return None if value is None else from_local_naive(value)
 
 
 def _local(value: datetime | None) -> datetime | None:
@@ -305,9 +306,9 @@ class SqlRepository:
         if not query.include_deleted:
             stmt = stmt.where(m.SupportSession.deleted_at.is_(None))
         if query.date_from is not None:
-            stmt = stmt.where(m.SupportSession.started_at >= datetime.combine(query.date_from, time.min, LOCAL_TZ))
+            stmt = stmt.where(m.SupportSession.started_at >= local_midnight(query.date_from))
         if query.date_to is not None:
-            end = datetime.combine(query.date_to + timedelta(days=1), time.min, LOCAL_TZ)
+            end = local_midnight(query.date_to + timedelta(days=1))
             stmt = stmt.where(m.SupportSession.started_at < end)
         if query.venue is not None:
             stmt = stmt.where(m.SupportSession.venue == query.venue)
