@@ -22,8 +22,11 @@ Conflict rules (per table, see POLICIES):
 
 Pull: the authoritative tables plus other desks' support sessions (for town-wide
 reports). Other desks' encrypted fields are not copied: this desk has no key for
-them, and reports need no contact data. Pulls use an ``updated_at`` watermark with
-an overlap window (clock skew between desks); re-pulled rows are idempotent upserts.
+them, and reports need no contact data. Pulls use a watermark on ``received_at``, a server-only
+column stamped by a trigger from the server's clock on every insert and update, so a
+desk that pushes days-old records after working offline is still seen by everyone; an
+overlap window covers transactions that commit late, and re-pulled rows are
+idempotent upserts.
 
 docs/sync.md explains these rules and the guarantees for administrators.
 
@@ -46,7 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import sqlalchemy.exc as sa_exc
-from sqlalchemy import delete, select, update
+from sqlalchemy import column, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -54,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from dxdesk.config import StoreSettings
 from dxdesk.i18n import Msg
-from dxdesk.store.base import utcnow
+from dxdesk.store.base import UTCDateTime, utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import StoreError
@@ -71,7 +74,11 @@ POLICIES: dict[str, str] = {
     "shared_settings": AUTHORITATIVE,
 }
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
+# Look-back for the pull cursor. The cursor is on one clock (the server's), so this covers only
+# rows stamped by a server transaction that committed after a pull had already read past them.
 PULL_OVERLAP = timedelta(hours=24)
+# Server-only column (migration 0003) set by a trigger on every INSERT/UPDATE of a pulled table.
+SERVER_RECEIVED_AT = "received_at"
 SENT_RETENTION = timedelta(days=7)
 _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
@@ -247,9 +254,12 @@ class SyncEngine:
         with self.db.session() as s:
             state = s.get(SyncState, state_name)
             watermark = state.pulled_until if state else None
-        stmt = select(table).order_by(table.c.updated_at, table.c.id)
+        # The cursor is the server's arrival stamp, never the desks' updated_at: a desk that was
+        # offline for days sends rows whose updated_at is far behind everyone's watermark.
+        received = column(SERVER_RECEIVED_AT, UTCDateTime())
+        stmt = select(table, received.label(SERVER_RECEIVED_AT)).order_by(received, table.c.id)
         if watermark is not None:
-            stmt = stmt.where(table.c.updated_at > watermark - PULL_OVERLAP)
+            stmt = stmt.where(received > watermark - PULL_OVERLAP)
         if name == "support_sessions":
             stmt = stmt.where(table.c.desk_id != self.db.desk_id)
         with server.connect() as conn:
@@ -258,7 +268,7 @@ class SyncEngine:
             return 0
         secret = encrypted_columns(name)
         authoritative = POLICIES[name] == AUTHORITATIVE
-        newest = max(r["updated_at"] for r in rows)
+        newest = max(r.pop(SERVER_RECEIVED_AT) for r in rows)
 
         def apply(s: Session) -> int:
             unsent = set(s.scalars(select(Outbox.record_id).where(

@@ -183,6 +183,23 @@ def test_pull_brings_shared_lists_and_other_desks_sessions(make_db, pg_url, serv
     assert _count(server, "support_sessions") == 2
 
 
+def test_sessions_from_a_desk_that_was_offline_for_days_are_still_pulled(make_db, pg_url, server):
+    # BCP: desk B works offline for three days, then pushes what it recorded. Its rows' updated_at
+    # lie days behind desk A's pull watermark; the pull must still bring them in.
+    db_a, sync_a = _desk(make_db, pg_url, "desk-a")
+    db_b, sync_b = _desk(make_db, pg_url, "desk-b")
+    _support(db_b)
+    sync_b.run_once()
+    assert sync_a.run_once().pulled == 1  # A's watermark is now "today"
+    three_days_ago = utcnow() - timedelta(days=3)
+    late = _support(db_b, started_at=three_days_ago, created_at=three_days_ago, updated_at=three_days_ago)
+    sync_b.run_once()
+    assert sync_a.run_once().pulled >= 1
+    with db_a.session() as s:
+        assert s.get(SupportSession, late) is not None
+        assert s.scalar(select(func.count()).select_from(SupportSession)) == 2
+
+
 def test_scheduler_runs_in_background_and_reports(make_db, pg_url, server):
     db, engine = _desk(make_db, pg_url)
     _support(db)
