@@ -86,6 +86,15 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What the writer job decided about one sign-in attempt."""
+
+    signed_in: ClerkInfo | None = None
+    locked_until: datetime | None = None
+    counted: bool = False  # a failure that counted towards the lockout (followed by the delay)
+
+
 @dataclass
 class _GhostState:
     failures: int = 0
@@ -162,42 +171,60 @@ class AuthService:
         if info is None or (expect_id is not None and info.id != expect_id):
             self._ghost_failure(login, password, now, event)
         assert info is not None
-        if info.is_locked(now):
+        if info.is_locked(now):  # early answer that saves the scrypt work; _settle decides for real
             assert info.locked_until is not None
             self._write(lambda orm: self._audit(orm, event, info.id, Result.LOCKED, cause="locked"))
             raise AccountLockedError(as_utc(info.locked_until))
         with self.database.session() as orm:
             stored_hash = orm.get(Clerk, info.id).password_hash  # type: ignore[union-attr]
-        ok = verify_password(password, stored_hash)
-        if ok and info.active:
-            rehash = self._hash(password) if needs_rehash(stored_hash, self.params) else None
-            self._write(lambda orm: self._record_success(orm, info.id, rehash, event if audit_success else None))
-            return info
-        cause = "inactive" if ok else "bad_password"
-        locked_until = self._write(lambda orm: self._record_failure(orm, info.id, now, cause, event))
-        self._sleep(self.failure_delay_s)
-        if locked_until is not None:
-            raise AccountLockedError(locked_until)
+        ok = verify_password(password, stored_hash)  # slow: outside the writer, which serves everyone
+        rehash = self._hash(password) if ok and info.active and needs_rehash(stored_hash, self.params) else None
+        outcome = self._write(lambda orm: self._settle(orm, info.id, now, ok, rehash, event, audit_success))
+        if outcome.signed_in is not None:
+            return outcome.signed_in
+        if outcome.counted:
+            self._sleep(self.failure_delay_s)
+        if outcome.locked_until is not None:
+            raise AccountLockedError(outcome.locked_until)
         raise InvalidCredentialsError()
 
-    def _record_success(self, orm: Any, clerk_id: str, rehash: str | None, event: EventType | None) -> None:
-        row = orm.get(Clerk, clerk_id)
-        row.failed_attempts = 0
-        row.locked_until = None
-        if rehash:
-            row.password_hash = rehash
-        if event is not None:
-            self._audit(orm, event, clerk_id, Result.SUCCESS)
+    def _settle(self, orm: Any, clerk_id: str, now: datetime, password_ok: bool, rehash: str | None,
+                event: EventType, audit_success: bool) -> _Outcome:
+        """Lock check, then success or failure count, in ONE writer job.
 
-    def _record_failure(self, orm: Any, clerk_id: str, now: datetime, cause: str, event: EventType) -> datetime | None:
+        The writer runs jobs one at a time, so concurrent attempts (two desks, a script) are
+        serialised here: once one of them sets the lock, the others see it and get "locked"
+        whatever their password was. Checked outside the job, N parallel guesses would all be
+        answered and counted past ``max_failed_signins`` (and a right password would clear a
+        lock that was set while it was being checked).
+        """
         row = orm.get(Clerk, clerk_id)
+        if row is None:  # deleted between the read and now: the same answer as an unknown login
+            self._audit(orm, event, None, Result.FAILURE, cause="unknown_login", locked=False)
+            return _Outcome(counted=True)
+        locked_until = as_utc(row.locked_until) if row.locked_until is not None else None
+        if locked_until is not None and locked_until > now:
+            self._audit(orm, event, clerk_id, Result.LOCKED, cause="locked")
+            return _Outcome(locked_until=locked_until)
+        if password_ok and row.active:
+            row.failed_attempts = 0
+            row.locked_until = None
+            if rehash:
+                row.password_hash = rehash
+            if audit_success:
+                self._audit(orm, event, clerk_id, Result.SUCCESS)
+            return _Outcome(signed_in=info_from_row(row))
+        cause = "inactive" if password_ok else "bad_password"
+        return _Outcome(counted=True, locked_until=self._record_failure(orm, row, now, cause, event))
+
+    def _record_failure(self, orm: Any, row: Clerk, now: datetime, cause: str, event: EventType) -> datetime | None:
         row.failed_attempts = int(row.failed_attempts or 0) + 1
         locked_until = None
         if row.failed_attempts >= self.settings.max_failed_signins:
             locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
             row.locked_until = locked_until
             row.failed_attempts = 0  # a fresh count once the lock expires
-        self._audit(orm, event, clerk_id, Result.FAILURE, cause=cause, locked=locked_until is not None)
+        self._audit(orm, event, row.id, Result.FAILURE, cause=cause, locked=locked_until is not None)
         return locked_until
 
     def _ghost_failure(self, login: str, password: str, now: datetime, event: EventType) -> NoReturn:
@@ -210,16 +237,24 @@ class AuthService:
             raise AccountLockedError(locked_until)
         verify_password(password, self._dummy_hash)  # same cost as a real check
         with self._ghost_lock:
+            # Check and count under one lock, like _settle for real accounts: parallel guesses at
+            # an unknown login must lock out exactly as they would for a real one.
             state = self._ghosts.pop(key, None) or _GhostState()
-            state.failures += 1
-            state.locked_until = None
-            if state.failures >= self.settings.max_failed_signins:
-                state.failures = 0
-                state.locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
+            already_locked = state.locked_until is not None and state.locked_until > now
+            if not already_locked:
+                state.failures += 1
+                state.locked_until = None
+                if state.failures >= self.settings.max_failed_signins:
+                    state.failures = 0
+                    state.locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
             self._ghosts[key] = state
             while len(self._ghosts) > 1000:
                 self._ghosts.pop(next(iter(self._ghosts)))
             locked_until = state.locked_until
+        if already_locked:
+            assert locked_until is not None
+            self._write(lambda orm: self._audit(orm, event, None, Result.LOCKED, cause="locked"))
+            raise AccountLockedError(locked_until)
         # The typed login is not recorded: people type their password into the login field.
         self._write(lambda orm: self._audit(orm, event, None, Result.FAILURE, cause="unknown_login",
                                             locked=locked_until is not None))
