@@ -143,7 +143,7 @@ def _restore(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     target = paths.database_file
     if target.exists():
-        _require_no_other_user(target)
+        _require_no_other_user(target, "restoring")
     try:
         kept = restore_sqlite(args.source, target, paths.backup_dir)
     except StoreError as exc:
@@ -156,13 +156,24 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_no_other_user(path: Path) -> None:
-    conn = sqlite3.connect(path, timeout=0.5)
+def _require_no_other_user(path: Path, doing: str) -> None:
+    """UserError when another connection (a running dxdesk, even an idle one) has the database open.
+
+    BEGIN EXCLUSIVE alone only catches a transaction in progress: in WAL mode an idle
+    connection holds no lock that blocks it. Leaving WAL mode needs every other
+    connection closed, so that switch (undone at once) is the real test.
+    """
+    in_use = UserError(f"the database is in use (is dxdesk running?); close it before {doing}")
+    conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
     try:
         conn.execute("BEGIN EXCLUSIVE")
-        conn.rollback()
+        conn.execute("ROLLBACK")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode == "wal":
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.OperationalError:
-        raise UserError("the database is in use (is dxdesk running?); close it before restoring") from None
+        raise in_use from None
     finally:
         conn.close()
 
@@ -171,6 +182,11 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from dxdesk.store.errors import StoreError
     from dxdesk.store.rotate import rotate_key
 
+    database = app_paths().database_file
+    if database.exists():
+        # A running dxdesk keeps writing with the keys it loaded at start; once the old key is
+        # dropped here, whatever it wrote after the rotation could never be decrypted again.
+        _require_no_other_user(database, "rotating the key")
     db = _open()
     try:
         changed = rotate_key(db)

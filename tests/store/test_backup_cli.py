@@ -88,6 +88,27 @@ def test_restore_refuses_while_the_database_is_in_use(tmp_path: Path, capsys):
     assert "in use" in capsys.readouterr().err
 
 
+def test_restore_and_rotate_key_refuse_while_an_idle_dxdesk_has_the_database_open(tmp_path: Path, capsys):
+    # A running app holds pooled connections between saves, with no transaction and (in WAL mode)
+    # no lock that BEGIN EXCLUSIVE would trip over. Replacing the file under it, or rotating the key
+    # it encrypts with, would lose what it writes next.
+    _add("x")
+    out = tmp_path / "copy.sqlite3"
+    assert main(["db", "backup", str(out)]) == 0
+    running = open_database()
+    try:
+        with running.session() as s:
+            assert s.scalars(select(Visit.resident_name)).all() == ["x"]
+        assert main(["db", "restore", str(out)]) == 2
+        assert "close it before restoring" in capsys.readouterr().err
+        assert main(["db", "rotate-key"]) == 2
+        assert "close it before rotating the key" in capsys.readouterr().err
+        running.writer.run(lambda s: s.add(Visit(resident_name="y")))  # the app is unharmed
+    finally:
+        running.close()
+    assert _names() == ["x", "y"]
+
+
 def test_status_upgrade_and_server_settings(monkeypatch, capsys):
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "status"]) == 0
