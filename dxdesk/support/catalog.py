@@ -31,17 +31,25 @@ DEVICE_LABELS: dict[str, Msg] = {
     "pc": Msg("パソコン", "PC"),
     "none": Msg("端末なし", "No device"),
 }
+# KPI bucket for sessions whose age band or outcome is no longer one of the choices (records made
+# before a choice was retired, or synced from a newer desk). Never offered in entry or import: it only
+# appears in KPI counts, so that the shares of the reports add up to 100% of the sessions counted.
+UNKNOWN_CHOICE = "unknown"
+UNKNOWN_CHOICE_LABEL = Msg("その他・不明", "Other / unknown")
+
 AGE_BAND_LABELS: dict[str, Msg] = {
     "<65": Msg("65歳未満", "Under 65"),
     "65-69": Msg("65〜69歳", "65-69"),
     "70-74": Msg("70〜74歳", "70-74"),
     "75-79": Msg("75〜79歳", "75-79"),
     "80+": Msg("80歳以上", "80 and over"),
+    UNKNOWN_CHOICE: UNKNOWN_CHOICE_LABEL,  # for KPI tables only (see above); not in AGE_BANDS
 }
 OUTCOME_LABELS: dict[str, Msg] = {
     "resolved": Msg("解決", "Resolved"),
     "partly": Msg("一部解決", "Partly resolved"),
     "referred": Msg("他機関へ案内", "Referred"),
+    UNKNOWN_CHOICE: UNKNOWN_CHOICE_LABEL,  # for KPI tables only (see above); not in OUTCOMES
 }
 
 

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
-from dxdesk.support.catalog import AGE_BAND_LABELS, DEVICE_LABELS, OUTCOME_LABELS, Catalog
+from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
 
@@ -207,4 +207,9 @@ def write_csv_pair(
     )
 
 
-LABELS_FOR_IMPORT = {"device": DEVICE_LABELS, "age_band": AGE_BAND_LABELS, "outcome": OUTCOME_LABELS}
+# Only real choices: the KPI-only "other/unknown" bucket is not something a CSV may record.
+LABELS_FOR_IMPORT = {
+    "device": {code: DEVICE_LABELS[code] for code in DEVICES},
+    "age_band": {code: AGE_BAND_LABELS[code] for code in AGE_BANDS},
+    "outcome": {code: OUTCOME_LABELS[code] for code in OUTCOMES},
+}

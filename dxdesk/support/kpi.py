@@ -9,6 +9,10 @@ Conventions (they matter when numbers are compared with the national review):
 * Topics: a session about several topics counts **once per topic** in
   :func:`sessions_per_topic`, so the per-topic counts may add up to more than the
   number of sessions. "How many sessions touched e-Tax" is the question towns ask.
+* Age band and outcome counts list every current choice (zero included) and, only
+  when some sessions carry a code that is no longer a choice, an extra
+  ``"unknown"`` bucket (:data:`~dxdesk.support.catalog.UNKNOWN_CHOICE`, labelled
+  その他・不明) so that the shares still add up to 100% of the sessions counted.
 * Means and shares return ``None`` when there is nothing to divide by (an empty
   month prints as "—", not as 0).
 * Helpers per attendee is a ratio of sums (all helpers / all attendees), which
@@ -28,7 +32,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from dxdesk.support.catalog import AGE_BANDS, OUTCOMES, VENUE_TYPES
+from dxdesk.support.catalog import AGE_BANDS, OUTCOMES, UNKNOWN_CHOICE, VENUE_TYPES
 from dxdesk.support.model import SupportSession
 from dxdesk.support.periods import iso_week_key, month_key
 
@@ -154,9 +158,17 @@ def understaffed_sessions(sessions: Iterable[SupportSession]) -> list[SupportSes
     return [s for s in active(sessions) if is_understaffed(s)]
 
 
+def _choice_counts(counts: dict[str, int], choices: tuple[str, ...]) -> dict[str, int]:
+    """Every choice in its fixed order, plus the "unknown" bucket when any other code was counted."""
+    result = {code: counts.get(code, 0) for code in choices}
+    unknown = sum(n for code, n in counts.items() if code not in result)
+    if unknown:
+        result[UNKNOWN_CHOICE] = unknown
+    return result
+
+
 def age_band_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
-    counts = _count_by(sessions, lambda s: s.age_band)
-    return {band: counts.get(band, 0) for band in AGE_BANDS}
+    return _choice_counts(_count_by(sessions, lambda s: s.age_band), AGE_BANDS)
 
 
 def age_band_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
@@ -166,8 +178,7 @@ def age_band_shares(sessions: Iterable[SupportSession]) -> dict[str, float | Non
 
 
 def outcome_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
-    counts = _count_by(sessions, lambda s: s.outcome)
-    return {o: counts.get(o, 0) for o in OUTCOMES}
+    return _choice_counts(_count_by(sessions, lambda s: s.outcome), OUTCOMES)
 
 
 def outcome_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
