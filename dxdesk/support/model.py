@@ -20,7 +20,10 @@ from datetime import datetime
 from typing import Iterable
 
 from dxdesk.i18n import Msg
-from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic
+from dxdesk.support.catalog import (
+    AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, VENUE_TYPES, Catalog, Topic,
+    seed_venue_types,
+)
 from dxdesk.timeutil import local_now as _desk_now
 from dxdesk.timeutil import to_local_naive
 
@@ -104,17 +107,30 @@ def _int_ok(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _one_of(errors: list[FieldError], name: str, value: object, allowed: tuple[str, ...], what: Msg) -> None:
-    if value not in allowed:
-        errors.append(
-            FieldError(
-                name,
-                Msg(
-                    f"{what.ja}「{value}」は選択肢にありません（{'、'.join(allowed)}）。",
-                    f"{what.en} '{value}' is not one of: {', '.join(allowed)}.",
-                ),
-            )
-        )
+def _one_of(errors: list[FieldError], name: str, value: object, choices: dict[str, Msg], what: Msg) -> None:
+    """``value`` must be a key of ``choices`` (code -> label, in display order).
+
+    The Japanese message names the choices as the screen shows them (not codes, which
+    users never see); the English one lists codes, which is what the CLI accepts.
+    """
+    if value in choices:
+        return
+    codes = ", ".join(choices)
+    if value is None or not str(value).strip():
+        message = Msg(f"{what.ja}を選んでください。", f"{what.en} is required (one of: {codes}).")
+    else:
+        labels = "、".join(label.ja for label in choices.values())
+        message = Msg(f"{what.ja}「{value}」は選択肢にありません（{labels}）。", f"{what.en} '{value}' is not one of: {codes}.")
+    errors.append(FieldError(name, message))
+
+
+def _labels(codes: tuple[str, ...], labels: dict[str, Msg]) -> dict[str, Msg]:
+    return {code: labels.get(code, Msg(code, code)) for code in codes}
+
+
+def _venue_type_labels(catalog: Catalog | None) -> dict[str, Msg]:
+    types = catalog.venue_types if catalog is not None else seed_venue_types()
+    return _labels(VENUE_TYPES, {t.code: t.label for t in types})
 
 
 def _count(errors: list[FieldError], name: str, value: object, what: Msg, minimum: int, maximum: int) -> None:
@@ -149,7 +165,8 @@ def validate(session: SupportSession, catalog: Catalog | None = None) -> list[Fi
         errors.append(FieldError("venue", Msg("会場を入力してください。", "venue is required.")))
     elif len(session.venue) > 200:
         errors.append(FieldError("venue", Msg("会場名が長すぎます（200文字まで）。", "venue is longer than 200 characters.")))
-    _one_of(errors, "venue_type", session.venue_type, VENUE_TYPES, Msg("会場種別", "venue_type"))
+    if session.venue_type not in VENUE_TYPES:  # labels are read only when needed (a seed file)
+        _one_of(errors, "venue_type", session.venue_type, _venue_type_labels(catalog), Msg("会場種別", "venue_type"))
     topics = tuple(session.topics)
     if not topics:
         errors.append(
@@ -167,12 +184,12 @@ def validate(session: SupportSession, catalog: Catalog | None = None) -> list[Fi
                         Msg(f"トピック「{code}」は登録されていません。", f"unknown topic '{code}' (see 'dxdesk support topics')."),
                     )
                 )
-    _one_of(errors, "device", session.device, DEVICES, Msg("端末", "device"))
-    _one_of(errors, "age_band", session.age_band, AGE_BANDS, Msg("年齢層", "age_band"))
+    _one_of(errors, "device", session.device, _labels(DEVICES, DEVICE_LABELS), Msg("端末", "device"))
+    _one_of(errors, "age_band", session.age_band, _labels(AGE_BANDS, AGE_BAND_LABELS), Msg("年齢層", "age_band"))
     _count(errors, "attendees", session.attendees, Msg("参加者数", "attendees"), 1, MAX_PEOPLE)
     _count(errors, "helpers", session.helpers, Msg("支援者数", "helpers"), 1, MAX_PEOPLE)
     _count(errors, "duration_minutes", session.duration_minutes, Msg("所要時間（分）", "duration_minutes"), 1, MAX_DURATION_MINUTES)
-    _one_of(errors, "outcome", session.outcome, OUTCOMES, Msg("結果", "outcome"))
+    _one_of(errors, "outcome", session.outcome, _labels(OUTCOMES, OUTCOME_LABELS), Msg("結果", "outcome"))
     for name, what in (("note", Msg("メモ", "note")), ("helper_role", Msg("支援者の役割", "helper_role"))):
         if len(getattr(session, name) or "") > MAX_TEXT:
             errors.append(
