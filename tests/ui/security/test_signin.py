@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from dxdesk.security.auth import MSG_BAD_CREDENTIALS
 from dxdesk.security.passwords import MSG_SAME_AS_LOGIN, MSG_TOO_SHORT, MIN_PASSWORD_LENGTH
 from dxdesk.security.permissions import Role
+from dxdesk.timeutil import to_desk
 from dxdesk.ui.security.signin import (
     MSG_ENTER_BOTH,
     MSG_WRONG_CURRENT,
@@ -114,7 +115,7 @@ def test_lockout_message_names_the_retry_time(qtbot, auth, runner, admin, clock)
         dialog.password_edit.setText(f"wrong {attempt}")
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
-    retry = (clock() + timedelta(seconds=120)).astimezone().strftime("%H:%M")
+    retry = to_desk(clock() + timedelta(seconds=120)).strftime("%H:%M")  # the desk's zone (dxdesk.timeutil)
     assert "一時的にロックしています" in dialog.error.text()
     assert retry in dialog.error.text()
     # Even the right password is refused while locked, with the same message.
