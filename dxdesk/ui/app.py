@@ -16,10 +16,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from dxdesk import i18n
 from dxdesk.config import Settings, SettingsError, load_settings
 from dxdesk.paths import app_paths
+from dxdesk.ui import crash_dialog
 from dxdesk.ui.crash_dialog import install_excepthook
-from dxdesk.ui.main_window import HomePage, MainWindow, PageSpec
+from dxdesk.ui.home import HomePage, HomeSources
+from dxdesk.ui.main_window import MainWindow, PageSpec
 from dxdesk.ui.qtfonts import register_fonts, ui_font
 from dxdesk.ui.tasks import PeriodicTask, TaskRunner
+from dxdesk.ui.theme import BODY_PT, apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("dxdesk")
     app.setApplicationDisplayName("dxdesk 窓口支援システム")
     register_fonts()
-    app.setFont(ui_font(12))
+    app.setFont(ui_font(BODY_PT))
+    apply_theme(app)  # one look for every page and dialog (dxdesk.ui.theme)
     _install_qt_translations(app)
     return app
 
@@ -69,7 +73,9 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
     from dxdesk.security.permissions import Permission
 
     settings = services.settings
-    pages = [PageSpec("home", "ホーム", HomePage(settings.general.municipality, settings.general.desk_name))]
+    home = HomePage(settings.general.municipality, settings.general.desk_name, user=session.display_name,
+                    sources=home_sources(services, session), runner=runner)
+    pages = [PageSpec("home", "ホーム", home)]
     closable: list[QWidget] = []
     if session.can(Permission.MANAGE_VISITS) and not services.support_only:
         from dxdesk.cardreader.monitor import CardMonitor
@@ -99,6 +105,38 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
         pages.append(PageSpec("admin", "管理", admin))
         closable.append(admin)  # its status poll must stop before the services close
     return pages, closable
+
+
+def home_sources(services, session) -> HomeSources:
+    """Only what the role may see: counter figures and the card reader for clerks, the support
+    count for supporters and supervisors, the sync state for everyone."""
+    from dxdesk.security.permissions import Permission
+    from dxdesk.ui.home_data import load_home_summary
+
+    counter = session.can(Permission.MANAGE_VISITS) and not services.support_only
+    support = session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS)
+    database, connectivity = services.database, services.connectivity
+    lang = i18n.current_language()
+    card = services.card_service if counter and session.can(Permission.READ_CARD) else None
+    return HomeSources(
+        summary=lambda: load_home_summary(database, visits=counter, support=support),
+        store_mode=lambda: _mode_text(connectivity.mode, lang),
+        card_status=card.status if card is not None else None,
+        show_visits=counter,
+        show_support=support,
+    )
+
+
+def _mode_text(mode, lang: str) -> str:
+    from dxdesk.store.connectivity import ConnectivityMode
+
+    texts = {
+        ConnectivityMode.ONLINE: i18n.Msg("オンライン（サーバーに送信します）", "Online"),
+        ConnectivityMode.OFFLINE: i18n.Msg("オフライン（つながったら送信します）", "Offline"),
+        ConnectivityMode.MANUAL_OFFLINE: i18n.Msg("オフライン（手動）", "Offline (manual)"),
+        ConnectivityMode.DISABLED: i18n.Msg("この端末にだけ保存しています（サーバー未設定）", "Local only"),
+    }
+    return texts[mode].text(lang)
 
 
 def build_main_window(services=None, session=None, runner: TaskRunner | None = None) -> MainWindow:
@@ -212,15 +250,21 @@ def _run_session(app: QApplication, services, session, runner: TaskRunner) -> st
         dialog.open()
 
     idle.sign_out_requested.connect(sign_out)
-    menu = window.menuBar().addMenu("操作")
+    menu = window.menuBar().addMenu("操作(&O)")  # Alt+O: reachable without a mouse
     menu.addAction(idle.lock_action)
     # Accounts start with an initial password the administrator handed over; the clerk replaces it here.
     menu.addAction("パスワード変更…", change_password)
     menu.addAction("サインアウト", sign_out)
     menu.addSeparator()
     menu.addAction("終了", window.close)
+    if counter is not None:
+        # The crash dialog promises an autosave only while a visit is open (its journal is the autosave).
+        crash_dialog.set_open_visit_probe(counter.has_open_visit)
     window.show()
-    app.exec()
+    try:
+        app.exec()
+    finally:
+        crash_dialog.set_open_visit_probe(None)
     idle.stop()
     window.status_poll.stop()
     for page in window.closables:

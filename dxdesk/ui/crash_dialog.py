@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -16,6 +17,27 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from dxdesk.log import redact
 
 log = logging.getLogger(__name__)
+
+# Says whether a counter visit is open right now (its journal autosaves every change). Set by
+# the app while a counter page exists; None means "no counter here": the dialog then promises nothing.
+_open_visit_probe: Callable[[], bool] | None = None
+
+
+def set_open_visit_probe(probe: Callable[[], bool] | None) -> None:
+    global _open_visit_probe
+    _open_visit_probe = probe
+
+
+def crash_message() -> str:
+    """The dialog text: mentions the autosaved visit only when one is open (a false reassurance
+    would let a clerk restart without checking the resume dialog for nothing, or worse, trust it)."""
+    try:
+        visit_open = _open_visit_probe is not None and bool(_open_visit_probe())
+    except Exception:  # noqa: BLE001 - the probe must never stop the dialog from showing
+        visit_open = False
+    saved = "受付中の内容は自動保存されています（再起動後に再開できます）。\n" if visit_open else ""
+    return ("予期しないエラーが発生しました。\n" + saved
+            + "続けて操作できない場合はアプリを再起動してください。")
 
 
 def crash_details(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
@@ -37,8 +59,7 @@ def install_excepthook() -> None:
         box = QMessageBox()
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle("予期しないエラー")
-        box.setText("予期しないエラーが発生しました。作業中の受付は自動保存されています。\n"
-                    "続けて操作できない場合はアプリを再起動してください。")
+        box.setText(crash_message())
         box.setDetailedText(details)
         copy = box.addButton("詳細をコピー", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Close)

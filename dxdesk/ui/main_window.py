@@ -6,7 +6,6 @@ so this module knows nothing about cards, forms or the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -23,9 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk import __version__
+from dxdesk.ui.home import APP_TITLE_JA, HomePage
+from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 
-APP_TITLE_JA = "dxdesk 窓口支援システム"
+__all__ = ["APP_TITLE_JA", "HomePage", "MainWindow", "PageSpec"]
+
 PREFERRED_SIZE = (1280, 800)
 
 
@@ -35,30 +37,6 @@ class PageSpec:
     title: str  # Japanese label in the navigation list
     widget: QWidget
     shortcut: str = ""  # e.g. "Ctrl+1"
-
-
-class HomePage(QWidget):
-    def __init__(self, municipality: str, desk_name: str) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        title = QLabel(APP_TITLE_JA)
-        title.setObjectName("appTitle")
-        title.setFont(ui_font(28, bold=True))
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        subtitle = QLabel("書かない窓口・デジタル活用支援")
-        subtitle.setFont(ui_font(16))
-        subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        today = date.today()
-        where = QLabel(f"{municipality}　{desk_name}　　{today.year}年{today.month}月{today.day}日")
-        where.setFont(ui_font(14))
-        where.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("左の一覧から業務を選んでください（Ctrl+1〜Ctrl+9 でも切り替えられます）")
-        hint.setFont(ui_font(12))
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for w in (title, subtitle, where, hint):
-            layout.addWidget(w)
-        layout.addStretch(2)
 
 
 class MainWindow(QMainWindow):
@@ -72,18 +50,21 @@ class MainWindow(QMainWindow):
         self.nav.setFont(ui_font(14))
         self.nav.setFixedWidth(220)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Large targets: clerks switch jobs with a mouse, volunteers with a finger.
-        self.nav.setStyleSheet("QListWidget#navigation::item { padding: 14px 12px; }")
+        # Large targets (theme: 14 px padding): clerks switch jobs with a mouse, volunteers with a finger.
         self.stack = QStackedWidget()
         for i, page in enumerate(pages):
             self.nav.addItem(QListWidgetItem(page.title))
             self.stack.addWidget(page.widget)
-            shortcut = page.shortcut or (f"Ctrl+{i + 1}" if i < 9 else "")
+            shortcut = self._shortcut(page)
             if shortcut:
                 action = QAction(page.title, self)
                 action.setShortcut(QKeySequence(shortcut))
                 action.triggered.connect(lambda _=False, idx=i: self.show_page_index(idx))
                 self.addAction(action)
+            if isinstance(page.widget, HomePage):
+                others = [p for p in pages if p.widget is not page.widget]
+                page.widget.set_pages([(p.key, p.title, self._shortcut(p)) for p in others])
+                page.widget.open_page.connect(self.show_page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
 
@@ -126,9 +107,23 @@ class MainWindow(QMainWindow):
                 return
         raise KeyError(key)
 
+    def _shortcut(self, page: PageSpec) -> str:
+        index = self._pages.index(page)
+        return page.shortcut or (f"Ctrl+{index + 1}" if index < 9 else "")
+
     def show_page_index(self, index: int) -> None:
+        """Switch pages and put the keyboard on the page's first useful control.
+
+        Pages offer ``focus_first()``; for one without it, the first focusable widget inside it
+        (the page container itself takes no typing, so focusing it would strand the keyboard).
+        """
         self.nav.setCurrentRow(index)
-        self.stack.widget(index).setFocus()
+        page = self.stack.widget(index)
+        focus_first = getattr(page, "focus_first", None)
+        if callable(focus_first):
+            focus_first()
+            return
+        focus_first_control(page)
 
     def set_connection_text(self, text: str) -> None:
         self.connection_label.setText(text)

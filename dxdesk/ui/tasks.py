@@ -9,9 +9,11 @@ and for waiting on their futures without blocking the GUI.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import queue
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -134,6 +136,65 @@ class TaskRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+class SingleCall:
+    """One background call at a time for one widget (an admin tab, a sign-in dialog).
+
+    While the call runs ``set_busy(True)`` locks the widget's inputs (no double submit);
+    the answer goes to ``on_done``/``on_error`` on the GUI thread, or nowhere if ``owner``
+    was deleted first (the runner's ``owner=`` guard: a closed tab must not be touched).
+    """
+
+    def __init__(self, owner: QObject, runner: TaskRunner, set_busy: Callable[[bool], None]) -> None:
+        # Weak links only: the owner keeps this object, and a strong link back would make a
+        # reference cycle that Python's garbage collector may free on a worker thread, deleting
+        # a parentless dialog's C++ widgets there (see _Relay for the crash that causes).
+        self._owner = weakref.ref(owner)
+        self.runner = runner
+        self._set_busy_ref: Callable[[], Callable[[bool], None] | None] = (
+            weakref.WeakMethod(set_busy) if inspect.ismethod(set_busy) else (lambda: set_busy))
+        self._handle: TaskHandle | None = None
+
+    def _set_busy(self, busy: bool) -> None:
+        set_busy = self._set_busy_ref()
+        if set_busy is not None:
+            set_busy(busy)
+
+    def busy(self) -> bool:
+        return self._handle is not None
+
+    def start(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+              on_error: Callable[[BaseException], None]) -> TaskHandle | None:
+        """Run ``fn()``; returns None (and does nothing) while another call is in flight."""
+        owner = self._owner()
+        if self._handle is not None or owner is None:
+            return None
+        self._set_busy(True)
+        handle = self.runner.run(lambda _cancel: fn(), owner=owner)
+        del owner
+        self._handle = handle
+
+        def finished(result: Any) -> None:
+            self._handle = None
+            self._set_busy(False)
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._handle = None
+            self._set_busy(False)
+            on_error(exc)
+
+        handle.finished.connect(finished)
+        handle.failed.connect(failed)
+        return handle
+
+    def abandon(self) -> None:
+        """Ignore the answer of the call in flight (it cannot be interrupted) and unlock now."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+            self._set_busy(False)
+
+
 class PeriodicTask(QObject):
     """Runs ``fn()`` on the runner now and every ``interval_ms``, at most one call in flight.
 
@@ -174,7 +235,7 @@ class PeriodicTask(QObject):
             return
         self._again = False
         fn = self._fn
-        handle = self._runner.run(lambda _cancel: fn())
+        handle = self._runner.run(lambda _cancel: fn(), owner=self)
         self._handle = handle
         # Bound methods of this QObject: Qt drops the connection if it is deleted before the answer.
         handle.finished.connect(self._finished)

@@ -20,10 +20,11 @@ from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin.accounts import AccountsTab
 from dxdesk.ui.admin.audit import AuditTab
 from dxdesk.ui.admin.calibration import CalibrationTab
-from dxdesk.ui.admin.common import ADMIN_STYLE
 from dxdesk.ui.admin.connection import ConnectionTab
+from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
+from dxdesk.ui.theme import SECTION_PT, heading
 
 TAB_ACCOUNTS = "アカウント"
 TAB_AUDIT = "監査ログ"
@@ -46,8 +47,6 @@ class AdminPage(QWidget):
                  paths: AppPaths | None = None, printers: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adminPage")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(ADMIN_STYLE)
         self.setFont(ui_font(12))
         self.session = session
         self.tabs = QTabWidget(self)
@@ -76,9 +75,7 @@ class AdminPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        title = QLabel("管理", self)
-        title.setFont(ui_font(16, bold=True))
-        title.setProperty("role", "title")
+        title = heading("管理", SECTION_PT, self)
         who = QLabel(f"{session.display_name}（{session.role.label.text()}）", self)
         who.setProperty("role", "hint")
         layout.addWidget(title)
@@ -96,6 +93,11 @@ class AdminPage(QWidget):
         """Stop background polling before the services close (sign-out, quit)."""
         if self.connection_tab is not None:
             self.connection_tab.shutdown()
+
+    def focus_first(self) -> None:
+        """Ctrl+N lands here: the first control of the open tab (not the tab bar)."""
+        tab = self.tabs.currentWidget()
+        focus_first_control(tab if tab is not None else self)
 
     def tab_titles(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 from dxdesk.wareki import format_wareki, wareki_yymmdd
 
 from .manual import parse_birth_date
-from .style import button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 
 def _digits(pattern: str, parent: QWidget) -> QRegularExpressionValidator:
@@ -48,7 +48,7 @@ class CodeBForm(QWidget):
         self.security.setAccessibleName("セキュリティコード")
         self.shown = note("")
         self.error = error_label(self)
-        self.submit_button = button("照合番号Bで読み取る（Enter）", self, primary=True)
+        self.submit_button = button("照合番号Bで読み取る（Enter）", self, kind="primary")
         for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
             w.setMinimumHeight(34)
             w.returnPressed.connect(self.submit)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from dxdesk.counter import Visit, VisitError, confirmation_items
 
 from .resident import ResidentView
-from .style import button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 
 class ConfirmStep(QWidget):
@@ -16,7 +16,7 @@ class ConfirmStep(QWidget):
         self.resident_window: ResidentView | None = None
         self.resident_button = button("お客様用画面に表示（F5）", self)
         self.edit_button = button("修正する（Ctrl+Backspace）", self)
-        self.ok_button = button("ご本人が確認しました（Ctrl+Enter）", self, primary=True, size=14)
+        self.ok_button = button("ご本人が確認しました（Ctrl+Enter）", self, kind="primary", size=14)
         self.error = error_label(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.resident_button)

@@ -1,13 +1,66 @@
-"""完了 step: what was done and how long each step took; then the next visit."""
+"""完了 step: the visit summary the clerk tells the resident, then the next visit.
+
+Two cards side by side (the screen is wide; a single column left most of a 1920×1080
+screen empty): on the left where the resident goes next and what was printed, on the
+right how long each step took. Nothing personal is shown: the record keeps names of
+procedures and forms only.
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dxdesk.counter import Catalogue, VisitRecord
+from dxdesk.forms.registry import find_template
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.theme import (
+    LARGE_PT,
+    SECTION_PT,
+    button,
+    error_label,
+    heading,
+    note,
+    set_error,
+    show_message,
+)
 
 from .stepbar import STEPS, format_seconds
-from .style import OK, button, error_label, heading, note, set_error
+
+
+def form_title(form_id: str) -> str:
+    try:
+        return find_template(form_id).title
+    except Exception:  # noqa: BLE001 - a template removed since printing: its id still says which form
+        return form_id
+
+
+def next_counters(catalogue: Catalogue, procedure_ids: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """(counter name, procedure names) in order of first appearance: where the resident goes next."""
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for pid in procedure_ids:
+        if pid not in catalogue:
+            grouped.setdefault("?", ("（窓口不明）", []))[1].append(pid)
+            continue
+        p = catalogue.get(pid)
+        grouped.setdefault(p.counter.id, (p.counter.name.ja, []))[1].append(p.name.ja)
+    return list(grouped.values())
+
+
+def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("panel", True)
+    col = QVBoxLayout(frame)
+    col.setContentsMargins(20, 16, 20, 16)
+    col.setSpacing(10)
+    col.addWidget(heading(title, SECTION_PT))
+    return frame, col
+
+
+def _clear(layout: QGridLayout | QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
 
 
 class DoneStep(QWidget):
@@ -15,21 +68,41 @@ class DoneStep(QWidget):
         super().__init__(parent)
         self.catalogue = catalogue
         self.title = heading("受付が完了しました")
-        self.title.setStyleSheet(f"color: {OK};")
-        self.summary = note("", 14, color="#1a1a1a")
+        self.title.setProperty("role", "ok")
+        self.summary = note("", LARGE_PT, role="body")
         self.store_status = note("", 13)
         self.error = error_label(self)
-        self.grid = QGridLayout()
         self.retry_button = button("保存をやり直す", self)
         self.retry_button.hide()
-        self.next_button = button("次の受付へ（Ctrl+Enter）", self, primary=True, size=15)
+        self.next_button = button("次の受付へ（Ctrl+Enter）", self, kind="primary", size=15)
+
+        where_card, where_col = _card("ご案内する窓口")
+        self.counters = QVBoxLayout()
+        self.counters.setSpacing(8)
+        where_col.addLayout(self.counters)
+        where_col.addWidget(heading("印刷した帳票", SECTION_PT))
+        self.forms_label = note("", LARGE_PT, role="body")
+        where_col.addWidget(self.forms_label)
+        where_col.addStretch(1)
+
+        time_card, time_col = _card("所要時間")
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(24)
+        self.grid.setVerticalSpacing(8)
+        time_col.addLayout(self.grid)
+        time_col.addStretch(1)
+
+        cards = QHBoxLayout()
+        cards.setSpacing(16)
+        cards.addWidget(where_card, 3)
+        cards.addWidget(time_card, 2)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
-        layout.addLayout(self.grid)
+        layout.addLayout(cards, 1)
         layout.addWidget(self.store_status)
         layout.addWidget(self.error)
-        layout.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.retry_button)
         row.addStretch(1)
@@ -37,28 +110,42 @@ class DoneStep(QWidget):
         layout.addLayout(row)
 
     def show_record(self, record: VisitRecord) -> None:
-        names = "、".join(self.catalogue.get(p).name.ja if p in self.catalogue else p for p in record.procedures)
-        outcome = "完了" if record.outcome == "completed" else "中止"
-        self.title.setText(f"受付を{outcome}しました")
-        self.summary.setText(f"手続き: {names}\n印刷した帳票: {len(record.forms_printed)} 種類　"
-                             "カードから読み取った情報はこの端末のメモリから消去しました。")
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        completed = record.outcome == "completed"
+        self.title.setText(f"受付を{'完了' if completed else '中止'}しました")
+        show_message(self.title, self.title.text(), "ok" if completed else "title")
+        self.summary.setText("カードから読み取った情報はこの端末のメモリから消去しました。")
+        _clear(self.counters)
+        for counter, names in next_counters(self.catalogue, record.procedures):
+            where = QLabel(counter)
+            where.setFont(ui_font(SECTION_PT + 2, bold=True))
+            where.setProperty("role", "value")
+            what = note("・" + "\n・".join(names), LARGE_PT, role="body")
+            self.counters.addWidget(where)
+            self.counters.addWidget(what)
+        printed = [form_title(f) for f in record.forms_printed]
+        self.forms_label.setText("、".join(printed) if printed else "なし")
+        _clear(self.grid)
         labels = dict(STEPS)
-        for col, (key, seconds) in enumerate(record.step_seconds.items()):
-            name = QLabel(labels.get(key, key), self)
-            value = QLabel(format_seconds(seconds), self)
-            value.setFont(ui_font(18, bold=True))
-            self.grid.addWidget(name, 0, col)
-            self.grid.addWidget(value, 1, col)
-        total = QLabel(f"合計 {format_seconds(record.total_seconds)}", self)
-        total.setFont(ui_font(18, bold=True))
-        self.grid.addWidget(total, 1, len(record.step_seconds))
+        for row, (key, seconds) in enumerate(record.step_seconds.items()):
+            self._time_row(row, labels.get(key, key), seconds, bold=False)
+        self._time_row(len(record.step_seconds), "合計", record.total_seconds, bold=True)
+        if record.suspensions:
+            self.grid.addWidget(note(f"うち中断 {record.suspensions} 回・{format_seconds(record.suspended_seconds)}"),
+                                len(record.step_seconds) + 1, 0, 1, 2)
         set_error(self.error, "")
         self.store_status.setText("記録を保存しています…")
         self.retry_button.hide()
+
+    def _time_row(self, row: int, name: str, seconds: float, *, bold: bool) -> None:
+        label = QLabel(name)
+        label.setFont(ui_font(LARGE_PT, bold=bold))
+        value = QLabel(format_seconds(seconds))
+        value.setFont(ui_font(SECTION_PT + 2, bold=True))
+        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if bold:
+            value.setProperty("role", "value")
+        self.grid.addWidget(label, row, 0)
+        self.grid.addWidget(value, row, 1)
 
     def set_stored(self, ok: bool, message: str = "") -> None:
         if ok:

@@ -18,7 +18,7 @@ from dxdesk.counter import validators
 from dxdesk.counter.procedures import Question
 from dxdesk.wareki import format_wareki
 
-from .style import note
+from dxdesk.ui.theme import note
 
 _UNSET = "選択してください"
 

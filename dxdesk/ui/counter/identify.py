@@ -25,7 +25,7 @@ from .manual import ManualEntryForm
 from .numberread import PurposeFields
 from .pinpad import PinPadDialog
 from .services import CounterServices
-from .style import ERROR, OK, button, heading, note
+from dxdesk.ui.theme import LARGE_PT, SECTION_PT, button, heading, note, show_message
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +61,35 @@ class IdentifyStep(QWidget):
         if self._provider is not None:
             self._provider.pin_requested.connect(self._show_pin_pad)
 
-        # -- status panel
+        # -- status panel: large, so the clerk reads the card state from a step back
         status = QFrame(self)
         status.setProperty("panel", True)
+        status_title = heading("カードの状態", SECTION_PT, status)
         self.reader_label = QLabel("", status)
-        self.reader_label.setFont(ui_font(14))
+        self.reader_label.setFont(ui_font(LARGE_PT))
+        self.reader_label.setWordWrap(True)
         self.demo_badge = QLabel("模擬カード（デモ）", status)
-        self.demo_badge.setFont(ui_font(14, bold=True))
-        self.demo_badge.setStyleSheet("background: #fff3c4; color: #5a4300; border: 1px solid #d9b84a; border-radius: 6px; padding: 4px 10px;")
+        self.demo_badge.setObjectName("notice")
+        self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
         self.demo_badge.hide()
         self.card_label = QLabel("", status)
-        self.card_label.setFont(ui_font(16, bold=True))
+        self.card_label.setFont(ui_font(20, bold=True))
+        self.card_label.setWordWrap(True)
         self.tries_label = QLabel("", status)
-        self.tries_label.setFont(ui_font(16, bold=True))
+        self.tries_label.setFont(ui_font(20, bold=True))
+        self.tries_label.setWordWrap(True)
         self.tries_label.setAccessibleName("暗証番号の残り回数")
         top = QHBoxLayout()
-        top.addWidget(self.reader_label, 1)
+        top.addWidget(status_title, 1)
         top.addWidget(self.demo_badge)
         sl = QVBoxLayout(status)
+        sl.setContentsMargins(20, 16, 20, 16)
+        sl.setSpacing(12)
         sl.addLayout(top)
+        sl.addWidget(self.reader_label)
         sl.addWidget(self.card_label)
         sl.addWidget(self.tries_label)
+        sl.addStretch(1)
 
         # -- My Number purpose (only when a chosen procedure requires the number)
         self.purpose_box = PurposeFields(self)
@@ -89,7 +97,7 @@ class IdentifyStep(QWidget):
         self.purpose_box.hide()
 
         # -- actions
-        self.read_button = button("カードを読み取る（F2）", self, primary=True, size=14)
+        self.read_button = button("カードを読み取る（F2）", self, kind="primary", size=14)
         self.code_b_button = button("照合番号Bで読み取る（F4）", self)
         self.manual_button = button("手入力（F3）", self)
         self.refresh_button = button("状態を更新", self)
@@ -102,28 +110,36 @@ class IdentifyStep(QWidget):
             actions.addWidget(b)
         actions.addStretch(1)
 
-        # -- help panel
+        # -- help panel (a problem with the card or reader, in plain language)
         self.help_box = QFrame(self)
-        self.help_box.setStyleSheet("QFrame { background: #fff6f6; border: 1px solid #e3b4b4; border-radius: 8px; }"
-                                    "QLabel { border: none; background: transparent; }")
-        self.help_title = QLabel("", self.help_box)
-        self.help_title.setFont(ui_font(16, bold=True))
-        self.help_title.setStyleSheet(f"color: {ERROR};")
-        self.help_message = note("", 13, self.help_box, color="#1a1a1a")
-        self.help_steps = note("", 14, self.help_box, color="#1a1a1a")
+        self.help_box.setProperty("panel", True)
+        self.help_title = heading("", SECTION_PT, self.help_box)
+        self.help_title.setProperty("role", "error")
+        self.help_message = note("", 13, self.help_box, role="body")
+        self.help_steps = note("", LARGE_PT, self.help_box, role="body")
         hl = QVBoxLayout(self.help_box)
+        hl.setContentsMargins(20, 16, 20, 16)
         hl.addWidget(self.help_title)
         hl.addWidget(self.help_message)
         hl.addWidget(self.help_steps)
+        hl.addStretch(1)
         self.help_box.hide()
+        # -- the usual procedure, shown while there is no problem to explain
+        self.guide_box = QFrame(self)
+        self.guide_box.setProperty("panel", True)
+        gl = QVBoxLayout(self.guide_box)
+        gl.setContentsMargins(20, 16, 20, 16)
+        gl.addWidget(heading("読み取りの手順", SECTION_PT, self.guide_box))
+        gl.addWidget(note("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
+                          "2. 「カードを読み取る（F2）」を押します。\n"
+                          "3. 暗証番号（数字4桁）はご本人がお客様用の画面で押します。職員は入力しません。\n"
+                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。",
+                          LARGE_PT, self.guide_box, role="body"))
+        gl.addStretch(1)
 
         # -- alternatives
         self.stack = QStackedWidget(self)
-        card_page = QWidget(self)
-        cl = QVBoxLayout(card_page)
-        cl.addWidget(note("ご本人にマイナンバーカードを読み取り機に置いていただき、「カードを読み取る」を押します。"
-                          "暗証番号はご本人が専用の画面で押します（職員は入力しません）。", 14))
-        cl.addStretch(1)
+        card_page = QWidget(self)  # the card route needs nothing below the panels
         self.code_b_form = CodeBForm(self)
         self.manual_form = ManualEntryForm(self)
         self.stack.addWidget(card_page)
@@ -132,12 +148,17 @@ class IdentifyStep(QWidget):
         self.code_b_form.submitted.connect(self.read_with_code_b)
         self.manual_form.submitted.connect(lambda card: self.identified.emit(Identification(card)))
 
+        panels = QHBoxLayout()
+        panels.setSpacing(16)
+        panels.addWidget(status, 1)
+        panels.addWidget(self.help_box, 1)
+        panels.addWidget(self.guide_box, 1)
+
         layout = QVBoxLayout(self)
         layout.addWidget(heading("本人確認"))
-        layout.addWidget(status)
+        layout.addLayout(panels, 1)
         layout.addWidget(self.purpose_box)
         layout.addLayout(actions)
-        layout.addWidget(self.help_box)
         layout.addWidget(self.stack, 1)
         if self.card_service is None:
             self.reader_label.setText("この端末ではカードを読み取れません（手入力のみ）")
@@ -201,11 +222,9 @@ class IdentifyStep(QWidget):
         self.card_present = status.card_present
         self.tries_left = status.tries_left
         if not status.card_present:
-            self.card_label.setText("カード: 置かれていません（読み取り機に置いてください）")
-            self.card_label.setStyleSheet("")
+            show_message(self.card_label, "カード: 置かれていません（読み取り機に置いてください）", "body")
         else:
-            self.card_label.setText("カード: 置かれています")
-            self.card_label.setStyleSheet(f"color: {OK};")
+            show_message(self.card_label, "カード: 置かれています", "ok")
         self._show_tries()
         if status.problem is not None:
             self.show_help(CardHelp("カードを確認してください", ()), status.problem.ja)
@@ -222,13 +241,12 @@ class IdentifyStep(QWidget):
             self.tries_label.setText("")
             return
         if self.tries_left == 0:
-            text, color = "暗証番号: ロックされています", ERROR
+            text, role = "暗証番号: ロックされています", "error"
         elif not self.pin_allowed:
-            text, color = f"暗証番号の残り回数: {self.tries_left} 回（ロック防止のため暗証番号は使いません）", ERROR
+            text, role = f"暗証番号の残り回数: {self.tries_left} 回（ロック防止のため暗証番号は使いません）", "error"
         else:
-            text, color = f"暗証番号の残り回数: {self.tries_left} 回", OK if self.tries_left >= 3 else "#8a5a00"
-        self.tries_label.setText(text)
-        self.tries_label.setStyleSheet(f"color: {color};")
+            text, role = f"暗証番号の残り回数: {self.tries_left} 回", "ok" if self.tries_left >= 3 else "warning"
+        show_message(self.tries_label, text, role)
         if self.tries_left == 0:
             self.show_help(help_for(ce.PinBlockedError()), ce.PinBlockedError().message.ja)
         elif not self.pin_allowed:
@@ -253,8 +271,7 @@ class IdentifyStep(QWidget):
         if name == "CardRemoved":
             self.card_present = False
             self.tries_left = None
-            self.card_label.setText("カード: 置かれていません（読み取り機に置いてください）")
-            self.card_label.setStyleSheet("")
+            show_message(self.card_label, "カード: 置かれていません（読み取り機に置いてください）", "body")
             self._show_tries()
         if not self._reading:
             self.refresh_status()
@@ -264,6 +281,7 @@ class IdentifyStep(QWidget):
     def show_help(self, help_: CardHelp | None, message: str = "") -> None:
         if help_ is None:
             self.help_box.hide()
+            self.guide_box.show()
             return
         self.help_title.setText(help_.title)
         self.help_message.setText(message)
@@ -276,6 +294,7 @@ class IdentifyStep(QWidget):
             extras.append("手入力（F3）")
         if extras:
             self.help_steps.setText(self.help_steps.text() + "\n→ 切り替え: " + "／".join(extras))
+        self.guide_box.hide()  # the problem's own steps replace the usual ones
         self.help_box.show()
 
     # -- reading -------------------------------------------------------------------------------
@@ -326,7 +345,7 @@ class IdentifyStep(QWidget):
         read_id = self._read_id
         self._update_buttons()
         self.show_help(None)
-        self.card_label.setText("カードを読み取っています。カードを動かさないでください…")
+        show_message(self.card_label, "カードを読み取っています。カードを動かさないでください…", "body")
         handle = self.services.runner.watch(future, owner=self)
         handle.finished.connect(lambda result: self._on_read(result, method, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_read_error(exc) if read_id == self._read_id else None)
@@ -342,7 +361,7 @@ class IdentifyStep(QWidget):
             return
         finally:
             result = None  # the holder (with any number) is not kept beyond VisitCardData
-        self.card_label.setText("カード: 読み取りました")
+        show_message(self.card_label, "カード: 読み取りました", "ok")
         self.identified.emit(Identification(card, self.simulated, *purpose))
 
     def _on_read_error(self, exc: BaseException) -> None:
@@ -354,7 +373,7 @@ class IdentifyStep(QWidget):
             elif isinstance(exc, ce.PinBlockedError):
                 self.tries_left = 0
             self._show_tries()
-            self.card_label.setText("カード: 読み取れませんでした")
+            show_message(self.card_label, "カード: 読み取れませんでした", "error")
             self.show_help(help_for(exc), exc.message.ja)
             if not self.pin_allowed:
                 self.stack.setCurrentIndex(self.PAGE_CODE_B)
@@ -369,8 +388,7 @@ class IdentifyStep(QWidget):
             self.card_service.cancel()
             self._read_id += 1
             self._reading = False
-            self.card_label.setText("カード: 読み取りを取り消しました")
-            self.card_label.setStyleSheet("")
+            show_message(self.card_label, "カード: 読み取りを取り消しました", "body")
             self._update_buttons()
         self._close_pin_pad()
 

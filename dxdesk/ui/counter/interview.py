@@ -18,7 +18,7 @@ from dxdesk.ui.qtfonts import ui_font
 from .fields import QuestionField, make_field
 from .numberread import NumberReadPanel
 from .services import CounterServices
-from .style import MUTED, button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 
 class InterviewStep(QWidget):
@@ -96,7 +96,8 @@ class InterviewStep(QWidget):
                 current_procedure = owner
                 title = QLabel(f"■ {owner.name.ja}", self.form_host)
                 title.setFont(ui_font(14, bold=True))
-                title.setStyleSheet("color: #12355b; padding-top: 8px;")
+                title.setProperty("role", "title")
+                title.setContentsMargins(0, 8, 0, 0)
                 self.form.addRow(title)
             field = make_field(question, self.form_host)
             field.committed.connect(self.commit)
@@ -150,7 +151,7 @@ class InterviewStep(QWidget):
         suggestions = interview.suggested_follow_ons()
         if suggestions:
             text = QLabel("あわせて必要かもしれない手続き:", self.follow_box)
-            text.setStyleSheet(f"color: {MUTED};")
+            text.setProperty("role", "hint")
             self.follow_layout.addWidget(text)
             for procedure in suggestions:
                 b: QPushButton = button(f"＋ {procedure.name.ja}", self.follow_box)

@@ -10,7 +10,7 @@ from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.counter import validators
 from dxdesk.wareki import format_wareki
 
-from .style import button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 SEXES = (("", "選択してください"), ("1", "男"), ("2", "女"), ("9", "適用不能"), ("0", "不明"))
 
@@ -50,7 +50,7 @@ class ManualEntryForm(QWidget):
             w.setAccessibleName(name)
             w.setMinimumHeight(34)
         self.error = error_label(self)
-        self.submit_button = button("この内容で本人確認（Enter）", self, primary=True)
+        self.submit_button = button("この内容で本人確認（Enter）", self, kind="primary")
         self.submit_button.clicked.connect(self.submit)
         self.birth.textChanged.connect(self._show_wareki)
 

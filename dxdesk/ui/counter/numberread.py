@@ -28,7 +28,7 @@ from .cardbridge import QtPinProvider, answer_exchange
 from .persist import card_read_entry
 from .pinpad import PinPadDialog
 from .services import CounterServices
-from .style import ERROR, OK, button, error_label, note, set_error
+from dxdesk.ui.theme import WARNING_BORDER, WARNING_SOFT, button, show_message, error_label, note, set_error
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,14 @@ class NumberReadPanel(QFrame):
         if self._provider is not None:
             self._provider.pin_requested.connect(self._show_pin_pad)
         self.setProperty("panel", True)
-        self.setStyleSheet("QFrame[panel=\"true\"] { background: #fff8e6; border: 1px solid #d9b84a; }")
+        # A caution: the number is needed but not read yet (warning colours of the theme).
+        self.setStyleSheet(f"QFrame[panel=\"true\"] {{ background: {WARNING_SOFT}; border: 1px solid {WARNING_BORDER}; }}")
         self.title = QLabel("個人番号が必要です", self)
         self.title.setFont(ui_font(14, bold=True))
-        self.title.setStyleSheet("color: #5a4300; border: none;")
-        self.explain = note("", 12, self, color="#1a1a1a")
+        self.title.setProperty("role", "warning")
+        self.explain = note("", 12, self, role="body")
         self.purpose = PurposeFields(self)
-        self.read_button = button("個人番号を読み取る（F6）", self, primary=True)
+        self.read_button = button("個人番号を読み取る（F6）", self, kind="primary")
         self.read_button.clicked.connect(self.read)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
@@ -176,8 +177,7 @@ class NumberReadPanel(QFrame):
         self._read_id += 1
         read_id = self._read_id
         self.read_button.setEnabled(False)
-        self.status.setText("カードを読み取っています。カードを動かさないでください…")
-        self.status.setStyleSheet("")
+        show_message(self.status, "カードを読み取っています。カードを動かさないでください…", "body")
         handle = self.services.runner.watch(self.card_service.read_card(self._provider, include_my_number=True), owner=self)
         handle.finished.connect(lambda result: self._on_read(visit, result, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_error(exc) if read_id == self._read_id else None)
@@ -225,8 +225,7 @@ class NumberReadPanel(QFrame):
         self._fail(message)
 
     def _fail(self, message: str) -> None:
-        self.status.setText("個人番号: 読み取れませんでした")
-        self.status.setStyleSheet(f"color: {ERROR};")
+        show_message(self.status, "個人番号: 読み取れませんでした", "error")
         set_error(self.error, message)
         self.notice.emit(message, True)
         self.update_for(self.visit)
@@ -247,12 +246,11 @@ class NumberReadPanel(QFrame):
         dialog = PinPadDialog(tries_left, self.window(), simulated=self.is_simulated())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
-        dialog.accepted.connect(lambda: self.status.setText("カードを読み取っています。カードを動かさないでください…"))
+        dialog.accepted.connect(lambda: show_message(self.status, "カードを読み取っています。カードを動かさないでください…", "body"))
         dialog.rejected.connect(exchange.cancel)
         self.pin_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))
-        self.status.setText("ご本人が暗証番号を入力しています…")
-        self.status.setStyleSheet(f"color: {OK};")
+        show_message(self.status, "ご本人が暗証番号を入力しています…", "ok")
         dialog.show_for_resident()
 
     def _close_pin_pad(self) -> None:

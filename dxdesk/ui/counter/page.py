@@ -28,9 +28,10 @@ from .interview import InterviewStep
 from .persist import card_read_entry, print_entry, store_record_job
 from .printstep import PrintStep
 from .services import CounterServices
+from .recovery import StartupRecovery
 from .start import ResumeDialog, StartStep
 from .stepbar import StepBar
-from .style import CLERK_SS, ERROR, MUTED
+from dxdesk.ui.theme import note, show_message
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,11 @@ class CounterPage(QWidget):
         self.services = services
         self.visit: Visit | None = None
         self.last_record: VisitRecord | None = None
-        self.resume_dialog: ResumeDialog | None = None
         self._unstored: VisitRecord | None = None
         self._unstored_timeline: tuple = ()
         self._close_armed = False
         self._checked_pending = False
         self._monitor: Any = None
-        self.setStyleSheet(CLERK_SS)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.stepbar = StepBar(self)
@@ -69,15 +68,14 @@ class CounterPage(QWidget):
         for w in (self.start, self.identify, self.interview, self.confirm, self.printing, self.done):
             self.stack.addWidget(w)
         self.suspended_label = QLabel("中断中です。Esc で再開します。", self)
+        self.suspended_label.setObjectName("notice")
         self.suspended_label.setFont(ui_font(16, bold=True))
-        self.suspended_label.setStyleSheet("background: #fff3c4; color: #5a4300; padding: 8px; border-radius: 6px;")
         self.suspended_label.hide()
         self.status = QLabel("", self)
         self.status.setFont(ui_font(13, bold=True))
         self.status.setWordWrap(True)
-        hint = QLabel(SHORTCUTS_HINT, self)
-        hint.setStyleSheet(f"color: {MUTED};")
-        hint.setWordWrap(True)
+        self.status.setProperty("role", "value")
+        hint = note(SHORTCUTS_HINT, 11, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)
@@ -99,6 +97,10 @@ class CounterPage(QWidget):
         self.printing.done_button.clicked.connect(self.next)
         self.done.next_button.clicked.connect(self.new_visit)
         self.done.retry_button.clicked.connect(self._store_pending_record)
+        self.recovery = StartupRecovery(services, self._forget, self)
+        self.recovery.resumed.connect(self._resumed)
+        self.recovery.message.connect(self.show_message)
+        self.recovery.store_failed.connect(self._store_failed)
         self.card_events = CardEventBridge(self)
         self.card_events.event.connect(self.identify.on_card_event)
 
@@ -133,12 +135,24 @@ class CounterPage(QWidget):
             self.window().activateWindow()  # back from the resident's PIN pad window
         widget.focus_first()
 
+    def focus_first(self) -> None:
+        """Ctrl+N from the main window lands on the current step's first control."""
+        if self.visit is not None and self.visit.suspended:
+            self.setFocus()  # only Esc (resume) works while suspended
+            return
+        current = self.stack.currentWidget()
+        current.focus_first()  # type: ignore[attr-defined]
+
+    def has_open_visit(self) -> bool:
+        """A visit is under way (its journal holds every change: what a crash would leave to resume)."""
+        return self.visit is not None and not self.visit.closed and self.services.journal is not None
+
     def current_step(self) -> str:
         return self.stepbar.current
 
     def show_message(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {ERROR if error else '#12355b'};")
+        show_message(self.status, text, "error" if error else "value")
+        self.status.show()  # keeps its line even when empty: the steps above must not jump
         self.message.emit(text)
 
     def _refused(self, exc: VisitError | PermissionDeniedError) -> None:
@@ -406,62 +420,21 @@ class CounterPage(QWidget):
             self._checked_pending = True
             QTimer.singleShot(0, self.check_pending)
 
-    def check_pending(self) -> None:
-        """Store records a crash left unstored; offer to resume unfinished visits."""
-        try:
-            if self.services.database is not None:
-                for record in self.services.journal.unstored_records():
-                    self._store_recovered(record)
-            pending = self.services.journal.pending()
-        except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
-            log.warning("journal check failed: %s", type(exc).__name__)
-            self.show_message("中断中の受付を確認できませんでした。", error=True)
-            return
-        if not pending:
-            return
-        self.resume_dialog = ResumeDialog(pending, self.services.catalogue, self)
-        self.resume_dialog.resume_requested.connect(self.resume_visit)
-        self.resume_dialog.discard_requested.connect(self.discard_visit)
-        self.resume_dialog.finished.connect(lambda *_: setattr(self, "resume_dialog", None))
-        self.resume_dialog.open()
-
-    def _store_recovered(self, record: VisitRecord) -> None:
-        """Store a record a crash left in the journal; the journal entry goes only once the write succeeded.
-
-        Forgetting it right after submitting would lose the record if the write then failed.
-        """
-        assert self.services.database is not None
-        future = self.services.database.writer.submit(
-            store_record_job(record, (), self.services.settings.forms.default_mode, None))
-        handle = self.services.runner.watch(future)
-        handle.finished.connect(lambda _: self._forget(record.visit_id))
-        handle.failed.connect(self._store_failed)
-
     def _forget(self, visit_id: str) -> None:
         try:
             self.services.journal.forget(visit_id)
         except JournalError as exc:
             log.warning("could not forget journal entry: %s", type(exc).__name__)
 
-    def _load(self, visit_id: str) -> Visit | None:
-        try:
-            visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
-        except VisitError as exc:
-            if self.resume_dialog is not None:
-                self.resume_dialog.show_error(exc.msg.ja)
-            return None
-        visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
-        return visit
+    @property
+    def resume_dialog(self) -> ResumeDialog | None:
+        return self.recovery.resume_dialog
 
-    def resume_visit(self, visit_id: str) -> None:
-        visit = self._load(visit_id)
-        if visit is None:
-            return
-        if visit.suspended:
-            visit.resume()
+    def check_pending(self) -> None:
+        self.recovery.check_pending()
+
+    def _resumed(self, visit: Visit) -> None:
         self.visit = visit
-        if self.resume_dialog is not None:
-            self.resume_dialog.accept()
         step = visit.step
         if step is VisitStep.IDENTIFY:
             self._enter_identify()
@@ -474,23 +447,6 @@ class CounterPage(QWidget):
         elif step is VisitStep.PRINT:
             self.printing.load(visit)
             self._go(step.value)
-        self.show_message("中断していた受付を再開しました。")
-
-    def discard_visit(self, visit_id: str) -> None:
-        visit = self._load(visit_id)
-        if visit is None:
-            return
-        record = visit.cancel("discarded_after_restart")
-        if self.resume_dialog is not None:
-            self.resume_dialog.remove(visit_id)
-        if self.services.database is not None:
-            future = self.services.database.writer.submit(store_record_job(record, visit.timeline, "plain", None))
-            handle = self.services.runner.watch(future)
-            handle.finished.connect(lambda _: self._forget(visit_id))
-            handle.failed.connect(self._store_failed)
-        else:
-            self._forget(visit_id)
-        self.show_message("中断していた受付を破棄しました。")
 
     def blank_resident_display(self) -> None:
         """Called when the desk locks: nothing personal may stay on the resident's screen."""

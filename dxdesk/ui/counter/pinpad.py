@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLa
 from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
-from .style import ERROR, NAVY
+from dxdesk.ui.theme import ERROR, NAVY
 
 PIN_LENGTH = 4
 _DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): str(d) for d in range(10)}
@@ -164,7 +164,7 @@ class PinPadDialog(QDialog):
             demo = QLabel("模擬カード（デモ）: 暗証番号は 1234 です", self)
             demo.setFont(ui_font(16, bold=True))
             demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            demo.setStyleSheet("background: #fff3c4; color: #5a4300; padding: 6px; border-radius: 6px;")
+            demo.setObjectName("notice")
             layout.addWidget(demo)
         help_text = QLabel("職員は画面を見ません。数字を押したら「決定」を押してください。", self)
         help_text.setFont(ui_font(16))

@@ -14,7 +14,7 @@ from dxdesk.ui.forms_preview import FormPreview
 
 from .formpdf import VisitPdf, render_visit_pdf, visit_form_payload
 from .services import CounterServices
-from .style import OK, button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ class PrintStep(QWidget):
         self.preview = FormPreview(self)
         self.forms_label = note("", 13)
         self.status = QLabel("", self)
-        self.print_button = button("すべて印刷（Ctrl+P）", self, primary=True, size=14)
-        self.done_button = button("完了（Ctrl+Enter）", self, primary=True, size=14)
+        self.print_button = button("すべて印刷（Ctrl+P）", self, kind="primary", size=14)
+        self.done_button = button("完了（Ctrl+Enter）", self, kind="primary", size=14)
         self.error = error_label(self)
         self.print_button.clicked.connect(self.print_all)
         self.preview.printed.connect(self._on_printed)
@@ -64,7 +64,7 @@ class PrintStep(QWidget):
             except Exception:  # noqa: BLE001 - a missing template is reported when rendering
                 titles.append(form_id)
         self.forms_label.setText("印刷する帳票: " + "、".join(titles))
-        self.status.setText("帳票を作成しています…")
+        show_message(self.status, "帳票を作成しています…", "hint")
         settings = self.services.settings
         calibration = calibration_for(settings, settings.forms.printer) if settings.forms.printer else None
         try:
@@ -106,8 +106,7 @@ class PrintStep(QWidget):
     def _on_printed(self, pages: int) -> None:
         if self.document is None:
             return
-        self.status.setText(f"印刷しました（{pages} ページ）。")
-        self.status.setStyleSheet(f"color: {OK};")
+        show_message(self.status, f"印刷しました（{pages} ページ）。", "ok")
         self.printed.emit(self.document.forms, pages)
 
     def focus_first(self) -> None:
@@ -117,4 +116,4 @@ class PrintStep(QWidget):
         self.document = None
         self.visit = None
         self.status.setText("")
-        self.status.setStyleSheet("")
+        set_role(self.status, "hint")

@@ -19,7 +19,7 @@ from dxdesk.wareki import format_wareki
 from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
-from .style import NAVY
+from dxdesk.ui.theme import NAVY
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dxdesk.counter import Catalogue, PendingVisit
 from dxdesk.ui.qtfonts import ui_font
 
 from .stepbar import STEPS
-from .style import button, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 
 class _SearchEdit(QLineEdit):
@@ -51,9 +51,9 @@ class StartStep(QWidget):
                 tips.append("この手続きでは個人番号を読み取ります。")
             item.setToolTip("\n".join(tips))
             self.list.addItem(item)
-        self.chosen_label = note("", 14, color="#12355b")
+        self.chosen_label = note("", 14, role="value")
         self.error = error_label(self)
-        self.start_button = button("受付開始（Ctrl+Enter）", self, primary=True, size=15)
+        self.start_button = button("受付開始（Ctrl+Enter）", self, kind="primary", size=15)
         self.start_button.clicked.connect(self.request_start)
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._tick_first_match)
@@ -153,7 +153,7 @@ class ResumeDialog(QDialog):
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.error = error_label(self)
-        self.resume_button = button("再開（Enter）", self, primary=True)
+        self.resume_button = button("再開（Enter）", self, kind="primary")
         self.discard_button = button("破棄（Del）", self)
         self.later_button = button("後で", self)
         self.resume_button.setDefault(True)

@@ -8,7 +8,7 @@ from dxdesk.counter import Visit
 from dxdesk.counter.timing import VisitStep
 from dxdesk.ui.qtfonts import ui_font
 
-from .style import ACCENT, MUTED
+from dxdesk.ui.theme import ACCENT, MUTED
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("start", "受付"),

@@ -34,7 +34,8 @@ from dxdesk.security.auth import AuthService
 from dxdesk.security.idlelock import IdleLock
 from dxdesk.security.permissions import Session
 from dxdesk.ui.qtfonts import ui_font
-from dxdesk.ui.security.widgets import STYLE_SHEET, BusyRow, error_text, message_label, password_edit, show_message
+from dxdesk.ui.security.widgets import BusyRow, error_text, message_label, password_edit, show_message
+from dxdesk.ui.theme import NAVY
 from dxdesk.ui.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,10 @@ ACTIVITY_EVENTS = frozenset({
     QEvent.Type.TouchBegin, QEvent.Type.TabletPress,
 })
 
-LOCK_STYLE = STYLE_SHEET + """
-QWidget#lockScreen { background: #102a43; }
-QFrame#lockCard { background: white; border-radius: 14px; }
-QFrame#lockCard QPushButton { min-width: 120px; min-height: 36px; }
+LOCK_STYLE = f"""
+QWidget#lockScreen {{ background: {NAVY}; }}
+QFrame#lockCard {{ background: white; border-radius: 14px; }}
+QFrame#lockCard QPushButton {{ min-width: 120px; min-height: 36px; }}
 """
 
 
@@ -94,6 +95,7 @@ class LockScreen(QWidget):
         self.password.setFont(ui_font(14))
         self.unlock_button = QPushButton("ロック解除", card)
         self.unlock_button.setFont(ui_font(13, bold=True))
+        self.unlock_button.setProperty("kind", "primary")
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
         self.sign_out_button = QPushButton("サインアウト", card)
@@ -267,9 +269,8 @@ class IdleLockController(QObject):
         def job(_cancel: threading.Event) -> Session:
             return self.idle.unlock(password)
 
-        handle = self.runner.run(job)
+        handle = self.runner.run(job, owner=self)  # a controller deleted meanwhile gets no answer
         self._handle = handle
-        self.destroyed.connect(handle.cancel)
         handle.finished.connect(self._unlocked)
         handle.failed.connect(self._unlock_failed)
 

@@ -7,7 +7,6 @@ are disabled (no double submit) and a busy row says what is happening.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -27,7 +26,6 @@ from dxdesk.security.clerks import display_name_problem, login_problem
 from dxdesk.security.permissions import Session
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.security.widgets import (
-    STYLE_SHEET,
     BusyRow,
     NewPasswordFields,
     error_text,
@@ -35,7 +33,8 @@ from dxdesk.ui.security.widgets import (
     password_edit,
     show_message,
 )
-from dxdesk.ui.tasks import TaskHandle, TaskRunner
+from dxdesk.ui.tasks import SingleCall, TaskRunner
+from dxdesk.ui.theme import HEADING_PT, heading as heading_label
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +52,12 @@ class TaskDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self._handle: TaskHandle | None = None
+        self._call = SingleCall(self, runner, self.set_busy)
         self.setWindowTitle(title)
-        self.setStyleSheet(STYLE_SHEET)
-        self.setFont(ui_font(12))
-        self.setMinimumWidth(520)
-        self.heading = QLabel(heading, self)
-        self.heading.setFont(ui_font(16, bold=True))
-        self.heading.setProperty("role", "title")
+        self.setFont(ui_font(13))
+        self.setMinimumWidth(560)
+        self.heading = heading_label(heading, HEADING_PT, self)
+        self.heading.setWordWrap(False)
         self.hint = QLabel(hint, self)
         # Explicit line breaks instead of word wrap: a wrapped label in a dialog's top-level layout
         # is sized for the wrong width (heightForWidth) and squeezes the rows below it.
@@ -76,6 +73,9 @@ class TaskDialog(QDialog):
         self.ok_button = self.buttons.addButton("OK", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
         self.ok_button.setDefault(True)
+        self.ok_button.setProperty("kind", "primary")
+        for b in (self.ok_button, self.cancel_button):
+            b.setMinimumHeight(44)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -97,32 +97,12 @@ class TaskDialog(QDialog):
 
     # -- background job -----------------------------------------------------------
     def is_busy(self) -> bool:
-        return self._handle is not None
+        return self._call.busy()
 
     def start(self, job: Callable[[], Any], on_done: Callable[[Any], None],
               on_error: Callable[[BaseException], None]) -> None:
-        self.set_busy(True)
         show_message(self.error, "")
-
-        def run(_cancel: threading.Event) -> Any:
-            return job()
-
-        handle = self.runner.run(run)
-        self._handle = handle
-        self.destroyed.connect(handle.cancel)  # a dialog deleted meanwhile must not get the answer
-
-        def finished(result: Any) -> None:
-            self._handle = None
-            self.set_busy(False)
-            on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            self._handle = None
-            self.set_busy(False)
-            on_error(exc)
-
-        handle.finished.connect(finished)
-        handle.failed.connect(failed)
+        self._call.start(job, on_done, on_error)  # the dialog deleted meanwhile gets no answer
 
     def set_busy(self, busy: bool) -> None:
         for widget in self.inputs():
@@ -135,9 +115,7 @@ class TaskDialog(QDialog):
 
     def reject(self) -> None:
         # The check itself cannot be interrupted (it is one scrypt call); its answer is ignored.
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        self._call.abandon()
         super().reject()
 
 

@@ -1,4 +1,4 @@
-"""Pieces shared by the sign-in, lock and administration screens.
+"""Pieces shared by the sign-in, lock and administration screens (their look is dxdesk.ui.theme).
 
 ``error_text`` is the one place that turns an exception delivered by the TaskRunner
 into a sentence for the clerk: every core error type carries a bilingual message,
@@ -26,6 +26,7 @@ from dxdesk.security.clerks import normalize_login
 from dxdesk.security.passwords import password_problems
 from dxdesk.security.permissions import PermissionDeniedError
 from dxdesk.store.errors import StoreError
+from dxdesk.ui.theme import message_label, show_message  # noqa: F401 - re-exported for the security/admin screens
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +37,6 @@ MSG_UNEXPECTED = Msg(
 MSG_CONFIRM_MISMATCH = Msg(ja="確認用のパスワードが一致しません。", en="The two passwords do not match.")
 MSG_CONFIRM_EMPTY = Msg(ja="確認のため、同じパスワードをもう一度入力してください。",
                         en="Enter the same password again to confirm.")
-
-DANGER = "#b3261e"
-OK_GREEN = "#1e7b34"
-
-# Shared look: calm, high-contrast, large enough for a counter PC viewed from a chair.
-STYLE_SHEET = f"""
-QLabel[role="title"] {{ color: #243b53; font-weight: bold; }}
-QLabel[role="hint"] {{ color: #52606d; }}
-QLabel[role="error"] {{ color: {DANGER}; font-weight: bold; }}
-QLabel[role="ok"] {{ color: {OK_GREEN}; font-weight: bold; }}
-QLabel[role="problems"] {{ color: {DANGER}; }}
-QLineEdit {{ padding: 4px 6px; min-height: 28px; }}
-QPushButton {{ padding: 6px 14px; min-height: 28px; }}
-"""
-
 
 def error_text(exc: BaseException) -> str:
     """The user-facing text for an error from a core service (never a traceback)."""
@@ -69,23 +55,6 @@ def password_edit(parent: QWidget | None = None, placeholder: str = "") -> QLine
     edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
     edit.setPlaceholderText(placeholder)
     return edit
-
-
-def message_label(parent: QWidget | None = None, role: str = "error") -> QLabel:
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    label.setProperty("role", role)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def show_message(label: QLabel, text: str, role: str = "error") -> None:
-    label.setProperty("role", role)
-    label.style().unpolish(label)  # re-read the role-based style
-    label.style().polish(label)
-    label.setText(text)
-    label.setVisible(bool(text))
 
 
 class BusyRow(QWidget):

@@ -193,7 +193,6 @@ class EntryForm(QWidget):
         self.mode_label.setProperty("role", "title")
         self.banner = Banner()
         self.save_button = big_button("記録する (Ctrl+Enter)", "primary", 16)
-        self.save_button.setObjectName("primary")
         self.save_button.setMinimumHeight(52)
         self.cancel_button = big_button("入力を消去", "secondary")
         self.cancel_button.setObjectName("clearButton")

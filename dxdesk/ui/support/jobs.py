@@ -57,7 +57,8 @@ class Jobs(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
     ) -> TaskHandle:
-        handle = self._runner.run(lambda _cancel: fn())
+        # owner=self: Jobs is a child of the page, so a page deleted meanwhile gets no answer.
+        handle = self._runner.run(lambda _cancel: fn(), owner=self)
         self._pending.add(handle)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)

@@ -23,6 +23,7 @@ from dxdesk.config import Settings, save_settings
 from dxdesk.support.catalog import Catalog, Venue
 from dxdesk.support.model import SupportSession, local_now
 from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import DayDefaults, EntryForm
 from dxdesk.ui.support.jobs import Jobs, field_errors, user_message
@@ -88,6 +89,7 @@ class SupportPage(QWidget):
         self.tabs.addTab(self.entry, "記録")
         self.tabs.addTab(self.list, "一覧")
         self.tabs.addTab(self.reports, "レポート")
+        self._apply_role()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.addWidget(self.tabs)
@@ -96,6 +98,34 @@ class SupportPage(QWidget):
         self.list.changed.connect(self.reports.refresh)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setFocusProxy(self.entry.topics.buttons[0] if self.entry.topics.buttons else self.entry)
+
+    def _apply_role(self) -> None:
+        """Hide the tabs the signed-in person cannot use (the service would refuse them anyway).
+
+        A :class:`~dxdesk.support.service.SupportService` knows its session; a bare repository (tests,
+        tools) has no role to apply. Hidden, not removed: tab indexes (TAB_*) stay the same.
+        """
+        session = getattr(self._repository, "session", None)
+        if session is None or not hasattr(session, "can"):
+            return
+        from dxdesk.security.permissions import Permission
+
+        self.tabs.setTabVisible(TAB_ENTRY, session.can(Permission.LOG_SUPPORT))
+        self.tabs.setTabVisible(TAB_REPORTS, session.can(Permission.VIEW_REPORTS))
+        if not self.tabs.isTabVisible(TAB_ENTRY):
+            self.tabs.setCurrentIndex(TAB_LIST)  # a supervisor reads; they do not log sessions
+
+    def tab_titles(self) -> list[str]:
+        """The tabs this person sees."""
+        return [self.tabs.tabText(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
+
+    def focus_first(self) -> None:
+        """Ctrl+N lands on the open tab's first control (the topic grid on 記録)."""
+        index = self.tabs.currentIndex()
+        if index == TAB_ENTRY:
+            self.entry.topics.focus()
+            return
+        focus_first_control(self.tabs.currentWidget())
 
     # --- tabs -------------------------------------------------------------------
     def _tab_changed(self, index: int) -> None:

@@ -90,7 +90,7 @@ def _tile(title: str, value: str, note: str) -> QFrame:
     v = QLabel(value)
     v.setObjectName("kpiValue")
     v.setFont(ui_font(24, bold=True))
-    v.setStyleSheet("color: #15527a;")
+    v.setProperty("role", "value")
     n = QLabel(note)
     n.setProperty("role", "hint")
     n.setFont(ui_font(11))

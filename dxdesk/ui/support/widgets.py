@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.ui import theme
 from dxdesk.ui.qtfonts import ui_font
 
-MIN_TARGET_PX = 48  # WCAG 2.5.5 suggests 44; the brief and elderly-support practice ask for 48
+MIN_TARGET_PX = theme.TOUCH_TARGET_PX  # WCAG 2.5.5 suggests 44; elderly-support practice asks for 48
 BUTTON_PT = 14
 TITLE_PT = 13
 
@@ -41,113 +42,48 @@ _KEY_TO_INDEX = {
     Qt.Key.Key_Minus: 10,
 }
 
-ACCENT = "#1d6fa5"
-ACCENT_DARK = "#15527a"
-DANGER = "#b3261e"
-OK_GREEN = "#1e7b34"
-
-# One style sheet for the whole support page; widgets opt in by objectName/properties.
+# Only what is the support page's own: the toggle grid and larger fields for tablets. Buttons,
+# banners, tabs, tables and the focus ring come from the app-wide theme (dxdesk.ui.theme).
 STYLE_SHEET = f"""
-QWidget#supportPage {{ background: #f6f8fa; }}
-QFrame#card {{ background: white; border: 1px solid #d5dde5; border-radius: 10px; }}
-QLabel[role="title"] {{ color: #243b53; font-weight: bold; }}
-QLabel[role="hint"] {{ color: #52606d; }}
-QLabel[role="fieldError"] {{ color: {DANGER}; font-weight: bold; }}
-QLabel[role="warning"] {{ color: #8a5300; }}
+QWidget#supportPage {{ background: {theme.PAGE_BG}; }}
 QPushButton[toggle="true"] {{
-    background: white; color: #1f2933; border: 2px solid #9fb3c8; border-radius: 8px; padding: 4px 10px;
+    background: {theme.SURFACE}; color: {theme.INK}; border: 2px solid {theme.BORDER}; border-radius: 8px;
+    padding: 4px 10px; font-weight: normal;
 }}
-QPushButton[toggle="true"]:hover {{ border-color: {ACCENT}; background: #eef6fc; }}
-QPushButton[toggle="true"]:checked {{ background: {ACCENT}; color: white; border-color: {ACCENT_DARK}; }}
-QPushButton[toggle="true"]:focus {{ border: 3px solid #f0a202; }}
-QPushButton[toggle="true"]:checked:focus {{ border: 3px solid #f0a202; }}
-QPushButton#primary {{
-    background: {ACCENT}; color: white; border: none; border-radius: 10px; padding: 8px 28px; font-weight: bold;
-}}
-QPushButton#primary:hover {{ background: {ACCENT_DARK}; }}
-QPushButton#primary:focus {{ border: 3px solid #f0a202; }}
-QPushButton#primary:disabled {{ background: #9fb3c8; }}
-QPushButton[kind="secondary"] {{
-    background: white; color: #243b53; border: 2px solid #9fb3c8; border-radius: 8px; padding: 4px 14px;
-}}
-QPushButton[kind="secondary"]:hover {{ background: #eef6fc; }}
-QPushButton[kind="secondary"]:focus {{ border: 3px solid #f0a202; }}
-QPushButton[kind="secondary"]:disabled {{ color: #9aa5b1; border-color: #d9e2ec; }}
-QPushButton[kind="danger"] {{
-    background: white; color: {DANGER}; border: 2px solid {DANGER}; border-radius: 8px; padding: 4px 14px;
-}}
-QPushButton[kind="danger"]:disabled {{ color: #d9a7a3; border-color: #ecc9c6; }}
-QPushButton[kind="step"] {{
-    background: #e8eef4; color: #102a43; border: 2px solid #9fb3c8; border-radius: 24px; font-weight: bold;
-}}
-QPushButton[kind="step"]:pressed {{ background: #c7d7e6; }}
-QLabel#banner[kind="ok"] {{
-    background: #e3f4e6; color: {OK_GREEN}; border: 2px solid {OK_GREEN}; border-radius: 8px; padding: 6px 12px;
-}}
-QLabel#banner[kind="error"] {{
-    background: #fdecea; color: {DANGER}; border: 2px solid {DANGER}; border-radius: 8px; padding: 6px 12px;
-}}
-QLabel#banner[kind="info"] {{
-    background: #e8f1fb; color: {ACCENT_DARK}; border: 2px solid #9cc3e6; border-radius: 8px; padding: 6px 12px;
-}}
-QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox {{
-    background: white; border: 2px solid #9fb3c8; border-radius: 6px; padding: 4px 8px; min-height: 36px;
-}}
+QPushButton[toggle="true"]:hover {{ border-color: {theme.ACCENT}; background: {theme.ACCENT_SOFT}; }}
+QPushButton[toggle="true"]:checked {{ background: {theme.ACCENT}; border-color: {theme.ACCENT_DARK}; }}
+/* Focus on a toggle: the theme's near-black ring, thicker; the fill keeps showing checked or not. */
+QPushButton[toggle="true"]:focus {{ border: 4px solid {theme.FOCUS_RING}; background: {theme.FOCUS_FILL}; }}
+QPushButton[toggle="true"]:checked:focus {{ border: 4px solid {theme.FOCUS_RING}; background: {theme.ACCENT}; }}
+QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox {{ min-height: 36px; }}
 QSpinBox {{ padding: 0px 2px; }}
 /* Our spin boxes have big +/- buttons beside them; Qt's own arrows are hidden this way because
    NoButtons collapses the text area to 1 px once a style sheet touches QSpinBox. */
 QSpinBox::up-button, QSpinBox::down-button {{ width: 0px; border: none; }}
-QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QDateTimeEdit:focus, QSpinBox:focus {{ border-color: #f0a202; }}
-QLineEdit:disabled {{ background: #eef2f6; color: #9aa5b1; }}
-QLineEdit[invalid="true"], QComboBox[invalid="true"], QSpinBox[invalid="true"] {{ border-color: {DANGER}; }}
-QTabWidget::pane {{ border: none; }}
-QTabBar::tab {{ padding: 10px 28px; margin-right: 4px; background: #dde5ec; border-top-left-radius: 8px;
-    border-top-right-radius: 8px; color: #243b53; }}
-QTabBar::tab:selected {{ background: white; color: {ACCENT_DARK}; font-weight: bold; }}
-QTableView {{ background: white; alternate-background-color: #f3f7fa; gridline-color: #e4e7eb;
-    selection-background-color: #cfe3f5; selection-color: #102a43; }}
-QHeaderView::section {{ background: #e8eef4; color: #243b53; padding: 6px; border: none;
-    border-right: 1px solid #d5dde5; font-weight: bold; }}
+QTabWidget::pane {{ border: none; background: transparent; }}
 """
 
-
-def repolish(widget: QWidget) -> None:
-    """Re-apply the style sheet after a dynamic property changed."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+repolish = theme.repolish
 
 
 def section_title(text: str, shortcut: str = "") -> QLabel:
-    label = QLabel(f"{text}　<span style='color:#7b8794;font-weight:normal'>{shortcut}</span>" if shortcut else text)
-    label.setProperty("role", "title")
-    label.setFont(ui_font(TITLE_PT, bold=True))
+    label = theme.heading(text, TITLE_PT)
+    label.setWordWrap(False)
+    if shortcut:
+        label.setText(f"{text}　<span style='color:{theme.MUTED};font-weight:normal'>{shortcut}</span>")
     return label
 
 
 def field_error_label() -> QLabel:
     """A red line under a field; hidden (and taking no space) until there is an error."""
-    label = QLabel()
-    label.setProperty("role", "fieldError")
-    label.setFont(ui_font(12, bold=True))
-    label.setWordWrap(True)
-    label.hide()
-    return label
+    return theme.error_label()
 
 
-def set_field_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
+set_field_error = theme.set_error
 
 
 def big_button(text: str, kind: str = "secondary", point_size: int = BUTTON_PT) -> QPushButton:
-    button = QPushButton(text)
-    if kind == "primary":
-        button.setObjectName("primary")
-    else:
-        button.setProperty("kind", kind)
-    button.setFont(ui_font(point_size, bold=kind == "primary"))
-    button.setMinimumHeight(MIN_TARGET_PX)
-    return button
+    return theme.button(text, kind=kind, size=point_size, min_height=MIN_TARGET_PX)
 
 
 class ToggleButton(QPushButton):
@@ -206,10 +142,10 @@ class ToggleButton(QPushButton):
         return max(MIN_TARGET_PX, self._label.heightForWidth(max(40, width - self._padding())) + 12)
 
     def _restyle_label(self, checked: bool) -> None:
-        colour = "white" if checked else "#1f2933"
+        colour = "white" if checked else theme.INK
         self._label.setStyleSheet(f"background: transparent; border: none; color: {colour};")
         if self._badge is not None:
-            badge_colour = "#d7e9f7" if checked else "#7b8794"
+            badge_colour = "#d7e9f7" if checked else theme.MUTED
             self._badge.setStyleSheet(f"background: transparent; border: none; color: {badge_colour};")
 
 

@@ -1,0 +1,107 @@
+"""Start-up recovery of the counter: what a crash or a closed window left in the visit journal.
+
+Two things can be waiting when the counter page first shows:
+
+* closed visits whose record never reached the database (the app died between closing
+  and storing): they are stored now, and their journal entry goes only once the write
+  succeeded, so a failing write keeps the record for the next start;
+* visits still open: the clerk chooses, in :class:`ResumeDialog`, to resume or discard them.
+
+The page owns one :class:`StartupRecovery`; it hands back a resumed Visit through
+``resumed`` and reports with ``message``; the page decides which step to show.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
+
+from .persist import store_record_job
+from .services import CounterServices
+from .start import ResumeDialog
+
+log = logging.getLogger(__name__)
+
+
+class StartupRecovery(QObject):
+    resumed = Signal(object)  # the Visit to continue (already resumed if it was suspended)
+    message = Signal(str, bool)  # text, is_error
+    store_failed = Signal(object)  # the exception of a failed store write
+
+    def __init__(self, services: CounterServices, forget: Callable[[str], None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._forget = forget
+        self._dialog_parent = parent
+        self.resume_dialog: ResumeDialog | None = None
+
+    def check_pending(self) -> None:
+        """Store records a crash left unstored; offer to resume unfinished visits."""
+        try:
+            if self.services.database is not None:
+                for record in self.services.journal.unstored_records():
+                    self._store(record, (), None)
+            pending = self.services.journal.pending()
+        except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
+            log.warning("journal check failed: %s", type(exc).__name__)
+            self.message.emit("中断中の受付を確認できませんでした。", True)
+            return
+        if not pending:
+            return
+        self.resume_dialog = ResumeDialog(pending, self.services.catalogue, self._dialog_parent)
+        self.resume_dialog.resume_requested.connect(self.resume_visit)
+        self.resume_dialog.discard_requested.connect(self.discard_visit)
+        self.resume_dialog.finished.connect(lambda *_: setattr(self, "resume_dialog", None))
+        self.resume_dialog.open()
+
+    def _store(self, record: VisitRecord, timeline: tuple, mode: str | None) -> None:
+        """Store ``record``; the journal entry goes only once the write succeeded.
+
+        Forgetting it right after submitting would lose the record if the write then failed.
+        No ``owner``: the entry must be forgotten even if the page closed meanwhile.
+        """
+        assert self.services.database is not None
+        future = self.services.database.writer.submit(
+            store_record_job(record, timeline, mode or self.services.settings.forms.default_mode, None))
+        handle = self.services.runner.watch(future)
+        visit_id = record.visit_id
+        handle.finished.connect(lambda _: self._forget(visit_id))
+        handle.failed.connect(self.store_failed.emit)
+
+    def _load(self, visit_id: str) -> Visit | None:
+        try:
+            visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
+        except VisitError as exc:
+            if self.resume_dialog is not None:
+                self.resume_dialog.show_error(exc.msg.ja)
+            return None
+        visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
+        return visit
+
+    def resume_visit(self, visit_id: str) -> None:
+        visit = self._load(visit_id)
+        if visit is None:
+            return
+        if visit.suspended:
+            visit.resume()
+        if self.resume_dialog is not None:
+            self.resume_dialog.accept()
+        self.resumed.emit(visit)
+        self.message.emit("中断していた受付を再開しました。", False)
+
+    def discard_visit(self, visit_id: str) -> None:
+        visit = self._load(visit_id)
+        if visit is None:
+            return
+        record = visit.cancel("discarded_after_restart")
+        if self.resume_dialog is not None:
+            self.resume_dialog.remove(visit_id)
+        if self.services.database is not None:
+            self._store(record, visit.timeline, "plain")
+        else:
+            self._forget(visit_id)
+        self.message.emit("中断していた受付を破棄しました。", False)

@@ -1,0 +1,62 @@
+"""Today's figures for the home page: a Qt-free read of the local store.
+
+Belongs in the core (e.g. ``dxdesk/store/dashboard.py``): it imports no Qt and only
+reads ``dxdesk.store.models``. It sits here until the store's owner takes it over,
+because the UI package may not edit the core. Run it on the TaskRunner, never on the
+GUI thread (it queries the database).
+
+Only counts and durations: no resident field is read (the encrypted columns are never
+selected, so no key is needed and nothing personal reaches the home page).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from dxdesk.timeutil import local_midnight, local_today
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """What the home page shows; ``None`` = not asked for (the role may not see it)."""
+
+    day: date
+    visits_closed: int | None = None
+    visits_cancelled: int | None = None
+    mean_visit_seconds: float | None = None  # of closed visits; None when there were none
+    support_sessions: int | None = None
+    pending_sync: int = 0  # records waiting to be sent to the server
+
+
+def load_home_summary(database, *, visits: bool, support: bool, day: date | None = None) -> HomeSummary:
+    """Counts for ``day`` (default: the desk's today) on this desk (``database.desk_id``).
+
+    ``visits``: closed / cancelled counter visits and their mean wall-clock duration.
+    ``support``: support sessions started that day (deleted ones excluded).
+    """
+    from dxdesk.store import models as m
+
+    day = day or local_today()
+    start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+    desk = database.desk_id
+    closed = cancelled = sessions = None
+    mean: float | None = None
+    with database.session() as s:
+        if visits:
+            in_day = (m.Visit.desk_id == desk, m.Visit.closed_at >= start, m.Visit.closed_at < end)
+            closed_count, mean_seconds = s.execute(
+                select(func.count(), func.avg(m.Visit.total_seconds)).where(m.Visit.status == "closed", *in_day)
+            ).one()
+            closed = int(closed_count or 0)
+            mean = float(mean_seconds) if mean_seconds is not None and closed else None
+            cancelled = int(s.scalar(
+                select(func.count()).select_from(m.Visit).where(m.Visit.status == "abandoned", *in_day)) or 0)
+        if support:
+            sessions = int(s.scalar(
+                select(func.count()).select_from(m.SupportSession).where(
+                    m.SupportSession.desk_id == desk, m.SupportSession.deleted_at.is_(None),
+                    m.SupportSession.started_at >= start, m.SupportSession.started_at < end)) or 0)
+    return HomeSummary(day=day, visits_closed=closed, visits_cancelled=cancelled, mean_visit_seconds=mean,
+                       support_sessions=sessions, pending_sync=database.pending_count())
