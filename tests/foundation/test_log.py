@@ -73,3 +73,8 @@ def test_filter_survives_a_broken_format_string():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %d", ("not-a-number",), None)
     assert RedactionFilter().filter(record) is True
     assert "not-a-number" in record.getMessage()
+
+
+def test_record_ids_survive_even_when_their_last_group_is_all_digits():
+    visit_id = "8f3e2c1a-1234-4567-8901-123456789012"
+    assert redact(f"visit {visit_id} stored; number 537686677188") == f"visit {visit_id} stored; number [REDACTED]"
