@@ -87,14 +87,28 @@ class CardMonitor:
         self._context_lock = threading.Lock()
         # reader -> whether a card is present, as last reported
         self._present: dict[str, bool] = {}
+        # reader -> pcsc-lite's card event counter (upper 16 bits of dwEventState) last seen. It
+        # grows on every insertion and removal, so a card swapped while this thread was busy (one
+        # resident's card out, the next one's in) shows up as "present -> present, counter moved".
+        self._counters: dict[str, int] = {}
         self._service_down_reported = False
         self.started = threading.Event()  # set after the first full state was reported
 
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the monitor thread; after :meth:`stop` this starts a fresh thread.
+
+        The reader/card state seen so far is kept, so a restart reports only what
+        changed while the monitor was stopped (a card pulled meanwhile -> CardRemoved),
+        and the callback's picture of the readers stays consistent.
+        """
         if self._thread is not None:
-            raise RuntimeError("CardMonitor already started")
+            if self._thread.is_alive():
+                raise RuntimeError("CardMonitor is already running (or its stop() timed out); stop it first")
+            self._thread = None
+        self._stop.clear()
+        self.started.clear()
         self._thread = threading.Thread(target=self._run, name="card-monitor", daemon=True)
         self._thread.start()
 
@@ -165,6 +179,7 @@ class CardMonitor:
                 self._emit(CardRemoved(reader))
             self._emit(ReaderRemoved(reader))
         self._present.clear()
+        self._counters.clear()  # a restarted pcscd counts from zero again
         if not self._service_down_reported:
             log.info("PC/SC service unavailable: %s", detail)
             self._service_down_reported = True
@@ -176,6 +191,7 @@ class CardMonitor:
             log.info("PC/SC service available")
             self._emit(ServiceAvailable())
         for reader in [r for r in self._present if r not in readers]:
+            self._counters.pop(reader, None)
             if self._present.pop(reader):
                 self._emit(CardRemoved(reader))
             self._emit(ReaderRemoved(reader))
@@ -252,9 +268,17 @@ class CardMonitor:
         # A mute card still counts as inserted: reading it then explains "the card does not respond".
         present = bool(event_state & scard.SCARD_STATE_PRESENT)
         was_present = self._present.get(reader, False)
+        counter = (event_state >> 16) & 0xFFFF
+        previous = self._counters.get(reader)
+        self._counters[reader] = counter
         if present and not was_present:
             self._present[reader] = True
             self._emit(CardInserted(reader, atr))
         elif not present and was_present:
             self._present[reader] = False
             self._emit(CardRemoved(reader))
+        elif present and previous is not None and counter != previous:
+            # Removed and another card (or the same one) inserted between two wake-ups: the
+            # listener must drop what it read from the old card, so report both halves.
+            self._emit(CardRemoved(reader))
+            self._emit(CardInserted(reader, atr))

@@ -211,7 +211,9 @@ def insert_card(pcscd_service: PcscdService) -> Iterator[Callable[..., InsertedC
         return item
 
     yield insert
-    for item in inserted:
+    # Newest first: a card removed during the test may have been replaced by a later one in the
+    # same slot, and waiting for that slot to be empty only makes sense once the later one is out.
+    for item in reversed(inserted):
         if item.thread.is_alive() or not item.server.finished.is_set():
             item.remove()
         else:
