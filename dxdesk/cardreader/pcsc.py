@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
+import math
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from smartcard import scard
@@ -346,17 +348,44 @@ class PcscTransport:
 def wait_for_card_state(reader: str, present: bool, timeout_s: float = 5.0) -> bytes:
     """Block in SCardGetStatusChange until ``reader`` holds (or no longer holds) a card.
 
-    Returns the ATR (empty when waiting for removal); TimeoutError after ``timeout_s``.
+    Returns the ATR (empty when waiting for removal); TimeoutError after ``timeout_s``
+    in all, however many unrelated state changes wake the wait in between.
     """
     with PcscContext() as ctx:
-        state = scard.SCARD_STATE_UNAWARE
-        while True:
-            hresult, result = scard.SCardGetStatusChange(ctx.handle, int(timeout_s * 1000), [(reader, state)])
-            if hresult & _MASK == scard.SCARD_E_TIMEOUT & _MASK:
-                raise TimeoutError(f"{reader}: card {'not inserted' if present else 'not removed'} within {timeout_s} s")
-            if not _ok(hresult):
-                raise error_for(hresult, "SCardGetStatusChange")
-            _name, event_state, atr = result[0]
-            if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
-                return bytes(atr or b"")
-            state = event_state & ~scard.SCARD_STATE_CHANGED
+        def get_status_change(state: int, timeout_ms: int) -> tuple[int, list[tuple[str, int, list[int]]]]:
+            return scard.SCardGetStatusChange(ctx.handle, timeout_ms, [(reader, state)])
+
+        return _wait_for_state(get_status_change, reader, present, timeout_s)
+
+
+StatusChange = Callable[[int, int], tuple[int, list[tuple[str, int, list[int]]]]]
+
+
+def _wait_for_state(
+    get_status_change: StatusChange, reader: str, present: bool, timeout_s: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> bytes:
+    """The loop of :func:`wait_for_card_state`, with the PC/SC call and the clock passed in.
+
+    The timeout is one deadline for the whole wait: every wake-up that is not the
+    awaited state (another program connecting, a mute card, an event-counter
+    change) waits only for what is left, instead of starting the full timeout again.
+    """
+    deadline = clock() + timeout_s
+    late = f"{reader}: card {'not inserted' if present else 'not removed'} within {timeout_s} s"
+    state = scard.SCARD_STATE_UNAWARE
+    while True:
+        remaining_ms = max(0, math.ceil((deadline - clock()) * 1000))  # up, so never a 0 ms spin early
+        hresult, result = get_status_change(state, remaining_ms)
+        if hresult & _MASK == scard.SCARD_E_TIMEOUT & _MASK:
+            raise TimeoutError(late)
+        if not _ok(hresult):
+            raise error_for(hresult, "SCardGetStatusChange")
+        _name, event_state, atr = result[0]
+        if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
+            return bytes(atr or b"")
+        if remaining_ms == 0:
+            # Already past the deadline: a timeout-0 call answers at once, so looping on
+            # would spin instead of reporting the timeout.
+            raise TimeoutError(late)
+        state = event_state & ~scard.SCARD_STATE_CHANGED
