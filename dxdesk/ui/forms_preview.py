@@ -50,6 +50,7 @@ class FormPreview(QWidget):
 
         def button(text: str, slot) -> QPushButton:
             b = QPushButton(text, self)
+            b.setProperty("compact", True)  # a toolbar of eight: it must fit beside the calibration form at 1366 px
             b.clicked.connect(slot)
             return b
 

@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
+from dxdesk.resources import resource_path
 from dxdesk.ui.qtfonts import ui_font
 
 # -- colours -------------------------------------------------------------------------------------
@@ -60,6 +61,12 @@ RESIDENT_PT = 24  # resident-facing screens (PIN pad, ResidentView) never go bel
 TARGET_PX = 44  # WCAG 2.5.5 minimum; every clerk button
 TOUCH_TARGET_PX = 48  # tablets (support log), the home page's big buttons
 
+
+def _icon(name: str) -> str:
+    """A style-sheet url() for an icon in resources/ui (forward slashes: Qt wants them on Windows too)."""
+    return resource_path("ui", name).as_posix()
+
+
 APP_STYLE_SHEET = f"""
 QWidget {{ color: {INK}; }}
 QMainWindow, QDialog {{ background: {PAGE_BG}; }}
@@ -81,8 +88,9 @@ QListWidget#navigation:focus {{ border: 3px solid {FOCUS_FILL}; }}
 /* Buttons: secondary is the default look; kind= picks the others. */
 QPushButton {{
     background: {SURFACE}; color: {INK}; border: 2px solid {BORDER}; border-radius: 6px;
-    padding: 6px 16px; min-height: 28px;
+    padding: 6px 12px; min-height: 28px;
 }}
+QPushButton[compact="true"] {{ padding: 4px 8px; }}
 QPushButton:hover {{ background: {ACCENT_SOFT}; border-color: {ACCENT}; }}
 QPushButton:pressed {{ background: #cfdff0; }}
 QPushButton:disabled {{ color: {DISABLED_TEXT}; background: {DISABLED_BG}; border-color: {DIVIDER}; }}
@@ -98,15 +106,29 @@ QPushButton:focus, QPushButton[kind="primary"]:focus, QPushButton[kind="danger"]
 }}
 
 /* Fields */
-QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox, QTextEdit, QPlainTextEdit, QListWidget,
+QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox, QDoubleSpinBox, QTextEdit, QPlainTextEdit, QListWidget,
 QTableView, QTableWidget, QTreeView {{
     background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 6px;
 }}
-QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox {{ padding: 4px 8px; min-height: 28px; }}
-QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QDateTimeEdit:focus, QSpinBox:focus, QTextEdit:focus,
+QLineEdit, QComboBox, QDateEdit, QDateTimeEdit, QSpinBox, QDoubleSpinBox {{ padding: 4px 8px; min-height: 28px; }}
+QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QDateTimeEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus,
+QTextEdit:focus,
 QPlainTextEdit:focus, QListWidget:focus, QTableView:focus, QTableWidget:focus, QTreeView:focus {{
     border: 3px solid {FOCUS_RING}; background: #fffbe0;
 }}
+/* A restyled combo/spin box loses the platform's arrows: draw ours (resources/ui). */
+QComboBox::drop-down, QDateEdit::drop-down, QDateTimeEdit::drop-down {{
+    subcontrol-origin: padding; subcontrol-position: center right; width: 30px; border: none;
+}}
+QComboBox::down-arrow, QDateEdit::down-arrow, QDateTimeEdit::down-arrow {{ image: url({_icon("arrow-down.svg")}); width: 14px; height: 14px; }}
+QSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::up-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; width: 26px; border: none;
+}}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({_icon("arrow-up.svg")}); width: 12px; height: 12px; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url({_icon("arrow-down.svg")}); width: 12px; height: 12px; }}
+QComboBox QAbstractItemView {{ background: {SURFACE}; selection-background-color: {ACCENT}; selection-color: white; }}
 QLineEdit:disabled, QComboBox:disabled {{ background: {DISABLED_BG}; color: {DISABLED_TEXT}; border-color: {DIVIDER}; }}
 QLineEdit[invalid="true"], QComboBox[invalid="true"], QSpinBox[invalid="true"] {{ border-color: {ERROR}; }}
 QCheckBox, QRadioButton {{ spacing: 8px; padding: 4px; }}

@@ -79,6 +79,7 @@ class CalibrationTab(QWidget):
         self.scale_x = _spin(*SCALE_RANGE, 3, 0.001, "", self)
         self.scale_y = _spin(*SCALE_RANGE, 3, 0.001, "", self)
         self.save_button = QPushButton("保存", self)
+        self.save_button.setProperty("kind", "primary")
         self.reset_button = QPushButton("初期値に戻す", self)
         self.preview_button = QPushButton("調整ページを表示", self)
         self.status = message_label(self)

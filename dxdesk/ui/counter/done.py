@@ -81,16 +81,15 @@ class DoneStep(QWidget):
         self.counters.setSpacing(8)
         where_col.addLayout(self.counters)
         where_col.addWidget(heading("印刷した帳票", SECTION_PT))
-        self.forms_label = note("", LARGE_PT, role="body")
+        self.forms_label = note("", SECTION_PT, role="body")
         where_col.addWidget(self.forms_label)
-        where_col.addStretch(1)
+
 
         time_card, time_col = _card("所要時間")
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(24)
         self.grid.setVerticalSpacing(8)
         time_col.addLayout(self.grid)
-        time_col.addStretch(1)
 
         cards = QHBoxLayout()
         cards.setSpacing(16)
@@ -100,7 +99,8 @@ class DoneStep(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
-        layout.addLayout(cards, 1)
+        layout.addLayout(cards)
+        layout.addStretch(1)
         layout.addWidget(self.store_status)
         layout.addWidget(self.error)
         row = QHBoxLayout()
@@ -117,9 +117,9 @@ class DoneStep(QWidget):
         _clear(self.counters)
         for counter, names in next_counters(self.catalogue, record.procedures):
             where = QLabel(counter)
-            where.setFont(ui_font(SECTION_PT + 2, bold=True))
+            where.setFont(ui_font(22, bold=True))
             where.setProperty("role", "value")
-            what = note("・" + "\n・".join(names), LARGE_PT, role="body")
+            what = note("・" + "\n・".join(names), SECTION_PT, role="body")
             self.counters.addWidget(where)
             self.counters.addWidget(what)
         printed = [form_title(f) for f in record.forms_printed]
@@ -138,9 +138,9 @@ class DoneStep(QWidget):
 
     def _time_row(self, row: int, name: str, seconds: float, *, bold: bool) -> None:
         label = QLabel(name)
-        label.setFont(ui_font(LARGE_PT, bold=bold))
+        label.setFont(ui_font(SECTION_PT, bold=bold))
         value = QLabel(format_seconds(seconds))
-        value.setFont(ui_font(SECTION_PT + 2, bold=True))
+        value.setFont(ui_font(22, bold=True))
         value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if bold:
             value.setProperty("role", "value")

@@ -88,6 +88,14 @@ class IdentifyStep(QWidget):
         sl.addLayout(top)
         sl.addWidget(self.reader_label)
         sl.addWidget(self.card_label)
+        sl.addStretch(1)
+        # The tries left as a big figure: the one number that decides whether the PIN pad may be shown.
+        self.tries_figure = QLabel("", status)
+        self.tries_figure.setFont(ui_font(72, bold=True))
+        self.tries_figure.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tries_figure.setAccessibleName("暗証番号の残り回数（数字）")
+        self.tries_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sl.addWidget(self.tries_figure)
         sl.addWidget(self.tries_label)
         sl.addStretch(1)
 
@@ -145,6 +153,8 @@ class IdentifyStep(QWidget):
         self.stack.addWidget(card_page)
         self.stack.addWidget(self.code_b_form)
         self.stack.addWidget(self.manual_form)
+        # The card route has nothing below the panels: let them take the height instead of a blank area.
+        self.stack.currentChanged.connect(self._page_changed)
         self.code_b_form.submitted.connect(self.read_with_code_b)
         self.manual_form.submitted.connect(lambda card: self.identified.emit(Identification(card)))
 
@@ -156,14 +166,24 @@ class IdentifyStep(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("本人確認"))
+        self._panels = panels
         layout.addLayout(panels, 1)
         layout.addWidget(self.purpose_box)
         layout.addLayout(actions)
         layout.addWidget(self.stack, 1)
+        self._layout = layout
+        self._page_changed(self.stack.currentIndex())
         if self.card_service is None:
             self.reader_label.setText("この端末ではカードを読み取れません（手入力のみ）")
             for b in (self.read_button, self.code_b_button, self.refresh_button):
                 b.setEnabled(False)
+
+    def _page_changed(self, index: int) -> None:
+        """The card route has nothing below the panels: they take the height instead of a blank area;
+        照合番号B and manual entry need the room for their form."""
+        card = index == self.PAGE_CARD
+        self.stack.setVisible(not card)
+        self._layout.setStretchFactor(self._panels, 1 if card else 0)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -239,6 +259,7 @@ class IdentifyStep(QWidget):
     def _show_tries(self) -> None:
         if self.tries_left is None:
             self.tries_label.setText("")
+            self.tries_figure.setText("")
             return
         if self.tries_left == 0:
             text, role = "暗証番号: ロックされています", "error"
@@ -247,6 +268,7 @@ class IdentifyStep(QWidget):
         else:
             text, role = f"暗証番号の残り回数: {self.tries_left} 回", "ok" if self.tries_left >= 3 else "warning"
         show_message(self.tries_label, text, role)
+        show_message(self.tries_figure, "×" if self.tries_left == 0 else str(self.tries_left), role)
         if self.tries_left == 0:
             self.show_help(help_for(ce.PinBlockedError()), ce.PinBlockedError().message.ja)
         elif not self.pin_allowed:

@@ -34,7 +34,7 @@ from dxdesk.ui.security.widgets import (
     show_message,
 )
 from dxdesk.ui.tasks import SingleCall, TaskRunner
-from dxdesk.ui.theme import HEADING_PT, heading as heading_label
+from dxdesk.ui.theme import HEADING_PT, heading as heading_label, set_kind
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class TaskDialog(QDialog):
         self.ok_button = self.buttons.addButton("OK", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
         self.ok_button.setDefault(True)
-        self.ok_button.setProperty("kind", "primary")
+        set_kind(self.ok_button, "primary")  # repolished: the button box has already styled it
         for b in (self.ok_button, self.cancel_button):
             b.setMinimumHeight(44)
         self.buttons.accepted.connect(self.submit)

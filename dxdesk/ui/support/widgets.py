@@ -60,6 +60,7 @@ QSpinBox {{ padding: 0px 2px; }}
 /* Our spin boxes have big +/- buttons beside them; Qt's own arrows are hidden this way because
    NoButtons collapses the text area to 1 px once a style sheet touches QSpinBox. */
 QSpinBox::up-button, QSpinBox::down-button {{ width: 0px; border: none; }}
+QSpinBox::up-arrow, QSpinBox::down-arrow {{ image: none; width: 0px; height: 0px; }}
 QTabWidget::pane {{ border: none; background: transparent; }}
 """
 

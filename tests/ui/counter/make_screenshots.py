@@ -16,6 +16,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 import counter_harness  # noqa: E402
+from dxdesk.ui.app import create_application  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,7 +43,7 @@ def grab(widget: QWidget, path: Path) -> Path:
 
 
 def render(out: Path) -> list[Path]:
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = create_application(sys.argv)  # the app-wide theme, as the real app has it
     register_fonts()
     app.setFont(ui_font(12))
     out.mkdir(parents=True, exist_ok=True)

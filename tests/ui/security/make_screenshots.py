@@ -17,6 +17,7 @@ os.environ["DXDESK_HOME"] = tempfile.mkdtemp(prefix="dxdesk-shots-")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from dxdesk.ui.app import create_application  # noqa: E402
 from dxdesk.config import SecuritySettings, load_settings  # noqa: E402
 from dxdesk.security.audit import AuditLog  # noqa: E402
 from dxdesk.security.auditview import AuditService  # noqa: E402
@@ -58,7 +59,7 @@ def grab(widget: QWidget, name: str) -> None:
 
 
 def main() -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = create_application(sys.argv)  # the app-wide theme, as the real app has it
     register_fonts()
     app.setFont(ui_font(12))  # as dxdesk.ui.app does
     db = open_database()

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import support_ui_sample as sample  # noqa: E402
+from dxdesk.ui.app import create_application  # noqa: E402
 from dxdesk.config import Settings, SupportSettings  # noqa: E402
 from dxdesk.ui.main_window import MainWindow, PageSpec  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
@@ -28,7 +29,7 @@ def _settle(app: QApplication, page: SupportPage) -> None:
 
 
 def render(out_dir: Path) -> list[Path]:
-    app = QApplication.instance() or QApplication([])
+    app = create_application([])  # the app-wide theme, as the real app has it
     register_fonts()
     app.setFont(ui_font(12))
     settings = Settings(support=SupportSettings(default_venue="中央公民館", default_helper_role="講師",
