@@ -140,7 +140,11 @@ class CardService:
         # One persistent demo card, so its PIN counter behaves like a real card's between reads.
         self._sim_card = simulated_card
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-io")
-        self._cancel = threading.Event()
+        # One cancel token per read_card() call, so a new read never un-cancels an older one still
+        # queued behind it (a single shared flag, cleared by each new read, did exactly that).
+        # cancel() sets every outstanding token; a read drops its own when it ends.
+        self._tokens: set[threading.Event] = set()
+        self._current: threading.Event | None = None  # the token of the read on the card thread now
         self._exchanges: list[PinExchange] = []
         self._lock = threading.Lock()
 
@@ -178,21 +182,32 @@ class CardService:
                 refused: Future[CardReadResult] = Future()
                 refused.set_exception(exc)
                 return refused
-        self._cancel.clear()
-        return self.submit(lambda: self._read(pin_provider, include_my_number, code_b))
+        token = threading.Event()
+        with self._lock:
+            self._tokens.add(token)
+        future = self.submit(lambda: self._run_read(token, pin_provider, include_my_number, code_b))
+        # A read cancelled before it ran (close() with queued jobs) never gets to drop its token.
+        future.add_done_callback(lambda _f: self._drop_token(token))
+        return future
 
     def new_pin_exchange(self) -> PinExchange:
+        """For ``PinProvider.request_pin`` (card thread): cancelled already if the read it serves is."""
         exchange = PinExchange()
         with self._lock:
             self._exchanges.append(exchange)
-        if self._cancel.is_set():
+            cancelled = self._current is not None and self._current.is_set()
+        if cancelled:
             exchange.cancel()
         return exchange
 
     def cancel(self) -> None:
-        """Abort the read in progress at its next step; wakes a pending PIN request."""
-        self._cancel.set()
+        """Abort every read asked for so far (running: at its next step; queued: before it starts).
+
+        Wakes a pending PIN request. Reads asked for after this call are not affected.
+        """
         with self._lock:
+            for token in self._tokens:
+                token.set()
             exchanges, self._exchanges = self._exchanges, []
         for exchange in exchanges:
             exchange.cancel()
@@ -262,8 +277,27 @@ class CardService:
         finally:
             self._close(transport)
 
+    def _drop_token(self, token: threading.Event) -> None:
+        with self._lock:
+            self._tokens.discard(token)
+
+    def _run_read(
+        self, token: threading.Event, provider: PinProvider, include_my_number: bool, code_b: str | None,
+    ) -> CardReadResult:
+        with self._lock:
+            self._current = token
+        try:
+            self._check_cancel()  # cancelled while queued: do not even power the card
+            return self._read(provider, include_my_number, code_b)
+        finally:
+            with self._lock:
+                self._current = None
+                self._tokens.discard(token)
+
     def _check_cancel(self) -> None:
-        if self._cancel.is_set():
+        with self._lock:
+            cancelled = self._current is not None and self._current.is_set()
+        if cancelled:
             raise ReadCancelledError()
 
     def _read(self, provider: PinProvider, include_my_number: bool, code_b: str | None) -> CardReadResult:

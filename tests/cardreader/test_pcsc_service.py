@@ -175,3 +175,26 @@ def test_jobs_run_one_at_a_time_on_one_thread() -> None:
         for f in futures:
             f.result(5)
     assert len(set(names)) == 1
+
+
+def test_a_new_read_does_not_uncancel_an_earlier_queued_read() -> None:
+    gate = threading.Event()
+    first, second = Provider("1234"), Provider("1234")
+    with service() as svc:
+        busy = svc.submit(lambda: gate.wait(10))  # the card thread is busy: both reads queue up
+        earlier = svc.read_card(first)
+        svc.cancel()  # the clerk cancels the first read while it still waits in the queue
+        later = svc.read_card(second)  # ... and starts over with the next resident
+        gate.set()
+        assert busy.result(5)
+        with pytest.raises(ReadCancelledError):
+            earlier.result(5)
+        assert later.result(5).holder == PERSON_KOKUTOU.holder.without_my_number()
+    assert first.calls == []  # the cancelled read never asked for a PIN
+    assert second.calls == [3]
+
+
+def test_cancel_does_not_reach_reads_asked_for_afterwards() -> None:
+    with service() as svc:
+        svc.cancel()
+        assert svc.read_card(Provider("1234")).result(5).holder == PERSON_KOKUTOU.holder.without_my_number()
