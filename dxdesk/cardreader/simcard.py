@@ -235,8 +235,11 @@ class SimulatedCard:
                 return b"", SW_NOT_FOUND
             if cmd.p2 != 0x0C:
                 return b"", SW_WRONG_P1P2
-            if app is None:  # the ISD: restores the power-on MF state
+            if app is None:  # the ISD: restores the power-on MF state, security state included
+                # Selecting the ISD is a change of application like any other (§8.5): a VERIFY
+                # of the text AP must not survive a detour through it back into the text AP.
                 self._app, self._ef = None, None
+                self._clear_security()
                 return b"", SW_OK
             if self._security_df != app.aid:  # security state is per DF: a DF change drops it
                 self._clear_security()

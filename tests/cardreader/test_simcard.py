@@ -185,6 +185,17 @@ def test_security_state_cleared_on_power_off_and_df_change() -> None:
     assert sws(card, SELECT_JPKI, SELECT_TEXT, "00 B0 82 00 01") == [0x9000, 0x9000, 0x6982]  # DF change
 
 
+def test_selecting_the_isd_clears_the_security_state() -> None:
+    card = fresh()
+    select_isd = "00 A4 04 0C 07 A0 00 00 01 51 00 00"
+    assert sws(card, SELECT_TEXT, "00 20 00 91 04 31 32 33 34") == [0x9000, 0x9000]  # PIN by SFI
+    assert card.is_verified(KEY_TEXT_PIN)
+    assert sws(card, select_isd) == [0x9000]
+    assert not card.is_verified(KEY_TEXT_PIN)
+    # Back in the text AP, the protected EF needs the PIN again.
+    assert sws(card, SELECT_TEXT, "00 B0 82 00 01") == [0x9000, 0x6982]
+
+
 @pytest.mark.parametrize("keep", [True, False])
 def test_warm_reset_switch(keep: bool) -> None:
     card = fresh(keep_verification_on_reset=keep)
