@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.security.auth import AuthService, PasswordPolicyError
+from dxdesk.security.auth import AuthService
 from dxdesk.security.clerks import ClerkInfo, as_utc, display_name_problem, login_problem
 from dxdesk.security.permissions import Role, Session
 from dxdesk.ui.admin.common import BackgroundCalls
-from dxdesk.ui.security.signin import MSG_POLICY_UNMET, TaskDialog
-from dxdesk.ui.security.widgets import NewPasswordFields, error_text, message_label
+from dxdesk.ui.security.signin import TaskDialog
+from dxdesk.ui.security.widgets import NewPasswordFields, message_label
 from dxdesk.ui.tasks import TaskRunner
 
 COLUMNS = ("ログインID", "表示名", "役割", "失敗回数", "状態")
@@ -88,9 +88,7 @@ class AddAccountDialog(TaskDialog):
             if problem is not None:
                 self.show_error(problem.text())
                 return
-        if not self.passwords.is_acceptable():
-            self.passwords.show_problems(self.passwords.problems())
-            self.show_error(MSG_POLICY_UNMET.text())
+        if not self.passwords_ready(self.passwords):
             return
         password = self.passwords.value()
         self.start(lambda: self.auth.create_account(self.session, login, name, role, password),
@@ -102,9 +100,7 @@ class AddAccountDialog(TaskDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, PasswordPolicyError):
-            self.passwords.show_problems([p.text() for p in exc.problems])
-        self.show_error(error_text(exc))
+        self.show_failure(exc, self.passwords)
 
 
 class ResetPasswordDialog(TaskDialog):
@@ -128,12 +124,11 @@ class ResetPasswordDialog(TaskDialog):
     def submit(self) -> None:
         if self.is_busy():
             return
-        if not self.passwords.is_acceptable():
-            self.passwords.show_problems(self.passwords.problems())
+        if not self.passwords_ready(self.passwords):
             return
         password = self.passwords.value()
         self.start(lambda: self.auth.reset_password(self.session, self.info.login, password),
-                   lambda _r: self.accept(), lambda exc: self.show_error(error_text(exc)))
+                   lambda _r: self.accept(), lambda exc: self.show_failure(exc, self.passwords))
 
 
 class AccountsTab(QWidget):

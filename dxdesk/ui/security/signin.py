@@ -113,6 +113,21 @@ class TaskDialog(QDialog):
     def show_error(self, text: str) -> None:
         show_message(self.error, text)
 
+    # -- shared by the dialogs that set a password -------------------------------------
+    def passwords_ready(self, passwords: NewPasswordFields) -> bool:
+        """Check the new password against the policy before submitting; say what is wrong if not."""
+        if passwords.is_acceptable():
+            return True
+        passwords.show_problems(passwords.problems())
+        self.show_error(MSG_POLICY_UNMET.text())
+        return False
+
+    def show_failure(self, exc: BaseException, passwords: NewPasswordFields | None = None) -> None:
+        """A refused submit: the core's policy problems go under the password fields, the reason below."""
+        if passwords is not None and isinstance(exc, PasswordPolicyError):
+            passwords.show_problems([p.text() for p in exc.problems])
+        self.show_error(error_text(exc))
+
     def reject(self) -> None:
         # The check itself cannot be interrupted (it is one scrypt call); its answer is ignored.
         self._call.abandon()
@@ -201,9 +216,7 @@ class FirstAdminDialog(TaskDialog):
             if problem is not None:
                 self.show_error(problem.text())
                 return
-        if not self.passwords.is_acceptable():
-            self.passwords.show_problems(self.passwords.problems())
-            self.show_error(MSG_POLICY_UNMET.text())
+        if not self.passwords_ready(self.passwords):
             return
         password = self.passwords.value()
         self.start(lambda: self.auth.create_first_admin(login, name, password), self._done, self._failed)
@@ -215,9 +228,7 @@ class FirstAdminDialog(TaskDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, PasswordPolicyError):
-            self.passwords.show_problems([p.text() for p in exc.problems])
-        self.show_error(error_text(exc))
+        self.show_failure(exc, self.passwords)
 
 
 class ChangePasswordDialog(TaskDialog):
@@ -248,9 +259,7 @@ class ChangePasswordDialog(TaskDialog):
         if not current:
             self.show_error(MSG_ENTER_CURRENT.text())
             return
-        if not self.passwords.is_acceptable():
-            self.passwords.show_problems(self.passwords.problems())
-            self.show_error(MSG_POLICY_UNMET.text())
+        if not self.passwords_ready(self.passwords):
             return
         new = self.passwords.value()
         self.start(lambda: self.auth.change_password(self.session, current, new), self._done, self._failed)
@@ -267,6 +276,4 @@ class ChangePasswordDialog(TaskDialog):
             self.show_error(MSG_WRONG_CURRENT.text())  # the login is known here; say which field is wrong
             self.current_edit.setFocus()
             return
-        if isinstance(exc, PasswordPolicyError):
-            self.passwords.show_problems([p.text() for p in exc.problems])
-        self.show_error(error_text(exc))
+        self.show_failure(exc, self.passwords)
