@@ -15,7 +15,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Callable
 
 from dxdesk.paths import AppPaths, app_paths
@@ -103,7 +102,6 @@ def check_pcsc(paths: AppPaths) -> CheckResult:
     name = "Card reader (PC/SC)"
     try:
         from smartcard.System import readers
-        from smartcard.Exceptions import CardConnectionException
     except Exception as exc:
         return CheckResult(name, Status.WARN, f"pyscard unavailable: {exc}", "install pyscard (`uv sync`)")
     try:

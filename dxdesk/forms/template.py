@@ -9,7 +9,7 @@ See resources/forms/README.md for the format.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

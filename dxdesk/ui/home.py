@@ -19,6 +19,7 @@ from dxdesk.ui.home_data import HomeSummary
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import BODY_PT, LARGE_PT, SECTION_PT, TITLE_PT, button, heading, note, set_role
+from dxdesk.timeutil import local_today
 
 APP_TITLE_JA = "dxdesk 窓口支援システム"
 
@@ -64,7 +65,7 @@ class HomePage(QWidget):
 
     def __init__(self, municipality: str, desk_name: str, *, user: str = "",
                  sources: HomeSources | None = None, runner: TaskRunner | None = None,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = local_today) -> None:
         super().__init__()
         self.sources = sources or HomeSources()
         self.runner = runner

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QStatusBar,
-    QVBoxLayout,
     QWidget,
 )
 

@@ -1,6 +1,5 @@
 import subprocess
 import sys
-from pathlib import Path
 
 from dxdesk import doctor, fonts
 from dxdesk.doctor import Status, run_checks

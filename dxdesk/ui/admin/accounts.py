@@ -31,6 +31,7 @@ from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.security.signin import TaskDialog
 from dxdesk.ui.security.widgets import NewPasswordFields, message_label
 from dxdesk.ui.tasks import TaskRunner
+from dxdesk.timeutil import to_desk
 
 COLUMNS = ("ログインID", "表示名", "役割", "失敗回数", "状態")
 
@@ -48,7 +49,7 @@ def account_state(info: ClerkInfo, now: datetime) -> str:
         return "無効"
     if info.is_locked(now):
         assert info.locked_until is not None
-        return f"ロック中（{as_utc(info.locked_until).astimezone().strftime('%H:%M')} まで）"
+        return f"ロック中（{to_desk(as_utc(info.locked_until)).strftime('%H:%M')} まで）"
     return "有効"
 
 

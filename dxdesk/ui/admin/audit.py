@@ -6,7 +6,7 @@ last day exclusive.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -33,6 +33,7 @@ from dxdesk.security.permissions import Permission, Role, Session
 from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.security.widgets import message_label, show_message
 from dxdesk.ui.tasks import TaskRunner
+from dxdesk.timeutil import local_midnight, to_desk
 
 MAX_SHOWN = 1000  # newest first; the CSV export has them all
 DEFAULT_DAYS = 7
@@ -73,7 +74,7 @@ MSG_EXPORTED = Msg(ja="{count}件を {path} に出力しました。", en="Expor
 
 def local_day_start(day: date) -> datetime:
     """Midnight of ``day`` in the PC's time zone, as an aware datetime."""
-    return datetime.combine(day, time()).astimezone()
+    return local_midnight(day)
 
 
 def verify_message(results: dict[str, VerifyResult]) -> tuple[bool, str]:
@@ -237,7 +238,7 @@ class AuditTab(QWidget):
             when = r.occurred_at if r.occurred_at.tzinfo else r.occurred_at.replace(tzinfo=timezone.utc)  # SQLite drops tzinfo
             actor = row.actor_login or ("（不明）" if r.actor is None else r.actor[:8])
             purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
-            cells = (when.astimezone().strftime("%Y/%m/%d %H:%M:%S"), actor,
+            cells = (to_desk(when).strftime("%Y/%m/%d %H:%M:%S"), actor,
                      EVENT_LABELS.get(r.event_type, r.event_type), RESULT_LABELS.get(r.result, r.result),
                      purpose, ", ".join(r.items), describe_details(row, logins), str(r.seq))
             for col, text in enumerate(cells):

@@ -25,6 +25,7 @@ from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.admin.settings_audit import save_and_audit
 from dxdesk.ui.security.widgets import message_label
 from dxdesk.ui.tasks import PeriodicTask
+from dxdesk.timeutil import to_desk
 
 STATUS_REFRESH_MS = 5000
 
@@ -110,7 +111,7 @@ class ConnectionTab(QWidget):
         self.mode_label.setText(status.text())
         self.pending_label.setText(f"{status.pending_count}件")
         when = status.last_sync_at
-        self.last_sync_label.setText(when.astimezone().strftime("%Y/%m/%d %H:%M") if when else "まだありません")
+        self.last_sync_label.setText(to_desk(when).strftime("%Y/%m/%d %H:%M") if when else "まだありません")
         self.last_error_label.setText(status.last_error.text() if status.last_error else "")
         self.last_error_label.setVisible(status.last_error is not None)
         self._sync_enabled()

@@ -19,6 +19,7 @@ from dxdesk.counter import Visit, build_form_data, guide_sheet_data
 from dxdesk.counter.visit import GUIDE_SHEET_FORM
 from dxdesk.forms import FormData, FillIssue, find_template
 from dxdesk.forms.render import draw_form
+from dxdesk.timeutil import to_desk
 
 
 @dataclass
@@ -41,7 +42,7 @@ class VisitPdf:
 
 
 def _local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%H:%M") if value else ""
+    return to_desk(value).strftime("%H:%M") if value else ""
 
 
 def visit_form_payload(visit: Visit, today: date, mode: str = "plain",

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from dxdesk.counter import IdentifyMethod, JournalError, Visit, VisitError, VisitRecord
+from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.qtfonts import ui_font

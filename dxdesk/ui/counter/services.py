@@ -10,6 +10,7 @@ from dxdesk.config import Settings
 from dxdesk.counter import Catalogue, VisitJournal
 from dxdesk.counter.timing import Clock, system_clock
 from dxdesk.ui.tasks import TaskRunner
+from dxdesk import timeutil
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -55,7 +56,7 @@ class CounterServices:
     card_monitor_factory: MonitorFactory | None = None
     printer_factory: "Callable[[], QPrinter] | None" = None
     # Local time zone for what people read (wall clock in the step bar, dates on forms).
-    local_now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    local_now: Callable[[], datetime] = field(default=timeutil.local_now)
 
     @property
     def clerk_id(self) -> str:

@@ -12,6 +12,7 @@ from dxdesk.ui.qtfonts import ui_font
 
 from .stepbar import STEPS
 from dxdesk.ui.theme import button, error_label, heading, note, set_error
+from dxdesk.timeutil import to_desk
 
 
 class _SearchEdit(QLineEdit):
@@ -146,7 +147,7 @@ class ResumeDialog(QDialog):
         self.list.setFont(ui_font(13))
         for p in pending:
             names = "、".join(catalogue.get(pid).name.ja if pid in catalogue else pid for pid in p.procedures)
-            started = p.started_at.astimezone().strftime("%m/%d %H:%M")
+            started = to_desk(p.started_at).strftime("%m/%d %H:%M")
             step = _STEP_NAMES.get(p.step.value, p.step.value)
             item = QListWidgetItem(f"{started} 開始　段階: {step}{'（中断）' if p.suspended else ''}　手続き: {names}")
             item.setData(Qt.ItemDataRole.UserRole, p.visit_id)
