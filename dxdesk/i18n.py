@@ -1,12 +1,24 @@
-"""User-facing messages in Japanese (primary) and English.
+"""User-facing text in Japanese (primary) and English.
 
-dxdesk keeps each message as a pair beside the code that raises or shows it, so a
-message can never exist in one language only. The UI shows ``ja`` (or ``en`` when
-the settings say so); logs and the CLI use ``en``.
+Two mechanisms, one rule (a text never exists in one language only):
+
+* Core messages (errors, validation) are :class:`Msg` pairs beside the code that raises
+  them; logs and the CLI use ``en``, the UI the current language.
+* Screen labels use gettext's convention with the Japanese text as the msgid:
+  ``tr("受付開始")``. The English catalogue is ``resources/locale/en/LC_MESSAGES/dxdesk.po``
+  (standard PO, so any translation tool can edit it and more languages are a file each).
+  Module-level constants are marked with ``N_()`` and translated with ``tr()`` where used,
+  because the language is chosen after modules are imported.
+  ``scripts/i18n_extract.py`` adds new msgids to the catalogue; a test fails while any
+  Japanese literal in dxdesk/ui is unmarked or any msgid lacks its English text.
 """
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 _language = "ja"
 
@@ -18,6 +30,35 @@ def set_language(language: str) -> None:
 
 def current_language() -> str:
     return _language
+
+
+def catalogue_path(language: str = "en"):
+    from dxdesk.resources import resource_path
+
+    return resource_path("locale", language, "LC_MESSAGES", "dxdesk.po")
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalogue(language: str = "en") -> dict[str, str]:
+    """msgid → translation for the entries that are translated and not fuzzy."""
+    import polib
+
+    path = catalogue_path(language)
+    if not path.exists():
+        log.warning("no %s catalogue at %s; showing Japanese", language, path)
+        return {}
+    return {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and "fuzzy" not in e.flags}
+
+
+def tr(text: str) -> str:
+    """The Japanese UI text ``text`` in the current language (Japanese when untranslated)."""
+    if _language == "ja":
+        return text
+    return load_catalogue(_language).get(text, text)
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark now, translate later"
+    return text
 
 
 @dataclass(frozen=True)
