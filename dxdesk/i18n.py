@@ -5,8 +5,9 @@ Two mechanisms, one rule (a text never exists in one language only):
 * Core messages (errors, validation) are :class:`Msg` pairs beside the code that raises
   them; logs and the CLI use ``en``, the UI the current language.
 * Screen labels use gettext's convention with the Japanese text as the msgid:
-  ``tr("受付開始")``. The English catalogue is ``resources/locale/en/LC_MESSAGES/dxdesk.po``
-  (standard PO, so any translation tool can edit it and more languages are a file each).
+  ``tr("受付開始")``. The English catalogue is ``resources/locale/en/LC_MESSAGES/*.po``, one
+  gettext domain per screen group (standard PO, so any translation tool can edit it and
+  another language is one more folder).
   Module-level constants are marked with ``N_()`` and translated with ``tr()`` where used,
   because the language is chosen after modules are imported.
   ``scripts/i18n_extract.py`` adds new msgids to the catalogue; a test fails while any
@@ -32,22 +33,26 @@ def current_language() -> str:
     return _language
 
 
-def catalogue_path(language: str = "en"):
+def catalogue_dir(language: str = "en"):
     from dxdesk.resources import resource_path
 
-    return resource_path("locale", language, "LC_MESSAGES", "dxdesk.po")
+    return resource_path("locale", language, "LC_MESSAGES")
 
 
 @functools.lru_cache(maxsize=4)
 def load_catalogue(language: str = "en") -> dict[str, str]:
-    """msgid → translation for the entries that are translated and not fuzzy."""
+    """msgid → translation, merged from every gettext domain (``*.po``) of the language."""
     import polib
 
-    path = catalogue_path(language)
-    if not path.exists():
-        log.warning("no %s catalogue at %s; showing Japanese", language, path)
-        return {}
-    return {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and "fuzzy" not in e.flags}
+    folder = catalogue_dir(language)
+    files = sorted(folder.glob("*.po")) if folder.is_dir() else []
+    if not files:
+        log.warning("no %s catalogue in %s; showing Japanese", language, folder)
+    merged: dict[str, str] = {}
+    for path in files:
+        merged.update({e.msgid: e.msgstr for e in polib.pofile(str(path))
+                       if e.msgstr and "fuzzy" not in e.flags and not e.obsolete})
+    return merged
 
 
 def tr(text: str) -> str:

@@ -1,10 +1,16 @@
-"""Adds every tr()/N_() msgid found in dxdesk/ to the English catalogue (keeps existing translations).
+"""Keeps the English catalogues in step with the tr()/N_() texts in the code.
 
-Run: .venv/bin/python scripts/i18n_extract.py            # update resources/locale/en/LC_MESSAGES/dxdesk.po
-     .venv/bin/python scripts/i18n_extract.py --check    # exit 1 if msgids are missing or untranslated
+One gettext domain (a .po file) per screen group, so translators and developers can work on
+groups independently; the app merges all domains of a language.
+
+  .venv/bin/python scripts/i18n_extract.py --domain counter dxdesk/ui/counter
+        add the msgids found under the given paths to resources/locale/en/LC_MESSAGES/counter.po
+  .venv/bin/python scripts/i18n_extract.py --check
+        exit 1 if any msgid in dxdesk/ is in no catalogue or has no English text
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 from pathlib import Path
@@ -12,14 +18,15 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = ROOT / "resources" / "locale" / "en" / "LC_MESSAGES" / "dxdesk.po"
+LOCALE = ROOT / "resources" / "locale" / "en" / "LC_MESSAGES"
 MARKERS = {"tr", "N_"}
 
 
-def marked_strings(root: Path = ROOT / "dxdesk") -> dict[str, list[str]]:
+def marked_strings(paths: list[Path]) -> dict[str, list[str]]:
     """msgid → ["file:line", ...] for string literals passed to tr() or N_()."""
     found: dict[str, list[str]] = {}
-    for path in sorted(root.rglob("*.py")):
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.py")))
+    for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
@@ -31,39 +38,65 @@ def marked_strings(root: Path = ROOT / "dxdesk") -> dict[str, list[str]]:
     return found
 
 
-def load_or_new() -> polib.POFile:
-    if CATALOGUE.exists():
-        return polib.pofile(str(CATALOGUE), wrapwidth=0)
+def _open(path: Path) -> polib.POFile:
+    if path.exists():
+        return polib.pofile(str(path), wrapwidth=0)
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Project-Id-Version": "dxdesk", "Language": "en", "MIME-Version": "1.0",
                    "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit"}
     return po
 
 
-def main(argv: list[str]) -> int:
-    po = load_or_new()
-    strings = marked_strings()
+def check() -> int:
+    strings = marked_strings([ROOT / "dxdesk"])
+    translated: dict[str, str] = {}
+    for path in sorted(LOCALE.glob("*.po")):
+        translated.update({e.msgid: e.msgstr for e in polib.pofile(str(path)) if not e.obsolete})
+    bad = 0
+    for msgid, where in strings.items():
+        if msgid not in translated:
+            print(f"not in any catalogue: {msgid!r} ({where[0]})")
+            bad += 1
+        elif not translated[msgid]:
+            print(f"no English yet: {msgid!r} ({where[0]})")
+            bad += 1
+    print(f"{len(strings)} msgids, {bad} problems")
+    return 1 if bad else 0
+
+
+def update(domain: str, paths: list[Path]) -> int:
+    path = LOCALE / f"{domain}.po"
+    po = _open(path)
+    strings = marked_strings(paths)
     known = {e.msgid: e for e in po}
-    missing = [s for s in strings if s not in known]
-    untranslated = [s for s, e in known.items() if s in strings and not e.msgstr]
-    if "--check" in argv:
-        for s in missing:
-            print(f"not in catalogue: {s!r} ({strings[s][0]})")
-        for s in untranslated:
-            print(f"no English yet: {s!r} ({strings[s][0]})")
-        return 1 if missing or untranslated else 0
-    for s in missing:
-        po.append(polib.POEntry(msgid=s, msgstr="", occurrences=[tuple(o.rsplit(":", 1)) for o in strings[s][:3]]))
+    for msgid, where in strings.items():
+        entry = known.get(msgid)
+        if entry is None:
+            entry = polib.POEntry(msgid=msgid, msgstr="")
+            po.append(entry)
+        entry.occurrences = [tuple(o.rsplit(":", 1)) for o in where[:3]]
+        entry.obsolete = False
     for entry in po:
-        if entry.msgid in strings:
-            entry.occurrences = [tuple(o.rsplit(":", 1)) for o in strings[entry.msgid][:3]]
-            entry.obsolete = False
-        elif entry.msgid:
+        if entry.msgid and entry.msgid not in strings:
             entry.obsolete = True  # kept for translators, ignored at run time
-    CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
-    po.save(str(CATALOGUE))
-    print(f"{len(strings)} msgids; added {len(missing)}; untranslated {len(untranslated) + len(missing)}")
+    LOCALE.mkdir(parents=True, exist_ok=True)
+    po.save(str(path))
+    missing = sum(1 for e in po if not e.obsolete and not e.msgstr)
+    print(f"{path.relative_to(ROOT)}: {len(strings)} msgids, {missing} without English")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--domain")
+    parser.add_argument("paths", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    if args.check:
+        return check()
+    if not args.domain or not args.paths:
+        parser.error("give --domain NAME and the paths whose texts belong to it")
+    return update(args.domain, [p if p.is_absolute() else ROOT / p for p in args.paths])
 
 
 if __name__ == "__main__":
