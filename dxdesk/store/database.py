@@ -107,8 +107,16 @@ class Database:
         self.keyset = keyset
         attach_keyset(self.engine, keyset)
 
-    def close(self) -> None:
-        self.writer.close()
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Finish queued writes, then close the engine.
+
+        If a write job is still running after ``timeout`` (the writer logs which one),
+        the engine is left alone rather than disposed under that job; it goes with the
+        process, and calling close() again once the job has ended completes the close.
+        """
+        if not self.writer.close(timeout):
+            log.error("database %s left open: a write job is still running", self.path.name)
+            return
         self.engine.dispose()
 
 

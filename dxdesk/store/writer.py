@@ -8,6 +8,7 @@ through a ``concurrent.futures.Future`` (the UI adapts it to a queued signal).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -34,6 +35,7 @@ class DbWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
+        self._running: Callable[..., object] | None = None  # the job's function while it runs
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -52,14 +54,26 @@ class DbWriter:
             raise RuntimeError("DbWriter.run called from the writer thread would deadlock")
         return self.submit(fn).result(timeout)
 
-    def close(self, timeout: float | None = 30.0) -> None:
-        """Finish queued jobs, then stop the thread."""
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Finish queued jobs, then stop the thread. True once the thread has ended.
+
+        False when a job is still running after ``timeout``: that is logged as an error
+        naming the job's function (never its data), and the caller must not pull the
+        database out from under it. Calling close() again waits again.
+        """
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(_STOP)
+            if not self._closed:
+                self._closed = True
+                self._queue.put(_STOP)
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            return True
+        job = self._running
+        log.error(
+            "database writer still busy after %s s: job %s has not finished (%d more job(s) queued behind it)",
+            timeout, job_name(job) if job is not None else "(between jobs)", max(0, self._queue.qsize() - 1),
+        )
+        return False
 
     def _run(self) -> None:
         while True:
@@ -69,6 +83,7 @@ class DbWriter:
             fn, future = item  # type: ignore[misc]
             if not future.set_running_or_notify_cancel():
                 continue
+            self._running = fn
             try:
                 with self._factory() as session:
                     try:
@@ -88,3 +103,14 @@ class DbWriter:
                 future.set_exception(translated)
             else:
                 future.set_result(result)
+            finally:
+                self._running = None
+
+
+def job_name(fn: Callable[..., object]) -> str:
+    """``module.qualname`` of a job's function, for logs: names code, never the data it carries."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    module = getattr(fn, "__module__", None) or "?"
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{module}.{qualname}"

@@ -113,3 +113,41 @@ def test_disk_full_gives_a_clear_message_and_writes_nothing(db):
     with db.session() as s:
         assert s.scalars(select(SupportSession.note)).all() == ["before"]
     assert db.pending_count() == 1
+
+
+def test_close_with_a_stuck_job_names_it_and_does_not_pull_the_database_from_under_it(make_db, caplog):
+    import logging
+
+    from sqlalchemy import event
+
+    from dxdesk.store.database import open_database
+
+    from .conftest import desk_settings
+
+    db = make_db()
+    disposed: list[object] = []
+    event.listen(db.engine, "engine_disposed", lambda engine: disposed.append(engine))
+    started, gate = threading.Event(), threading.Event()
+
+    def import_visits(s):
+        started.set()
+        assert gate.wait(10)
+        s.add(Visit(resident_name="山田 太郎"))
+
+    future = db.writer.submit(import_visits)
+    assert started.wait(5)
+    with caplog.at_level(logging.ERROR, logger="dxdesk.store"):
+        db.close(timeout=0.05)  # the job is still inside its transaction
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("import_visits" in m and "has not finished" in m for m in errors), errors
+    assert not any("山田" in m for m in errors)  # the job's function is named, never its data
+    assert disposed == []  # the engine stays with the running job
+
+    gate.set()
+    future.result(5)  # the job commits normally
+    db.close()  # a second close completes the first one
+    assert len(disposed) == 1
+    again = open_database(desk_settings(db.desk_id), db.paths)
+    with again.session() as s:
+        assert s.scalars(select(Visit.resident_name)).all() == ["山田 太郎"]
+    again.close()
