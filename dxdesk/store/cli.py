@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dxdesk.cli import UserError
@@ -61,14 +63,40 @@ def _positive(value: str) -> int:
     return number
 
 
-def _open():  # type: ignore[no-untyped-def]
+def _open(exclusive: bool = False):  # type: ignore[no-untyped-def]
+    """The desk database; ``exclusive`` also takes the instance lock (refused while the app runs)."""
     from dxdesk.store.database import open_database
     from dxdesk.store.errors import StoreError
 
     try:
-        return open_database()
+        return open_database(exclusive=exclusive)
     except StoreError as exc:
         raise UserError(str(exc)) from None
+
+
+@contextmanager
+def _sole_user(path: Path, doing: str) -> Iterator[None]:
+    """Hold the instance lock for ``path`` and make sure nobody else has the file open.
+
+    The lock keeps a dxdesk from *starting* meanwhile (it would open the file being
+    replaced or re-keyed); the journal-mode check below also catches an opener that
+    does not take the lock (an older dxdesk, another ``dxdesk`` command).
+    """
+    from dxdesk.store.errors import DatabaseInUseError, StoreError
+    from dxdesk.store.instancelock import InstanceLock
+
+    try:
+        lock = InstanceLock.acquire(path)
+    except DatabaseInUseError:
+        raise UserError(f"the database is in use (dxdesk is running on it); close it before {doing}") from None
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        if path.exists():
+            _require_no_other_user(path, doing)
+        yield
+    finally:
+        lock.release()
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -106,7 +134,7 @@ def _status(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     from dxdesk.store import migrate
 
-    db = _open()
+    db = _open(exclusive=True)  # never migrate the schema under a running app
     try:
         if db.migration_backup:
             print(f"backup of the previous database: {db.migration_backup}")
@@ -142,17 +170,16 @@ def _restore(args: argparse.Namespace) -> int:
 
     paths = app_paths().ensure()
     target = paths.database_file
-    if target.exists():
-        _require_no_other_user(target, "restoring")
-    try:
-        kept = restore_sqlite(args.source, target, paths.backup_dir)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    if kept:
-        print(f"previous database kept at {kept}")
-    print(f"restored {args.source} -> {target}")
-    db = _open()  # migrates an older backup forward right away, with its own backup
-    db.close()
+    with _sole_user(target, "restoring"):
+        try:
+            kept = restore_sqlite(args.source, target, paths.backup_dir)
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+        if kept:
+            print(f"previous database kept at {kept}")
+        print(f"restored {args.source} -> {target}")
+        db = _open()  # migrates an older backup forward right away (own backup first), still under our lock
+        db.close()
     return 0
 
 
@@ -182,18 +209,16 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from dxdesk.store.errors import StoreError
     from dxdesk.store.rotate import rotate_key
 
-    database = app_paths().database_file
-    if database.exists():
-        # A running dxdesk keeps writing with the keys it loaded at start; once the old key is
-        # dropped here, whatever it wrote after the rotation could never be decrypted again.
-        _require_no_other_user(database, "rotating the key")
-    db = _open()
-    try:
-        changed = rotate_key(db)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        db.close()
+    # A running dxdesk keeps writing with the keys it loaded at start; once the old key is
+    # dropped here, whatever it wrote after the rotation could never be decrypted again.
+    with _sole_user(app_paths().ensure().database_file, "rotating the key"):
+        db = _open()  # under our lock already: a second, exclusive open would refuse itself
+        try:
+            changed = rotate_key(db)
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+        finally:
+            db.close()
     print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now need the retired key "
           "and can no longer show personal fields.")
     return 0
@@ -243,6 +268,8 @@ def _sync(args: argparse.Namespace) -> int:
         raise UserError("no server configured (dxdesk db set-server URL)")
     if settings.store.work_offline:
         raise UserError("work offline is on (dxdesk db work-offline off)")
+    # Not exclusive: an admin may push waiting records while the app runs (the upserts are
+    # idempotent, so the app's own sync sending the same rows again does no harm).
     db = _open()
     try:
         engine = SyncEngine(db, settings.store, password_lookup=lambda: server_password(paths))

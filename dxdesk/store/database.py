@@ -28,6 +28,7 @@ from dxdesk.store import migrate
 from dxdesk.store.backup import backup_sqlite, timestamped_backup_name
 from dxdesk.store.crypto import KeySet, attach_keyset
 from dxdesk.store.errors import SchemaTooNewError, StoreError, translate_error
+from dxdesk.store.instancelock import InstanceLock
 from dxdesk.store.keys import load_or_create_keyset
 from dxdesk.store.models import Outbox
 from dxdesk.store.session import StoreSession
@@ -81,6 +82,7 @@ class Database:
     paths: AppPaths
     migration_backup: Path | None = None  # the copy made before this open's migration, if any
     _reader: sessionmaker[Session] | None = None
+    instance_lock: InstanceLock | None = None  # held when opened with exclusive=True
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -108,16 +110,20 @@ class Database:
         attach_keyset(self.engine, keyset)
 
     def close(self, timeout: float | None = 30.0) -> None:
-        """Finish queued writes, then close the engine.
+        """Finish queued writes, then close the engine and give up the instance lock.
 
         If a write job is still running after ``timeout`` (the writer logs which one),
-        the engine is left alone rather than disposed under that job; it goes with the
-        process, and calling close() again once the job has ended completes the close.
+        the engine is left alone rather than disposed under that job, and the instance
+        lock stays held: the job may still commit, so no second dxdesk (or restore)
+        may start on this file yet. Both go with the process; calling close() again
+        once the job has ended completes the close.
         """
         if not self.writer.close(timeout):
             log.error("database %s left open: a write job is still running", self.path.name)
             return
         self.engine.dispose()
+        if self.instance_lock is not None:
+            self.instance_lock.release()
 
 
 def open_database(
@@ -127,16 +133,37 @@ def open_database(
     path: Path | None = None,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     migrate_schema: bool = True,
+    exclusive: bool = False,
 ) -> Database:
     """Open (creating if needed) the desk's SQLite store and bring its schema to head.
 
     An existing database whose schema is older than this dxdesk is first copied to
     ``paths.backup_dir`` (so a failed or unwanted migration can be undone), then
     upgraded. Raises StoreError subclasses with a user message on failure.
+
+    ``exclusive=True`` (the app; ``dxdesk db restore``/``rotate-key``/``upgrade``) first takes
+    the instance lock beside the database (:mod:`dxdesk.store.instancelock`) and holds it
+    until :meth:`Database.close`; a second exclusive opener gets DatabaseInUseError. The
+    default leaves the lock alone, for commands that may run beside the app (reports,
+    user admin) and for tests that open one database twice.
     """
     paths = (paths or app_paths()).ensure()
     settings = settings or load_settings(paths)
     path = path or paths.database_file
+    # Before anything touches the file, so a second app cannot even migrate it under the first.
+    lock = InstanceLock.acquire(path) if exclusive else None
+    try:
+        return _open(settings, paths, path, busy_timeout_ms, migrate_schema, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _open(
+    settings: Settings, paths: AppPaths, path: Path, busy_timeout_ms: int, migrate_schema: bool,
+    lock: InstanceLock | None,
+) -> Database:
     _create_private(path)
     engine = create_sqlite_engine(path, busy_timeout_ms)
     try:
@@ -159,7 +186,7 @@ def open_database(
     )
     return Database(
         path=path, desk_id=settings.general.desk_id, engine=engine, writer=DbWriter(writer_factory),
-        keyset=keyset, paths=paths, migration_backup=backup, _reader=reader_factory,
+        keyset=keyset, paths=paths, migration_backup=backup, _reader=reader_factory, instance_lock=lock,
     )
 
 

@@ -33,6 +33,17 @@ class DatabaseLockedError(StoreError):
     )
 
 
+class DatabaseInUseError(StoreError):
+    """Another process (a running dxdesk, or a CLI command like restore) holds the instance lock."""
+
+    default_message = Msg(
+        "dxdesk は既にこのパソコンで起動しています。開いている dxdesk の画面を使ってください。"
+        "画面が見当たらない場合は、パソコンを再起動してからもう一度お試しください。",
+        "dxdesk is already running on this PC with this data folder (or a 'dxdesk db' command is using it); "
+        "use the running one, or close it and try again.",
+    )
+
+
 class DiskFullError(StoreError):
     default_message = Msg(
         "ディスクの空き容量が不足しているため保存できませんでした。不要なファイルを削除してから再度保存してください。"

@@ -121,10 +121,11 @@ def test_close_with_a_stuck_job_names_it_and_does_not_pull_the_database_from_und
     from sqlalchemy import event
 
     from dxdesk.store.database import open_database
+    from dxdesk.store.errors import DatabaseInUseError
 
     from .conftest import desk_settings
 
-    db = make_db()
+    db = make_db(exclusive=True)
     disposed: list[object] = []
     event.listen(db.engine, "engine_disposed", lambda engine: disposed.append(engine))
     started, gate = threading.Event(), threading.Event()
@@ -141,12 +142,14 @@ def test_close_with_a_stuck_job_names_it_and_does_not_pull_the_database_from_und
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("import_visits" in m and "has not finished" in m for m in errors), errors
     assert not any("山田" in m for m in errors)  # the job's function is named, never its data
-    assert disposed == []  # the engine stays with the running job
+    assert disposed == []  # the engine stays with the running job...
+    with pytest.raises(DatabaseInUseError):  # ...and so does the lock: nobody else may start on it yet
+        open_database(desk_settings(db.desk_id), db.paths, exclusive=True)
 
     gate.set()
     future.result(5)  # the job commits normally
     db.close()  # a second close completes the first one
-    assert len(disposed) == 1
+    assert len(disposed) == 1 and not db.instance_lock.held
     again = open_database(desk_settings(db.desk_id), db.paths)
     with again.session() as s:
         assert s.scalars(select(Visit.resident_name)).all() == ["山田 太郎"]
