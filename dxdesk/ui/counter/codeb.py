@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.wareki import format_wareki, wareki_yymmdd
 
 from .manual import parse_birth_date
@@ -32,38 +33,38 @@ class CodeBForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.birth_date = QLineEdit(self)
-        self.birth_date.setPlaceholderText("生年月日（例: 昭和55年2月17日）→ 下の6桁を自動入力")
-        self.birth_date.setAccessibleName("生年月日から入力")
+        self.birth_date.setPlaceholderText(tr("生年月日（例: 昭和55年2月17日）→ 下の6桁を自動入力"))
+        self.birth_date.setAccessibleName(tr("生年月日から入力"))
         self.yymmdd = QLineEdit(self)
         self.yymmdd.setValidator(_digits(r"\d{0,6}", self))
-        self.yymmdd.setPlaceholderText("和暦の年月日 6桁（例: 550217）")
-        self.yymmdd.setAccessibleName("生年月日 和暦6桁")
+        self.yymmdd.setPlaceholderText(tr("和暦の年月日 6桁（例: 550217）"))
+        self.yymmdd.setAccessibleName(tr("生年月日 和暦6桁"))
         self.expiry = QLineEdit(self)
         self.expiry.setValidator(_digits(r"\d{0,4}", self))
-        self.expiry.setPlaceholderText("有効期限の西暦年 4桁（例: 2035）")
-        self.expiry.setAccessibleName("有効期限の年")
+        self.expiry.setPlaceholderText(tr("有効期限の西暦年 4桁（例: 2035）"))
+        self.expiry.setAccessibleName(tr("有効期限の年"))
         self.security = QLineEdit(self)
         self.security.setValidator(_digits(r"\d{0,4}", self))
-        self.security.setPlaceholderText("セキュリティコード 4桁（顔写真の下）")
-        self.security.setAccessibleName("セキュリティコード")
+        self.security.setPlaceholderText(tr("セキュリティコード 4桁（顔写真の下）"))
+        self.security.setAccessibleName(tr("セキュリティコード"))
         self.shown = note("")
         self.error = error_label(self)
-        self.submit_button = button("照合番号Bで読み取る（Enter）", self, kind="primary")
+        self.submit_button = button(tr("照合番号Bで読み取る（Enter）"), self, kind="primary")
         for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
             w.setMinimumHeight(34)
             w.returnPressed.connect(self.submit)
         self.birth_date.textChanged.connect(self._prefill)
         self.submit_button.clicked.connect(self.submit)
         form = QFormLayout()
-        form.addRow("生年月日（入力補助）", self.birth_date)
+        form.addRow(tr("生年月日（入力補助）"), self.birth_date)
         form.addRow("", self.shown)
-        form.addRow("① 生年月日 和暦6桁", self.yymmdd)
-        form.addRow("② 有効期限の年", self.expiry)
-        form.addRow("③ セキュリティコード", self.security)
+        form.addRow(tr("① 生年月日 和暦6桁"), self.yymmdd)
+        form.addRow(tr("② 有効期限の年"), self.expiry)
+        form.addRow(tr("③ セキュリティコード"), self.security)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("照合番号Bで読み取る（暗証番号なし）", 16))
-        layout.addWidget(note("カードの表面に印字された ①生年月日 ②有効期限の年 ③セキュリティコード を入力します。"
-                              "暗証番号の回数は減りません。個人番号は読み取れません。"))
+        layout.addWidget(heading(tr("照合番号Bで読み取る（暗証番号なし）"), 16))
+        layout.addWidget(note(tr("カードの表面に印字された ①生年月日 ②有効期限の年 ③セキュリティコード を入力します。"
+                              "暗証番号の回数は減りません。個人番号は読み取れません。")))
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.submit_button)
@@ -86,13 +87,13 @@ class CodeBForm(QWidget):
     def code(self) -> str | None:
         problems = []
         if not re.fullmatch(r"\d{6}", self.yymmdd.text()):
-            problems.append("生年月日は和暦の年月日6桁で入力してください")
+            problems.append(tr("生年月日は和暦の年月日6桁で入力してください"))
         if not re.fullmatch(r"\d{4}", self.expiry.text()):
-            problems.append("有効期限の年は西暦4桁で入力してください")
+            problems.append(tr("有効期限の年は西暦4桁で入力してください"))
         if not re.fullmatch(r"\d{4}", self.security.text()):
-            problems.append("セキュリティコードは数字4桁です")
+            problems.append(tr("セキュリティコードは数字4桁です"))
         if problems:
-            set_error(self.error, "／".join(problems))
+            set_error(self.error, tr("／").join(problems))
             return None
         set_error(self.error, "")
         return self.yymmdd.text() + self.expiry.text() + self.security.text()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.counter import Visit, VisitError, confirmation_items
 
 from .resident import ResidentView
@@ -14,9 +15,9 @@ class ConfirmStep(QWidget):
         super().__init__(parent)
         self.preview = ResidentView(self)
         self.resident_window: ResidentView | None = None
-        self.resident_button = button("お客様用画面に表示（F5）", self)
-        self.edit_button = button("修正する（Ctrl+Backspace）", self)
-        self.ok_button = button("ご本人が確認しました（Ctrl+Enter）", self, kind="primary", size=14)
+        self.resident_button = button(tr("お客様用画面に表示（F5）"), self)
+        self.edit_button = button(tr("修正する（Ctrl+Backspace）"), self)
+        self.ok_button = button(tr("ご本人が確認しました（Ctrl+Enter）"), self, kind="primary", size=14)
         self.error = error_label(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.resident_button)
@@ -24,9 +25,9 @@ class ConfirmStep(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.ok_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("内容確認"))
-        layout.addWidget(note("ご本人に画面を見ていただき、印刷する内容が正しいか確認していただきます。"
-                              "違うところがあれば「修正する」で聞き取りに戻ります。"))
+        layout.addWidget(heading(tr("内容確認")))
+        layout.addWidget(note(tr("ご本人に画面を見ていただき、印刷する内容が正しいか確認していただきます。"
+                              "違うところがあれば「修正する」で聞き取りに戻ります。")))
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
@@ -36,7 +37,7 @@ class ConfirmStep(QWidget):
         try:
             items = confirmation_items(visit)
         except VisitError as exc:
-            set_error(self.error, exc.msg.ja)
+            set_error(self.error, exc.msg.text())
             return
         set_error(self.error, "")
         self.preview.show_items(items)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.counter import Catalogue, VisitRecord
 from dxdesk.forms.registry import find_template
 from dxdesk.ui.qtfonts import ui_font
@@ -39,10 +40,10 @@ def next_counters(catalogue: Catalogue, procedure_ids: tuple[str, ...]) -> list[
     grouped: dict[str, tuple[str, list[str]]] = {}
     for pid in procedure_ids:
         if pid not in catalogue:
-            grouped.setdefault("?", ("（窓口不明）", []))[1].append(pid)
+            grouped.setdefault("?", (tr("（窓口不明）"), []))[1].append(pid)
             continue
         p = catalogue.get(pid)
-        grouped.setdefault(p.counter.id, (p.counter.name.ja, []))[1].append(p.name.ja)
+        grouped.setdefault(p.counter.id, (p.counter.name.text(), []))[1].append(p.name.text())
     return list(grouped.values())
 
 
@@ -67,25 +68,25 @@ class DoneStep(QWidget):
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalogue = catalogue
-        self.title = heading("受付が完了しました")
+        self.title = heading(tr("受付が完了しました"))
         self.title.setProperty("role", "ok")
         self.summary = note("", LARGE_PT, role="body")
         self.store_status = note("", 13)
         self.error = error_label(self)
-        self.retry_button = button("保存をやり直す", self)
+        self.retry_button = button(tr("保存をやり直す"), self)
         self.retry_button.hide()
-        self.next_button = button("次の受付へ（Ctrl+Enter）", self, kind="primary", size=15)
+        self.next_button = button(tr("次の受付へ（Ctrl+Enter）"), self, kind="primary", size=15)
 
-        where_card, where_col = _card("ご案内する窓口")
+        where_card, where_col = _card(tr("ご案内する窓口"))
         self.counters = QVBoxLayout()
         self.counters.setSpacing(8)
         where_col.addLayout(self.counters)
-        where_col.addWidget(heading("印刷した帳票", SECTION_PT))
+        where_col.addWidget(heading(tr("印刷した帳票"), SECTION_PT))
         self.forms_label = note("", SECTION_PT, role="body")
         where_col.addWidget(self.forms_label)
 
 
-        time_card, time_col = _card("所要時間")
+        time_card, time_col = _card(tr("所要時間"))
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(24)
         self.grid.setVerticalSpacing(8)
@@ -111,29 +112,29 @@ class DoneStep(QWidget):
 
     def show_record(self, record: VisitRecord) -> None:
         completed = record.outcome == "completed"
-        self.title.setText(f"受付を{'完了' if completed else '中止'}しました")
+        self.title.setText(tr("受付を完了しました") if completed else tr("受付を中止しました"))
         show_message(self.title, self.title.text(), "ok" if completed else "title")
-        self.summary.setText("カードから読み取った情報はこの端末のメモリから消去しました。")
+        self.summary.setText(tr("カードから読み取った情報はこの端末のメモリから消去しました。"))
         _clear(self.counters)
         for counter, names in next_counters(self.catalogue, record.procedures):
             where = QLabel(counter)
             where.setFont(ui_font(22, bold=True))
             where.setProperty("role", "value")
-            what = note("・" + "\n・".join(names), SECTION_PT, role="body")
+            what = note("\n".join(tr("・{item}").format(item=n) for n in names), SECTION_PT, role="body")
             self.counters.addWidget(where)
             self.counters.addWidget(what)
         printed = [form_title(f) for f in record.forms_printed]
-        self.forms_label.setText("、".join(printed) if printed else "なし")
+        self.forms_label.setText(tr("、").join(printed) if printed else tr("なし"))
         _clear(self.grid)
         labels = dict(STEPS)
         for row, (key, seconds) in enumerate(record.step_seconds.items()):
-            self._time_row(row, labels.get(key, key), seconds, bold=False)
-        self._time_row(len(record.step_seconds), "合計", record.total_seconds, bold=True)
+            self._time_row(row, tr(labels[key]) if key in labels else key, seconds, bold=False)
+        self._time_row(len(record.step_seconds), tr("合計"), record.total_seconds, bold=True)
         if record.suspensions:
-            self.grid.addWidget(note(f"うち中断 {record.suspensions} 回・{format_seconds(record.suspended_seconds)}"),
+            self.grid.addWidget(note(tr("うち中断 {count} 回・{time}").format(count=record.suspensions, time=format_seconds(record.suspended_seconds))),
                                 len(record.step_seconds) + 1, 0, 1, 2)
         set_error(self.error, "")
-        self.store_status.setText("記録を保存しています…")
+        self.store_status.setText(tr("記録を保存しています…"))
         self.retry_button.hide()
 
     def _time_row(self, row: int, name: str, seconds: float, *, bold: bool) -> None:
@@ -149,12 +150,12 @@ class DoneStep(QWidget):
 
     def set_stored(self, ok: bool, message: str = "") -> None:
         if ok:
-            self.store_status.setText(message or "記録を保存しました。")
+            self.store_status.setText(message or tr("記録を保存しました。"))
             set_error(self.error, "")
             self.retry_button.hide()
         else:
             self.store_status.setText("")
-            set_error(self.error, message + "　記録はこの端末に残っています（失われません）。")
+            set_error(self.error, message + tr("　記録はこの端末に残っています（失われません）。"))
             self.retry_button.show()
 
     def focus_first(self) -> None:

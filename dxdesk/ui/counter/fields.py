@@ -2,7 +2,7 @@
 
 ``value()`` returns what the clerk entered in the form ``Visit.answer`` accepts
 (text, choice value, list, int, bool) or None when empty; the core validates and
-normalises it, and ``AnswerError.msg.ja`` is shown under the field.
+normalises it, and ``AnswerError.msg.text()`` is shown under the field.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
+from dxdesk.i18n import N_, tr
 from dxdesk.counter import QuestionType
 from dxdesk.counter import validators
 from dxdesk.counter.procedures import Question
@@ -20,7 +21,7 @@ from dxdesk.wareki import format_wareki
 
 from dxdesk.ui.theme import note
 
-_UNSET = "選択してください"
+_UNSET = N_("選択してください")
 
 
 class QuestionField(QObject):
@@ -32,7 +33,7 @@ class QuestionField(QObject):
         super().__init__(parent)
         self.question = question
         self.widget = self._build(parent)
-        self.widget.setAccessibleName(question.label.ja)
+        self.widget.setAccessibleName(question.label.text())
 
     def _build(self, parent: QWidget) -> QWidget:
         raise NotImplementedError
@@ -51,9 +52,9 @@ class QuestionField(QObject):
 
 
 class TextField(QuestionField):
-    PATTERNS = {
-        QuestionType.POSTAL_CODE: r"[〒0-9０-９\-－ー‐ ]{0,10}",
-        QuestionType.PHONE: r"[0-9０-９\-－ー‐()（） ]{0,16}",
+    PATTERNS = {  # full-width digits and 〒 are what Japanese IMEs type
+        QuestionType.POSTAL_CODE: r"[〒0-9０-９\-－ー‐ ]{0,10}",  # i18n: ja-only (input pattern)
+        QuestionType.PHONE: r"[0-9０-９\-－ー‐()（） ]{0,16}",  # i18n: ja-only (input pattern)
     }
 
     def _build(self, parent: QWidget) -> QWidget:
@@ -66,8 +67,8 @@ class TextField(QuestionField):
         if self.question.type in (QuestionType.TEXT, QuestionType.KANA) and isinstance(rules.max, int):
             self.edit.setMaxLength(rules.max)
         placeholders = {
-            QuestionType.POSTAL_CODE: "例: 059-0902", QuestionType.PHONE: "例: 090-1234-5678",
-            QuestionType.KANA: "カタカナ（ひらがなで入力しても直します）",
+            QuestionType.POSTAL_CODE: tr("例: 059-0902"), QuestionType.PHONE: tr("例: 090-1234-5678"),
+            QuestionType.KANA: tr("カタカナ（ひらがなで入力しても直します）"),
         }
         self.edit.setPlaceholderText(placeholders.get(self.question.type, ""))
         self.edit.editingFinished.connect(self._emit)
@@ -89,7 +90,7 @@ class DateField(QuestionField):
         box = QWidget(parent)
         self.edit = QLineEdit(box)
         self.edit.setMinimumHeight(34)
-        self.edit.setPlaceholderText("例: 令和8年3月28日 / R8.3.28 / 2026-03-28")
+        self.edit.setPlaceholderText(tr("例: 令和8年3月28日 / R8.3.28 / 2026-03-28"))
         self.shown = note("", 12, box)
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
@@ -131,13 +132,13 @@ class ChoiceField(QuestionField):
     def _build(self, parent: QWidget) -> QWidget:
         self.combo = QComboBox(parent)
         self.combo.setMinimumHeight(34)
-        self.combo.addItem(_UNSET, None)
+        self.combo.addItem(tr(_UNSET), None)
         if self.question.type is QuestionType.BOOL:
-            self.combo.addItem("はい", True)
-            self.combo.addItem("いいえ", False)
+            self.combo.addItem(tr("はい"), True)
+            self.combo.addItem(tr("いいえ"), False)
         else:
             for choice in self.question.choices:
-                self.combo.addItem(choice.label.ja, choice.value)
+                self.combo.addItem(choice.label.text(), choice.value)
         self.combo.currentIndexChanged.connect(self._emit)
         return self.combo
 
@@ -159,7 +160,7 @@ class MultiField(QuestionField):
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: list[tuple[str, QCheckBox]] = []
         for choice in self.question.choices:
-            check = QCheckBox(choice.label.ja, box)
+            check = QCheckBox(choice.label.text(), box)
             check.toggled.connect(self._emit)
             layout.addWidget(check)
             self.boxes.append((choice.value, check))
@@ -189,7 +190,7 @@ class IntField(QuestionField):
         self.spin = QSpinBox(parent)
         self.spin.setMinimumHeight(34)
         self.spin.setRange(low - 1, high)
-        self.spin.setSpecialValueText("未入力")
+        self.spin.setSpecialValueText(tr("未入力"))
         self.spin.setValue(low - 1)
         self.spin.editingFinished.connect(self._emit)
         return self.spin

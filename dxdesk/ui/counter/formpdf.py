@@ -53,13 +53,15 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
     base = build_form_data(visit)
     sheet = guide_sheet_data(visit)
     purposes = "、".join(p["name_ja"] for p in sheet["procedures"])
+    # The 手続き案内票 is a printed Japanese document handed to the resident (like the forms themselves,
+    # which use the core's *_ja fields): its texts stay Japanese whatever the UI language.
     guide_interview = {
         "procedures": [
-            {"name": p["name_ja"], "status": "受付済", "next_window": p["counter_ja"].split("（")[-1].rstrip("）"),
+            {"name": p["name_ja"], "status": "受付済", "next_window": p["counter_ja"].split("（")[-1].rstrip("）"),  # i18n: ja-only
              "note": p["counter_ja"]}
             for p in sheet["procedures"]
         ] + [
-            {"name": s["name_ja"], "status": "ご案内", "next_window": "", "note": f"必要なら {s['counter_ja']} へ"}
+            {"name": s["name_ja"], "status": "ご案内", "next_window": "", "note": f"必要なら {s['counter_ja']} へ"}  # i18n: ja-only
             for s in sheet["suggested"]
         ],
         "card_items_read": [
@@ -68,7 +70,7 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
         ],
     }
     guide = {"card": {"name": base["card"]["name"]}, "interview": guide_interview,
-             "computed": {**base["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}
+             "computed": {**base["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}  # i18n: ja-only
     return FormsPayload(visit.forms_to_print, data, guide, today, mode, calibration, municipality)
 
 
@@ -78,7 +80,7 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
     font_name("mincho")  # fonts registered before the canvas needs them
     buf = io.BytesIO()
     c = rl_canvas.Canvas(buf, invariant=1, pageCompression=1)
-    c.setTitle("受付の帳票")
+    c.setTitle("受付の帳票")  # i18n: ja-only (PDF metadata)
     c.setCreator("dxdesk")
     issues: list[FillIssue] = []
     pages: dict[str, int] = {}

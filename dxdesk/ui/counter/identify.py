@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from dxdesk.i18n import N_, tr
 from dxdesk.cardreader import errors as ce
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.ui.qtfonts import ui_font
@@ -64,11 +65,11 @@ class IdentifyStep(QWidget):
         # -- status panel: large, so the clerk reads the card state from a step back
         status = QFrame(self)
         status.setProperty("panel", True)
-        status_title = heading("カードの状態", SECTION_PT, status)
+        status_title = heading(tr("カードの状態"), SECTION_PT, status)
         self.reader_label = QLabel("", status)
         self.reader_label.setFont(ui_font(LARGE_PT))
         self.reader_label.setWordWrap(True)
-        self.demo_badge = QLabel("模擬カード（デモ）", status)
+        self.demo_badge = QLabel(tr("模擬カード（デモ）"), status)
         self.demo_badge.setObjectName("notice")
         self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
         self.demo_badge.hide()
@@ -78,7 +79,7 @@ class IdentifyStep(QWidget):
         self.tries_label = QLabel("", status)
         self.tries_label.setFont(ui_font(20, bold=True))
         self.tries_label.setWordWrap(True)
-        self.tries_label.setAccessibleName("暗証番号の残り回数")
+        self.tries_label.setAccessibleName(tr("暗証番号の残り回数"))
         top = QHBoxLayout()
         top.addWidget(status_title, 1)
         top.addWidget(self.demo_badge)
@@ -93,7 +94,7 @@ class IdentifyStep(QWidget):
         self.tries_figure = QLabel("", status)
         self.tries_figure.setFont(ui_font(72, bold=True))
         self.tries_figure.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tries_figure.setAccessibleName("暗証番号の残り回数（数字）")
+        self.tries_figure.setAccessibleName(tr("暗証番号の残り回数（数字）"))
         self.tries_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         sl.addWidget(self.tries_figure)
         sl.addWidget(self.tries_label)
@@ -105,10 +106,10 @@ class IdentifyStep(QWidget):
         self.purpose_box.hide()
 
         # -- actions
-        self.read_button = button("カードを読み取る（F2）", self, kind="primary", size=14)
-        self.code_b_button = button("照合番号Bで読み取る（F4）", self)
-        self.manual_button = button("手入力（F3）", self)
-        self.refresh_button = button("状態を更新", self)
+        self.read_button = button(tr("カードを読み取る（F2）"), self, kind="primary", size=14)
+        self.code_b_button = button(tr("照合番号Bで読み取る（F4）"), self)
+        self.manual_button = button(tr("手入力（F3）"), self)
+        self.refresh_button = button(tr("状態を更新"), self)
         self.read_button.clicked.connect(self.read_with_pin)
         self.code_b_button.clicked.connect(self.show_code_b)
         self.manual_button.clicked.connect(self.show_manual)
@@ -137,11 +138,11 @@ class IdentifyStep(QWidget):
         self.guide_box.setProperty("panel", True)
         gl = QVBoxLayout(self.guide_box)
         gl.setContentsMargins(20, 16, 20, 16)
-        gl.addWidget(heading("読み取りの手順", SECTION_PT, self.guide_box))
-        gl.addWidget(note("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
+        gl.addWidget(heading(tr("読み取りの手順"), SECTION_PT, self.guide_box))
+        gl.addWidget(note(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
                           "2. 「カードを読み取る（F2）」を押します。\n"
                           "3. 暗証番号（数字4桁）はご本人がお客様用の画面で押します。職員は入力しません。\n"
-                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。",
+                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。"),
                           LARGE_PT, self.guide_box, role="body"))
         gl.addStretch(1)
 
@@ -165,7 +166,7 @@ class IdentifyStep(QWidget):
         panels.addWidget(self.guide_box, 1)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("本人確認"))
+        layout.addWidget(heading(tr("本人確認")))
         self._panels = panels
         layout.addLayout(panels, 1)
         layout.addWidget(self.purpose_box)
@@ -174,7 +175,7 @@ class IdentifyStep(QWidget):
         self._layout = layout
         self._page_changed(self.stack.currentIndex())
         if self.card_service is None:
-            self.reader_label.setText("この端末ではカードを読み取れません（手入力のみ）")
+            self.reader_label.setText(tr("この端末ではカードを読み取れません（手入力のみ）"))
             for b in (self.read_button, self.code_b_button, self.refresh_button):
                 b.setEnabled(False)
 
@@ -236,23 +237,23 @@ class IdentifyStep(QWidget):
         self.simulated = bool(source and source.simulated)
         self.demo_badge.setVisible(self.simulated)
         if source is None:
-            self.reader_label.setText("読み取り機: 見つかりません")
+            self.reader_label.setText(tr("読み取り機: 見つかりません"))
         else:
-            self.reader_label.setText(f"読み取り機: {'模擬カード（デモ）' if self.simulated else source.reader}")
+            self.reader_label.setText(tr("読み取り機: {reader}").format(reader=tr("模擬カード（デモ）") if self.simulated else source.reader))
         self.card_present = status.card_present
         self.tries_left = status.tries_left
         if not status.card_present:
-            show_message(self.card_label, "カード: 置かれていません（読み取り機に置いてください）", "body")
+            show_message(self.card_label, tr("カード: 置かれていません（読み取り機に置いてください）"), "body")
         else:
-            show_message(self.card_label, "カード: 置かれています", "ok")
+            show_message(self.card_label, tr("カード: 置かれています"), "ok")
         self._show_tries()
         if status.problem is not None:
-            self.show_help(CardHelp("カードを確認してください", ()), status.problem.ja)
+            self.show_help(CardHelp(N_("カードを確認してください"), ()), status.problem.text())
         self._update_buttons()
 
     def _on_status_error(self, exc: BaseException) -> None:
-        message = exc.message.ja if isinstance(exc, ce.CardError) else "カード読み取り機の状態を確認できませんでした。"
-        self.reader_label.setText("読み取り機: 使えません")
+        message = exc.message.text() if isinstance(exc, ce.CardError) else tr("カード読み取り機の状態を確認できませんでした。")
+        self.reader_label.setText(tr("読み取り機: 使えません"))
         self.show_help(help_for(exc), message)
         self._update_buttons()
 
@@ -262,17 +263,17 @@ class IdentifyStep(QWidget):
             self.tries_figure.setText("")
             return
         if self.tries_left == 0:
-            text, role = "暗証番号: ロックされています", "error"
+            text, role = tr("暗証番号: ロックされています"), "error"
         elif not self.pin_allowed:
-            text, role = f"暗証番号の残り回数: {self.tries_left} 回（ロック防止のため暗証番号は使いません）", "error"
+            text, role = tr("暗証番号の残り回数: {count} 回（ロック防止のため暗証番号は使いません）").format(count=self.tries_left), "error"
         else:
-            text, role = f"暗証番号の残り回数: {self.tries_left} 回", "ok" if self.tries_left >= 3 else "warning"
+            text, role = tr("暗証番号の残り回数: {count} 回").format(count=self.tries_left), "ok" if self.tries_left >= 3 else "warning"
         show_message(self.tries_label, text, role)
         show_message(self.tries_figure, "×" if self.tries_left == 0 else str(self.tries_left), role)
         if self.tries_left == 0:
-            self.show_help(help_for(ce.PinBlockedError()), ce.PinBlockedError().message.ja)
+            self.show_help(help_for(ce.PinBlockedError()), ce.PinBlockedError().message.text())
         elif not self.pin_allowed:
-            self.show_help(help_for(ce.LowTriesError(self.tries_left)), ce.LowTriesError(self.tries_left).message.ja)
+            self.show_help(help_for(ce.LowTriesError(self.tries_left)), ce.LowTriesError(self.tries_left).message.text())
 
     def _update_buttons(self) -> None:
         available = self.card_service is not None and not self._reading
@@ -284,16 +285,16 @@ class IdentifyStep(QWidget):
         """A monitor event (already on the GUI thread): show it, then re-read the status."""
         name = type(event).__name__
         texts = {
-            "CardInserted": "カードが置かれました", "CardRemoved": "カードが外されました",
-            "ReaderAdded": "読み取り機がつながりました", "ReaderRemoved": "読み取り機が外されました",
-            "ServiceUnavailable": "カード読み取りサービスが止まっています", "ServiceAvailable": "カード読み取りサービスが使えます",
+            "CardInserted": tr("カードが置かれました"), "CardRemoved": tr("カードが外されました"),
+            "ReaderAdded": tr("読み取り機がつながりました"), "ReaderRemoved": tr("読み取り機が外されました"),
+            "ServiceUnavailable": tr("カード読み取りサービスが止まっています"), "ServiceAvailable": tr("カード読み取りサービスが使えます"),
         }
         if name in texts:
             self.message.emit(texts[name])
         if name == "CardRemoved":
             self.card_present = False
             self.tries_left = None
-            show_message(self.card_label, "カード: 置かれていません（読み取り機に置いてください）", "body")
+            show_message(self.card_label, tr("カード: 置かれていません（読み取り機に置いてください）"), "body")
             self._show_tries()
         if not self._reading:
             self.refresh_status()
@@ -305,17 +306,17 @@ class IdentifyStep(QWidget):
             self.help_box.hide()
             self.guide_box.show()
             return
-        self.help_title.setText(help_.title)
+        self.help_title.setText(tr(help_.title))  # CardHelp texts are msgids (N_)
         self.help_message.setText(message)
         self.help_message.setVisible(bool(message))
-        self.help_steps.setText("\n".join(f"・{s}" for s in help_.steps))
+        self.help_steps.setText("\n".join(tr("・{item}").format(item=tr(s)) for s in help_.steps))
         extras = []
         if help_.offer_code_b and self.card_service is not None:
-            extras.append("照合番号B（F4）")
+            extras.append(tr("照合番号B（F4）"))
         if help_.offer_manual:
-            extras.append("手入力（F3）")
+            extras.append(tr("手入力（F3）"))
         if extras:
-            self.help_steps.setText(self.help_steps.text() + "\n→ 切り替え: " + "／".join(extras))
+            self.help_steps.setText(self.help_steps.text() + tr("\n→ 切り替え: ") + tr("／").join(extras))
         self.guide_box.hide()  # the problem's own steps replace the usual ones
         self.help_box.show()
 
@@ -336,7 +337,7 @@ class IdentifyStep(QWidget):
             return "", ""
         purpose = self.purpose_box.purpose()
         if purpose is None:
-            self.show_help(CardHelp("処理事由を入力してください", ("個人番号を読み取るには、事務種別と処理事由が必要です。",), offer_manual=False))
+            self.show_help(CardHelp(N_("処理事由を入力してください"), (N_("個人番号を読み取るには、事務種別と処理事由が必要です。"),), offer_manual=False))
             self.reason.setFocus()
         return purpose
 
@@ -367,7 +368,7 @@ class IdentifyStep(QWidget):
         read_id = self._read_id
         self._update_buttons()
         self.show_help(None)
-        show_message(self.card_label, "カードを読み取っています。カードを動かさないでください…", "body")
+        show_message(self.card_label, tr("カードを読み取っています。カードを動かさないでください…"), "body")
         handle = self.services.runner.watch(future, owner=self)
         handle.finished.connect(lambda result: self._on_read(result, method, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_read_error(exc) if read_id == self._read_id else None)
@@ -379,11 +380,11 @@ class IdentifyStep(QWidget):
         try:
             card = VisitCardData.from_card_holder(method, result.holder)
         except VisitError as exc:
-            self.show_help(help_for(ce.CardDataError()), exc.msg.ja)
+            self.show_help(help_for(ce.CardDataError()), exc.msg.text())
             return
         finally:
             result = None  # the holder (with any number) is not kept beyond VisitCardData
-        show_message(self.card_label, "カード: 読み取りました", "ok")
+        show_message(self.card_label, tr("カード: 読み取りました"), "ok")
         self.identified.emit(Identification(card, self.simulated, *purpose))
 
     def _on_read_error(self, exc: BaseException) -> None:
@@ -395,13 +396,13 @@ class IdentifyStep(QWidget):
             elif isinstance(exc, ce.PinBlockedError):
                 self.tries_left = 0
             self._show_tries()
-            show_message(self.card_label, "カード: 読み取れませんでした", "error")
-            self.show_help(help_for(exc), exc.message.ja)
+            show_message(self.card_label, tr("カード: 読み取れませんでした"), "error")
+            self.show_help(help_for(exc), exc.message.text())
             if not self.pin_allowed:
                 self.stack.setCurrentIndex(self.PAGE_CODE_B)
         else:
             log.warning("card read failed: %s", type(exc).__name__)
-            self.show_help(help_for(exc), "カードの読み取りに失敗しました。もう一度お試しください。")
+            self.show_help(help_for(exc), tr("カードの読み取りに失敗しました。もう一度お試しください。"))
         self._update_buttons()
 
     def cancel_read(self) -> None:
@@ -410,7 +411,7 @@ class IdentifyStep(QWidget):
             self.card_service.cancel()
             self._read_id += 1
             self._reading = False
-            show_message(self.card_label, "カード: 読み取りを取り消しました", "body")
+            show_message(self.card_label, tr("カード: 読み取りを取り消しました"), "body")
             self._update_buttons()
         self._close_pin_pad()
 
@@ -422,11 +423,11 @@ class IdentifyStep(QWidget):
         dialog = PinPadDialog(tries_left, self.window(), simulated=self.simulated)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
-        dialog.accepted.connect(lambda: self.card_label.setText("カードを読み取っています。カードを動かさないでください…"))
+        dialog.accepted.connect(lambda: self.card_label.setText(tr("カードを読み取っています。カードを動かさないでください…")))
         dialog.rejected.connect(exchange.cancel)
         self.pin_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))
-        self.card_label.setText("ご本人が暗証番号を入力しています…")
+        self.card_label.setText(tr("ご本人が暗証番号を入力しています…"))
         dialog.show_for_resident()
 
     def _close_pin_pad(self) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from dxdesk.i18n import tr
 from dxdesk.counter import AnswerError, Visit, VisitError
 from dxdesk.ui.qtfonts import ui_font
 
@@ -36,8 +37,8 @@ class InterviewStep(QWidget):
         self.name_label.setFont(ui_font(16, bold=True))
         self.kana = QLineEdit(self)
         self.kana.setMinimumHeight(34)
-        self.kana.setPlaceholderText("お名前の読み方をご本人に確認して入力（ひらがな可）")
-        self.kana.setAccessibleName("氏名のふりがな")
+        self.kana.setPlaceholderText(tr("お名前の読み方をご本人に確認して入力（ひらがな可）"))
+        self.kana.setAccessibleName(tr("氏名のふりがな"))
         self.kana.editingFinished.connect(self.commit_kana)
         self.kana_error = error_label(self)
 
@@ -59,12 +60,12 @@ class InterviewStep(QWidget):
         self.error = error_label(self)
 
         who = QHBoxLayout()
-        who.addWidget(QLabel("氏名", self))
+        who.addWidget(QLabel(tr("氏名"), self))
         who.addWidget(self.name_label, 1)
-        who.addWidget(QLabel("ふりがな", self))
+        who.addWidget(QLabel(tr("ふりがな"), self))
         who.addWidget(self.kana, 2)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("聞き取り"))
+        layout.addWidget(heading(tr("聞き取り")))
         layout.addLayout(who)
         layout.addWidget(self.kana_error)
         layout.addWidget(self.follow_box)
@@ -94,14 +95,14 @@ class InterviewStep(QWidget):
             owner = owners.get(question.id)
             if owner is not None and owner is not current_procedure:
                 current_procedure = owner
-                title = QLabel(f"■ {owner.name.ja}", self.form_host)
+                title = QLabel(f"■ {owner.name.text()}", self.form_host)
                 title.setFont(ui_font(14, bold=True))
                 title.setProperty("role", "title")
                 title.setContentsMargins(0, 8, 0, 0)
                 self.form.addRow(title)
             field = make_field(question, self.form_host)
             field.committed.connect(self.commit)
-            label = QLabel(question.label.ja + ("　＊" if question.required else ""), self.form_host)
+            label = QLabel(question.label.text() + (tr("　＊") if question.required else ""), self.form_host)
             label.setWordWrap(True)
             label.setMinimumWidth(260)
             label.setBuddy(field.focus_widget())
@@ -113,7 +114,7 @@ class InterviewStep(QWidget):
             hl.setSpacing(2)
             hl.addWidget(field.widget)
             if question.help:
-                hl.addWidget(note(question.help.ja, 11, holder))
+                hl.addWidget(note(question.help.text(), 11, holder))
             hl.addWidget(error)
             self.form.addRow(label, holder)
             self.fields[question.id] = field
@@ -150,12 +151,12 @@ class InterviewStep(QWidget):
                 item.widget().deleteLater()
         suggestions = interview.suggested_follow_ons()
         if suggestions:
-            text = QLabel("あわせて必要かもしれない手続き:", self.follow_box)
+            text = QLabel(tr("あわせて必要かもしれない手続き:"), self.follow_box)
             text.setProperty("role", "hint")
             self.follow_layout.addWidget(text)
             for procedure in suggestions:
-                b: QPushButton = button(f"＋ {procedure.name.ja}", self.follow_box)
-                b.setToolTip(f"{procedure.counter.name.ja} の手続きを追加します")
+                b: QPushButton = button(tr("＋ {procedure}").format(procedure=procedure.name.text()), self.follow_box)
+                b.setToolTip(tr("{counter} の手続きを追加します").format(counter=procedure.counter.name.text()))
                 b.clicked.connect(lambda _=False, pid=procedure.id: self.procedure_added.emit(pid))
                 self.follow_layout.addWidget(b)
             self.follow_layout.addStretch(1)
@@ -187,7 +188,7 @@ class InterviewStep(QWidget):
         try:
             value = self.visit.set_name_kana(self.kana.text())
         except VisitError as exc:
-            set_error(self.kana_error, exc.msg.ja)
+            set_error(self.kana_error, exc.msg.text())
             return False
         set_error(self.kana_error, "")
         if self.kana.text() != value:
@@ -201,10 +202,10 @@ class InterviewStep(QWidget):
         try:
             self.visit.answer(question_id, field.value())
         except AnswerError as exc:
-            set_error(self._errors[question_id], exc.msg.ja)
+            set_error(self._errors[question_id], exc.msg.text())
             return False
         except VisitError as exc:
-            set_error(self.error, exc.msg.ja)
+            set_error(self.error, exc.msg.text())
             return False
         set_error(self._errors[question_id], "")
         self.refresh()
@@ -227,7 +228,7 @@ class InterviewStep(QWidget):
         if self.visit is None:
             return
         for question in self.visit.interview.missing_required():
-            set_error(self._errors[question.id], "入力してください")
+            set_error(self._errors[question.id], tr("入力してください"))
         self._focus_first_error()
 
     def _focus_first_error(self) -> None:

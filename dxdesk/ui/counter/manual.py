@@ -6,13 +6,14 @@ from datetime import date
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from dxdesk.i18n import N_, tr
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.counter import validators
 from dxdesk.wareki import format_wareki
 
 from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
-SEXES = (("", "選択してください"), ("1", "男"), ("2", "女"), ("9", "適用不能"), ("0", "不明"))
+SEXES = (("", N_("選択してください")), ("1", N_("男")), ("2", N_("女")), ("9", N_("適用不能")), ("0", N_("不明")))
 
 
 def parse_birth_date(text: str) -> date:
@@ -20,7 +21,7 @@ def parse_birth_date(text: str) -> date:
     try:
         return validators.parse_date(text)
     except ValueError:
-        raise ValueError("生年月日を入力してください（例: 昭和55年2月17日、1980-02-17）") from None
+        raise ValueError(tr("生年月日を入力してください（例: 昭和55年2月17日、1980-02-17）")) from None
 
 
 class ManualEntryForm(QWidget):
@@ -33,43 +34,43 @@ class ManualEntryForm(QWidget):
         self.family = QLineEdit(self)
         self.given = QLineEdit(self)
         self.kana = QLineEdit(self)
-        self.kana.setPlaceholderText("ひらがなでも可（カタカナに直します）")
+        self.kana.setPlaceholderText(tr("ひらがなでも可（カタカナに直します）"))
         self.address = QLineEdit(self)
         self.birth = QLineEdit(self)
-        self.birth.setPlaceholderText("例: 昭和55年2月17日 / S55.2.17 / 1980-02-17")
+        self.birth.setPlaceholderText(tr("例: 昭和55年2月17日 / S55.2.17 / 1980-02-17"))
         self.birth_shown = note("")
         self.sex = QComboBox(self)
         for code, label in SEXES:
-            self.sex.addItem(label, code)
+            self.sex.addItem(tr(label), code)
         self.my_number = QLineEdit(self)
         self.my_number.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # shown only while typing
         self.my_number.setMaxLength(14)
-        self.my_number_label = QLabel("個人番号（12桁）", self)
-        for w, name in ((self.family, "氏"), (self.given, "名"), (self.kana, "ふりがな"), (self.address, "住所"),
-                        (self.birth, "生年月日"), (self.sex, "性別"), (self.my_number, "個人番号")):
+        self.my_number_label = QLabel(tr("個人番号（12桁）"), self)
+        for w, name in ((self.family, tr("氏")), (self.given, tr("名")), (self.kana, tr("ふりがな")), (self.address, tr("住所")),
+                        (self.birth, tr("生年月日")), (self.sex, tr("性別")), (self.my_number, tr("個人番号"))):
             w.setAccessibleName(name)
             w.setMinimumHeight(34)
         self.error = error_label(self)
-        self.submit_button = button("この内容で本人確認（Enter）", self, kind="primary")
+        self.submit_button = button(tr("この内容で本人確認（Enter）"), self, kind="primary")
         self.submit_button.clicked.connect(self.submit)
         self.birth.textChanged.connect(self._show_wareki)
 
         names = QHBoxLayout()
-        names.addWidget(QLabel("氏", self))
+        names.addWidget(QLabel(tr("氏"), self))
         names.addWidget(self.family, 1)
-        names.addWidget(QLabel("名", self))
+        names.addWidget(QLabel(tr("名"), self))
         names.addWidget(self.given, 1)
         form = QFormLayout()
-        form.addRow("氏名", names)
-        form.addRow("ふりがな", self.kana)
-        form.addRow("住所", self.address)
-        form.addRow("生年月日", self.birth)
+        form.addRow(tr("氏名"), names)
+        form.addRow(tr("ふりがな"), self.kana)
+        form.addRow(tr("住所"), self.address)
+        form.addRow(tr("生年月日"), self.birth)
         form.addRow("", self.birth_shown)
-        form.addRow("性別", self.sex)
+        form.addRow(tr("性別"), self.sex)
         form.addRow(self.my_number_label, self.my_number)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("手入力で本人確認", 16))
-        layout.addWidget(note("運転免許証などの本人確認書類を見ながら入力してください。カードは読み取りません。"))
+        layout.addWidget(heading(tr("手入力で本人確認"), 16))
+        layout.addWidget(note(tr("運転免許証などの本人確認書類を見ながら入力してください。カードは読み取りません。")))
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.submit_button)
@@ -95,24 +96,24 @@ class ManualEntryForm(QWidget):
         family, given = self.family.text().strip(), self.given.text().strip()
         problems = []
         if not family:
-            problems.append("氏を入力してください")
+            problems.append(tr("氏を入力してください"))
         if not self.address.text().strip():
-            problems.append("住所を入力してください")
+            problems.append(tr("住所を入力してください"))
         birth: date | None = None
         try:
             birth = parse_birth_date(self.birth.text())
         except ValueError as exc:
             problems.append(str(exc))
         if not self.sex.currentData():
-            problems.append("性別を選んでください")
+            problems.append(tr("性別を選んでください"))
         kana = ""
         if self.kana.text().strip():
             try:
                 kana = validators.normalize_kana(self.kana.text())
             except ValueError:
-                problems.append("ふりがなはひらがなかカタカナで入力してください")
+                problems.append(tr("ふりがなはひらがなかカタカナで入力してください"))
         if problems:
-            set_error(self.error, "／".join(problems))
+            set_error(self.error, tr("／").join(problems))
             return
         number = self.my_number.text().strip().replace(" ", "") if self.my_number.isVisible() else ""
         try:
@@ -122,7 +123,7 @@ class ManualEntryForm(QWidget):
                 name_kana=kana, my_number=number or None,
             )
         except VisitError as exc:
-            set_error(self.error, exc.msg.ja)
+            set_error(self.error, exc.msg.text())
             return
         set_error(self.error, "")
         self.submitted.emit(card)

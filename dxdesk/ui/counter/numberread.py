@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.cardreader import errors as ce
 from dxdesk.cardreader.model import CardHolder
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError
@@ -40,22 +41,22 @@ class PurposeFields(QFrame):
         super().__init__(parent)
         self.jimu = QComboBox(self)
         for jt in JimuType:
-            self.jimu.addItem(jt.label.ja, jt.value)
-        self.jimu.setAccessibleName("事務種別")
+            self.jimu.addItem(jt.label.text(), jt.value)
+        self.jimu.setAccessibleName(tr("事務種別"))
         self.reason = QLineEdit(self)
-        self.reason.setPlaceholderText("処理事由（例: 児童手当の認定請求）")
-        self.reason.setAccessibleName("処理事由")
+        self.reason.setPlaceholderText(tr("処理事由（例: 児童手当の認定請求）"))
+        self.reason.setAccessibleName(tr("処理事由"))
         self.reason.setMinimumHeight(34)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("個人番号の読み取り: 事務種別", self))
+        layout.addWidget(QLabel(tr("個人番号の読み取り: 事務種別"), self))
         layout.addWidget(self.jimu)
-        layout.addWidget(QLabel("処理事由", self))
+        layout.addWidget(QLabel(tr("処理事由"), self))
         layout.addWidget(self.reason, 1)
 
     def prefill(self, procedure_names: list[str]) -> None:
         if not self.reason.text():
-            self.reason.setText("、".join(procedure_names)[:100])
+            self.reason.setText(tr("、").join(procedure_names)[:100])
 
     def purpose(self) -> tuple[str, str] | None:
         """(事務種別, 処理事由), or None when the reason is empty (the caller explains and focuses it)."""
@@ -96,12 +97,12 @@ class NumberReadPanel(QFrame):
         self.setProperty("panel", True)
         # A caution: the number is needed but not read yet (warning colours of the theme).
         self.setStyleSheet(f"QFrame[panel=\"true\"] {{ background: {WARNING_SOFT}; border: 1px solid {WARNING_BORDER}; }}")
-        self.title = QLabel("個人番号が必要です", self)
+        self.title = QLabel(tr("個人番号が必要です"), self)
         self.title.setFont(ui_font(14, bold=True))
         self.title.setProperty("role", "warning")
         self.explain = note("", 12, self, role="body")
         self.purpose = PurposeFields(self)
-        self.read_button = button("個人番号を読み取る（F6）", self, kind="primary")
+        self.read_button = button(tr("個人番号を読み取る（F6）"), self, kind="primary")
         self.read_button.clicked.connect(self.read)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
@@ -130,20 +131,24 @@ class NumberReadPanel(QFrame):
             self.status.setText("")
             set_error(self.error, "")
             return
-        names = [p.name.ja for p in visit.procedures if p.requires_my_number]
+        names = [p.name.text() for p in visit.procedures if p.requires_my_number]
         self.purpose.prefill(names)
+        quoted = tr("、").join(tr("「{procedure}」").format(procedure=n) for n in names)
         if card.method is IdentifyMethod.CARD_MATCHING_B:
             # The core refuses: identity opened with 照合番号B cannot carry a number (no PIN was verified).
-            self.explain.setText(f"「{'」「'.join(names)}」には個人番号が必要ですが、照合番号Bで本人確認した受付には"
-                                 "個人番号を追加できません。受付をやり直し、暗証番号で読み取ってください。")
+            self.explain.setText(tr("{procedures}には個人番号が必要ですが、照合番号Bで本人確認した受付には"
+                                    "個人番号を追加できません。受付をやり直し、暗証番号で読み取ってください。")
+                                 .format(procedures=quoted))
             self.read_button.setEnabled(False)
             return
         if self.card_service is None:
-            self.explain.setText(f"「{'」「'.join(names)}」には個人番号が必要ですが、この端末ではカードを読み取れません。")
+            self.explain.setText(tr("{procedures}には個人番号が必要ですが、この端末ではカードを読み取れません。")
+                                 .format(procedures=quoted))
             self.read_button.setEnabled(False)
             return
-        self.explain.setText(f"「{'」「'.join(names)}」には個人番号が必要です。ご本人のカードを読み取り機に置いていただき、"
-                             "暗証番号はご本人が専用の画面で押します。読み取るのは個人番号だけです。")
+        self.explain.setText(tr("{procedures}には個人番号が必要です。ご本人のカードを読み取り機に置いていただき、"
+                                "暗証番号はご本人が専用の画面で押します。読み取るのは個人番号だけです。")
+                             .format(procedures=quoted))
         self.read_button.setEnabled(not self._reading)
 
     @property
@@ -160,7 +165,7 @@ class NumberReadPanel(QFrame):
             return
         purpose = self.purpose.purpose()
         if purpose is None:
-            set_error(self.error, "個人番号を読み取るには、事務種別と処理事由が必要です。処理事由を入力してください。")
+            set_error(self.error, tr("個人番号を読み取るには、事務種別と処理事由が必要です。処理事由を入力してください。"))
             self.purpose.reason.setFocus()
             return
         session = self.services.session
@@ -169,15 +174,15 @@ class NumberReadPanel(QFrame):
                 require(session, Permission.READ_CARD)
                 require(session, Permission.READ_MY_NUMBER)
         except PermissionDeniedError as exc:
-            set_error(self.error, exc.msg.ja)
-            self.notice.emit(exc.msg.ja, True)
+            set_error(self.error, exc.msg.text())
+            self.notice.emit(exc.msg.text(), True)
             return
         set_error(self.error, "")
         self._reading = True
         self._read_id += 1
         read_id = self._read_id
         self.read_button.setEnabled(False)
-        show_message(self.status, "カードを読み取っています。カードを動かさないでください…", "body")
+        show_message(self.status, tr("カードを読み取っています。カードを動かさないでください…"), "body")
         handle = self.services.runner.watch(self.card_service.read_card(self._provider, include_my_number=True), owner=self)
         handle.finished.connect(lambda result: self._on_read(visit, result, purpose) if read_id == self._read_id else None)
         handle.failed.connect(lambda exc: self._on_error(exc) if read_id == self._read_id else None)
@@ -193,15 +198,15 @@ class NumberReadPanel(QFrame):
         card = visit.card
         try:
             if card is None or not _same_person(card, holder):
-                self._fail("読み取り機のカードは、本人確認した方のカードではありません（氏名・生年月日が一致しません）。"
-                           "個人番号は取り込んでいません。")
+                self._fail(tr("読み取り機のカードは、本人確認した方のカードではありません（氏名・生年月日が一致しません）。"
+                           "個人番号は取り込んでいません。"))
                 return
             if holder.my_number is None:
-                self._fail("カードから個人番号を読み取れませんでした。")
+                self._fail(tr("カードから個人番号を読み取れませんでした。"))
                 return
             visit.attach_my_number(holder.my_number)
         except VisitError as exc:
-            self._fail(exc.msg.ja)
+            self._fail(exc.msg.text())
             return
         finally:
             holder = None
@@ -211,21 +216,21 @@ class NumberReadPanel(QFrame):
         ))
         self.status.setText("")
         self.update_for(visit)
-        self.notice.emit("個人番号を読み取りました。" + ("（模擬カード）" if simulated else ""), False)
+        self.notice.emit(tr("個人番号を読み取りました。") + (tr("（模擬カード）") if simulated else ""), False)
         self.attached.emit()
 
     def _on_error(self, exc: BaseException) -> None:
         self._reading = False
         self._close_pin_pad()
         if isinstance(exc, ce.CardError):
-            message = exc.message.ja
+            message = exc.message.text()
         else:
             log.warning("My Number read failed: %s", type(exc).__name__)
-            message = "カードの読み取りに失敗しました。もう一度お試しください。"
+            message = tr("カードの読み取りに失敗しました。もう一度お試しください。")
         self._fail(message)
 
     def _fail(self, message: str) -> None:
-        show_message(self.status, "個人番号: 読み取れませんでした", "error")
+        show_message(self.status, tr("個人番号: 読み取れませんでした"), "error")
         set_error(self.error, message)
         self.notice.emit(message, True)
         self.update_for(self.visit)
@@ -237,7 +242,7 @@ class NumberReadPanel(QFrame):
             self._read_id += 1
             self._reading = False
             self._close_pin_pad()
-            self._fail("個人番号の読み取りを取り消しました。もう一度読み取るには「個人番号を読み取る」を押してください。")
+            self._fail(tr("個人番号の読み取りを取り消しました。もう一度読み取るには「個人番号を読み取る」を押してください。"))
         self._close_pin_pad()
 
     # -- PIN pad ---------------------------------------------------------------------------------
@@ -246,11 +251,11 @@ class NumberReadPanel(QFrame):
         dialog = PinPadDialog(tries_left, self.window(), simulated=self.is_simulated())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
-        dialog.accepted.connect(lambda: show_message(self.status, "カードを読み取っています。カードを動かさないでください…", "body"))
+        dialog.accepted.connect(lambda: show_message(self.status, tr("カードを読み取っています。カードを動かさないでください…"), "body"))
         dialog.rejected.connect(exchange.cancel)
         self.pin_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))
-        show_message(self.status, "ご本人が暗証番号を入力しています…", "ok")
+        show_message(self.status, tr("ご本人が暗証番号を入力しています…"), "ok")
         dialog.show_for_resident()
 
     def _close_pin_pad(self) -> None:

@@ -2,7 +2,7 @@
 
 Thin orchestration over the Qt-free ``dxdesk.counter.Visit`` state machine: each
 step widget collects input, the page calls the Visit (which journals every change),
-and shows ``VisitError.msg.ja`` when the core refuses. Card I/O, form rendering,
+and shows ``VisitError.msg.text()`` when the core refuses. Card I/O, form rendering,
 database writes and audit appends all run off the GUI thread.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from dxdesk.i18n import Msg, N_, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
@@ -35,8 +36,8 @@ from dxdesk.ui.theme import note, show_message
 
 log = logging.getLogger(__name__)
 
-SHORTCUTS_HINT = ("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
-                  "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開")
+SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
+                  "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開"))
 
 
 class CounterPage(QWidget):
@@ -67,7 +68,7 @@ class CounterPage(QWidget):
         self.stack = QStackedWidget(self)
         for w in (self.start, self.identify, self.interview, self.confirm, self.printing, self.done):
             self.stack.addWidget(w)
-        self.suspended_label = QLabel("中断中です。Esc で再開します。", self)
+        self.suspended_label = QLabel(tr("中断中です。Esc で再開します。"), self)
         self.suspended_label.setObjectName("notice")
         self.suspended_label.setFont(ui_font(16, bold=True))
         self.suspended_label.hide()
@@ -75,7 +76,7 @@ class CounterPage(QWidget):
         self.status.setFont(ui_font(13, bold=True))
         self.status.setWordWrap(True)
         self.status.setProperty("role", "value")
-        hint = note(SHORTCUTS_HINT, 11, self)
+        hint = note(tr(SHORTCUTS_HINT), 11, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)
@@ -156,7 +157,7 @@ class CounterPage(QWidget):
         self.message.emit(text)
 
     def _refused(self, exc: VisitError | PermissionDeniedError) -> None:
-        self.show_message(exc.msg.ja, error=True)
+        self.show_message(exc.msg.text(), error=True)
 
     def next(self) -> None:
         step = self.current_step()
@@ -220,14 +221,14 @@ class CounterPage(QWidget):
                 journal=self.services.journal, session=self.services.session,
             )
         except (VisitError, PermissionDeniedError) as exc:
-            self.start.show_error(exc.msg.ja)
+            self.start.show_error(exc.msg.text())
             return
-        self.show_message("受付を開始しました。")
+        self.show_message(tr("受付を開始しました。"))
         self._enter_identify()
 
     def _enter_identify(self) -> None:
         assert self.visit is not None
-        self.identify.begin(self.visit.needs_my_number, [p.name.ja for p in self.visit.procedures])
+        self.identify.begin(self.visit.needs_my_number, [p.name.text() for p in self.visit.procedures])
         self._go(VisitStep.IDENTIFY.value)
 
     def _on_identified(self, ident: Identification) -> None:
@@ -247,7 +248,7 @@ class CounterPage(QWidget):
         if ident.card.method.reads_card:
             self._audit(card_read_entry(self.services.clerk_id, self.visit.id, ident.card.method, ident.card.items_read,
                                         ident.simulated, ident.jimu_type, ident.reason))
-        self.show_message("本人確認ができました。" + ("（模擬カード）" if ident.simulated else ""))
+        self.show_message(tr("本人確認ができました。") + (tr("（模擬カード）") if ident.simulated else ""))
         self.interview.load(self.visit)
         self._go(VisitStep.INTERVIEW.value)
 
@@ -259,23 +260,23 @@ class CounterPage(QWidget):
         except VisitError as exc:
             self._refused(exc)
             return
-        name = self.services.catalogue.get(procedure_id).name.ja
+        name = self.services.catalogue.get(procedure_id).name.text()
         extra = ""
         if self.visit.needs_my_number and (self.visit.card is None or not self.visit.card.has_my_number):
-            extra = "この手続きには個人番号が必要です。「個人番号を読み取る（F6）」で読み取ってください。"
-        self.show_message(f"「{name}」を追加しました。{extra}", error=bool(extra))
+            extra = tr("この手続きには個人番号が必要です。「個人番号を読み取る（F6）」で読み取ってください。")
+        self.show_message(tr("「{name}」を追加しました。").format(name=name) + extra, error=bool(extra))
         self.interview.load(self.visit)
         self.interview.focus_first()
 
     def _finish_interview(self) -> None:
         assert self.visit is not None
         if not self.interview.commit_all():
-            self.show_message("入力内容を確認してください。", error=True)
+            self.show_message(tr("入力内容を確認してください。"), error=True)
             return
         try:
             self.visit.finish_interview()
         except VisitError as exc:
-            self.interview.show_missing(exc.msg.ja)
+            self.interview.show_missing(exc.msg.text())
             self._refused(exc)
             return
         self.confirm.load(self.visit)
@@ -291,14 +292,14 @@ class CounterPage(QWidget):
             self._refused(exc)
             return
         self._audit(print_entry(self.services.clerk_id, self.visit.id, forms, pages))
-        self.show_message("印刷しました。よろしければ Ctrl+Enter で受付を完了します。")
+        self.show_message(tr("印刷しました。よろしければ Ctrl+Enter で受付を完了します。"))
 
     def finish_visit(self) -> None:
         assert self.visit is not None
         unprinted = [f for f in self.visit.forms_to_print if f not in self.visit.forms_printed]
         if unprinted and not self._close_armed:
             self._close_armed = True  # a second Ctrl+Enter confirms: no modal dialog in the clerk's way
-            self.show_message("まだ印刷していない帳票があります。印刷せずに完了するには、もう一度 Ctrl+Enter を押してください。", error=True)
+            self.show_message(tr("まだ印刷していない帳票があります。印刷せずに完了するには、もう一度 Ctrl+Enter を押してください。"), error=True)
             return
         self._end(self.visit.close())
 
@@ -327,7 +328,7 @@ class CounterPage(QWidget):
             return
         database = self.services.database
         if database is None:
-            self._stored(record, "記録の保存先（データベース）が設定されていないため、記録は保存していません。")
+            self._stored(record, tr("記録の保存先（データベース）が設定されていないため、記録は保存していません。"))
             return
         job = store_record_job(record, self._unstored_timeline, self.services.settings.forms.default_mode,
                                self.services.settings.forms.printer or None)
@@ -350,7 +351,8 @@ class CounterPage(QWidget):
         self.visit_stored.emit(record)
 
     def _store_failed(self, exc: BaseException) -> None:
-        message = getattr(getattr(exc, "message", None), "ja", None) or "記録を保存できませんでした。"
+        found = getattr(exc, "message", None)
+        message = found.text() if isinstance(found, Msg) else tr("記録を保存できませんでした。")
         log.warning("storing the visit failed: %s", type(exc).__name__)
         if not shiboken6.isValid(self.done):
             return  # page closed meanwhile; the journal keeps the record for the next start
@@ -359,7 +361,7 @@ class CounterPage(QWidget):
 
     def new_visit(self) -> None:
         if self._unstored is not None:
-            self.show_message("記録がまだ保存されていません。「保存をやり直す」を押してください（記録は端末に残っています）。", error=True)
+            self.show_message(tr("記録がまだ保存されていません。「保存をやり直す」を押してください（記録は端末に残っています）。"), error=True)
             return
         self.visit = None
         self.start.reset()
@@ -403,7 +405,7 @@ class CounterPage(QWidget):
     def _audit_failed(self, exc: BaseException) -> None:
         msg = getattr(exc, "msg", None) or getattr(exc, "message", None)
         log.warning("audit append failed: %s", type(exc).__name__)
-        self.show_message("監査ログに記録できませんでした: " + (msg.ja if msg is not None else "原因不明のエラー"), error=True)
+        self.show_message(tr("監査ログに記録できませんでした: ") + (msg.text() if isinstance(msg, Msg) else tr("原因不明のエラー")), error=True)
 
     # -- pending visits, monitor -----------------------------------------------------------------
 

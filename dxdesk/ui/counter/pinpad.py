@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
@@ -31,14 +32,14 @@ class PinPad(QWidget):
         super().__init__(parent)
         self._digits = bytearray()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName("暗証番号入力パッド")
+        self.setAccessibleName(tr("暗証番号入力パッド"))
         self.setStyleSheet(
             "QPushButton { background: white; color: #111; border: 2px solid #5b6b7c; border-radius: 12px; }"
             "QPushButton:pressed { background: #dce7f3; }"
             f"QPushButton#ok {{ background: {NAVY}; color: white; border-color: {NAVY}; }}"
             "QPushButton#ok:disabled { background: #9aa5b1; border-color: #9aa5b1; }"
         )
-        self.title = QLabel("暗証番号（数字4桁）を押してください", self)
+        self.title = QLabel(tr("暗証番号（数字4桁）を押してください"), self)
         self.title.setFont(ui_font(26, bold=True))
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tries_label = QLabel("", self)
@@ -49,18 +50,18 @@ class PinPad(QWidget):
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.display.setMinimumHeight(80)
         self.display.setStyleSheet("background: white; border: 3px solid #5b6b7c; border-radius: 10px; letter-spacing: 12px;")
-        self.display.setAccessibleName("入力した桁数")
+        self.display.setAccessibleName(tr("入力した桁数"))
 
         grid = QGridLayout()
         grid.setSpacing(14)
         self.digit_buttons: dict[str, QPushButton] = {}
         for i, digit in enumerate("123456789"):
             grid.addWidget(self._digit_button(digit), i // 3, i % 3)
-        self.erase_button = self._button("訂正", self.erase)
+        self.erase_button = self._button(tr("訂正"), self.erase)
         self.erase_button.setFont(ui_font(26, bold=True))
         grid.addWidget(self.erase_button, 3, 0)
         grid.addWidget(self._digit_button("0"), 3, 1)
-        self.ok_button = self._button("決定", self.submit)
+        self.ok_button = self._button(tr("決定"), self.submit)
         self.ok_button.setObjectName("ok")
         self.ok_button.setFont(ui_font(26, bold=True))
         grid.addWidget(self.ok_button, 3, 2)
@@ -84,7 +85,7 @@ class PinPad(QWidget):
     def _digit_button(self, digit: str) -> QPushButton:
         b = self._button(digit, lambda: self.press(digit))
         b.setFont(ui_font(34, bold=True))
-        b.setAccessibleName(f"数字 {digit}")
+        b.setAccessibleName(tr("数字 {digit}").format(digit=digit))
         self.digit_buttons[digit] = b
         return b
 
@@ -92,7 +93,7 @@ class PinPad(QWidget):
         if tries_left is None:
             self.tries_label.setText("")
             return
-        self.tries_label.setText(f"間違えられる回数: あと {tries_left} 回")
+        self.tries_label.setText(tr("間違えられる回数: あと {count} 回").format(count=tries_left))
         self.tries_label.setStyleSheet(f"color: {ERROR if tries_left <= 2 else '#111'};")
 
     # -- input -------------------------------------------------------------------------------
@@ -155,18 +156,18 @@ class PinPadDialog(QDialog):
 
     def __init__(self, tries_left: int | None, parent: QWidget | None = None, *, simulated: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("暗証番号の入力（ご本人が押してください）")
+        self.setWindowTitle(tr("暗証番号の入力（ご本人が押してください）"))
         self.setStyleSheet("QDialog { background: #f7f9fc; }")
         self.pad = PinPad(tries_left, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         if simulated:
-            demo = QLabel("模擬カード（デモ）: 暗証番号は 1234 です", self)
+            demo = QLabel(tr("模擬カード（デモ）: 暗証番号は 1234 です"), self)
             demo.setFont(ui_font(16, bold=True))
             demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
             demo.setObjectName("notice")
             layout.addWidget(demo)
-        help_text = QLabel("職員は画面を見ません。数字を押したら「決定」を押してください。", self)
+        help_text = QLabel(tr("職員は画面を見ません。数字を押したら「決定」を押してください。"), self)
         help_text.setFont(ui_font(16))
         help_text.setWordWrap(True)
         help_text.setAlignment(Qt.AlignmentFlag.AlignCenter)

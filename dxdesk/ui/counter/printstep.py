@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
 from dxdesk.forms.calibration import calibration_for
@@ -31,14 +32,14 @@ class PrintStep(QWidget):
         self.preview = FormPreview(self)
         self.forms_label = note("", 13)
         self.status = QLabel("", self)
-        self.print_button = button("すべて印刷（Ctrl+P）", self, kind="primary", size=14)
-        self.done_button = button("完了（Ctrl+Enter）", self, kind="primary", size=14)
+        self.print_button = button(tr("すべて印刷（Ctrl+P）"), self, kind="primary", size=14)
+        self.done_button = button(tr("完了（Ctrl+Enter）"), self, kind="primary", size=14)
         self.error = error_label(self)
         self.print_button.clicked.connect(self.print_all)
         self.preview.printed.connect(self._on_printed)
         self.preview.message.connect(lambda text: set_error(self.error, text))
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("印刷"))
+        layout.addWidget(heading(tr("印刷")))
         layout.addWidget(self.forms_label)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.status)
@@ -63,15 +64,15 @@ class PrintStep(QWidget):
                 titles.append(find_template(form_id).title)
             except Exception:  # noqa: BLE001 - a missing template is reported when rendering
                 titles.append(form_id)
-        self.forms_label.setText("印刷する帳票: " + "、".join(titles))
-        show_message(self.status, "帳票を作成しています…", "hint")
+        self.forms_label.setText(tr("印刷する帳票: ") + tr("、").join(titles))
+        show_message(self.status, tr("帳票を作成しています…"), "hint")
         settings = self.services.settings
         calibration = calibration_for(settings, settings.forms.printer) if settings.forms.printer else None
         try:
             payload = visit_form_payload(visit, self.services.local_now().date(), settings.forms.default_mode,
                                          calibration, settings.general.municipality)
         except VisitError as exc:
-            set_error(self.error, exc.msg.ja)
+            set_error(self.error, exc.msg.text())
             return
         handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload), owner=self)
         handle.finished.connect(self._on_rendered)
@@ -80,18 +81,19 @@ class PrintStep(QWidget):
     def _on_rendered(self, document: VisitPdf) -> None:
         self.document = document
         if not self.preview.load_pdf(document.pdf):
-            set_error(self.error, "帳票を表示できませんでした。")
+            set_error(self.error, tr("帳票を表示できませんでした。"))
             return
-        self.status.setText(f"{len(document.forms)} 種類の帳票（{self.preview.page_count()} ページ）を表示しています。")
+        self.status.setText(tr("{forms} 種類の帳票（{pages} ページ）を表示しています。").format(
+            forms=len(document.forms), pages=self.preview.page_count()))
         if document.issues:
             # Overflow or a missing glyph: the clerk checks that page before printing (messages name fields, not values).
-            set_error(self.error, "確認が必要な箇所があります: " + "、".join(sorted({i.field for i in document.issues})))
+            set_error(self.error, tr("確認が必要な箇所があります: ") + tr("、").join(sorted({i.field for i in document.issues})))
         self.print_button.setEnabled(True)
         self.ready.emit()
 
     def _on_render_failed(self, exc: BaseException) -> None:
         log.warning("form rendering failed: %s", exc)
-        set_error(self.error, "帳票を作成できませんでした。様式の設定を確認してください。受付の内容は保存されています。")
+        set_error(self.error, tr("帳票を作成できませんでした。様式の設定を確認してください。受付の内容は保存されています。"))
         self.status.setText("")
 
     def print_all(self) -> int:
@@ -100,13 +102,13 @@ class PrintStep(QWidget):
         factory: Callable | None = self.services.printer_factory
         pages = self.preview.print_document(factory() if factory is not None else None)
         if pages == 0:
-            self.status.setText("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。")
+            self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
         return pages
 
     def _on_printed(self, pages: int) -> None:
         if self.document is None:
             return
-        show_message(self.status, f"印刷しました（{pages} ページ）。", "ok")
+        show_message(self.status, tr("印刷しました（{pages} ページ）。").format(pages=pages), "ok")
         self.printed.emit(self.document.forms, pages)
 
     def focus_first(self) -> None:

@@ -18,6 +18,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 
 from .persist import store_record_job
@@ -48,7 +49,7 @@ class StartupRecovery(QObject):
             pending = self.services.journal.pending()
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
-            self.message.emit("中断中の受付を確認できませんでした。", True)
+            self.message.emit(tr("中断中の受付を確認できませんでした。"), True)
             return
         if not pending:
             return
@@ -77,7 +78,7 @@ class StartupRecovery(QObject):
             visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
         except VisitError as exc:
             if self.resume_dialog is not None:
-                self.resume_dialog.show_error(exc.msg.ja)
+                self.resume_dialog.show_error(exc.msg.text())
             return None
         visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
         return visit
@@ -91,7 +92,7 @@ class StartupRecovery(QObject):
         if self.resume_dialog is not None:
             self.resume_dialog.accept()
         self.resumed.emit(visit)
-        self.message.emit("中断していた受付を再開しました。", False)
+        self.message.emit(tr("中断していた受付を再開しました。"), False)
 
     def discard_visit(self, visit_id: str) -> None:
         visit = self._load(visit_id)
@@ -104,4 +105,4 @@ class StartupRecovery(QObject):
             self._store(record, visit.timeline, "plain")
         else:
             self._forget(visit_id)
-        self.message.emit("中断していた受付を破棄しました。", False)
+        self.message.emit(tr("中断していた受付を破棄しました。"), False)

@@ -14,6 +14,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.counter import ConfirmationItem
 from dxdesk.wareki import format_wareki
 from dxdesk.ui.qtfonts import ui_font
@@ -65,11 +66,11 @@ class ResidentView(QWidget):
         self._speech = _speech_engine()
         self._spoken = ""
 
-        self.banner = QLabel("内容をご確認ください", self)
+        self.banner = QLabel(tr("内容をご確認ください"), self)
         self.banner.setFont(ui_font(30, bold=True))
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet(f"background: {NAVY}; color: white; padding: 14px;")
-        self.subtitle = QLabel("このとおりに申請書に印刷します。違うところがあれば、職員にお知らせください。", self)
+        self.subtitle = QLabel(tr("このとおりに申請書に印刷します。違うところがあれば、職員にお知らせください。"), self)
         self.subtitle.setFont(ui_font(20))
         self.subtitle.setWordWrap(True)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -86,7 +87,7 @@ class ResidentView(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.body)
 
-        self.read_aloud_button = QPushButton("読み上げる", self)
+        self.read_aloud_button = QPushButton(tr("読み上げる"), self)
         self.read_aloud_button.setFont(ui_font(20, bold=True))
         self.read_aloud_button.setMinimumHeight(56)
         self.read_aloud_button.clicked.connect(self.read_aloud)
@@ -114,7 +115,7 @@ class ResidentView(QWidget):
                 item.widget().deleteLater()
         spoken = []
         for row, item in enumerate(items):
-            label = QLabel(item.label.ja, self.body)
+            label = QLabel(item.label.text(), self.body)
             label.setFont(ui_font(LABEL_PT))
             label.setStyleSheet("color: #333; padding: 6px 0;")
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -128,7 +129,7 @@ class ResidentView(QWidget):
                 cl.setSpacing(0)
                 ruby = QLabel(item.reading, cell)  # furigana above the name, as on Japanese forms
                 ruby.setFont(ui_font(18))
-                ruby.setAccessibleName("ふりがな")
+                ruby.setAccessibleName(tr("ふりがな"))
                 name = QLabel(value, cell)
                 name.setFont(ui_font(ITEM_PT + 6, bold=True))
                 name.setWordWrap(True)
@@ -142,7 +143,7 @@ class ResidentView(QWidget):
             widget.setStyleSheet("border-bottom: 2px solid #c9d2dc; padding: 6px 0;")
             self.grid.addWidget(label, row, 0)
             self.grid.addWidget(widget, row, 1)
-            spoken.append(f"{item.label.ja}、{item.reading or value}")
+            spoken.append(f"{item.label.text()}、{item.reading or value}")
         self.grid.setRowStretch(len(items), 1)
         self._spoken = "。".join(spoken)
 
@@ -152,6 +153,6 @@ class ResidentView(QWidget):
 
     def show_for_resident(self) -> None:
         """As its own window: full screen on the second monitor when there is one, else large here."""
-        self.setWindowTitle("内容のご確認")
+        self.setWindowTitle(tr("内容のご確認"))
         self.setWindowFlag(Qt.WindowType.Window, True)
         show_on_resident_screen(self, 1100, 760)

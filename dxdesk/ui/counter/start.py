@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
 )
 
+from dxdesk.i18n import tr
 from dxdesk.counter import Catalogue, PendingVisit
 from dxdesk.ui.qtfonts import ui_font
 
@@ -34,27 +35,27 @@ class StartStep(QWidget):
         super().__init__(parent)
         self.catalogue = catalogue
         self.search = _SearchEdit(self)
-        self.search.setPlaceholderText("手続き名で検索（例: 転入、印鑑）→ Enter でチェック")
-        self.search.setAccessibleName("手続きの検索")
+        self.search.setPlaceholderText(tr("手続き名で検索（例: 転入、印鑑）→ Enter でチェック"))
+        self.search.setAccessibleName(tr("手続きの検索"))
         self.search.setMinimumHeight(38)
         self.search.setFont(ui_font(14))
         self.list = QListWidget(self)
         self.list.setFont(ui_font(14))
-        self.list.setAccessibleName("手続きの一覧")
+        self.list.setAccessibleName(tr("手続きの一覧"))
         self.list.setSpacing(2)
         for procedure in catalogue:
-            item = QListWidgetItem(f"{procedure.name.ja}　—　{procedure.counter.name.ja}")
+            item = QListWidgetItem(f"{procedure.name.text()}　—　{procedure.counter.name.text()}")
             item.setData(Qt.ItemDataRole.UserRole, procedure.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            tips = [procedure.description.ja] if procedure.description else []
+            tips = [procedure.description.text()] if procedure.description else []
             if procedure.requires_my_number:
-                tips.append("この手続きでは個人番号を読み取ります。")
+                tips.append(tr("この手続きでは個人番号を読み取ります。"))
             item.setToolTip("\n".join(tips))
             self.list.addItem(item)
         self.chosen_label = note("", 14, role="value")
         self.error = error_label(self)
-        self.start_button = button("受付開始（Ctrl+Enter）", self, kind="primary", size=15)
+        self.start_button = button(tr("受付開始（Ctrl+Enter）"), self, kind="primary", size=15)
         self.start_button.clicked.connect(self.request_start)
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._tick_first_match)
@@ -63,8 +64,8 @@ class StartStep(QWidget):
         self.list.itemActivated.connect(self._toggle)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("受付: 今日の手続きを選んでください"))
-        layout.addWidget(note("文字を入力すると絞り込めます。Enter でチェック、↓ で一覧へ、Space でチェックの切り替えです。"))
+        layout.addWidget(heading(tr("受付: 今日の手続きを選んでください")))
+        layout.addWidget(note(tr("文字を入力すると絞り込めます。Enter でチェック、↓ で一覧へ、Space でチェックの切り替えです。")))
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.chosen_label)
@@ -94,7 +95,7 @@ class StartStep(QWidget):
     def request_start(self) -> None:
         chosen = self.chosen()
         if not chosen:
-            set_error(self.error, "手続きを1つ以上選んでください")
+            set_error(self.error, tr("手続きを1つ以上選んでください"))
             self.search.setFocus()
             return
         set_error(self.error, "")
@@ -127,8 +128,8 @@ class StartStep(QWidget):
         item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
 
     def _update_chosen(self) -> None:
-        names = [self.catalogue.get(pid).name.ja for pid in self.chosen()]
-        self.chosen_label.setText("選んだ手続き: " + ("、".join(names) if names else "（まだありません）"))
+        names = [self.catalogue.get(pid).name.text() for pid in self.chosen()]
+        self.chosen_label.setText(tr("選んだ手続き: ") + (tr("、").join(names) if names else tr("（まだありません）")))
 
 
 _STEP_NAMES = {k: v for k, v in STEPS}
@@ -142,29 +143,31 @@ class ResumeDialog(QDialog):
 
     def __init__(self, pending: list[PendingVisit], catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("中断中の受付があります")
+        self.setWindowTitle(tr("中断中の受付があります"))
         self.list = QListWidget(self)
         self.list.setFont(ui_font(13))
         for p in pending:
-            names = "、".join(catalogue.get(pid).name.ja if pid in catalogue else pid for pid in p.procedures)
+            names = tr("、").join(catalogue.get(pid).name.text() if pid in catalogue else pid for pid in p.procedures)
             started = to_desk(p.started_at).strftime("%m/%d %H:%M")
-            step = _STEP_NAMES.get(p.step.value, p.step.value)
-            item = QListWidgetItem(f"{started} 開始　段階: {step}{'（中断）' if p.suspended else ''}　手続き: {names}")
+            step = tr(_STEP_NAMES[p.step.value]) if p.step.value in _STEP_NAMES else p.step.value
+            suspended = tr("（中断）") if p.suspended else ""
+            item = QListWidgetItem(tr("{started} 開始　段階: {step}{suspended}　手続き: {names}").format(
+                started=started, step=step, suspended=suspended, names=names))
             item.setData(Qt.ItemDataRole.UserRole, p.visit_id)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.error = error_label(self)
-        self.resume_button = button("再開（Enter）", self, kind="primary")
-        self.discard_button = button("破棄（Del）", self)
-        self.later_button = button("後で", self)
+        self.resume_button = button(tr("再開（Enter）"), self, kind="primary")
+        self.discard_button = button(tr("破棄（Del）"), self)
+        self.later_button = button(tr("後で"), self)
         self.resume_button.setDefault(True)
         self.resume_button.clicked.connect(lambda: self._emit(self.resume_requested))
         self.discard_button.clicked.connect(lambda: self._emit(self.discard_requested))
         self.later_button.clicked.connect(self.reject)
         self.list.itemActivated.connect(lambda *_: self._emit(self.resume_requested))
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("前回終わっていない受付があります", 16))
-        layout.addWidget(QLabel("再開すると、途中から続けられます。破棄すると、その受付は中止として記録されます。", self))
+        layout.addWidget(heading(tr("前回終わっていない受付があります"), 16))
+        layout.addWidget(QLabel(tr("再開すると、途中から続けられます。破棄すると、その受付は中止として記録されます。"), self))
         layout.addWidget(self.list)
         layout.addWidget(self.error)
         row = QHBoxLayout()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from dxdesk.i18n import N_, tr
 from dxdesk.counter import Visit
 from dxdesk.counter.timing import VisitStep
 from dxdesk.ui.qtfonts import ui_font
@@ -11,12 +12,12 @@ from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.theme import ACCENT, MUTED
 
 STEPS: tuple[tuple[str, str], ...] = (
-    ("start", "受付"),
-    (VisitStep.IDENTIFY.value, "本人確認"),
-    (VisitStep.INTERVIEW.value, "聞き取り"),
-    (VisitStep.CONFIRM.value, "確認"),
-    (VisitStep.PRINT.value, "印刷"),
-    (VisitStep.CLOSED.value, "完了"),
+    ("start", N_("受付")),
+    (VisitStep.IDENTIFY.value, N_("本人確認")),
+    (VisitStep.INTERVIEW.value, N_("聞き取り")),
+    (VisitStep.CONFIRM.value, N_("確認")),
+    (VisitStep.PRINT.value, N_("印刷")),
+    (VisitStep.CLOSED.value, N_("完了")),
 )
 
 
@@ -44,13 +45,13 @@ class StepBar(QWidget):
             cl = QVBoxLayout(cell)
             cl.setContentsMargins(10, 4, 10, 4)
             cl.setSpacing(0)
-            name = QLabel(f"{i + 1}. {text}", cell)
+            name = QLabel(f"{i + 1}. {tr(text)}", cell)
             name.setFont(ui_font(14, bold=True))
             name.setAlignment(Qt.AlignmentFlag.AlignCenter)
             time = QLabel("", cell)
             time.setFont(ui_font(11))
             time.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            time.setAccessibleName(f"{text}の経過時間")
+            time.setAccessibleName(tr("{step}の経過時間").format(step=tr(text)))
             cl.addWidget(name)
             cl.addWidget(time)
             layout.addWidget(cell, 1)
@@ -85,5 +86,5 @@ class StepBar(QWidget):
         for key, seconds in times.step_seconds.items():
             if key in self.times:
                 self.times[key].setText(format_seconds(seconds) if seconds or key == self.current else "")
-        suffix = "（中断中）" if visit.suspended else ""
-        self.total.setText(f"合計 {format_seconds(times.total_seconds)}{suffix}")
+        suffix = tr("（中断中）") if visit.suspended else ""
+        self.total.setText(tr("合計 {time}").format(time=format_seconds(times.total_seconds)) + suffix)
