@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.i18n import N_, tr
 from dxdesk.security.auth import AuthService
 from dxdesk.security.clerks import ClerkInfo, as_utc, display_name_problem, login_problem
 from dxdesk.security.permissions import Role, Session
@@ -33,7 +34,7 @@ from dxdesk.ui.security.widgets import NewPasswordFields, message_label
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.timeutil import to_desk
 
-COLUMNS = ("ログインID", "表示名", "役割", "失敗回数", "状態")
+COLUMNS = (N_("ログインID"), N_("表示名"), N_("役割"), N_("失敗回数"), N_("状態"))
 
 
 def role_combo(parent: QWidget, selected: Role = Role.CLERK) -> QComboBox:
@@ -46,11 +47,11 @@ def role_combo(parent: QWidget, selected: Role = Role.CLERK) -> QComboBox:
 
 def account_state(info: ClerkInfo, now: datetime) -> str:
     if not info.active:
-        return "無効"
+        return tr("無効")
     if info.is_locked(now):
         assert info.locked_until is not None
-        return f"ロック中（{to_desk(as_utc(info.locked_until)).strftime('%H:%M')} まで）"
-    return "有効"
+        return tr("ロック中（{time} まで）").format(time=to_desk(as_utc(info.locked_until)).strftime('%H:%M'))
+    return tr("有効")
 
 
 class AddAccountDialog(TaskDialog):
@@ -60,23 +61,23 @@ class AddAccountDialog(TaskDialog):
 
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session,
                  parent: QWidget | None = None) -> None:
-        super().__init__(runner, "dxdesk — アカウント追加", "アカウントの追加",
-                         "初期パスワードは本人に口頭または封書で伝え、\n最初のサインイン後に変更してもらいます。",
-                         "作成しています…", parent)
+        super().__init__(runner, tr("dxdesk — アカウント追加"), tr("アカウントの追加"),
+                         tr("初期パスワードは本人に口頭または封書で伝え、\n最初のサインイン後に変更してもらいます。"),
+                         tr("作成しています…"), parent)
         self.auth = auth
         self.session = session
         self.login_edit = QLineEdit(self)
         self.login_edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
-        self.login_edit.setPlaceholderText("半角英数字（例: tanaka）")
+        self.login_edit.setPlaceholderText(tr("半角英数字（例: tanaka）"))
         self.name_edit = QLineEdit(self)
-        self.name_edit.setPlaceholderText("例: 市民課 田中")
+        self.name_edit.setPlaceholderText(tr("例: 市民課 田中"))
         self.role = role_combo(self)
-        self.form.addRow("ログインID:", self.login_edit)
-        self.form.addRow("表示名:", self.name_edit)
-        self.form.addRow("役割:", self.role)
-        self.passwords = NewPasswordFields(self, label="初期パスワード", form=self.form)
+        self.form.addRow(tr("ログインID:"), self.login_edit)
+        self.form.addRow(tr("表示名:"), self.name_edit)
+        self.form.addRow(tr("役割:"), self.role)
+        self.passwords = NewPasswordFields(self, label=tr("初期パスワード"), form=self.form)
         self.login_edit.textChanged.connect(self.passwords.set_login)
-        self.ok_button.setText("追加")
+        self.ok_button.setText(tr("追加"))
 
     def inputs(self) -> list[QWidget]:
         return [self.login_edit, self.name_edit, self.role, self.passwords.password, self.passwords.confirm]
@@ -109,15 +110,16 @@ class ResetPasswordDialog(TaskDialog):
 
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session, info: ClerkInfo,
                  parent: QWidget | None = None) -> None:
-        super().__init__(runner, "dxdesk — パスワード再設定", "パスワードの再設定",
-                         f"{info.display_name}（{info.login}）の新しいパスワードを設定します。\nロックも解除されます。",
-                         "設定しています…", parent)
+        super().__init__(runner, tr("dxdesk — パスワード再設定"), tr("パスワードの再設定"),
+                         tr("{name}（{login}）の新しいパスワードを設定します。\nロックも解除されます。").format(
+                             name=info.display_name, login=info.login),
+                         tr("設定しています…"), parent)
         self.auth = auth
         self.session = session
         self.info = info
-        self.passwords = NewPasswordFields(self, label="新しいパスワード", form=self.form)
+        self.passwords = NewPasswordFields(self, label=tr("新しいパスワード"), form=self.form)
         self.passwords.set_login(info.login)
-        self.ok_button.setText("設定")
+        self.ok_button.setText(tr("設定"))
 
     def inputs(self) -> list[QWidget]:
         return [self.passwords.password, self.passwords.confirm]
@@ -144,7 +146,7 @@ class AccountsTab(QWidget):
         self.accounts: list[ClerkInfo] = []
 
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -155,17 +157,17 @@ class AccountsTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
 
-        self.add_button = QPushButton("追加…", self)
-        self.role_button = QPushButton("役割変更…", self)
-        self.reset_button = QPushButton("パスワード再設定…", self)
-        self.unlock_button = QPushButton("ロック解除", self)
-        self.active_button = QPushButton("無効にする", self)
-        self.refresh_button = QPushButton("再読み込み", self)
+        self.add_button = QPushButton(tr("追加…"), self)
+        self.role_button = QPushButton(tr("役割変更…"), self)
+        self.reset_button = QPushButton(tr("パスワード再設定…"), self)
+        self.unlock_button = QPushButton(tr("ロック解除"), self)
+        self.active_button = QPushButton(tr("無効にする"), self)
+        self.refresh_button = QPushButton(tr("再読み込み"), self)
         self.status = message_label(self)
-        title = QLabel("職員アカウント", self)
+        title = QLabel(tr("職員アカウント"), self)
         title.setProperty("role", "title")
-        hint = QLabel("無効にしたアカウントはサインインできません（記録は残ります）。"
-                      "有効なシステム管理者が1人もいなくなる変更はできません。", self)
+        hint = QLabel(tr("無効にしたアカウントはサインインできません（記録は残ります）。"
+                         "有効なシステム管理者が1人もいなくなる変更はできません。"), self)
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
 
@@ -232,7 +234,7 @@ class AccountsTab(QWidget):
         for b in (self.role_button, self.reset_button, self.unlock_button, self.active_button):
             b.setEnabled(idle and info is not None)
         if info is not None:
-            self.active_button.setText("無効にする" if info.active else "有効にする")
+            self.active_button.setText(tr("無効にする") if info.active else tr("有効にする"))
             self.unlock_button.setEnabled(idle and (info.failed_attempts > 0 or info.locked_until is not None))
 
     # -- actions --------------------------------------------------------------------
@@ -243,7 +245,7 @@ class AccountsTab(QWidget):
         return dialog
 
     def _created(self, info: ClerkInfo) -> None:
-        self.calls.info(f"アカウント「{info.login}」を追加しました。")
+        self.calls.info(tr("アカウント「{login}」を追加しました。").format(login=info.login))
         self._refresh_then_select(info.login)
 
     def open_reset_dialog(self) -> ResetPasswordDialog | None:
@@ -251,7 +253,7 @@ class AccountsTab(QWidget):
         if info is None:
             return None
         dialog = ResetPasswordDialog(self.auth, self.runner, self.session, info, self)
-        dialog.accepted.connect(lambda: self._done(f"{info.login} のパスワードを再設定しました。", info.login))
+        dialog.accepted.connect(lambda: self._done(tr("{login} のパスワードを再設定しました。").format(login=info.login), info.login))
         dialog.open()
         return dialog
 
@@ -260,21 +262,23 @@ class AccountsTab(QWidget):
         if info is None:
             return
         labels = [r.label.text() for r in Role]
-        label, ok = QInputDialog.getItem(self, "役割変更", f"{info.display_name}（{info.login}）の役割:",
-                                         labels, list(Role).index(info.role), False)
+        prompt = tr("{name}（{login}）の役割:").format(name=info.display_name, login=info.login)
+        label, ok = QInputDialog.getItem(self, tr("役割変更"), prompt, labels, list(Role).index(info.role), False)
         if ok:
             self.change_role(info.login, list(Role)[labels.index(label)])
 
     def change_role(self, login: str, role: Role) -> None:
         self.calls.call(lambda: self.auth.set_role(self.session, login, role),
-                        lambda _i: self._done(f"{login} の役割を「{role.label.text()}」にしました。", login))
+                        lambda _i: self._done(tr("{login} の役割を「{role}」にしました。").format(
+                            login=login, role=role.label.text()), login))
 
     def _toggle_active(self) -> None:
         info = self.selected()
         if info is None:
             return
         if info.active:
-            if not self.confirm(f"{info.display_name}（{info.login}）を無効にします。サインインできなくなります。よろしいですか？"):
+            if not self.confirm(tr("{name}（{login}）を無効にします。サインインできなくなります。よろしいですか？").format(
+                    name=info.display_name, login=info.login)):
                 return
             self._act("deactivate")
         else:
@@ -291,12 +295,12 @@ class AccountsTab(QWidget):
             return
         login = info.login
         calls = {
-            "unlock": (self.auth.unlock_account, f"{login} のロックを解除しました。"),
-            "deactivate": (self.auth.deactivate_account, f"{login} を無効にしました。"),
-            "reactivate": (self.auth.reactivate_account, f"{login} を有効にしました。"),
+            "unlock": (self.auth.unlock_account, tr("{login} のロックを解除しました。")),
+            "deactivate": (self.auth.deactivate_account, tr("{login} を無効にしました。")),
+            "reactivate": (self.auth.reactivate_account, tr("{login} を有効にしました。")),
         }
         fn, done_text = calls[action]
-        self.calls.call(lambda: fn(self.session, login), lambda _r: self._done(done_text, login))
+        self.calls.call(lambda: fn(self.session, login), lambda _r: self._done(done_text.format(login=login), login))
 
     def _done(self, text: str, login: str) -> None:
         self.calls.info(text)

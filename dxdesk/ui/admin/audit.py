@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.i18n import Msg
+from dxdesk.i18n import Msg, N_, tr
 from dxdesk.security.audit import EventType, Result
 from dxdesk.security.auditchain import VerifyResult
 from dxdesk.security.auditview import AuditRow, AuditService
@@ -37,28 +37,28 @@ from dxdesk.timeutil import local_midnight, to_desk
 
 MAX_SHOWN = 1000  # newest first; the CSV export has them all
 DEFAULT_DAYS = 7
-COLUMNS = ("日時", "職員", "種別", "結果", "事務種別・事由", "項目", "詳細", "番号")
+COLUMNS = (N_("日時"), N_("職員"), N_("種別"), N_("結果"), N_("事務種別・事由"), N_("項目"), N_("詳細"), N_("番号"))
 
 EVENT_LABELS: dict[str, str] = {
-    EventType.SIGN_IN.value: "サインイン",
-    EventType.SIGN_OUT.value: "サインアウト",
-    EventType.UNLOCK.value: "ロック解除",
-    EventType.PASSWORD_CHANGE.value: "パスワード変更",
-    EventType.CARD_READ.value: "カード読取",
-    EventType.PRINT.value: "帳票印刷",
-    EventType.EXPORT.value: "データ出力",
-    EventType.REPORT.value: "報告書作成",
-    EventType.SETTINGS_CHANGE.value: "設定変更",
-    EventType.ACCOUNT_CHANGE.value: "アカウント変更",
-    EventType.MY_NUMBER_REVEAL.value: "個人番号表示",
-    EventType.PURGE.value: "データ削除",
-    EventType.CHECKPOINT.value: "チェックポイント",
+    EventType.SIGN_IN.value: N_("サインイン"),
+    EventType.SIGN_OUT.value: N_("サインアウト"),
+    EventType.UNLOCK.value: N_("ロック解除"),
+    EventType.PASSWORD_CHANGE.value: N_("パスワード変更"),
+    EventType.CARD_READ.value: N_("カード読取"),
+    EventType.PRINT.value: N_("帳票印刷"),
+    EventType.EXPORT.value: N_("データ出力"),
+    EventType.REPORT.value: N_("報告書作成"),
+    EventType.SETTINGS_CHANGE.value: N_("設定変更"),
+    EventType.ACCOUNT_CHANGE.value: N_("アカウント変更"),
+    EventType.MY_NUMBER_REVEAL.value: N_("個人番号表示"),
+    EventType.PURGE.value: N_("データ削除"),
+    EventType.CHECKPOINT.value: N_("チェックポイント"),
 }
 RESULT_LABELS: dict[str, str] = {
-    Result.SUCCESS.value: "成功",
-    Result.FAILURE.value: "失敗",
-    Result.DENIED.value: "拒否",
-    Result.LOCKED.value: "ロック中",
+    Result.SUCCESS.value: N_("成功"),
+    Result.FAILURE.value: N_("失敗"),
+    Result.DENIED.value: N_("拒否"),
+    Result.LOCKED.value: N_("ロック中"),
 }
 
 MSG_VERIFY_OK = Msg(ja="検証OK: 監査ログは改ざんされていません（{count}件、{desks}台の端末）。",
@@ -90,18 +90,19 @@ def verify_message(results: dict[str, VerifyResult]) -> tuple[bool, str]:
 
 
 ACTION_LABELS: dict[str, str] = {
-    "create_first_admin": "初期管理者作成", "create": "作成", "deactivate": "無効化", "reactivate": "有効化",
-    "set_role": "役割変更", "reset_password": "パスワード再設定", "unlock": "ロック解除",
+    "create_first_admin": N_("初期管理者作成"), "create": N_("作成"), "deactivate": N_("無効化"),
+    "reactivate": N_("有効化"), "set_role": N_("役割変更"), "reset_password": N_("パスワード再設定"),
+    "unlock": N_("ロック解除"),
 }
 CAUSE_LABELS: dict[str, str] = {
-    "bad_password": "パスワード誤り", "unknown_login": "未登録のログインID", "inactive": "無効なアカウント",
-    "locked": "ロック中",
+    "bad_password": N_("パスワード誤り"), "unknown_login": N_("未登録のログインID"),
+    "inactive": N_("無効なアカウント"), "locked": N_("ロック中"),
 }
 DETAIL_KEYS: dict[str, str] = {
-    "action": "操作", "clerk_id": "対象", "role": "役割", "old_role": "元の役割", "cause": "原因",
-    "locked": "ロック", "setting": "設定", "value": "値", "what": "対象", "rows": "件数", "from": "から", "to": "まで",
+    "action": N_("操作"), "clerk_id": N_("対象"), "role": N_("役割"), "old_role": N_("元の役割"),
+    "cause": N_("原因"), "locked": N_("ロック"), "setting": N_("設定"), "value": N_("値"), "what": N_("対象"),
+    "rows": N_("件数"), "from": N_("から"), "to": N_("まで"),
 }
-
 
 def _role_label(value: object) -> str:
     try:
@@ -116,9 +117,9 @@ def describe_details(row: AuditRow, logins: dict[str, str]) -> str:
     parts: list[str] = []
     for key, value in sorted(row.record.details.items(), key=lambda kv: order.get(kv[0], len(order))):
         if key == "action":
-            text = ACTION_LABELS.get(str(value), str(value))
+            text = tr(ACTION_LABELS.get(str(value), str(value)))
         elif key == "cause":
-            text = CAUSE_LABELS.get(str(value), str(value))
+            text = tr(CAUSE_LABELS.get(str(value), str(value)))
         elif key in ("role", "old_role"):
             text = _role_label(value)
         elif key == "clerk_id":
@@ -126,13 +127,13 @@ def describe_details(row: AuditRow, logins: dict[str, str]) -> str:
         elif key == "locked":
             if not value:
                 continue  # "not locked" is the normal case: omit it
-            text = "ロックしました"
+            text = tr("ロックしました")
         elif isinstance(value, bool):
-            text = "オン" if value else "オフ"
+            text = tr("オン") if value else tr("オフ")
         else:
             text = str(value)
-        parts.append(f"{DETAIL_KEYS.get(key, key)}: {text}")
-    return "、".join(parts)
+        parts.append(f"{tr(DETAIL_KEYS.get(key, key))}: {text}")
+    return tr("、").join(parts)
 
 
 class AuditTab(QWidget):
@@ -152,13 +153,13 @@ class AuditTab(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy/MM/dd")
         self.event_type = QComboBox(self)
-        self.event_type.addItem("すべての種別", None)
+        self.event_type.addItem(tr("すべての種別"), None)
         for value, label in EVENT_LABELS.items():
-            self.event_type.addItem(label, value)
-        self.search_button = QPushButton("表示", self)
-        self.verify_button = QPushButton("検証", self)
-        self.verify_button.setToolTip("ハッシュチェーンを先頭から確かめ、記録の書き換え・削除・並べ替えを検出します。")
-        self.export_button = QPushButton("CSV出力…", self)
+            self.event_type.addItem(tr(label), value)
+        self.search_button = QPushButton(tr("表示"), self)
+        self.verify_button = QPushButton(tr("検証"), self)
+        self.verify_button.setToolTip(tr("ハッシュチェーンを先頭から確かめ、記録の書き換え・削除・並べ替えを検出します。"))
+        self.export_button = QPushButton(tr("CSV出力…"), self)
         self.export_button.setVisible(session.can(Permission.EXPORT_DATA))
         self.verify_label = message_label(self, "ok")
         self.status = message_label(self)
@@ -166,7 +167,7 @@ class AuditTab(QWidget):
         self.count_label.setProperty("role", "hint")
 
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -178,18 +179,18 @@ class AuditTab(QWidget):
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
 
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("期間:", self))
+        filters.addWidget(QLabel(tr("期間:"), self))
         filters.addWidget(self.from_date)
-        filters.addWidget(QLabel("〜", self))
+        filters.addWidget(QLabel(tr("〜"), self))
         filters.addWidget(self.to_date)
         filters.addSpacing(12)
-        filters.addWidget(QLabel("種別:", self))
+        filters.addWidget(QLabel(tr("種別:"), self))
         filters.addWidget(self.event_type)
         filters.addWidget(self.search_button)
         filters.addStretch(1)
         filters.addWidget(self.verify_button)
         filters.addWidget(self.export_button)
-        title = QLabel("監査ログ", self)
+        title = QLabel(tr("監査ログ"), self)
         title.setProperty("role", "title")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -209,7 +210,7 @@ class AuditTab(QWidget):
     def date_range(self) -> tuple[datetime, datetime] | None:
         first, last = self.from_date.date().toPython(), self.to_date.date().toPython()
         if last < first:
-            self.calls.error("期間の終わりが始まりより前になっています。日付を確認してください。")
+            self.calls.error(tr("期間の終わりが始まりより前になっています。日付を確認してください。"))
             return None
         return local_day_start(first), local_day_start(last + timedelta(days=1))
 
@@ -236,18 +237,18 @@ class AuditTab(QWidget):
         for i, row in enumerate(newest):
             r = row.record
             when = r.occurred_at if r.occurred_at.tzinfo else r.occurred_at.replace(tzinfo=timezone.utc)  # SQLite drops tzinfo
-            actor = row.actor_login or ("（不明）" if r.actor is None else r.actor[:8])
+            actor = row.actor_login or (tr("（不明）") if r.actor is None else r.actor[:8])
             purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
             cells = (to_desk(when).strftime("%Y/%m/%d %H:%M:%S"), actor,
-                     EVENT_LABELS.get(r.event_type, r.event_type), RESULT_LABELS.get(r.result, r.result),
+                     tr(EVENT_LABELS.get(r.event_type, r.event_type)), tr(RESULT_LABELS.get(r.result, r.result)),
                      purpose, ", ".join(r.items), describe_details(row, logins), str(r.seq))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 3 and r.result != Result.SUCCESS.value:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(i, col, item)
-        more = f"（新しい順に{MAX_SHOWN}件まで表示。全件はCSV出力で）" if len(rows) > MAX_SHOWN else ""
-        self.count_label.setText(f"{len(rows)}件{more}")
+        more = tr("（新しい順に{max}件まで表示。全件はCSV出力で）").format(max=MAX_SHOWN) if len(rows) > MAX_SHOWN else ""
+        self.count_label.setText(tr("{count}件").format(count=len(rows)) + more)
 
     # -- verify ---------------------------------------------------------------------
     def verify(self) -> None:
@@ -261,7 +262,7 @@ class AuditTab(QWidget):
     # -- export ---------------------------------------------------------------------
     def ask_export(self) -> None:
         suggested = f"audit_{self.from_date.date().toString('yyyyMMdd')}-{self.to_date.date().toString('yyyyMMdd')}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "監査ログをCSVに出力", suggested, "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("監査ログをCSVに出力"), suggested, "CSV (*.csv)")
         if path:
             self.export_to(Path(path))
 

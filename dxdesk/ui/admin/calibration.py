@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for, calibration_page
-from dxdesk.i18n import Msg
+from dxdesk.i18n import Msg, tr
 from dxdesk.paths import AppPaths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
@@ -64,7 +64,7 @@ class CalibrationTab(QWidget):
         self.printer = QComboBox(self)
         self.printer.setEditable(True)
         self.printer.setMinimumWidth(240)
-        self.printer.lineEdit().setPlaceholderText("プリンタ名")
+        self.printer.lineEdit().setPlaceholderText(tr("プリンタ名"))
         names = printers if printers is not None else QPrinterInfo.availablePrinterNames()
         for name in sorted(set(names) | set(settings.forms.calibrations)):
             self.printer.addItem(name)
@@ -78,28 +78,28 @@ class CalibrationTab(QWidget):
         self.dy = _spin(-OFFSET_RANGE_MM, OFFSET_RANGE_MM, 1, 0.1, " mm", self)
         self.scale_x = _spin(*SCALE_RANGE, 3, 0.001, "", self)
         self.scale_y = _spin(*SCALE_RANGE, 3, 0.001, "", self)
-        self.save_button = QPushButton("保存", self)
+        self.save_button = QPushButton(tr("保存"), self)
         self.save_button.setProperty("kind", "primary")
-        self.reset_button = QPushButton("初期値に戻す", self)
-        self.preview_button = QPushButton("調整ページを表示", self)
+        self.reset_button = QPushButton(tr("初期値に戻す"), self)
+        self.preview_button = QPushButton(tr("調整ページを表示"), self)
         self.status = message_label(self)
         self.preview = FormPreview(self)
 
-        title = QLabel("プリンタ調整（位置合わせ）", self)
+        title = QLabel(tr("プリンタ調整（位置合わせ）"), self)
         title.setProperty("role", "title")
-        steps = QLabel(
+        steps = QLabel(tr(
             "1. 調整ページを「実際のサイズ（100%）」で印刷します。\n"
             "2. 十字の中心が表示の位置からどれだけずれたか定規で測ります。\n"
             "3. 右にずれたら dx をマイナス、下にずれたら dy をマイナスにして保存します。\n"
-            "4. もう一度印刷して、十字が正しい位置に来ることを確かめます。", self)
+            "4. もう一度印刷して、十字が正しい位置に来ることを確かめます。"), self)
         steps.setProperty("role", "hint")
         steps.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("プリンタ:", self.printer)
-        form.addRow("横のずれ dx:", self.dx)
-        form.addRow("縦のずれ dy:", self.dy)
-        form.addRow("横の倍率:", self.scale_x)
-        form.addRow("縦の倍率:", self.scale_y)
+        form.addRow(tr("プリンタ:"), self.printer)
+        form.addRow(tr("横のずれ dx:"), self.dx)
+        form.addRow(tr("縦のずれ dy:"), self.dy)
+        form.addRow(tr("横の倍率:"), self.scale_x)
+        form.addRow(tr("縦の倍率:"), self.scale_y)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reset_button)
         buttons.addStretch(1)
@@ -166,6 +166,6 @@ class CalibrationTab(QWidget):
         )
 
     def _saved(self, name: str, cal: Calibration) -> None:
-        self.calls.info(f"「{name}」の調整値を保存しました。調整ページをもう一度印刷して確かめてください。")
+        self.calls.info(tr("「{name}」の調整値を保存しました。調整ページをもう一度印刷して確かめてください。").format(name=name))
         self.saved.emit(name, cal)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.config import Settings
+from dxdesk.i18n import tr
 from dxdesk.paths import AppPaths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
@@ -33,7 +34,7 @@ STATUS_REFRESH_MS = 5000
 def display_url(url: str) -> str:
     """The server URL with any password masked (it belongs in the keyring, but someone may have typed it)."""
     if not url:
-        return "（未設定：この端末だけに保存します）"
+        return tr("（未設定：この端末だけに保存します）")
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -55,7 +56,7 @@ class ConnectionTab(QWidget):
         self.audit = audit
         self.paths = paths
 
-        title = QLabel("接続・同期", self)
+        title = QLabel(tr("接続・同期"), self)
         title.setProperty("role", "title")
         self.server_label = QLabel(display_url(settings.store.server_url), self)
         self.server_label.setWordWrap(True)
@@ -65,20 +66,20 @@ class ConnectionTab(QWidget):
         self.last_error_label = QLabel(self)
         self.last_error_label.setWordWrap(True)
         self.last_error_label.setProperty("role", "error")
-        self.offline_box = QCheckBox("オフラインで作業（サーバーへ送信せず、この端末に保存します）", self)
+        self.offline_box = QCheckBox(tr("オフラインで作業（サーバーへ送信せず、この端末に保存します）"), self)
         self.offline_box.setChecked(settings.store.work_offline)
         self.offline_box.setEnabled(bool(settings.store.server_url))
-        self.sync_button = QPushButton("今すぐ同期", self)
+        self.sync_button = QPushButton(tr("今すぐ同期"), self)
         self.sync_button.setVisible(sync is not None)
         self.status = message_label(self)
 
         form = QFormLayout()
-        form.addRow("サーバー:", self.server_label)
-        form.addRow("状態:", self.mode_label)
-        form.addRow("未送信:", self.pending_label)
-        form.addRow("最終同期:", self.last_sync_label)
+        form.addRow(tr("サーバー:"), self.server_label)
+        form.addRow(tr("状態:"), self.mode_label)
+        form.addRow(tr("未送信:"), self.pending_label)
+        form.addRow(tr("最終同期:"), self.last_sync_label)
         form.addRow("", self.last_error_label)
-        hint = QLabel("オフラインでも窓口業務は続けられます。記録は端末に保存され、オンラインに戻ると送信されます。", self)
+        hint = QLabel(tr("オフラインでも窓口業務は続けられます。記録は端末に保存され、オンラインに戻ると送信されます。"), self)
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -96,7 +97,7 @@ class ConnectionTab(QWidget):
         self.sync_button.clicked.connect(self.sync_now)
         # status() counts the records waiting to sync (a database read): asked on the runner.
         self.status_poll = PeriodicTask(runner, self.connectivity.status, self._show_status, STATUS_REFRESH_MS, self)
-        self.mode_label.setText("確認しています…")
+        self.mode_label.setText(tr("確認しています…"))
         self._sync_enabled()
         self.status_poll.start()
 
@@ -109,9 +110,9 @@ class ConnectionTab(QWidget):
 
     def _show_status(self, status: StoreStatus) -> None:
         self.mode_label.setText(status.text())
-        self.pending_label.setText(f"{status.pending_count}件")
+        self.pending_label.setText(tr("{count}件").format(count=status.pending_count))
         when = status.last_sync_at
-        self.last_sync_label.setText(to_desk(when).strftime("%Y/%m/%d %H:%M") if when else "まだありません")
+        self.last_sync_label.setText(to_desk(when).strftime("%Y/%m/%d %H:%M") if when else tr("まだありません"))
         self.last_error_label.setText(status.last_error.text() if status.last_error else "")
         self.last_error_label.setVisible(status.last_error is not None)
         self._sync_enabled()
@@ -137,20 +138,21 @@ class ConnectionTab(QWidget):
         self.calls.call(
             lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline",
                                    value=offline),
-            lambda _r: self.calls.info("オフライン作業に切り替えました。" if offline else "オンライン作業に戻しました。"),
+            lambda _r: self.calls.info(tr("オフライン作業に切り替えました。") if offline else tr("オンライン作業に戻しました。")),
         )
 
     def sync_now(self) -> None:
         if self.sync is None:
             return
         sync = self.sync
-        self.calls.hint("同期しています…")
+        self.calls.hint(tr("同期しています…"))
         self.calls.call(sync, self._synced, lambda _e: self.update_status())
 
     def _synced(self, result: SyncResult | None) -> None:
         if isinstance(result, SyncResult):
-            self.calls.info(f"同期しました（送信 {result.sent}件・受信 {result.pulled}件・未送信 {result.pending}件）。")
+            self.calls.info(tr("同期しました（送信 {sent}件・受信 {pulled}件・未送信 {pending}件）。").format(
+                sent=result.sent, pulled=result.pulled, pending=result.pending))
         else:
-            self.calls.info("同期を開始しました。")
+            self.calls.info(tr("同期を開始しました。"))
         self.update_status()
         self.synced.emit(result)

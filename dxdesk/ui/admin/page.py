@@ -10,6 +10,7 @@ from typing import Callable
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from dxdesk.config import Settings
+from dxdesk.i18n import N_, tr
 from dxdesk.paths import AppPaths
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.auth import AuthService
@@ -20,15 +21,18 @@ from dxdesk.ui.admin.accounts import AccountsTab
 from dxdesk.ui.admin.audit import AuditTab
 from dxdesk.ui.admin.calibration import CalibrationTab
 from dxdesk.ui.admin.connection import ConnectionTab
+from dxdesk.ui.admin.display import DisplayTab
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import SECTION_PT, heading
 
-TAB_ACCOUNTS = "アカウント"
-TAB_AUDIT = "監査ログ"
-TAB_CONNECTION = "接続・同期"
-TAB_CALIBRATION = "プリンタ調整"
+# Tab titles are msgids: shown through tr(), and show_tab() accepts them in either language.
+TAB_ACCOUNTS = N_("アカウント")
+TAB_AUDIT = N_("監査ログ")
+TAB_CONNECTION = N_("接続・同期")
+TAB_CALIBRATION = N_("プリンタ調整")
+TAB_DISPLAY = N_("表示設定")
 
 # Which permission opens which tab (the role table itself lives in dxdesk.security.permissions).
 TAB_PERMISSIONS: dict[str, Permission] = {
@@ -36,6 +40,7 @@ TAB_PERMISSIONS: dict[str, Permission] = {
     TAB_AUDIT: Permission.VIEW_AUDIT,
     TAB_CONNECTION: Permission.MANAGE_SETTINGS,
     TAB_CALIBRATION: Permission.MANAGE_SETTINGS,
+    TAB_DISPLAY: Permission.MANAGE_SETTINGS,
 }
 
 
@@ -53,29 +58,33 @@ class AdminPage(QWidget):
         self.audit_tab: AuditTab | None = None
         self.connection_tab: ConnectionTab | None = None
         self.calibration_tab: CalibrationTab | None = None
+        self.display_tab: DisplayTab | None = None
         audit_log = audit_service.audit
 
         if session.can(TAB_PERMISSIONS[TAB_ACCOUNTS]):
             self.accounts_tab = AccountsTab(session, auth, runner, self)
-            self.tabs.addTab(self.accounts_tab, TAB_ACCOUNTS)
+            self.tabs.addTab(self.accounts_tab, tr(TAB_ACCOUNTS))
             self.accounts_tab.refresh()
         if session.can(TAB_PERMISSIONS[TAB_AUDIT]):
             self.audit_tab = AuditTab(session, audit_service, runner, self)
-            self.tabs.addTab(self.audit_tab, TAB_AUDIT)
+            self.tabs.addTab(self.audit_tab, tr(TAB_AUDIT))
             self.audit_tab.refresh()
         if session.can(TAB_PERMISSIONS[TAB_CONNECTION]):
             self.connection_tab = ConnectionTab(session, connectivity, settings, runner, sync=sync,
                                                 audit=audit_log, paths=paths, parent=self)
-            self.tabs.addTab(self.connection_tab, TAB_CONNECTION)
+            self.tabs.addTab(self.connection_tab, tr(TAB_CONNECTION))
         if session.can(TAB_PERMISSIONS[TAB_CALIBRATION]):
             self.calibration_tab = CalibrationTab(session, settings, runner, audit=audit_log, paths=paths,
                                                   printers=printers, parent=self)
-            self.tabs.addTab(self.calibration_tab, TAB_CALIBRATION)
+            self.tabs.addTab(self.calibration_tab, tr(TAB_CALIBRATION))
+        if session.can(TAB_PERMISSIONS[TAB_DISPLAY]):
+            self.display_tab = DisplayTab(session, settings, runner, audit=audit_log, paths=paths, parent=self)
+            self.tabs.addTab(self.display_tab, tr(TAB_DISPLAY))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        title = heading("管理", SECTION_PT, self)
-        who = QLabel(f"{session.display_name}（{session.role.label.text()}）", self)
+        title = heading(tr("管理"), SECTION_PT, self)
+        who = QLabel(tr("{name}（{role}）").format(name=session.display_name, role=session.role.label.text()), self)
         who.setProperty("role", "hint")
         layout.addWidget(title)
         layout.addWidget(who)
@@ -83,7 +92,7 @@ class AdminPage(QWidget):
             layout.addWidget(self.tabs, 1)
         else:
             self.tabs.hide()
-            empty = QLabel("この役割で使える管理機能はありません。", self)
+            empty = QLabel(tr("この役割で使える管理機能はありません。"), self)
             empty.setProperty("role", "hint")
             layout.addWidget(empty)
             layout.addStretch(1)
@@ -102,8 +111,9 @@ class AdminPage(QWidget):
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
     def show_tab(self, title: str) -> bool:
+        """``title`` as shown, or its Japanese msgid (e.g. TAB_CALIBRATION) in any language."""
         for i in range(self.tabs.count()):
-            if self.tabs.tabText(i) == title:
+            if self.tabs.tabText(i) in (title, tr(title)):
                 self.tabs.setCurrentIndex(i)
                 return True
         return False

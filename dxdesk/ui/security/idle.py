@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.i18n import tr
 from dxdesk.security.auth import AuthService
 from dxdesk.security.idlelock import IdleLock
 from dxdesk.security.permissions import Session
@@ -69,7 +70,7 @@ class LockScreen(QWidget):
         self.setObjectName("lockScreen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.setWindowTitle("dxdesk — ロック中")
+        self.setWindowTitle(tr("dxdesk — ロック中"))
         self.setStyleSheet(LOCK_STYLE)
         self.setFont(ui_font(13))
         self._allow_close = False
@@ -78,11 +79,11 @@ class LockScreen(QWidget):
         card.setObjectName("lockCard")
         card.setFixedWidth(520)
         # Text, not an emoji: the bundled fonts have no emoji and a tofu box looks broken.
-        brand = QLabel("窓口支援システム dxdesk", card)
+        brand = QLabel(tr("窓口支援システム dxdesk"), card)
         brand.setProperty("role", "hint")
         brand.setFont(ui_font(11))
         brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("画面をロックしています", card)
+        title = QLabel(tr("画面をロックしています"), card)
         title.setFont(ui_font(20, bold=True))
         title.setProperty("role", "title")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -90,19 +91,19 @@ class LockScreen(QWidget):
         self.who.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.who.setWordWrap(True)
         self.who.setFont(ui_font(13))
-        self.password = password_edit(card, "パスワード")
-        self.password.setAccessibleName("パスワード")
+        self.password = password_edit(card, tr("パスワード"))
+        self.password.setAccessibleName(tr("パスワード"))
         self.password.setFont(ui_font(14))
-        self.unlock_button = QPushButton("ロック解除", card)
+        self.unlock_button = QPushButton(tr("ロック解除"), card)
         self.unlock_button.setFont(ui_font(13, bold=True))
         self.unlock_button.setProperty("kind", "primary")
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
-        self.sign_out_button = QPushButton("サインアウト", card)
+        self.sign_out_button = QPushButton(tr("サインアウト"), card)
         self.sign_out_button.setFont(ui_font(12))
-        self.sign_out_button.setToolTip("別の職員が使うときは、サインアウトしてからサインインし直します。")
+        self.sign_out_button.setToolTip(tr("別の職員が使うときは、サインアウトしてからサインインし直します。"))
         self.error = message_label(card)
-        self.busy = BusyRow("確認しています…", card)
+        self.busy = BusyRow(tr("確認しています…"), card)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.sign_out_button)
@@ -135,12 +136,12 @@ class LockScreen(QWidget):
         self.set_session(session)
 
     def set_session(self, session: Session) -> None:
-        self.who.setText(f"{session.display_name}（{session.login}）がサインインしています。\n"
-                         "続けるにはパスワードを入力してください。")
+        self.who.setText(tr("{name}（{login}）がサインインしています。\n続けるにはパスワードを入力してください。").format(
+            name=session.display_name, login=session.login))
 
     def _submit(self) -> None:
         if not self.password.text():
-            show_message(self.error, "パスワードを入力してください。")
+            show_message(self.error, tr("パスワードを入力してください。"))
             return
         self.unlock_requested.emit(self.password.text())
 
@@ -206,10 +207,10 @@ class IdleLockController(QObject):
         self.window = window
         self._handle: TaskHandle | None = None
         self.lock_screen: LockScreen | None = None
-        self.lock_action = QAction("ロック (Ctrl+L)", window)
+        self.lock_action = QAction(tr("ロック (Ctrl+L)"), window)
         self.lock_action.setShortcut(QKeySequence(LOCK_SHORTCUT))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.lock_action.setToolTip("席を離れるときは画面をロックします")
+        self.lock_action.setToolTip(tr("席を離れるときは画面をロックします"))
         self.lock_action.triggered.connect(self.lock_now)
         window.addAction(self.lock_action)
         self.timer = QTimer(self)

@@ -14,13 +14,16 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from dxdesk.i18n import Msg
+from dxdesk import i18n
+from dxdesk.i18n import Msg, tr
 from dxdesk.security.auth import AuthService, InvalidCredentialsError, PasswordPolicyError
 from dxdesk.security.clerks import display_name_problem, login_problem
 from dxdesk.security.permissions import Session
@@ -53,25 +56,23 @@ class TaskDialog(QDialog):
         super().__init__(parent)
         self.runner = runner
         self._call = SingleCall(self, runner, self.set_busy)
-        self.setWindowTitle(title)
         self.setFont(ui_font(13))
         self.setMinimumWidth(560)
-        self.heading = heading_label(heading, HEADING_PT, self)
+        self.heading = heading_label("", HEADING_PT, self)
         self.heading.setWordWrap(False)
-        self.hint = QLabel(hint, self)
+        self.hint = QLabel(self)
         # Explicit line breaks instead of word wrap: a wrapped label in a dialog's top-level layout
         # is sized for the wrong width (heightForWidth) and squeezes the rows below it.
         self.hint.setWordWrap(False)
         self.hint.setProperty("role", "hint")
-        self.hint.setVisible(bool(hint))
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.form.setVerticalSpacing(10)
         self.error = message_label(self)
-        self.busy = BusyRow(busy_text, self)
+        self.busy = BusyRow("", self)
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton("OK", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button = self.buttons.addButton(tr("キャンセル"), QDialogButtonBox.ButtonRole.RejectRole)
         self.ok_button.setDefault(True)
         set_kind(self.ok_button, "primary")  # repolished: the button box has already styled it
         for b in (self.ok_button, self.cancel_button):
@@ -81,12 +82,25 @@ class TaskDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(10)
-        layout.addWidget(self.heading)
+        self.top_row = QHBoxLayout()  # heading, and room on the right for a small control
+        self.top_row.addWidget(self.heading, 1)
+        layout.addLayout(self.top_row)
         layout.addWidget(self.hint)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        self.set_texts(title, heading, hint, busy_text)
+
+    def set_texts(self, title: str, heading: str, hint: str, busy_text: str) -> None:
+        """The dialog's own texts, already in the current language (again after a language switch)."""
+        self.setWindowTitle(title)
+        self.heading.setText(heading)
+        self.heading.setAccessibleName(heading)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self.busy.label.setText(busy_text)
+        self.cancel_button.setText(tr("キャンセル"))
 
     # -- subclasses ---------------------------------------------------------------
     def submit(self) -> None:  # pragma: no cover - overridden
@@ -135,26 +149,62 @@ class TaskDialog(QDialog):
 
 
 class SignInDialog(TaskDialog):
-    """Login + password. On success ``session`` is set, ``signed_in(Session)`` is emitted and the dialog accepts."""
+    """Login + password. On success ``session`` is set, ``signed_in(Session)`` is emitted and the dialog accepts.
+
+    ``language`` is the desk's setting (settings.general.language): each sign-in starts in it,
+    so a visitor's switch with the language button lasts for their session only.
+    """
 
     signed_in = Signal(object)
+    language_changed = Signal(str)
 
     def __init__(self, auth: AuthService, runner: TaskRunner, parent: QWidget | None = None,
-                 *, desk_name: str = "") -> None:
-        hint = "職員のログインIDとパスワードを入力してください。"
-        if desk_name:
-            hint = f"{desk_name}\n{hint}"
-        super().__init__(runner, "dxdesk — サインイン", "窓口支援システム　サインイン", hint, "確認しています…", parent)
+                 *, desk_name: str = "", language: str | None = None) -> None:
+        if language is not None:
+            i18n.set_language(language)
+        self.desk_name = desk_name
+        super().__init__(runner, "", "", "", "", parent)
         self.auth = auth
         self.session: Session | None = None
         self.login_edit = QLineEdit(self)
         self.login_edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
-        self.login_edit.setPlaceholderText("例: tanaka")
         self.password_edit = password_edit(self)
-        self.form.addRow("ログインID:", self.login_edit)
-        self.form.addRow("パスワード:", self.password_edit)
-        self.ok_button.setText("サインイン")
+        self.login_label = QLabel(self)
+        self.password_label = QLabel(self)
+        self.form.addRow(self.login_label, self.login_edit)
+        self.form.addRow(self.password_label, self.password_edit)
+        # Names the *other* language in that language, so a visitor finds it without reading this one.
+        self.language_button = QPushButton(self)
+        self.language_button.setProperty("kind", "secondary")
+        self.language_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.language_button.setAutoDefault(False)  # Enter in the password field still signs in
+        self.language_button.clicked.connect(self.toggle_language)
+        self.top_row.addWidget(self.language_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.retranslate()
         self.login_edit.setFocus()
+
+    def retranslate(self) -> None:
+        hint = tr("職員のログインIDとパスワードを入力してください。")
+        if self.desk_name:
+            hint = f"{self.desk_name}\n{hint}"
+        self.set_texts(tr("dxdesk — サインイン"), tr("窓口支援システム　サインイン"), hint, tr("確認しています…"))
+        self.login_edit.setPlaceholderText(tr("例: tanaka"))
+        self.login_label.setText(tr("ログインID:"))
+        self.password_label.setText(tr("パスワード:"))
+        self.ok_button.setText(tr("サインイン"))
+        english = i18n.current_language() == "en"
+        self.language_button.setText("日本語" if english else "English")  # i18n: ja-only
+        self.language_button.setToolTip("日本語で表示します" if english else "Show this screen in English")  # i18n: ja-only
+        self.language_button.setAccessibleName(self.language_button.toolTip())
+
+    def toggle_language(self) -> None:
+        """Switch between Japanese and English for this sign-in and the session that follows it."""
+        language = "ja" if i18n.current_language() == "en" else "en"
+        i18n.set_language(language)
+        show_message(self.error, "")  # an error shown in the other language would now be out of place
+        self.retranslate()
+        self.adjustSize()  # English texts are wider than the Japanese ones (and the other way round)
+        self.language_changed.emit(language)
 
     def inputs(self) -> list[QWidget]:
         return [self.login_edit, self.password_edit]
@@ -187,23 +237,23 @@ class FirstAdminDialog(TaskDialog):
 
     def __init__(self, auth: AuthService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(
-            runner, "dxdesk — 初期設定", "システム管理者の作成",
-            "この端末にはまだアカウントがありません。\n最初のシステム管理者を作成してください。\n"
-            "窓口職員などのアカウントは、作成後に「管理」画面から追加します。",
-            "作成しています…", parent,
+            runner, tr("dxdesk — 初期設定"), tr("システム管理者の作成"),
+            tr("この端末にはまだアカウントがありません。\n最初のシステム管理者を作成してください。\n"
+               "窓口職員などのアカウントは、作成後に「管理」画面から追加します。"),
+            tr("作成しています…"), parent,
         )
         self.auth = auth
         self.session: Session | None = None
         self.login_edit = QLineEdit(self)
         self.login_edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
-        self.login_edit.setPlaceholderText("半角英数字（例: admin）")
+        self.login_edit.setPlaceholderText(tr("半角英数字（例: admin）"))
         self.name_edit = QLineEdit(self)
-        self.name_edit.setPlaceholderText("例: 総務課 山田")
-        self.form.addRow("ログインID:", self.login_edit)
-        self.form.addRow("表示名:", self.name_edit)
+        self.name_edit.setPlaceholderText(tr("例: 総務課 山田"))
+        self.form.addRow(tr("ログインID:"), self.login_edit)
+        self.form.addRow(tr("表示名:"), self.name_edit)
         self.passwords = NewPasswordFields(self, form=self.form)
         self.login_edit.textChanged.connect(self.passwords.set_login)
-        self.ok_button.setText("作成してサインイン")
+        self.ok_button.setText(tr("作成してサインイン"))
 
     def inputs(self) -> list[QWidget]:
         return [self.login_edit, self.name_edit, self.passwords.password, self.passwords.confirm]
@@ -238,16 +288,17 @@ class ChangePasswordDialog(TaskDialog):
 
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session,
                  parent: QWidget | None = None) -> None:
-        super().__init__(runner, "dxdesk — パスワード変更", "パスワードの変更",
-                         f"{session.display_name}（{session.login}）のパスワードを変更します。",
-                         "変更しています…", parent)
+        super().__init__(runner, tr("dxdesk — パスワード変更"), tr("パスワードの変更"),
+                         tr("{name}（{login}）のパスワードを変更します。").format(
+                             name=session.display_name, login=session.login),
+                         tr("変更しています…"), parent)
         self.auth = auth
         self.session = session
         self.current_edit = password_edit(self)
-        self.form.addRow("現在のパスワード:", self.current_edit)
-        self.passwords = NewPasswordFields(self, label="新しいパスワード", form=self.form)
+        self.form.addRow(tr("現在のパスワード:"), self.current_edit)
+        self.passwords = NewPasswordFields(self, label=tr("新しいパスワード"), form=self.form)
         self.passwords.set_login(session.login)
-        self.ok_button.setText("変更")
+        self.ok_button.setText(tr("変更"))
 
     def inputs(self) -> list[QWidget]:
         return [self.current_edit, self.passwords.password, self.passwords.confirm]

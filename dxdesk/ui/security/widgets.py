@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.i18n import Msg
+from dxdesk.i18n import Msg, tr
 from dxdesk.security.audit import AuditError
 from dxdesk.security.auth import AuthError
 from dxdesk.security.clerks import normalize_login
@@ -84,24 +84,26 @@ class NewPasswordFields(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, label: str = "パスワード",
+    def __init__(self, parent: QWidget | None = None, *, label: str = "",
                  form: QFormLayout | None = None) -> None:
         super().__init__(parent)
+        label = label or tr("パスワード")  # callers pass their label already translated
         self.login = ""
-        self.password = password_edit(self, "8文字以上")
-        self.confirm = password_edit(self, "もう一度入力")
+        self.password = password_edit(self, tr("8文字以上"))
+        self.confirm = password_edit(self, tr("もう一度入力"))
         self.problems_label = QLabel(self)
         # One short sentence per line, no wrapping: a wrapped label in a form row gets clipped.
         self.problems_label.setWordWrap(False)
         self.problems_label.setProperty("role", "problems")
         self.password.setAccessibleName(label)
-        self.confirm.setAccessibleName(f"{label}（確認）")
+        confirm_label = tr("{label}（確認）").format(label=label)
+        self.confirm.setAccessibleName(confirm_label)
         own = form is None
         if form is None:
             form = QFormLayout(self)
             form.setContentsMargins(0, 0, 0, 0)
         form.addRow(f"{label}:", self.password)
-        form.addRow(f"{label}（確認）:", self.confirm)
+        form.addRow(f"{confirm_label}:", self.confirm)
         form.addRow(self.problems_label)  # spans both columns
         if not own:
             self.hide()  # the rows live in the caller's form; this widget only owns the logic
@@ -134,7 +136,7 @@ class NewPasswordFields(QWidget):
         self.confirm.clear()
 
     def show_problems(self, problems: list[str]) -> None:
-        self.problems_label.setText("\n".join(f"・{p}" for p in problems))
+        self.problems_label.setText("\n".join(tr("・{problem}").format(problem=p) for p in problems))
 
     def _update(self) -> None:
         # Only complain once the clerk has started typing; an empty form is not an error yet.
