@@ -172,7 +172,9 @@ def _sign_in(services, runner: TaskRunner):
     if services.auth.needs_first_admin():
         dialog = FirstAdminDialog(services.auth, runner)
     else:
-        dialog = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name)
+        # Each sign-in starts in the desk's language (the 表示設定 choice); the dialog's toggle lasts one session.
+        dialog = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name,
+                              language=services.settings.general.language)
     _maybe_probe(dialog)
     return dialog.session if dialog.exec() else None
 
