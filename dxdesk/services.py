@@ -76,11 +76,14 @@ class AppServices:
     @classmethod
     def open(cls, paths: AppPaths | None = None, settings: Settings | None = None, *,
              with_card: bool = True, with_sync: bool = True, with_purge: bool = False,
+             exclusive: bool = False,
              on_sync_result: Callable[[object, object], None] | None = None) -> "AppServices":
         """Open everything; raises StoreError (with a Japanese/English message) if the database can't open.
 
         ``with_purge`` starts the daily retention purge (the app does; tools and tests opening
         services for a moment do not, so their audit log holds only what they did).
+        ``exclusive`` takes the single-instance lock (DatabaseInUseError if another dxdesk window
+        already has this database); the app does, tools that may run beside it do not.
         """
         from dxdesk.counter import VisitJournal, load_catalogue
         from dxdesk.security.audit import AuditLog
@@ -94,7 +97,7 @@ class AppServices:
         settings = settings or load_settings(paths)
         mode = desk_mode(settings)
         counter = mode == MODE_COUNTER
-        database = open_database(settings, paths)
+        database = open_database(settings, paths, exclusive=exclusive)
         closers: list[Callable[[], None]] = [database.close]
         try:
             connectivity = ConnectivityState(settings.store, database.pending_count)

@@ -81,3 +81,16 @@ def test_support_page_goes_through_the_checked_service(qtbot, services, runner):
     assert isinstance(support._repository, SupportService) and support._repository.session == session
     for page in window.closables:
         page.shutdown()
+
+
+def test_a_second_app_on_the_same_data_is_refused():
+    from dxdesk.store.errors import DatabaseInUseError
+
+    first = AppServices.open(with_card=False, with_sync=False, exclusive=True)
+    try:
+        with pytest.raises(DatabaseInUseError) as info:
+            AppServices.open(with_card=False, with_sync=False, exclusive=True)
+        assert "既に" in info.value.message.ja
+    finally:
+        first.close()
+    AppServices.open(with_card=False, with_sync=False, exclusive=True).close()  # released on close
