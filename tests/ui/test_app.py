@@ -4,32 +4,6 @@ import pytest
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.services import AppServices
 from dxdesk.ui.app import build_main_window
-from dxdesk.ui.tasks import TaskRunner
-
-CHEAP = ScryptParams(n=2**6, r=8, p=1)
-
-
-@pytest.fixture
-def services():
-    svc = AppServices.open(with_card=False, with_sync=False)
-    svc.auth.params = CHEAP
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.shutdown()
-
-
-def _session(services, role):
-    admin = services.auth.create_first_admin("admin", "管理者", "correct horse 1")
-    if role == "administrator":
-        return admin
-    services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 2")
-    return services.auth.sign_in(role, "correct horse 2")
 
 
 @pytest.mark.parametrize(
@@ -41,8 +15,8 @@ def _session(services, role):
         ("administrator", ["home", "admin"]),
     ],
 )
-def test_pages_follow_the_role(qtbot, services, runner, role, expected):
-    session = _session(services, role)
+def test_pages_follow_the_role(qtbot, services, runner, role, expected, session_for):
+    session = session_for(services, role)
     window = build_main_window(services, session, runner)
     qtbot.addWidget(window)
     assert [p.key for p in window._pages] == expected
@@ -54,15 +28,16 @@ def test_pages_follow_the_role(qtbot, services, runner, role, expected):
         page.shutdown()
 
 
-def test_support_mode_shows_no_counter_page_even_to_a_clerk(qtbot, runner):
+def test_support_mode_shows_no_counter_page_even_to_a_clerk(qtbot, runner, session_for):
     from dxdesk.config import load_settings
 
     settings = load_settings()
     settings.general.mode = "support"
     services = AppServices.open(settings=settings, with_card=False, with_sync=False)
-    services.auth.params = CHEAP
+
+    services.auth.params = ScryptParams(n=2**6, r=8, p=1)
     try:
-        session = _session(services, "clerk")
+        session = session_for(services, "clerk")
         window = build_main_window(services, session, runner)
         qtbot.addWidget(window)
         assert [p.key for p in window._pages] == ["home"]
@@ -71,10 +46,10 @@ def test_support_mode_shows_no_counter_page_even_to_a_clerk(qtbot, runner):
         services.close()
 
 
-def test_support_page_goes_through_the_checked_service(qtbot, services, runner):
+def test_support_page_goes_through_the_checked_service(qtbot, services, runner, session_for):
     from dxdesk.support.service import SupportService
 
-    session = _session(services, "supporter")
+    session = session_for(services, "supporter")
     window = build_main_window(services, session, runner)
     qtbot.addWidget(window)
     support = next(p for p in window.closables if hasattr(p, "session_saved"))

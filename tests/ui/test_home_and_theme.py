@@ -8,40 +8,13 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, load_catalogue
-from dxdesk.security.passwords import ScryptParams
-from dxdesk.services import AppServices
 from dxdesk.timeutil import local_midnight, local_today
 from dxdesk.ui import crash_dialog
 from dxdesk.ui.app import build_main_window, create_application
 from dxdesk.ui.counter.persist import store_record_job
 from dxdesk.ui.home_data import load_home_summary
-from dxdesk.ui.tasks import SingleCall, TaskRunner
+from dxdesk.ui.tasks import SingleCall
 from dxdesk.ui.theme import APP_STYLE_SHEET, FOCUS_RING
-
-CHEAP = ScryptParams(n=2**6, r=8, p=1)
-
-
-@pytest.fixture
-def services():
-    svc = AppServices.open(with_card=False, with_sync=False)
-    svc.auth.params = CHEAP
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.shutdown()
-
-
-def _session(services, role):
-    admin = services.auth.create_first_admin("admin", "管理者", "correct horse 1")
-    if role == "administrator":
-        return admin
-    services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 2")
-    return services.auth.sign_in(role, "correct horse 2")
 
 
 def _store_visit(services, *, minutes: int, cancel: bool = False) -> None:
@@ -79,8 +52,8 @@ def test_home_summary_counts_only_todays_closed_visits_of_this_desk(services):
     assert (tomorrow.visits_closed, tomorrow.mean_visit_seconds, tomorrow.support_sessions) == (0, None, None)
 
 
-def test_home_page_shows_the_role_figures_and_page_buttons(qtbot, services, runner):
-    clerk = _session(services, "clerk")
+def test_home_page_shows_the_role_figures_and_page_buttons(qtbot, services, runner, session_for):
+    clerk = session_for(services, "clerk")
     _store_visit(services, minutes=12)
     window = build_main_window(services, clerk, runner)
     qtbot.addWidget(window)
@@ -98,11 +71,11 @@ def test_home_page_shows_the_role_figures_and_page_buttons(qtbot, services, runn
         page.shutdown()
 
 
-def test_supporter_sees_no_report_tab_and_supervisor_no_entry_tab(qtbot, services, runner):
+def test_supporter_sees_no_report_tab_and_supervisor_no_entry_tab(qtbot, services, runner, session_for):
     from dxdesk.ui.support import SupportPage
 
     for role, visible in (("supporter", ["記録", "一覧"]), ("supervisor", ["一覧", "レポート"])):
-        session = _session(services, role) if role == "supporter" else services.auth.sign_in(
+        session = session_for(services, role) if role == "supporter" else services.auth.sign_in(
             *_add(services, role))
         repo = services.support_service(session)
         page = SupportPage(repo, repo.catalog(), services.settings, runner)
@@ -116,8 +89,8 @@ def _add(services, role):
     return role, "correct horse 3"
 
 
-def test_switching_pages_focuses_the_first_control_not_the_container(qtbot, services, runner):
-    admin = _session(services, "administrator")
+def test_switching_pages_focuses_the_first_control_not_the_container(qtbot, services, runner, session_for):
+    admin = session_for(services, "administrator")
     window = build_main_window(services, admin, runner)
     qtbot.addWidget(window)
     window.show()

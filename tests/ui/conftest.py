@@ -1,0 +1,42 @@
+"""Fixtures for tests that build the real window: app services on a temp home, a runner, signed-in roles."""
+from __future__ import annotations
+
+import pytest
+
+from dxdesk.security.passwords import ScryptParams
+from dxdesk.services import AppServices
+from dxdesk.ui.tasks import TaskRunner
+
+CHEAP = ScryptParams(n=2**6, r=8, p=1)  # same code path as production, without the cost
+
+
+@pytest.fixture
+def services():
+    svc = AppServices.open(with_card=False, with_sync=False)
+    svc.auth.params = CHEAP
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def runner():
+    r = TaskRunner()
+    yield r
+    r.shutdown()
+
+
+@pytest.fixture
+def session_for():
+    """session_for(services, role) -> a signed-in Session; the first call also creates the administrator."""
+
+    def sign_in(services: AppServices, role: str):
+        if services.auth.needs_first_admin():
+            admin = services.auth.create_first_admin("admin", "管理者", "correct horse 1")
+        else:
+            admin = services.auth.sign_in("admin", "correct horse 1")
+        if role == "administrator":
+            return admin
+        services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 2")
+        return services.auth.sign_in(role, "correct horse 2")
+
+    return sign_in
