@@ -106,7 +106,7 @@ class StartStep(QWidget):
         for i in range(self.list.count()):
             item = self.list.item(i)
             pid = item.data(Qt.ItemDataRole.UserRole)
-            item.setHidden(bool(needle) and needle not in item.text() and needle.lower() not in pid)
+            item.setHidden(bool(needle) and needle.lower() not in item.text().lower() and needle.lower() not in pid)
 
     def _visible_items(self) -> list[QListWidgetItem]:
         return [self.list.item(i) for i in range(self.list.count()) if not self.list.item(i).isHidden()]
