@@ -14,11 +14,12 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dxdesk import i18n
+from dxdesk.i18n import tr
 from dxdesk.config import Settings, SettingsError, load_settings
 from dxdesk.paths import app_paths
 from dxdesk.ui import crash_dialog
 from dxdesk.ui.crash_dialog import install_excepthook
-from dxdesk.ui.home import HomePage, HomeSources
+from dxdesk.ui.home import APP_TITLE_JA, HomePage, HomeSources
 from dxdesk.ui.main_window import MainWindow, PageSpec
 from dxdesk.ui.qtfonts import register_fonts, ui_font
 from dxdesk.ui.tasks import PeriodicTask, TaskRunner
@@ -34,19 +35,35 @@ STATUS_REFRESH_MS = 5000
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    """The Qt application in the current UI language: call i18n.set_language() first."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("dxdesk")
-    app.setApplicationDisplayName("dxdesk 窓口支援システム")
     register_fonts()
     app.setFont(ui_font(BODY_PT))
     apply_theme(app)  # one look for every page and dialog (dxdesk.ui.theme)
-    _install_qt_translations(app)
+    apply_language(app)
     return app
 
 
+def apply_language(app: QApplication) -> None:
+    """Brings the app-wide texts in line with i18n.current_language() (safe to call again)."""
+    app.setApplicationDisplayName(tr(APP_TITLE_JA))
+    _install_qt_translations(app)
+
+
 def _install_qt_translations(app: QApplication) -> None:
-    """Qt's own buttons and dialogs (OK/キャンセル, file dialogs) in Japanese."""
-    if getattr(app, "_dxdesk_translator", None) is not None:
+    """Qt's own buttons and dialogs (OK/キャンセル, file dialogs) in Japanese when the UI is Japanese.
+
+    Qt's built-in texts are English, so an English UI needs no translator; one left installed
+    from an earlier language would mix Japanese buttons into English dialogs, so it is removed.
+    """
+    installed = getattr(app, "_dxdesk_translator", None)
+    if i18n.current_language() != "ja":
+        if installed is not None:
+            app.removeTranslator(installed)
+            app._dxdesk_translator = None  # type: ignore[attr-defined]
+        return
+    if installed is not None:
         return
     translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
@@ -75,7 +92,7 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
     settings = services.settings
     home = HomePage(settings.general.municipality, settings.general.desk_name, user=session.display_name,
                     sources=home_sources(services, session), runner=runner)
-    pages = [PageSpec("home", "ホーム", home)]
+    pages = [PageSpec("home", tr("ホーム"), home)]
     closable: list[QWidget] = []
     if session.can(Permission.MANAGE_VISITS) and not services.support_only:
         from dxdesk.cardreader.monitor import CardMonitor
@@ -86,7 +103,7 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
             card_service=services.card_service, session=session, audit=services.audit,
             database=services.database, card_monitor_factory=lambda callback: CardMonitor(callback),
         ))
-        pages.append(PageSpec("counter", "窓口受付", counter))
+        pages.append(PageSpec("counter", tr("窓口受付"), counter))
         closable.append(counter)
     if session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS):
         from dxdesk.ui.support import SupportPage
@@ -94,7 +111,7 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
         # The service checks the role and audits edits, deletes, reports and exports.
         repo = services.support_service(session)
         support = SupportPage(repo, repo.catalog(), settings, runner)
-        pages.append(PageSpec("support", "支援記録", support))
+        pages.append(PageSpec("support", tr("支援記録"), support))
         closable.append(support)
     if any(session.can(p) for p in (Permission.MANAGE_ACCOUNTS, Permission.VIEW_AUDIT, Permission.MANAGE_SETTINGS)):
         from dxdesk.ui.admin import AdminPage
@@ -102,7 +119,7 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
         sync = services.sync_scheduler.engine.run_once if services.sync_scheduler else None
         admin = AdminPage(session, services.auth, services.audit_service, services.connectivity, settings, runner,
                           sync=sync, paths=services.paths)
-        pages.append(PageSpec("admin", "管理", admin))
+        pages.append(PageSpec("admin", tr("管理"), admin))
         closable.append(admin)  # its status poll must stop before the services close
     return pages, closable
 
@@ -144,15 +161,19 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
     if services is None:
         settings = _load_settings_or_defaults()
         i18n.set_language(settings.general.language)
-        window = MainWindow([PageSpec("home", "ホーム", HomePage(settings.general.municipality,
-                                                                  settings.general.desk_name))])
-        window.set_connection_text("ローカル保存（サーバー未設定）" if not settings.store.server_url else "")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_language(app)  # the language was only known now (self-test, first paint checks)
+        window = MainWindow([PageSpec("home", tr("ホーム"), HomePage(settings.general.municipality,
+                                                                      settings.general.desk_name))])
+        window.set_connection_text(tr("ローカル保存（サーバー未設定）") if not settings.store.server_url else "")
         return window
     runner = runner or TaskRunner()
     pages, closable = build_pages(services, session, runner)
     window = MainWindow(pages)
     window.closables = closable  # type: ignore[attr-defined]
-    window.card_label.setText(f"{services.settings.general.desk_name}　{session.display_name}（{session.role.label.ja}）")
+    window.card_label.setText(tr("{desk}　{user}（{role}）").format(
+        desk=services.settings.general.desk_name, user=session.display_name, role=session.role.label.text()))
     if len(pages) > 1:
         window.show_page(pages[1].key)  # straight to the clerk's job: the home page has nothing to do
 
@@ -193,8 +214,8 @@ def _maybe_probe(window: QWidget) -> None:
     QTimer.singleShot(0, probe)
 
 
-def _fatal(message_ja: str) -> int:
-    QMessageBox.critical(None, "dxdesk を起動できません", message_ja)
+def _fatal(message: str) -> int:
+    QMessageBox.critical(None, tr("dxdesk を起動できません"), message)
     return 1
 
 
@@ -202,15 +223,16 @@ def run_app() -> int:
     from dxdesk.services import AppServices
     from dxdesk.store.errors import StoreError
 
-    app = create_application()
-    install_excepthook()
+    # The language first: the application's name and Qt's own translations depend on it.
     settings = _load_settings_or_defaults()
     i18n.set_language(settings.general.language)
+    app = create_application()
+    install_excepthook()
     try:
-        services = AppServices.open(settings=settings, with_purge=True)
+        services = AppServices.open(settings=settings, with_purge=True, exclusive=True)
     except StoreError as exc:
         log.error("cannot open the database: %s", exc.message.en)
-        return _fatal(exc.message.ja)
+        return _fatal(exc.message.text())
     runner = TaskRunner()
     try:
         while True:  # sign out returns here for the next clerk
@@ -248,17 +270,17 @@ def _run_session(app: QApplication, services, session, runner: TaskRunner) -> st
 
         dialog = ChangePasswordDialog(services.auth, runner, session, window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.password_changed.connect(lambda: window.statusBar().showMessage("パスワードを変更しました。", 8000))
+        dialog.password_changed.connect(lambda: window.statusBar().showMessage(tr("パスワードを変更しました。"), 8000))
         dialog.open()
 
     idle.sign_out_requested.connect(sign_out)
-    menu = window.menuBar().addMenu("操作(&O)")  # Alt+O: reachable without a mouse
+    menu = window.menuBar().addMenu(tr("操作(&O)"))  # Alt+O: reachable without a mouse
     menu.addAction(idle.lock_action)
     # Accounts start with an initial password the administrator handed over; the clerk replaces it here.
-    menu.addAction("パスワード変更…", change_password)
-    menu.addAction("サインアウト", sign_out)
+    menu.addAction(tr("パスワード変更…"), change_password)
+    menu.addAction(tr("サインアウト"), sign_out)
     menu.addSeparator()
-    menu.addAction("終了", window.close)
+    menu.addAction(tr("終了"), window.close)
     if counter is not None:
         # The crash dialog promises an autosave only while a visit is open (its journal is the autosave).
         crash_dialog.set_open_visit_probe(counter.has_open_visit)

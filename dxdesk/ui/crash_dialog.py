@@ -14,6 +14,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from dxdesk.i18n import tr
 from dxdesk.log import redact
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,9 @@ def crash_message() -> str:
         visit_open = _open_visit_probe is not None and bool(_open_visit_probe())
     except Exception:  # noqa: BLE001 - the probe must never stop the dialog from showing
         visit_open = False
-    saved = "受付中の内容は自動保存されています（再起動後に再開できます）。\n" if visit_open else ""
-    return ("予期しないエラーが発生しました。\n" + saved
-            + "続けて操作できない場合はアプリを再起動してください。")
+    saved = tr("受付中の内容は自動保存されています（再起動後に再開できます）。") + "\n" if visit_open else ""
+    return (tr("予期しないエラーが発生しました。") + "\n" + saved
+            + tr("続けて操作できない場合はアプリを再起動してください。"))
 
 
 def crash_details(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
@@ -58,10 +59,10 @@ def install_excepthook() -> None:
             return
         box = QMessageBox()
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("予期しないエラー")
+        box.setWindowTitle(tr("予期しないエラー"))
         box.setText(crash_message())
         box.setDetailedText(details)
-        copy = box.addButton("詳細をコピー", QMessageBox.ButtonRole.ActionRole)
+        copy = box.addButton(tr("詳細をコピー"), QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.exec()
         if box.clickedButton() is copy:

@@ -21,10 +21,11 @@ log = logging.getLogger(__name__)
 PIN = "1234"  # the fictional card's PIN (dxdesk/cardreader/testdata.py PERSON_KOKUTOU)
 PROCEDURES = ("juminhyo", "inkan_shomei")
 ANSWERS = {"juminhyo_copies": 2, "scope": "household", "juminhyo_purpose": "bank", "requester": "self",
-           "submit_to": "サンプル銀行 本店", "postal_code": "059-0901", "phone": "0144-82-1234",
+           "submit_to": "サンプル銀行 本店",  # i18n: ja-only (the resident's answer)
+           "postal_code": "059-0901", "phone": "0144-82-1234",
            "inkan_visitor": "self", "has_inkan_card": True, "inkan_card_number": "1234567", "inkan_copies": 1,
            "inkan_purpose": "vehicle"}
-KANA = "こくとう　みきや"
+KANA = "こくとう　みきや"  # i18n: ja-only (the resident's name reading)
 STEP_TIMEOUT_MS = 20000
 
 
@@ -122,6 +123,7 @@ class _Visit:
         from dxdesk.cardreader.monitor import CardMonitor
         from dxdesk.cardreader.service import CardService
         from dxdesk.config import Settings
+        from dxdesk.i18n import tr
         from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
         from dxdesk.ui.counter import CounterPage, CounterServices
         from dxdesk.ui.tasks import TaskRunner
@@ -129,7 +131,7 @@ class _Visit:
         self.out.mkdir(parents=True, exist_ok=True)
         tmp = tempfile.TemporaryDirectory(prefix="dxdesk-demo-")
         settings = Settings()
-        settings.general.desk_name = "住民課 1番窓口"
+        settings.general.desk_name = "住民課 1番窓口"  # i18n: ja-only (a setting value, as entered)
         settings.card.reader_prefix = self.reader
         settings.card.simulate_when_no_reader = False  # through pcscd, never the in-process stand-in
         runner = TaskRunner()
@@ -148,7 +150,7 @@ class _Visit:
             card_monitor_factory=lambda callback: CardMonitor(callback),
         )
         self.page = page = CounterPage(services)
-        page.setWindowTitle("dxdesk 窓口受付（デモ）")
+        page.setWindowTitle(tr("dxdesk 窓口受付（デモ）"))
         page.resize(self.width, self.height)
         try:
             page.show()
@@ -182,8 +184,8 @@ class _Visit:
 
     def _identify(self, page, Qt) -> None:
         identify = page.identify
-        # The tries left come from the card through pcscd before any PIN is asked.
-        self.wait_for("the card status", lambda: "残り回数" in identify.tries_label.text())
+        # The tries left come from the card through pcscd before any PIN is asked (shown with it).
+        self.wait_for("the card status", lambda: identify.tries_left is not None)
         self.grab(page, "02-identify.png")
         identify.read_with_pin()
         self.wait_for("the PIN pad", lambda: identify.pin_dialog is not None and identify.pin_dialog.isVisible())

@@ -1,7 +1,7 @@
 """Preview and print a filled form: zoom, page navigation, Print, and Save as PDF.
 
 Printing renders each page with QPdfDocument.render at the printer's resolution and
-paints it on the QPrinter. With no printer installed the widget says so in Japanese and
+paints it on the QPrinter. With no printer installed the widget says so (in the UI language) and
 offers to save the PDF instead: the document is never lost.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from dxdesk.i18n import Msg
+from dxdesk.i18n import Msg, tr
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,14 @@ class FormPreview(QWidget):
             b.clicked.connect(slot)
             return b
 
-        self.zoom_out_button = button("縮小 −", self.zoom_out)
-        self.zoom_in_button = button("拡大 ＋", self.zoom_in)
-        self.fit_button = button("全体表示", self.fit)
-        self.prev_button = button("◀ 前", self.previous_page)
-        self.next_button = button("次 ▶", self.next_page)
+        self.zoom_out_button = button(tr("縮小 −"), self.zoom_out)
+        self.zoom_in_button = button(tr("拡大 ＋"), self.zoom_in)
+        self.fit_button = button(tr("全体表示"), self.fit)
+        self.prev_button = button(tr("◀ 前"), self.previous_page)
+        self.next_button = button(tr("次 ▶"), self.next_page)
         self.page_label = QLabel(self)
-        self.save_button = button("PDF保存…", lambda: self.save_as())
-        self.print_button = button("印刷…", self.print_document)
+        self.save_button = button(tr("PDF保存…"), lambda: self.save_as())
+        self.print_button = button(tr("印刷…"), self.print_document)
         self.print_button.setDefault(True)
         bar = QHBoxLayout()
         for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button, self.prev_button, self.page_label,
@@ -131,7 +131,8 @@ class FormPreview(QWidget):
 
     def _update_page_label(self) -> None:
         n = self.page_count()
-        self.page_label.setText(f"{self.current_page() + 1} / {n} ページ" if n else "－")
+        self.page_label.setText(tr("{page} / {count} ページ").format(page=self.current_page() + 1, count=n)
+                                if n else "－")  # i18n: ja-only (a dash, no words)
         self.prev_button.setEnabled(n > 0 and self.current_page() > 0)
         self.next_button.setEnabled(self.current_page() < n - 1)
         self.print_button.setEnabled(n > 0)
@@ -159,7 +160,7 @@ class FormPreview(QWidget):
         (QMessageBox.warning if warning else QMessageBox.information)(self, "dxdesk", text)
 
     def ask_save_instead(self) -> bool:
-        """No printer: explain in Japanese and offer to save the PDF. Overridable in tests."""
+        """No printer: explain (in the UI language) and offer to save the PDF. Overridable in tests."""
         text = MSG_NO_PRINTER.text()
         self.message.emit(text)
         answer = QMessageBox.question(self, "dxdesk", text)

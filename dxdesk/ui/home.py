@@ -15,13 +15,14 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from dxdesk.i18n import N_, tr
 from dxdesk.ui.home_data import HomeSummary
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import BODY_PT, LARGE_PT, SECTION_PT, TITLE_PT, button, heading, note, set_role
 from dxdesk.timeutil import local_today
 
-APP_TITLE_JA = "dxdesk 窓口支援システム"
+APP_TITLE_JA = N_("dxdesk 窓口支援システム")  # the msgid: show tr(APP_TITLE_JA)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}分{secs:02d}秒"
+    return tr("{minutes}分{secs:02d}秒").format(minutes=minutes, secs=secs)
 
 
 def _tile(title: str) -> tuple[QFrame, QLabel, QLabel]:
@@ -72,13 +73,15 @@ class HomePage(QWidget):
         self._today = today
         self.page_buttons: dict[str, QPushButton] = {}
 
-        title = QLabel(APP_TITLE_JA)
+        title = QLabel(tr(APP_TITLE_JA))
         title.setObjectName("appTitle")
         title.setFont(ui_font(TITLE_PT, bold=True))
         title.setProperty("role", "title")
         d = today()
-        where = note(f"{municipality}　{desk_name}　　{d.year}年{d.month}月{d.day}日", LARGE_PT, role="body")
-        self.who = note(f"{user} さん、おつかれさまです。" if user else "書かない窓口・デジタル活用支援", LARGE_PT)
+        day = tr("{year}年{month}月{day}日").format(year=d.year, month=d.month, day=d.day)
+        where = note(f"{municipality}　{desk_name}　　{day}", LARGE_PT, role="body")
+        self.who = note(tr("{user} さん、おつかれさまです。").format(user=user) if user
+                        else tr("書かない窓口・デジタル活用支援"), LARGE_PT)
 
         self.tiles = QGridLayout()
         self.tiles.setHorizontalSpacing(16)
@@ -88,30 +91,30 @@ class HomePage(QWidget):
         self.card_value = self.card_detail = None
         tiles: list[QFrame] = []
         if self.sources.show_visits:
-            frame, self.visits_value, self.visits_detail = _tile("本日完了した受付（この窓口）")
+            frame, self.visits_value, self.visits_detail = _tile(tr("本日完了した受付（この窓口）"))
             tiles.append(frame)
-            frame, self.mean_value, self.mean_detail = _tile("平均所要時間")
+            frame, self.mean_value, self.mean_detail = _tile(tr("平均所要時間"))
             tiles.append(frame)
         if self.sources.show_support:
-            frame, self.support_value, self.support_detail = _tile("本日の支援記録（この端末）")
+            frame, self.support_value, self.support_detail = _tile(tr("本日の支援記録（この端末）"))
             tiles.append(frame)
         if self.sources.summary is not None or self.sources.store_mode is not None:
-            frame, self.sync_value, self.sync_detail = _tile("データの送信")
+            frame, self.sync_value, self.sync_detail = _tile(tr("データの送信"))
             tiles.append(frame)
         if self.sources.card_status is not None:
-            frame, self.card_value, self.card_detail = _tile("カード読み取り機")
+            frame, self.card_value, self.card_detail = _tile(tr("カード読み取り機"))
             tiles.append(frame)
         for i, frame in enumerate(tiles):
             self.tiles.addWidget(frame, i // 3, i % 3)
 
         self.buttons_row = QHBoxLayout()
         self.buttons_row.setSpacing(16)
-        self.buttons_title = heading("業務を選ぶ", SECTION_PT)
+        self.buttons_title = heading(tr("業務を選ぶ"), SECTION_PT)
         self.buttons_title.hide()
         self.error = note("", BODY_PT, role="error")
         self.error.hide()
-        hint = note("左の一覧から選ぶこともできます。Ctrl+数字で業務を切り替え、Alt+O で操作メニュー"
-                    "（ロック・パスワード変更・サインアウト）を開きます。", BODY_PT)
+        hint = note(tr("左の一覧から選ぶこともできます。Ctrl+数字で業務を切り替え、Alt+O で操作メニュー"
+                       "（ロック・パスワード変更・サインアウト）を開きます。"), BODY_PT)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 20)
@@ -177,20 +180,21 @@ class HomePage(QWidget):
     def show_summary(self, s: HomeSummary) -> None:
         self.error.hide()
         if self.visits_value is not None and s.visits_closed is not None:
-            self.visits_value.setText(f"{s.visits_closed} 件")
-            self.visits_detail.setText(f"中止 {s.visits_cancelled or 0} 件")
+            self.visits_value.setText(tr("{count} 件").format(count=s.visits_closed))
+            self.visits_detail.setText(tr("中止 {count} 件").format(count=s.visits_cancelled or 0))
             self.mean_value.setText(format_duration(s.mean_visit_seconds))
-            self.mean_detail.setText("受付開始から完了まで" if s.visits_closed else "完了した受付はまだありません")
+            self.mean_detail.setText(tr("受付開始から完了まで") if s.visits_closed
+                                     else tr("完了した受付はまだありません"))
         if self.support_value is not None and s.support_sessions is not None:
-            self.support_value.setText(f"{s.support_sessions} 件")
-            self.support_detail.setText("削除した記録は数えません")
+            self.support_value.setText(tr("{count} 件").format(count=s.support_sessions))
+            self.support_detail.setText(tr("削除した記録は数えません"))
         if self.sync_value is not None:
-            self.sync_value.setText(f"未送信 {s.pending_sync} 件")
+            self.sync_value.setText(tr("未送信 {count} 件").format(count=s.pending_sync))
             set_role(self.sync_value, "value" if s.pending_sync == 0 else "warning")
             self.sync_detail.setText(self.sources.store_mode() if self.sources.store_mode else "")
 
     def _summary_failed(self, _exc: BaseException) -> None:
-        self.error.setText("本日の集計を読み込めませんでした。業務はそのまま続けられます。")
+        self.error.setText(tr("本日の集計を読み込めませんでした。業務はそのまま続けられます。"))
         self.error.show()
 
     def show_card_status(self, status) -> None:
@@ -198,17 +202,17 @@ class HomePage(QWidget):
             return
         source = status.source
         if source is None:
-            self.card_value.setText("見つかりません")
+            self.card_value.setText(tr("見つかりません"))
             set_role(self.card_value, "warning")
-            self.card_detail.setText("読み取り機をつなぐか、窓口受付で手入力を使います")
+            self.card_detail.setText(tr("読み取り機をつなぐか、窓口受付で手入力を使います"))
             return
         set_role(self.card_value, "value")
-        self.card_value.setText("模擬カード（デモ）" if source.simulated else "接続しています")
-        self.card_detail.setText("デモ用の模擬カードです。実際のカードは読み取りません。" if source.simulated
+        self.card_value.setText(tr("模擬カード（デモ）") if source.simulated else tr("接続しています"))
+        self.card_detail.setText(tr("デモ用の模擬カードです。実際のカードは読み取りません。") if source.simulated
                                  else source.reader)
 
     def _card_unavailable(self) -> None:
         if self.card_value is not None:
-            self.card_value.setText("使えません")
+            self.card_value.setText(tr("使えません"))
             set_role(self.card_value, "warning")
-            self.card_detail.setText("カード読み取りサービスを確認してください")
+            self.card_detail.setText(tr("カード読み取りサービスを確認してください"))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk import __version__
+from dxdesk.i18n import tr
 from dxdesk.ui.home import APP_TITLE_JA, HomePage
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
@@ -33,7 +34,7 @@ PREFERRED_SIZE = (1280, 800)
 @dataclass
 class PageSpec:
     key: str
-    title: str  # Japanese label in the navigation list
+    title: str  # label in the navigation list, already translated (tr())
     widget: QWidget
     shortcut: str = ""  # e.g. "Ctrl+1"
 
@@ -41,7 +42,7 @@ class PageSpec:
 class MainWindow(QMainWindow):
     def __init__(self, pages: list[PageSpec]) -> None:
         super().__init__()
-        self.setWindowTitle(f"{APP_TITLE_JA} {__version__}")
+        self.setWindowTitle(f"{tr(APP_TITLE_JA)} {__version__}")
         self._pages = pages
 
         self.nav = QListWidget()

@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.resources import resource_path
 from dxdesk.ui.qtfonts import ui_font
 
@@ -251,10 +252,10 @@ def show_message(label: QLabel, text: str, role: str = "error") -> None:
 
 
 def error_label(parent: QWidget | None = None, size: int = BODY_PT) -> QLabel:
-    """Inline Japanese validation message under a field (hidden, taking no space, while empty)."""
+    """Inline validation message under a field (hidden, taking no space, while empty)."""
     label = message_label(parent, "error")
     label.setFont(ui_font(size, bold=True))
-    label.setAccessibleName("エラー")
+    label.setAccessibleName(tr("エラー"))
     return label
 
 

@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from dxdesk.i18n import tr
 from dxdesk.support.model import MAX_DURATION_MINUTES
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.widgets import MIN_TARGET_PX, ChoiceGroup, big_button
@@ -34,20 +35,20 @@ class DurationPicker(QWidget):
         super().__init__(parent)
         self._clock = clock
         self._started: datetime | None = None
-        self.quick = ChoiceGroup([(str(m), f"{m}分") for m in QUICK_MINUTES], columns=4)
+        self.quick = ChoiceGroup([(str(m), tr("{minutes}分").format(minutes=m)) for m in QUICK_MINUTES], columns=4)
         self.quick.setObjectName("quickDurations")
         self.spin = QSpinBox()
         self.spin.setRange(0, MAX_DURATION_MINUTES)
-        self.spin.setSuffix(" 分")
-        self.spin.setSpecialValueText("未入力")
+        self.spin.setSuffix(tr(" 分"))
+        self.spin.setSpecialValueText(tr("未入力"))
         self.spin.setFont(ui_font(16, bold=True))
         self.spin.setMinimumHeight(MIN_TARGET_PX)
         self.spin.setFixedWidth(110)
         self.spin.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.spin.setAccessibleName("所要時間（分）")
-        self.timer_button = big_button("▶ タイマー開始", "secondary", 13)
+        self.spin.setAccessibleName(tr("所要時間（分）"))
+        self.timer_button = big_button(tr("▶ タイマー開始"), "secondary", 13)
         self.timer_button.setObjectName("timerButton")
-        self.timer_button.setToolTip("Alt+S で開始・停止")
+        self.timer_button.setToolTip(tr("Alt+S で開始・停止"))
         self.elapsed_label = QLabel("")
         self.elapsed_label.setFont(ui_font(16, bold=True))
         self.elapsed_label.setMinimumWidth(70)
@@ -100,7 +101,7 @@ class DurationPicker(QWidget):
         if self._started is None:
             self._started = self._clock()
             self._tick.start()
-            self.timer_button.setText("■ タイマー停止")
+            self.timer_button.setText(tr("■ タイマー停止"))
             self._refresh_elapsed()
             self.timer_started.emit(self._started)
         else:
@@ -110,7 +111,7 @@ class DurationPicker(QWidget):
     def stop_timer(self) -> None:
         self._started = None
         self._tick.stop()
-        self.timer_button.setText("▶ タイマー開始")
+        self.timer_button.setText(tr("▶ タイマー開始"))
         self.elapsed_label.setText("")
 
     def _refresh_elapsed(self) -> None:

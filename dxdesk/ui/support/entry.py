@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.i18n import Msg
+from dxdesk.i18n import N_, Msg, tr
 from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.model import MAX_PEOPLE, FieldError, SupportSession, validate
 from dxdesk.ui.qtfonts import ui_font
@@ -48,17 +48,19 @@ from dxdesk.ui.support.widgets import (
 )
 
 # Short age labels fit three to a row at 14 pt; the title says 「歳」 and the full label is the tooltip.
-AGE_BAND_SHORT = {"<65": "〜64", "65-69": "65〜69", "70-74": "70〜74", "75-79": "75〜79", "80+": "80〜"}
-HELPER_ROLES = ("講師", "補助者", "職員", "ボランティア")
-CONTACT_WARNING = "連絡先は暗号化して保存し、フォローアップ完了時に削除します。氏名は書かないでください。"
+AGE_BAND_SHORT = {"<65": N_("〜64"), "65-69": N_("65〜69"), "70-74": N_("70〜74"), "75-79": N_("75〜79"),
+                  "80+": N_("80〜")}
+# Suggestions only: the role is free text, stored as typed (in the language of the screen).
+HELPER_ROLES = (N_("講師"), N_("補助者"), N_("職員"), N_("ボランティア"))
+CONTACT_WARNING = N_("連絡先は暗号化して保存し、フォローアップ完了時に削除します。氏名は書かないでください。")
 
 # Choice fields the form checks itself: the core's message lists codes, but on this
 # screen the only way to get them wrong is to choose nothing.
 _REQUIRED_CHOICES = {
-    "venue_type": "会場の種類を選んでください。",
-    "device": "端末を選んでください。",
-    "age_band": "年齢層を選んでください。",
-    "outcome": "結果を選んでください。",
+    "venue_type": Msg("会場の種類を選んでください。", "Choose the venue type."),
+    "device": Msg("端末を選んでください。", "Choose the device."),
+    "age_band": Msg("年齢層を選んでください。", "Choose the age group."),
+    "outcome": Msg("結果を選んでください。", "Choose the outcome."),
 }
 
 
@@ -115,52 +117,52 @@ class EntryForm(QWidget):
         self.venue.setEditable(True)
         self.venue.setFont(ui_font(14))
         self.venue.setMinimumWidth(220)
-        self.venue.lineEdit().setPlaceholderText("例: 中央公民館")
+        self.venue.lineEdit().setPlaceholderText(tr("例: 中央公民館"))
         self.venue.addItems([v.name for v in cat.venues if v.active])
-        self.venue.setAccessibleName("会場")
+        self.venue.setAccessibleName(tr("会場"))
         # A drop-down, not buttons: it is filled in from the venue and changed about never.
-        self.venue_type = CodeCombo([(vt.code, vt.label_ja) for vt in cat.venue_types], "選んでください")
+        self.venue_type = CodeCombo([(vt.code, vt.label.text()) for vt in cat.venue_types], tr("選んでください"))
         self.venue_type.setObjectName("venueType")
-        self.venue_type.setAccessibleName("会場の種類")
+        self.venue_type.setAccessibleName(tr("会場の種類"))
         self.venue_type.setMinimumWidth(190)
         self.helper_name = QLineEdit()
         self.helper_name.setObjectName("helperName")
         self.helper_name.setFont(ui_font(14))
-        self.helper_name.setPlaceholderText("記録する人")
-        self.helper_name.setAccessibleName("記録者")
+        self.helper_name.setPlaceholderText(tr("記録する人"))
+        self.helper_name.setAccessibleName(tr("記録者"))
         self.helper_role = QComboBox()
         self.helper_role.setObjectName("helperRole")
         self.helper_role.setEditable(True)
         self.helper_role.setFont(ui_font(14))
-        self.helper_role.addItems(HELPER_ROLES)
-        self.helper_role.setAccessibleName("支援者の役割")
+        self.helper_role.addItems([tr(role) for role in HELPER_ROLES])
+        self.helper_role.setAccessibleName(tr("支援者の役割"))
         self.started = TabOutDateTimeEdit()
         self.started.setObjectName("startedAt")
         self.started.setDisplayFormat("yyyy/MM/dd HH:mm")
         self.started.setCalendarPopup(True)
         self.started.setFont(ui_font(14))
-        self.started.setAccessibleName("開始日時")
-        self.started.setToolTip("変更しなければ「記録した時刻 − 所要時間」になります")
+        self.started.setAccessibleName(tr("開始日時"))
+        self.started.setToolTip(tr("変更しなければ「記録した時刻 − 所要時間」になります"))
 
-        topics = [(t.code, t.label_ja) for t in cat.sorted_topics() if t.active]
+        topics = [(t.code, t.label.text()) for t in cat.sorted_topics() if t.active]
         self.topics = MultiChoiceGrid(topics, columns=4)
-        self.device = ChoiceGroup([(d, DEVICE_LABELS[d].ja) for d in DEVICES], columns=2)
-        self.age_band = ChoiceGroup([(a, AGE_BAND_SHORT[a]) for a in AGE_BANDS], columns=3)
+        self.device = ChoiceGroup([(d, DEVICE_LABELS[d].text()) for d in DEVICES], columns=2)
+        self.age_band = ChoiceGroup([(a, tr(AGE_BAND_SHORT[a])) for a in AGE_BANDS], columns=3)
         for code, b in zip(AGE_BANDS, self.age_band.buttons):
-            b.setAccessibleName(AGE_BAND_LABELS[code].ja)
-            b.setToolTip(AGE_BAND_LABELS[code].ja)
+            b.setAccessibleName(AGE_BAND_LABELS[code].text())
+            b.setToolTip(AGE_BAND_LABELS[code].text())
         self.attendees = Counter(1, MAX_PEOPLE, 1)
         self.attendees.spin.setObjectName("attendees")
-        self.attendees.spin.setAccessibleName("参加者数")
+        self.attendees.spin.setAccessibleName(tr("参加者数"))
         self.helpers = Counter(1, MAX_PEOPLE, 1)
         self.helpers.spin.setObjectName("helpers")
-        self.helpers.spin.setAccessibleName("支援者数")
+        self.helpers.spin.setAccessibleName(tr("支援者数"))
         self.duration = DurationPicker(self._clock)
-        self.outcome = ChoiceGroup([(o, OUTCOME_LABELS[o].ja) for o in OUTCOMES])
-        self.follow_up = ToggleButton("フォローアップ必要")
+        self.outcome = ChoiceGroup([(o, OUTCOME_LABELS[o].text()) for o in OUTCOMES])
+        self.follow_up = ToggleButton(tr("フォローアップ必要"))
         self.follow_up.setObjectName("followUp")
         self.follow_up.setToolTip("Alt+F")
-        self.repeat = ToggleButton("再訪（以前にも来られた方）")
+        self.repeat = ToggleButton(tr("再訪（以前にも来られた方）"))
         self.repeat.setObjectName("repeatVisitor")
         self.repeat.setToolTip("Alt+R")
         for b in (self.follow_up, self.repeat):
@@ -168,9 +170,9 @@ class EntryForm(QWidget):
         self.contact = QLineEdit()
         self.contact.setObjectName("followUpContact")
         self.contact.setFont(ui_font(14))
-        self.contact.setPlaceholderText("連絡先（任意・電話番号など）")
-        self.contact.setAccessibleName("フォローアップの連絡先")
-        self.contact_warning = QLabel(CONTACT_WARNING)
+        self.contact.setPlaceholderText(tr("連絡先（任意・電話番号など）"))
+        self.contact.setAccessibleName(tr("フォローアップの連絡先"))
+        self.contact_warning = QLabel(tr(CONTACT_WARNING))
         self.contact_warning.setObjectName("contactWarning")
         self.contact_warning.setProperty("role", "warning")
         self.contact_warning.setFont(ui_font(10))
@@ -178,8 +180,8 @@ class EntryForm(QWidget):
         self.note = QLineEdit()
         self.note.setObjectName("note")
         self.note.setFont(ui_font(14))
-        self.note.setPlaceholderText("メモ（任意・氏名などは書かない）")
-        self.note.setAccessibleName("メモ")
+        self.note.setPlaceholderText(tr("メモ（任意・氏名などは書かない）"))
+        self.note.setAccessibleName(tr("メモ"))
 
         self.errors: dict[str, QLabel] = {
             name: field_error_label()
@@ -192,13 +194,13 @@ class EntryForm(QWidget):
         self.mode_label.setFont(ui_font(13, bold=True))
         self.mode_label.setProperty("role", "title")
         self.banner = Banner()
-        self.save_button = big_button("記録する (Ctrl+Enter)", "primary", 16)
+        self.save_button = big_button(tr("記録する (Ctrl+Enter)"), "primary", 16)
         self.save_button.setMinimumHeight(52)
-        self.cancel_button = big_button("入力を消去", "secondary")
+        self.cancel_button = big_button(tr("入力を消去"), "secondary")
         self.cancel_button.setObjectName("clearButton")
         for b in (self.save_button, self.cancel_button):
             b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.hint = QLabel(SHORTCUT_HINT)
+        self.hint = QLabel(tr(SHORTCUT_HINT))
         self.hint.setProperty("role", "hint")
         self.hint.setFont(ui_font(10))
         self.hint.setWordWrap(True)
@@ -207,16 +209,16 @@ class EntryForm(QWidget):
         header, hcol = _card()
         row1 = QHBoxLayout()
         row1.setSpacing(10)
-        row1.addWidget(titled(section_title("会場", "Alt+V"), self.venue, self.errors["venue"]), 3)
-        row1.addWidget(titled(section_title("会場の種類"), self.venue_type, self.errors["venue_type"]), 2)
-        row1.addWidget(titled(section_title("開始日時"), self.started, self.errors["started_at"]), 2)
-        row1.addWidget(titled(section_title("記録者"), self.helper_name), 2)
-        row1.addWidget(titled(section_title("役割"), self.helper_role, self.errors["helper_role"]), 2)
+        row1.addWidget(titled(section_title(tr("会場"), "Alt+V"), self.venue, self.errors["venue"]), 3)
+        row1.addWidget(titled(section_title(tr("会場の種類")), self.venue_type, self.errors["venue_type"]), 2)
+        row1.addWidget(titled(section_title(tr("開始日時")), self.started, self.errors["started_at"]), 2)
+        row1.addWidget(titled(section_title(tr("記録者")), self.helper_name), 2)
+        row1.addWidget(titled(section_title(tr("役割")), self.helper_role, self.errors["helper_role"]), 2)
         hcol.addLayout(row1)
 
         topics_card, tcol = _card()
         title_row = QHBoxLayout()
-        title_row.addWidget(section_title("相談内容（複数選択可）", "Alt+1〜0, -"))
+        title_row.addWidget(section_title(tr("相談内容（複数選択可）"), "Alt+1〜0, -"))
         title_row.addStretch(1)
         title_row.addWidget(self.mode_label)
         tcol.addLayout(title_row)
@@ -224,21 +226,21 @@ class EntryForm(QWidget):
         tcol.addWidget(self.errors["topics"])
 
         who, acol = _card()
-        acol.addWidget(titled(section_title("端末", "Alt+D"), self.device, self.errors["device"]))
-        acol.addWidget(titled(section_title("年齢層（歳）", "Alt+A"), self.age_band, self.errors["age_band"]))
+        acol.addWidget(titled(section_title(tr("端末"), "Alt+D"), self.device, self.errors["device"]))
+        acol.addWidget(titled(section_title(tr("年齢層（歳）"), "Alt+A"), self.age_band, self.errors["age_band"]))
         acol.addStretch(1)
 
         how, bcol = _card()
         people = QHBoxLayout()
-        people.addWidget(titled(section_title("参加者", "Alt+P"), self.attendees, self.errors["attendees"]))
-        people.addWidget(titled(section_title("支援者", "Alt+H"), self.helpers, self.errors["helpers"]))
+        people.addWidget(titled(section_title(tr("参加者"), "Alt+P"), self.attendees, self.errors["attendees"]))
+        people.addWidget(titled(section_title(tr("支援者"), "Alt+H"), self.helpers, self.errors["helpers"]))
         bcol.addLayout(people)
-        bcol.addWidget(titled(section_title("所要時間", "Alt+M・タイマー Alt+S"), self.duration,
+        bcol.addWidget(titled(section_title(tr("所要時間"), tr("Alt+M・タイマー Alt+S")), self.duration,
                               self.errors["duration_minutes"]))
         bcol.addStretch(1)
 
         more, ccol = _card()
-        ccol.addWidget(titled(section_title("結果", "Alt+O"), self.outcome, self.errors["outcome"]))
+        ccol.addWidget(titled(section_title(tr("結果"), "Alt+O"), self.outcome, self.errors["outcome"]))
         flags = QHBoxLayout()
         flags.addWidget(self.follow_up)
         flags.addWidget(self.repeat)
@@ -246,7 +248,7 @@ class EntryForm(QWidget):
         ccol.addWidget(self.contact)
         ccol.addWidget(self.contact_warning)
         ccol.addWidget(self.errors["follow_up_contact"])
-        ccol.addWidget(titled(section_title("メモ", "Alt+N"), self.note, self.errors["note"]))
+        ccol.addWidget(titled(section_title(tr("メモ"), "Alt+N"), self.note, self.errors["note"]))
         ccol.addStretch(1)
 
         columns = QHBoxLayout()
@@ -391,7 +393,7 @@ class EntryForm(QWidget):
         self._follow_up_toggled(session.follow_up_needed)
         closed = session.follow_up_closed_at
         self.mode_label.setText(
-            "編集中の記録" + (f"（フォローアップ完了 {closed:%m/%d}）" if closed else "")
+            tr("編集中の記録") + (tr("（フォローアップ完了 {date}）").format(date=f"{closed:%m/%d}") if closed else "")
         )
 
     @property
@@ -438,8 +440,8 @@ class EntryForm(QWidget):
     def check(self) -> list[FieldError]:
         session = self.draft()
         errors = [
-            FieldError(name, Msg(text, text))
-            for name, text in _REQUIRED_CHOICES.items()
+            FieldError(name, message)
+            for name, message in _REQUIRED_CHOICES.items()
             if not getattr(session, name)
         ]
         errors += [e for e in validate(session, self._catalog) if e.field not in {x.field for x in errors}]
@@ -456,7 +458,7 @@ class EntryForm(QWidget):
         self.clear_errors()
         by_field: dict[str, list[str]] = {}
         for e in errors:
-            by_field.setdefault(e.field if e.field in self.errors else "", []).append(e.message.ja)
+            by_field.setdefault(e.field if e.field in self.errors else "", []).append(e.message.text())
         for name, texts in by_field.items():
             if name:
                 set_field_error(self.errors[name], "\n".join(texts))
@@ -467,7 +469,7 @@ class EntryForm(QWidget):
                 widget.setProperty("invalid", True)
                 repolish(widget)
         general = "\n".join(by_field.get("", []))
-        self.banner.show_message("error", "入力内容を確認してください（赤字の項目）。" + (f"\n{general}" if general else ""))
+        self.banner.show_message("error", tr("入力内容を確認してください（赤字の項目）。") + (f"\n{general}" if general else ""))
         # Focus the first problem in screen order (the order the errors dict was built in).
         order = list(self.errors)
         self._focus_field(min((e.field for e in errors), key=lambda f: order.index(f) if f in order else len(order)))
@@ -501,7 +503,7 @@ class EntryForm(QWidget):
         self._busy = busy
         self.save_button.setEnabled(not busy)
         if busy:
-            self.banner.show_message("info", "保存しています…")
+            self.banner.show_message("info", tr("保存しています…"))
 
     def save_succeeded(self, saved: SupportSession, text: str) -> None:
         self.set_busy(False)

@@ -7,18 +7,19 @@ from typing import Callable
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
+from dxdesk.i18n import N_, tr
 from dxdesk.support import periods
 from dxdesk.support.periods import DateRange
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.widgets import TabOutDateTimeEdit
 
-# Preset key -> (label, range for "today"); "custom" keeps whatever the date boxes say.
+# Preset key -> (label msgid, range for "today"); "custom" keeps whatever the date boxes say.
 PRESETS: tuple[tuple[str, str, Callable[[date], DateRange] | None], ...] = (
-    ("this_month", "今月", periods.this_month),
-    ("last_month", "先月", periods.last_month),
-    ("this_fy", "今年度", periods.this_fiscal_year),
-    ("last_fy", "前年度", periods.last_fiscal_year),
-    ("custom", "期間を指定", None),
+    ("this_month", N_("今月"), periods.this_month),
+    ("last_month", N_("先月"), periods.last_month),
+    ("this_fy", N_("今年度"), periods.this_fiscal_year),
+    ("last_fy", N_("前年度"), periods.last_fiscal_year),
+    ("custom", N_("期間を指定"), None),
 )
 
 
@@ -41,15 +42,15 @@ class PeriodPicker(QWidget):
         self.preset = QComboBox()
         self.preset.setObjectName("periodPreset")
         self.preset.setFont(ui_font(13))
-        self.preset.setAccessibleName("期間")
+        self.preset.setAccessibleName(tr("期間"))
         for key, label, _ in PRESETS:
-            self.preset.addItem(label, key)
+            self.preset.addItem(tr(label), key)
         self.date_from = _date_edit()
         self.date_from.setObjectName("dateFrom")
-        self.date_from.setAccessibleName("開始日")
+        self.date_from.setAccessibleName(tr("開始日"))
         self.date_to = _date_edit()
         self.date_to.setObjectName("dateTo")
-        self.date_to.setAccessibleName("終了日")
+        self.date_to.setAccessibleName(tr("終了日"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)

@@ -1,7 +1,7 @@
 """Keyboard use of the entry form: Alt shortcuts, Ctrl+Enter, and the Tab order.
 
 Kept apart from the form's layout so the key map reads as one table; docs/shortcuts.md
-(section 「支援記録」) and :data:`SHORTCUT_HINT` on screen describe the same keys.
+(section 「支援記録」) and :data:`SHORTCUT_HINT` (a msgid: show ``tr(SHORTCUT_HINT)``) describe the same keys.
 """
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
+from dxdesk.i18n import N_
 from dxdesk.ui.support.widgets import OPTION_KEYS
 
 if TYPE_CHECKING:
     from dxdesk.ui.support.entry import EntryForm
 
-SHORTCUT_HINT = (
+SHORTCUT_HINT = N_(
     "⌨ Tab 次の欄 ／ ←→↑↓ 欄の中を移動 ／ Space・数字キー 選択 ／ Alt+キー 各項目へ（項目名の横） ／ "
     "Alt+F フォローアップ ／ Alt+R 再訪 ／ Ctrl+Enter 記録"
 )

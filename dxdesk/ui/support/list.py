@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.i18n import tr
 from dxdesk.support.catalog import OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.model import SupportSession
 from dxdesk.support.repository import SessionQuery, SupportRepository
@@ -38,7 +39,7 @@ class EditDialog(QDialog):
     def __init__(self, session: SupportSession, repository: SupportRepository, catalog: Catalog, jobs: Jobs,
                  clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("支援記録の編集")
+        self.setWindowTitle(tr("支援記録の編集"))
         self.setObjectName("supportEditDialog")
         self.resize(1100, 760)
         self._repository = repository
@@ -46,8 +47,8 @@ class EditDialog(QDialog):
         self._clock = clock
         self.form = EntryForm(catalog, clock)
         self.form.load(session)
-        self.form.save_button.setText("変更を保存 (Ctrl+Enter)")
-        self.form.cancel_button.setText("変更を元に戻す")
+        self.form.save_button.setText(tr("変更を保存 (Ctrl+Enter)"))
+        self.form.cancel_button.setText(tr("変更を元に戻す"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
@@ -62,7 +63,7 @@ class EditDialog(QDialog):
         )
 
     def _saved(self, session: SupportSession) -> None:
-        self.form.save_succeeded(session, "変更を保存しました。")
+        self.form.save_succeeded(session, tr("変更を保存しました。"))
         self.saved.emit(session)
         self.accept()
 
@@ -84,15 +85,15 @@ class SessionListTab(QWidget):
         self.edit_dialog: EditDialog | None = None
 
         self.period = PeriodPicker(lambda: clock().date())
-        self.venue = choice_combo("venueFilter", "すべての会場", [])
+        self.venue = choice_combo("venueFilter", tr("すべての会場"), [])
         self.topic = choice_combo(
-            "topicFilter", "すべての相談内容", [(t.code, t.label_ja) for t in catalog.sorted_topics()]
+            "topicFilter", tr("すべての相談内容"), [(t.code, t.label.text()) for t in catalog.sorted_topics()]
         )
-        self.outcome = choice_combo("outcomeFilter", "すべての結果", [(o, OUTCOME_LABELS[o].ja) for o in OUTCOMES])
-        self.follow_ups_only = ToggleButton("フォローアップ待ちだけ表示")
+        self.outcome = choice_combo("outcomeFilter", tr("すべての結果"), [(o, OUTCOME_LABELS[o].text()) for o in OUTCOMES])
+        self.follow_ups_only = ToggleButton(tr("フォローアップ待ちだけ表示"))
         self.follow_ups_only.setObjectName("followUpsOnly")
         self.follow_ups_only.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.follow_ups_only.setToolTip("期間などの条件にかかわらず、完了していないフォローアップをすべて表示します")
+        self.follow_ups_only.setToolTip(tr("期間などの条件にかかわらず、完了していないフォローアップをすべて表示します"))
         self.follow_ups_only.setMinimumWidth(self.follow_ups_only.sizeHint().width() + 24)
 
         self.model = SessionTableModel(catalog, self)
@@ -123,19 +124,19 @@ class SessionListTab(QWidget):
 
         self.count_label = QLabel("")
         self.count_label.setFont(ui_font(13))
-        self.edit_button = big_button("編集 (Enter)")
+        self.edit_button = big_button(tr("編集 (Enter)"))
         self.edit_button.setMinimumWidth(150)
         self.edit_button.setObjectName("editButton")
-        self.delete_button = big_button("削除 (Delete)", "danger")
+        self.delete_button = big_button(tr("削除 (Delete)"), "danger")
         self.delete_button.setObjectName("deleteButton")
-        self.close_button = big_button("フォローアップ完了")
+        self.close_button = big_button(tr("フォローアップ完了"))
         self.close_button.setObjectName("closeFollowUpButton")
-        self.close_button.setToolTip("完了にすると、記録していた連絡先は削除されます")
+        self.close_button.setToolTip(tr("完了にすると、記録していた連絡先は削除されます"))
         self.banner = Banner()
 
         filters = QHBoxLayout()
         filters.setSpacing(8)
-        filters.addWidget(section_title("期間"))
+        filters.addWidget(section_title(tr("期間")))
         filters.addWidget(self.period)
         for w in (self.venue, self.topic, self.outcome):
             filters.addWidget(w)
@@ -151,7 +152,7 @@ class SessionListTab(QWidget):
         actions.addWidget(self.close_button)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
-        hint = QLabel("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。")
+        hint = QLabel(tr("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。"))
         hint.setProperty("role", "hint")
         hint.setFont(ui_font(11))
         col = QVBoxLayout(self)
@@ -203,11 +204,11 @@ class SessionListTab(QWidget):
         selected = self.selected()
         self.model.set_sessions(sessions)
         self._venues_seen |= {s.venue for s in sessions}
-        set_combo_items(self.venue, "すべての会場", [(v, v) for v in sorted(self._venues_seen)])
+        set_combo_items(self.venue, tr("すべての会場"), [(v, v) for v in sorted(self._venues_seen)])
         if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
             self.table.selectRow(row)
-        what = "フォローアップ待ち" if self.follow_ups_only.isChecked() else "該当"
-        self.count_label.setText(f"{what} {len(sessions)} 件")
+        count = tr("フォローアップ待ち {count} 件") if self.follow_ups_only.isChecked() else tr("該当 {count} 件")
+        self.count_label.setText(count.format(count=len(sessions)))
         self._update_buttons()
         self.refreshed.emit(len(sessions))
 
@@ -228,7 +229,7 @@ class SessionListTab(QWidget):
 
     def _update_buttons(self) -> None:
         s = self.selected()
-        self.note_label.setText(f"メモ: {s.note}" if s is not None and s.note else "")
+        self.note_label.setText(tr("メモ: {note}").format(note=s.note) if s is not None and s.note else "")
         self.edit_button.setEnabled(s is not None)
         self.delete_button.setEnabled(s is not None)
         self.close_button.setEnabled(s is not None and s.follow_up_open)
@@ -242,7 +243,7 @@ class SessionListTab(QWidget):
 
     def _open_editor(self, session: SupportSession | None) -> None:
         if session is None:
-            self.banner.show_message("error", "この記録は見つかりませんでした。一覧を更新します。")
+            self.banner.show_message("error", tr("この記録は見つかりませんでした。一覧を更新します。"))
             self.refresh()
             return
         self.edit_dialog = EditDialog(session, self._repository, self._catalog, self._jobs, self._clock, self)
@@ -250,7 +251,7 @@ class SessionListTab(QWidget):
         self.edit_dialog.open()  # window-modal but non-blocking
 
     def _after_edit(self, _session: SupportSession) -> None:
-        self.banner.show_message("ok", "記録を更新しました。")
+        self.banner.show_message("ok", tr("記録を更新しました。"))
         self.changed.emit()
         self.refresh()
 
@@ -258,14 +259,14 @@ class SessionListTab(QWidget):
         s = self.selected()
         if s is None:
             return
-        text = (f"{s.started_at:%Y/%m/%d %H:%M}　{s.venue} の記録を削除しますか？\n"
-                "削除した記録は一覧と集計から外れます。")
-        if not self.confirm(self, "記録の削除", text):
+        text = tr("{when}　{venue} の記録を削除しますか？\n削除した記録は一覧と集計から外れます。").format(
+            when=f"{s.started_at:%Y/%m/%d %H:%M}", venue=s.venue)
+        if not self.confirm(self, tr("記録の削除"), text):
             return
         self._jobs.run(
             "delete session",
             lambda: self._repository.delete(s.id, by=self._who(), now=self._clock()),
-            lambda _r: self._done("記録を削除しました。"),
+            lambda _r: self._done(tr("記録を削除しました。")),
             self._failed,
         )
 
@@ -273,12 +274,12 @@ class SessionListTab(QWidget):
         s = self.selected()
         if s is None or not s.follow_up_open:
             return
-        if not self.confirm(self, "フォローアップ完了", "フォローアップを完了にしますか？\n記録していた連絡先は削除されます。"):
+        if not self.confirm(self, tr("フォローアップ完了"), tr("フォローアップを完了にしますか？\n記録していた連絡先は削除されます。")):
             return
         self._jobs.run(
             "close follow-up",
             lambda: self._repository.close_follow_up(s.id, by=self._who(), now=self._clock()),
-            lambda _r: self._done("フォローアップを完了にし、連絡先を削除しました。"),
+            lambda _r: self._done(tr("フォローアップを完了にし、連絡先を削除しました。")),
             self._failed,
         )
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from dxdesk.config import Settings, save_settings
+from dxdesk.i18n import current_language, tr
 from dxdesk.support.catalog import Catalog, Venue
 from dxdesk.support.model import SupportSession, local_now
 from dxdesk.support.repository import SessionQuery, SupportRepository
@@ -38,9 +39,11 @@ TAB_ENTRY, TAB_LIST, TAB_REPORTS = 0, 1, 2
 
 
 def confirmation_text(s: SupportSession, catalog: Catalog, today_count: int) -> str:
-    topics = catalog.topic_label(s.topics[0]) + (f" ほか{len(s.topics) - 1}件" if len(s.topics) > 1 else "")
-    return (f"✓ 記録しました　{s.started_at:%H:%M}　{s.venue}　{topics}　{s.duration_minutes}分"
-            f"（本日 {today_count} 件目）")
+    topics = catalog.topic_label(s.topics[0], current_language())
+    if len(s.topics) > 1:
+        topics += tr(" ほか{count}件").format(count=len(s.topics) - 1)
+    return tr("✓ 記録しました　{time}　{venue}　{topics}　{minutes}分（本日 {count} 件目）").format(
+        time=f"{s.started_at:%H:%M}", venue=s.venue, topics=topics, minutes=s.duration_minutes, count=today_count)
 
 
 class SupportPage(QWidget):
@@ -86,9 +89,9 @@ class SupportPage(QWidget):
         # Tabs switch with Ctrl+Tab / Ctrl+Shift+Tab; a focusable tab bar would only add a Tab stop
         # outside the form (and outside the reach of the form's Alt shortcuts).
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.tabs.addTab(self.entry, "記録")
-        self.tabs.addTab(self.list, "一覧")
-        self.tabs.addTab(self.reports, "レポート")
+        self.tabs.addTab(self.entry, tr("記録"))
+        self.tabs.addTab(self.list, tr("一覧"))
+        self.tabs.addTab(self.reports, tr("レポート"))
         self._apply_role()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.i18n import N_, Msg, current_language, tr
 from dxdesk.support import kpi
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
-from dxdesk.support.periods import DateRange, format_range_ja
+from dxdesk.support.periods import DateRange, format_range_en, format_range_ja
 from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.support.service import exports_for
@@ -38,6 +39,11 @@ from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
 from dxdesk.ui.support.jobs import Jobs, user_message
 from dxdesk.ui.support.widgets import Banner, big_button, section_title
+
+# Msg pairs, not tr(): the merged catalogue holds one English per msgid, and other screens
+# use the same Japanese (件数 = "rows" in the admin tools) with another meaning.
+COUNT_VALUE = Msg("{count}件", "{count}")
+COUNT_HEADER = Msg("件数", "Sessions")
 
 ROW_PX = 26
 HEADER_PX = 34
@@ -68,14 +74,20 @@ class ReportData:
 
 def kpi_cards(s: KpiSummary) -> list[tuple[str, str, str]]:
     """(title, value, note) for the headline tiles."""
+    mean_attendees = _dec(s.mean_attendees, 1)
+    mean_minutes = _dec(s.mean_duration_minutes, 0)
     return [
-        ("支援件数", f"{s.sessions}件", f"参加者 延べ{s.attendees}人"),
-        ("1件あたり参加者", _dec(s.mean_attendees, 1) + ("人" if s.mean_attendees is not None else ""),
-         f"1人だけの回 {_pct(s.single_attendee_share)}"),
-        ("支援者／参加者", _dec(s.helpers_per_attendee), f"人員不足の回 {s.understaffed}件"),
-        ("平均時間", _dec(s.mean_duration_minutes, 0) + ("分" if s.mean_duration_minutes is not None else ""),
-         f"再訪 {_pct(s.repeat_visitor_share)}"),
-        ("未完了フォローアップ", f"{s.open_follow_ups}件", "一覧タブで完了にできます"),
+        (tr("支援件数"), COUNT_VALUE.format(count=s.sessions).text(),
+         tr("参加者 延べ{count}人").format(count=s.attendees)),
+        (tr("1件あたり参加者"),
+         tr("{value}人").format(value=mean_attendees) if s.mean_attendees is not None else mean_attendees,
+         tr("1人だけの回 {share}").format(share=_pct(s.single_attendee_share))),
+        (tr("支援者／参加者"), _dec(s.helpers_per_attendee),
+         tr("人員不足の回 {count}件").format(count=s.understaffed)),
+        (tr("平均時間"),
+         tr("{minutes}分").format(minutes=mean_minutes) if s.mean_duration_minutes is not None else mean_minutes,
+         tr("再訪 {share}").format(share=_pct(s.repeat_visitor_share))),
+        (tr("未完了フォローアップ"), COUNT_VALUE.format(count=s.open_follow_ups).text(), tr("一覧タブで完了にできます")),
     ]
 
 
@@ -125,22 +137,31 @@ def _table(name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     return table
 
 
+# Breakdown table keys (msgids): the titles above the tables, in the current language via tr().
+BY_TOPIC, BY_OUTCOME = N_("相談内容別"), N_("結果別")
+BY_VENUE_TYPE, BY_AGE = N_("会場の種類別"), N_("年齢層別")
+
+
 def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableWidget]]:
+    """(title msgid, table); the tables' texts are already in the current language."""
+    lang = current_language()
+
     def share(n: int) -> str:
         return _pct(n / s.sessions) if s.sessions else "—"
 
-    topics = [[catalog.topic_label(code), str(n), share(n)] for code, n in s.per_topic.items()]
+    topics = [[catalog.topic_label(code, lang), str(n), share(n)] for code, n in s.per_topic.items()]
     venue_types = [
-        [catalog.venue_type_label(vt), str(n), _dec(s.mean_attendees_per_venue_type[vt], 1)]
+        [catalog.venue_type_label(vt, lang), str(n), _dec(s.mean_attendees_per_venue_type[vt], 1)]
         for vt, n in s.per_venue_type.items()
     ]
-    ages = [[AGE_BAND_LABELS[a].ja, str(n), _pct(s.age_band_shares[a])] for a, n in s.age_band_counts.items()]
-    outcomes = [[OUTCOME_LABELS[o].ja, str(n), _pct(s.outcome_shares[o])] for o, n in s.outcome_counts.items()]
+    ages = [[AGE_BAND_LABELS[a].text(), str(n), _pct(s.age_band_shares[a])] for a, n in s.age_band_counts.items()]
+    outcomes = [[OUTCOME_LABELS[o].text(), str(n), _pct(s.outcome_shares[o])] for o, n in s.outcome_counts.items()]
+    count, share_header = COUNT_HEADER.text(), tr("割合")
     return [
-        ("相談内容別", _table("topicTable", ["相談内容", "件数", "割合"], topics)),
-        ("会場の種類別", _table("venueTypeTable", ["会場の種類", "件数", "平均参加者"], venue_types)),
-        ("年齢層別", _table("ageTable", ["年齢層", "件数", "割合"], ages)),
-        ("結果別", _table("outcomeTable", ["結果", "件数", "割合"], outcomes)),
+        (BY_TOPIC, _table("topicTable", [tr("相談内容"), count, share_header], topics)),
+        (BY_VENUE_TYPE, _table("venueTypeTable", [tr("会場の種類"), count, tr("平均参加者")], venue_types)),
+        (BY_AGE, _table("ageTable", [tr("年齢層"), count, share_header], ages)),
+        (BY_OUTCOME, _table("outcomeTable", [tr("結果"), count, share_header], outcomes)),
     ]
 
 
@@ -163,20 +184,20 @@ class ReportsTab(QWidget):
         self.ask_path: AskPathFn = ask_save_path  # replaced in tests
 
         self.period = PeriodPicker(lambda: clock().date(), default="last_month")
-        self.venue = choice_combo("reportVenue", "すべての会場", [])
-        self.pdf_button = big_button("PDFレポートを作成…")
+        self.venue = choice_combo("reportVenue", tr("すべての会場"), [])
+        self.pdf_button = big_button(tr("PDFレポートを作成…"))
         self.pdf_button.setObjectName("pdfButton")
-        self.pdf_button.setToolTip("A4のPDF（グラフ付き）を保存します")
-        self.csv_button = big_button("CSVを出力…")
+        self.pdf_button.setToolTip(tr("A4のPDF（グラフ付き）を保存します"))
+        self.csv_button = big_button(tr("CSVを出力…"))
         self.csv_button.setObjectName("csvButton")
-        self.csv_button.setToolTip("記録の一覧CSVと集計CSV（_summary.csv）を保存します。Excelでそのまま開けます")
+        self.csv_button.setToolTip(tr("記録の一覧CSVと集計CSV（_summary.csv）を保存します。Excelでそのまま開けます"))
         self.heading = QLabel("")
         self.heading.setFont(ui_font(15, bold=True))
         self.banner = Banner()
 
         top = QHBoxLayout()
         top.setSpacing(8)
-        top.addWidget(section_title("期間"))
+        top.addWidget(section_title(tr("期間")))
         top.addWidget(self.period)
         top.addWidget(self.venue)
         top.addStretch(1)
@@ -220,9 +241,10 @@ class ReportsTab(QWidget):
     def _loaded(self, data: ReportData) -> None:
         self._data = data
         self._venues |= data.venues
-        set_combo_items(self.venue, "すべての会場", [(v, v) for v in sorted(self._venues)])
+        set_combo_items(self.venue, tr("すべての会場"), [(v, v) for v in sorted(self._venues)])
         where = f"　{data.venue}" if data.venue else ""
-        self.heading.setText(f"{format_range_ja(data.period)}{where}")
+        period = format_range_en(data.period) if current_language() == "en" else format_range_ja(data.period)
+        self.heading.setText(f"{period}{where}")
         self._show_summary(data.summary)
         self.loaded.emit(data)
 
@@ -246,9 +268,9 @@ class ReportsTab(QWidget):
         left, right = QVBoxLayout(), QVBoxLayout()
         tables = dict(breakdown_tables(s, self._catalog))
         # The long topic list and the short outcome table on the left, the two five-row tables on the right.
-        for column, titles in ((left, ("相談内容別", "結果別")), (right, ("会場の種類別", "年齢層別"))):
+        for column, titles in ((left, (BY_TOPIC, BY_OUTCOME)), (right, (BY_VENUE_TYPE, BY_AGE))):
             for title in titles:
-                column.addWidget(section_title(title))
+                column.addWidget(section_title(tr(title)))
                 column.addWidget(tables[title])
                 column.addSpacing(6)
             column.addStretch(1)
@@ -259,19 +281,19 @@ class ReportsTab(QWidget):
     # --- files ------------------------------------------------------------------
     def _file_stem(self, data: ReportData) -> str:
         first, last = data.period
-        return f"支援記録_{first:%Y%m%d}-{last:%Y%m%d}"
+        return tr("支援記録_{first}-{last}").format(first=f"{first:%Y%m%d}", last=f"{last:%Y%m%d}")
 
     def write_pdf(self) -> None:
         data = self._data
         if data is None:
             return
-        path = self.ask_path(self, "PDFレポートの保存先", self._file_stem(data) + ".pdf", "PDF (*.pdf)")
+        path = self.ask_path(self, tr("PDFレポートの保存先"), self._file_stem(data) + ".pdf", "PDF (*.pdf)")
         if path is None:
             return
         options = ReportOptions(period=data.period, municipality=self._municipality, venue=data.venue,
                                 generated_on=self._clock().date())
         catalog = self._catalog
-        self._start_writing("PDFを作成しています…")
+        self._start_writing(tr("PDFを作成しています…"))
         self._jobs.run("write report pdf", lambda: [self._exports.write_report_pdf(path, data.sessions, catalog, options)],
                        self._written, self._write_failed)
 
@@ -279,11 +301,11 @@ class ReportsTab(QWidget):
         data = self._data
         if data is None:
             return
-        path = self.ask_path(self, "CSVの保存先", self._file_stem(data) + ".csv", "CSV (*.csv)")
+        path = self.ask_path(self, tr("CSVの保存先"), self._file_stem(data) + ".csv", "CSV (*.csv)")
         if path is None:
             return
         catalog = self._catalog
-        self._start_writing("CSVを出力しています…")
+        self._start_writing(tr("CSVを出力しています…"))
         self._jobs.run("write report csv", lambda: list(self._exports.write_csv_pair(path, data.sessions, data.summary, catalog)),
                        self._written, self._write_failed)
 
@@ -295,7 +317,7 @@ class ReportsTab(QWidget):
     def _written(self, paths: list[Path]) -> None:
         self.pdf_button.setEnabled(True)
         self.csv_button.setEnabled(True)
-        self.banner.show_message("ok", "保存しました: " + "、".join(str(p) for p in paths))
+        self.banner.show_message("ok", tr("保存しました: {paths}").format(paths=tr("、").join(str(p) for p in paths)))
         self.file_written.emit(paths)
 
     def _write_failed(self, exc: BaseException) -> None:

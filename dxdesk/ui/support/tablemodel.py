@@ -1,11 +1,13 @@
 """Table model over plain :class:`SupportSession` dataclasses (never live ORM rows)."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from dxdesk.i18n import current_language, tr
 from dxdesk.support.catalog import AGE_BAND_LABELS, DEVICE_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.model import SupportSession
 
@@ -16,27 +18,37 @@ def _follow_up_text(s: SupportSession) -> str:
     if not s.follow_up_needed:
         return ""
     if s.follow_up_closed_at is not None:
-        return f"完了 {s.follow_up_closed_at:%m/%d}"
-    return "要対応"
+        return tr("完了 {date}").format(date=f"{s.follow_up_closed_at:%m/%d}")
+    return tr("要対応")
 
 
 def _when(s: SupportSession) -> str:
-    return f"{s.started_at:%m/%d}({WEEKDAYS[s.started_at.weekday()]}) {s.started_at:%H:%M}"
+    weekday = weekday_names(current_language())[s.started_at.weekday()]
+    return f"{s.started_at:%m/%d}({weekday}) {s.started_at:%H:%M}"
+
+
+@functools.lru_cache(maxsize=2)
+def weekday_names(language: str) -> tuple[str, ...]:
+    """Short weekday names, Monday first (as date.weekday()): 月…日 or Mon…Sun, from Qt's locale data."""
+    locale = QLocale(QLocale.Language.English if language == "en" else QLocale.Language.Japanese)
+    return tuple(locale.dayName(day, QLocale.FormatType.ShortFormat) for day in range(1, 8))
 
 
 # (header, text for a record); the contact is deliberately not a column.
 def _columns(catalog: Catalog) -> list[tuple[str, Callable[[SupportSession], str]]]:
+    # Translated once per model reset, not once per cell: data() runs for every painted cell.
+    lang, separator, minutes, repeat = current_language(), tr("、"), tr("{minutes}分"), tr("再訪")
     return [
-        ("日時", _when),
-        ("会場", lambda s: s.venue),
-        ("相談内容", lambda s: "、".join(catalog.topic_label(t) for t in s.topics)),
-        ("端末", lambda s: DEVICE_LABELS[s.device].ja if s.device in DEVICE_LABELS else s.device),
-        ("年齢層", lambda s: AGE_BAND_LABELS[s.age_band].ja if s.age_band in AGE_BAND_LABELS else s.age_band),
-        ("参加/支援", lambda s: f"{s.attendees} / {s.helpers}"),
-        ("時間", lambda s: f"{s.duration_minutes}分"),
-        ("結果", lambda s: OUTCOME_LABELS[s.outcome].ja if s.outcome in OUTCOME_LABELS else s.outcome),
-        ("フォロー", _follow_up_text),
-        ("再訪", lambda s: "再訪" if s.repeat_visitor else ""),
+        (tr("日時"), _when),
+        (tr("会場"), lambda s: s.venue),
+        (tr("相談内容"), lambda s: separator.join(catalog.topic_label(t, lang) for t in s.topics)),
+        (tr("端末"), lambda s: DEVICE_LABELS[s.device].text(lang) if s.device in DEVICE_LABELS else s.device),
+        (tr("年齢層"), lambda s: AGE_BAND_LABELS[s.age_band].text(lang) if s.age_band in AGE_BAND_LABELS else s.age_band),
+        (tr("参加/支援"), lambda s: f"{s.attendees} / {s.helpers}"),
+        (tr("時間"), lambda s: minutes.format(minutes=s.duration_minutes)),
+        (tr("結果"), lambda s: OUTCOME_LABELS[s.outcome].text(lang) if s.outcome in OUTCOME_LABELS else s.outcome),
+        (tr("フォロー"), _follow_up_text),
+        (tr("再訪"), lambda s: repeat if s.repeat_visitor else ""),
     ]
 
 
@@ -44,7 +56,6 @@ def _columns(catalog: Catalog) -> list[tuple[str, Callable[[SupportSession], str
 # and the list shows it under the table for the selected row.
 NUMERIC_COLUMNS = {5, 6}
 FOLLOW_UP_COLUMN = 8
-WEEKDAYS = "月火水木金土日"
 
 
 class SessionTableModel(QAbstractTableModel):
@@ -52,7 +63,7 @@ class SessionTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[SupportSession] = []
         self._columns = _columns(catalog)
-        self._year_header = "日時"
+        self._year_header = tr("日時")
         self._mixed_years = False
 
     def set_catalog(self, catalog: Catalog) -> None:
@@ -66,7 +77,7 @@ class SessionTableModel(QAbstractTableModel):
         self._rows = sorted(sessions, key=lambda s: (s.started_at, s.id), reverse=True)
         # The date column shows month/day; the year goes in the header (or the cell, when mixed).
         years = sorted({s.started_at.year for s in self._rows})
-        self._year_header = f"日時（{years[0]}年）" if len(years) == 1 else "日時"
+        self._year_header = tr("日時（{year}年）").format(year=years[0]) if len(years) == 1 else tr("日時")
         self._mixed_years = len(years) > 1
         self.endResetModel()
 
@@ -95,7 +106,7 @@ class SessionTableModel(QAbstractTableModel):
             return self._columns[index.column()][1](s)
         if role == Qt.ItemDataRole.ToolTipRole:
             text = self._columns[index.column()][1](s)
-            return f"{text}\nメモ: {s.note}" if s.note else text
+            return text + "\n" + tr("メモ: {note}").format(note=s.note) if s.note else text
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == FOLLOW_UP_COLUMN and s.follow_up_open:
             return QBrush(QColor("#b3261e"))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in NUMERIC_COLUMNS:

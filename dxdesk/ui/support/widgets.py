@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.i18n import tr
 from dxdesk.ui import theme
 from dxdesk.ui.qtfonts import ui_font
 
@@ -223,7 +224,7 @@ class ChoiceGroup(QWidget):
         for i, (code, label) in enumerate(options):
             b = ToggleButton(label)
             b.setObjectName(f"choice_{code}")
-            b.setToolTip(f"{label}（{i + 1} キー）" if i < 9 else label)
+            b.setToolTip(tr("{label}（{key} キー）").format(label=label, key=i + 1) if i < 9 else label)
             self._group.addButton(b, i)
             grid.addWidget(b, i // self.columns, i % self.columns)
             self.buttons.append(b)
@@ -272,7 +273,7 @@ class MultiChoiceGrid(QWidget):
             key = OPTION_KEYS[i] if i < len(OPTION_KEYS) else ""
             b = ToggleButton(label, badge=key)
             b.setObjectName(f"topic_{code}")
-            b.setToolTip(f"{label}（Alt+{key}）" if key else label)
+            b.setToolTip(tr("{label}（Alt+{key}）").format(label=label, key=key) if key else label)
             b.toggled.connect(lambda _checked: self.changed.emit())
             grid.addWidget(b, i // columns, i % columns)
             self.buttons.append(b)
@@ -339,7 +340,7 @@ class Counter(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         self.minus = big_button("−", "step", 20)
-        self.plus = big_button("＋", "step", 20)
+        self.plus = big_button("＋", "step", 20)  # i18n: ja-only (a symbol, no words)
         self.spin = QSpinBox()
         self.spin.setRange(minimum, maximum)
         self.spin.setValue(value)
@@ -351,8 +352,8 @@ class Counter(QWidget):
             b.setFixedSize(MIN_TARGET_PX, MIN_TARGET_PX)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setAutoRepeat(True)
-        self.minus.setAccessibleName("減らす")
-        self.plus.setAccessibleName("増やす")
+        self.minus.setAccessibleName(tr("減らす"))
+        self.plus.setAccessibleName(tr("増やす"))
         self.minus.clicked.connect(self.spin.stepDown)
         self.plus.clicked.connect(self.spin.stepUp)
         row.addWidget(self.minus)
