@@ -143,9 +143,9 @@ class ResidentView(QWidget):
             widget.setStyleSheet("border-bottom: 2px solid #c9d2dc; padding: 6px 0;")
             self.grid.addWidget(label, row, 0)
             self.grid.addWidget(widget, row, 1)
-            spoken.append(f"{item.label.text()}、{item.reading or value}")
+            spoken.append(tr("、").join((item.label.text(), item.reading or value)))
         self.grid.setRowStretch(len(items), 1)
-        self._spoken = "。".join(spoken)
+        self._spoken = tr("。").join(spoken)  # read aloud in the UI language
 
     def read_aloud(self) -> None:
         if self._speech is not None and self._spoken:
