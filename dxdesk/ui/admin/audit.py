@@ -101,7 +101,7 @@ CAUSE_LABELS: dict[str, str] = {
 DETAIL_KEYS: dict[str, str] = {
     "action": N_("操作"), "clerk_id": N_("対象"), "role": N_("役割"), "old_role": N_("元の役割"),
     "cause": N_("原因"), "locked": N_("ロック"), "setting": N_("設定"), "value": N_("値"), "what": N_("対象"),
-    "rows": N_("件数"), "from": N_("から"), "to": N_("まで"),
+    "rows": N_("対象件数"), "from": N_("から"), "to": N_("まで"),
 }
 
 def _role_label(value: object) -> str:
@@ -248,7 +248,7 @@ class AuditTab(QWidget):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(i, col, item)
         more = tr("（新しい順に{max}件まで表示。全件はCSV出力で）").format(max=MAX_SHOWN) if len(rows) > MAX_SHOWN else ""
-        self.count_label.setText(tr("{count}件").format(count=len(rows)) + more)
+        self.count_label.setText(tr("全{count}件").format(count=len(rows)) + more)
 
     # -- verify ---------------------------------------------------------------------
     def verify(self) -> None:

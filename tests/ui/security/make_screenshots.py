@@ -1,6 +1,7 @@
 """Render the security/admin screens offscreen into docs/screenshots/security/*.png.
 
-Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/security/make_screenshots.py
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/security/make_screenshots.py [--lang en]
+(--lang en: the English UI, into docs/screenshots/en/)
 Uses a throwaway DXDESK_HOME with sample accounts and events (fake names only).
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ os.environ["DXDESK_HOME"] = tempfile.mkdtemp(prefix="dxdesk-shots-")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from dxdesk import i18n  # noqa: E402
 from dxdesk.ui.app import create_application  # noqa: E402
 from dxdesk.config import SecuritySettings, load_settings  # noqa: E402
 from dxdesk.security.audit import AuditLog  # noqa: E402
@@ -27,12 +29,14 @@ from dxdesk.security.permissions import Role  # noqa: E402
 from dxdesk.store.connectivity import ConnectivityState  # noqa: E402
 from dxdesk.store.database import open_database  # noqa: E402
 from dxdesk.ui.admin import AdminPage  # noqa: E402
+from dxdesk.ui.admin.page import TAB_CALIBRATION  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
 from dxdesk.ui.security.idle import LockScreen  # noqa: E402
 from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog  # noqa: E402
 from dxdesk.ui.tasks import TaskRunner  # noqa: E402
 
-OUT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "security"
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+OUT = SHOTS / "security"
 PASSWORD = "sample pass 1"
 
 
@@ -59,6 +63,10 @@ def grab(widget: QWidget, name: str) -> None:
 
 
 def main() -> int:
+    global OUT
+    if "--lang" in sys.argv and sys.argv[sys.argv.index("--lang") + 1] == "en":
+        i18n.set_language("en")
+        OUT = SHOTS / "en"
     app = create_application(sys.argv)  # the app-wide theme, as the real app has it
     register_fonts()
     app.setFont(ui_font(12))  # as dxdesk.ui.app does
@@ -118,7 +126,7 @@ def main() -> int:
     page.accounts_tab.select_login("suzuki")
     settle(app)
     grab(page, "admin_accounts.png")
-    page.show_tab("プリンタ調整")
+    page.show_tab(TAB_CALIBRATION)
     page.calibration_tab.dx.setValue(-1.2)
     page.calibration_tab.dy.setValue(0.8)
     page.calibration_tab.show_test_page()
