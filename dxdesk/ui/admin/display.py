@@ -51,6 +51,7 @@ class DisplayTab(QWidget):
         self.language.setCurrentIndex(self._index_of(settings.general.language))
         self.language.setMinimumWidth(200)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)  # a short choice, not a line
         form.addRow(tr("表示言語:"), self.language)
         hint = QLabel(tr("画面の言語です。変更は次回のサインインから反映されます。"
                          "サインイン画面の言語ボタンで、その回だけ切り替えることもできます。"), self)

@@ -29,7 +29,7 @@ from dxdesk.security.permissions import Role  # noqa: E402
 from dxdesk.store.connectivity import ConnectivityState  # noqa: E402
 from dxdesk.store.database import open_database  # noqa: E402
 from dxdesk.ui.admin import AdminPage  # noqa: E402
-from dxdesk.ui.admin.page import TAB_CALIBRATION  # noqa: E402
+from dxdesk.ui.admin.page import TAB_CALIBRATION, TAB_DISPLAY  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
 from dxdesk.ui.security.idle import LockScreen  # noqa: E402
 from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog  # noqa: E402
@@ -132,6 +132,9 @@ def main() -> int:
     page.calibration_tab.show_test_page()
     settle(app, lambda: False, 1500)  # QPdfView renders pages asynchronously
     grab(page, "admin_calibration.png")
+    page.show_tab(TAB_DISPLAY)
+    settle(app)
+    grab(page, "admin_display.png")
     page.close()
 
     audit_page = AdminPage(supervisor, auth, AuditService(db, auth.audit), connectivity, settings, runner)
