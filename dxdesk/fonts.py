@@ -22,7 +22,10 @@ class FontFile:
 GOTHIC = FontFile("BIZ UDGothic", resource_path("fonts", "BIZUDGothic-Regular.ttf"))
 GOTHIC_BOLD = FontFile("BIZ UDGothic Bold", resource_path("fonts", "BIZUDGothic-Bold.ttf"))
 MINCHO = FontFile("BIZ UDMincho", resource_path("fonts", "BIZUDMincho-Regular.ttf"))
-BUNDLED = (GOTHIC, GOTHIC_BOLD, MINCHO)
+# The screens use the proportional face: Latin text (English UI, shortcut hints) reads naturally,
+# while the printed forms keep the fixed-pitch faces above that line up in boxes.
+UI_GOTHIC = FontFile("BIZ UDPGothic", resource_path("fonts", "BIZUDPGothic-Regular.ttf"))
+BUNDLED = (GOTHIC, GOTHIC_BOLD, MINCHO, UI_GOTHIC)
 
 # Fallbacks searched in order for characters the bundled faces lack.
 FALLBACK_CANDIDATES = (

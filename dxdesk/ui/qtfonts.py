@@ -9,7 +9,7 @@ from dxdesk import fonts
 
 log = logging.getLogger(__name__)
 
-UI_FAMILY = "BIZ UDGothic"
+UI_FAMILY = fonts.UI_GOTHIC.family
 
 
 def register_fonts() -> list[str]:
