@@ -190,12 +190,16 @@ def _sign_in(services, runner: TaskRunner):
     """Shows the first-run or the normal sign-in dialog; returns the Session or None (cancelled)."""
     from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog
 
+    app = QApplication.instance()
     if services.auth.needs_first_admin():
         dialog = FirstAdminDialog(services.auth, runner)
     else:
         # Each sign-in starts in the desk's language (the 表示設定 choice); the dialog's toggle lasts one session.
         dialog = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name,
                               language=services.settings.general.language)
+        # Qt's own texts (standard buttons, the window name) follow the toggle, and so the session.
+        dialog.language_changed.connect(lambda _language: apply_language(app))
+    apply_language(app)  # the dialog has just set the desk's language
     _maybe_probe(dialog)
     return dialog.session if dialog.exec() else None
 

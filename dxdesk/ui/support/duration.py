@@ -13,12 +13,14 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from dxdesk.i18n import tr
+from dxdesk.i18n import Msg, tr
 from dxdesk.support.model import MAX_DURATION_MINUTES
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.widgets import MIN_TARGET_PX, ChoiceGroup, big_button
 
 QUICK_MINUTES: tuple[int, ...] = (5, 10, 15, 20, 30, 45, 60)
+# A Msg, not tr(): it must fit the 110 px box, and other screens translate 未入力 longer.
+NO_MINUTES = Msg("未入力", "Not set")
 
 
 def elapsed_minutes(start: datetime, stop: datetime) -> int:
@@ -40,7 +42,7 @@ class DurationPicker(QWidget):
         self.spin = QSpinBox()
         self.spin.setRange(0, MAX_DURATION_MINUTES)
         self.spin.setSuffix(tr(" 分"))
-        self.spin.setSpecialValueText(tr("未入力"))
+        self.spin.setSpecialValueText(NO_MINUTES.text())
         self.spin.setFont(ui_font(16, bold=True))
         self.spin.setMinimumHeight(MIN_TARGET_PX)
         self.spin.setFixedWidth(110)

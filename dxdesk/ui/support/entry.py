@@ -124,7 +124,8 @@ class EntryForm(QWidget):
         self.venue_type = CodeCombo([(vt.code, vt.label.text()) for vt in cat.venue_types], tr("選んでください"))
         self.venue_type.setObjectName("venueType")
         self.venue_type.setAccessibleName(tr("会場の種類"))
-        self.venue_type.setMinimumWidth(190)
+        # Never narrower than its longest type: English names are longer than the Japanese ones.
+        self.venue_type.setMinimumWidth(max(190, self.venue_type.sizeHint().width()))
         self.helper_name = QLineEdit()
         self.helper_name.setObjectName("helperName")
         self.helper_name.setFont(ui_font(14))

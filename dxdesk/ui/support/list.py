@@ -155,6 +155,7 @@ class SessionListTab(QWidget):
         hint = QLabel(tr("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。"))
         hint.setProperty("role", "hint")
         hint.setFont(ui_font(11))
+        hint.setWordWrap(True)  # the English sentence is longer than the window is wide
         col = QVBoxLayout(self)
         col.setContentsMargins(10, 10, 10, 10)
         col.setSpacing(8)

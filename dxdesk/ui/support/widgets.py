@@ -340,7 +340,7 @@ class Counter(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         self.minus = big_button("−", "step", 20)
-        self.plus = big_button("＋", "step", 20)  # i18n: ja-only (a symbol, no words)
+        self.plus = big_button(tr("＋"), "step", 20)
         self.spin = QSpinBox()
         self.spin.setRange(minimum, maximum)
         self.spin.setValue(value)
