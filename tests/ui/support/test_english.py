@@ -86,7 +86,7 @@ def test_reports_in_english(qtbot, make_page, sample_repo, english):
     headers = [tables["topicTable"].horizontalHeaderItem(c).text() for c in range(3)]
     assert headers == ["Topics", "Sessions", "Share"]
     # Widgets added to a shown layout appear on the next event-loop turn.
-    qtbot.waitUntil(lambda: "By outcome" in visible_texts(rep), timeout=5000)
+    qtbot.waitUntil(lambda: "By result" in visible_texts(rep), timeout=5000)
     texts = visible_texts(rep)
     assert "Open follow-ups" in texts and "Attendees per session" in texts
     assert [t for t in texts if JAPANESE.search(t)] == []
