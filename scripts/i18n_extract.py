@@ -50,9 +50,16 @@ def _open(path: Path) -> polib.POFile:
 def check() -> int:
     strings = marked_strings([ROOT / "dxdesk"])
     translated: dict[str, str] = {}
-    for path in sorted(LOCALE.glob("*.po")):
-        translated.update({e.msgid: e.msgstr for e in polib.pofile(str(path)) if not e.obsolete})
     bad = 0
+    for path in sorted(LOCALE.glob("*.po")):
+        for e in polib.pofile(str(path)):
+            if e.obsolete:
+                continue
+            # The domains are merged at run time: one msgid must mean one English text everywhere.
+            if e.msgstr and translated.get(e.msgid) and translated[e.msgid] != e.msgstr:
+                print(f"two translations of {e.msgid!r}: {translated[e.msgid]!r} and {e.msgstr!r} ({path.name})")
+                bad += 1
+            translated[e.msgid] = translated.get(e.msgid) or e.msgstr
     for msgid, where in strings.items():
         if msgid not in translated:
             print(f"not in any catalogue: {msgid!r} ({where[0]})")

@@ -50,7 +50,7 @@ class FormPreview(QWidget):
 
         def button(text: str, slot) -> QPushButton:
             b = QPushButton(text, self)
-            b.setProperty("compact", True)  # a toolbar of eight: it must fit beside the calibration form at 1366 px
+            b.setProperty("compact", True)  # the toolbar must fit beside the calibration form at 1366 px
             b.clicked.connect(slot)
             return b
 
@@ -63,16 +63,23 @@ class FormPreview(QWidget):
         self.save_button = button(tr("PDF保存…"), lambda: self.save_as())
         self.print_button = button(tr("印刷…"), self.print_document)
         self.print_button.setDefault(True)
+        # Zoom and output above the page, page navigation below it: one row of all eight was too
+        # wide beside the calibration form on a 1366-px screen (and in English).
         bar = QHBoxLayout()
-        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button, self.prev_button, self.page_label,
-                  self.next_button):
+        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.save_button)
         bar.addWidget(self.print_button)
+        pages = QHBoxLayout()
+        pages.addStretch(1)
+        for w in (self.prev_button, self.page_label, self.next_button):
+            pages.addWidget(w)
+        pages.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        layout.addLayout(pages)
         self.view.pageNavigator().currentPageChanged.connect(lambda _p: self._update_page_label())
         self._update_page_label()
 

@@ -69,3 +69,21 @@ def test_a_second_app_on_the_same_data_is_refused():
     finally:
         first.close()
     AppServices.open(with_card=False, with_sync=False, exclusive=True).close()  # released on close
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_role_fits_a_1366x768_screen(qtbot, services, runner, session_for, language):
+    # Town-hall laptops are often 1366x768; a window whose minimum is wider cannot be used there.
+    from dxdesk import i18n
+
+    i18n.set_language(language)
+    try:
+        for role in ("clerk", "supporter", "supervisor", "administrator"):
+            window = build_main_window(services, session_for(services, role), runner)
+            qtbot.addWidget(window)
+            hint = window.minimumSizeHint()
+            assert hint.width() <= 1366 and hint.height() <= 700, (language, role, hint)
+            for page in window.closables:
+                page.shutdown()
+    finally:
+        i18n.set_language("ja")

@@ -134,17 +134,19 @@ class SessionListTab(QWidget):
         self.close_button.setToolTip(tr("完了にすると、記録していた連絡先は削除されます"))
         self.banner = Banner()
 
+        # Two rows: period and the three filters in one row were wider than a 1366-px screen allows.
         filters = QHBoxLayout()
         filters.setSpacing(8)
         filters.addWidget(section_title(tr("期間")))
         filters.addWidget(self.period)
-        for w in (self.venue, self.topic, self.outcome):
-            filters.addWidget(w)
         filters.addStretch(1)
+        filters.addWidget(self.count_label)
         follow_row = QHBoxLayout()
+        follow_row.setSpacing(8)
+        for w in (self.venue, self.topic, self.outcome):
+            follow_row.addWidget(w)
         follow_row.addWidget(self.follow_ups_only)
         follow_row.addStretch(1)
-        follow_row.addWidget(self.count_label)
         actions = QHBoxLayout()
         actions.setSpacing(8)
         actions.addWidget(self.banner, 20)

@@ -201,8 +201,13 @@ class ReportsTab(QWidget):
         top.addWidget(self.period)
         top.addWidget(self.venue)
         top.addStretch(1)
-        top.addWidget(self.pdf_button)
-        top.addWidget(self.csv_button)
+        # The output buttons sit beside the heading, not in the filter row: one row for both
+        # was wider than a 1366-px screen leaves for the page.
+        heading_row = QHBoxLayout()
+        heading_row.setSpacing(8)
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.pdf_button)
+        heading_row.addWidget(self.csv_button)
 
         self._content = QWidget()
         self._content_layout = QVBoxLayout(self._content)
@@ -216,7 +221,7 @@ class ReportsTab(QWidget):
         col.setContentsMargins(10, 10, 10, 10)
         col.setSpacing(8)
         col.addLayout(top)
-        col.addWidget(self.heading)
+        col.addLayout(heading_row)
         col.addWidget(self.banner)
         col.addWidget(scroll, 1)
 
