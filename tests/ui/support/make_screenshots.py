@@ -25,7 +25,8 @@ def _settle(app: QApplication, page: SupportPage) -> None:
     # Background loads deliver through the event loop; pump it until they are all in.
     while page.jobs.busy:
         app.processEvents()
-    app.processEvents()
+    for _ in range(5):  # new content asks for a relayout, delivered on the following turns
+        app.processEvents()
 
 
 def render(out_dir: Path) -> list[Path]:
