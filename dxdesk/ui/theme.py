@@ -19,9 +19,9 @@ clerk needs on every screen. Contrast of every text colour on white is >= 7:1 un
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDateTimeEdit, QLabel, QPushButton, QWidget
 
 from dxdesk.i18n import tr
 from dxdesk.resources import resource_path
@@ -61,6 +61,12 @@ RESIDENT_PT = 24  # resident-facing screens (PIN pad, ResidentView) never go bel
 # -- targets -------------------------------------------------------------------------------------
 TARGET_PX = 44  # WCAG 2.5.5 minimum; every clerk button
 TOUCH_TARGET_PX = 48  # tablets (support log), the home page's big buttons
+
+# -- field padding -------------------------------------------------------------------------------
+# Text of a QLineEdit starts after its 2 px border and 8 px style-sheet padding. Qt lays out the
+# line edit inside a spin box over the whole box, ignoring the spin box's padding, so number
+# fields get the same inset as text margins instead (see _SpinBoxInset).
+SPIN_TEXT_INSET_PX = 10
 
 
 def _icon(name: str) -> str:
@@ -185,8 +191,26 @@ QFrame[panel="true"] QLabel, QFrame#card QLabel {{ border: none; background: tra
 """
 
 
+class _SpinBoxInset(QObject):
+    """Gives every QSpinBox / QDoubleSpinBox the text fields' left and right inset when it is polished.
+
+    The style sheet cannot do this (see SPIN_TEXT_INSET_PX). Date edits are left alone: with their
+    calendar drop-down Qt already honours the padding.
+    """
+
+    NAME = "dxdeskSpinBoxInset"
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if (event.type() == QEvent.Type.Polish and isinstance(watched, QAbstractSpinBox)
+                and not isinstance(watched, QDateTimeEdit)):
+            edit = watched.lineEdit()
+            if edit is not None:
+                edit.setTextMargins(SPIN_TEXT_INSET_PX, 0, SPIN_TEXT_INSET_PX, 0)
+        return False
+
+
 def apply_theme(app: QApplication) -> None:
-    """Install the palette and style sheet app-wide (idempotent)."""
+    """Install the palette, the style sheet and the spin-box inset app-wide (idempotent)."""
     palette = app.palette()
     palette.setColor(QPalette.ColorRole.Window, QColor(PAGE_BG))
     palette.setColor(QPalette.ColorRole.WindowText, QColor(INK))
@@ -197,6 +221,10 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(DISABLED_TEXT))
     app.setPalette(palette)
     app.setStyleSheet(APP_STYLE_SHEET)
+    if app.findChild(QObject, _SpinBoxInset.NAME) is None:  # once per application object
+        inset = _SpinBoxInset(app)
+        inset.setObjectName(_SpinBoxInset.NAME)
+        app.installEventFilter(inset)
 
 
 def repolish(widget: QWidget) -> None:

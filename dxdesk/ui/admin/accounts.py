@@ -32,6 +32,7 @@ from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.security.signin import TaskDialog
 from dxdesk.ui.security.widgets import NewPasswordFields, message_label
 from dxdesk.ui.tasks import TaskRunner
+from dxdesk.ui.theme import set_kind
 from dxdesk.timeutil import to_desk
 
 COLUMNS = (N_("ログインID"), N_("表示名"), N_("役割"), N_("失敗回数"), N_("状態"))
@@ -163,6 +164,8 @@ class AccountsTab(QWidget):
         self.unlock_button = QPushButton(tr("ロック解除"), self)
         self.active_button = QPushButton(tr("無効にする"), self)
         self.refresh_button = QPushButton(tr("再読み込み"), self)
+        self.add_button.setProperty("kind", "primary")  # the tab's main action
+        self.active_button.setProperty("kind", "danger")  # until it offers 有効にする (see _update_buttons)
         self.status = message_label(self)
         title = QLabel(tr("職員アカウント"), self)
         title.setProperty("role", "title")
@@ -235,6 +238,8 @@ class AccountsTab(QWidget):
             b.setEnabled(idle and info is not None)
         if info is not None:
             self.active_button.setText(tr("無効にする") if info.active else tr("有効にする"))
+            # Deactivating locks someone out: red. Re-activating gives access back: a plain button.
+            set_kind(self.active_button, "danger" if info.active else "secondary")
             self.unlock_button.setEnabled(idle and (info.failed_attempts > 0 or info.locked_until is not None))
 
     # -- actions --------------------------------------------------------------------

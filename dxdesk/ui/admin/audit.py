@@ -157,6 +157,7 @@ class AuditTab(QWidget):
         for value, label in EVENT_LABELS.items():
             self.event_type.addItem(tr(label), value)
         self.search_button = QPushButton(tr("表示"), self)
+        self.search_button.setProperty("kind", "primary")  # the tab's main action
         self.verify_button = QPushButton(tr("検証"), self)
         self.verify_button.setToolTip(tr("ハッシュチェーンを先頭から確かめ、記録の書き換え・削除・並べ替えを検出します。"))
         self.export_button = QPushButton(tr("CSV出力…"), self)

@@ -70,6 +70,7 @@ class ConnectionTab(QWidget):
         self.offline_box.setChecked(settings.store.work_offline)
         self.offline_box.setEnabled(bool(settings.store.server_url))
         self.sync_button = QPushButton(tr("今すぐ同期"), self)
+        self.sync_button.setProperty("kind", "primary")  # the tab's main action
         self.sync_button.setVisible(sync is not None)
         self.status = message_label(self)
 
