@@ -9,7 +9,9 @@ itself, so a bypassed screen grants nothing. Where things are:
 * ``auth`` - ``AuthService`` (sign-in, lockout, first administrator, password change, accounts)
 * ``idlelock`` - ``IdleLock`` policy the UI drives (touch / is_locked / unlock with password)
 * ``audit`` - ``AuditLog.append(AuditEntry(...))`` / ``append_in(orm, entry)``, ``EventType``, ``Item``, ``Result``
-* ``auditchain`` - canonical hashing and ``verify_chain(records) -> VerifyResult``
+* ``auditchain`` - canonical hashing (keyed ``h1:`` HMAC-SHA256; legacy SHA-256 verified) and
+  ``verify_chain(records, key, head) -> VerifyResult``
+* ``auditkey`` - the desk's audit key and chain head, kept with the other secrets (never in the database)
 * ``auditview`` - ``AuditService`` list / verify / export_csv (supervisor)
 * ``mynumber`` - ``MaskedNumber``, ``JimuType``, ``ReadPurpose``, ``reveal_my_number``
 * ``retention`` - ``RetentionService.purge`` (``dxdesk purge``)

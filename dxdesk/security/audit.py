@@ -7,7 +7,10 @@ looks like personal data (a 12-digit number, a phone number, an e-mail address)
 before it can reach the table. ``actor`` is the clerk's id, not their name.
 
 Each desk keeps its own chain (``seq`` 1, 2, 3 ... per ``desk_id``), so events
-synced from many desks to the central server still verify desk by desk.
+synced from many desks to the central server still verify desk by desk. Hashes
+are keyed with the desk's audit key (see :mod:`dxdesk.security.auditkey`), and
+after each commit the newest seq/hash is noted outside the database so deleting
+the newest events can be noticed.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 
 from dxdesk.i18n import Msg
@@ -29,8 +32,10 @@ from dxdesk.security.auditchain import (
     CHECKPOINT_EVENT,
     GENESIS_HASH,
     AuditRecord,
+    ChainHead,
     compute_hash,
 )
+from dxdesk.security.auditkey import load_chain_head, load_or_create_audit_key, save_chain_head
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +233,36 @@ class AuditLog:
     def __init__(self, database: Any, clock: Clock = _utcnow) -> None:
         self.database = database
         self.clock = clock
+        self._key: bytes | None = None  # loaded (or created) on the first append
+
+    def _paths(self) -> Any:
+        return getattr(self.database, "paths", None)  # None: dxdesk.paths.app_paths()
+
+    def _audit_key(self) -> bytes:
+        if self._key is None:
+            self._key = load_or_create_audit_key(self.desk_id, self._paths())
+        return self._key
+
+    def _note_head_after_commit(self, orm: OrmSession, record: AuditRecord) -> None:
+        """Save the chain head once the job's transaction commits (a rolled-back event must not become the head)."""
+        desk_id, paths = record.desk_id, self._paths()
+        head = ChainHead(record.seq, record.hash)
+
+        def _after_commit(_session: OrmSession) -> None:
+            save_chain_head(desk_id, head, paths)
+
+        event.listen(orm, "after_commit", _after_commit, once=True)
+
+    def _warn_if_truncated(self, last: AuditRecord | None) -> None:
+        try:
+            head = load_chain_head(self.desk_id, self._paths())
+        except ValueError:
+            log.error("the audit chain head noted outside the database is unreadable")
+            return
+        if head is not None and head.seq > (last.seq if last else 0):
+            # This append will overwrite the head, so this log line is the lasting trace.
+            log.error("audit events after seq %d are missing: this desk last wrote seq %d",
+                      last.seq if last else 0, head.seq)
 
     @property
     def desk_id(self) -> str:
@@ -246,6 +281,8 @@ class AuditLog:
         desk_id = self.desk_id
         orm.flush()  # earlier events of this same job must be visible to the seq query
         last = last_record(orm, desk_id)
+        key = self._audit_key()
+        self._warn_if_truncated(last)
         occurred_at = self.clock().astimezone(timezone.utc)
         if last is not None and occurred_at < last.occurred_at:
             # A clock stepped backwards must not make the chain look reordered in time.
@@ -257,7 +294,7 @@ class AuditLog:
             result=_enum_text(entry.result), details=dict(entry.details),
             prev_hash=last.hash if last else GENESIS_HASH,
         )
-        record = replace(record, hash=compute_hash(record))
+        record = replace(record, hash=compute_hash(record, key))
         orm.add(AuditEvent(
             id=record.id, seq=record.seq, occurred_at=record.occurred_at, actor=record.actor,
             desk_id=record.desk_id, event_type=record.event_type, jimu_type=record.jimu_type,
@@ -265,4 +302,5 @@ class AuditLog:
             details=dict(record.details), prev_hash=record.prev_hash, hash=record.hash,
         ))
         orm.flush()
+        self._note_head_after_commit(orm, record)
         return record

@@ -2,10 +2,17 @@
 
 Pure functions over plain records, so the same code verifies rows read from
 SQLite, PostgreSQL or a CSV export. Each event stores ``prev_hash`` (the hash of
-the event before it) and ``hash`` = SHA-256 over the canonical JSON of its own
-fields plus ``prev_hash``. Editing a row breaks its hash; deleting one leaves a
-seq gap and a prev_hash that no longer matches; reordering changes the seq that
-each hash covers.
+the event before it) and ``hash`` over the canonical JSON of its own fields plus
+``prev_hash``. Editing a row breaks its hash; deleting one leaves a seq gap and a
+prev_hash that no longer matches; reordering changes the seq that each hash covers.
+
+Hash versions, told apart by the stored text:
+
+* ``h1:<hex>`` - HMAC-SHA256 with the desk's audit key (:mod:`auditkey`). All new
+  events. Without the key nobody can recompute a rewritten chain.
+* ``<64 hex>`` - legacy plain SHA-256, written before the chain was keyed. Still
+  verified, but only *before* the first keyed event: an unkeyed event after a keyed
+  one is what a rewrite without the key looks like, and is reported as such.
 
 Canonical JSON: sorted keys, no insignificant whitespace, UTF-8, timestamps as
 UTC ISO-8601 with microseconds and a ``Z``, and no floats (their text form is
@@ -14,12 +21,14 @@ not stable across platforms and databases).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 GENESIS_HASH = "0" * 64
+KEYED_PREFIX = "h1:"
 CHECKPOINT_EVENT = "audit.checkpoint"
 
 
@@ -84,8 +93,32 @@ def canonical_payload(record: AuditRecord) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def compute_hash(record: AuditRecord) -> str:
+def compute_hash(record: AuditRecord, key: bytes) -> str:
+    """The keyed hash every new event gets: ``h1:`` + HMAC-SHA256(key, canonical payload)."""
+    if not key:
+        raise ValueError("the audit key must not be empty")
+    return KEYED_PREFIX + hmac.new(key, canonical_payload(record), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(record: AuditRecord) -> str:
+    """Plain SHA-256 of events written before the chain was keyed (verification only)."""
     return hashlib.sha256(canonical_payload(record)).hexdigest()
+
+
+def is_keyed(stored_hash: str) -> bool:
+    return stored_hash.startswith(KEYED_PREFIX)
+
+
+def _is_legacy(stored_hash: str) -> bool:
+    return len(stored_hash) == 64 and all(c in "0123456789abcdef" for c in stored_hash)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest event a desk wrote, as noted outside the database (see :mod:`auditkey`)."""
+
+    seq: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -95,10 +128,13 @@ class VerifyResult:
     reason: str = ""
     first_bad_id: str | None = None
     checked: int = 0
+    key_missing: bool = False  # keyed events found but no audit key to check them with
 
     def describe(self) -> str:
         if self.ok:
             return f"audit chain intact ({self.checked} events)"
+        if self.first_bad_seq is None:
+            return f"audit chain cannot be checked: {self.reason}"
         where = f"seq {self.first_bad_seq}" + (f" (id {self.first_bad_id})" if self.first_bad_id else "")
         return f"audit chain broken at event {where}: {self.reason}"
 
@@ -115,10 +151,64 @@ def _checkpoint_anchor(records: list[AuditRecord], first: AuditRecord) -> bool:
     return False
 
 
-def verify_chain(events: Iterable[AuditRecord]) -> VerifyResult:
-    """Check the chain in storage order (ascending seq as read). Stops at the first bad event."""
+def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: int) -> VerifyResult | None:
+    """None when ``rec.hash`` is right; else the failure to report."""
+    try:
+        if is_keyed(rec.hash):
+            if key is None:
+                return VerifyResult(
+                    False, rec.seq, "the audit key for this desk is not available (OS keyring or owner-only key "
+                    "file), so keyed events cannot be checked; restore the key or verify on the desk that wrote them",
+                    rec.id, index, key_missing=True,
+                )
+            if hmac.compare_digest(compute_hash(rec, key), rec.hash):
+                return None
+            return VerifyResult(False, rec.seq, "contents were changed after the event was written (hash mismatch)",
+                                rec.id, index)
+        if not _is_legacy(rec.hash):
+            return VerifyResult(False, rec.seq, "the stored hash has an unknown format", rec.id, index)
+        if keyed_seen:
+            return VerifyResult(False, rec.seq, "an unkeyed hash follows keyed events: the event was rewritten "
+                                "without the audit key", rec.id, index)
+        if legacy_hash(rec) != rec.hash:
+            return VerifyResult(False, rec.seq, "contents were changed after the event was written (hash mismatch)",
+                                rec.id, index)
+        return None
+    except TypeError as exc:
+        return VerifyResult(False, rec.seq, f"event cannot be canonicalised: {exc}", rec.id, index)
+
+
+def _check_head(records: list[AuditRecord], head: ChainHead) -> VerifyResult | None:
+    """Compare the chain with the head noted outside the database (catches deleted newest events)."""
+    last = records[-1] if records else None
+    if last is None or head.seq > last.seq:
+        after = last.seq if last else 0
+        return VerifyResult(
+            False, after + 1, f"events after seq {after} are missing: this desk last wrote seq {head.seq} "
+            "(expected after restoring an older backup; otherwise the newest events were deleted)",
+            None, len(records),
+        )
+    for rec in records:
+        if rec.seq == head.seq:
+            if rec.hash != head.hash:
+                return VerifyResult(False, rec.seq, "the event does not match the last hash recorded outside the "
+                                    "database (the chain was rewritten)", rec.id, len(records))
+            break
+    return None
+
+
+def verify_chain(events: Iterable[AuditRecord], key: bytes | None = None,
+                 head: ChainHead | None = None) -> VerifyResult:
+    """Check one desk's chain in storage order (ascending seq as read). Stops at the first bad event.
+
+    ``key`` is that desk's audit key (None: only legacy unkeyed events can be checked,
+    keyed ones fail with ``key_missing``). ``head`` is the newest event the desk noted
+    outside the database, if known.
+    """
     records = list(events)
     if not records:
+        if head is not None:
+            return _check_head(records, head) or VerifyResult(ok=True, checked=0)
         return VerifyResult(ok=True, checked=0)
     first = records[0]
     if first.seq != 1 or first.prev_hash != GENESIS_HASH:
@@ -130,6 +220,7 @@ def verify_chain(events: Iterable[AuditRecord]) -> VerifyResult:
                 first.id,
             )
     prev: AuditRecord | None = None
+    keyed_seen = False
     for index, rec in enumerate(records):
         if prev is not None:
             if rec.seq <= prev.seq:
@@ -142,12 +233,13 @@ def verify_chain(events: Iterable[AuditRecord]) -> VerifyResult:
             if rec.prev_hash != prev.hash:
                 return VerifyResult(False, rec.seq, "prev_hash does not match the hash of the event before it",
                                     rec.id, index)
-        try:
-            expected = compute_hash(rec)
-        except TypeError as exc:
-            return VerifyResult(False, rec.seq, f"event cannot be canonicalised: {exc}", rec.id, index)
-        if expected != rec.hash:
-            return VerifyResult(False, rec.seq, "contents were changed after the event was written (hash mismatch)",
-                                rec.id, index)
+        failure = _check_hash(rec, key, keyed_seen, index)
+        if failure is not None:
+            return failure
+        keyed_seen = keyed_seen or is_keyed(rec.hash)
         prev = rec
+    if head is not None:
+        failure = _check_head(records, head)
+        if failure is not None:
+            return failure
     return VerifyResult(ok=True, checked=len(records))

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result, load_records
-from dxdesk.security.auditchain import AuditRecord, VerifyResult, utc_iso, verify_chain
+from dxdesk.security.auditchain import AuditRecord, ChainHead, VerifyResult, utc_iso, verify_chain
+from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head
 from dxdesk.security.permissions import Permission, Session, require, requires
 from dxdesk.store.models import Clerk
 
@@ -61,7 +62,29 @@ class AuditService:
         by_desk: dict[str, list[AuditRecord]] = {}
         for rec in records:
             by_desk.setdefault(rec.desk_id, []).append(rec)
-        return {desk: verify_chain(chain) for desk, chain in by_desk.items()}
+        local = str(getattr(self.database, "desk_id", ""))
+        if local and local not in by_desk and self._head_or_none(local) is not None:
+            by_desk[local] = []  # every event of this desk is gone: the noted head still tells
+        return {desk: self._verify_desk(desk, chain, local) for desk, chain in by_desk.items()}
+
+    def _head(self, desk: str) -> ChainHead | None:
+        return load_chain_head(desk, getattr(self.database, "paths", None))
+
+    def _head_or_none(self, desk: str) -> ChainHead | None:
+        try:
+            return self._head(desk)
+        except AuditKeyError:
+            return ChainHead(0, "")  # unreadable: let _verify_desk report it
+
+    def _verify_desk(self, desk: str, chain: list[AuditRecord], local: str) -> VerifyResult:
+        paths = getattr(self.database, "paths", None)
+        try:
+            key = load_audit_key(desk, paths)
+            # Only this desk notes its head; events synced in from other desks are checked without it.
+            head = self._head(desk) if desk == local else None
+        except AuditKeyError as exc:
+            return VerifyResult(False, None, str(exc), key_missing=True)
+        return verify_chain(chain, key, head)
 
     @requires(Permission.EXPORT_DATA)
     def export_csv(self, session: Session, out: Path, start: datetime | None = None,

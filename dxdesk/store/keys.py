@@ -79,8 +79,12 @@ def get_secret(user: str, paths: AppPaths | None = None) -> str | None:
     return None
 
 
-def set_secret(user: str, value: str, paths: AppPaths | None = None) -> str:
-    """Store a secret; returns "keyring" or "file" (where it went)."""
+def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool = False) -> str:
+    """Store a secret; returns "keyring" or "file" (where it went).
+
+    ``quiet`` skips the "no usable keyring" warning, for state rewritten on every
+    audit event (the key itself was already stored with the warning).
+    """
     paths = paths or app_paths()
     if keyring_usable():
         try:
@@ -92,7 +96,8 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None) -> str:
             if stale.exists():  # a secret moved into the keyring must not linger on disk
                 stale.unlink()
             return "keyring"
-    log.warning("no usable OS keyring: storing secret %r in an owner-only file under %s", user, paths.config_dir)
+    if not quiet:
+        log.warning("no usable OS keyring: storing secret %r in an owner-only file under %s", user, paths.config_dir)
     _write_private(_secret_file(user, paths), value)
     return "file"
 

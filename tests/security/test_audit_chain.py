@@ -7,50 +7,126 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dxdesk.security.audit import AuditEntry, AuditError, EventType, Item, Result, check_entry
-from dxdesk.security.auditchain import GENESIS_HASH, AuditRecord, compute_hash, verify_chain
+from dxdesk.security.auditchain import GENESIS_HASH, AuditRecord, ChainHead, compute_hash, legacy_hash, verify_chain
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
 
 from .conftest import drop_audit_triggers, raw_connection
 
 
-def _chain(n: int) -> list[AuditRecord]:
+KEY = bytes(range(32))
+
+
+def _chain(n: int, key: bytes | None = KEY, keyed_from: int = 1) -> list[AuditRecord]:
+    """``n`` events; those from seq ``keyed_from`` on are keyed, earlier ones legacy (key None: all legacy)."""
     records, prev = [], GENESIS_HASH
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for seq in range(1, n + 1):
         rec = AuditRecord(f"id-{seq}", seq, start + timedelta(minutes=seq), "clerk-1", "desk-1", "card.read",
                           "税", "確定申告", ("basic4",), "success", {"n": seq}, prev)
-        rec = dataclasses.replace(rec, hash=compute_hash(rec))
+        keyed = key is not None and seq >= keyed_from
+        rec = dataclasses.replace(rec, hash=compute_hash(rec, key) if keyed else legacy_hash(rec))
         records.append(rec)
         prev = rec.hash
     return records
 
 
-def test_in_memory_chain_detects_edit_delete_and_reorder():
-    chain = _chain(5)
-    assert verify_chain(chain).ok and verify_chain(chain).checked == 5
-    assert verify_chain([]).ok
+def _rechain_plain(records: list[AuditRecord], from_index: int) -> list[AuditRecord]:
+    """What an attacker without the key does: edit, then recompute plain SHA-256 links from there on."""
+    out = list(records[:from_index])
+    prev = out[-1].hash if out else GENESIS_HASH
+    for rec in records[from_index:]:
+        rec = dataclasses.replace(rec, prev_hash=prev)
+        rec = dataclasses.replace(rec, hash=legacy_hash(rec))
+        out.append(rec)
+        prev = rec.hash
+    return out
+
+
+@pytest.mark.parametrize("key", [KEY, None], ids=["keyed", "legacy"])
+def test_in_memory_chain_detects_edit_delete_and_reorder(key):
+    chain = _chain(5, key)
+    assert verify_chain(chain, KEY).ok and verify_chain(chain, KEY).checked == 5
+    assert verify_chain([], KEY).ok
 
     edited = list(chain)
     edited[2] = dataclasses.replace(chain[2], reason="別の理由")
-    result = verify_chain(edited)
+    result = verify_chain(edited, KEY)
     assert (result.ok, result.first_bad_seq, result.first_bad_id) == (False, 3, "id-3")
     assert "hash mismatch" in result.reason
 
     deleted = chain[:2] + chain[3:]
-    result = verify_chain(deleted)
+    result = verify_chain(deleted, KEY)
     assert (result.first_bad_seq, result.first_bad_id) == (4, "id-4") and "missing" in result.reason
 
     swapped = [chain[0], chain[2], chain[1], chain[3], chain[4]]
-    assert verify_chain(swapped).first_bad_seq == 3
+    assert verify_chain(swapped, KEY).first_bad_seq == 3
 
-    assert verify_chain(chain[1:]).first_bad_seq == 2  # a removed head without a checkpoint
+    assert verify_chain(chain[1:], KEY).first_bad_seq == 2  # a removed head without a checkpoint
+
+
+def test_new_hashes_are_keyed_hmac():
+    rec = _chain(1)[0]
+    assert rec.hash.startswith("h1:") and len(rec.hash) == 3 + 64
+    assert compute_hash(rec, bytes(32)) != rec.hash  # another key gives another hash
+    assert rec.hash[3:] != legacy_hash(rec)
+
+
+def test_edit_with_recomputed_plain_sha256_is_detected():
+    chain = _chain(5)
+    forged = list(chain)
+    forged[2] = dataclasses.replace(chain[2], reason="別の理由")
+    forged = _rechain_plain(forged, 2)
+    result = verify_chain(forged, KEY)
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "without the audit key" in result.reason
+
+
+def test_edit_relabelled_as_keyed_with_a_guessed_key_is_detected():
+    chain = _chain(3)
+    edited = dataclasses.replace(chain[2], reason="別の理由")
+    forged = chain[:2] + [dataclasses.replace(edited, hash=compute_hash(edited, b"guess" * 8))]
+    result = verify_chain(forged, KEY)
+    assert (result.ok, result.first_bad_seq) == (False, 3) and "hash mismatch" in result.reason
+
+
+def test_legacy_and_mixed_chains_verify():
+    assert verify_chain(_chain(4, key=None), None).ok  # written before keying; no key needed
+    assert verify_chain(_chain(4, key=None), KEY).ok
+    mixed = _chain(6, KEY, keyed_from=4)
+    assert [r.hash.startswith("h1:") for r in mixed] == [False] * 3 + [True] * 3
+    assert verify_chain(mixed, KEY).checked == 6
+
+
+def test_keyed_events_without_the_key_are_an_error_not_ok():
+    result = verify_chain(_chain(6, KEY, keyed_from=4), None)
+    assert not result.ok and result.key_missing and result.first_bad_seq == 4
+    assert "audit key" in result.describe()
+
+
+def test_whole_chain_rewritten_as_legacy_is_caught_by_the_head():
+    chain = _chain(4)
+    forged = _rechain_plain([dataclasses.replace(chain[0], reason="別の理由")] + chain[1:], 0)
+    assert verify_chain(forged, KEY).ok  # nothing keyed left to compare against...
+    result = verify_chain(forged, KEY, ChainHead(4, chain[-1].hash))  # ...but the noted head differs
+    assert (result.ok, result.first_bad_seq) == (False, 4) and "rewritten" in result.reason
+
+
+def test_truncation_is_reported_from_the_head():
+    chain = _chain(5)
+    head = ChainHead(5, chain[-1].hash)
+    assert verify_chain(chain, KEY, head).ok
+    assert verify_chain(chain, KEY, ChainHead(4, chain[3].hash)).ok  # a head that lags is fine
+    result = verify_chain(chain[:3], KEY, head)
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+    assert "events after seq 3 are missing" in result.describe()
+    assert not verify_chain([], KEY, head).ok
 
 
 def test_canonical_form_refuses_floats():
     rec = dataclasses.replace(_chain(1)[0], details={"ratio": 0.5})
     with pytest.raises(TypeError):
-        compute_hash(rec)
+        compute_hash(rec, KEY)
 
 
 def _fill(audit, sessions):

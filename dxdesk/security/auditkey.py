@@ -1,0 +1,97 @@
+"""The desk's audit key and last-known chain head, kept outside the database.
+
+The audit chain is keyed (HMAC-SHA256), so someone who can write the SQLite file
+but not read the desk's secrets cannot recompute a rewritten chain. The key lives
+where the database key lives (:mod:`dxdesk.store.keys`: the OS keyring, else an
+owner-only file), never in the database.
+
+The *head* (seq and hash of the newest event this desk wrote) is kept the same
+way and rewritten after every committed append. A chain whose newest events were
+deleted still links correctly, so only this out-of-database note can reveal the
+truncation. The head may lag behind the database by the last event(s) if the
+process died between commit and the note; verification therefore only flags a
+head that is *ahead* of the database or that names a different hash.
+
+Known limit: the next append after a truncation overwrites the head, so the
+truncation is then only visible in the log (``append`` logs an error when it finds
+the head ahead of the database). Someone who can also rewrite the desk's secrets
+(the keyring or the owner-only key file) is outside what this protects against.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from dxdesk.paths import AppPaths
+from dxdesk.security.auditchain import ChainHead
+from dxdesk.store.keys import get_secret, set_secret
+
+log = logging.getLogger(__name__)
+
+_KEY_BYTES = 32
+
+
+def audit_key_user(desk_id: str) -> str:
+    return f"audit-key:{desk_id}"
+
+
+def audit_head_user(desk_id: str) -> str:
+    return f"audit-head:{desk_id}"
+
+
+class AuditKeyError(ValueError):
+    """The stored audit key or head is unreadable (never carries the secret itself)."""
+
+
+def load_audit_key(desk_id: str, paths: AppPaths | None = None) -> bytes | None:
+    """The desk's audit key, or None when none was ever created (or it was lost)."""
+    stored = get_secret(audit_key_user(desk_id), paths)
+    if stored is None:
+        return None
+    try:
+        key = bytes.fromhex(stored.strip())
+    except ValueError:
+        raise AuditKeyError(f"the stored audit key for desk {desk_id} is corrupt") from None
+    if len(key) != _KEY_BYTES:
+        raise AuditKeyError(f"the stored audit key for desk {desk_id} has the wrong length")
+    return key
+
+
+def load_or_create_audit_key(desk_id: str, paths: AppPaths | None = None) -> bytes:
+    """The desk's audit key, generated and stored on first use."""
+    key = load_audit_key(desk_id, paths)
+    if key is not None:
+        return key
+    set_secret(audit_key_user(desk_id), secrets.token_bytes(_KEY_BYTES).hex(), paths)
+    # Read back what is stored rather than trusting our copy: if another process
+    # created a key at the same moment, everyone must sign with the surviving one.
+    stored = load_audit_key(desk_id, paths)
+    if stored is None:
+        raise AuditKeyError(f"could not store the audit key for desk {desk_id}")
+    log.info("generated a new audit key for this desk")
+    return stored
+
+
+def load_chain_head(desk_id: str, paths: AppPaths | None = None) -> ChainHead | None:
+    stored = get_secret(audit_head_user(desk_id), paths)
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        return ChainHead(seq=int(data["seq"]), hash=str(data["hash"]))
+    except (ValueError, KeyError, TypeError):
+        raise AuditKeyError(f"the stored audit head for desk {desk_id} is corrupt") from None
+
+
+def save_chain_head(desk_id: str, head: ChainHead, paths: AppPaths | None = None) -> None:
+    """Record the newest committed event. Never raises: the event itself is already safely committed.
+
+    Always overwrites (last writer wins): a head that lags is harmless, and refusing
+    to move it backwards would make a restored backup look truncated forever.
+    """
+    try:
+        set_secret(audit_head_user(desk_id), json.dumps({"seq": head.seq, "hash": head.hash}), paths,
+                   quiet=True)
+    except Exception as exc:  # keyring/disk trouble must not turn a committed write into a failure
+        log.warning("could not record the audit chain head (%s); truncation checks may lag", type(exc).__name__)
