@@ -30,6 +30,12 @@ from dxdesk.ui.theme import LARGE_PT, SECTION_PT, button, heading, note, show_me
 
 log = logging.getLogger(__name__)
 
+# Above this step height (a 1920x1080 counter screen) the panels have room for larger type and
+# for the usual procedure beside a problem's help; below it (1366x768) they keep today's sizes.
+ROOMY_HEIGHT_PX = 820
+# (reader, card state, tries figure, tries text, guide/help steps) in points, compact and roomy.
+_SIZES = {False: (LARGE_PT, 20, 72, 20, LARGE_PT), True: (18, 28, 120, 26, 18)}
+
 
 @dataclass(frozen=True)
 class Identification:
@@ -139,11 +145,12 @@ class IdentifyStep(QWidget):
         gl = QVBoxLayout(self.guide_box)
         gl.setContentsMargins(20, 16, 20, 16)
         gl.addWidget(heading(tr("読み取りの手順"), SECTION_PT, self.guide_box))
-        gl.addWidget(note(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
+        self.guide_text = note(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
                           "2. 「カードを読み取る（F2）」を押します。\n"
                           "3. 暗証番号（数字4桁）はご本人がお客様用の画面で押します。職員は入力しません。\n"
                           "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。"),
-                          LARGE_PT, self.guide_box, role="body"))
+                          LARGE_PT, self.guide_box, role="body")
+        gl.addWidget(self.guide_text)
         gl.addStretch(1)
 
         # -- alternatives
@@ -162,8 +169,13 @@ class IdentifyStep(QWidget):
         panels = QHBoxLayout()
         panels.setSpacing(16)
         panels.addWidget(status, 1)
-        panels.addWidget(self.help_box, 1)
-        panels.addWidget(self.guide_box, 1)
+        # One right-hand column: a problem's help on top of the usual procedure.
+        side = QVBoxLayout()
+        side.setSpacing(16)
+        side.addWidget(self.help_box, 1)
+        side.addWidget(self.guide_box, 1)
+        panels.addLayout(side, 1)
+        self._roomy: bool | None = None
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("本人確認")))
@@ -173,11 +185,36 @@ class IdentifyStep(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.stack, 1)
         self._layout = layout
+        self._set_roomy(False)
         self._page_changed(self.stack.currentIndex())
         if self.card_service is None:
             self.reader_label.setText(tr("この端末ではカードを読み取れません（手入力のみ）"))
             for b in (self.read_button, self.code_b_button, self.refresh_button):
                 b.setEnabled(False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._set_roomy(self.height() >= ROOMY_HEIGHT_PX)
+
+    def _set_roomy(self, roomy: bool) -> None:
+        """Type sizes for the room there is; the clerk reads the state and tries from a step back."""
+        if roomy == self._roomy:
+            return
+        self._roomy = roomy
+        reader, card, figure, tries, steps = _SIZES[roomy]
+        # A size in the label's own style sheet, not setFont(): these labels change role (ok, error)
+        # and every re-polish would bring back the font they had when first polished.
+        sizes = ((self.reader_label, reader), (self.card_label, card), (self.tries_figure, figure),
+                 (self.tries_label, tries), (self.guide_text, steps), (self.help_steps, steps),
+                 (self.help_message, steps - 1))
+        for label, points in sizes:
+            label.setStyleSheet(f"font-size: {points}pt;")
+        self._show_side_panels()
+
+    def _show_side_panels(self) -> None:
+        """With room, the usual procedure stays visible under a problem's help; without, the help replaces it."""
+        problem = not self.help_box.isHidden()
+        self.guide_box.setVisible(not problem or bool(self._roomy))
 
     def _page_changed(self, index: int) -> None:
         """The card route has nothing below the panels: they take the height instead of a blank area;
@@ -304,7 +341,7 @@ class IdentifyStep(QWidget):
     def show_help(self, help_: CardHelp | None, message: str = "") -> None:
         if help_ is None:
             self.help_box.hide()
-            self.guide_box.show()
+            self._show_side_panels()
             return
         self.help_title.setText(tr(help_.title))  # CardHelp texts are msgids (N_)
         self.help_message.setText(message)
@@ -317,8 +354,8 @@ class IdentifyStep(QWidget):
             extras.append(tr("手入力（F3）"))
         if extras:
             self.help_steps.setText(self.help_steps.text() + tr("\n→ 切り替え: ") + tr("／").join(extras))
-        self.guide_box.hide()  # the problem's own steps replace the usual ones
         self.help_box.show()
+        self._show_side_panels()  # on a small screen the problem's own steps replace the usual ones
 
     # -- reading -------------------------------------------------------------------------------
 
