@@ -4,6 +4,12 @@ The PIN is only ever read from a hidden prompt (getpass) or, with ``--pin-stdin`
 one line from standard input (kiosk front ends, tests); never from argv, where it
 would land in shell history and process listings. The My Number is always masked
 here: a terminal is not a place to display it.
+
+``card read`` returns personal data, so like every other such command it acts for
+a signed-in account (``--as LOGIN``): the role check is the same as at the counter
+(READ_CARD; READ_MY_NUMBER and a 処理事由 for the number) and the read is an audit
+event. ``readers``, ``status``, ``sim`` and ``bench`` show no personal data and
+need no sign-in.
 """
 from __future__ import annotations
 
@@ -12,10 +18,15 @@ import getpass
 import signal
 import sys
 import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from dxdesk.cardreader.errors import CardError
 
 DEFAULT_PORT = 35963
+# --jimu-type values -> dxdesk.security.mynumber.JimuType member names (ASCII for the command line).
+_JIMU_CHOICES = {"juminhyo": "JUMINHYO", "tax": "TAX", "social-security": "SOCIAL_SECURITY",
+                 "disaster": "DISASTER", "other": "OTHER"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,14 +40,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("read", help="read the four basic items (asks for the PIN on a hidden prompt)")
+    p = sub.add_parser(
+        "read", help="read the four basic items as a signed-in clerk (password, then PIN on hidden prompts; audited)")
+    p.add_argument("--as", dest="as_login", metavar="LOGIN",
+                   help="sign in as this account (needs the card-read permission; password is asked)")
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
-    p.add_argument("--my-number", action="store_true", help="also read the My Number (shown masked)")
+    p.add_argument("--my-number", action="store_true",
+                   help="also read the My Number (shown masked; needs --reason)")
+    p.add_argument("--jimu-type", choices=sorted(_JIMU_CHOICES), default="other",
+                   help="事務種別 recorded in the audit log (default: other)")
+    p.add_argument("--reason", default="", help="処理事由 recorded in the audit log (required with --my-number)")
     p.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="read the PIN as one line from standard input instead of a terminal prompt "
-        "(for kiosk front ends and scripts; the line is read only once the card shows tries left)",
+        help="read the account password and then the PIN as lines from standard input instead of terminal "
+        "prompts (for kiosk front ends and scripts; the PIN line is read only once the card shows tries left)",
     )
     p.set_defaults(func=cmd_read)
 
@@ -142,16 +160,101 @@ class _StdinPinProvider:
         return pin or None
 
 
+def _purpose(args: argparse.Namespace) -> Any:
+    """The validated 事務種別/処理事由, checked before anyone is asked for a password or PIN."""
+    from dxdesk.cli import UserError
+    from dxdesk.security.mynumber import JimuType, ReadPurpose, ReasonError
+
+    jimu = JimuType[_JIMU_CHOICES[args.jimu_type]]
+    if not args.reason.strip():
+        if args.my_number:
+            raise UserError("reading the My Number needs --reason TEXT (処理事由), recorded in the audit log")
+        return ReadPurpose(jimu, "")
+    try:
+        return ReadPurpose(jimu, args.reason).validated()
+    except ReasonError as exc:
+        raise UserError(exc.msg.en) from None
+
+
+@contextmanager
+def _signed_in(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any]]:
+    """(settings, session, audit log) for the account named by --as; the database stays open inside."""
+    from dxdesk.cli import UserError
+    from dxdesk.config import load_settings
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.security.cli import sign_in, user_errors
+    from dxdesk.store.database import open_database
+    from dxdesk.store.errors import StoreError
+
+    settings = load_settings()
+    try:
+        db = open_database(settings)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        audit = AuditLog(db)
+        auth = AuthService(db, audit, settings.security)
+        with user_errors():
+            if args.pin_stdin:
+                if not args.as_login:
+                    raise UserError("reading a card needs --as LOGIN (an account allowed to do it)")
+                # Same pipe as the PIN: a front end feeding the PIN has no terminal for the password either.
+                session = auth.sign_in(args.as_login, sys.stdin.readline().rstrip("\r\n"))
+            else:
+                session = sign_in(auth, args.as_login, "reading a card")
+        yield settings, session, audit
+    finally:
+        db.close()
+
+
+def _items(include_my_number: bool) -> tuple[str, ...]:
+    from dxdesk.security.audit import Item
+
+    return (Item.BASIC4, Item.MY_NUMBER) if include_my_number else (Item.BASIC4,)
+
+
+def _audit_read(audit: Any, session: Any, args: argparse.Namespace, purpose: Any, result: str,
+                details: dict[str, Any]) -> None:
+    from dxdesk.cli import UserError
+    from dxdesk.security.audit import AuditEntry, AuditError, EventType
+
+    entry = AuditEntry(
+        EventType.CARD_READ, session.clerk_id, result, jimu_type=purpose.jimu_text if purpose.reason else "",
+        reason=purpose.reason, items=_items(args.my_number), details={"via": "cli", **details},
+    )
+    try:
+        audit.append(entry)
+    except AuditError as exc:
+        raise UserError(exc.msg.en) from None
+
+
 def cmd_read(args: argparse.Namespace) -> int:
-    with _service(args) as service:
-        try:
-            provider = _StdinPinProvider() if args.pin_stdin else _PromptPinProvider()
-            result = service.read_card(provider, include_my_number=args.my_number).result()
-        except CardError as exc:
-            raise _user_error(exc) from None
-        except KeyboardInterrupt:
-            service.cancel()
-            raise
+    from dxdesk.cardreader.service import CardService
+    from dxdesk.cli import UserError
+    from dxdesk.security.audit import Result
+    from dxdesk.security.permissions import PermissionDeniedError
+
+    purpose = _purpose(args)
+    with _signed_in(args) as (settings, session, audit):
+        service = CardService(settings.card, reader_prefix=args.reader, require_session=True)
+        with service:
+            service.bind_session(session)
+            try:
+                provider = _StdinPinProvider() if args.pin_stdin else _PromptPinProvider()
+                result = service.read_card(provider, include_my_number=args.my_number, session=session).result()
+            except PermissionDeniedError as exc:
+                _audit_read(audit, session, args, purpose, Result.DENIED, {})
+                raise UserError(exc.msg.en) from None
+            except CardError as exc:
+                # Only the error's kind: its text is for the clerk, the log keeps no card details.
+                _audit_read(audit, session, args, purpose, Result.FAILURE, {"error": type(exc).__name__})
+                raise _user_error(exc) from None
+            except KeyboardInterrupt:
+                service.cancel()
+                raise
+        simulated = bool(result.source is not None and result.source.simulated)
+        _audit_read(audit, session, args, purpose, Result.SUCCESS, {"method": "pin", "simulated": simulated})
     holder = result.holder
     print(_source_line(result.source))
     print(f"name:       {holder.name}")

@@ -132,7 +132,7 @@ class CardService:
         self.settings = settings or CardSettings()
         # The app sets require_session and binds the signed-in clerk, so a read is refused at this
         # layer for a role without READ_CARD (READ_MY_NUMBER for the number), whatever the screen does.
-        # The diagnostic CLI (`dxdesk card read`) runs without sign-in and leaves it off.
+        # `dxdesk card read` does the same for the account given with --as.
         self.require_session = require_session
         self._session: "Session | None" = None
         self.reader_prefix = self.settings.reader_prefix if reader_prefix is None else reader_prefix

@@ -247,3 +247,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         tail = [line for line in list(_PCSCD_LOG)[-120:] if not any(n in line for n in noise)]
         report.sections.append(("pcscd log (tail)", "\n".join(tail)))
     return report
+
+
+# -- accounts for `dxdesk card read`, which acts for a signed-in clerk -----------------------------
+
+CLERK_LOGIN = "clerk"
+SUPPORTER_LOGIN = "vol"  # a role without READ_CARD
+ACCOUNT_PASSWORD = "correct horse 1"
+
+
+@pytest.fixture
+def card_accounts() -> dict[str, str]:
+    """A clerk and a supporter in this test's DXDESK_HOME (cheap scrypt: the same code path, not the cost)."""
+    from dxdesk.config import load_settings
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.security.passwords import ScryptParams
+    from dxdesk.security.permissions import Role
+    from dxdesk.store.database import open_database
+
+    db = open_database()
+    try:
+        auth = AuthService(db, AuditLog(db), load_settings().security, params=ScryptParams(n=2**6, r=8, p=1),
+                           failure_delay_s=0)
+        admin = auth.create_first_admin("admin", "管理者", ACCOUNT_PASSWORD)
+        auth.create_account(admin, CLERK_LOGIN, "窓口 一郎", Role.CLERK, ACCOUNT_PASSWORD)
+        auth.create_account(admin, SUPPORTER_LOGIN, "支援 花子", Role.SUPPORTER, ACCOUNT_PASSWORD)
+    finally:
+        db.close()
+    return {"clerk": CLERK_LOGIN, "supporter": SUPPORTER_LOGIN, "password": ACCOUNT_PASSWORD}
+
+
+def card_read_events() -> list:
+    """The card.read audit events written so far in this test's DXDESK_HOME."""
+    from dxdesk.security.audit import load_records
+    from dxdesk.store.database import open_database
+
+    db = open_database()
+    try:
+        with db.session() as orm:
+            return load_records(orm, event_type="card.read")
+    finally:
+        db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dxdesk.cardreader import cli as card_cli
+from dxdesk.cardreader import service as card_service
 from dxdesk.cardreader.apdu import RecordingTransport
 from dxdesk.cardreader.bench import APDU_TARGET, apdu_profile, bench_card_read, classify, read_flow
 from dxdesk.cardreader.opensc import pkcs15_tool_path
@@ -11,7 +12,84 @@ from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.cli import main
 
+from .conftest import card_read_events
+
 READER0 = "Virtual PCD 00 00"
+PIN_PROMPT = "Card PIN (4 digits, 3 tries left; empty to cancel): "
+REASON = "転入届の本人確認"
+
+
+class FakePrompts:
+    """Answers getpass: the account password for "Password for ..." prompts, else the card PIN."""
+
+    def __init__(self, password: str, pin: str = "1234") -> None:
+        self.password, self.pin = password, pin
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str = "") -> str:
+        self.prompts.append(prompt)
+        return self.password if prompt.startswith("Password for ") else self.pin
+
+
+@pytest.fixture
+def prompts(card_accounts, monkeypatch) -> FakePrompts:
+    fake = FakePrompts(card_accounts["password"])
+    monkeypatch.setattr(card_cli.getpass, "getpass", fake)
+    return fake
+
+
+@pytest.fixture
+def demo_card_only(monkeypatch) -> None:
+    """No PC/SC readers at all, so the built-in demo card answers (no pcscd needed)."""
+    real = card_service.CardService
+
+    def without_readers(*args, **kwargs):
+        return real(*args, list_reader_infos=lambda: [], **kwargs)
+
+    monkeypatch.setattr(card_service, "CardService", without_readers)
+
+
+def test_read_needs_a_signed_in_account(prompts, capsys) -> None:
+    assert main(["card", "read"]) == 2
+    assert "needs --as LOGIN" in capsys.readouterr().err
+    assert prompts.prompts == []  # neither a password nor a PIN was asked
+
+
+def test_my_number_needs_a_reason_before_any_prompt(prompts, capsys) -> None:
+    assert main(["card", "read", "--as", "clerk", "--my-number"]) == 2
+    assert "--reason" in capsys.readouterr().err
+    assert prompts.prompts == []
+
+
+def test_role_without_card_permission_is_refused_and_audited(prompts, demo_card_only, capsys) -> None:
+    assert main(["card", "read", "--as", "vol"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("dxdesk: ") and "黒桐" not in captured.out
+    assert prompts.prompts == ["Password for vol: "]  # refused before the card is asked for a PIN
+    [event] = card_read_events()
+    assert (event.result, event.items) == ("denied", ("basic4",))
+
+
+def test_read_as_clerk_is_audited_with_items_and_reason(prompts, demo_card_only, capsys) -> None:
+    args = ["card", "read", "--as", "clerk", "--my-number", "--jimu-type", "juminhyo", "--reason", REASON]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "DEMO" in out and "黒桐\u3000幹也" in out and "**** **** 7188" in out and "537686677188" not in out
+    assert prompts.prompts == ["Password for clerk: ", PIN_PROMPT]
+    [event] = card_read_events()
+    assert (event.event_type, event.result, event.items) == ("card.read", "success", ("basic4", "my_number"))
+    assert (event.jimu_type, event.reason) == ("住民票関係", REASON)
+    assert event.details == {"via": "cli", "method": "pin", "simulated": True}
+    assert event.actor and event.hash.startswith("h1:")
+
+
+def test_failed_read_is_audited_without_card_data(card_accounts, demo_card_only, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(card_cli.getpass, "getpass", FakePrompts(card_accounts["password"], pin="0000"))
+    assert main(["card", "read", "--as", "clerk"]) == 2
+    assert "Wrong PIN" in capsys.readouterr().err
+    [event] = card_read_events()
+    assert (event.result, event.items, event.reason) == ("failure", ("basic4",), "")
+    assert event.details["error"] and "0000" not in str(event.details)
 
 
 def test_pin_cannot_be_given_on_the_command_line(capsys) -> None:
@@ -60,15 +138,8 @@ def test_bench_classifies_select_based_reads_too() -> None:
 
 
 @pytest.mark.pcsc
-def test_readers_status_and_read_through_pcscd(insert_card, monkeypatch, capsys) -> None:
+def test_readers_status_and_read_through_pcscd(insert_card, prompts, capsys) -> None:
     insert_card(SimulatedCard.from_person(PERSON_KOKUTOU))
-    prompts: list[str] = []
-
-    def fake_getpass(prompt: str) -> str:
-        prompts.append(prompt)
-        return "1234"
-
-    monkeypatch.setattr(card_cli.getpass, "getpass", fake_getpass)
 
     assert main(["card", "readers"]) == 0
     out = capsys.readouterr().out
@@ -78,18 +149,22 @@ def test_readers_status_and_read_through_pcscd(insert_card, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert "card:    present" in out and "PIN tries left: 3" in out
 
-    assert main(["card", "read", "--my-number", "--reader", READER0]) == 0
+    assert prompts.prompts == []  # readers and status show no personal data: no sign-in
+
+    assert main(["card", "read", "--as", "clerk", "--my-number", "--reason", REASON, "--reader", READER0]) == 0
     out = capsys.readouterr().out
     assert "黒桐\u3000幹也" in out and "1980-02-17" in out
     assert "**** **** 7188" in out and "537686677188" not in out
-    assert prompts == ["Card PIN (4 digits, 3 tries left; empty to cancel): "]
+    assert prompts.prompts == ["Password for clerk: ", PIN_PROMPT]
+    [event] = card_read_events()
+    assert (event.items, event.reason, event.details["simulated"]) == (("basic4", "my_number"), REASON, False)
 
 
 @pytest.mark.pcsc
-def test_cli_read_errors_are_one_line(insert_card, monkeypatch, capsys) -> None:
+def test_cli_read_errors_are_one_line(insert_card, card_accounts, monkeypatch, capsys) -> None:
     insert_card(SimulatedCard.from_person(PERSON_KOKUTOU))
-    monkeypatch.setattr(card_cli.getpass, "getpass", lambda prompt: "0000")
-    assert main(["card", "read", "--reader", READER0]) == 2
+    monkeypatch.setattr(card_cli.getpass, "getpass", FakePrompts(card_accounts["password"], pin="0000"))
+    assert main(["card", "read", "--as", "clerk", "--reader", READER0]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "dxdesk: Wrong PIN (4 digits); 2 tries left."
 

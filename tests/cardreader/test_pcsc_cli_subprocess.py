@@ -1,7 +1,7 @@
 """The real commands as a clerk's script would run them: `dxdesk card sim` and `dxdesk card read` as processes.
 
 Everything between them is real: the sim process connects to vpcd, pcscd reports the
-card, the read process talks PC/SC. The PIN goes in through ``--pin-stdin``, never argv.
+card, the read process talks PC/SC. The account password and then the PIN go in through ``--pin-stdin``, never argv.
 """
 from __future__ import annotations
 
@@ -18,10 +18,19 @@ import pytest
 from dxdesk.config import load_settings, save_settings
 from dxdesk.paths import app_paths
 
+from .conftest import ACCOUNT_PASSWORD, CLERK_LOGIN, card_read_events
+
 pytestmark = pytest.mark.pcsc
 
 READER0 = "Virtual PCD 00 00"
 _TIMEOUT_S = 30.0
+AS_CLERK = ("--as", CLERK_LOGIN)
+REASON = ("--reason", "転入届の本人確認")
+
+
+def pin_input(pin: str = "1234") -> str:
+    """What a kiosk front end writes to `card read --pin-stdin`: the account password, then the PIN."""
+    return f"{ACCOUNT_PASSWORD}\n{pin}\n"
 
 
 def _dxdesk_command() -> list[str]:
@@ -71,7 +80,7 @@ class SimProcess:
 
 
 @pytest.fixture
-def sim(pcscd_service, card_state) -> Iterator[Callable[..., SimProcess]]:
+def sim(pcscd_service, card_state, card_accounts) -> Iterator[Callable[..., SimProcess]]:
     started: list[SimProcess] = []
 
     def start(*args: str) -> SimProcess:
@@ -112,18 +121,34 @@ def assert_secrets_nowhere(*texts: str) -> None:
 
 def test_sim_then_read_with_the_pin_on_stdin(sim) -> None:
     sim()
-    result = dxdesk("card", "read", "--reader", READER0, "--my-number", "--pin-stdin", stdin="1234\n")
+    result = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--my-number", *REASON, "--pin-stdin",
+                    stdin=pin_input())
     assert result.returncode == 0, result.stderr
     assert f"reader:  {READER0}" in result.stdout
     assert "黒桐\u3000幹也" in result.stdout and "1980-02-17" in result.stdout
     assert "My Number:  **** **** 7188" in result.stdout
     assert result.stderr == ""
     assert_secrets_nowhere(result.stdout, result.stderr)
+    [event] = card_read_events()
+    assert (event.result, event.items, event.reason) == ("success", ("basic4", "my_number"), REASON[1])
+    assert ACCOUNT_PASSWORD not in app_paths().log_file.read_text(encoding="utf-8")
+
+
+def test_read_without_an_account_is_refused_before_the_card(sim) -> None:
+    sim()
+    result = dxdesk("card", "read", "--reader", READER0, "--pin-stdin", stdin=pin_input())
+    assert_one_line_error(result, "--as LOGIN")
+    wrong = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--pin-stdin", stdin=pin_input().upper())
+    assert_one_line_error(wrong)
+    assert "黒桐" not in result.stdout + wrong.stdout
+    status = dxdesk("card", "status", "--reader", READER0)
+    assert "PIN tries left: 3" in status.stdout  # no PIN was tried
+    assert card_read_events() == []
 
 
 def test_wrong_pin_then_status_shows_the_spent_try(sim) -> None:
     sim()
-    result = dxdesk("card", "read", "--reader", READER0, "--pin-stdin", stdin="0000\n")
+    result = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--pin-stdin", stdin=pin_input("0000"))
     assert_one_line_error(result, "Wrong PIN", "2 tries left")
     status = dxdesk("card", "status", "--reader", READER0)
     assert status.returncode == 0 and "PIN tries left: 2" in status.stdout
@@ -132,7 +157,8 @@ def test_wrong_pin_then_status_shows_the_spent_try(sim) -> None:
 def test_card_pulled_mid_read(sim) -> None:
     # 4 APDUs = SELECT AP, SELECT PIN EF, query, VERIFY: the card goes right after the PIN was accepted.
     process = sim("--remove-after", "4")
-    result = dxdesk("card", "read", "--reader", READER0, "--my-number", "--pin-stdin", stdin="1234\n")
+    result = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--my-number", *REASON, "--pin-stdin",
+                    stdin=pin_input())
     assert_one_line_error(result, "removed")
     assert "黒桐" not in result.stdout
     process.wait_for_line("card removed (removed after 4 APDUs")
@@ -142,7 +168,7 @@ def test_card_pulled_mid_read(sim) -> None:
 
 def test_blocked_card_is_refused_without_asking_for_the_pin(sim) -> None:
     sim("--tries", "0")
-    result = dxdesk("card", "read", "--reader", READER0, "--pin-stdin", stdin="1234\n")
+    result = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--pin-stdin", stdin=pin_input())
     assert_one_line_error(result, "blocked")
     status = dxdesk("card", "status", "--reader", READER0)
     assert "PIN tries left: 0" in status.stdout
@@ -150,19 +176,20 @@ def test_blocked_card_is_refused_without_asking_for_the_pin(sim) -> None:
 
 def test_empty_stdin_cancels_the_read(sim) -> None:
     sim()
-    result = dxdesk("card", "read", "--reader", READER0, "--pin-stdin", stdin="")
+    result = dxdesk("card", "read", *AS_CLERK, "--reader", READER0, "--pin-stdin",
+                    stdin=f"{ACCOUNT_PASSWORD}\n")  # signed in, then no PIN line
     assert_one_line_error(result, "cancelled")
     status = dxdesk("card", "status", "--reader", READER0)
     assert "PIN tries left: 3" in status.stdout  # cancelling spent nothing
 
 
-def test_read_without_pcscd_is_one_line(env_without_pcscd: dict[str, str]) -> None:
+def test_read_without_pcscd_is_one_line(env_without_pcscd: dict[str, str], card_accounts) -> None:
     # With no PC/SC service the demo card would stand in; switch that off to see the error.
     settings = load_settings()
     settings.card.simulate_when_no_reader = False
     save_settings(settings)
     result = subprocess.run(
-        [*_dxdesk_command(), "card", "read", "--pin-stdin"],
-        input="1234\n", capture_output=True, text=True, timeout=_TIMEOUT_S, env=env_without_pcscd, check=False,
+        [*_dxdesk_command(), "card", "read", *AS_CLERK, "--pin-stdin"],
+        input=pin_input(), capture_output=True, text=True, timeout=_TIMEOUT_S, env=env_without_pcscd, check=False,
     )
     assert_one_line_error(result)
