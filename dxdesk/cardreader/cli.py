@@ -181,20 +181,10 @@ def _signed_in(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any]]:
     """(settings, session, audit log) for the account named by --as; the database stays open inside."""
     from dxdesk.cli import UserError
     from dxdesk.config import load_settings
-    from dxdesk.security.audit import AuditLog
-    from dxdesk.security.auth import AuthService
-    from dxdesk.security.cli import sign_in, user_errors
-    from dxdesk.store.database import open_database
-    from dxdesk.store.errors import StoreError
+    from dxdesk.security.cli import open_auth, sign_in, user_errors
 
     settings = load_settings()
-    try:
-        db = open_database(settings)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    try:
-        audit = AuditLog(db)
-        auth = AuthService(db, audit, settings.security)
+    with open_auth(settings) as (_db, auth):
         with user_errors():
             if args.pin_stdin:
                 if not args.as_login:
@@ -203,9 +193,7 @@ def _signed_in(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any]]:
                 session = auth.sign_in(args.as_login, sys.stdin.readline().rstrip("\r\n"))
             else:
                 session = sign_in(auth, args.as_login, "reading a card")
-        yield settings, session, audit
-    finally:
-        db.close()
+        yield settings, session, auth.audit
 
 
 def _items(include_my_number: bool) -> tuple[str, ...]:

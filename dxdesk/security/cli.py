@@ -22,7 +22,11 @@ PASSWORD_ATTEMPTS = 3
 
 
 @contextmanager
-def _services() -> Iterator[tuple[Any, Any]]:
+def open_auth(settings: Any = None) -> Iterator[tuple[Any, Any]]:
+    """(database, AuthService with its AuditLog as ``.audit``) for a CLI command; closes the database.
+
+    Shared by every command that signs in (accounts, audit, support log, card reads).
+    """
     from dxdesk.config import load_settings
     from dxdesk.security.audit import AuditLog
     from dxdesk.security.auth import AuthService
@@ -30,15 +34,17 @@ def _services() -> Iterator[tuple[Any, Any]]:
     from dxdesk.store.errors import StoreError
 
     try:
-        settings = load_settings()
+        settings = settings or load_settings()
         db = open_database(settings)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
-        audit = AuditLog(db)
-        yield db, AuthService(db, audit, settings.security)
+        yield db, AuthService(db, AuditLog(db), settings.security)
     finally:
         db.close()
+
+
+_services = open_auth
 
 
 @contextmanager

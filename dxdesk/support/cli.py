@@ -54,27 +54,16 @@ def open_repository() -> Iterator[SupportRepository]:
 def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
     """The desk's support log as the account signing in with ``--as LOGIN`` (password asked with getpass)."""
     try:
-        from dxdesk.security.audit import AuditLog
-        from dxdesk.security.auth import AuthService
-        from dxdesk.security.cli import sign_in, user_errors
-        from dxdesk.store.database import open_database
-        from dxdesk.store.errors import StoreError
+        import dxdesk.store.database  # noqa: F401 - a trimmed build (supporter laptop) may lack storage
+        from dxdesk.security.cli import open_auth, sign_in, user_errors
         from dxdesk.support.service import SupportService
         from dxdesk.support.sql_repository import SqlRepository
     except ModuleNotFoundError as exc:
         raise UserError(f"support-session storage is unavailable in this installation ({exc.name} missing)") from exc
-    settings = _settings()
-    try:
-        db = open_database(settings)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
-    try:
-        audit = AuditLog(db)
+    with open_auth(_settings()) as (db, auth):
         with user_errors():
-            session = sign_in(AuthService(db, audit, settings.security), login, what)
-        yield SupportService(SqlRepository(db), session, audit)
-    finally:
-        db.close()
+            session = sign_in(auth, login, what)
+        yield SupportService(SqlRepository(db), session, auth.audit)
 
 
 def _date(text: str) -> date:
