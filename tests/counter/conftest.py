@@ -1,25 +1,14 @@
 """Fixtures for the counter tests: a fake clock, the shipped catalogue, a keyed journal, fictional residents."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.counter import IdentifyMethod, InMemoryKeyProvider, VisitCardData, VisitJournal, load_catalogue
+from fakeclock import FakeClock
 
-
-class FakeClock:
-    """A clock the test moves by hand: durations become exact."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 4, 1, 9, 0, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """Property: however a visit is suspended, resumed and advanced, the books balance."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError
+from fakeclock import FakeClock
 
 # Each action: (seconds to wait before it, what to do). Invalid ones (resume when not suspended...) are
 # part of the test: they must raise VisitError and change nothing.
@@ -16,13 +17,6 @@ ACTIONS = st.lists(
 )
 ANSWERS = {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank", "requester": "self"}
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def next_step(visit: Visit) -> None:
@@ -43,7 +37,7 @@ def next_step(visit: Visit) -> None:
 @given(ACTIONS, st.integers(min_value=0, max_value=600))
 @settings(max_examples=60, deadline=None)
 def test_step_time_plus_suspended_time_is_total(catalogue, actions, last_wait):
-    clock = Clock()
+    clock = FakeClock()
     visit = Visit.start(catalogue, clerk_id="c", desk_id="d", procedures=["juminhyo"], clock=clock)
     waited_active = waited_suspended = 0
     for wait, action in actions:

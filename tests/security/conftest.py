@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -13,22 +13,12 @@ from dxdesk.security.auth import AuthService
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.security.permissions import Role
 from dxdesk.store.database import open_database
+from fakeclock import FakeClock
 
 # Production uses n=2**15; tests only need the same code path, not the cost.
 FAST_PARAMS = ScryptParams(n=2**6, r=8, p=1)
 PASSWORD = "correct horse 1"
 
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
 
 
 @dataclass

@@ -18,19 +18,8 @@ from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
 from dxdesk.paths import AppPaths
 from dxdesk.ui.counter import CounterPage, CounterServices
 from dxdesk.ui.tasks import TaskRunner
+from fakeclock import FakeClock
 
-
-class FakeClock:
-    """Visit time the test moves by hand, so per-step durations are exact."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 4, 1, 0, 30, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class ScriptedCardService(CardService):
@@ -74,7 +63,7 @@ def make_kit(tmp: Path, *, tries_left: int = 3, with_card: bool = True, with_sto
     settings = Settings()
     settings.general.desk_id = "0c8a3f3e-1d7e-4c39-9a57-2f1b0f0c0001"
     settings.general.desk_name = "住民課 1番窓口"
-    clock = FakeClock()
+    clock = FakeClock(datetime(2026, 4, 1, 0, 30, tzinfo=timezone.utc))  # 09:30 in Japan
     runner = TaskRunner()
     closers: list = [runner.shutdown]
     card_service = None

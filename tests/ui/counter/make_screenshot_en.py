@@ -11,6 +11,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[2]))  # tests/: the shared fakeclock helper
 
 import counter_harness  # noqa: E402
 from make_screenshots import ROOT, grab, wait_for  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -13,22 +13,12 @@ from dxdesk.security.passwords import ScryptParams
 from dxdesk.store.database import open_database
 from dxdesk.ui.qtfonts import register_fonts
 from dxdesk.ui.tasks import TaskRunner
+from fakeclock import FakeClock
 
 # Production uses n=2**15; the screens only need the same code path, not the cost.
 FAST_PARAMS = ScryptParams(n=2**6, r=8, p=1)
 PASSWORD = "correct horse 1"
 
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
 
 
 class GatedSleep:

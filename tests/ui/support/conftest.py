@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,8 @@ import support_ui_sample as sample  # noqa: E402
 
 from dxdesk.config import Settings, SupportSettings  # noqa: E402
 from dxdesk.support.repository import InMemoryRepository  # noqa: E402
+from fakeclock import FakeClock
 
-
-class FakeClock:
-    """Wall-clock time the test controls (the timer and "today" read it)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
 
 
 @pytest.fixture
