@@ -83,6 +83,7 @@ class TaskRunner:
     def __init__(self, max_workers: int = 2) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ui-task")
         self._relay = _Relay()
+        self._shut_down = False
 
     def run(self, fn: Callable[[threading.Event], Any], owner: QObject | None = None) -> TaskHandle:
         """Run ``fn(cancel_event)`` in the background.
@@ -92,6 +93,12 @@ class TaskRunner:
         would otherwise touch its deleted labels and raise on the GUI thread.
         """
         handle = self._new_handle(owner)
+        if self._shut_down:
+            # The app is closing: a timer of a widget not yet deleted (a status poll) may still
+            # fire once. Its answer has nobody to go to, so the call is dropped, not an error.
+            log.debug("task runner already shut down: background call dropped")
+            handle.cancel()
+            return handle
         cancel = handle._cancel
         box: list[Any] = [fn, handle]  # emptied by the worker: see _Relay
 
@@ -133,6 +140,7 @@ class TaskRunner:
         return handle
 
     def shutdown(self) -> None:
+        self._shut_down = True
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
