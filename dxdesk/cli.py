@@ -25,7 +25,6 @@ COMMAND_MODULES = (
     "dxdesk.counter.cli",
     "dxdesk.support.cli",
     "dxdesk.security.cli",
-    "dxdesk.bench",
     "dxdesk.selftest",
     "dxdesk.democli",
 )

@@ -1,4 +1,4 @@
-"""``dxdesk card ...``: readers, status, read, the vpcd simulator and the read benchmark.
+"""``dxdesk card ...``: readers, status, read and the vpcd simulator.
 
 The PIN is only ever read from a hidden prompt (getpass) or, with ``--pin-stdin``, as
 one line from standard input (kiosk front ends, tests); never from argv, where it
@@ -8,8 +8,8 @@ here: a terminal is not a place to display it.
 ``card read`` returns personal data, so like every other such command it acts for
 a signed-in account (``--as LOGIN``): the role check is the same as at the counter
 (READ_CARD; READ_MY_NUMBER and a 処理事由 for the number) and the read is an audit
-event. ``readers``, ``status``, ``sim`` and ``bench`` show no personal data and
-need no sign-in.
+event. ``readers``, ``status`` and ``sim`` show no personal data and need no sign-in.
+The read benchmark is repository-only: ``python -m tools.bench card``.
 """
 from __future__ import annotations
 
@@ -71,16 +71,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="pull the card out after answering N APDUs (demonstrates a card removed mid-read)",
     )
     p.set_defaults(func=cmd_sim)
-
-    p = sub.add_parser("bench", help="time basic-4 reads in-process and through pcscd+vpcd")
-    p.add_argument("--n", type=int, default=50, help="reads per measurement (default 50)")
-    p.add_argument("--pcsc", action="store_true", help="also measure through pcscd + vpcd (needs both)")
-    p.add_argument(
-        "--opensc",
-        action="store_true",
-        help="with --pcsc: also time `pkcs15-tool --read-certificate 1` (OpenSC) on the same simulated card",
-    )
-    p.set_defaults(func=cmd_bench)
 
 
 def _user_error(exc: CardError) -> Exception:
@@ -297,16 +287,4 @@ def cmd_sim(args: argparse.Namespace) -> int:
             stop.wait(1.0)
     except KeyboardInterrupt:
         print("\ncard removed", flush=True)
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from dxdesk.cardreader.bench import bench_card_read
-    from dxdesk.cli import UserError
-
-    if args.n < 1:
-        raise UserError("--n must be at least 1")
-    if args.opensc and not args.pcsc:
-        raise UserError("--opensc needs --pcsc (pkcs15-tool reads the simulated card through pcscd)")
-    bench_card_read(args.n, pcsc=args.pcsc, opensc=args.opensc)
     return 0

@@ -1,4 +1,4 @@
-"""``dxdesk form ...``: list, fill, check, calibration-page, bench."""
+"""``dxdesk form ...``: list, fill, check, calibration-page."""
 from __future__ import annotations
 
 import argparse
@@ -34,11 +34,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--out", required=True, type=Path)
     s.add_argument("--calibration", metavar="PRINTER", help="draw through this printer's stored calibration")
     s.set_defaults(func=cmd_calibration_page)
-
-    s = sub.add_parser("bench", help="mean milliseconds per form fill")
-    s.add_argument("-n", type=int, default=50)
-    s.add_argument("--form", default="juminhyo_request")
-    s.set_defaults(func=cmd_bench)
 
 
 def _template(name: str):
@@ -137,14 +132,4 @@ def cmd_calibration_page(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"wrote {args.out}")
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from dxdesk.forms.bench import bench_form_fill
-
-    if args.n < 1:
-        raise UserError("-n must be at least 1")
-    mean = bench_form_fill(args.n, args.form)
-    print(f"form fill ({args.form}): {mean:.1f} ms mean over {args.n}")
     return 0

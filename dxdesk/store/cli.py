@@ -35,19 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = dbsub.add_parser("work-offline", help="switch offline mode on or off (the status bar switch)")
     p.add_argument("state", choices=("on", "off"))
     p.set_defaults(func=_work_offline)
-    p = dbsub.add_parser(
-        "bench-sync", help="benchmark: fill a temp desk, time a full sync and a resumed (interrupted) sync",
-        description="Fills a temporary desk database (never yours) and syncs it to scratch databases on a "
-                    "throw-away local PostgreSQL cluster (needs the PostgreSQL server binaries), or on --server.")
-    p.add_argument("--sessions", type=_positive, default=10_000, help="support sessions (default 10000)")
-    p.add_argument("--visits", type=_positive, default=10_000, help="visits (default 10000)")
-    p.add_argument("--steps", type=_positive, default=3, help="steps per visit (default 3)")
-    p.add_argument("--batch-size", type=_positive, default=None, help="outbox entries per batch (default: setting)")
-    p.add_argument("--server", metavar="URL", default=None,
-                   help="existing server where you may create databases (e.g. postgresql://bench@host/postgres; "
-                        "password from PGPASSWORD or ~/.pgpass); two scratch databases are created there and "
-                        "dropped afterwards")
-    p.set_defaults(func=_bench_sync)
 
     s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
     s.set_defaults(func=_sync)
@@ -280,32 +267,3 @@ def _sync(args: argparse.Namespace) -> int:
         db.close()
     print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
     return 0
-
-
-def _bench_sync(args: argparse.Namespace) -> int:
-    from dxdesk.store.benchsync import run_sync_bench
-    from dxdesk.store.errors import StoreError
-    from dxdesk.store.pgcluster import PgClusterError, pg_binaries_available
-    from dxdesk.store.server import ServerConfigError, parse_server_url
-
-    if args.server is None and not pg_binaries_available():
-        raise UserError("no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql or use --server URL")
-    if args.server is not None:
-        try:
-            parse_server_url(args.server)
-        except ServerConfigError as exc:
-            raise UserError(str(exc)) from None
-    from sqlalchemy.exc import DBAPIError
-
-    batch = args.batch_size or load_settings(app_paths()).store.sync_batch_size
-    try:
-        result = run_sync_bench(args.sessions, args.visits, args.steps, batch, args.server)
-    except (PgClusterError, StoreError) as exc:
-        raise UserError(f"bench-sync failed: {str(exc).splitlines()[0]}") from None
-    except DBAPIError as exc:  # e.g. --server unreachable, or no right to create databases there
-        raise UserError(f"bench-sync failed on the server: {str(exc.orig).splitlines()[0]}") from None
-    ok = (result.server_rows_after_resume == result.entries
-          and result.resume_sent == result.entries - result.confirmed_before)
-    print(f"summary: full {result.full_s:.2f} s, resumed {result.resume_s:.2f} s; "
-          f"resume {'sent only the missing part' if ok else 'DID NOT CONVERGE'}")
-    return 0 if ok else 1

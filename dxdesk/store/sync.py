@@ -30,7 +30,7 @@ idempotent upserts.
 
 docs/sync.md explains these rules and the guarantees for administrators.
 
-Fault injection (tests/store/test_faults.py, ``dxdesk db bench-sync``): a
+Fault injection (tests/store/test_faults.py, ``python -m tools.bench sync``): a
 ``batch_hook(phase, batch_number)`` is called inside each batch's server transaction
 ("in-transaction") and after its commit, before the desk marks it sent
 ("after-commit"). It is None in normal use. The environment variable

@@ -13,7 +13,7 @@ Map of the package (screens use these; nothing here imports Qt):
 * :mod:`.periods`     fiscal-year (April-March), month and ISO-week helpers.
 * :mod:`.csvio` / :mod:`.csv_import`  Excel-friendly CSV export (+ summary) and idempotent import.
 * :mod:`.report` / :mod:`.charts`     A4 PDF report with B/W charts (ReportLab).
-* :mod:`.cli` / :mod:`.bench`         ``dxdesk support ...`` and its benchmark.
+* :mod:`.cli`                         ``dxdesk support ...`` (benchmark: tools/bench/support.py).
 
 Only the light modules are re-exported here so ``import dxdesk.support`` stays cheap.
 """

@@ -2,13 +2,14 @@
 
 Storage is the local store (``dxdesk.store``) through :class:`SqlRepository`; when
 the store package is missing (a trimmed build) every command that needs it says
-so. ``report`` and ``bench`` are the only commands that write files.
+so. ``report`` is the only command that writes files (the benchmark is
+repository-only: ``python -m tools.bench support``).
 
 Commands that read or change the log sign in first, like ``dxdesk account``/``audit``
 (``--as LOGIN``, password asked with getpass), and go through
 :class:`~dxdesk.support.service.SupportService`: the same role checks and audit
 events as the window (supporters log and fix recent records, supervisors report and
-export). Listing the topics and ``bench`` need no sign-in.
+export). Listing the topics needs no sign-in.
 """
 from __future__ import annotations
 
@@ -154,10 +155,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--retire", metavar="CODE", help="stop offering a topic (old records keep it)")
     _add_as(s)
     s.set_defaults(func=cmd_topics)
-
-    s = sub.add_parser("bench", help="time KPIs + PDF + CSV for N synthetic sessions")
-    s.add_argument("-n", type=int, default=10_000)
-    s.set_defaults(func=cmd_bench)
 
 
 def _add_as(p: argparse.ArgumentParser) -> None:
@@ -369,13 +366,3 @@ def _print_topics(catalog: "Catalog") -> None:
     for t in catalog.sorted_topics():
         tag = "national" if t.national else "town"
         print(f"{t.code:<20} {t.label_ja}  /  {t.label_en}  [{tag}{'' if t.active else ', retired'}]")
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from dxdesk.support.bench import bench_report
-
-    if args.n < 1:
-        raise UserError("-n must be at least 1")
-    for line in bench_report(args.n).lines():
-        print(line)
-    return 0

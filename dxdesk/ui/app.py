@@ -27,7 +27,7 @@ from dxdesk.ui.theme import BODY_PT, apply_theme
 
 log = logging.getLogger(__name__)
 
-# Set by `dxdesk bench startup`: print a marker once the first window is on screen, then quit.
+# Set by `python -m tools.bench startup`: print a marker once the first window is on screen, then quit.
 STARTUP_PROBE_ENV = "DXDESK_STARTUP_PROBE"
 # Set for screenshots: save the first window shown as a PNG, then quit.
 SCREENSHOT_ENV = "DXDESK_SCREENSHOT"

@@ -6,8 +6,9 @@ import pytest
 from dxdesk.cardreader import cli as card_cli
 from dxdesk.cardreader import service as card_service
 from dxdesk.cardreader.apdu import RecordingTransport
-from dxdesk.cardreader.bench import APDU_TARGET, apdu_profile, bench_card_read, classify, read_flow
-from dxdesk.cardreader.opensc import pkcs15_tool_path
+from tools.bench.__main__ import main as bench_main
+from tools.bench.card import APDU_TARGET, apdu_profile, bench_card_read, classify, read_flow
+from tools.opensc import pkcs15_tool_path
 from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.cli import main
@@ -106,7 +107,7 @@ def test_sim_rejects_bad_options(capsys) -> None:
 
 
 def test_bench_opensc_needs_pcsc(capsys) -> None:
-    assert main(["card", "bench", "--opensc"]) == 2
+    assert bench_main(["card", "--opensc"]) == 2
     assert "--opensc needs --pcsc" in capsys.readouterr().err
 
 

@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 
 from dxdesk.cardreader.mynumber import JPKI_AP_AID
-from dxdesk.cardreader.opensc import pkcs15_tool_path, run_pkcs15_tool
+from tools.opensc import pkcs15_tool_path, run_pkcs15_tool
 from dxdesk.cardreader.simcard import SimulatedCard
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 

@@ -1,8 +1,8 @@
 """Store fixtures: local databases per desk, and a real throw-away PostgreSQL server.
 
-The PostgreSQL server is started once per session by dxdesk.store.pgcluster (initdb +
+The PostgreSQL server is started once per session by tools.pgcluster (initdb +
 pg_ctl in a temp directory, trust auth, free port, fsync off; as root via the
-``postgres`` system user), the same code ``dxdesk db bench-sync`` uses.
+``postgres`` system user), the same code ``python -m tools.bench sync`` uses.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from dxdesk.config import Settings
 from dxdesk.paths import AppPaths
 from dxdesk.store.database import Database, open_database
-from dxdesk.store.pgcluster import PG_BIN, PgCluster, PgClusterError, pg_binaries_available
+from tools.pgcluster import PG_BIN, PgCluster, PgClusterError, pg_binaries_available
 
 
 def desk_paths(root: Path) -> AppPaths:

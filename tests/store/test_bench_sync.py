@@ -1,10 +1,10 @@
-"""``dxdesk db bench-sync`` end to end, small, against the session's PostgreSQL."""
+"""``python -m tools.bench sync`` end to end, small, against the session's PostgreSQL."""
 from __future__ import annotations
 
 import psycopg
 import pytest
 
-from dxdesk.cli import main
+from tools.bench.__main__ import main
 
 pytestmark = pytest.mark.postgres
 
@@ -15,7 +15,7 @@ def _scratch_databases(pg_server) -> list[str]:
 
 
 def test_bench_sync_times_a_full_and_a_resumed_sync(pg_server, capsys):
-    args = ["db", "bench-sync", "--sessions", "60", "--visits", "20", "--steps", "2", "--batch-size", "25",
+    args = ["sync", "--sessions", "60", "--visits", "20", "--steps", "2", "--batch-size", "25",
             "--server", pg_server.url("postgres")]
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -30,8 +30,8 @@ def test_bench_sync_times_a_full_and_a_resumed_sync(pg_server, capsys):
 
 
 def test_bench_sync_explains_bad_arguments(capsys):
-    assert main(["db", "bench-sync", "--server", "mysql://x@h/db"]) == 2
+    assert main(["sync", "--server", "mysql://x@h/db"]) == 2
     assert "PostgreSQL URL" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["db", "bench-sync", "--sessions", "0"])
+        main(["sync", "--sessions", "0"])
     assert "must be at least 1" in capsys.readouterr().err

@@ -27,11 +27,11 @@ from sqlalchemy.engine import Engine
 
 from dxdesk.config import load_settings, save_settings
 from dxdesk.paths import app_paths
-from dxdesk.store.benchsync import fill_desk
+from tools.bench.sync import fill_desk
 from dxdesk.store.connectivity import ConnectivityMode
 from dxdesk.store.database import Database, open_database
 from dxdesk.store.models import SupportTopic
-from dxdesk.store.pgcluster import PgCluster, PgClusterError, pg_binaries_available
+from tools.pgcluster import PgCluster, PgClusterError, pg_binaries_available
 from dxdesk.store.server import parse_server_url, raw_table
 from dxdesk.store.sync import STALL_ANNOUNCEMENT, STALL_ENV, ServerUnreachableError, SyncEngine
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dxdesk.support.bench import bench_report, synthetic_sessions
+from tools.bench.support import bench_report, synthetic_sessions
 from dxdesk.support.catalog import Catalog
 from dxdesk.support.periods import fiscal_year_range, month_range
 from dxdesk.support.report import ReportOptions, time_series, write_report_pdf

@@ -1,4 +1,4 @@
-"""Benchmark: how long one form fill takes (template already loaded, fonts registered)."""
+"""``python -m tools.bench form``: how long one form fill takes (template already loaded, fonts registered)."""
 from __future__ import annotations
 
 import statistics

@@ -1,6 +1,6 @@
 """Run OpenSC's ``pkcs15-tool`` against a reader with no state shared between runs.
 
-Used by the benchmark and the tests to check the simulated card against an
+Used by the card benchmark (tools/bench/card.py) and the tests to check the simulated card against an
 independent JPKI implementation (OpenSC's ``jpki`` driver, docs/mynumber-card.md §3.3).
 Two pitfalls are handled here:
 

@@ -1,8 +1,7 @@
-"""``dxdesk bench``: performance numbers printed, never asserted in tests.
+"""``python -m tools.bench startup``: the cold start of the main window.
 
-Each capability keeps its own benchmark next to its code (``dxdesk card bench``,
-``dxdesk form bench``, ``dxdesk support bench``); this module measures what spans
-the whole app, starting with the cold start of the main window.
+A fresh ``python -m dxdesk`` per run in an empty DXDESK_HOME; the window prints a
+marker once it is on screen (DXDESK_STARTUP_PROBE, dxdesk/ui/app.py) and quits.
 """
 from __future__ import annotations
 
@@ -33,18 +32,3 @@ def bench_startup(runs: int = 5) -> dict[str, float]:
     if not times:
         raise RuntimeError("the window never reported being shown")
     return {"runs": len(times), "mean_s": statistics.mean(times), "min_s": min(times), "max_s": max(times)}
-
-
-def _cmd_bench(args) -> int:
-    if args.what == "startup":
-        r = bench_startup(args.runs)
-        print(f"startup: window shown in mean {r['mean_s']:.2f} s (min {r['min_s']:.2f}, max {r['max_s']:.2f}, "
-              f"{r['runs']} cold runs, QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', 'offscreen')})")
-    return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser("bench", help="measure performance (prints numbers)")
-    p.add_argument("what", choices=["startup"], help="what to measure")
-    p.add_argument("--runs", type=int, default=5)
-    p.set_defaults(func=_cmd_bench)

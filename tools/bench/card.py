@@ -240,7 +240,7 @@ def bench_pcsc(n: int, reader: str = VPCD_READER, *, opensc: bool = False) -> di
 
 
 def _bench_opensc(reader: str, card: SimulatedCard) -> dict[str, float] | str:
-    from dxdesk.cardreader.opensc import OpenscUnavailableError, run_pkcs15_tool
+    from tools.opensc import OpenscUnavailableError, run_pkcs15_tool
 
     samples: list[float] = []
     apdus: list[int] = []

@@ -1,4 +1,4 @@
-"""A throw-away local PostgreSQL cluster (initdb + pg_ctl) for tests and ``dxdesk db bench-sync``.
+"""A throw-away local PostgreSQL cluster (initdb + pg_ctl) for tests and the sync benchmark.
 
 Never used by the app itself: a town's central server is set up by its administrator.
 The cluster lives in a temp directory, listens on 127.0.0.1 on a free port with

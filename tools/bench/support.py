@@ -1,4 +1,4 @@
-"""Benchmark of the report path: KPIs, PDF and CSV for many sessions (``dxdesk support bench``).
+"""Benchmark of the report path: KPIs, PDF and CSV for many sessions (``python -m tools.bench support``).
 
 Timings are reported, never asserted (house rule: performance is measured by bench
 commands, not by timed tests). Data is synthetic and seeded, so runs compare.

@@ -1,4 +1,4 @@
-"""``dxdesk db bench-sync``: how long a desk's first full sync and a resumed sync take.
+"""``python -m tools.bench sync``: how long a desk's first full sync and a resumed sync take.
 
 A temp desk database is filled with support sessions and visits (with steps, and
 encrypted personal fields like real ones), then pushed to a scratch PostgreSQL
@@ -7,7 +7,7 @@ interrupted after half of the batches (right after a batch committed on the serv
 and before the desk marked it sent, the worst moment), then run again; only the
 missing part, plus that one unconfirmed batch, is sent again.
 
-The server is either a throw-away local cluster (pgcluster.py) or ``--server URL``:
+The server is either a throw-away local cluster (tools/pgcluster.py) or ``--server URL``:
 an existing server where the user may create databases; the bench creates its two
 scratch databases there and drops them at the end.
 """
@@ -33,7 +33,7 @@ from dxdesk.store.backup import backup_sqlite
 from dxdesk.store.base import utcnow
 from dxdesk.store.database import Database, open_database
 from dxdesk.store.models import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, SupportSession, Visit, VisitStep
-from dxdesk.store.pgcluster import PgCluster
+from tools.pgcluster import PgCluster
 from dxdesk.store.server import create_server_engine
 from dxdesk.store.sync import SyncEngine
 

@@ -1,0 +1,148 @@
+"""``python -m tools.bench WHAT``: the command line of the benchmarks (docs/performance.md).
+
+Wrong arguments get one English line and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+class BenchUsageError(Exception):
+    """Arguments the benchmark cannot run with; printed as one line."""
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _startup(args: argparse.Namespace) -> int:
+    from tools.bench.startup import bench_startup
+
+    r = bench_startup(args.runs)
+    print(f"startup: window shown in mean {r['mean_s']:.2f} s (min {r['min_s']:.2f}, max {r['max_s']:.2f}, "
+          f"{r['runs']:.0f} cold runs, QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', 'offscreen')})")
+    return 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from tools.bench.card import bench_card_read
+
+    if args.opensc and not args.pcsc:
+        raise BenchUsageError("--opensc needs --pcsc (pkcs15-tool reads the simulated card through pcscd)")
+    bench_card_read(args.n, pcsc=args.pcsc, opensc=args.opensc)
+    return 0
+
+
+def _form(args: argparse.Namespace) -> int:
+    from dxdesk.forms import TemplateError
+    from tools.bench.form import bench_form_fill
+
+    try:
+        mean = bench_form_fill(args.n, args.form)
+    except TemplateError as exc:
+        raise BenchUsageError(str(exc)) from None
+    print(f"form fill ({args.form}): {mean:.1f} ms mean over {args.n}")
+    return 0
+
+
+def _support(args: argparse.Namespace) -> int:
+    from tools.bench.support import bench_report
+
+    for line in bench_report(args.n).lines():
+        print(line)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from dxdesk.config import load_settings
+    from dxdesk.paths import app_paths
+    from dxdesk.store.errors import StoreError
+    from dxdesk.store.server import ServerConfigError, parse_server_url
+    from tools.bench.sync import run_sync_bench
+    from tools.pgcluster import PgClusterError, pg_binaries_available
+
+    if args.server is None and not pg_binaries_available():
+        raise BenchUsageError("no PostgreSQL server binaries (initdb, pg_ctl) found; "
+                              "install postgresql or use --server URL")
+    if args.server is not None:
+        try:
+            parse_server_url(args.server)
+        except ServerConfigError as exc:
+            raise BenchUsageError(str(exc)) from None
+    batch = args.batch_size or load_settings(app_paths()).store.sync_batch_size
+    try:
+        result = run_sync_bench(args.sessions, args.visits, args.steps, batch, args.server)
+    except (PgClusterError, StoreError) as exc:
+        raise BenchUsageError(f"sync bench failed: {str(exc).splitlines()[0]}") from None
+    except DBAPIError as exc:  # e.g. --server unreachable, or no right to create databases there
+        raise BenchUsageError(f"sync bench failed on the server: {str(exc.orig).splitlines()[0]}") from None
+    ok = (result.server_rows_after_resume == result.entries
+          and result.resume_sent == result.entries - result.confirmed_before)
+    print(f"summary: full {result.full_s:.2f} s, resumed {result.resume_s:.2f} s; "
+          f"resume {'sent only the missing part' if ok else 'DID NOT CONVERGE'}")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench",
+                                     description="dxdesk performance numbers (docs/performance.md)")
+    sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
+
+    p = sub.add_parser("startup", help="cold start of `python -m dxdesk` until the main window is shown")
+    p.add_argument("--runs", type=_positive, default=5)
+    p.set_defaults(func=_startup)
+
+    p = sub.add_parser("card", help="time basic-4 reads in-process and through pcscd+vpcd")
+    p.add_argument("--n", "-n", type=_positive, default=50, help="reads per measurement (default 50)")
+    p.add_argument("--pcsc", action="store_true", help="also measure through pcscd + vpcd (needs both)")
+    p.add_argument("--opensc", action="store_true",
+                   help="with --pcsc: also time `pkcs15-tool --read-certificate 1` (OpenSC) on the same card")
+    p.set_defaults(func=_card)
+
+    p = sub.add_parser("form", help="mean milliseconds per form fill")
+    p.add_argument("-n", type=_positive, default=50)
+    p.add_argument("--form", default="juminhyo_request")
+    p.set_defaults(func=_form)
+
+    p = sub.add_parser("support", help="time KPIs + PDF + CSV for N synthetic support sessions")
+    p.add_argument("-n", type=_positive, default=10_000)
+    p.set_defaults(func=_support)
+
+    p = sub.add_parser(
+        "sync", help="fill a temp desk, time a full sync and a resumed (interrupted) sync",
+        description="Fills a temporary desk database (never yours) and syncs it to scratch databases on a "
+                    "throw-away local PostgreSQL cluster (needs the PostgreSQL server binaries), or on --server.")
+    p.add_argument("--sessions", type=_positive, default=10_000, help="support sessions (default 10000)")
+    p.add_argument("--visits", type=_positive, default=10_000, help="visits (default 10000)")
+    p.add_argument("--steps", type=_positive, default=3, help="steps per visit (default 3)")
+    p.add_argument("--batch-size", type=_positive, default=None, help="outbox entries per batch (default: setting)")
+    p.add_argument("--server", metavar="URL", default=None,
+                   help="existing server where you may create databases (e.g. postgresql://bench@host/postgres; "
+                        "password from PGPASSWORD or ~/.pgpass); two scratch databases are created there and "
+                        "dropped afterwards")
+    p.set_defaults(func=_sync)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except BenchUsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
