@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, then runs the whole test suite (Qt offscreen; real pcscd + vpcd and a
-# throwaway PostgreSQL are started by the tests themselves). Extra arguments go to pytest.
+# Installs what is missing, then lints (ruff), type-checks (mypy: strict on the Qt-free core, see
+# pyproject.toml) and runs the whole test suite (Qt offscreen; real pcscd + vpcd and a throwaway
+# PostgreSQL are started by the tests themselves). Extra arguments go to pytest.
 source "$(dirname "$0")/_env.sh"
 export QT_QPA_PLATFORM=offscreen
+echo "test.sh: ruff check" >&2
+"$UV" run --frozen --no-sync ruff check .
+echo "test.sh: mypy" >&2
+"$UV" run --frozen --no-sync mypy
 set +e
 "$UV" run --frozen --no-sync pytest "$@"
 rc=$?
