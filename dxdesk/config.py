@@ -148,7 +148,8 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         data = UPGRADES[version](data)
         version += 1
         data["version"] = version
-    return _from_dict(Settings, data, "settings")
+    settings: Settings = _from_dict(Settings, data, "settings")
+    return settings
 
 
 def load_settings(paths: AppPaths | None = None) -> Settings:

@@ -34,7 +34,7 @@ _PCSCD_READY_LINE = "daemon ready"
 _START_TIMEOUT_S = 15.0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "demo", help="scripted counter visit on the simulated card through pcscd+vpcd; saves a screenshot per step",
         description="Runs one whole counter visit (procedures, card read with the PIN on the PIN pad, interview, "

@@ -6,6 +6,7 @@ Checks write nothing outside DXDESK_HOME.
 """
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -199,12 +200,12 @@ def format_report(results: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def _cmd_doctor(args) -> int:
+def _cmd_doctor(args: argparse.Namespace) -> int:
     results = run_checks()
     print(format_report(results))
     return 1 if any(r.status is Status.FAIL for r in results) else 0
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="check this PC (packages, card reader, font, database, keyring, printer)")
     p.set_defaults(func=_cmd_doctor)

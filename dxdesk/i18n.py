@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def current_language() -> str:
     return _language
 
 
-def catalogue_dir(language: str = "en"):
+def catalogue_dir(language: str = "en") -> Path:
     from dxdesk.resources import resource_path
 
     return resource_path("locale", language, "LC_MESSAGES")

@@ -8,6 +8,7 @@ a log line, even when a caller logs carelessly.
 from __future__ import annotations
 
 import logging
+import io
 import logging.handlers
 import os
 import re
@@ -88,11 +89,12 @@ class RedactionFilter(logging.Filter):
 
 
 class _OwnerOnlyRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    def _open(self):  # type: ignore[override]
+    def _open(self) -> io.TextIOWrapper:
         # Create with 0600 from the start so there is no window where others can read it.
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.chmod(self.baseFilename, 0o600)
-        return os.fdopen(fd, self.mode.replace("w", "a") if "w" in self.mode else self.mode, encoding=self.encoding)
+        # Always append: a rotating handler never truncates its current file.
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"

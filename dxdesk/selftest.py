@@ -247,7 +247,8 @@ class _IsolatedHome:
         self._old_home = os.environ.get(HOME_ENV)
         os.environ[HOME_ENV] = self._tmp.name
         self.real_keyring: Any = keyring.get_keyring()
-        keyring.set_keyring(null.Keyring())  # the database key goes to a file in the temp home
+        # The database key goes to a file in the temp home. (keyring's backends are unannotated.)
+        keyring.set_keyring(null.Keyring())  # type: ignore[no-untyped-call]
         # That file fallback is intended here, so keys.py's "no usable OS keyring" warning would mislead.
         self._keys_log = logging.getLogger("dxdesk.store.keys")
         self._keys_level = self._keys_log.level
@@ -311,7 +312,7 @@ def _emit(out: TextIO | None, line: str) -> None:
     print(line, file=out, flush=True)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "self-test", help="check that this installation works (same as --self-test), then exit")
     parser.set_defaults(func=lambda _args: run_self_test())

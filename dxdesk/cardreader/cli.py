@@ -19,9 +19,12 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from dxdesk.cardreader.errors import CardError
+
+if TYPE_CHECKING:
+    from dxdesk.cardreader.service import CardService, CardSource
 
 DEFAULT_PORT = 35963
 # --jimu-type values -> dxdesk.security.mynumber.JimuType member names (ASCII for the command line).
@@ -29,7 +32,7 @@ _JIMU_CHOICES = {"juminhyo": "JUMINHYO", "tax": "TAX", "social-security": "SOCIA
                  "disaster": "DISASTER", "other": "OTHER"}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     card = subparsers.add_parser("card", help="card reader: list readers, card status, read a card, simulator")
     sub = card.add_subparsers(dest="card_command", metavar="ACTION", required=True)
 
@@ -100,14 +103,14 @@ def cmd_readers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service(args: argparse.Namespace):
+def _service(args: argparse.Namespace) -> CardService:
     from dxdesk.cardreader.service import CardService
     from dxdesk.config import load_settings
 
     return CardService(load_settings().card, reader_prefix=getattr(args, "reader", None))
 
 
-def _source_line(source) -> str:
+def _source_line(source: CardSource | None) -> str:
     if source is None:
         return "reader:  none"
     if source.simulated:

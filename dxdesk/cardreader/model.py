@@ -11,7 +11,7 @@ from enum import Enum
 
 from dxdesk.cardreader.errors import CardDataError
 from dxdesk.cardreader.tlv import TLV, TLVError, encode_length, encode_tlv, parse_tlv
-from dxdesk.wareki import wareki_yymmdd  # noqa: F401 - re-exported: the birth-date part of 照合番号B
+from dxdesk.wareki import wareki_yymmdd  # the birth-date part of 照合番号B
 
 TAG_MY_NUMBER = 0xFF10
 TAG_BASIC_INFO = 0xFF20

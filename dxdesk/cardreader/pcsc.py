@@ -125,7 +125,7 @@ def _with_le(apdu: bytes, le: int) -> bytes | None:
 
 
 def _ok(hresult: int) -> bool:
-    return hresult == scard.SCARD_S_SUCCESS
+    return hresult == int(scard.SCARD_S_SUCCESS)
 
 
 class PcscContext:
@@ -353,7 +353,9 @@ def wait_for_card_state(reader: str, present: bool, timeout_s: float = 5.0) -> b
     """
     with PcscContext() as ctx:
         def get_status_change(state: int, timeout_ms: int) -> tuple[int, list[tuple[str, int, list[int]]]]:
-            return scard.SCardGetStatusChange(ctx.handle, timeout_ms, [(reader, state)])
+            result: tuple[int, list[tuple[str, int, list[int]]]] = scard.SCardGetStatusChange(
+                ctx.handle, timeout_ms, [(reader, state)])
+            return result
 
         return _wait_for_state(get_status_change, reader, present, timeout_s)
 

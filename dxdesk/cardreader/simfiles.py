@@ -27,7 +27,6 @@ from dxdesk.cardreader.model import (
     encode_basic_info_ef,
     encode_my_number_ef,
     is_ascii_digits,
-    wareki_yymmdd,
 )
 from dxdesk.cardreader.mynumber import (
     COMMON_AP_AID,
@@ -40,6 +39,7 @@ from dxdesk.cardreader.mynumber import (
     VISUAL_AP_AID,
 )
 from dxdesk.cardreader.tlv import encode_length, encode_tag, encode_tlv, parse_tlv
+from dxdesk.wareki import wareki_yymmdd
 
 TEXT_BLOCKED_KEY = 0x0012  # text AP key blocked at issuance (doc §2.1)
 # JPKI key FIDs (doc §3.1)

@@ -44,7 +44,8 @@ _IDLE_CHECK_S = 0.2
 class VirtualCard(Protocol):
     """What vpcd needs from a card (``simcard.SimulatedCard`` has these members)."""
 
-    atr: bytes
+    @property
+    def atr(self) -> bytes: ...
 
     def power_on(self) -> None: ...
 

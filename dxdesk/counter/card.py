@@ -113,23 +113,28 @@ class VisitCardData:
 
     @property
     def name(self) -> str:
-        return self._get("name")
+        value: str = self._get("name")
+        return value
 
     @property
     def address(self) -> str:
-        return self._get("address")
+        value: str = self._get("address")
+        return value
 
     @property
     def birth_date(self) -> date:
-        return self._get("birth_date")
+        value: date = self._get("birth_date")
+        return value
 
     @property
     def sex(self) -> str:
-        return self._get("sex")
+        value: str = self._get("sex")
+        return value
 
     @property
     def name_kana(self) -> str:
-        return self._get("name_kana")
+        value: str = self._get("name_kana")
+        return value
 
     def set_name_kana(self, kana: str) -> None:
         """The reading the resident confirmed (it cannot be derived from kanji)."""
@@ -193,7 +198,7 @@ class VisitCardData:
             "method": self.method.value,
             "discarded": self._discarded,
             "values": data,
-            "my_number": self._my_number.decode("ascii") if self.has_my_number else None,
+            "my_number": self._my_number.decode("ascii") if self._my_number is not None and self.has_my_number else None,
             "items_read": list(self.items_read),
         }
 

@@ -179,8 +179,10 @@ class _FileParser:
         self.known_forms = known_forms
         self.issues: list[CatalogueIssue] = []
 
-    def issue(self, key: str, message: Msg) -> None:
-        self.issues.append(CatalogueIssue(self.file, key, message))
+    def issue(self, key: str, message: Msg) -> CatalogueIssue:
+        found = CatalogueIssue(self.file, key, message)
+        self.issues.append(found)
+        return found
 
     def parse(self) -> Procedure | None:
         try:

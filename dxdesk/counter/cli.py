@@ -8,7 +8,7 @@ from pathlib import Path
 from dxdesk.cli import UserError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     procedures = subparsers.add_parser("procedures", help="the counter's procedures catalogue")
     psub = procedures.add_subparsers(dest="procedures_command", metavar="ACTION", required=True)
     p_list = psub.add_parser("list", help="list the procedures, their counters and forms")

@@ -23,7 +23,7 @@ from dxdesk.i18n import Msg
 
 from .procedures import CARD_SOURCES, KANA_SCRIPTS, FieldMapping, Question, QuestionType, ShowIf, ValueSource
 
-IssueSink = Callable[[str, Msg], None]
+IssueSink = Callable[[str, Msg], object]  # what it returns is ignored
 
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 _SOURCE_KEYS = {"question", "card", "value", "map", "label", "when", "kana"}
@@ -88,7 +88,7 @@ class _MapParser:
                 "must be a table like { question = ... }, an array of such tables, or \"manual\"",
             ))
             return None
-        where = (lambda n: f"{key}[{n}]") if isinstance(raw, list) else (lambda n: key)
+        where: Callable[[int], str] = (lambda n: f"{key}[{n}]") if isinstance(raw, list) else (lambda n: key)
         sources = [self._source(t, where(n)) for n, t in enumerate(tables)]
         if any(s is None for s in sources):
             return None
@@ -197,7 +197,8 @@ class _MapParser:
             if not isinstance(raw, dict) or set(raw) - {"question", "equals", "one_of"}:
                 bad(sub, Msg("{ question, equals } または { question, one_of } の表です", "must be { question, equals } or { question, one_of }"))
                 continue
-            target = self.questions.get(raw.get("question")) if isinstance(raw.get("question"), str) else None
+            question = raw.get("question")
+            target = self.questions.get(question) if isinstance(question, str) else None
             if target is None:
                 bad(f"{sub}.question", Msg(
                     f"条件の質問「{raw.get('question')}」はこの手続きにありません",

@@ -5,11 +5,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 from dxdesk.cli import UserError
 
+if TYPE_CHECKING:
+    from dxdesk.config import Calibration
+    from dxdesk.forms import FormData, FormTemplate
+    from dxdesk.forms.render import FillIssue
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("form", help="fill and check printed forms")
     sub = p.add_subparsers(dest="form_command", metavar="ACTION", required=True)
 
@@ -36,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.set_defaults(func=cmd_calibration_page)
 
 
-def _template(name: str):
+def _template(name: str) -> FormTemplate:
     from dxdesk.forms import TemplateError, find_template
 
     try:
@@ -45,7 +51,7 @@ def _template(name: str):
         raise UserError(str(exc)) from None
 
 
-def _data(path: Path):
+def _data(path: Path) -> FormData:
     from dxdesk.config import load_settings
     from dxdesk.forms import FormData
 
@@ -62,7 +68,7 @@ def _data(path: Path):
     return data.with_computed(desk_name=general.desk_name, municipality=general.municipality)
 
 
-def _calibration(printer: str | None):
+def _calibration(printer: str | None) -> Calibration | None:
     if printer is None:
         return None
     from dxdesk.config import load_settings
@@ -75,7 +81,7 @@ def _calibration(printer: str | None):
     return calibration_for(settings, printer)
 
 
-def _print_issues(issues) -> None:
+def _print_issues(issues: Iterable[FillIssue]) -> None:
     for issue in issues:
         print(f"{issue.kind}: {issue}", file=sys.stderr)
 

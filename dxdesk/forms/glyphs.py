@@ -44,6 +44,8 @@ def _register(name: str, path: str) -> frozenset[int]:
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, path))
         font = pdfmetrics.getFont(name)
+    if not isinstance(font, TTFont):  # the name was taken by a non-TrueType font
+        raise TypeError(f"font {name!r} is registered but is not a TrueType font")
     return frozenset(font.face.charToGlyph)
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Callable
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
@@ -118,7 +119,7 @@ def _draw_static(page: _Page, item: StaticItem) -> None:
             page.fitted(fit, item.x, item.y, lw, item.h, "center" if item.label_w else item.align)
         return
     # text: a label; with w/h it is aligned in that box, else it starts at (x, y) as a line's top
-    w = item.w or (page.c._pagesize[0] / mm - item.x)
+    w = item.w or (page.c._pagesize[0] / mm - item.x)  # type: ignore[attr-defined]  # set by ReportLab, not in its stubs
     h = item.h or item.size * LEADING / mm
     fit = fit_text(item.text, item.font, w * mm, h * mm, item.size, item.size * 0.6)
     if item.w:
@@ -176,8 +177,10 @@ class _FieldRenderer:
     def date_text(self, f: Field, value: Any, fmt: str) -> str | None:
         try:
             d = parse_date(value)
-            return {"wareki": format_wareki, "wareki_short": format_wareki_short, "yymmdd": wareki_yymmdd,
-                    "gregorian": lambda d: f"{d.year}年{d.month}月{d.day}日"}[fmt](d)
+            formats: dict[str, Callable[[date], str]] = {
+                "wareki": format_wareki, "wareki_short": format_wareki_short, "yymmdd": wareki_yymmdd,
+                "gregorian": lambda d: f"{d.year}年{d.month}月{d.day}日"}
+            return formats[fmt](d)
         except ValueError:
             self.issue(f, "bad_value", f"{f.source or 'value'} is not a date in 和暦 range (expected YYYY-MM-DD)")
             return None

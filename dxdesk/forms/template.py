@@ -124,7 +124,7 @@ class _Table:
     def fail(self, msg: str) -> TemplateError:
         return TemplateError(f"{self.path}: {self.where}: {msg}")
 
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., choices: tuple = ()) -> Any:
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., choices: tuple[Any, ...] = ()) -> Any:
         self.used.add(key)
         if key not in self.data:
             if default is ...:

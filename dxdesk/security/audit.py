@@ -21,7 +21,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
@@ -36,6 +36,9 @@ from dxdesk.security.auditchain import (
     compute_hash,
 )
 from dxdesk.security.auditkey import load_chain_head, load_or_create_audit_key, save_chain_head
+
+if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
+    from dxdesk.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +233,7 @@ def load_records(
 class AuditLog:
     """Writes events through the store's single writer; seq and hashes are assigned inside that transaction."""
 
-    def __init__(self, database: Any, clock: Clock = _utcnow) -> None:
+    def __init__(self, database: Database, clock: Clock = _utcnow) -> None:
         self.database = database
         self.clock = clock
         self._key: bytes | None = None  # loaded (or created) on the first append

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 
 from sqlalchemy import select
 
@@ -31,7 +31,11 @@ from dxdesk.security.permissions import Permission, Role, Session, parse_role, r
 from dxdesk.store.models import Clerk
 from dxdesk.timeutil import to_desk
 
+if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
+    from dxdesk.store.database import Database
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 Clock = Callable[[], datetime]
 
@@ -104,7 +108,7 @@ class _GhostState:
 class AuthService:
     def __init__(
         self,
-        database: Any,
+        database: Database,
         audit: AuditLog | None = None,
         settings: SecuritySettings | None = None,
         *,
@@ -127,7 +131,7 @@ class AuthService:
         self._ghost_lock = threading.Lock()
 
     # ----------------------------------------------------------------- helpers
-    def _write(self, fn: Callable[[Any], Any]) -> Any:
+    def _write(self, fn: Callable[[Any], _T]) -> _T:
         return self.database.writer.run(fn)
 
     def _read_clerk(self, login: str) -> ClerkInfo | None:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import load_only
 
 from dxdesk.config import SecuritySettings, load_settings
@@ -32,6 +32,9 @@ from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.auditchain import utc_iso
 from dxdesk.security.permissions import SYSTEM_ACTOR, Permission, Session, requires
 from dxdesk.store.models import AuditEvent, SupportSession, SyncState, Visit
+
+if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
+    from dxdesk.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ def _utcnow() -> datetime:
 
 
 class RetentionService:
-    def __init__(self, database: Any, audit: AuditLog | None = None, settings: SecuritySettings | None = None,
+    def __init__(self, database: Database, audit: AuditLog | None = None, settings: SecuritySettings | None = None,
                  clock: Clock = _utcnow) -> None:
         self.database = database
         self.clock = clock
@@ -176,6 +179,7 @@ class RetentionService:
         """Delete seq <= through_seq, lifting the append-only triggers inside this transaction only."""
         conn = orm.connection()
         table = AuditEvent.__table__
+        assert isinstance(table, Table)  # a declarative model's __table__ is always a Table
         where = (table.c.desk_id == self.audit.desk_id) & (table.c.seq <= through_seq)
         if conn.dialect.name == "sqlite":
             # SQLite DDL is transactional: the triggers are back before anyone else can

@@ -13,7 +13,7 @@ from dxdesk.config import load_settings, save_settings
 from dxdesk.paths import app_paths
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = subparsers.add_parser("db", help="local database: status, upgrade, backup, restore, keys, server")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = dbsub.add_parser("status", help="show schema revision (current vs head), pending sync and key storage")

@@ -119,7 +119,7 @@ def attach_keyset(engine: Engine, keyset: KeySet | None) -> None:
 
 
 def keyset_of(dialect: Dialect) -> KeySet:
-    keyset = getattr(dialect, _DIALECT_ATTR, None)
+    keyset: KeySet | None = getattr(dialect, _DIALECT_ATTR, None)
     if keyset is None:
         raise EncryptionKeyError(
             Msg("この接続には暗号化キーが設定されていません。", "No encryption key is attached to this connection.")

@@ -15,7 +15,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
@@ -81,7 +81,7 @@ class Database:
     keyset: KeySet
     paths: AppPaths
     migration_backup: Path | None = None  # the copy made before this open's migration, if any
-    _reader: sessionmaker[Session] | None = None
+    _reader: Callable[[], Session] | None = None
     instance_lock: InstanceLock | None = None  # held when opened with exclusive=True
 
     @contextmanager

@@ -40,7 +40,7 @@ def keyring_usable() -> bool:
     if name == "keyring.backends.chainer.ChainerBackend":
         return bool(getattr(backend, "backends", []))
     try:
-        return float(backend.priority) > 0  # type: ignore[attr-defined]
+        return float(backend.priority) > 0
     except Exception:  # a backend whose priority check itself fails is not usable
         return False
 

@@ -46,13 +46,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import sqlalchemy.exc as sa_exc
 from sqlalchemy import column, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import Session
 
 from dxdesk.config import StoreSettings
@@ -286,7 +286,7 @@ class SyncEngine:
                     index_elements=["id"], set_=set_,
                     where=None if authoritative else stmt.excluded.updated_at >= table.c.updated_at,
                 )
-                count += s.execute(stmt).rowcount or 0
+                count += cast("CursorResult[Any]", s.execute(stmt)).rowcount or 0
             current = s.get(SyncState, state_name) or SyncState(name=state_name)
             if current.pulled_until is None or newest > current.pulled_until:
                 current.pulled_until = newest

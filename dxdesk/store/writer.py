@@ -13,9 +13,9 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from dxdesk.store.errors import StoreError, translate_error
 
@@ -30,7 +30,7 @@ class WriterClosedError(StoreError):
 
 
 class DbWriter:
-    def __init__(self, session_factory: sessionmaker[Session], name: str = "dxdesk-db-writer") -> None:
+    def __init__(self, session_factory: Callable[[], Session], name: str = "dxdesk-db-writer") -> None:
         self._factory = session_factory
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._closed = False
@@ -80,7 +80,7 @@ class DbWriter:
             item = self._queue.get()
             if item is _STOP:
                 return
-            fn, future = item  # type: ignore[misc]
+            fn, future = cast("tuple[Callable[[Session], Any], Future[Any]]", item)
             if not future.set_running_or_notify_cancel():
                 continue
             self._running = fn

@@ -14,6 +14,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dxdesk.i18n import Msg
 from dxdesk.resources import resource_path
@@ -91,7 +92,7 @@ class CatalogError(Exception):
     """A seed file is missing or malformed (a packaging problem, not a user one)."""
 
 
-def _read_toml(name: str) -> dict:
+def _read_toml(name: str) -> dict[str, Any]:
     path: Path = resource_path("support", name)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

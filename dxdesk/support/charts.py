@@ -92,10 +92,10 @@ def horizontal_bars(
     d = Drawing(width, height, initialFontName=style.font)  # else Helvetica is referenced, unembedded
     _title(d, title, style)
     chart = HorizontalBarChart()
-    chart.x = label_width
-    chart.y = 6 * mm
-    chart.width = width - label_width - 8 * mm
-    chart.height = plot_h
+    chart.x = label_width  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.y = 6 * mm  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.width = width - label_width - 8 * mm  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.height = plot_h  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
     # reportlab draws the first category at the bottom; reverse so the list reads top-down.
     chart.data = [list(reversed([float(v) for v in values]))] if values else [[0.0]]
     chart.categoryAxis.categoryNames = list(reversed(labels)) if labels else [""]
@@ -105,7 +105,7 @@ def horizontal_bars(
     chart.categoryAxis.labels.dx = -5
     chart.categoryAxis.tickLeft = 0  # ticks would run into the right-aligned labels
     _value_axis_and_bars(chart, values, style, decimals, fill)
-    chart.barWidth = row_height * 0.6
+    chart.barWidth = row_height * 0.6  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 2
     d.add(chart)
@@ -130,10 +130,10 @@ def vertical_bars(
     _title(d, title, style)
     chart = VerticalBarChart()
     bottom = 14 * mm if label_angle else 9 * mm
-    chart.x = 10 * mm
-    chart.y = bottom
-    chart.width = width - 13 * mm
-    chart.height = height - bottom - 9 * mm
+    chart.x = 10 * mm  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.y = bottom  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.width = width - 13 * mm  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
+    chart.height = height - bottom - 9 * mm  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
     chart.data = [[float(v) for v in values]] if values else [[0.0]]
     chart.categoryAxis.categoryNames = list(labels) if labels else [""]
     chart.categoryAxis.labels.fontName = style.font

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from dxdesk.cli import UserError
+from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
 from dxdesk.support.model import SessionValidationError, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
@@ -29,6 +30,7 @@ from dxdesk.support.repository import RepositoryError, SessionQuery, SupportRepo
 from dxdesk.timeutil import local_today
 
 if TYPE_CHECKING:
+    from dxdesk.config import Settings
     from dxdesk.support.service import SupportService
 
 
@@ -90,7 +92,7 @@ def _month(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"'{text}' is not a month (use YYYY-MM)") from None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("support", help="digital-support session log: add, list, import, report")
     sub = p.add_subparsers(dest="support_command", metavar="ACTION", required=True)
 
@@ -170,7 +172,7 @@ def _add_filters(p: argparse.ArgumentParser, *, topic_outcome: bool = True) -> N
         p.add_argument("--outcome", choices=OUTCOMES)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from dxdesk.config import SettingsError, load_settings
 
     try:
@@ -183,7 +185,7 @@ def _fail(exc: Exception) -> UserError:
     if isinstance(exc, SessionValidationError):
         return UserError(str(exc))  # every field problem on one line
     message = getattr(exc, "message", None)  # RepositoryError, PermissionDeniedError: bilingual Msg
-    return UserError(message.en if hasattr(message, "en") else str(exc))
+    return UserError(message.en if isinstance(message, Msg) else str(exc))
 
 
 def _refusals() -> tuple[type[Exception], ...]:

@@ -16,13 +16,16 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
+
+if TYPE_CHECKING:
+    from _csv import Writer as CsvWriter  # the type csv.writer() returns (no runtime name)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def session_row(s: SupportSession, catalog: Catalog, language: str = "ja") -> li
     return [spreadsheet_safe(values[c.key]) for c in COLUMNS]
 
 
-def _writer(buffer: io.StringIO) -> "csv._writer":
+def _writer(buffer: io.StringIO) -> CsvWriter:
     return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
@@ -135,7 +138,10 @@ def _num(value: float | int | None, digits: int = 3) -> str:
 def summary_rows(summary: KpiSummary, catalog: Catalog, language: str = "ja") -> list[tuple[str, str, str, str]]:
     """``(section, code, label, value)`` rows; shares are fractions 0-1, blanks mean "no data"."""
     L = language
-    vt = lambda code: catalog.venue_type_label(code, L)  # noqa: E731
+
+    def vt(code: str) -> str:
+        return catalog.venue_type_label(code, L)
+
     rows: list[tuple[str, str, str, str]] = []
 
     def add(section: str, code: str, label: Msg | str, value: float | int | None, digits: int = 3) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -86,7 +86,7 @@ def time_series(sessions: Sequence[SupportSession], period: DateRange) -> tuple[
 
 def _table(rows: list[list[str]], widths: list[float], *, header: bool = True) -> Table:
     t = Table(rows, colWidths=widths, hAlign="LEFT")
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, 8.5),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
@@ -101,7 +101,7 @@ def _table(rows: list[list[str]], widths: list[float], *, header: bool = True) -
     return t
 
 
-def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> list:
+def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> list[Any]:
     live = kpi.active(sessions)
     s = kpi.summarize(live)
     cs = ChartStyle(FONT, FONT_BOLD)
@@ -111,7 +111,7 @@ def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: R
     note = ParagraphStyle("note", fontName=FONT, fontSize=7, leading=9.5, textColor=colors.Color(0.2, 0.2, 0.2))
     generated = options.generated_on or local_today()
 
-    story: list = [Paragraph(options.title, h1), Spacer(0, 1.5 * mm)]
+    story: list[Any] = [Paragraph(options.title, h1), Spacer(0, 1.5 * mm)]
     heading = f"対象期間: {format_range_ja(options.period)}　会場: {options.venue or '全会場'}"
     story.append(Paragraph(heading, body))
     story.append(Paragraph(f"作成日: {generated.year}年{generated.month}月{generated.day}日", body))
@@ -205,11 +205,11 @@ class _NumberedCanvas(pdfcanvas.Canvas):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
+        self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab API)
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own page reset, not in its stubs
 
     def save(self) -> None:
         total = len(self._pages)
@@ -218,7 +218,7 @@ class _NumberedCanvas(pdfcanvas.Canvas):
             self.setFont(FONT, 7.5)
             self.setFillColor(colors.Color(0.3, 0.3, 0.3))
             self.drawString(15 * mm, 9 * mm, self.footer_left)
-            self.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{self._pageNumber} / {total}")
+            self.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{self.getPageNumber()} / {total}")
             super().showPage()
         super().save()
 
@@ -235,9 +235,12 @@ def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Ca
         initialFontName=FONT,  # else the canvas starts in Helvetica, listed in the PDF unembedded
     )
     footer = f"{options.title}　{format_range_ja(options.period)}"
-    canvas_class = type("ReportCanvas", (_NumberedCanvas,), {"footer_left": footer})
+
+    class ReportCanvas(_NumberedCanvas):
+        footer_left = footer
+
     try:
-        doc.build(build_story(sessions, catalog, options), canvasmaker=canvas_class)
+        doc.build(build_story(sessions, catalog, options), canvasmaker=ReportCanvas)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # no half-written report left beside the one the user asked for

@@ -16,6 +16,7 @@ Rules common to both:
 """
 from __future__ import annotations
 
+import builtins  # a method named list shadows the builtin in annotations after it
 import dataclasses
 import threading
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ class SupportRepository(Protocol):
     def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
     def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
     def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]: ...
-    def follow_ups_due(self) -> list[SupportSession]: ...
+    def follow_ups_due(self) -> builtins.list[SupportSession]: ...
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
 
 
@@ -267,7 +268,7 @@ class InMemoryRepository:
     def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
         return sorted((s for s in self._sessions.values() if query.matches(s)), key=sort_key)
 
-    def follow_ups_due(self) -> list[SupportSession]:
+    def follow_ups_due(self) -> builtins.list[SupportSession]:
         return sorted((s for s in self._sessions.values() if s.follow_up_open), key=sort_key)
 
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:

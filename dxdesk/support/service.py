@@ -28,6 +28,7 @@ record itself says who logged it and when, and a supporter logs dozens a day.
 """
 from __future__ import annotations
 
+import builtins  # a method named list shadows the builtin in annotations after it
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -161,7 +162,7 @@ class SupportService:
                 return []
         return self.repository.list(query)
 
-    def follow_ups_due(self) -> list[SupportSession]:
+    def follow_ups_due(self) -> builtins.list[SupportSession]:
         # Supporters do the follow-ups, so they see every open one (that is their work list).
         require_any(self.session, *READ_PERMISSIONS)
         return self.repository.follow_ups_due()

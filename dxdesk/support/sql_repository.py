@@ -15,9 +15,10 @@
 """
 from __future__ import annotations
 
+import builtins  # a method named list shadows the builtin in annotations after it
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,6 +44,8 @@ from dxdesk.i18n import Msg
 from dxdesk.timeutil import from_local_naive, local_midnight, to_local_naive
 
 _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
+
+_T = TypeVar("_T")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -119,7 +122,7 @@ class SqlRepository:
         self._seed_topics_if_empty()
 
     # --- helpers ---------------------------------------------------------
-    def _write(self, fn):  # type: ignore[no-untyped-def]
+    def _write(self, fn: Callable[[Session], _T]) -> _T:
         return self._db.writer.run(fn)
 
     def _emit(self, kind: ChangeKind, sid: str, by: str, before: SupportSession | None, after: SupportSession | None) -> None:
@@ -263,7 +266,8 @@ class SqlRepository:
         with self._db.session() as s:
             return _existing(s, list(ids))
 
-    def _modify(self, session_id: str, kind: ChangeKind, by: str, change, check_window: bool, now: datetime):  # type: ignore[no-untyped-def]
+    def _modify(self, session_id: str, kind: ChangeKind, by: str, change: Callable[[SupportSession], SupportSession],
+                check_window: bool, now: datetime) -> SupportSession:
         box: dict[str, SupportSession] = {}
 
         def job(db: Session) -> None:
@@ -322,7 +326,7 @@ class SqlRepository:
         # Topic membership is checked here: JSON containment differs between SQLite and PostgreSQL.
         return [x for x in sessions if query.matches(x)]
 
-    def follow_ups_due(self) -> list[SupportSession]:
+    def follow_ups_due(self) -> builtins.list[SupportSession]:
         stmt = (
             select(m.SupportSession)
             .where(m.SupportSession.follow_up_needed.is_(True), m.SupportSession.follow_up_closed_at.is_(None),

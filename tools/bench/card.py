@@ -302,7 +302,7 @@ def _print(results: dict[str, object]) -> None:
     if isinstance(pcsc, str):
         print(f"pcscd+vpcd     skipped: {pcsc}")
         return
-    if pcsc is None:
+    if not isinstance(pcsc, dict):
         return
     for label, value in pcsc.items():
         if label == "opensc":
