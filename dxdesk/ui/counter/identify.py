@@ -1,6 +1,6 @@
 """本人確認 step: live reader/card state, PIN read via the resident's pad, 照合番号B, manual entry.
 
-Policy (docs/product.md): the remaining PIN tries are read and shown before any PIN
+Policy (docs/cardreader.md, "Lockout policy"): the remaining PIN tries are read and shown before any PIN
 is asked; with fewer than ``settings.card.min_tries_for_pin`` left (1 by default)
 the PIN pad is never shown and the PIN-less routes are offered instead.
 """
@@ -393,7 +393,7 @@ class IdentifyStep(QWidget):
                     IdentifyMethod.CARD_PIN, purpose)
 
     def read_with_code_b(self, code: str) -> None:
-        if self.card_service is None or self._reading:
+        if self.card_service is None or self._provider is None or self._reading:
             return
         # 照合番号B opens the basic four only; the number (if needed) is added later with the PIN or typed.
         self._start(self.card_service.read_card(self._provider, include_my_number=False, code_b=code),
