@@ -36,7 +36,8 @@ STATUS_REFRESH_MS = 5000
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The Qt application in the current UI language: call i18n.set_language() first."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("dxdesk")
     register_fonts()
     app.setFont(ui_font(BODY_PT))
@@ -171,7 +172,7 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
     runner = runner or TaskRunner()
     pages, closable = build_pages(services, session, runner)
     window = MainWindow(pages)
-    window.closables = closable  # type: ignore[attr-defined]
+    window.closables = list(closable)
     window.card_label.setText(tr("{desk}　{user}（{role}）").format(
         desk=services.settings.general.desk_name, user=session.display_name, role=session.role.label.text()))
     if len(pages) > 1:
@@ -181,7 +182,7 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
     lang = i18n.current_language()
     poll = PeriodicTask(runner, lambda: services.connectivity.status_text(lang), window.set_connection_text,
                         STATUS_REFRESH_MS, window)
-    window.status_poll = poll  # type: ignore[attr-defined]
+    window.status_poll = poll
     poll.start()
     return window
 
@@ -191,14 +192,17 @@ def _sign_in(services, runner: TaskRunner):
     from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog
 
     app = QApplication.instance()
+    assert isinstance(app, QApplication)  # create_application() has made it
+    dialog: FirstAdminDialog | SignInDialog
     if services.auth.needs_first_admin():
         dialog = FirstAdminDialog(services.auth, runner)
     else:
         # Each sign-in starts in the desk's language (the 表示設定 choice); the dialog's toggle lasts one session.
-        dialog = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name,
-                              language=services.settings.general.language)
+        sign_in = SignInDialog(services.auth, runner, desk_name=services.settings.general.desk_name,
+                               language=services.settings.general.language)
         # Qt's own texts (standard buttons, the window name) follow the toggle, and so the session.
-        dialog.language_changed.connect(lambda _language: apply_language(app))
+        sign_in.language_changed.connect(lambda _language: apply_language(app))
+        dialog = sign_in
     apply_language(app)  # the dialog has just set the desk's language
     _maybe_probe(dialog)
     return dialog.session if dialog.exec() else None
@@ -212,7 +216,7 @@ def _maybe_probe(window: QWidget) -> None:
         print("dxdesk-window-shown", flush=True)
         if os.environ.get(SCREENSHOT_ENV):
             window.grab().save(os.environ[SCREENSHOT_ENV])
-        QApplication.instance().exit(0)
+        QApplication.exit(0)
         window.close()
 
     QTimer.singleShot(0, probe)
@@ -294,7 +298,8 @@ def _run_session(app: QApplication, services, session, runner: TaskRunner) -> st
     finally:
         crash_dialog.set_open_visit_probe(None)
     idle.stop()
-    window.status_poll.stop()
+    if window.status_poll is not None:
+        window.status_poll.stop()
     for page in window.closables:
         page.shutdown()
     try:

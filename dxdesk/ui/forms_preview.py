@@ -73,8 +73,9 @@ class FormPreview(QWidget):
         bar.addWidget(self.print_button)
         pages = QHBoxLayout()
         pages.addStretch(1)
-        for w in (self.prev_button, self.page_label, self.next_button):
-            pages.addWidget(w)
+        part: QWidget
+        for part in (self.prev_button, self.page_label, self.next_button):
+            pages.addWidget(part)
         pages.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)

@@ -180,15 +180,18 @@ class HomePage(QWidget):
     def show_summary(self, s: HomeSummary) -> None:
         self.error.hide()
         if self.visits_value is not None and s.visits_closed is not None:
+            assert self.visits_detail and self.mean_value and self.mean_detail  # tiles come in pairs
             self.visits_value.setText(tr("{count} 件").format(count=s.visits_closed))
             self.visits_detail.setText(tr("中止 {count} 件").format(count=s.visits_cancelled or 0))
             self.mean_value.setText(format_duration(s.mean_visit_seconds))
             self.mean_detail.setText(tr("受付開始から完了まで") if s.visits_closed
                                      else tr("完了した受付はまだありません"))
         if self.support_value is not None and s.support_sessions is not None:
+            assert self.support_detail is not None
             self.support_value.setText(tr("{count} 件").format(count=s.support_sessions))
             self.support_detail.setText(tr("削除した記録は数えません"))
         if self.sync_value is not None:
+            assert self.sync_detail is not None
             self.sync_value.setText(tr("未送信 {count} 件").format(count=s.pending_sync))
             set_role(self.sync_value, "value" if s.pending_sync == 0 else "warning")
             self.sync_detail.setText(self.sources.store_mode() if self.sources.store_mode else "")
@@ -200,6 +203,7 @@ class HomePage(QWidget):
     def show_card_status(self, status) -> None:
         if self.card_value is None:
             return
+        assert self.card_detail is not None
         source = status.source
         if source is None:
             self.card_value.setText(tr("見つかりません"))
@@ -213,6 +217,7 @@ class HomePage(QWidget):
 
     def _card_unavailable(self) -> None:
         if self.card_value is not None:
+            assert self.card_detail is not None
             self.card_value.setText(tr("使えません"))
             set_role(self.card_value, "warning")
             self.card_detail.setText(tr("カード読み取りサービスを確認してください"))

@@ -6,6 +6,7 @@ so this module knows nothing about cards, forms or the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -25,6 +26,7 @@ from dxdesk.i18n import tr
 from dxdesk.ui.home import APP_TITLE_JA, HomePage
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.tasks import PeriodicTask
 
 __all__ = ["APP_TITLE_JA", "HomePage", "MainWindow", "PageSpec"]
 
@@ -44,6 +46,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(f"{tr(APP_TITLE_JA)} {__version__}")
         self._pages = pages
+        # Set by app.build_main_window: pages with a shutdown() (and maybe blank_resident_display()), and the
+        # status-bar poll; both stay empty for the self-test's home-only window.
+        self.closables: list[Any] = []
+        self.status_poll: PeriodicTask | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -119,6 +125,8 @@ class MainWindow(QMainWindow):
         """
         self.nav.setCurrentRow(index)
         page = self.stack.widget(index)
+        if page is None:
+            return
         focus_first = getattr(page, "focus_first", None)
         if callable(focus_first):
             focus_first()

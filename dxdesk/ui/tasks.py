@@ -125,7 +125,8 @@ class TaskRunner:
             if f.cancelled() or not box:
                 return
             exc = f.exception()
-            payload = [(box.pop(), None if exc else f.result(), exc, None)]
+            payload: list[tuple[TaskHandle, Any, BaseException | None, object]] = [
+                (box.pop(), None if exc else f.result(), exc, None)]
             del exc
             self._relay.post(payload)
 

@@ -210,6 +210,7 @@ class AuditTab(QWidget):
     # -- filters --------------------------------------------------------------------
     def date_range(self) -> tuple[datetime, datetime] | None:
         first, last = self.from_date.date().toPython(), self.to_date.date().toPython()
+        assert isinstance(first, date) and isinstance(last, date)  # QDate.toPython() gives a date
         if last < first:
             self.calls.error(tr("期間の終わりが始まりより前になっています。日付を確認してください。"))
             return None

@@ -64,7 +64,9 @@ class CalibrationTab(QWidget):
         self.printer = QComboBox(self)
         self.printer.setEditable(True)
         self.printer.setMinimumWidth(240)
-        self.printer.lineEdit().setPlaceholderText(tr("プリンタ名"))
+        printer_edit = self.printer.lineEdit()
+        assert printer_edit is not None  # an editable combo box always has its line edit
+        printer_edit.setPlaceholderText(tr("プリンタ名"))
         names = printers if printers is not None else QPrinterInfo.availablePrinterNames()
         for name in sorted(set(names) | set(settings.forms.calibrations)):
             self.printer.addItem(name)

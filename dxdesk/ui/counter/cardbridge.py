@@ -45,14 +45,15 @@ class QtPinProvider(QObject):
 
 
 class CardEventBridge(QObject):
-    """``post`` may be called from any thread; ``event`` is emitted on the GUI thread."""
+    """``post`` may be called from any thread; ``card_event`` is emitted on the GUI thread."""
 
-    event = Signal(object)
+    # Not named ``event``: that would hide QObject.event(), which Qt calls for every event sent to the object.
+    card_event = Signal(object)
     _incoming = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._incoming.connect(self.event.emit, Qt.ConnectionType.QueuedConnection)
+        self._incoming.connect(self.card_event.emit, Qt.ConnectionType.QueuedConnection)
 
     def post(self, card_event: Any) -> None:
         self._incoming.emit(card_event)

@@ -59,9 +59,10 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
 
 def _clear(layout: QGridLayout | QVBoxLayout) -> None:
     while layout.count():
-        item = layout.takeAt(0)
-        if item.widget():
-            item.widget().deleteLater()
+        taken = layout.takeAt(0)
+        old = taken.widget() if taken is not None else None
+        if old is not None:
+            old.deleteLater()
 
 
 class DoneStep(QWidget):

@@ -75,7 +75,7 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
 
 
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
-    from dxdesk.forms.render import font_name
+    from dxdesk.forms.glyphs import font_name
 
     font_name("mincho")  # fonts registered before the canvas needs them
     buf = io.BytesIO()

@@ -146,9 +146,10 @@ class InterviewStep(QWidget):
             label.setVisible(visible)
             holder.setVisible(visible)
         while self.follow_layout.count():
-            item = self.follow_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            taken = self.follow_layout.takeAt(0)
+            old = taken.widget() if taken is not None else None
+            if old is not None:
+                old.deleteLater()
         suggestions = interview.suggested_follow_ons()
         if suggestions:
             text = QLabel(tr("あわせて必要かもしれない手続き:"), self.follow_box)

@@ -103,7 +103,7 @@ class CounterPage(QWidget):
         self.recovery.message.connect(self.show_message)
         self.recovery.store_failed.connect(self._store_failed)
         self.card_events = CardEventBridge(self)
-        self.card_events.event.connect(self.identify.on_card_event)
+        self.card_events.card_event.connect(self.identify.on_card_event)
 
         for keys, slot in (
             (("Ctrl+Return", "Ctrl+Enter"), self.next), (("Ctrl+Backspace",), self.back),
@@ -125,9 +125,10 @@ class CounterPage(QWidget):
     # -- navigation ------------------------------------------------------------------------------
 
     def _go(self, key: str) -> None:
-        widget = {"start": self.start, VisitStep.IDENTIFY.value: self.identify, VisitStep.INTERVIEW.value: self.interview,
+        steps: dict[str, StartStep | IdentifyStep | InterviewStep | ConfirmStep | PrintStep | DoneStep] = {"start": self.start, VisitStep.IDENTIFY.value: self.identify, VisitStep.INTERVIEW.value: self.interview,
                   VisitStep.CONFIRM.value: self.confirm, VisitStep.PRINT.value: self.printing,
-                  VisitStep.CLOSED.value: self.done}[key]
+                  VisitStep.CLOSED.value: self.done}
+        widget = steps[key]
         self.stack.setCurrentWidget(widget)
         self.stepbar.set_current(key)
         self.stepbar.update_times(self.visit)
@@ -141,8 +142,9 @@ class CounterPage(QWidget):
         if self.visit is not None and self.visit.suspended:
             self.setFocus()  # only Esc (resume) works while suspended
             return
-        current = self.stack.currentWidget()
-        current.focus_first()  # type: ignore[attr-defined]
+        focus_first = getattr(self.stack.currentWidget(), "focus_first", None)  # every step has one
+        if callable(focus_first):
+            focus_first()
 
     def has_open_visit(self) -> bool:
         """A visit is under way (its journal holds every change: what a crash would leave to resume)."""

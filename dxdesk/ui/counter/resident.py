@@ -110,9 +110,10 @@ class ResidentView(QWidget):
 
     def show_items(self, items: list[ConfirmationItem]) -> None:
         while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            taken = self.grid.takeAt(0)
+            old = taken.widget() if taken is not None else None
+            if old is not None:
+                old.deleteLater()
         spoken = []
         for row, item in enumerate(items):
             label = QLabel(item.label.text(), self.body)

@@ -46,7 +46,9 @@ class EntryHeader(QFrame):
         self.venue.setEditable(True)
         self.venue.setFont(ui_font(14))
         self.venue.setMinimumWidth(220)
-        self.venue.lineEdit().setPlaceholderText(tr("例: 中央公民館"))
+        venue_edit = self.venue.lineEdit()
+        assert venue_edit is not None  # an editable combo box always has its line edit
+        venue_edit.setPlaceholderText(tr("例: 中央公民館"))
         self.venue.addItems([v.name for v in catalog.venues if v.active])
         self.venue.setAccessibleName(tr("会場"))
         # A drop-down, not buttons: it is filled in from the venue and changed about never.
@@ -127,7 +129,8 @@ class EntryHeader(QFrame):
         (a loaded record, the timer's start) or only the clock's suggestion."""
         self._setting_start = True
         try:
-            self.started.setDateTime(QDateTime(when.replace(second=0, microsecond=0)))
+            # PySide6 converts a datetime; its stubs list only Qt types.
+            self.started.setDateTime(QDateTime(when.replace(second=0, microsecond=0)))  # type: ignore[call-overload]
         finally:
             self._setting_start = False
         self._start_edited = edited
@@ -135,5 +138,7 @@ class EntryHeader(QFrame):
     def started_at(self, now: datetime, duration_minutes: int) -> datetime:
         """The record's start: as set, or else "now minus its length" (volunteers log after the session)."""
         if self._start_edited:
-            return self.started.dateTime().toPython()
+            chosen = self.started.dateTime().toPython()
+            assert isinstance(chosen, datetime)
+            return chosen
         return (now - timedelta(minutes=duration_minutes)).replace(second=0, microsecond=0)

@@ -82,8 +82,8 @@ class PeriodPicker(QWidget):
             first, last = fn(self._today())
             self._applying = True
             try:
-                self.date_from.setDate(QDate(first))
-                self.date_to.setDate(QDate(last))
+                self.date_from.setDate(QDate(first.year, first.month, first.day))
+                self.date_to.setDate(QDate(last.year, last.month, last.day))
             finally:
                 self._applying = False
         self.changed.emit()
@@ -99,8 +99,8 @@ class PeriodPicker(QWidget):
         self.changed.emit()
 
     def set_range(self, first: date, last: date) -> None:
-        self.date_from.setDate(QDate(first))
-        self.date_to.setDate(QDate(last))
+        self.date_from.setDate(QDate(first.year, first.month, first.day))
+        self.date_to.setDate(QDate(last.year, last.month, last.day))
 
     def range(self) -> DateRange:
         first: date = self.date_from.date().toPython()  # type: ignore[assignment]

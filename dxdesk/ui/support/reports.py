@@ -256,7 +256,7 @@ class ReportsTab(QWidget):
     def _show_summary(self, s: KpiSummary) -> None:
         while self._content_layout.count():
             item = self._content_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)  # gone from the tab now, freed by Qt at the next event loop turn
                 widget.deleteLater()

@@ -59,7 +59,7 @@ FOLLOW_UP_COLUMN = 8
 
 
 class SessionTableModel(QAbstractTableModel):
-    def __init__(self, catalog: Catalog, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, catalog: Catalog, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[SupportSession] = []
         self._columns = _columns(catalog)

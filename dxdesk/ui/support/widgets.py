@@ -154,7 +154,7 @@ class ToggleButton(QPushButton):
 class _RovingGroup(QObject):
     """Keyboard behaviour shared by choice groups and the topic grid (see module docstring)."""
 
-    def __init__(self, buttons: Sequence[ToggleButton], columns: int, on_digit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, buttons: Sequence[ToggleButton], columns: int, on_digit) -> None:
         super().__init__()
         self.buttons = list(buttons)
         self.columns = max(1, columns)
@@ -180,13 +180,13 @@ class _RovingGroup(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.FocusIn and obj in self.buttons:
-            self.make_tab_stop(obj)  # type: ignore[arg-type]
+            self.make_tab_stop(obj)
         if event.type() != QEvent.Type.KeyPress or obj not in self.buttons:
             return False
         key_event: QKeyEvent = event  # type: ignore[assignment]
         if key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False  # Alt/Ctrl combinations belong to the page shortcuts
-        index = self.buttons.index(obj)  # type: ignore[arg-type]
+        index = self.buttons.index(obj)
         step = {
             Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1,
             Qt.Key.Key_Up: -self.columns, Qt.Key.Key_Down: self.columns,
