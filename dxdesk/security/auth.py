@@ -10,8 +10,9 @@ written to the audit log in the same writer transaction as the change itself.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -22,7 +23,9 @@ from sqlalchemy import select
 from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.i18n import Msg
 from dxdesk.security import clerks as cq
+from dxdesk.security import throttle
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+from dxdesk.security.auditkey import load_or_create_audit_key
 from dxdesk.security.clerks import ClerkInfo, as_utc, info_from_row, normalize_login
 from dxdesk.security.passwords import (
     DEFAULT_PARAMS, ScryptParams, dummy_hash, hash_password, needs_rehash, password_problems, verify_password,
@@ -56,6 +59,10 @@ MSG_NO_SUCH_ACCOUNT = Msg(ja="そのアカウントは見つかりません。",
 MSG_LAST_ADMIN = Msg(
     ja="有効なシステム管理者が1人もいなくなるため、この変更はできません。",
     en="This would leave no active administrator; add another administrator first.",
+)
+MSG_SAME_AS_OLD = Msg(
+    ja="新しいパスワードは今のパスワードと別のものにしてください。",
+    en="The new password must differ from the current one.",
 )
 MSG_ACCOUNT_INACTIVE = Msg(ja="このアカウントは無効になっています。", en="This account has been deactivated.")
 
@@ -99,12 +106,6 @@ class _Outcome:
     counted: bool = False  # a failure that counted towards the lockout (followed by the delay)
 
 
-@dataclass
-class _GhostState:
-    failures: int = 0
-    locked_until: datetime | None = None
-
-
 class AuthService:
     def __init__(
         self,
@@ -125,10 +126,7 @@ class AuthService:
         self.failure_delay_s = failure_delay_s
         self._sleep = sleep
         self._dummy_hash = dummy_hash(params)
-        # Unknown logins lock out exactly like real ones, so the lock message cannot
-        # be used to find out which logins exist. Bounded: only the newest are kept.
-        self._ghosts: dict[str, _GhostState] = {}
-        self._ghost_lock = threading.Lock()
+        self._throttle_secret: bytes | None = None
 
     # ----------------------------------------------------------------- helpers
     def _write(self, fn: Callable[[Any], _T]) -> _T:
@@ -152,7 +150,8 @@ class AuthService:
 
     @staticmethod
     def _session_for(info: ClerkInfo, now: datetime) -> Session:
-        return Session(info.id, info.login, info.display_name, info.role, now)
+        return Session(info.id, info.login, info.display_name, info.role, now,
+                       must_change_password=info.must_change_password)
 
     # ----------------------------------------------------------------- sign-in
     def sign_in(self, login: str, password: str) -> Session:
@@ -166,7 +165,8 @@ class AuthService:
     def reauthenticate(self, session: Session, password: str) -> Session:
         """Password re-entry for the idle lock; failures count towards the same lockout."""
         info = self._authenticate(session.login, password, EventType.UNLOCK, expect_id=session.clerk_id)
-        return replace(session, role=info.role, display_name=info.display_name)
+        return replace(session, role=info.role, display_name=info.display_name,
+                       must_change_password=info.must_change_password)
 
     def _authenticate(self, login: str, password: str, event: EventType, *, expect_id: str | None = None,
                       audit_success: bool = True) -> ClerkInfo:
@@ -231,40 +231,46 @@ class AuthService:
         self._audit(orm, event, row.id, Result.FAILURE, cause=cause, locked=locked_until is not None)
         return locked_until
 
+    def _throttle_key(self, login: str) -> str:
+        if self._throttle_secret is None:
+            # A purpose-bound key derived from the desk's audit key, which lives outside the database.
+            audit_key = load_or_create_audit_key(self.audit.desk_id, getattr(self.database, "paths", None))
+            self._throttle_secret = hmac.new(audit_key, b"signin-throttle", hashlib.sha256).digest()
+        return throttle.throttle_key(self._throttle_secret, login)
+
     def _ghost_failure(self, login: str, password: str, now: datetime, event: EventType) -> NoReturn:
-        key = normalize_login(login)
-        with self._ghost_lock:
-            state = self._ghosts.get(key)
-            locked_until = state.locked_until if state else None
-        if locked_until is not None and locked_until > now:
-            self._write(lambda orm: self._audit(orm, event, None, Result.LOCKED, cause="locked"))
+        """An unknown login: the same work, answer, delay and lockout as a real one (see throttle.py)."""
+        key = self._throttle_key(login)
+
+        def early(orm: Any) -> datetime | None:
+            until = throttle.current_lock(orm, key, now)
+            if until is not None:
+                self._audit(orm, event, None, Result.LOCKED, cause="locked")
+            return until
+
+        locked_until = self._write(early)
+        if locked_until is not None:  # like a real locked account: answered before the scrypt work
             raise AccountLockedError(locked_until)
         verify_password(password, self._dummy_hash)  # same cost as a real check
-        with self._ghost_lock:
-            # Check and count under one lock, like _settle for real accounts: parallel guesses at
+
+        def settle(orm: Any) -> throttle.ThrottleState:
+            # Check and count in one writer job, like _settle for real accounts: parallel guesses at
             # an unknown login must lock out exactly as they would for a real one.
-            state = self._ghosts.pop(key, None) or _GhostState()
-            already_locked = state.locked_until is not None and state.locked_until > now
-            if not already_locked:
-                state.failures += 1
-                state.locked_until = None
-                if state.failures >= self.settings.max_failed_signins:
-                    state.failures = 0
-                    state.locked_until = now + timedelta(seconds=self.settings.lockout_seconds)
-            self._ghosts[key] = state
-            while len(self._ghosts) > 1000:
-                self._ghosts.pop(next(iter(self._ghosts)))
-            locked_until = state.locked_until
-        if already_locked:
-            assert locked_until is not None
-            self._write(lambda orm: self._audit(orm, event, None, Result.LOCKED, cause="locked"))
-            raise AccountLockedError(locked_until)
-        # The typed login is not recorded: people type their password into the login field.
-        self._write(lambda orm: self._audit(orm, event, None, Result.FAILURE, cause="unknown_login",
-                                            locked=locked_until is not None))
+            until = throttle.current_lock(orm, key, now)
+            if until is not None:
+                self._audit(orm, event, None, Result.LOCKED, cause="locked")
+                return throttle.ThrottleState(until)
+            state = throttle.record_failure(orm, key, now, self.settings)
+            # The typed login is not recorded: people type their password into the login field.
+            self._audit(orm, event, None, Result.FAILURE, cause="unknown_login", locked=state.newly_locked)
+            return state
+
+        state = self._write(settle)
+        if state.locked_until is not None and not state.newly_locked:
+            raise AccountLockedError(state.locked_until)
         self._sleep(self.failure_delay_s)
-        if locked_until is not None:
-            raise AccountLockedError(locked_until)
+        if state.locked_until is not None:
+            raise AccountLockedError(state.locked_until)
         raise InvalidCredentialsError()
 
     # ----------------------------------------------------------- first run
@@ -288,22 +294,33 @@ class AuthService:
         return self._session_for(self._write(job), self.clock())
 
     # ----------------------------------------------------------- own password
-    def change_password(self, session: Session, old_password: str, new_password: str) -> None:
-        """Change the signed-in clerk's own password; the old one is required."""
+    def change_password(self, session: Session, old_password: str, new_password: str) -> Session:
+        """Change the signed-in clerk's own password; the old one is required.
+
+        Returns the session to go on with: after a forced change (``must_change_password``) it is
+        the first one that may do anything.
+        """
         # Counts failures and lockout like any sign-in, so this is no password-guessing side door.
         self._authenticate(session.login, old_password, EventType.PASSWORD_CHANGE, expect_id=session.clerk_id,
                            audit_success=False)
         self._check_policy(new_password, session.login)
+        if new_password == old_password:
+            raise PasswordPolicyError([MSG_SAME_AS_OLD])
         new_hash = self._hash(new_password)
 
-        def job(orm: Any) -> None:
+        def job(orm: Any) -> ClerkInfo:
             row = orm.get(Clerk, session.clerk_id)
             if row is None:
                 raise AuthError(MSG_NO_SUCH_ACCOUNT)
+            forced = bool(row.must_change_password)
             row.password_hash = new_hash
-            self._audit(orm, EventType.PASSWORD_CHANGE, session.clerk_id, Result.SUCCESS, clerk_id=row.id)
+            row.must_change_password = False
+            self._audit(orm, EventType.PASSWORD_CHANGE, session.clerk_id, Result.SUCCESS, clerk_id=row.id,
+                        forced=forced)
+            return info_from_row(row)
 
-        self._write(job)
+        info = self._write(job)
+        return replace(session, role=info.role, display_name=info.display_name, must_change_password=False)
 
     # ----------------------------------------------------------- administration
     def _validate_new(self, login: str, display_name: str, password: str) -> None:
@@ -316,7 +333,7 @@ class AuthService:
         if cq.find_by_login(orm, login) is not None:
             raise AuthError(MSG_LOGIN_TAKEN)
         row = Clerk(login=normalize_login(login), display_name=display_name.strip(), role=role.value,
-                    password_hash=password_hash, failed_attempts=0, active=True)
+                    password_hash=password_hash, failed_attempts=0, active=True, must_change_password=False)
         orm.add(row)
         orm.flush()
         return row
@@ -336,6 +353,7 @@ class AuthService:
 
         def job(orm: Any) -> ClerkInfo:
             row = self._insert(orm, login, display_name, role, password_hash)
+            row.must_change_password = True  # the administrator knows it: the holder must choose their own
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="create",
                         clerk_id=row.id, role=role.value)
             return info_from_row(row)
@@ -400,6 +418,7 @@ class AuthService:
         def job(orm: Any) -> None:
             row = self._admin_row(orm, login)
             row.password_hash = new_hash
+            row.must_change_password = True  # as for a new account: the holder must choose their own
             row.failed_attempts = 0
             row.locked_until = None
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reset_password",

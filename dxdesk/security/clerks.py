@@ -29,6 +29,7 @@ class ClerkInfo:
     active: bool
     failed_attempts: int
     locked_until: datetime | None
+    must_change_password: bool = False
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and as_utc(self.locked_until) > now
@@ -44,7 +45,7 @@ def info_from_row(row: Clerk) -> ClerkInfo:
     except ValueError:  # the CHECK constraint should prevent this; grant nothing if it happens
         role = Role.SUPPORTER
     return ClerkInfo(row.id, row.login, row.display_name, role, bool(row.active), int(row.failed_attempts or 0),
-                     row.locked_until)
+                     row.locked_until, bool(row.must_change_password))
 
 
 MSG_LOGIN_EMPTY = Msg("ログインIDを入力してください。", "Enter a login name.")

@@ -70,7 +70,14 @@ def _sign_in(auth: Any, login: str | None, what: str) -> Any:
     if not login:
         raise UserError(f"{what} needs --as LOGIN (an account allowed to do it)")
     password = getpass.getpass(f"Password for {login}: ")
-    return auth.sign_in(login, password)
+    session = auth.sign_in(login, password)
+    if session.must_change_password:
+        # A new or reset account: the password an administrator gave must be replaced before anything else.
+        print(f"First sign-in of {session.login} with a password an administrator set: choose your own now.",
+              file=sys.stderr)
+        session = auth.change_password(session, password, _new_password())
+        print("password changed", file=sys.stderr)
+    return session
 
 
 # Public names for other packages' CLIs (``dxdesk support ...``) that act for a signed-in person.
@@ -116,7 +123,7 @@ def _account_add(args: argparse.Namespace) -> int:
         admin = _sign_in(auth, args.as_login, "adding an account")
         password = _new_password(f"Password for the new account {args.login}")
         info = auth.create_account(admin, args.login, args.name or args.login, args.role or "clerk", password)
-        print(f"created {info.login} ({info.role.value})")
+        print(f"created {info.login} ({info.role.value}); the first sign-in must set a new password")
     return 0
 
 
@@ -136,7 +143,8 @@ def _account_passwd(args: argparse.Namespace) -> int:
         if args.as_login and args.as_login.strip().lower() != args.login.strip().lower():
             admin = _sign_in(auth, args.as_login, "resetting a password")
             auth.reset_password(admin, args.login, _new_password(f"New password for {args.login}"))
-            print(f"password of {args.login} reset; the account is unlocked")
+            print(f"password of {args.login} reset; the account is unlocked and its next sign-in must set a new "
+                  "password")
             return 0
         old = getpass.getpass(f"Current password for {args.login}: ")
         session = auth.sign_in(args.login, old)

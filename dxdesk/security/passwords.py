@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 from dxdesk.i18n import Msg
+from dxdesk.security.common_passwords import fold, is_common
 
 SCHEME = "scrypt"
 MIN_PASSWORD_LENGTH = 8
@@ -119,10 +120,26 @@ MSG_SAME_AS_LOGIN = Msg(
     ja="ログインIDと同じパスワードは使えません。",
     en="The password must not be the same as the login name.",
 )
+MSG_CONTAINS_LOGIN = Msg(
+    ja="ログインIDを含むパスワードは使えません。",
+    en="The password must not contain the login name.",
+)
+MSG_COMMON = Msg(
+    ja="よく使われていて推測されやすいパスワードです。別のパスワードにしてください。",
+    en="This password is one of the most commonly used ones and easy to guess; choose another.",
+)
+MSG_ONE_CHARACTER = Msg(
+    ja="同じ文字を繰り返しただけのパスワードは使えません。",
+    en="The password must not repeat one character only.",
+)
 MSG_BLANK = Msg(
     ja="空白だけのパスワードは使えません。",
     en="The password must not consist of spaces only.",
 )
+
+
+# A login this short ("a", "it") would refuse too many good passwords that merely contain it.
+MIN_LOGIN_LENGTH_FOR_CONTAINS = 3
 
 
 def password_problems(password: str, login: str) -> list[Msg]:
@@ -134,6 +151,14 @@ def password_problems(password: str, login: str) -> list[Msg]:
         problems.append(MSG_TOO_LONG.format(max=MAX_PASSWORD_LENGTH))
     if password and not password.strip():
         problems.append(MSG_BLANK)
-    if login and password.strip().casefold() == login.strip().casefold():
+        return problems
+    folded, folded_login = fold(password), fold(login)
+    if folded_login and folded == folded_login:
         problems.append(MSG_SAME_AS_LOGIN)
+    elif len(folded_login) >= MIN_LOGIN_LENGTH_FOR_CONTAINS and folded_login in folded:
+        problems.append(MSG_CONTAINS_LOGIN)
+    if len(set(folded)) == 1:
+        problems.append(MSG_ONE_CHARACTER)
+    elif MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH and is_common(password):
+        problems.append(MSG_COMMON)
     return problems

@@ -89,9 +89,12 @@ class Session:
     display_name: str
     role: Role
     signed_in_at: datetime
+    # The password was set by an administrator (new or reset account): until its holder
+    # chooses a new one, this session may do nothing else (AuthService.change_password).
+    must_change_password: bool = False
 
     def can(self, permission: Permission) -> bool:
-        return has_permission(self.role, permission)
+        return not self.must_change_password and has_permission(self.role, permission)
 
 
 MSG_DENIED = Msg(
@@ -99,6 +102,10 @@ MSG_DENIED = Msg(
     en="A {role_en} is not allowed to do this (needs permission {permission}).",
 )
 MSG_NOT_SIGNED_IN = Msg(ja="サインインしてください。", en="Please sign in first.")
+MSG_MUST_CHANGE_PASSWORD = Msg(
+    ja="最初に新しいパスワードを設定してください。管理者が設定したパスワードのままでは操作できません。",
+    en="Set a new password first: an account cannot be used with the password an administrator gave it.",
+)
 
 
 class PermissionDeniedError(Exception):
@@ -131,6 +138,8 @@ def require(session: Session | None, permission: Permission) -> Session:
     """Return ``session`` if it may do ``permission``, else raise PermissionDeniedError."""
     if session is None:
         raise PermissionDeniedError(MSG_NOT_SIGNED_IN, permission)
+    if session.must_change_password:
+        raise PermissionDeniedError(MSG_MUST_CHANGE_PASSWORD, permission)
     if not has_permission(session.role, permission):
         role = Role(session.role) if session.role in {r.value for r in Role} else None
         label = role.label if role else Msg(str(session.role), str(session.role))

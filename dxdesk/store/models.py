@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dxdesk.store.base import Base, RecordMixin, UTCDateTime, utcnow
@@ -43,6 +43,27 @@ class Clerk(RecordMixin, Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Set when an administrator creates the account or resets its password (they know that password):
+    # the first sign-in can do nothing but choose a new one. Revision 0004.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                       server_default=false())
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins at logins that do not exist, so they lock out exactly like real ones (local only).
+
+    Kept in the database, not in memory, so a restart of dxdesk does not reset the count (that
+    difference alone would tell a real login from an unknown one). ``key`` is a keyed hash of the
+    typed login, never the text: people type their password into the login field. Rows are dropped
+    once their lock has expired. Revision 0004.
+    """
+
+    __tablename__ = "signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class Visit(RecordMixin, Base):

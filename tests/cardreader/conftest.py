@@ -265,14 +265,15 @@ def card_accounts() -> dict[str, str]:
     from dxdesk.security.passwords import ScryptParams
     from dxdesk.security.permissions import Role
     from dxdesk.store.database import open_database
+    from accounts import add_ready_account
 
     db = open_database()
     try:
         auth = AuthService(db, AuditLog(db), load_settings().security, params=ScryptParams(n=2**6, r=8, p=1),
                            failure_delay_s=0)
         admin = auth.create_first_admin("admin", "管理者", ACCOUNT_PASSWORD)
-        auth.create_account(admin, CLERK_LOGIN, "窓口 一郎", Role.CLERK, ACCOUNT_PASSWORD)
-        auth.create_account(admin, SUPPORTER_LOGIN, "支援 花子", Role.SUPPORTER, ACCOUNT_PASSWORD)
+        add_ready_account(auth, admin, CLERK_LOGIN, "窓口 一郎", Role.CLERK, ACCOUNT_PASSWORD)
+        add_ready_account(auth, admin, SUPPORTER_LOGIN, "支援 花子", Role.SUPPORTER, ACCOUNT_PASSWORD)
     finally:
         db.close()
     return {"clerk": CLERK_LOGIN, "supporter": SUPPORTER_LOGIN, "password": ACCOUNT_PASSWORD}

@@ -13,6 +13,7 @@ from dxdesk.security.auth import AuthService
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.security.permissions import Role
 from dxdesk.store.database import open_database
+from accounts import add_ready_account
 from fakeclock import FakeClock
 
 # Production uses n=2**15; tests only need the same code path, not the cost.
@@ -68,7 +69,7 @@ def sessions(auth):
     admin = auth.create_first_admin("admin", "管理 太郎", PASSWORD)
     result = {Role.ADMINISTRATOR: admin}
     for role in (Role.CLERK, Role.SUPPORTER, Role.SUPERVISOR):
-        auth.create_account(admin, role.value, f"{role.value} user", role, PASSWORD)
+        add_ready_account(auth, admin, role.value, f"{role.value} user", role, PASSWORD)
         result[role] = auth.sign_in(role.value, PASSWORD)
     return result
 

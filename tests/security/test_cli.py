@@ -7,8 +7,9 @@ import pytest
 
 from dxdesk.cli import main
 
-ADMIN_PW = "admin password 1"
+ADMIN_PW = "kanri pass 1"
 SUP_PW = "supervisor pw 1"
+ISSUED_PW = "issued pass 7"
 
 
 @pytest.fixture
@@ -27,9 +28,44 @@ def answers(monkeypatch):
 def _setup(answers):
     answers[:] = [ADMIN_PW, ADMIN_PW]
     assert main(["account", "add", "admin", "--name", "管理者"]) == 0
-    answers[:] = [ADMIN_PW, SUP_PW, SUP_PW]
+    answers[:] = [ADMIN_PW, ISSUED_PW, ISSUED_PW]
     assert main(["account", "add", "sato", "--role", "supervisor", "--as", "admin"]) == 0
+    # sato's first sign-in, whatever the command, must replace the password the administrator gave
+    answers[:] = [ISSUED_PW, SUP_PW, SUP_PW]
+    assert main(["audit", "list", "--as", "sato"]) == 0
     assert answers == []
+
+
+def test_first_sign_in_of_a_new_or_reset_account_must_set_a_new_password(answers, capsys):
+    _setup(answers)
+    capsys.readouterr()
+    answers[:] = [ISSUED_PW]
+    assert main(["audit", "list", "--as", "sato"]) == 2  # the issued password is gone
+    assert "Wrong login name or password" in capsys.readouterr().err
+    answers[:] = [ADMIN_PW, "reset pass 22", "reset pass 22"]
+    assert main(["account", "passwd", "sato", "--as", "admin"]) == 0
+    assert "must set a new password" in capsys.readouterr().out
+    # the same password again is refused, and nothing else happens before a new one is set
+    answers[:] = ["reset pass 22", "reset pass 22", "reset pass 22"]
+    assert main(["audit", "list", "--as", "sato"]) == 2
+    err = capsys.readouterr().err
+    assert "must differ from the current one" in err and "auth.sign_in" not in err
+    answers[:] = ["reset pass 22", "own river pass 3", "own river pass 3"]
+    assert main(["audit", "list", "--as", "sato"]) == 0
+    captured = capsys.readouterr()
+    assert "choose your own now" in captured.err and "auth.password_change" in captured.out
+    answers[:] = ["own river pass 3"]
+    assert main(["audit", "verify", "--as", "sato"]) == 0  # no prompt for a new password any more
+    assert answers == []
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "aaaaaaaa", "admin-2026-pass"])
+def test_weak_passwords_are_refused_by_the_cli(answers, capsys, weak):
+    answers[:] = [weak, weak]
+    assert main(["account", "add", "admin", "--name", "管理者"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("commonly used" in err or "one character" in err or "contain the login" in err), err
 
 
 def test_account_lifecycle(answers, capsys):

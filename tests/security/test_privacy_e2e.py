@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from accounts import add_ready_account
 
 from dxdesk.cardreader.service import CardService
 from dxdesk.cardreader.simcard import SimulatedCard
@@ -107,7 +108,7 @@ def desk():
     admin = auth.create_first_admin("admin", "管理者", PASSWORD)
     sessions = {}
     for role in (Role.CLERK, Role.SUPPORTER, Role.SUPERVISOR):
-        auth.create_account(admin, role.value, f"{role.value} user", role, PASSWORD)
+        add_ready_account(auth, admin, role.value, f"{role.value} user", role, PASSWORD)
         sessions[role] = auth.sign_in(role.value, PASSWORD)
     yield db, audit, auth, sessions
     db.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from accounts import add_ready_account
 
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.services import AppServices
@@ -36,7 +37,6 @@ def session_for():
             admin = services.auth.sign_in("admin", "correct horse 1")
         if role == "administrator":
             return admin
-        services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 2")
-        return services.auth.sign_in(role, "correct horse 2")
+        return add_ready_account(services.auth, admin, role, f"{role} さん", role, "correct horse 2")
 
     return sign_in
