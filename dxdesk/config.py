@@ -67,6 +67,14 @@ class FormsSettings:
 class StoreSettings:
     # Central PostgreSQL, e.g. "postgresql+psycopg://dxdesk@server/dxdesk"; password is in the keyring.
     server_url: str = ""
+    # TLS to the server (dxdesk.store.servertls, docs/sync.md): "verify-full" against the town's CA
+    # (server_ca_file), "pinned" (server_ca_file is the server's own certificate, server_cert_sha256 its
+    # fingerprint) or "insecure-no-tls" (a lab only; set with --insecure-no-tls, audited). Set by db set-server.
+    server_tls: str = "verify-full"
+    server_ca_file: str = ""
+    server_cert_sha256: str = ""
+    # Support-log notes stay on this desk: the sync sends the session without its free-text note.
+    keep_support_notes_on_desk: bool = False
     work_offline: bool = False
     sync_interval_s: int = 60
     sync_batch_size: int = 200

@@ -43,8 +43,11 @@ class PgCluster:
     fsync is always off: the machine itself never loses power in a test.
     """
 
-    def __init__(self, durable_commits: bool = False, pg_bin: Path = PG_BIN) -> None:
+    def __init__(self, durable_commits: bool = False, pg_bin: Path = PG_BIN,
+                 tls_cert_pem: bytes | None = None, tls_key_pem: bytes | None = None) -> None:
+        """``tls_cert_pem``/``tls_key_pem``: serve TLS with this certificate (tests make one with a test CA)."""
         self.pg_bin = pg_bin
+        self.tls = (tls_cert_pem, tls_key_pem) if tls_cert_pem and tls_key_pem else None
         self.durable_commits = durable_commits
         self.host = "127.0.0.1"
         self.port = _free_port()
@@ -86,8 +89,21 @@ class PgCluster:
         sync_commit = "on" if self.durable_commits else "off"
         options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.host} -c fsync=off "
                    f"-c synchronous_commit={sync_commit} -c full_page_writes=off")
+        if self.tls is not None:
+            options += " " + self._tls_options()
         self._run(str(self.pg_bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "30",
                   "-o", options, "start")
+
+    def _tls_options(self) -> str:
+        assert self.tls is not None
+        files = {"server.crt": self.tls[0], "server.key": self.tls[1]}
+        for name, data in files.items():
+            path = self.base / name
+            path.write_bytes(data)
+            os.chmod(path, 0o600)  # the server refuses a key others can read
+            if self.run_as:
+                shutil.chown(path, "postgres", "postgres")
+        return f"-c ssl=on -c ssl_cert_file={self.base / 'server.crt'} -c ssl_key_file={self.base / 'server.key'}"
 
     def stop(self, immediate: bool = True) -> None:
         """Stop the server; ``immediate`` is a crash-like stop (no checkpoint, clients cut off)."""

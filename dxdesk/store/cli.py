@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (password asked, kept in keyring)")
     p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")
     p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--ca-file", type=Path, metavar="PEM",
+                     help="the town's CA certificate: TLS with full verification (sslmode=verify-full)")
+    tls.add_argument("--pin-sha256", metavar="HEX",
+                     help="pin the server's own certificate by its SHA-256 fingerprint (self-signed servers)")
+    tls.add_argument("--insecure-no-tls", action="store_true",
+                     help="LAB ONLY: plaintext, server not authenticated (recorded in the audit log)")
     p.set_defaults(func=_set_server)
     p = dbsub.add_parser("work-offline", help="switch offline mode on or off (the status bar switch)")
     p.add_argument("state", choices=("on", "off"))
@@ -113,8 +122,12 @@ def _status(args: argparse.Namespace) -> int:
         print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
         print(f"unsent:    {pending} record(s)")
     print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
-    server = settings.store.server_url or "(none: local only)"
+    from dxdesk.store.servertls import redacted_url
+
+    server = redacted_url(settings.store.server_url) or "(none: local only)"  # an old file may hold ?password=
     print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
+    if settings.store.server_url:
+        print(f"tls:       {_tls_description(settings.store)}")
     return 0
 
 
@@ -219,7 +232,8 @@ def _set_server(args: argparse.Namespace) -> int:
     url = args.url.strip()
     if url:
         try:
-            parse_server_url(url)
+            parsed = parse_server_url(url)
+            tls = _server_tls(args, parsed, paths)
         except ServerConfigError as exc:
             raise UserError(str(exc)) from None
         if not args.no_password:
@@ -229,10 +243,76 @@ def _set_server(args: argparse.Namespace) -> int:
             where = store_server_password(password, paths)
             print("password stored in the OS keyring" if where == "keyring"
                   else "no OS keyring: password stored in an owner-only file")
+        settings.store.server_tls, settings.store.server_ca_file, settings.store.server_cert_sha256 = tls
     settings.store.server_url = url
     save_settings(settings, paths)
+    if url and settings.store.server_tls == "insecure-no-tls":
+        _record_insecure_opt_out(url)
     print(f"server: {url or '(none: local only)'}")
+    if url:
+        print(f"TLS:    {_tls_description(settings.store)}")
     return 0
+
+
+def _server_tls(args: argparse.Namespace, parsed, paths) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """(server_tls, server_ca_file, server_cert_sha256) from set-server's options; files go to the config dir."""
+    from dxdesk.store import servertls as t
+
+    config_dir = paths.ensure().config_dir
+    if args.insecure_no_tls:
+        print("WARNING: no TLS. Passwords and records cross the network readable and anyone on it can pose as "
+              "the server. For a lab only.", file=sys.stderr)
+        return t.INSECURE, "", ""
+    if args.ca_file is not None:
+        der = t.load_pem_certificate(args.ca_file)  # refuses a file that is not a certificate
+        target = config_dir / "server-ca.pem"
+        _write_owner_only(target, args.ca_file.read_text(encoding="ascii", errors="replace"))
+        print(f"town CA stored: {target} (SHA-256 {t.certificate_sha256(der)})")
+        return t.VERIFY_FULL, str(target), ""
+    if args.pin_sha256:
+        host, port = parsed.host or parsed.query.get("host"), parsed.port or 5432
+        der = t.fetch_server_certificate(str(host), int(port))
+        actual, wanted = t.certificate_sha256(der), t.normalize_fingerprint(args.pin_sha256)
+        if actual != wanted:
+            raise UserError(f"the server at {host}:{port} presents a certificate with SHA-256 {actual}, "
+                            f"not {wanted}: nothing was changed (check the fingerprint with the server's administrator)")
+        target = config_dir / "server-cert.pem"
+        _write_owner_only(target, t.der_to_pem(der))
+        print(f"server certificate pinned: {target}")
+        return t.PINNED, str(target), actual
+    raise UserError("choose how to trust the server: --ca-file PEM (the town's CA), --pin-sha256 HEX (the server's "
+                    "own certificate), or for a lab only --insecure-no-tls")
+
+
+def _write_owner_only(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="ascii")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def _tls_description(store) -> str:  # type: ignore[no-untyped-def]
+    if store.server_tls == "insecure-no-tls":
+        return "NONE (insecure-no-tls: lab only)"
+    if store.server_tls == "pinned":
+        return f"pinned server certificate (SHA-256 {store.server_cert_sha256})"
+    if not store.server_ca_file:
+        return "not configured: the desk will not connect (dxdesk db set-server URL --ca-file PEM)"
+    return f"verify-full against {store.server_ca_file}"
+
+
+def _record_insecure_opt_out(url: str) -> None:
+    """The plaintext opt-out is an audit event (the desk as actor until set-server signs someone in)."""
+    from sqlalchemy.engine import make_url
+
+    from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+
+    db = _open()
+    try:
+        AuditLog(db).append(AuditEntry(EventType.SETTINGS_CHANGE, None, Result.SUCCESS, details={
+            "setting": "store.server_tls", "value": "insecure-no-tls", "server_host": str(make_url(url).host)}))
+    finally:
+        db.close()
 
 
 def _work_offline(args: argparse.Namespace) -> int:

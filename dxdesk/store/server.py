@@ -19,16 +19,12 @@ from dxdesk.paths import AppPaths
 from dxdesk.store import migrate
 from dxdesk.store.base import Base
 from dxdesk.store.crypto import _Encrypted
-from dxdesk.store.errors import StoreError
+from dxdesk.store.servertls import ServerConfigError, ServerTLS, refuse_secrets_and_tls_params
 from dxdesk.store.keys import SERVER_PASSWORD_USER, get_secret, set_secret
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 3
-
-
-class ServerConfigError(StoreError):
-    pass
 
 
 def parse_server_url(url: str) -> URL:
@@ -50,6 +46,7 @@ def parse_server_url(url: str) -> URL:
             "URL にパスワードを含めないでください。パスワードはキーリングに保存されます。",
             "do not put the password in the URL; dxdesk stores it in the keyring",
         ))
+    refuse_secrets_and_tls_params(parsed)
     if not parsed.host and not parsed.query.get("host"):
         raise ServerConfigError(Msg("URL にサーバー名がありません。", "the server URL has no host"))
     return parsed.set(drivername="postgresql+psycopg")
@@ -63,13 +60,16 @@ def store_server_password(password: str, paths: AppPaths | None = None) -> str:
     return set_secret(SERVER_PASSWORD_USER, password, paths)
 
 
-def create_server_engine(url: str, password: str | None = None) -> Engine:
+def create_server_engine(url: str, password: str | None = None, tls: ServerTLS | None = None) -> Engine:
+    """An engine for the server; TLS as ``tls`` says (default: verify-full, refused without a CA file)."""
     parsed = parse_server_url(url)
+    tls_query = (tls or ServerTLS()).query()  # raises before anything connects
     if password:
         parsed = parsed.set(password=password)
     # In the URL (not connect_args) so it is visible in the engine; a value in the configured URL wins.
     defaults = {"connect_timeout": str(CONNECT_TIMEOUT_S), "application_name": "dxdesk"}
     parsed = parsed.update_query_dict({k: v for k, v in defaults.items() if k not in parsed.query})
+    parsed = parsed.update_query_dict(tls_query)  # the URL may not carry TLS parameters (refused above)
     return create_engine(
         parsed,
         pool_pre_ping=True,

@@ -62,6 +62,7 @@ from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import StoreError
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SyncState
+from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,8 @@ class SyncEngine:
             if not self.settings.server_url:
                 raise SyncError(Msg("サーバーが設定されていません。", "no server is configured"))
             password = self._password_lookup() if self._password_lookup else None
-            self._server = create_server_engine(self.settings.server_url, password)
+            self._server = create_server_engine(self.settings.server_url, password,
+                                                ServerTLS.from_settings(self.settings))
         return self._server
 
     def run_once(self) -> SyncResult:
@@ -219,8 +221,14 @@ class SyncEngine:
             for name, ids in wanted.items():
                 table = raw_table(name)
                 for row in conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
-                    rows[(name, row["id"])] = dict(row)
+                    rows[(name, row["id"])] = self._outgoing(name, dict(row))
         return rows
+
+    def _outgoing(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
+        """What leaves the desk for ``row``: without the support note when notes stay on the desk."""
+        if name == "support_sessions" and self.settings.keep_support_notes_on_desk:
+            row["note"] = ""  # also blanks a note this record sent before the setting was switched on
+        return row
 
     @staticmethod
     def _upsert_server(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
@@ -313,6 +321,10 @@ class SyncEngine:
     def _as_sync_error(exc: Exception) -> StoreError:
         if isinstance(exc, StoreError):
             return exc
+        if isinstance(exc, sa_exc.OperationalError) and _is_tls_failure(exc):
+            # Not "offline": someone may be posing as the server. Said plainly, never retried silently.
+            log.error("server TLS check failed: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+            return SyncError(MSG_TLS_FAILED)
         if isinstance(exc, sa_exc.OperationalError) and _is_connection_failure(exc):
             log.info("server unreachable: %s", type(exc.orig).__name__ if exc.orig else exc)
             return ServerUnreachableError()
@@ -349,6 +361,21 @@ def stall_hook_from_env() -> BatchHook | None:
             sys.stderr.flush()
             threading.Event().wait()  # until the test kills this process
     return stall
+
+
+MSG_TLS_FAILED = Msg(
+    "サーバーの証明書を確認できないため接続しませんでした。町の CA 証明書（またはサーバー証明書の固定）の設定を"
+    "管理者に確認してください。",
+    "did not connect: the server's certificate could not be verified (check the town CA or the pinned "
+    "certificate with dxdesk db status / db set-server)",
+)
+
+
+def _is_tls_failure(exc: sa_exc.OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("certificate verify failed", "server certificate", "ssl error",
+                                   "does not match host name", "sslmode value", "root certificate file",
+                                   "server does not support ssl"))
 
 
 def _is_connection_failure(exc: sa_exc.OperationalError) -> bool:

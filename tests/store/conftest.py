@@ -15,6 +15,7 @@ import pytest
 from dxdesk.config import Settings
 from dxdesk.paths import AppPaths
 from dxdesk.store.database import Database, open_database
+from dxdesk.store.servertls import INSECURE
 from tools.pgcluster import PG_BIN, PgCluster, PgClusterError, pg_binaries_available
 
 
@@ -22,10 +23,13 @@ def desk_paths(root: Path) -> AppPaths:
     return AppPaths(root / "config", root / "data", root / "logs", root / "cache")
 
 
-def desk_settings(desk_id: str | None = None, server_url: str = "") -> Settings:
+def desk_settings(desk_id: str | None = None, server_url: str = "", *, lab_no_tls: bool = False) -> Settings:
+    """A desk's settings; ``lab_no_tls`` is the explicit plaintext opt-out (the throw-away cluster on 127.0.0.1)."""
     settings = Settings()
     settings.general.desk_id = desk_id or str(uuid.uuid4())
     settings.store.server_url = server_url
+    if lab_no_tls:
+        settings.store.server_tls = INSECURE
     return settings
 
 

@@ -82,7 +82,7 @@ def server(pg_url: str) -> Iterator[Engine]:
 
 
 def _desk(make_db, url: str, name: str = "desk-a", batch: int = 100) -> tuple[Database, SyncEngine]:
-    settings = desk_settings(server_url=url)
+    settings = desk_settings(server_url=url, lab_no_tls=True)
     settings.store.sync_batch_size = batch
     db = make_db(name, settings=settings)
     return db, SyncEngine(db, settings.store)

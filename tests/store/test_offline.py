@@ -7,6 +7,7 @@ import pytest
 
 from dxdesk.i18n import Msg
 from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState, StoreStatus
+from dxdesk.store.servertls import INSECURE, ServerTLS
 from dxdesk.store.server import CONNECT_TIMEOUT_S, ServerConfigError, create_server_engine, parse_server_url
 from dxdesk.store.sync import ServerUnreachableError, SyncEngine
 
@@ -21,7 +22,7 @@ def _closed_port() -> int:
 
 
 def test_unreachable_server_means_offline_mode_and_work_continues(make_db):
-    settings = desk_settings(server_url=f"postgresql://dxdesk@127.0.0.1:{_closed_port()}/dxdesk")
+    settings = desk_settings(server_url=f"postgresql://dxdesk@127.0.0.1:{_closed_port()}/dxdesk", lab_no_tls=True)
     db = make_db(settings=settings)  # opening never touches the server
     engine = SyncEngine(db, settings.store)
     assert engine.connectivity.mode is ConnectivityMode.OFFLINE
@@ -40,7 +41,7 @@ def test_unreachable_server_means_offline_mode_and_work_continues(make_db):
 
 
 def test_server_engine_uses_a_short_connect_timeout():
-    engine = create_server_engine("postgresql://dxdesk@server.example/dxdesk", "secret")
+    engine = create_server_engine("postgresql://dxdesk@server.example/dxdesk", "secret", ServerTLS(INSECURE))
     try:
         assert engine.url.query["connect_timeout"] == str(CONNECT_TIMEOUT_S) == "3"
         assert engine.url.drivername == "postgresql+psycopg" and engine.url.password == "secret"

@@ -30,7 +30,7 @@ def server(pg_url):
 
 
 def _desk(make_db, pg_url, name="desk-a", batch=200):
-    settings = desk_settings(server_url=pg_url)
+    settings = desk_settings(server_url=pg_url, lab_no_tls=True)
     settings.store.sync_batch_size = batch
     db = make_db(name, settings=settings)
     return db, SyncEngine(db, settings.store)
@@ -223,7 +223,7 @@ def test_cli_sync_sends_waiting_records(pg_url, server, capsys):
     from dxdesk.cli import main
     from dxdesk.store.database import open_database
 
-    assert main(["db", "set-server", pg_url, "--no-password"]) == 0
+    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls"]) == 0
     db = open_database()
     try:
         _support(db)

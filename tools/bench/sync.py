@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from dxdesk.config import Settings
+from dxdesk.config import Settings, load_settings
 from dxdesk.paths import AppPaths
 from dxdesk.store.backup import backup_sqlite
 from dxdesk.store.base import utcnow
@@ -35,6 +35,7 @@ from dxdesk.store.database import Database, open_database
 from dxdesk.store.models import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, SupportSession, Visit, VisitStep
 from tools.pgcluster import PgCluster
 from dxdesk.store.server import create_server_engine
+from dxdesk.store.servertls import INSECURE, ServerTLS
 from dxdesk.store.sync import SyncEngine
 
 CHUNK = 1000  # records per writer transaction while filling the desk
@@ -101,8 +102,8 @@ def _desk(root: Path, settings: Settings, path: Path | None = None) -> Database:
     return open_database(settings, paths, path=path)
 
 
-def _server_rows(url: str) -> int:
-    engine = create_server_engine(url)
+def _server_rows(url: str, tls: ServerTLS) -> int:
+    engine = create_server_engine(url, tls=tls)
     try:
         with engine.connect() as conn:
             return int(conn.execute(text(
@@ -117,6 +118,9 @@ class _Scratch:
 
     def __init__(self, server_url: str | None) -> None:
         self.server_url = server_url
+        # --server: TLS as this desk's settings say (dxdesk db set-server). The bench's own cluster is a
+        # throw-away on 127.0.0.1 started by this process: the lab opt-out, named as such.
+        self.tls = ServerTLS.from_settings(load_settings().store) if server_url else ServerTLS(INSECURE)
         self.cluster: PgCluster | None = None
         self.created: list[str] = []
 
@@ -133,7 +137,7 @@ class _Scratch:
 
     def database(self) -> str:
         name = "dxdesk_bench_" + uuid.uuid4().hex[:8]
-        admin = create_server_engine(self.server_url or "").execution_options(isolation_level="AUTOCOMMIT")
+        admin = create_server_engine(self.server_url or "", tls=self.tls).execution_options(isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -148,7 +152,7 @@ class _Scratch:
             return
         if not self.created:
             return
-        admin = create_server_engine(self.server_url or "").execution_options(isolation_level="AUTOCOMMIT")
+        admin = create_server_engine(self.server_url or "", tls=self.tls).execution_options(isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
                 for name in self.created:
@@ -179,6 +183,8 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
     settings = Settings()
     settings.general.desk_id = str(uuid.uuid4())
     settings.store.sync_batch_size = batch_size
+    settings.store.server_tls, settings.store.server_ca_file, settings.store.server_cert_sha256 = (
+        scratch.tls.mode, scratch.tls.ca_file, scratch.tls.cert_sha256)
     full_url, resume_url = scratch.database(), scratch.database()  # first: fails fast if the server does
     db = _desk(tmp, settings)
     try:
@@ -215,7 +221,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
         except BenchInterrupted:
             pass
         confirmed = entries - db.pending_count()
-        before = _server_rows(settings.store.server_url)
+        before = _server_rows(settings.store.server_url, scratch.tls)
         report(f"interrupted after batch {stop_after}: server has {before} of {entries} rows, "
                f"desk confirmed {confirmed}")
         engine.batch_hook = None
@@ -223,7 +229,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
         resumed = engine.run_once()
         resume_s = time.perf_counter() - t0
         engine.server().dispose()
-        after = _server_rows(settings.store.server_url)
+        after = _server_rows(settings.store.server_url, scratch.tls)
         report(f"resumed sync: sent {resumed.sent} entries (= {entries} - {confirmed} confirmed) in "
                f"{resume_s:.2f} s; server now has {after} rows, {resumed.pending} still waiting")
     finally:

@@ -26,7 +26,7 @@ from dxdesk import i18n
 from dxdesk.i18n import Msg, tr
 from dxdesk.security.auth import AuthService, InvalidCredentialsError, PasswordPolicyError
 from dxdesk.security.clerks import display_name_problem, login_problem
-from dxdesk.security.permissions import Session
+from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Session
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.security.widgets import (
     BusyRow,
@@ -216,13 +216,27 @@ class SignInDialog(TaskDialog):
         if not login.strip() or not password:
             self.show_error(MSG_ENTER_BOTH.text())
             return
-        self.start(lambda: self.auth.sign_in(login, password), self._done, self._failed)
+        self.start(lambda: self.auth.sign_in(login, password), lambda s: self._done(s, password), self._failed)
 
-    def _done(self, session: Session) -> None:
-        self.session = session
+    def _done(self, session: Session, password: str = "") -> None:
         self.password_edit.clear()
+        if session.must_change_password:
+            self._force_change(session, password)
+            return
+        self.session = session
         self.signed_in.emit(session)
         self.accept()
+
+    def _force_change(self, session: Session, issued_password: str) -> None:
+        """A new or reset account: nothing but choosing a new password until it is done."""
+        previous = getattr(self, "change_dialog", None)
+        if previous is not None:
+            previous.deleteLater()  # not WA_DeleteOnClose: it must outlive its own signal to _done
+        dialog = ChangePasswordDialog(self.auth, self.runner, session, self, issued_password=issued_password)
+        dialog.changed_session.connect(self._done)
+        dialog.rejected.connect(lambda: self.show_error(MSG_MUST_CHANGE_PASSWORD.text()))
+        self.change_dialog = dialog  # tests and screenshots reach it here
+        dialog.open()
 
     def _failed(self, exc: BaseException) -> None:
         self.show_error(error_text(exc))  # wrong credentials and lockout (with time) come as Msg
@@ -282,20 +296,34 @@ class FirstAdminDialog(TaskDialog):
 
 
 class ChangePasswordDialog(TaskDialog):
-    """The signed-in clerk changes their own password (the current one is required)."""
+    """The signed-in clerk changes their own password (the current one is required).
+
+    With ``issued_password`` it is the forced change at the first sign-in of a new or reset
+    account: the password just typed at sign-in is the current one, so it is not asked again.
+    """
 
     password_changed = Signal()
+    changed_session = Signal(object)  # the Session to go on with (no longer must_change_password)
 
     def __init__(self, auth: AuthService, runner: TaskRunner, session: Session,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, issued_password: str | None = None) -> None:
+        if issued_password is None:
+            hint = tr("{name}（{login}）のパスワードを変更します。")
+        else:
+            hint = tr("{name}（{login}）: 管理者が設定したパスワードでサインインしました。\n"
+                      "使い始める前に、自分だけが知る新しいパスワードを設定してください。")
         super().__init__(runner, tr("dxdesk — パスワード変更"), tr("パスワードの変更"),
-                         tr("{name}（{login}）のパスワードを変更します。").format(
-                             name=session.display_name, login=session.login),
+                         hint.format(name=session.display_name, login=session.login),
                          tr("変更しています…"), parent)
         self.auth = auth
         self.session = session
+        self.forced = issued_password is not None
         self.current_edit = password_edit(self)
-        self.form.addRow(tr("現在のパスワード:"), self.current_edit)
+        if issued_password is None:
+            self.form.addRow(tr("現在のパスワード:"), self.current_edit)
+        else:
+            self.current_edit.setText(issued_password)
+            self.current_edit.hide()
         self.passwords = NewPasswordFields(self, label=tr("新しいパスワード"), form=self.form)
         self.passwords.set_login(session.login)
         self.ok_button.setText(tr("変更"))
@@ -315,14 +343,17 @@ class ChangePasswordDialog(TaskDialog):
         new = self.passwords.value()
         self.start(lambda: self.auth.change_password(self.session, current, new), self._done, self._failed)
 
-    def _done(self, _result: object) -> None:
-        self.current_edit.clear()
+    def _done(self, result: object) -> None:
+        self.current_edit.clear()  # the forced change's copy of the sign-in password too
         self.passwords.clear()
         self.password_changed.emit()
+        if isinstance(result, Session):
+            self.changed_session.emit(result)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        self.current_edit.clear()
+        if not self.forced:  # the forced change keeps the password typed at sign-in
+            self.current_edit.clear()
         if isinstance(exc, InvalidCredentialsError):
             self.show_error(MSG_WRONG_CURRENT.text())  # the login is known here; say which field is wrong
             self.current_edit.setFocus()

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dxdesk.security.auth import MSG_BAD_CREDENTIALS
-from dxdesk.security.passwords import MSG_SAME_AS_LOGIN, MSG_TOO_SHORT, MIN_PASSWORD_LENGTH
-from dxdesk.security.permissions import Role
+from dxdesk.security.passwords import MSG_COMMON, MSG_ONE_CHARACTER, MSG_SAME_AS_LOGIN, MSG_TOO_SHORT, MIN_PASSWORD_LENGTH
+from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Role
 from dxdesk.timeutil import to_desk
 from dxdesk.ui.security.signin import (
     MSG_ENTER_BOTH,
@@ -139,3 +139,47 @@ def test_change_password_wrong_current_then_success(qtbot, auth, runner, admin):
     with qtbot.waitSignal(dialog.password_changed, timeout=5000):
         dialog.ok_button.click()
     assert auth.sign_in("admin", "a new secret 2").clerk_id == admin.clerk_id
+
+
+def test_first_sign_in_of_a_new_account_must_set_a_new_password(qtbot, auth, runner, admin):
+    auth.create_account(admin, "newbie", "新人 さん", Role.CLERK, "issued pass 7")
+    dialog = _sign_in_dialog(qtbot, auth, runner)
+    dialog.login_edit.setText("newbie")
+    dialog.password_edit.setText("issued pass 7")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: getattr(dialog, "change_dialog", None) is not None, timeout=5000)
+    change = dialog.change_dialog
+    assert dialog.session is None  # nothing to work with yet
+    assert "管理者が設定したパスワード" in change.hint.text()
+    assert not change.current_edit.isVisibleTo(change)  # the password just typed is the current one
+    # The issued password again is refused with the reason.
+    change.passwords.password.setText("issued pass 7")
+    change.passwords.confirm.setText("issued pass 7")
+    change.ok_button.click()
+    qtbot.waitUntil(lambda: "別のもの" in change.error.text(), timeout=5000)
+    # Giving up leaves the sign-in dialog open without a session and says why.
+    change.reject()
+    assert dialog.session is None and dialog.isVisible()
+    assert dialog.error.text() == MSG_MUST_CHANGE_PASSWORD.ja
+
+    dialog.login_edit.setText("newbie")
+    dialog.password_edit.setText("issued pass 7")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.change_dialog is not change, timeout=5000)
+    change = dialog.change_dialog
+    change.passwords.password.setText("counter river 8")
+    change.passwords.confirm.setText("counter river 8")
+    with qtbot.waitSignal(dialog.signed_in, timeout=5000):
+        change.ok_button.click()
+    assert dialog.session is not None and not dialog.session.must_change_password
+    assert not auth.sign_in("newbie", "counter river 8").must_change_password
+
+
+def test_weak_passwords_are_listed_as_they_are_typed(qtbot, auth, runner, admin):
+    dialog = ChangePasswordDialog(auth, runner, admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.passwords.password.setText("password")
+    assert MSG_COMMON.ja in dialog.passwords.problems()
+    dialog.passwords.password.setText("aaaaaaaa")
+    assert MSG_ONE_CHARACTER.ja in dialog.passwords.problems()
