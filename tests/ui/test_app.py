@@ -83,6 +83,7 @@ def test_every_role_fits_a_1366x768_screen(qtbot, services, runner, session_for,
             qtbot.addWidget(window)
             hint = window.minimumSizeHint()
             assert hint.width() <= 1366 and hint.height() <= 700, (language, role, hint)
+            window.status_poll.stop()  # its timer must not fire after the runner has shut down
             for page in window.closables:
                 page.shutdown()
     finally:

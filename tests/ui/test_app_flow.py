@@ -16,7 +16,8 @@ import dxdesk.ui.app as app_module
 from dxdesk.ui import crash_dialog
 
 ADMIN_PW = "correct horse 1"
-CLERK_PW = "correct horse 2"
+CLERK_PW = "correct horse 2"  # what the administrator gives the new clerk
+CLERK_OWN_PW = "counter river 8"  # what the clerk must choose at the first sign-in
 
 
 def _visible(class_name: str) -> QWidget | None:
@@ -88,6 +89,16 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         dialog.ok_button.click()
         return True
 
+    def clerk_must_choose_a_password_first() -> bool:
+        dialog = _visible("ChangePasswordDialog")
+        if dialog is None:
+            return False
+        assert dialog.forced and _visible("MainWindow") is None  # nothing else opens before it is done
+        dialog.passwords.password.setText(CLERK_OWN_PW)
+        dialog.passwords.confirm.setText(CLERK_OWN_PW)
+        dialog.ok_button.click()
+        return True
+
     def counter_page_then_password_dialog() -> bool:
         window = _visible("MainWindow")
         if window is None or "髙橋" not in window.card_label.text():
@@ -100,7 +111,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
 
     def password_dialog_then_sign_out() -> bool:
         dialog = _visible("ChangePasswordDialog")
-        if dialog is None:
+        if dialog is None or dialog.forced:
             return False
         dialog.reject()
         window = seen["clerk_window"]
@@ -118,7 +129,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     steps: list[Callable[[], bool]] = [first_admin, admin_window, clerk_created_then_sign_out, clerk_signs_in,
-                                       counter_page_then_password_dialog, password_dialog_then_sign_out,
+                                       clerk_must_choose_a_password_first, counter_page_then_password_dialog, password_dialog_then_sign_out,
                                        back_at_sign_in]
 
     def tick() -> None:

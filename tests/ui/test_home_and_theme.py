@@ -5,6 +5,7 @@ import threading
 from datetime import date, timedelta, timezone
 
 import pytest
+from accounts import add_ready_account
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, load_catalogue
@@ -85,7 +86,7 @@ def test_supporter_sees_no_report_tab_and_supervisor_no_entry_tab(qtbot, service
 
 def _add(services, role):
     admin = services.auth.sign_in("admin", "correct horse 1")
-    services.auth.create_account(admin, role, f"{role} さん", role, "correct horse 3")
+    add_ready_account(services.auth, admin, role, f"{role} さん", role, "correct horse 3")
     return role, "correct horse 3"
 
 

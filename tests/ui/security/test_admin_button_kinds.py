@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from accounts import add_ready_account
 
 from dxdesk.config import load_settings
 from dxdesk.security.auditview import AuditService
@@ -38,8 +39,7 @@ def test_main_actions_are_primary_and_deactivate_is_danger(qtbot, auth, db, runn
 
 def test_audit_search_is_primary_for_a_supervisor(qtbot, auth, db, runner, admin):
     settings = load_settings()
-    auth.create_account(admin, "super1", "監督 花子", Role.SUPERVISOR, PASSWORD)
-    supervisor = auth.sign_in("super1", PASSWORD)
+    supervisor = add_ready_account(auth, admin, "super1", "監督 花子", Role.SUPERVISOR, PASSWORD)
     page = AdminPage(supervisor, auth, AuditService(db, auth.audit),
                      ConnectivityState(settings.store, db.pending_count), settings, runner)
     qtbot.addWidget(page)

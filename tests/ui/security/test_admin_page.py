@@ -6,6 +6,7 @@ import sqlite3
 from datetime import date
 
 import pytest
+from accounts import add_ready_account
 
 from dxdesk.config import Settings, load_settings
 from dxdesk.security.audit import load_records
@@ -34,7 +35,7 @@ def settings() -> Settings:
 def sessions(auth, admin):
     result = {Role.ADMINISTRATOR: admin}
     for role in (Role.CLERK, Role.SUPERVISOR):
-        auth.create_account(admin, role.value, f"{role.value} user", role, PASSWORD)
+        add_ready_account(auth, admin, role.value, f"{role.value} user", role, PASSWORD)
         result[role] = auth.sign_in(role.value, PASSWORD)
     return result
 
@@ -78,7 +79,8 @@ def test_add_account_through_the_dialog(qtbot, make_page, sessions, auth):
     assert tab.selected().login == "tanaka"
     assert tab.table.item(logins.index("tanaka"), 2).text() == "デジタル支援員"
     assert "tanaka" in tab.status.text()
-    assert auth.sign_in("tanaka", "initial pass 9").role is Role.SUPPORTER
+    first = auth.sign_in("tanaka", "initial pass 9")
+    assert first.role is Role.SUPPORTER and first.must_change_password  # as the dialog tells the administrator
 
 
 def test_deactivate_then_last_admin_refusal_is_a_message(qtbot, make_page, sessions, auth):
@@ -235,7 +237,8 @@ def test_role_change_and_password_reset(qtbot, make_page, sessions, auth):
     dialog.passwords.confirm.setText("fresh secret 5")
     with qtbot.waitSignal(tab.changed, timeout=5000):
         dialog.ok_button.click()
-    assert auth.sign_in("clerk", "fresh secret 5").role is Role.SUPERVISOR
+    reset = auth.sign_in("clerk", "fresh secret 5")
+    assert reset.role is Role.SUPERVISOR and reset.must_change_password
 
 
 def test_server_url_never_shows_a_password():
