@@ -226,7 +226,17 @@ def cmd_add(args: argparse.Namespace) -> int:
         except _refusals() as exc:
             raise _fail(exc) from exc
     print(f"logged session {session.id} ({session.started_at:%Y-%m-%d %H:%M}, {venue})")
+    _warn_about_note(args.note, synced=not settings.store.keep_support_notes_on_desk)
     return 0
+
+
+def _warn_about_note(note: str, *, synced: bool) -> None:
+    """The entry form's gentle warning, as one stderr line: the session is logged all the same."""
+    from dxdesk.support.notecheck import note_warning
+
+    warning = note_warning(note, synced=synced)
+    if warning is not None:
+        print(f"warning: {warning.en} (the session was logged)", file=sys.stderr)
 
 
 def _query(args: argparse.Namespace) -> SessionQuery:

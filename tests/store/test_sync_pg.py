@@ -262,3 +262,19 @@ def test_record_edited_then_deleted_between_syncs_is_deleted_on_the_server(make_
 
     assert engine.run_once().sent == 2
     assert _count(server, "support_topics") == 0
+
+
+def test_notes_kept_on_the_desk_never_reach_the_server(make_db, pg_url, server):
+    """[store] keep_support_notes_on_desk: the session syncs, its free-text note does not (#20 item 8)."""
+    db, engine = _desk(make_db, pg_url)
+    shared = _support(db, note="shared note")
+    engine.run_once()
+    engine.settings.keep_support_notes_on_desk = True
+    kept = _support(db, note="山田様 090-1234-5678")
+    db.writer.run(lambda s: s.get(SupportSession, shared).__setattr__("attendees", 5))  # edited after the switch
+    engine.run_once()
+    with server.connect() as conn:
+        notes = dict(conn.execute(text("SELECT id, note FROM support_sessions")).all())
+    assert notes == {shared: "", kept: ""}
+    with db.session() as s:
+        assert s.get(SupportSession, kept).note == "山田様 090-1234-5678"  # still on this desk

@@ -6,6 +6,7 @@ import sys
 from datetime import date
 
 import pytest
+from accounts import add_ready_account
 
 from dxdesk.cli import UserError, main
 from dxdesk.config import load_settings
@@ -32,7 +33,7 @@ def accounts(monkeypatch):
         auth = AuthService(db, AuditLog(db), load_settings().security, params=ScryptParams(n=2**6, r=8, p=1))
         admin = auth.create_first_admin("admin", "管理者", PASSWORD)
         for login, role in (("vol", Role.SUPPORTER), ("boss", Role.SUPERVISOR), ("clerk", Role.CLERK)):
-            auth.create_account(admin, login, login, role, PASSWORD)
+            add_ready_account(auth, admin, login, login, role, PASSWORD)
     finally:
         db.close()
     monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSWORD)
@@ -193,3 +194,12 @@ def test_wrong_password_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "wrong password 9")
     code, _, err = run(capsys, "list", *SUPERVISOR)
     assert code == 2 and "Traceback" not in err and err.strip().count("\n") == 0
+
+
+def test_add_warns_when_the_note_looks_personal(capsys):
+    code, out, err = run(capsys, *ADD, *SUPPORTER, "--venue-type", "community_hall", "--note",
+                         "山田様 090-1234-5678")
+    assert code == 0 and "logged session" in out  # a warning, not a refusal
+    assert "warning: The note seems to contain a person's name / a phone number" in err
+    code, out, err = run(capsys, *ADD, *SUPPORTER, "--note", "LINE の友だち追加")
+    assert code == 0 and "warning" not in err

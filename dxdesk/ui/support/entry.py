@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollAre
 from dxdesk.i18n import Msg, tr
 from dxdesk.support.catalog import Catalog
 from dxdesk.support.model import MAX_PEOPLE, FieldError, SupportSession, validate
+from dxdesk.support.notecheck import note_warning
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.duration import DurationPicker
 from dxdesk.ui.support.entry_choices import (
@@ -110,6 +111,15 @@ class EntryForm(QWidget):
         self.note.setFont(ui_font(14))
         self.note.setPlaceholderText(tr("メモ（任意・氏名などは書かない）"))
         self.note.setAccessibleName(tr("メモ"))
+        # A gentle warning, never a refusal: the pattern check (dxdesk.support.notecheck) can be wrong.
+        self.note_warning = QLabel("")
+        self.note_warning.setObjectName("noteWarning")
+        self.note_warning.setProperty("role", "warning")
+        self.note_warning.setFont(ui_font(10))
+        self.note_warning.setWordWrap(True)
+        self.note_warning.hide()
+        self.notes_synced = True  # the page sets it from [store] keep_support_notes_on_desk
+        self.note.textChanged.connect(self._check_note)
 
         self.mode_label = QLabel("")
         self.mode_label.setFont(ui_font(13, bold=True))
@@ -160,6 +170,7 @@ class EntryForm(QWidget):
         ccol.addWidget(self.contact_warning)
         ccol.addWidget(self.errors["follow_up_contact"])
         ccol.addWidget(titled(section_title(tr("メモ"), "Alt+N"), self.note, self.errors["note"]))
+        ccol.addWidget(self.note_warning)
         ccol.addStretch(1)
 
         columns = QHBoxLayout()
@@ -226,6 +237,11 @@ class EntryForm(QWidget):
 
     def apply_defaults(self, d: DayDefaults) -> None:
         self.header.apply_defaults(d)
+
+    def _check_note(self, text: str) -> None:
+        warning = note_warning(text, synced=self.notes_synced)
+        self.note_warning.setText(warning.text() if warning else "")
+        self.note_warning.setVisible(warning is not None)
 
     def reset(self) -> None:
         """Empty the per-session fields; venue and helper stay (they are the same all day)."""

@@ -80,6 +80,7 @@ class SupportPage(QWidget):
                 helper_role=remembered.default_helper_role,
             ),
         )
+        self.entry.notes_synced = not settings.store.keep_support_notes_on_desk
         self.list = SessionListTab(repository, catalog, self.jobs, clock, lambda: self.entry.day_defaults().helper_name)
         self.reports = ReportsTab(repository, catalog, self.jobs, clock, settings.general.municipality)
 

@@ -237,3 +237,24 @@ def test_double_submit_logs_once(qtbot, make_page, empty_repo):
     qtbot.waitUntil(lambda: not page.jobs.busy)
     assert len(empty_repo.list()) == 1
     assert dataclasses.asdict(empty_repo.list()[0])["topics"] == ("power",)
+
+
+def test_note_that_looks_personal_gets_a_gentle_warning(qtbot, make_page, empty_repo, settings):
+    page = make_page(empty_repo)
+    e = page.entry
+    assert e.note_warning.isHidden()
+    e.note.setText("山田様 090-1234-5678")
+    assert e.note_warning.isVisibleTo(page)
+    assert "氏名・電話番号" in e.note_warning.text() and "同期" in e.note_warning.text()
+    e.note.setText("LINE の友だち追加")
+    assert e.note_warning.isHidden()
+    # It warns, it never blocks: the clerk decides.
+    e.note.setText("田中さん")
+    assert e.note_warning.isVisibleTo(page) and e.save_button.isEnabled()
+
+
+def test_note_warning_says_notes_stay_here_when_the_desk_keeps_them(qtbot, make_page, empty_repo, settings):
+    settings.store.keep_support_notes_on_desk = True
+    page = make_page(empty_repo, settings_=settings)
+    page.entry.note.setText("本町1-2-3")
+    assert "この端末だけ" in page.entry.note_warning.text()
