@@ -10,14 +10,12 @@ import pytest
 from sqlalchemy import select, text
 
 from dxdesk.config import load_settings
-from dxdesk.security.audit import AuditLog  # noqa: F401  (the CLI writes through it)
 from dxdesk.store.errors import StoreError
 from dxdesk.store.models import AuditEvent
 from tools.pgcluster import PgCluster, PgClusterError, pg_binaries_available
 from dxdesk.store.server import create_server_engine
 from dxdesk.store.servertls import (
-    INSECURE, PINNED, VERIFY_FULL, ServerConfigError, ServerTLS, certificate_sha256, load_pem_certificate,
-    redacted_url,
+    INSECURE, PINNED, VERIFY_FULL, ServerConfigError, ServerTLS, certificate_sha256, redacted_url,
 )
 from dxdesk.store.sync import MSG_TLS_FAILED, SyncEngine
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -21,6 +19,7 @@ from dxdesk.paths import AppPaths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
 from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState, StoreStatus
+from dxdesk.store.servertls import redacted_url
 from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin.common import BackgroundCalls
 from dxdesk.ui.admin.settings_audit import save_and_audit
@@ -35,10 +34,7 @@ def display_url(url: str) -> str:
     """The server URL with any password masked (it belongs in the keyring, but someone may have typed it)."""
     if not url:
         return tr("（未設定：この端末だけに保存します）")
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1]  # unparsable: show only the host part, never credentials
+    return redacted_url(url)  # user:***@ and ?password=*** alike (an older dxdesk stored the query form)
 
 
 class ConnectionTab(QWidget):
