@@ -242,14 +242,10 @@ class AuthService:
         """An unknown login: the same work, answer, delay and lockout as a real one (see throttle.py)."""
         key = self._throttle_key(login)
 
-        def early(orm: Any) -> datetime | None:
-            until = throttle.current_lock(orm, key, now)
-            if until is not None:
-                self._audit(orm, event, None, Result.LOCKED, cause="locked")
-            return until
-
-        locked_until = self._write(early)
+        with self.database.session() as orm:  # a read, like _read_clerk for a real login
+            locked_until = throttle.current_lock(orm, key, now)
         if locked_until is not None:  # like a real locked account: answered before the scrypt work
+            self._write(lambda orm: self._audit(orm, event, None, Result.LOCKED, cause="locked"))
             raise AccountLockedError(locked_until)
         verify_password(password, self._dummy_hash)  # same cost as a real check
 

@@ -132,9 +132,14 @@ def _account_list(args: argparse.Namespace) -> int:
         admin = _sign_in(auth, args.as_login, "listing accounts")
         now = auth.clock()
         print(f"{'login':<20} {'role':<14} {'status':<10} display name")
-        for info in auth.list_accounts(admin):
+        accounts = auth.list_accounts(admin)
+        for info in accounts:
             status = "inactive" if not info.active else ("locked" if info.is_locked(now) else "active")
+            if info.active and info.must_change_password:
+                status += "*"  # the password an administrator set has not been replaced yet
             print(f"{info.login:<20} {info.role.value:<14} {status:<10} {info.display_name}")
+        if any(i.active and i.must_change_password for i in accounts):
+            print("* must set a new password at the next sign-in")
     return 0
 
 

@@ -45,6 +45,10 @@ def test_first_sign_in_of_a_new_or_reset_account_must_set_a_new_password(answers
     answers[:] = [ADMIN_PW, "reset pass 22", "reset pass 22"]
     assert main(["account", "passwd", "sato", "--as", "admin"]) == 0
     assert "must set a new password" in capsys.readouterr().out
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "list", "--as", "admin"]) == 0
+    listing = capsys.readouterr().out
+    assert "active*" in listing and "* must set a new password" in listing
     # the same password again is refused, and nothing else happens before a new one is set
     answers[:] = ["reset pass 22", "reset pass 22", "reset pass 22"]
     assert main(["audit", "list", "--as", "sato"]) == 2
