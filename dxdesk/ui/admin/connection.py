@@ -65,6 +65,9 @@ class ConnectionTab(QWidget):
         self.offline_box = QCheckBox(tr("オフラインで作業（サーバーへ送信せず、この端末に保存します）"), self)
         self.offline_box.setChecked(settings.store.work_offline)
         self.offline_box.setEnabled(bool(settings.store.server_url))
+        # [store] keep_support_notes_on_desk: the support log's free-text note is not synced.
+        self.notes_box = QCheckBox(tr("支援記録のメモはこの端末だけに保存する（サーバーへ送信しない）"), self)
+        self.notes_box.setChecked(settings.store.keep_support_notes_on_desk)
         self.sync_button = QPushButton(tr("今すぐ同期"), self)
         self.sync_button.setProperty("kind", "primary")  # the tab's main action
         self.sync_button.setVisible(sync is not None)
@@ -84,13 +87,15 @@ class ConnectionTab(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.offline_box)
         layout.addWidget(hint)
+        layout.addWidget(self.notes_box)
         layout.addWidget(self.sync_button)
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        self.calls = BackgroundCalls(self, runner, self.status, [self.offline_box, self.sync_button],
+        self.calls = BackgroundCalls(self, runner, self.status, [self.offline_box, self.notes_box, self.sync_button],
                                      settled=self._sync_enabled)
         self.offline_box.toggled.connect(self.set_work_offline)
+        self.notes_box.toggled.connect(self.set_keep_notes_on_desk)
         self.sync_button.clicked.connect(self.sync_now)
         # status() counts the records waiting to sync (a database read): asked on the runner.
         self.status_poll = PeriodicTask(runner, self.connectivity.status, self._show_status, STATUS_REFRESH_MS, self)
@@ -136,6 +141,24 @@ class ConnectionTab(QWidget):
             lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline",
                                    value=offline),
             lambda _r: self.calls.info(tr("オフライン作業に切り替えました。") if offline else tr("オンライン作業に戻しました。")),
+        )
+
+    def set_keep_notes_on_desk(self, keep: bool) -> None:
+        try:
+            require(self.session, Permission.MANAGE_SETTINGS)
+        except PermissionDeniedError as exc:
+            self.calls.error(exc.msg.text())
+            self.notes_box.blockSignals(True)
+            self.notes_box.setChecked(self.settings.store.keep_support_notes_on_desk)
+            self.notes_box.blockSignals(False)
+            return
+        # The sync engine reads this same StoreSettings object: the next batch already follows it.
+        self.settings.store.keep_support_notes_on_desk = keep
+        self.calls.call(
+            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths,
+                                   "store.keep_support_notes_on_desk", value=keep),
+            lambda _r: self.calls.info(tr("メモはこの端末だけに保存します。") if keep
+                                       else tr("メモもサーバーへ送信します。")),
         )
 
     def sync_now(self) -> None:

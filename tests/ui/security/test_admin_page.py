@@ -200,6 +200,10 @@ def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
     assert load_settings().store.work_offline is True
     assert not tab.sync_button.isEnabled()
 
+    tab.notes_box.setChecked(True)
+    qtbot.waitUntil(lambda: "この端末だけ" in tab.status.text(), timeout=5000)
+    assert load_settings().store.keep_support_notes_on_desk is True
+
 
 def test_locked_account_shown_and_unlocked_from_the_tab(qtbot, make_page, sessions, auth):
     for attempt in range(3):  # max_failed_signins=3 in the fixture
