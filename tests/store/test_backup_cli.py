@@ -119,12 +119,12 @@ def test_status_upgrade_and_server_settings(monkeypatch, capsys):
     assert "no server configured" in capsys.readouterr().err
 
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "s3cret-pw")
-    assert main(["db", "set-server", "postgresql://dxdesk@server.example/dxdesk"]) == 0
+    assert main(["db", "set-server", "postgresql://dxdesk@server.example/dxdesk", "--insecure-no-tls"]) == 0
     assert load_settings().store.server_url == "postgresql://dxdesk@server.example/dxdesk"
     assert get_secret(SERVER_PASSWORD_USER) == "s3cret-pw"
     assert "s3cret-pw" not in app_paths().settings_file.read_text()
 
-    assert main(["db", "set-server", "postgresql://dxdesk:pw@server/dxdesk"]) == 2
+    assert main(["db", "set-server", "postgresql://dxdesk:pw@server/dxdesk", "--insecure-no-tls"]) == 2
     assert "password" in capsys.readouterr().err
 
     assert main(["db", "work-offline", "on"]) == 0

@@ -16,7 +16,7 @@ def _scratch_databases(pg_server) -> list[str]:
 
 def test_bench_sync_times_a_full_and_a_resumed_sync(pg_server, capsys):
     args = ["sync", "--sessions", "60", "--visits", "20", "--steps", "2", "--batch-size", "25",
-            "--server", pg_server.url("postgres")]
+            "--server", pg_server.url("postgres"), "--insecure-no-tls"]
     assert main(args) == 0
     out = capsys.readouterr().out
     # 60 + 20 * (1 + 2) = 120 entries in 5 batches; interrupted after batch 2 committed, batch 1 confirmed.

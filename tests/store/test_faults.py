@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 
 from dxdesk.config import load_settings, save_settings
+from dxdesk.store.servertls import INSECURE
 from dxdesk.paths import app_paths
 from tools.bench.sync import fill_desk
 from dxdesk.store.connectivity import ConnectivityMode
@@ -142,6 +143,7 @@ def test_sync_process_killed_mid_batch_converges_on_rerun(pg_url, server, phase,
     paths = app_paths()
     settings = load_settings(paths)
     settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE  # the explicit lab opt-out: the throw-away cluster on 127.0.0.1
     settings.store.sync_batch_size = 100
     save_settings(settings, paths)
     db = open_database()

@@ -230,7 +230,8 @@ def test_cli_sync_sends_waiting_records(pg_url, server, capsys):
     finally:
         db.close()
     assert main(["sync"]) == 0
-    assert "sent 1, pulled 0, still waiting 0" in capsys.readouterr().out
+    # the support session and the audit event that recorded the plaintext opt-out
+    assert "sent 2, pulled 0, still waiting 0" in capsys.readouterr().out
     assert _count(server, "support_sessions") == 1
 
 

@@ -81,7 +81,8 @@ def _sync(args: argparse.Namespace) -> int:
             raise BenchUsageError(str(exc)) from None
     batch = args.batch_size or load_settings(app_paths()).store.sync_batch_size
     try:
-        result = run_sync_bench(args.sessions, args.visits, args.steps, batch, args.server)
+        result = run_sync_bench(args.sessions, args.visits, args.steps, batch, args.server,
+                                insecure_no_tls=args.insecure_no_tls)
     except (PgClusterError, StoreError) as exc:
         raise BenchUsageError(f"sync bench failed: {str(exc).splitlines()[0]}") from None
     except DBAPIError as exc:  # e.g. --server unreachable, or no right to create databases there
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="existing server where you may create databases (e.g. postgresql://bench@host/postgres; "
                         "password from PGPASSWORD or ~/.pgpass); two scratch databases are created there and "
                         "dropped afterwards")
+    p.add_argument("--insecure-no-tls", action="store_true",
+                   help="with --server: plaintext, for a lab server (default: TLS as dxdesk db set-server configured)")
     p.set_defaults(func=_sync)
     return parser
 

@@ -116,11 +116,13 @@ def _server_rows(url: str, tls: ServerTLS) -> int:
 class _Scratch:
     """Creates (and at the end drops) the bench's databases on the given server or a local cluster."""
 
-    def __init__(self, server_url: str | None) -> None:
+    def __init__(self, server_url: str | None, insecure_no_tls: bool = False) -> None:
         self.server_url = server_url
-        # --server: TLS as this desk's settings say (dxdesk db set-server). The bench's own cluster is a
-        # throw-away on 127.0.0.1 started by this process: the lab opt-out, named as such.
-        self.tls = ServerTLS.from_settings(load_settings().store) if server_url else ServerTLS(INSECURE)
+        # --server: TLS as this desk's settings say (dxdesk db set-server), or --insecure-no-tls for a lab
+        # server. The bench's own cluster is a throw-away on 127.0.0.1 started by this process: the lab
+        # opt-out, named as such.
+        own_lab = server_url is None or insecure_no_tls
+        self.tls = ServerTLS(INSECURE) if own_lab else ServerTLS.from_settings(load_settings().store)
         self.cluster: PgCluster | None = None
         self.created: list[str] = []
 
@@ -163,7 +165,7 @@ class _Scratch:
 
 def run_sync_bench(sessions: int, visits: int, steps_per_visit: int = 3, batch_size: int = 200,
                    server_url: str | None = None,
-                   report: Callable[[str], None] = print) -> SyncBenchResult:
+                   report: Callable[[str], None] = print, *, insecure_no_tls: bool = False) -> SyncBenchResult:
     tmp = Path(tempfile.mkdtemp(prefix="dxdesk-bench-sync-"))
     # The temp desk keeps its key in a file under tmp (no keyring entry for a throw-away desk);
     # the keys module's warning about that would only confuse the bench output.
@@ -171,7 +173,7 @@ def run_sync_bench(sessions: int, visits: int, steps_per_visit: int = 3, batch_s
     level = keys_log.level
     keys_log.setLevel(logging.ERROR)
     try:
-        with _Scratch(server_url) as scratch:
+        with _Scratch(server_url, insecure_no_tls) as scratch:
             return _run(tmp, scratch, sessions, visits, steps_per_visit, batch_size, report)
     finally:
         keys_log.setLevel(level)
