@@ -74,6 +74,10 @@ POLICIES: dict[str, str] = {
     "clerks": AUTHORITATIVE, "support_topics": AUTHORITATIVE, "venues": AUTHORITATIVE,
     "shared_settings": AUTHORITATIVE,
 }
+# Columns that belong to the desk, not the town: sent as the neutral value, never overwritten by a pull.
+# A sign-in lockout is per desk (docs/accounts.md): unknown logins cannot lock town-wide, so a real
+# login's lock showing up on the next desk would tell which logins are real.
+DESK_LOCAL_COLUMNS: dict[str, dict[str, Any]] = {"clerks": {"failed_attempts": 0, "locked_until": None}}
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
 # Look-back for the pull cursor. The cursor is on one clock (the server's), so this covers only
 # rows stamped by a server transaction that committed after a pull had already read past them.
@@ -228,6 +232,8 @@ class SyncEngine:
         """What leaves the desk for ``row``: without the support note when notes stay on the desk."""
         if name == "support_sessions" and self.settings.keep_support_notes_on_desk:
             row["note"] = ""  # also blanks a note this record sent before the setting was switched on
+        for col, neutral in DESK_LOCAL_COLUMNS.get(name, {}).items():
+            row[col] = neutral
         return row
 
     @staticmethod
@@ -289,7 +295,8 @@ class SyncEngine:
                     for col in secret:  # another desk's ciphertext: unreadable here and not needed
                         row[col] = None
                 stmt = sqlite_insert(table).values(**row)
-                set_ = {c: stmt.excluded[c] for c in row if c != "id"}
+                keep = DESK_LOCAL_COLUMNS.get(name, {})
+                set_ = {c: stmt.excluded[c] for c in row if c != "id" and c not in keep}
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["id"], set_=set_,
                     where=None if authoritative else stmt.excluded.updated_at >= table.c.updated_at,

@@ -279,3 +279,35 @@ def test_notes_kept_on_the_desk_never_reach_the_server(make_db, pg_url, server):
     assert notes == {shared: "", kept: ""}
     with db.session() as s:
         assert s.get(SupportSession, kept).note == "山田様 090-1234-5678"  # still on this desk
+
+
+def test_sign_in_lockouts_stay_on_the_desk_where_they_happened(make_db, pg_url, server):
+    """A lock on desk A must not appear on desk B: unknown logins cannot lock town-wide (docs/accounts.md)."""
+    from dxdesk.store.models import Clerk
+
+    desk_a, engine_a = _desk(make_db, pg_url, "desk-a")
+    desk_b, engine_b = _desk(make_db, pg_url, "desk-b")
+
+    def add(s):
+        row = Clerk(login="tanaka", display_name="田中", role="clerk", password_hash="scrypt$x", failed_attempts=0)
+        s.add(row)
+        s.flush()
+        return row.id
+    clerk_id = desk_a.writer.run(add)
+    engine_a.run_once()
+    engine_b.run_once()
+    until = utcnow() + timedelta(minutes=5)
+
+    def lock(s):
+        row = s.get(Clerk, clerk_id)
+        row.failed_attempts, row.locked_until = 0, until
+    desk_a.writer.run(lock)  # five wrong passwords on desk A
+    engine_a.run_once()
+    with server.connect() as conn:
+        assert conn.execute(text("SELECT locked_until FROM clerks")).scalar() is None
+    engine_b.run_once()
+    with desk_b.session() as s:
+        assert s.get(Clerk, clerk_id).locked_until is None
+    with desk_a.session() as s:  # and a pull does not lift desk A's own lock
+        engine_a.run_once()
+        assert s.get(Clerk, clerk_id).locked_until is not None
