@@ -9,10 +9,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dxdesk.cli import UserError
 from dxdesk.config import load_settings, save_settings
-from dxdesk.paths import app_paths
+from dxdesk.paths import AppPaths, app_paths
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from dxdesk.config import StoreSettings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -254,7 +260,7 @@ def _set_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def _server_tls(args: argparse.Namespace, parsed, paths) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+def _server_tls(args: argparse.Namespace, parsed: URL, paths: AppPaths) -> tuple[str, str, str]:
     """(server_tls, server_ca_file, server_cert_sha256) from set-server's options; files go to the config dir."""
     from dxdesk.store import servertls as t
 
@@ -291,7 +297,7 @@ def _write_owner_only(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def _tls_description(store) -> str:  # type: ignore[no-untyped-def]
+def _tls_description(store: StoreSettings) -> str:
     if store.server_tls == "insecure-no-tls":
         return "NONE (insecure-no-tls: lab only)"
     if store.server_tls == "pinned":

@@ -19,7 +19,8 @@ from dxdesk.paths import AppPaths
 from dxdesk.store import migrate
 from dxdesk.store.base import Base
 from dxdesk.store.crypto import _Encrypted
-from dxdesk.store.servertls import ServerConfigError, ServerTLS, refuse_secrets_and_tls_params
+from dxdesk.store.servertls import ServerConfigError as ServerConfigError  # re-exported: callers import it here
+from dxdesk.store.servertls import ServerTLS, refuse_secrets_and_tls_params
 from dxdesk.store.keys import SERVER_PASSWORD_USER, get_secret, set_secret
 
 log = logging.getLogger(__name__)
