@@ -78,7 +78,7 @@ class StartupRecovery(QObject):
             visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
         except VisitError as exc:
             if self.resume_dialog is not None:
-                self.resume_dialog.show_error(exc.msg.text())
+                self.resume_dialog.show_error(exc.message.text())
             return None
         visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
         return visit
