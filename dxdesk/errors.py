@@ -70,7 +70,9 @@ def as_dx_error(exc: BaseException) -> DxError | None:
     if isinstance(exc, DxError):
         return exc
     try:
-        from dxdesk.store.errors import translate_error  # imported late: SQLAlchemy only when something failed
+        from dxdesk.store.errors import (
+            translate_error,  # imported late: SQLAlchemy only when something failed
+        )
     except ModuleNotFoundError:  # a trimmed build without the store
         translated: BaseException = exc
     else:

@@ -15,6 +15,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from storefaults import (
+    damage_ciphertext,
+    damage_value,
+    garble_header,
+    read_only,
+    truncate_file,
+    write_lock_held_by_another_program,
+)
 
 from dxdesk import i18n
 from dxdesk.config import load_settings
@@ -24,6 +32,7 @@ from dxdesk.security.audit import AuditLog
 from dxdesk.security.auth import AuthService
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.security.permissions import Role
+from dxdesk.store.crypto import MSG_CANNOT_DECRYPT
 from dxdesk.store.database import open_database
 from dxdesk.store.errors import (
     DamagedRecordError,
@@ -33,17 +42,8 @@ from dxdesk.store.errors import (
     DataFolderReadOnlyError,
     DiskFullError,
 )
-from dxdesk.store.crypto import MSG_CANNOT_DECRYPT
 from dxdesk.store.models import SupportSession
 from dxdesk.ui.errors import error_text
-from storefaults import (
-    damage_ciphertext,
-    damage_value,
-    garble_header,
-    read_only,
-    truncate_file,
-    write_lock_held_by_another_program,
-)
 
 PASSWORD = "correct horse 1"
 CONTACT = "090-1234-5678"
@@ -80,7 +80,7 @@ def desk() -> Path:
 def cli(*argv: str) -> tuple[int, str, str]:
     """``dxdesk ARGV`` as its own process; the password comes on stdin (no terminal: new session)."""
     proc = subprocess.run([sys.executable, "-m", "dxdesk", *argv], input=PASSWORD + "\n", capture_output=True,
-                          text=True, timeout=180, start_new_session=True, env=os.environ.copy())
+                          text=True, timeout=180, start_new_session=True, env=os.environ.copy(), check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -122,6 +122,7 @@ def test_read_only_database_file(desk):
         code, out, err = cli(*STATUS)
         assert "schema:    current" in out  # status still reads what it can ...
         assert_refused((code, out, err), DatabaseReadOnlyError())  # ... and says what is wrong
+        assert "read-only, so nothing can be recorded" in cli("doctor")[1]  # where the message sends them
         db = open_database()
         try:
             with pytest.raises(DxError) as raised:
@@ -137,6 +138,7 @@ def test_read_only_data_folder(desk):
         assert_refused(cli(*ADD), DataFolderReadOnlyError())
         assert_refused(cli(*LIST), DataFolderReadOnlyError())
         assert_refused(cli(*STATUS), DataFolderReadOnlyError())
+        assert f"cannot write to {desk.parent}" in cli("doctor")[1]
         with pytest.raises(DxError) as raised:
             open_database().close()
         assert_window_says(raised.value, DataFolderReadOnlyError())

@@ -10,13 +10,17 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 import support_ui_sample as sample
+from storefaults import damage_ciphertext, read_only, write_lock_held_by_another_program
+
 from dxdesk.store.crypto import MSG_CANNOT_DECRYPT
 from dxdesk.store.database import open_database
-from dxdesk.store.errors import DamagedRecordError, DatabaseLockedError, DatabaseReadOnlyError
+from dxdesk.store.errors import (
+    DamagedRecordError,
+    DatabaseLockedError,
+    DatabaseReadOnlyError,
+)
 from dxdesk.support.sql_repository import SqlRepository
-from storefaults import damage_ciphertext, read_only, write_lock_held_by_another_program
 
 pytestmark = pytest.mark.ui
 
