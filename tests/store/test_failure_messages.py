@@ -30,7 +30,7 @@ from dxdesk.errors import DxError
 from dxdesk.paths import app_paths
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.auth import AuthService
-from dxdesk.security.passwords import ScryptParams
+from dxdesk.security.passwords import PasswordHashError, ScryptParams
 from dxdesk.security.permissions import Role
 from dxdesk.store.crypto import MSG_CANNOT_DECRYPT
 from dxdesk.store.database import open_database
@@ -186,6 +186,15 @@ def test_stored_value_that_does_not_parse(desk, column, value):
     assert_window_says(raised.value, DamagedRecordError())
     # The parse error quotes the value; it is not passed on to the log either.
     assert "garbage" not in app_paths().log_file.read_text(encoding="utf-8")
+
+
+def test_damaged_password_hash_of_an_account(desk):
+    conn = sqlite3.connect(desk)
+    with conn:
+        conn.execute("UPDATE clerks SET password_hash = 'scrypt$garbled' WHERE login = 'vol'")
+    conn.close()
+    assert_refused(cli(*LIST), PasswordHashError("test"))
+    assert cli("account", "list", "--as", "admin")[0] == 0  # the other accounts still sign in
 
 
 @pytest.mark.parametrize("damage", [truncate_file, garble_header], ids=["truncated", "garbled"])
