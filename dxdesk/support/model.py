@@ -97,7 +97,8 @@ class SessionValidationError(DxError, ValueError):
     def __init__(self, errors: list[FieldError]):
         self.errors = errors
         # Each English message already names its field: one line for the CLI, one line per problem on screen.
-        super().__init__(Msg("\n".join(e.message.ja for e in errors), "; ".join(e.message.en.rstrip(".") for e in errors)))
+        super().__init__(Msg("\n".join(e.message.ja for e in errors),
+                             "; ".join(e.message.en.rstrip(".") for e in errors)))
 
 
 def _int_ok(value: object) -> bool:
