@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from accounts import add_ready_account
 from sqlalchemy import select, update
 from storefaults import (
     damage_ciphertext,
@@ -61,7 +62,7 @@ def desk() -> Path:
     try:
         auth = AuthService(db, AuditLog(db), load_settings().security, params=ScryptParams(n=2**6, r=8, p=1))
         admin = auth.create_first_admin("admin", "管理者", PASSWORD)
-        auth.create_account(admin, "vol", "vol", Role.SUPPORTER, PASSWORD)
+        add_ready_account(auth, admin, "vol", "vol", Role.SUPPORTER, PASSWORD)
     finally:
         db.close()
     code, _, err = cli(*ADD)
