@@ -2,7 +2,8 @@
 
 Each capability registers its own subcommands from a small ``cli`` module so this
 file stays a dispatcher. A subcommand's handler returns the exit code. Errors that
-a user can fix are raised as :class:`UserError` and printed as one English line.
+a user can fix are :class:`~dxdesk.errors.DxError` (argument problems: :class:`UserError`)
+and printed as one English line with exit code 2; anything else is a bug.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import sys
 
 from dxdesk import __version__
+from dxdesk.errors import DetailedError, as_dx_error
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,14 @@ COMMAND_MODULES = (
 )
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback."""
+class UserError(DetailedError):
+    """A problem the user of a command can fix, worded in English for the CLI; printed without a traceback.
+
+    Errors raised by the core are DxErrors already and need no wrapping: ``main`` prints
+    the English text of any DxError. UserError is for what only the command line knows
+    (a missing argument, a file that exists)."""
+
+    ja_lead = "コマンドを実行できません"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,16 +91,19 @@ def main(argv: list[str] | None = None) -> int:
         from dxdesk.ui.app import run_app  # Qt is imported only for the window
 
         return run_app()
-    from dxdesk.config import SettingsError
-
     try:
         return int(args.func(args) or 0)
-    except (UserError, SettingsError) as exc:
-        print(f"dxdesk: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        error = as_dx_error(exc)
+        if error is not None:
+            # Something the user can act on: its sentence, in English. The log gets the types only
+            # (an exception's text could quote a record), enough for support to see what the cause was.
+            cause = error.__cause__ if error.__cause__ is not None else exc
+            log.info("dxdesk %s refused: %s (%s)", args.command, type(error).__name__, type(cause).__name__)
+            print(f"dxdesk: {error.message.en}", file=sys.stderr)
+            return 2
         # A bug, not bad input. The console gets one line; the log file gets the frames, through
         # the redaction filter (a plain traceback could quote a resident's name or number).
         log.exception("dxdesk %s failed", args.command)

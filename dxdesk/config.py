@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import tomli_w
 
+from dxdesk.errors import DetailedError
 from dxdesk.paths import AppPaths, app_paths
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,10 @@ class Settings:
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-class SettingsError(Exception):
+class SettingsError(DetailedError):
     """The settings file cannot be read; the message says which file and why."""
+
+    ja_lead = "設定ファイル（settings.toml）に誤りがあります。管理者に連絡してください"
 
 
 def _from_dict(cls: type, data: dict[str, Any], where: str) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 
 
@@ -29,20 +30,13 @@ class Credential(Enum):
         return self.value[1]
 
 
-class CardError(Exception):
+class CardError(DxError):
     """Base class: ``.message`` is the Msg to show; ``str(exc)`` is its English text."""
 
     default_message = Msg(
         "カードの読み取りに失敗しました。カードを読み取り機に置き直して、もう一度お試しください。",
         "Card operation failed.",
     )
-
-    def __init__(self, message: Msg | None = None) -> None:
-        self.message: Msg = message or self.default_message
-        super().__init__(self.message.en)
-
-    def __str__(self) -> str:
-        return self.message.en
 
 
 class NoReaderError(CardError):

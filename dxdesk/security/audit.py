@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.log import redact
 from dxdesk.security.auditchain import (
@@ -112,10 +113,9 @@ MSG_REASON_REQUIRED = Msg(
 )
 
 
-class AuditError(ValueError):
+class AuditError(DxError, ValueError):
     def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
 
 
 _EVENT_TYPE_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 from sqlalchemy import select
 
 from dxdesk.config import SecuritySettings, load_settings
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.security import clerks as cq
 from dxdesk.security import throttle
@@ -67,12 +68,11 @@ MSG_SAME_AS_OLD = Msg(
 MSG_ACCOUNT_INACTIVE = Msg(ja="このアカウントは無効になっています。", en="This account has been deactivated.")
 
 
-class AuthError(Exception):
-    """A sign-in or account problem; ``msg`` is the bilingual text to show."""
+class AuthError(DxError):
+    """A sign-in or account problem; ``message`` is the bilingual text to show."""
 
     def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
 
 
 class InvalidCredentialsError(AuthError):

@@ -59,7 +59,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except (AuthError, PermissionDeniedError, AuditError, ReasonError) as exc:
-        raise UserError(exc.msg.en) from None
+        raise UserError(exc.message.en) from None
     except StoreError as exc:
         raise UserError(str(exc)) from None
     except ValueError as exc:

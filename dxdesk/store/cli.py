@@ -121,7 +121,11 @@ def _status(args: argparse.Namespace) -> int:
                     if current else 0
         except Exception as exc:
             from dxdesk.store.errors import translate_error
-            raise UserError(str(translate_error(exc))) from None
+
+            translated = translate_error(exc)  # read-only folder, locked, corrupt: the sentence, not the driver's
+            if translated is exc:
+                raise
+            raise translated from exc
         finally:
             engine.dispose()
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
@@ -134,7 +138,19 @@ def _status(args: argparse.Namespace) -> int:
     print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
     if settings.store.server_url:
         print(f"tls:       {_tls_description(settings.store)}")
+    _require_writable(paths.database_file)
     return 0
+
+
+def _require_writable(path: Path) -> None:
+    """Status reads fine from a read-only file; say so anyway, as the app could record nothing there."""
+    from dxdesk.store.errors import DatabaseReadOnlyError, DataFolderReadOnlyError
+
+    # os.access asks the kernel, so it also sees what mode bits do not show (an immutable file, a read-only mount).
+    if path.parent.exists() and not os.access(path.parent, os.W_OK):
+        raise DataFolderReadOnlyError()
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseReadOnlyError()
 
 
 def _upgrade(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import errno
+import json
 import logging
 import os
 from contextlib import contextmanager
@@ -27,7 +29,7 @@ from dxdesk.paths import AppPaths, app_paths
 from dxdesk.store import migrate
 from dxdesk.store.backup import backup_sqlite, timestamped_backup_name
 from dxdesk.store.crypto import KeySet, attach_keyset
-from dxdesk.store.errors import SchemaTooNewError, StoreError, translate_error
+from dxdesk.store.errors import DamagedRecordError, DataFolderReadOnlyError, SchemaTooNewError, StoreError, translate_error
 from dxdesk.store.instancelock import InstanceLock
 from dxdesk.store.keys import load_or_create_keyset
 from dxdesk.store.models import Outbox
@@ -37,6 +39,17 @@ from dxdesk.store.writer import DbWriter
 log = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def _load_json(text: str) -> Any:
+    """json.loads for the JSON columns: a stored value that is not JSON is a damaged record.
+
+    The decode error's text quotes the value, so it is dropped, not chained.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DamagedRecordError() from None
 
 
 def create_sqlite_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
@@ -50,6 +63,7 @@ def create_sqlite_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        json_deserializer=_load_json,
     )
 
     @event.listens_for(engine, "connect")
@@ -191,6 +205,18 @@ def _open(
 
 
 def _create_private(path: Path) -> None:
+    try:
+        _create_private_file(path)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):  # this user may not write the folder (or file)
+            raise DataFolderReadOnlyError() from exc
+        translated = translate_error(exc)  # a full disk
+        if translated is not exc:
+            raise translated from exc
+        raise
+
+
+def _create_private_file(path: Path) -> None:
     """Create a new database file owner-only *before* SQLite opens it.
 
     SQLite gives the ``-wal`` and ``-shm`` files it creates the permissions of the

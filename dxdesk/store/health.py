@@ -1,6 +1,7 @@
 """The store's check for ``dxdesk doctor``: read-only, creates nothing."""
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,10 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
     detail = f"{path} (schema {revision}, {pending} record(s) waiting to sync; {key_storage_description(paths)})"
     if revision not in migrate.known_revisions():
         return CheckResult(name, Status.FAIL, detail + ": made by a newer dxdesk", "update dxdesk")
+    # os.access asks the kernel, so an immutable file or a read-only mount counts too (as it does for root).
+    if not os.access(path, os.W_OK):
+        return CheckResult(name, Status.FAIL, detail + ": read-only, so nothing can be recorded",
+                           f"make {path} writable for the user running dxdesk")
     if path.stat().st_mode & 0o077:
         return CheckResult(name, Status.WARN, detail + ": readable by other users", f"chmod 600 {path}")
     if revision != head:

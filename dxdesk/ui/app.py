@@ -228,8 +228,8 @@ def _fatal(message: str) -> int:
 
 
 def run_app() -> int:
+    from dxdesk.errors import as_dx_error
     from dxdesk.services import AppServices
-    from dxdesk.store.errors import StoreError
 
     # The language first: the application's name and Qt's own translations depend on it.
     settings = _load_settings_or_defaults()
@@ -238,9 +238,12 @@ def run_app() -> int:
     install_excepthook()
     try:
         services = AppServices.open(settings=settings, with_purge=True, exclusive=True)
-    except StoreError as exc:
-        log.error("cannot open the database: %s", exc.message.en)
-        return _fatal(exc.message.text())
+    except Exception as exc:
+        error = as_dx_error(exc)  # read-only folder, locked, corrupt...: the sentence; a bug goes to the crash dialog
+        if error is None:
+            raise
+        log.error("cannot open the database: %s", error.message.en)
+        return _fatal(error.message.text())
     runner = TaskRunner()
     try:
         while True:  # sign out returns here for the next clerk

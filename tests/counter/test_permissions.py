@@ -25,7 +25,7 @@ def start(catalogue, clock, session, procedures=("juminhyo",)) -> Visit:
 def test_only_a_clerk_may_start_a_visit(catalogue, clock, role):
     with pytest.raises(PermissionDeniedError) as info:
         start(catalogue, clock, session_for(role))
-    assert info.value.permission.name == "MANAGE_VISITS" and info.value.msg.ja
+    assert info.value.permission.name == "MANAGE_VISITS" and info.value.message.ja
 
 
 def test_clerk_visit_takes_the_session_clerk_id(catalogue, clock, kit):

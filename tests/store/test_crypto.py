@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from dxdesk.store.base import utcnow
 from dxdesk.store.crypto import KeySet
 from dxdesk.store.database import open_database
-from dxdesk.store.errors import EncryptionKeyError
+from dxdesk.store.errors import DamagedRecordError
 from dxdesk.store.keys import database_key_user, key_storage_description, key_storage_message, keyring_usable
 from dxdesk.store.models import Outbox, SupportSession, Visit
 from dxdesk.store.rotate import rotate_key
@@ -52,7 +52,7 @@ def test_ciphertext_is_bound_to_its_column(db):
     visit_id = _add_visit(db)
     with db.engine.begin() as conn:  # move the name ciphertext into the address column
         conn.execute(text("UPDATE visits SET address = resident_name WHERE id = :id"), {"id": visit_id})
-    with pytest.raises(EncryptionKeyError) as info, db.session() as s:
+    with pytest.raises(DamagedRecordError) as info, db.session() as s:
         s.get(Visit, visit_id)
     assert NAME not in str(info.value) and "復号できません" in info.value.message.ja
 

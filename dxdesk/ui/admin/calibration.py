@@ -156,7 +156,7 @@ class CalibrationTab(QWidget):
         try:
             require(self.session, Permission.MANAGE_SETTINGS)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             return
         cal = self.values()
         self.settings.forms.calibrations[name] = cal

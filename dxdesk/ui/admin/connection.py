@@ -128,7 +128,7 @@ class ConnectionTab(QWidget):
         try:
             require(self.session, Permission.MANAGE_SETTINGS)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             self.offline_box.blockSignals(True)
             self.offline_box.setChecked(self.settings.store.work_offline)
             self.offline_box.blockSignals(False)
@@ -147,7 +147,7 @@ class ConnectionTab(QWidget):
         try:
             require(self.session, Permission.MANAGE_SETTINGS)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             self.notes_box.blockSignals(True)
             self.notes_box.setChecked(self.settings.store.keep_support_notes_on_desk)
             self.notes_box.blockSignals(False)

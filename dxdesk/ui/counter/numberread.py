@@ -23,6 +23,7 @@ from dxdesk.cardreader.model import CardHolder
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError
 from dxdesk.security.mynumber import JimuType
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
+from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .cardbridge import QtPinProvider, answer_exchange
@@ -174,8 +175,8 @@ class NumberReadPanel(QFrame):
                 require(session, Permission.READ_CARD)
                 require(session, Permission.READ_MY_NUMBER)
         except PermissionDeniedError as exc:
-            set_error(self.error, exc.msg.text())
-            self.notice.emit(exc.msg.text(), True)
+            set_error(self.error, exc.message.text())
+            self.notice.emit(exc.message.text(), True)
             return
         set_error(self.error, "")
         self._reading = True
@@ -206,7 +207,7 @@ class NumberReadPanel(QFrame):
                 return
             visit.attach_my_number(holder.my_number)
         except VisitError as exc:
-            self._fail(exc.msg.text())
+            self._fail(exc.message.text())
             return
         finally:
             holder = None
@@ -222,12 +223,9 @@ class NumberReadPanel(QFrame):
     def _on_error(self, exc: BaseException) -> None:
         self._reading = False
         self._close_pin_pad()
-        if isinstance(exc, ce.CardError):
-            message = exc.message.text()
-        else:
+        if not isinstance(exc, ce.CardError):
             log.warning("My Number read failed: %s", type(exc).__name__)
-            message = tr("カードの読み取りに失敗しました。もう一度お試しください。")
-        self._fail(message)
+        self._fail(error_text(exc, MSG_READ_FAILED))
 
     def _fail(self, message: str) -> None:
         show_message(self.status, tr("個人番号: 読み取れませんでした"), "error")

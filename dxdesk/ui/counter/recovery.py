@@ -18,14 +18,18 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from dxdesk.i18n import tr
+from dxdesk.i18n import Msg, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
+
+from dxdesk.ui.errors import error_text
 
 from .persist import store_record_job
 from .services import CounterServices
 from .start import ResumeDialog
 
 log = logging.getLogger(__name__)
+
+MSG_NO_DETAIL = Msg("", "")  # a bug: the sentence above says enough, the log has the type
 
 
 class StartupRecovery(QObject):
@@ -49,7 +53,7 @@ class StartupRecovery(QObject):
             pending = self.services.journal.pending()
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
-            self.message.emit(tr("中断中の受付を確認できませんでした。"), True)
+            self.message.emit(tr("中断中の受付を確認できませんでした。") + error_text(exc, MSG_NO_DETAIL), True)
             return
         if not pending:
             return
@@ -78,7 +82,7 @@ class StartupRecovery(QObject):
             visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
         except VisitError as exc:
             if self.resume_dialog is not None:
-                self.resume_dialog.show_error(exc.msg.text())
+                self.resume_dialog.show_error(exc.message.text())
             return None
         visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
         return visit

@@ -28,10 +28,10 @@ from dxdesk.security.auth import AuthService, InvalidCredentialsError, PasswordP
 from dxdesk.security.clerks import display_name_problem, login_problem
 from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Session
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.errors import error_text
 from dxdesk.ui.security.widgets import (
     BusyRow,
     NewPasswordFields,
-    error_text,
     message_label,
     password_edit,
     show_message,

@@ -24,7 +24,8 @@ from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import EntryForm
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
-from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors, user_message
+from dxdesk.ui.errors import error_text
+from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors
 from dxdesk.ui.support.tablemodel import SessionTableModel
 from dxdesk.ui.support.widgets import Banner, ToggleButton, big_button, section_title
 
@@ -59,7 +60,7 @@ class EditDialog(QDialog):
             "update session",
             lambda: self._repository.update(session, by=session.logged_by, now=self._clock()),
             self._saved,
-            lambda exc: self.form.save_failed(user_message(exc), field_errors(exc)),
+            lambda exc: self.form.save_failed(error_text(exc), field_errors(exc)),
         )
 
     def _saved(self, session: SupportSession) -> None:
@@ -216,7 +217,7 @@ class SessionListTab(QWidget):
         self.refreshed.emit(len(sessions))
 
     def _failed(self, exc: BaseException) -> None:
-        self.banner.show_message("error", user_message(exc))
+        self.banner.show_message("error", error_text(exc))
 
     # --- selection and actions ------------------------------------------------
     def selected(self) -> SupportSession | None:
