@@ -52,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_work_offline)
 
     s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
+    s.add_argument("--retry-set-aside", action="store_true",
+                   help="first put the records the server refused back in the queue (after fixing the cause)")
     s.set_defaults(func=_sync)
 
 
@@ -116,9 +118,21 @@ def _status(args: argparse.Namespace) -> int:
         engine = create_sqlite_engine(paths.database_file)
         try:
             current = migrate.current_revision(engine)
+            aside: list[tuple[str, str, str]] = []
+            problems: list[tuple[str, str]] = []
+            last_error = None
             with engine.connect() as conn:
                 pending = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE sent_at IS NULL").scalar() \
                     if current else 0
+                columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(outbox)")}
+                if "set_aside_at" in columns:  # an older schema (upgraded on next start) has none
+                    aside = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT table_name, record_id, max(set_aside_reason) FROM outbox "
+                        "WHERE sent_at IS NULL AND set_aside_at IS NOT NULL GROUP BY table_name, record_id")]
+                    problems = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT name, last_error FROM sync_state WHERE name LIKE 'problem:%'")]
+                    last_error = conn.exec_driver_sql(
+                        "SELECT last_error FROM sync_state WHERE name = 'push'").scalar()
         except Exception as exc:
             from dxdesk.store.errors import translate_error
             raise UserError(str(translate_error(exc))) from None
@@ -126,7 +140,15 @@ def _status(args: argparse.Namespace) -> int:
             engine.dispose()
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
         print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
-        print(f"unsent:    {pending} record(s)")
+        print(f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
+        for table, record, reason in aside:
+            print(f"set aside: {table} {record}: {reason}")
+        if aside:
+            print("           fix the cause, then: dxdesk sync --retry-set-aside")
+        if last_error:
+            print(f"last sync: FAILED: {last_error}")
+        for name, error in problems:
+            print(f"problem:   {name.removeprefix('problem:')}: {error}")
     print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
     from dxdesk.store.servertls import redacted_url
 
@@ -346,10 +368,16 @@ def _sync(args: argparse.Namespace) -> int:
     db = _open()
     try:
         engine = SyncEngine(db, settings.store, password_lookup=lambda: server_password(paths))
+        if getattr(args, "retry_set_aside", False):
+            print(f"resending {engine.retry_set_aside()} set-aside entr(y/ies)")
         result = engine.run_once()
     except StoreError as exc:
         raise UserError(str(exc)) from None
     finally:
         db.close()
     print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
+    if result.set_aside:
+        print(f"set aside (refused by the server): {result.set_aside} record(s); see `dxdesk db status`, "
+              "fix the cause, then `dxdesk sync --retry-set-aside`")
+        return 1
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dxdesk.store.base import Base, RecordMixin, UTCDateTime, utcnow
@@ -221,6 +221,9 @@ class Outbox(Base):
     payload: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Refused by the server: kept out of the queue (the rest goes on) until ``dxdesk sync --retry-set-aside``.
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    set_aside_reason: Mapped[str | None] = mapped_column(Text)  # constraint / error class, never record data
 
 
 class SyncState(Base):
@@ -230,6 +233,7 @@ class SyncState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     pulled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pulled_xid: Mapped[int | None] = mapped_column(BigInteger)  # server snapshot xmin of the last pull
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
 

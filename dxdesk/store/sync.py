@@ -22,11 +22,15 @@ Conflict rules (per table, see POLICIES):
 
 Pull: the authoritative tables plus other desks' support sessions (for town-wide
 reports). Other desks' encrypted fields are not copied: this desk has no key for
-them, and reports need no contact data. Pulls use a watermark on ``received_at``, a server-only
-column stamped by a trigger from the server's clock on every insert and update, so a
-desk that pushes days-old records after working offline is still seen by everyone; an
-overlap window covers transactions that commit late, and re-pulled rows are
-idempotent upserts.
+them, and reports need no contact data. Pulls use an exact server-side cursor: each
+row carries the id of the server transaction that last wrote it (``server_xid``, set
+by a trigger), and the cursor is the previous pull's snapshot ``xmin``. A desk that
+pushes days-old records after working offline is still seen by everyone, a
+transaction that commits late is not missed, and a no-op sync reads and writes nothing.
+
+Refused records: a batch the server refuses (a constraint, a bad value) is halved until
+the refused record is found; it is set aside with its reason (``outbox.set_aside_*``)
+and the rest of the queue goes on. ``dxdesk sync --retry-set-aside`` resends.
 
 docs/sync.md explains these rules and the guarantees for administrators.
 
@@ -49,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, cast
 
 import sqlalchemy.exc as sa_exc
-from sqlalchemy import column, delete, select, update
+from sqlalchemy import column, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Engine
@@ -57,10 +61,10 @@ from sqlalchemy.orm import Session
 
 from dxdesk.config import StoreSettings
 from dxdesk.i18n import Msg
-from dxdesk.store.base import UTCDateTime, utcnow
+from dxdesk.store.base import utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
-from dxdesk.store.errors import StoreError
+from dxdesk.store.errors import SchemaTooNewError, StoreError
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SyncState
 from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
@@ -79,11 +83,9 @@ POLICIES: dict[str, str] = {
 # login's lock showing up on the next desk would tell which logins are real.
 DESK_LOCAL_COLUMNS: dict[str, dict[str, Any]] = {"clerks": {"failed_attempts": 0, "locked_until": None}}
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
-# Look-back for the pull cursor. The cursor is on one clock (the server's), so this covers only
-# rows stamped by a server transaction that committed after a pull had already read past them.
-PULL_OVERLAP = timedelta(hours=24)
-# Server-only column (migration 0003) set by a trigger on every INSERT/UPDATE of a pulled table.
-SERVER_RECEIVED_AT = "received_at"
+# Server-only column (migration 0004) set by a trigger on every INSERT/UPDATE of a pulled table:
+# the id of the transaction that wrote the row (the pull cursor, see SyncEngine._pull).
+SERVER_XID = "server_xid"
 SENT_RETENTION = timedelta(days=7)
 _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
@@ -95,7 +97,9 @@ STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
 
 
 class SyncError(StoreError):
-    pass
+    """A failed sync. ``status_label`` is the short text the status bar and home page show."""
+
+    status_label = Msg("同期エラー", "Sync error")
 
 
 class ServerUnreachableError(SyncError):
@@ -103,6 +107,39 @@ class ServerUnreachableError(SyncError):
         "サーバーに接続できません。このままオフラインで業務を続けられます（記録は後で送信されます）。",
         "Cannot reach the server. Work continues offline; records will be sent later.",
     )
+
+
+class SyncAuthError(SyncError):
+    status_label = Msg("同期エラー: サーバーの認証に失敗", "Sync error: server sign-in refused")
+    default_message = Msg(
+        "サーバーへの接続が認証で拒否されました。記録はこの端末に保存されています。"
+        "管理者がサーバーのユーザー名とパスワードを確認してください（dxdesk db set-server）。",
+        "The server refused the sign-in (user name or password). Records stay on this desk; "
+        "check the server account (dxdesk db set-server).",
+    )
+
+
+class SyncTlsError(SyncError):
+    status_label = Msg("同期エラー: 暗号化接続（TLS）", "Sync error: TLS")
+    default_message = Msg(
+        "サーバーとの暗号化接続（TLS）を確立できません。記録はこの端末に保存されています。"
+        "管理者がサーバーの証明書と設定を確認してください。",
+        "The encrypted connection (TLS) to the server failed. Records stay on this desk; "
+        "check the server's certificate and TLS settings.",
+    )
+
+
+class ServerSchemaTooNewError(SyncError):
+    status_label = Msg("同期エラー: サーバーが新しい版", "Sync error: server schema is newer")
+    default_message = Msg(
+        "サーバーのデータベースは新しい版の dxdesk 用です。この端末の dxdesk を更新してください。"
+        "記録はこの端末に保存されています。",
+        "The server's database was set up by a newer dxdesk. Update dxdesk on this desk; records stay here.",
+    )
+
+
+class SyncRefusedError(SyncError):
+    status_label = Msg("同期エラー: サーバーが記録を拒否", "Sync error: refused by the server")
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,7 @@ class SyncResult:
     sent: int  # outbox entries confirmed on the server
     pulled: int  # rows copied from the server
     pending: int  # outbox entries still waiting
+    set_aside: int = 0  # records the server refused (all of them, not only this run's)
 
 
 class SyncEngine:
@@ -126,7 +164,8 @@ class SyncEngine:
                  batch_hook: BatchHook | None = None) -> None:
         self.db = db
         self.settings = settings
-        self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))
+        self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db),
+                                                              set_aside_count=db.set_aside_count)
         self._server = server_engine
         self._password_lookup = password_lookup
         self._schema_ready = False
@@ -149,11 +188,13 @@ class SyncEngine:
                 result = self._run()
             except Exception as exc:
                 error = self._as_sync_error(exc)
-                self.connectivity.report_failure(error.message, reachable=not isinstance(error, ServerUnreachableError))
+                unreachable = isinstance(error, ServerUnreachableError)
+                label = None if unreachable else getattr(error, "status_label", SyncError.status_label)
+                self.connectivity.report_failure(error.message, reachable=not unreachable, problem=label)
                 self._record_state(error=error.message.en)
-                if error is not exc:
+                if error is not exc and isinstance(exc, (StoreError, sa_exc.DBAPIError)):
                     raise error from exc
-                raise
+                raise  # anything else (a bug, a test's crash) goes up as it is, after the status says so
             now = utcnow()
             self.connectivity.report_success(now)
             self._record_state(when=now)
@@ -170,18 +211,62 @@ class SyncEngine:
             if not batch:
                 break
             number += 1
-            self._push_batch(server, batch, number)
-            self._hook("after-commit", number)
-            self._mark_sent([e.id for e in batch])
-            sent += len(batch)
-        pulled = sum(self._pull_table(server, name) for name in PULLED_TABLES)
-        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count())
+            sent += self._push_or_set_aside(server, batch, number)
+        pulled = self._pull(server)
+        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
+                          set_aside=self.db.set_aside_count())
+
+    def retry_set_aside(self) -> int:
+        """Put every set-aside record back in the queue (after the cause was fixed); returns how many entries."""
+        def clear(s: Session) -> int:
+            return s.execute(update(Outbox).where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))
+                             .values(set_aside_at=None, set_aside_reason=None)).rowcount or 0
+        return int(self.db.writer.run(clear))
 
     # -- push ---------------------------------------------------------------------------------
 
+    def _push_or_set_aside(self, server: Engine, batch: list[OutboxEntry], number: int) -> int:
+        """Push ``batch``; if the server refuses it, find the refused record(s) by halving and set them aside.
+
+        A refusal is the server rejecting the data (a constraint, a bad value, a trigger),
+        not a lost connection or a server fault: those still fail the whole run, so a
+        flaky network never sets records aside. Returns the entries confirmed sent.
+        """
+        try:
+            self._push_batch(server, batch, number)
+        except sa_exc.DBAPIError as exc:
+            reason = refusal_reason(exc)
+            if reason is None:
+                raise
+            groups: dict[tuple[str, str], list[OutboxEntry]] = {}
+            for entry in batch:
+                groups.setdefault((entry.table_name, entry.record_id), []).append(entry)
+            if len(groups) == 1:
+                self._set_aside(batch, reason)
+                return 0
+            records = list(groups.values())
+            middle = len(records) // 2
+            return sum(self._push_or_set_aside(server, [e for group in part for e in group], number)
+                       for part in (records[:middle], records[middle:]))
+        self._hook("after-commit", number)
+        self._mark_sent([e.id for e in batch])
+        return len(batch)
+
+    def _set_aside(self, entries: list[OutboxEntry], reason: str) -> None:
+        entry = entries[0]
+        log.error("server refused %s %s: %s; set aside (dxdesk sync --retry-set-aside after a fix)",
+                  entry.table_name, entry.record_id, reason)
+        when = utcnow()
+
+        def mark(s: Session) -> None:
+            s.execute(update(Outbox).where(Outbox.id.in_([e.id for e in entries]))
+                      .values(set_aside_at=when, set_aside_reason=reason))
+        self.db.writer.run(mark)
+
     def _pending_batch(self) -> list[OutboxEntry]:
         stmt = (select(Outbox.id, Outbox.table_name, Outbox.record_id, Outbox.op)
-                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(self.settings.sync_batch_size))
+                .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))
+                .order_by(Outbox.id).limit(self.settings.sync_batch_size))
         with self.db.session() as s:
             return [OutboxEntry(*row) for row in s.execute(stmt)]
 
@@ -262,34 +347,52 @@ class SyncEngine:
 
     # -- pull ---------------------------------------------------------------------------------
 
-    def _pull_table(self, server: Engine, name: str) -> int:
+    def _pull(self, server: Engine) -> int:
+        """Copy what changed on the server since the last pull: one snapshot for all tables.
+
+        The cursor is the previous pull's snapshot ``xmin`` (every server transaction with a
+        lower id had finished, so its rows were seen then); rows carry the id of the
+        transaction that last wrote them (``server_xid``, migration 0004). So a pull reads
+        exactly the rows written since, however late their transaction committed, and a
+        no-op sync reads no row and writes nothing.
+        """
+        with self.db.session() as s:
+            cursors = {row.name.removeprefix("pull:"): row.pulled_xid for row in s.scalars(
+                select(SyncState).where(SyncState.name.in_([f"pull:{n}" for n in PULLED_TABLES])))}
+        fetched: dict[str, list[dict[str, Any]]] = {}
+        with server.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")  # one snapshot for every table
+            with conn.begin():
+                xmin = int(conn.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")).scalar_one())
+                for name in PULLED_TABLES:
+                    table = raw_table(name)
+                    stmt = select(table).order_by(table.c.id)
+                    cursor = cursors.get(name)
+                    if cursor is not None:
+                        stmt = stmt.where(column(SERVER_XID) >= text(f"'{int(cursor)}'::xid8"))
+                    if name == "support_sessions":
+                        stmt = stmt.where(table.c.desk_id != self.db.desk_id)
+                    fetched[name] = [dict(r) for r in conn.execute(stmt).mappings()]
+        pulled = 0
+        for name in PULLED_TABLES:
+            if fetched[name] or cursors.get(name) is None:
+                pulled += self._apply_pulled(name, fetched[name], xmin)
+        return pulled
+
+    def _apply_pulled(self, name: str, rows: list[dict[str, Any]], xmin: int) -> int:
         table = raw_table(name)
         state_name = f"pull:{name}"
-        with self.db.session() as s:
-            state = s.get(SyncState, state_name)
-            watermark = state.pulled_until if state else None
-        # The cursor is the server's arrival stamp, never the desks' updated_at: a desk that was
-        # offline for days sends rows whose updated_at is far behind everyone's watermark.
-        received = column(SERVER_RECEIVED_AT, UTCDateTime())
-        stmt = select(table, received.label(SERVER_RECEIVED_AT)).order_by(received, table.c.id)
-        if watermark is not None:
-            stmt = stmt.where(received > watermark - PULL_OVERLAP)
-        if name == "support_sessions":
-            stmt = stmt.where(table.c.desk_id != self.db.desk_id)
-        with server.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        if not rows:
-            return 0
         secret = encrypted_columns(name)
         authoritative = POLICIES[name] == AUTHORITATIVE
-        newest = max(r.pop(SERVER_RECEIVED_AT) for r in rows)
 
         def apply(s: Session) -> int:
             unsent = set(s.scalars(select(Outbox.record_id).where(
                 Outbox.table_name == name, Outbox.sent_at.is_(None))))
             count = 0
+            skipped = False
             for row in rows:
                 if row["id"] in unsent:  # local change not yet pushed: keep it; it goes up next run
+                    skipped = True
                     continue
                 if row["desk_id"] != self.db.desk_id:
                     for col in secret:  # another desk's ciphertext: unreadable here and not needed
@@ -303,12 +406,12 @@ class SyncEngine:
                 )
                 count += cast("CursorResult[Any]", s.execute(stmt)).rowcount or 0
             current = s.get(SyncState, state_name) or SyncState(name=state_name)
-            if current.pulled_until is None or newest > current.pulled_until:
-                current.pulled_until = newest
+            if not skipped:  # a skipped row is read again next time (after this desk's change went up)
+                current.pulled_xid = xmin
             s.add(current)
             return count
 
-        return self.db.writer.run(apply)
+        return int(self.db.writer.run(apply))
 
     # -- bookkeeping ------------------------------------------------------------------------------
 
@@ -326,25 +429,71 @@ class SyncEngine:
 
     @staticmethod
     def _as_sync_error(exc: Exception) -> StoreError:
+        if isinstance(exc, SchemaTooNewError):
+            return ServerSchemaTooNewError()
         if isinstance(exc, StoreError):
             return exc
+        if isinstance(exc, sa_exc.OperationalError):
+            text = str(exc.orig).lower()
+            if any(s in text for s in ("password authentication failed", "no pg_hba.conf entry",
+                                       "authentication failed", "role \"", "no password supplied")):
+                log.error("server authentication failed: %s", type(exc.orig).__name__)
+                return SyncAuthError()
         if isinstance(exc, sa_exc.OperationalError) and _is_tls_failure(exc):
             # Not "offline": someone may be posing as the server. Said plainly, never retried silently.
             log.error("server TLS check failed: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-            return SyncError(MSG_TLS_FAILED)
+            return SyncTlsError(MSG_TLS_FAILED)
         if isinstance(exc, sa_exc.OperationalError) and _is_connection_failure(exc):
             log.info("server unreachable: %s", type(exc.orig).__name__ if exc.orig else exc)
             return ServerUnreachableError()
         if isinstance(exc, sa_exc.IntegrityError):
-            log.error("server refused a record: %s", exc.orig)
-            return SyncError(Msg(
+            log.error("server refused a record: %s", type(exc.orig).__name__)
+            return SyncRefusedError(Msg(
                 "サーバーが記録を受け付けませんでした（重複するログイン名やキーなど）。管理者に連絡してください。",
                 f"the server refused a record (duplicate login or key?): {type(exc.orig).__name__}",
             ))
         if isinstance(exc, sa_exc.DBAPIError):
             log.error("sync failed: %s", exc)
             return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
-        raise exc
+        # Anything else is a bug (logged by whoever catches it), but the status must still say that
+        # sync is failing, never "Online".
+        return SyncError(Msg("同期中に予期しないエラーが発生しました。管理者に連絡してください（ログに詳細があります）。",
+                             f"unexpected sync failure: {type(exc).__name__} (details in the log)"))
+
+
+# SQLSTATE classes meaning "the server refuses this data" (not "the server or network failed").
+_REFUSAL_CLASSES = {"22": "invalid value", "23": "constraint violated"}
+_REFUSAL_STATES = {
+    "23505": "duplicate value", "23503": "missing referenced record", "23514": "check failed",
+    "23502": "missing value", "P0001": "refused by a server rule",
+}
+
+
+def refusal_reason(exc: sa_exc.DBAPIError) -> str | None:
+    """A short reason when the server refused the data itself, else None.
+
+    Built from the SQLSTATE and the constraint/table name only: PostgreSQL's detail text
+    ("Key (login)=(yamada) exists") can carry record data and is never kept.
+    """
+    orig = exc.orig
+    state = str(getattr(orig, "sqlstate", "") or "")
+    kind = _REFUSAL_STATES.get(state) or _REFUSAL_CLASSES.get(state[:2])
+    if kind is None:
+        return None
+    diag = getattr(orig, "diag", None)
+    where = getattr(diag, "constraint_name", None) or getattr(diag, "table_name", None)
+    return f"{kind} ({where}, SQLSTATE {state})" if where else f"{kind} (SQLSTATE {state})"
+
+
+def set_aside_records(db: Database) -> list[tuple[str, str, str]]:
+    """(table, record id, reason) of every set-aside record, for ``db status``, ``doctor`` and the UI."""
+    stmt = (select(Outbox.table_name, Outbox.record_id, Outbox.set_aside_reason)
+            .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None)).order_by(Outbox.id))
+    seen: dict[tuple[str, str], str] = {}
+    with db.session() as s:
+        for table, record, reason in s.execute(stmt):
+            seen[(table, record)] = reason or ""
+    return [(table, record, reason) for (table, record), reason in seen.items()]
 
 
 def _table_rank(name: str) -> int:
