@@ -156,7 +156,7 @@ class AppServices:
             if with_sync and settings.store.server_url:
                 from dxdesk.store.sync import SyncEngine, SyncScheduler
 
-                engine = SyncEngine(database, settings.store, connectivity)
+                engine = SyncEngine(database, settings.store, connectivity, desk_name=settings.general.desk_name)
                 services.sync_scheduler = SyncScheduler(engine, on_sync_result)
                 services.sync_scheduler.start()
                 closers.append(services.sync_scheduler.stop)

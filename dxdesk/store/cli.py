@@ -33,9 +33,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_backup)
     p = dbsub.add_parser("restore", help="replace the database with IN (the current file is kept in backups/)")
     p.add_argument("source", type=Path, metavar="IN")
+    p.add_argument("--recovery-sheet", metavar="FILE|-", default=None,
+                   help="new PC after a lost one: recover the backup's keys with the town recovery secret "
+                        "(the USB file, or - to type it from the sheet)")
     p.set_defaults(func=_restore)
-    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key")
+    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key (old keys kept for backups)")
     p.set_defaults(func=_rotate_key)
+    from dxdesk.store.recoverycli import register_recovery
+
+    register_recovery(dbsub)
     p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (password asked, kept in keyring)")
     p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")
     p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
@@ -184,6 +190,13 @@ def _backup(args: argparse.Namespace) -> int:
         out = out / timestamped_backup_name("backup")
     if out.exists():
         raise UserError(f"{out} already exists; choose another name")
+    from dxdesk.store.escrow import ensure_wrapped_keys
+
+    db = _open()
+    try:  # the backup must carry the current keys wrapped with the town recovery key (if there is one)
+        ensure_wrapped_keys(db)
+    finally:
+        db.close()
     try:
         backup_sqlite(src, out)
     except (OSError, sqlite3.Error) as exc:
@@ -199,6 +212,10 @@ def _restore(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     target = paths.database_file
     with _sole_user(target, "restoring"):
+        if getattr(args, "recovery_sheet", None):
+            from dxdesk.store.recoverycli import install_from_backup
+
+            install_from_backup(args.source, args.recovery_sheet)
         try:
             kept = restore_sqlite(args.source, target, paths.backup_dir)
         except StoreError as exc:

@@ -204,6 +204,24 @@ class AuditEvent(RecordMixin, Base):
     hash: Mapped[str] = mapped_column(String(128), nullable=False, default="")
 
 
+class DeskKey(RecordMixin, Base):
+    """A desk's data or audit key *wrapped* with the town recovery key (dxdesk.store.escrow).
+
+    Append-only: a new row for every new key (a rotation, a new recovery key); old rows stay,
+    so backups made before a rotation can still be opened with the recovery sheet. Pushed to
+    the server like any record, so a lost desk's rows there can be read with the sheet too.
+    Holds nothing readable without the recovery key's private half, which is never on a desk.
+    """
+
+    __tablename__ = "desk_keys"
+    __table_args__ = (_one_of("kind", ("database", "audit"), "kind"),)
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_ids: Mapped[str] = mapped_column(String(512), nullable=False)  # which keys (ids only, never key bytes)
+    recovery_fingerprint: Mapped[str] = mapped_column(String(16), nullable=False)
+    wrapped: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class Outbox(Base):
     """Local change queue for the central server, written in the same transaction as the change.
 
@@ -241,5 +259,5 @@ class SyncState(Base):
 # Tables replicated to the server, in dependency order (parents first).
 PUSHED_TABLES = (
     "clerks", "support_topics", "venues", "shared_settings",
-    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events",
+    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events", "desk_keys",
 )

@@ -65,7 +65,8 @@ from dxdesk.store.base import utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import SchemaTooNewError, StoreError
-from dxdesk.store.models import PUSHED_TABLES, Outbox, SyncState
+from dxdesk.store.escrow import ensure_wrapped_keys
+from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 
@@ -74,6 +75,7 @@ log = logging.getLogger(__name__)
 APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
 POLICIES: dict[str, str] = {
     "audit_events": APPEND_ONLY, "visit_steps": APPEND_ONLY, "forms_printed": APPEND_ONLY,
+    "desk_keys": APPEND_ONLY,
     "visits": VERSIONED, "support_sessions": VERSIONED,
     "clerks": AUTHORITATIVE, "support_topics": AUTHORITATIVE, "venues": AUTHORITATIVE,
     "shared_settings": AUTHORITATIVE,
@@ -161,8 +163,9 @@ class SyncResult:
 class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
-                 batch_hook: BatchHook | None = None) -> None:
+                 batch_hook: BatchHook | None = None, desk_name: str = "") -> None:
         self.db = db
+        self.desk_name = desk_name.strip()  # published town-wide so other desks can name this desk's records
         self.settings = settings
         self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db),
                                                               set_aside_count=db.set_aside_count)
@@ -205,6 +208,7 @@ class SyncEngine:
         if not self._schema_ready:
             prepare_server_schema(server)
             self._schema_ready = True
+        self._publish_desk_name()
         sent = number = 0
         while True:
             batch = self._pending_batch()
@@ -213,8 +217,32 @@ class SyncEngine:
             number += 1
             sent += self._push_or_set_aside(server, batch, number)
         pulled = self._pull(server)
+        if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
+            while batch := self._pending_batch():
+                number += 1
+                sent += self._push_or_set_aside(server, batch, number)
         return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
                           set_aside=self.db.set_aside_count())
+
+    def _publish_desk_name(self) -> None:
+        """Keep ``shared_settings["desk.name.<desk id>"]`` equal to this desk's name (one row per desk).
+
+        Other desks show it on this desk's records, which are read-only for them.
+        """
+        if not self.desk_name:
+            return
+        key, name = f"desk.name.{self.db.desk_id}", self.desk_name
+
+        def publish(s: Session) -> None:
+            row = s.scalar(select(SharedSetting).where(SharedSetting.key == key))
+            if row is None:
+                s.add(SharedSetting(key=key, value=name))
+            elif row.value != name:
+                row.value, row.version = name, row.version + 1
+        with self.db.session() as s:
+            current = s.scalar(select(SharedSetting.value).where(SharedSetting.key == key))
+        if current != name:
+            self.db.writer.run(publish)
 
     def retry_set_aside(self) -> int:
         """Put every set-aside record back in the queue (after the cause was fixed); returns how many entries."""

@@ -6,6 +6,9 @@ Desk and server:
   --retry-set-aside`` clears them.
 - ``sync_state.pulled_xid``: the pull cursor (a PostgreSQL snapshot ``xmin``).
 
+Desk and server: ``desk_keys``, each desk's data and audit keys wrapped with the town
+recovery key (dxdesk.store.escrow), append-only and pushed like audit events.
+
 Server only: every row of the pulled tables carries ``server_xid``, the id of the
 transaction that last wrote it (set by the trigger of 0003, extended here). A pull
 reads ``server_xid >= cursor`` and then moves the cursor to its own snapshot's
@@ -33,6 +36,21 @@ def upgrade() -> None:
     op.add_column("outbox", sa.Column("set_aside_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("outbox", sa.Column("set_aside_reason", sa.Text(), nullable=True))
     op.add_column("sync_state", sa.Column("pulled_xid", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "desk_keys",
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("key_ids", sa.String(length=512), nullable=False),
+        sa.Column("recovery_fingerprint", sa.String(length=16), nullable=False),
+        sa.Column("wrapped", sa.Text(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("desk_id", sa.String(length=36), nullable=False),
+        sa.CheckConstraint("kind IN ('database', 'audit')", name=op.f("ck_desk_keys_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_keys")),
+    )
+    with op.batch_alter_table("desk_keys") as batch:
+        batch.create_index(batch.f("ix_desk_keys_desk_id"), ["desk_id"], unique=False)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
@@ -67,6 +85,7 @@ def downgrade() -> None:
             $$ LANGUAGE plpgsql
             """
         )
+    op.drop_table("desk_keys")
     with op.batch_alter_table("sync_state") as batch:
         batch.drop_column("pulled_xid")
     with op.batch_alter_table("outbox") as batch:
