@@ -156,6 +156,10 @@ def _status(args: argparse.Namespace) -> int:
         for name, error in problems:
             print(f"problem:   {name.removeprefix('problem:')}: {error}")
     print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
+    if paths.database_file.exists():
+        from dxdesk.store.escrow import recovery_status
+
+        print(f"recovery:  {recovery_status(paths.database_file)}")
     from dxdesk.store.servertls import redacted_url
 
     server = redacted_url(settings.store.server_url) or "(none: local only)"  # an old file may hold ?password=

@@ -93,6 +93,10 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
         if public is None:
             return 0
         fp = fingerprint(public)
+        earlier = set(s.scalars(select(DeskKey.recovery_fingerprint).where(DeskKey.desk_id == desk_id)))
+        if earlier and fp not in earlier:  # someone replaced the town's recovery key: say so, loudly
+            log.warning("the town recovery key changed (now %s, before %s): compare with the recovery sheet",
+                        fp, ", ".join(sorted(earlier)))
         have = {(kind, ids) for kind, ids in s.execute(select(DeskKey.kind, DeskKey.key_ids).where(
             DeskKey.desk_id == desk_id, DeskKey.recovery_fingerprint == fp))}
         wanted = [(DATABASE, ",".join(sorted(keyset.keys)), keyset.to_json().encode())]
@@ -111,6 +115,23 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
     if added:
         log.info("wrapped %d key(s) of this desk with the town recovery key", added)
     return added
+
+
+def recovery_status(path: Path) -> str:
+    """For ``dxdesk db status``: the town recovery key's fingerprint and what this desk has wrapped."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        try:
+            value = conn.execute("SELECT value FROM shared_settings WHERE key = ?", (RECOVERY_PUBLIC_KEY,)).fetchone()
+            kinds = [k for (k,) in conn.execute("SELECT DISTINCT kind FROM desk_keys ORDER BY kind")]
+        except sqlite3.OperationalError:
+            return "(not set up)"
+    if value is None:
+        return "not set up (dxdesk db recovery-setup): a lost PC's data cannot be recovered"
+    try:
+        fp = json.loads(value[0]).get("fingerprint", "?")
+    except (ValueError, AttributeError):
+        fp = "?"
+    return f"town key {fp}; wrapped here: {', '.join(kinds) or 'nothing yet (next sync or backup)'}"
 
 
 def recover_keys(rows: list[dict[str, Any]], secret: RecoverySecret) -> tuple[str, KeySet, bytes | None]:

@@ -76,6 +76,10 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
 
     desk_id = _fill_desk()
     assert main(["sync"]) == 0
+    capsys.readouterr()
+    assert main(["db", "status"]) == 0
+    assert f"recovery:  town key {fingerprint(RecoverySecret.parse(secret_text).public)}; wrapped here: audit, " \
+        "database" in capsys.readouterr().out
     backup = tmp_path / "backup.sqlite3"
     assert main(["db", "backup", str(backup)]) == 0
     with sqlite3.connect(backup) as conn:

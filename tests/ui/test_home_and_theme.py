@@ -137,3 +137,25 @@ def test_single_call_drops_the_answer_for_a_deleted_owner(qtbot, runner):
     with qtbot.waitSignal(done.finished, timeout=5000):
         pass
     assert answers == []
+
+
+def test_supervisor_home_shows_a_failing_purge_and_set_aside_records(qtbot, services, runner, session_for):
+    from dxdesk.store.models import Outbox
+    from dxdesk.store.problems import PURGE, note_problem
+
+    note_problem(services.database, PURGE, "retention purge failed (OSError)")
+    services.database.writer.run(lambda s: s.add(Outbox(table_name="support_sessions", record_id="r1",
+                                                        op="upsert", set_aside_at=local_midnight(local_today()),
+                                                        set_aside_reason="check failed (ck_x, SQLSTATE 23514)")))
+    supervisor = session_for(services, "supervisor")
+    window = build_main_window(services, supervisor, runner)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("home")
+    home = window._pages[0].widget
+    qtbot.waitUntil(lambda: home.error.isVisible(), timeout=5000)
+    assert "定期削除が失敗" in home.error.text()
+    assert "保留 1 件" in home.sync_value.text()
+    window.status_poll.stop()
+    for page in window.closables:
+        page.shutdown()
