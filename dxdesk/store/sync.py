@@ -209,13 +209,17 @@ class SyncEngine:
             prepare_server_schema(server)
             self._schema_ready = True
         self._publish_desk_name()
-        sent = number = 0
+        sent = number = after = 0
         while True:
-            batch = self._pending_batch()
+            # Every entry up to the previous batch's last id is now sent or set aside, so the next
+            # batch starts after it: a rowid range, not a scan over all the sent entries each time
+            # (that made a first sync of 500,000 entries quadratic).
+            batch = self._pending_batch(after)
             if not batch:
                 break
             number += 1
             sent += self._push_or_set_aside(server, batch, number)
+            after = batch[-1].id
         pulled = self._pull(server)
         if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
             while batch := self._pending_batch():
@@ -291,9 +295,9 @@ class SyncEngine:
                       .values(set_aside_at=when, set_aside_reason=reason))
         self.db.writer.run(mark)
 
-    def _pending_batch(self) -> list[OutboxEntry]:
+    def _pending_batch(self, after: int = 0) -> list[OutboxEntry]:
         stmt = (select(Outbox.id, Outbox.table_name, Outbox.record_id, Outbox.op)
-                .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))
+                .where(Outbox.id > after, Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))
                 .order_by(Outbox.id).limit(self.settings.sync_batch_size))
         with self.db.session() as s:
             return [OutboxEntry(*row) for row in s.execute(stmt)]
@@ -416,23 +420,23 @@ class SyncEngine:
         def apply(s: Session) -> int:
             unsent = set(s.scalars(select(Outbox.record_id).where(
                 Outbox.table_name == name, Outbox.sent_at.is_(None))))
-            count = 0
-            skipped = False
-            for row in rows:
-                if row["id"] in unsent:  # local change not yet pushed: keep it; it goes up next run
-                    skipped = True
-                    continue
+            fresh = [row for row in rows if row["id"] not in unsent]  # unsent local change: it goes up next run
+            skipped = len(fresh) < len(rows)
+            for row in fresh:
                 if row["desk_id"] != self.db.desk_id:
                     for col in secret:  # another desk's ciphertext: unreadable here and not needed
                         row[col] = None
-                stmt = sqlite_insert(table).values(**row)
-                keep = DESK_LOCAL_COLUMNS.get(name, {})
-                set_ = {c: stmt.excluded[c] for c in row if c != "id" and c not in keep}
+            count = 0
+            if fresh:
+                # One statement for all rows (executemany), not one compiled statement per row.
+                stmt = sqlite_insert(table)
+                local = DESK_LOCAL_COLUMNS.get(name, {})  # this desk's own state (e.g. lockouts): never pulled over
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=["id"], set_=set_,
+                    index_elements=["id"],
+                    set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id" and c.name not in local},
                     where=None if authoritative else stmt.excluded.updated_at >= table.c.updated_at,
                 )
-                count += cast("CursorResult[Any]", s.execute(stmt)).rowcount or 0
+                count = cast("CursorResult[Any]", s.execute(stmt, fresh)).rowcount or 0
             current = s.get(SyncState, state_name) or SyncState(name=state_name)
             if not skipped:  # a skipped row is read again next time (after this desk's change went up)
                 current.pulled_xid = xmin
