@@ -216,10 +216,11 @@ def _restore(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     target = paths.database_file
     with _sole_user(target, "restoring"):
+        recovered = None
         if getattr(args, "recovery_sheet", None):
             from dxdesk.store.recoverycli import install_from_backup
 
-            install_from_backup(args.source, args.recovery_sheet)
+            recovered = install_from_backup(args.source, args.recovery_sheet)
         try:
             kept = restore_sqlite(args.source, target, paths.backup_dir)
         except StoreError as exc:
@@ -229,6 +230,10 @@ def _restore(args: argparse.Namespace) -> int:
         print(f"restored {args.source} -> {target}")
         db = _open()  # migrates an older backup forward right away (own backup first), still under our lock
         db.close()
+        if recovered is not None:
+            from dxdesk.store.recoverycli import audit_restore
+
+            audit_restore(recovered)
     return 0
 
 
@@ -268,8 +273,9 @@ def _rotate_key(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         finally:
             db.close()
-    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now need the retired key "
-          "and can no longer show personal fields.")
+    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now stay readable: the old key "
+          "is kept wrapped with the town recovery key (db restore --recovery-sheet), or, without one, in the "
+          "key store.")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -34,6 +35,14 @@ def register_recovery(dbsub: Any) -> None:
     p.add_argument("--recovery-sheet", required=True, metavar="FILE|-", help="secret file, or - to type it")
     p.add_argument("--out", type=Path, required=True, help="new folder for visits.csv and support_sessions.csv")
     p.set_defaults(func=_read_lost_desk)
+
+
+def _audit(db: Any, event_type: str, details: dict[str, Any]) -> None:
+    """Record a recovery-key operation in this desk's audit log (who: the OS user; no secret, no record data)."""
+    from dxdesk.security.audit import AuditEntry, AuditLog
+
+    AuditLog(db).append(AuditEntry(event_type=event_type, actor=None,
+                                   details={**details, "os_user": getpass.getuser()}))
 
 
 def read_secret(source: str) -> Any:
@@ -87,6 +96,8 @@ def _setup(args: argparse.Namespace) -> int:
             write_recovery_sheet(args.sheet, secret, load_settings(app_paths()).general.municipality)
             print(f"recovery sheet written: {args.sheet} (print it, keep it in the safe, then delete the file)")
         added = ensure_wrapped_keys(db)
+        # The full SHA-256 of the public key (a printed 8-digit fingerprint could look like a postal code).
+        _audit(db, "key.recovery_setup", {"public_key_sha256": hashlib.sha256(secret.public).hexdigest()})
     finally:
         db.close()
     print(f"town recovery key {fingerprint(secret.public)} set up; this desk's keys wrapped ({added}); "
@@ -124,6 +135,17 @@ def install_from_backup(source: Path, sheet: str) -> str:
     return desk_id
 
 
+def audit_restore(desk_id: str) -> None:
+    """After the restored database is in place: note the recovery in its own audit chain."""
+    from dxdesk.store.cli import _open
+
+    db = _open()
+    try:
+        _audit(db, "key.recovery_restore", {"desk": desk_id})
+    finally:
+        db.close()
+
+
 def _read_lost_desk(args: argparse.Namespace) -> int:
     from dxdesk.security.recoverykey import RecoveryKeyError
     from dxdesk.store.errors import StoreError
@@ -144,6 +166,13 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     finally:
         server.dispose()
+    from dxdesk.store.cli import _open
+
+    db = _open()
+    try:  # decrypting another desk's personal data is audited on this desk before anything is written
+        _audit(db, "data.recovery_read", {"desk": args.desk_id, "rows": {k: len(v) for k, v in found.items()}})
+    finally:
+        db.close()
     args.out.mkdir(mode=0o700, parents=True)
     for name, rows in found.items():
         fd = os.open(args.out / f"{name}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -108,6 +108,7 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
         with db.session() as orm:
             chain = load_records(orm)
         assert verify_chain(chain, load_audit_key(desk_id)).ok  # the audit chain still verifies
+        assert {"key.recovery_setup", "key.recovery_restore"} <= {r.event_type for r in chain}
     finally:
         db.close()
 
@@ -122,6 +123,12 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     out = tmp_path / "export"
     assert main(["db", "read-lost-desk", desk_id, "--recovery-sheet", str(safe / "town.key"), "--out", str(out)]) == 0
     assert NAME in (out / "visits.csv").read_text(encoding="utf-8-sig")
+    db = open_database()
+    try:
+        with db.session() as orm:
+            assert "data.recovery_read" in {r.event_type for r in load_records(orm)}
+    finally:
+        db.close()
 
 
 def test_rotate_key_keeps_old_keys_wrapped_so_earlier_backups_open(tmp_path, monkeypatch, capsys):
