@@ -133,3 +133,25 @@ def test_a_failing_purge_reaches_doctor_and_the_home_summary():
         db.close()
     check = doctor_check(app_paths())
     assert check.status is Status.WARN and "purge: retention purge failed (OSError)" in check.detail
+
+
+@pytest.mark.parametrize(("driver_text", "kind", "label"), [
+    ("connection failed: SSL error: certificate verify failed", "SyncTlsError", "Sync error: TLS"),
+    ('connection failed: FATAL:  password authentication failed for user "dxdesk"', "SyncAuthError",
+     "Sync error: server sign-in refused"),
+    ("connection to server at 10.0.0.5 failed: timeout expired", "ServerUnreachableError", None),
+])
+def test_connection_failures_are_told_apart(db, driver_text, kind, label):
+    import sqlalchemy.exc as sa_exc
+
+    settings = desk_settings(server_url="postgresql://dxdesk@server.example/dxdesk")
+    engine = SyncEngine(db, settings.store)
+
+    def failing():
+        raise sa_exc.OperationalError("connect", {}, Exception(driver_text))
+    engine.server = failing  # type: ignore[method-assign]
+    with pytest.raises(Exception) as caught:
+        engine.run_once()
+    assert type(caught.value).__name__ == kind
+    status = engine.connectivity.status_text("en")
+    assert status.startswith(label) if label else status.startswith("Offline")
