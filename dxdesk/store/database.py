@@ -176,8 +176,9 @@ def _open(
     engine = create_sqlite_engine(path, busy_timeout_ms)
     try:
         backup = _migrate(engine, path, paths) if migrate_schema else None
+        # Asked only when no key is stored (a scan on a big database would slow every start).
         keyset = load_or_create_keyset(settings.general.desk_id, paths,
-                                       may_create=not holds_encrypted_data(engine))
+                                       may_create=lambda: not holds_encrypted_data(engine))
     except Exception as exc:
         engine.dispose()
         translated = translate_error(exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Callable
 
 import keyring
 import keyring.errors
@@ -151,17 +152,19 @@ def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
     return "file" if _secret_file(user, paths).exists() else None
 
 
-def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None, *, may_create: bool = True) -> KeySet:
+def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None, *,
+                          may_create: bool | Callable[[], bool] = True) -> KeySet:
     """The desk's database keys; generated and stored on first run.
 
-    ``may_create=False`` (the database already holds encrypted data) turns a missing key
-    into KeyMissingError: a new key would silently orphan every existing personal field.
+    ``may_create`` False (or a callable answering False, asked only when no key is stored:
+    the database already holds encrypted data) turns a missing key into KeyMissingError:
+    a new key would silently orphan every existing personal field.
     """
     user = database_key_user(desk_id)
     stored = get_secret(user, paths)
     if stored is not None:
         return KeySet.from_json(stored)
-    if not may_create:
+    if not (may_create() if callable(may_create) else may_create):
         log.error("database key for this desk is missing but the database holds encrypted data; not creating one")
         raise KeyMissingError()
     keyset = KeySet.generate()
