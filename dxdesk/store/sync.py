@@ -89,6 +89,7 @@ PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "suppo
 # the id of the transaction that wrote the row (the pull cursor, see SyncEngine._pull).
 SERVER_XID = "server_xid"
 SENT_RETENTION = timedelta(days=7)
+STATE_REFRESH = timedelta(minutes=10)  # how stale the stored "last sync" may get before a no-op sync rewrites it
 _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
@@ -200,7 +201,8 @@ class SyncEngine:
                 raise  # anything else (a bug, a test's crash) goes up as it is, after the status says so
             now = utcnow()
             self.connectivity.report_success(now)
-            self._record_state(when=now)
+            if result.sent or result.pulled or self._state_stale(now):
+                self._record_state(when=now)
             return result
 
     def _run(self) -> SyncResult:
@@ -446,6 +448,17 @@ class SyncEngine:
         return int(self.db.writer.run(apply))
 
     # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _state_stale(self, now: datetime) -> bool:
+        """Whether the stored last-sync note needs a write after a sync that changed nothing.
+
+        A no-op sync (every minute in the app) writes nothing: the stored time is refreshed
+        only when it is older than STATE_REFRESH or an earlier error must be cleared.
+        """
+        with self.db.session() as s:
+            state = s.get(SyncState, _PUSH_STATE)
+        return (state is None or state.last_error is not None or state.last_sync_at is None
+                or now - state.last_sync_at >= STATE_REFRESH)
 
     def _record_state(self, when: datetime | None = None, error: str | None = None) -> None:
         def write(s: Session) -> None:

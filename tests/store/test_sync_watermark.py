@@ -68,12 +68,14 @@ def test_a_no_op_sync_reads_no_row_and_changes_no_record(make_db, pg_url, server
         conn.execute(text("UPDATE support_sessions SET note = 'fixed' WHERE id = (SELECT min(id) FROM support_sessions)"))
     assert engine.run_once().pulled == 1
 
-    def changes():
+    def data_version():  # SQLite's own counter of commits to the file: a no-op sync must not move it
         with db.engine.connect() as conn:
-            return conn.exec_driver_sql("SELECT count(*), max(updated_at) FROM support_sessions").one()
-    before = changes()
+            return conn.exec_driver_sql("SELECT count(*), max(updated_at) FROM support_sessions").one(), \
+                db.path.stat().st_mtime_ns, (db.path.parent / (db.path.name + "-wal")).stat().st_size
+    engine.run_once()  # the stored last-sync time was just written: nothing else to record now
+    before = data_version()
     result = engine.run_once()
     assert (result.sent, result.pulled) == (0, 0)
-    assert changes() == before
+    assert data_version() == before
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(SupportSession)) == 20
