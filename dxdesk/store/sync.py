@@ -253,8 +253,9 @@ class SyncEngine:
     def retry_set_aside(self) -> int:
         """Put every set-aside record back in the queue (after the cause was fixed); returns how many entries."""
         def clear(s: Session) -> int:
-            return s.execute(update(Outbox).where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))
-                             .values(set_aside_at=None, set_aside_reason=None)).rowcount or 0
+            result = s.execute(update(Outbox).where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))
+                               .values(set_aside_at=None, set_aside_reason=None))
+            return cast("CursorResult[Any]", result).rowcount or 0
         return int(self.db.writer.run(clear))
 
     # -- push ---------------------------------------------------------------------------------
