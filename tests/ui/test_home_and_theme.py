@@ -159,3 +159,28 @@ def test_supervisor_home_shows_a_failing_purge_and_set_aside_records(qtbot, serv
     window.status_poll.stop()
     for page in window.closables:
         page.shutdown()
+
+
+def test_a_sync_outcome_reaches_the_status_bar_at_once_and_a_failure_is_not_online(qtbot, services, runner,
+                                                                                 session_for):
+    import threading
+
+    from dxdesk.i18n import Msg, set_language
+    from dxdesk.ui.app import SyncResultRelay
+
+    set_language("ja")
+    services.settings.store.server_url = "postgresql://dxdesk@server.example/dxdesk"  # the status's own settings
+    relay = SyncResultRelay()
+    window = build_main_window(services, session_for(services, "clerk"), runner, relay)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.connection_label.text().startswith("オフライン"), timeout=5000)
+    services.connectivity.report_failure(Msg("x", "x"), reachable=True,
+                                         problem=Msg("同期エラー: サーバーの認証に失敗", "Sync error: server sign-in refused"))
+    window.status_poll._timer.stop()  # no periodic refresh: only the relayed outcome can update the label now
+    # As the sync thread does: the outcome comes from another thread, the label follows on the GUI thread.
+    threading.Thread(target=relay, args=(None, None)).start()
+    qtbot.waitUntil(lambda: window.connection_label.text().startswith("同期エラー: サーバーの認証に失敗"), timeout=10000)
+    assert "オンライン" not in window.connection_label.text()
+    window.status_poll.stop()
+    for page in window.closables:
+        page.shutdown()
