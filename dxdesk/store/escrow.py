@@ -12,10 +12,11 @@
 - ``read_desk_from_server``: an administrator reads a lost desk's records on the server,
   personal fields decrypted, with the recovery secret (nothing is written anywhere).
 
-Known limit: the public key arrives through the server, so someone who can write the
-server could swap it and read what desks wrap afterwards; desks log a changed key and
-the fingerprint is printed on the sheet to compare (``dxdesk db status``). Signing it
-with the town signing key (join-trust) would close this.
+The public key arrives through the server: a desk that already wrapped its keys with one
+key does not use a different one until an administrator confirms it on that desk
+(``dxdesk db recovery-accept FINGERPRINT``, after comparing with the new sheet); until then
+the change is a problem shown by ``doctor`` and the home page. Known limit: the first key a
+desk receives is trusted on first use (the town signing key of join-trust could sign it).
 """
 from __future__ import annotations
 
@@ -35,12 +36,22 @@ from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths
 from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint, unwrap, wrap
 from dxdesk.store.crypto import KeySet
-from dxdesk.store.models import DeskKey, SharedSetting
+from dxdesk.store.models import DeskKey, SharedSetting, SyncState
 
 log = logging.getLogger(__name__)
 
 RECOVERY_PUBLIC_KEY = "town.recovery_public_key"
 DATABASE, AUDIT = "database", "audit"
+ACCEPTED_PREFIX = "recovery-accepted:"  # local sync_state rows: changed recovery keys an administrator confirmed
+PROBLEM_ROW = "problem:recovery_key"  # dxdesk.store.problems: shown on the home page and by doctor
+
+
+def accept_recovery_key(db: Any, fp: str) -> None:
+    """An administrator confirmed (against the new sheet) that the town's changed recovery key is genuine."""
+    def accept(s: Session) -> None:
+        if s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
+            s.add(SyncState(name=ACCEPTED_PREFIX + fp))
+    db.writer.run(accept)
 PERSONAL_TABLES = ("visits", "support_sessions")
 
 
@@ -94,9 +105,19 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
             return 0
         fp = fingerprint(public)
         earlier = set(s.scalars(select(DeskKey.recovery_fingerprint).where(DeskKey.desk_id == desk_id)))
-        if earlier and fp not in earlier:  # someone replaced the town's recovery key: say so, loudly
-            log.warning("the town recovery key changed (now %s, before %s): compare with the recovery sheet",
-                        fp, ", ".join(sorted(earlier)))
+        problem = s.get(SyncState, PROBLEM_ROW)
+        if earlier and fp not in earlier and s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
+            # The key came through the server: a changed one is used only once an administrator of
+            # this desk confirms it against the new sheet (else a server intruder could swap it in).
+            log.error("the town recovery key changed (now %s, before %s); not used until confirmed with "
+                      "dxdesk db recovery-accept %s", fp, ", ".join(sorted(earlier)), fp)
+            problem = problem or SyncState(name=PROBLEM_ROW)
+            problem.last_error = (f"town recovery key changed to {fp} (was {', '.join(sorted(earlier))}); "
+                                  f"compare with the new sheet, then: dxdesk db recovery-accept {fp}")
+            s.add(problem)
+            return 0
+        if problem is not None:
+            s.delete(problem)
         have = {(kind, ids) for kind, ids in s.execute(select(DeskKey.kind, DeskKey.key_ids).where(
             DeskKey.desk_id == desk_id, DeskKey.recovery_fingerprint == fp))}
         wanted = [(DATABASE, ",".join(sorted(keyset.keys)), keyset.to_json().encode())]

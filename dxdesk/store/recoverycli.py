@@ -30,6 +30,10 @@ def register_recovery(dbsub: Any) -> None:
     p.add_argument("--sheet", type=Path, help="recovery sheet PDF to create and print")
     p.set_defaults(func=_setup)
     p = dbsub.add_parser(
+        "recovery-accept", help="confirm a changed town recovery key (compare its fingerprint with the new sheet)")
+    p.add_argument("fingerprint", help="as printed on the new recovery sheet, e.g. 3f2a-91c0")
+    p.set_defaults(func=_accept)
+    p = dbsub.add_parser(
         "read-lost-desk", help="with the recovery secret, export a lost desk's records from the server (decrypted)")
     p.add_argument("desk_id", help="the lost desk's id (see the server, or the desk's settings)")
     p.add_argument("--recovery-sheet", required=True, metavar="FILE|-", help="secret file, or - to type it")
@@ -102,6 +106,22 @@ def _setup(args: argparse.Namespace) -> int:
         db.close()
     print(f"town recovery key {fingerprint(secret.public)} set up; this desk's keys wrapped ({added}); "
           "other desks wrap theirs at their next sync")
+    return 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from dxdesk.store.cli import _open
+    from dxdesk.store.escrow import accept_recovery_key, ensure_wrapped_keys
+
+    fp = args.fingerprint.strip().lower()
+    db = _open()
+    try:
+        accept_recovery_key(db, fp)
+        added = ensure_wrapped_keys(db)
+        _audit(db, "key.recovery_accept", {})
+    finally:
+        db.close()
+    print(f"town recovery key {fp} accepted on this desk; keys wrapped with it: {added}")
     return 0
 
 

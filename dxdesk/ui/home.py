@@ -200,7 +200,9 @@ class HomePage(QWidget):
             self.sync_detail.setText(self.sources.store_mode() if self.sources.store_mode else "")
         if s.problems:
             texts = {"purge": tr("保存期間を過ぎた個人情報の定期削除が失敗しています。管理者に連絡してください"
-                                 "（dxdesk doctor で確認できます）。")}
+                                 "（dxdesk doctor で確認できます）。"),
+                     "recovery_key": tr("町の復旧キーが変更されています。新しい復旧シートと照合するまで使いません"
+                                        "（dxdesk db status / dxdesk db recovery-accept）。")}
             self.error.setText("\n".join(texts.get(p, tr("バックグラウンドの処理が失敗しています: {name}").format(name=p))
                                          for p in s.problems))
             self.error.show()

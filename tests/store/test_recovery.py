@@ -177,3 +177,40 @@ def test_no_recovery_key_in_a_backup_is_explained(tmp_path, capsys):
     secret.write_text(RecoverySecret.generate().text())
     assert main(["db", "restore", str(backup), "--recovery-sheet", str(secret)]) == 2
     assert "No keys wrapped with a recovery key" in capsys.readouterr().err
+
+
+def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(tmp_path, capsys):
+    import base64
+
+    from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY, ensure_wrapped_keys
+    from dxdesk.store.models import SharedSetting
+    from dxdesk.store.problems import current_problems
+
+    safe = tmp_path / "usb"
+    safe.mkdir()
+    assert main(["db", "recovery-setup", "--out", str(safe / "town.key")]) == 0
+    _fill_desk()
+    # Someone who can write the server replaces the public key; the next pull brings it to this desk.
+    intruder = RecoverySecret.generate()
+
+    def swap(s):
+        row = s.scalars(select(SharedSetting).where(SharedSetting.key == RECOVERY_PUBLIC_KEY)).one()
+        row.value = {"public": base64.b64encode(intruder.public).decode(), "fingerprint": fingerprint(intruder.public)}
+    db = open_database()
+    try:
+        db.writer.run(swap)
+        assert ensure_wrapped_keys(db) == 0
+        with db.session() as s:
+            fingerprints = set(s.scalars(select(DeskKey.recovery_fingerprint)))
+        assert fingerprint(intruder.public) not in fingerprints
+        assert "recovery-accept" in current_problems(db)["recovery_key"][0]
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["db", "recovery-accept", fingerprint(intruder.public)]) == 0
+    assert "keys wrapped with it: 2" in capsys.readouterr().out
+    db = open_database()
+    try:
+        assert "recovery_key" not in current_problems(db)
+    finally:
+        db.close()
