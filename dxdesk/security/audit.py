@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session as OrmSession
 from dxdesk.i18n import Msg
 from dxdesk.log import redact
 from dxdesk.security.auditchain import (
-    is_keyed,
     CHECKPOINT_EVENT,
     GENESIS_HASH,
     AuditRecord,
     ChainHead,
     compute_hash,
+    is_keyed,
 )
 from dxdesk.security.auditkey import load_chain_head, load_or_create_audit_key, save_chain_head
 
