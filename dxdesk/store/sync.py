@@ -64,13 +64,30 @@ from dxdesk.i18n import Msg
 from dxdesk.store.base import utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
-from dxdesk.store.errors import SchemaTooNewError, StoreError
+from dxdesk.store.errors import StoreError
 from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
+from dxdesk.store.syncfailures import (
+    ServerSchemaTooNewError,
+    ServerUnreachableError,
+    SyncAuthError,
+    SyncError,
+    SyncRefusedError,
+    SyncTlsError,
+    MSG_TLS_FAILED,
+    as_sync_error,
+    refusal_reason,
+    set_aside_records,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = [  # the failure types live in syncfailures.py; callers keep importing them from here
+    "ServerSchemaTooNewError", "ServerUnreachableError", "SyncAuthError", "SyncError", "SyncRefusedError",
+    "SyncTlsError", "set_aside_records", "MSG_TLS_FAILED", "SyncEngine", "SyncResult", "SyncScheduler",
+]
 
 APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
 POLICIES: dict[str, str] = {
@@ -97,52 +114,6 @@ BatchHook = Callable[[str, int], None]
 HOOK_PHASES = ("in-transaction", "after-commit")
 STALL_ENV = "DXDESK_TEST_SYNC_STALL"
 STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
-
-
-class SyncError(StoreError):
-    """A failed sync. ``status_label`` is the short text the status bar and home page show."""
-
-    status_label = Msg("同期エラー", "Sync error")
-
-
-class ServerUnreachableError(SyncError):
-    default_message = Msg(
-        "サーバーに接続できません。このままオフラインで業務を続けられます（記録は後で送信されます）。",
-        "Cannot reach the server. Work continues offline; records will be sent later.",
-    )
-
-
-class SyncAuthError(SyncError):
-    status_label = Msg("同期エラー: サーバーの認証に失敗", "Sync error: server sign-in refused")
-    default_message = Msg(
-        "サーバーへの接続が認証で拒否されました。記録はこの端末に保存されています。"
-        "管理者がサーバーのユーザー名とパスワードを確認してください（dxdesk db set-server）。",
-        "The server refused the sign-in (user name or password). Records stay on this desk; "
-        "check the server account (dxdesk db set-server).",
-    )
-
-
-class SyncTlsError(SyncError):
-    status_label = Msg("同期エラー: 暗号化接続（TLS）", "Sync error: TLS")
-    default_message = Msg(
-        "サーバーとの暗号化接続（TLS）を確立できません。記録はこの端末に保存されています。"
-        "管理者がサーバーの証明書と設定を確認してください。",
-        "The encrypted connection (TLS) to the server failed. Records stay on this desk; "
-        "check the server's certificate and TLS settings.",
-    )
-
-
-class ServerSchemaTooNewError(SyncError):
-    status_label = Msg("同期エラー: サーバーが新しい版", "Sync error: server schema is newer")
-    default_message = Msg(
-        "サーバーのデータベースは新しい版の dxdesk 用です。この端末の dxdesk を更新してください。"
-        "記録はこの端末に保存されています。",
-        "The server's database was set up by a newer dxdesk. Update dxdesk on this desk; records stay here.",
-    )
-
-
-class SyncRefusedError(SyncError):
-    status_label = Msg("同期エラー: サーバーが記録を拒否", "Sync error: refused by the server")
 
 
 @dataclass(frozen=True)
@@ -191,7 +162,7 @@ class SyncEngine:
             try:
                 result = self._run()
             except Exception as exc:
-                error = self._as_sync_error(exc)
+                error = as_sync_error(exc)
                 unreachable = isinstance(error, ServerUnreachableError)
                 label = None if unreachable else getattr(error, "status_label", SyncError.status_label)
                 self.connectivity.report_failure(error.message, reachable=not unreachable, problem=label)
@@ -473,75 +444,6 @@ class SyncEngine:
         except StoreError as exc:  # status bookkeeping must not hide the sync outcome
             log.warning("could not record sync state: %s", exc)
 
-    @staticmethod
-    def _as_sync_error(exc: Exception) -> StoreError:
-        if isinstance(exc, SchemaTooNewError):
-            return ServerSchemaTooNewError()
-        if isinstance(exc, StoreError):
-            return exc
-        if isinstance(exc, sa_exc.OperationalError):
-            text = str(exc.orig).lower()
-            if any(s in text for s in ("password authentication failed", "no pg_hba.conf entry",
-                                       "authentication failed", "role \"", "no password supplied")):
-                log.error("server authentication failed: %s", type(exc.orig).__name__)
-                return SyncAuthError()
-        if isinstance(exc, sa_exc.OperationalError) and _is_tls_failure(exc):
-            # Not "offline": someone may be posing as the server. Said plainly, never retried silently.
-            log.error("server TLS check failed: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-            return SyncTlsError(MSG_TLS_FAILED)
-        if isinstance(exc, sa_exc.OperationalError) and _is_connection_failure(exc):
-            log.info("server unreachable: %s", type(exc.orig).__name__ if exc.orig else exc)
-            return ServerUnreachableError()
-        if isinstance(exc, sa_exc.IntegrityError):
-            log.error("server refused a record: %s", type(exc.orig).__name__)
-            return SyncRefusedError(Msg(
-                "サーバーが記録を受け付けませんでした（重複するログイン名やキーなど）。管理者に連絡してください。",
-                f"the server refused a record (duplicate login or key?): {type(exc.orig).__name__}",
-            ))
-        if isinstance(exc, sa_exc.DBAPIError):
-            log.error("sync failed: %s", exc)
-            return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
-        # Anything else is a bug (logged by whoever catches it), but the status must still say that
-        # sync is failing, never "Online".
-        return SyncError(Msg("同期中に予期しないエラーが発生しました。管理者に連絡してください（ログに詳細があります）。",
-                             f"unexpected sync failure: {type(exc).__name__} (details in the log)"))
-
-
-# SQLSTATE classes meaning "the server refuses this data" (not "the server or network failed").
-_REFUSAL_CLASSES = {"22": "invalid value", "23": "constraint violated"}
-_REFUSAL_STATES = {
-    "23505": "duplicate value", "23503": "missing referenced record", "23514": "check failed",
-    "23502": "missing value", "P0001": "refused by a server rule",
-}
-
-
-def refusal_reason(exc: sa_exc.DBAPIError) -> str | None:
-    """A short reason when the server refused the data itself, else None.
-
-    Built from the SQLSTATE and the constraint/table name only: PostgreSQL's detail text
-    ("Key (login)=(yamada) exists") can carry record data and is never kept.
-    """
-    orig = exc.orig
-    state = str(getattr(orig, "sqlstate", "") or "")
-    kind = _REFUSAL_STATES.get(state) or _REFUSAL_CLASSES.get(state[:2])
-    if kind is None:
-        return None
-    diag = getattr(orig, "diag", None)
-    where = getattr(diag, "constraint_name", None) or getattr(diag, "table_name", None)
-    return f"{kind} ({where}, SQLSTATE {state})" if where else f"{kind} (SQLSTATE {state})"
-
-
-def set_aside_records(db: Database) -> list[tuple[str, str, str]]:
-    """(table, record id, reason) of every set-aside record, for ``db status``, ``doctor`` and the UI."""
-    stmt = (select(Outbox.table_name, Outbox.record_id, Outbox.set_aside_reason)
-            .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None)).order_by(Outbox.id))
-    seen: dict[tuple[str, str], str] = {}
-    with db.session() as s:
-        for table, record, reason in s.execute(stmt):
-            seen[(table, record)] = reason or ""
-    return [(table, record, reason) for (table, record), reason in seen.items()]
-
-
 def _table_rank(name: str) -> int:
     return _TABLE_ORDER.get(name, len(_TABLE_ORDER))
 
@@ -563,28 +465,6 @@ def stall_hook_from_env() -> BatchHook | None:
             sys.stderr.flush()
             threading.Event().wait()  # until the test kills this process
     return stall
-
-
-MSG_TLS_FAILED = Msg(
-    "サーバーの証明書を確認できないため接続しませんでした。町の CA 証明書（またはサーバー証明書の固定）の設定を"
-    "管理者に確認してください。",
-    "did not connect: the server's certificate could not be verified (check the town CA or the pinned "
-    "certificate with dxdesk db status / db set-server)",
-)
-
-
-def _is_tls_failure(exc: sa_exc.OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("certificate verify failed", "server certificate", "ssl error",
-                                   "does not match host name", "sslmode value", "root certificate file",
-                                   "server does not support ssl"))
-
-
-def _is_connection_failure(exc: sa_exc.OperationalError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("connection", "timeout", "could not translate host", "server closed"))
 
 
 def last_sync_time(db: Database) -> datetime | None:
