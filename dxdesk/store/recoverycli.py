@@ -171,6 +171,7 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
     from dxdesk.store.errors import StoreError
     from dxdesk.store.escrow import read_desk_from_server
     from dxdesk.store.server import create_server_engine, server_password
+    from dxdesk.store.servertls import ServerTLS
 
     paths = app_paths()
     settings = load_settings(paths)
@@ -179,7 +180,8 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise UserError(f"{args.out} already exists; choose a new folder")
     secret = read_secret(args.recovery_sheet)
-    server = create_server_engine(settings.store.server_url, server_password(paths))
+    server = create_server_engine(settings.store.server_url, server_password(paths),
+                                  ServerTLS.from_settings(settings.store))
     try:
         found = read_desk_from_server(server, args.desk_id, secret)
     except (RecoveryKeyError, StoreError) as exc:

@@ -102,7 +102,7 @@ POLICIES: dict[str, str] = {
 # login's lock showing up on the next desk would tell which logins are real.
 DESK_LOCAL_COLUMNS: dict[str, dict[str, Any]] = {"clerks": {"failed_attempts": 0, "locked_until": None}}
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
-# Server-only column (migration 0004) set by a trigger on every INSERT/UPDATE of a pulled table:
+# Server-only column (migration 0005) set by a trigger on every INSERT/UPDATE of a pulled table:
 # the id of the transaction that wrote the row (the pull cursor, see SyncEngine._pull).
 SERVER_XID = "server_xid"
 SENT_RETENTION = timedelta(days=7)
@@ -358,7 +358,7 @@ class SyncEngine:
 
         The cursor is the previous pull's snapshot ``xmin`` (every server transaction with a
         lower id had finished, so its rows were seen then); rows carry the id of the
-        transaction that last wrote them (``server_xid``, migration 0004). So a pull reads
+        transaction that last wrote them (``server_xid``, migration 0005). So a pull reads
         exactly the rows written since, however late their transaction committed, and a
         no-op sync reads no row and writes nothing.
         """

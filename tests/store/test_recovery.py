@@ -21,6 +21,7 @@ from dxdesk.store.errors import EncryptionKeyError
 from dxdesk.store.models import DeskKey, SupportSession, Visit
 from dxdesk.store.rotate import rotate_key
 from dxdesk.store.server import parse_server_url
+from dxdesk.store.servertls import INSECURE
 
 NAME, CONTACT = "山田 花子", "090-1234-5678"
 
@@ -66,6 +67,7 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     safe.mkdir()
     settings = load_settings(app_paths())
     settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
     save_settings(settings, app_paths())
     assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--sheet", str(safe / "sheet.pdf")]) == 0
     assert (safe / "sheet.pdf").read_bytes().startswith(b"%PDF")
@@ -90,6 +92,7 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "new-pc"))
     settings = load_settings(app_paths())
     settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
     save_settings(settings, app_paths())
 
     # Without the sheet the restored database is refused (never a new key over the old data).

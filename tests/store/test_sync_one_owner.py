@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 
 
 def _desk(make_db, pg_url, name, desk_name):
-    settings = desk_settings(server_url=pg_url)
+    settings = desk_settings(server_url=pg_url, lab_no_tls=True)
     db = make_db(name, settings=settings)
     return db, SyncEngine(db, settings.store, desk_name=desk_name)
 

@@ -21,7 +21,7 @@ def server(pg_url):
 
 
 def _desk(make_db, pg_url, name="desk-a", batch=4):
-    settings = desk_settings(server_url=pg_url)
+    settings = desk_settings(server_url=pg_url, lab_no_tls=True)
     settings.store.sync_batch_size = batch
     db = make_db(name, settings=settings)
     return db, SyncEngine(db, settings.store)

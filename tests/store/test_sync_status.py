@@ -17,6 +17,7 @@ from dxdesk.store.database import open_database
 from dxdesk.store.health import doctor_check
 from dxdesk.store.problems import PURGE, current_problems
 from dxdesk.store.server import parse_server_url
+from dxdesk.store.servertls import INSECURE
 from dxdesk.store.sync import SyncEngine
 
 from .conftest import desk_settings
@@ -24,7 +25,7 @@ from .test_sync_pg import _support
 
 
 def _engine(make_db, url, name="desk-a"):
-    settings = desk_settings(server_url=url)
+    settings = desk_settings(server_url=url, lab_no_tls=True)
     db = make_db(name, settings=settings)
     return db, SyncEngine(db, settings.store)
 
@@ -67,6 +68,7 @@ def test_server_schema_newer_than_this_dxdesk_is_shown_as_such(make_db, pg_url):
 def test_set_aside_records_show_in_status_db_status_and_doctor(make_db, pg_url, capsys):
     settings = load_settings(app_paths())
     settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
     save_settings(settings, app_paths())
     db = open_database()
     try:

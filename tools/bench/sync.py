@@ -211,7 +211,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
                f"(batch size {batch_size}; includes creating the server schema)")
     finally:
         db.close()
-    pull_s, pulled, noop_s, noop_pulled = _pull_and_noop(tmp, full_url, report)
+    pull_s, pulled, noop_s, noop_pulled = _pull_and_noop(tmp, full_url, scratch.tls, report)
 
     db = _desk(tmp, settings, path=copy)
     try:
@@ -245,7 +245,8 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
                            resume_s, resumed.sent, after, pull_s, pulled, noop_s, noop_pulled)
 
 
-def _pull_and_noop(tmp: Path, url: str, report: Callable[[str], None]) -> tuple[float, int, float, int]:
+def _pull_and_noop(tmp: Path, url: str, tls: ServerTLS,
+                   report: Callable[[str], None]) -> tuple[float, int, float, int]:
     """Another desk joins the same server: its first pull (every other-desk session), then a no-op sync.
 
     The no-op sync is what the app runs every minute; with the exact pull cursor it must
@@ -254,6 +255,8 @@ def _pull_and_noop(tmp: Path, url: str, report: Callable[[str], None]) -> tuple[
     settings = Settings()
     settings.general.desk_id = str(uuid.uuid4())
     settings.store.server_url = url
+    settings.store.server_tls, settings.store.server_ca_file, settings.store.server_cert_sha256 = (
+        tls.mode, tls.ca_file, tls.cert_sha256)
     db = _desk(tmp / "other-desk", settings)
     try:
         engine = SyncEngine(db, settings.store)

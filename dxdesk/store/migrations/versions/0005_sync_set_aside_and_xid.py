@@ -15,16 +15,16 @@ reads ``server_xid >= cursor`` and then moves the cursor to its own snapshot's
 ``xmin``: every transaction below ``xmin`` had finished when the pull read, so its
 rows were seen, and nothing newer is skipped. No clock and no look-back window.
 
-Revision ID: 0004_sync_set_aside_and_xid
-Revises: 0003_server_received_at
+Revision ID: 0005_sync_set_aside_and_xid
+Revises: 0004_account_hardening
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_sync_set_aside_and_xid"
-down_revision = "0003_server_received_at"
+revision = "0005_sync_set_aside_and_xid"
+down_revision = "0004_account_hardening"
 branch_labels = None
 depends_on = None
 
