@@ -36,23 +36,46 @@ def desk_mode(settings: Settings) -> str:
 
 
 class JournalKey:
-    """Key for the crash-recovery visit journal, kept like the database key (keyring or 0600 file)."""
+    """Key for the crash-recovery visit journal, kept like the database key (keyring or 0600 file).
 
-    def __init__(self, desk_id: str, paths: AppPaths) -> None:
+    ``in_use`` says whether journal files sealed with the key exist; then a missing key is
+    an error (KeyMissingError), never a reason to make a new one that could not open them.
+    A keyring that fails to answer raises KeyStoreUnavailableError (dxdesk.store.keys).
+    """
+
+    def __init__(self, desk_id: str, paths: AppPaths, in_use: Callable[[], bool] | None = None) -> None:
         self._user = f"visit-journal-key:{desk_id}"
         self._paths = paths
+        self._in_use = in_use or (lambda: False)
         self._key: bytes | None = None
 
     def get_key(self) -> bytes:
         if self._key is None:
-            from dxdesk.store.keys import get_secret, set_secret
+            from dxdesk.i18n import Msg
+            from dxdesk.store.keys import KeyMissingError, get_secret, set_secret
 
             stored = get_secret(self._user, self._paths)
             if stored is None:
+                if self._in_use():
+                    log.error("visit journal key is missing but journal files exist; not creating one")
+                    raise KeyMissingError(Msg(
+                        "中断した受付の記録を開くキーが見つかりません。新しいキーは作成していません。"
+                        "管理者に連絡してください。",
+                        "The key of the interrupted-visit journal is missing while journal files exist; "
+                        "no new key was made. Restore the key store.",
+                    ))
                 stored = base64.b64encode(os.urandom(32)).decode("ascii")
                 set_secret(self._user, stored, self._paths)
             self._key = base64.b64decode(stored)
         return self._key
+
+
+def _visit_journal(desk_id: str, paths: AppPaths) -> object:
+    from dxdesk.counter import VisitJournal
+
+    journal = VisitJournal()
+    journal.key_provider = JournalKey(desk_id, paths, in_use=lambda: any(journal.directory.glob("*.json")))
+    return journal
 
 
 @dataclass
@@ -85,7 +108,7 @@ class AppServices:
         ``exclusive`` takes the single-instance lock (DatabaseInUseError if another dxdesk window
         already has this database); the app does, tools that may run beside it do not.
         """
-        from dxdesk.counter import VisitJournal, load_catalogue
+        from dxdesk.counter import load_catalogue
         from dxdesk.security.audit import AuditLog
         from dxdesk.security.auditview import AuditService
         from dxdesk.security.auth import AuthService
@@ -100,7 +123,8 @@ class AppServices:
         database = open_database(settings, paths, exclusive=exclusive)
         closers: list[Callable[[], None]] = [database.close]
         try:
-            connectivity = ConnectivityState(settings.store, database.pending_count)
+            connectivity = ConnectivityState(settings.store, database.pending_count,
+                                             set_aside_count=database.set_aside_count)
             audit = AuditLog(database)
             services = cls(
                 paths=paths,
@@ -112,7 +136,7 @@ class AppServices:
                 audit_service=AuditService(database, audit),
                 support_repository=SqlRepository(database),
                 catalogue=load_catalogue() if counter else None,
-                journal=VisitJournal(JournalKey(settings.general.desk_id, paths)) if counter else None,
+                journal=_visit_journal(settings.general.desk_id, paths) if counter else None,
                 mode=mode,
                 _closers=closers,
             )
@@ -132,7 +156,7 @@ class AppServices:
             if with_sync and settings.store.server_url:
                 from dxdesk.store.sync import SyncEngine, SyncScheduler
 
-                engine = SyncEngine(database, settings.store, connectivity)
+                engine = SyncEngine(database, settings.store, connectivity, desk_name=settings.general.desk_name)
                 services.sync_scheduler = SyncScheduler(engine, on_sync_result)
                 services.sync_scheduler.start()
                 closers.append(services.sync_scheduler.stop)

@@ -35,6 +35,7 @@ from dxdesk.security.auditchain import (
     AuditRecord,
     ChainHead,
     compute_hash,
+    is_keyed,
 )
 from dxdesk.security.auditkey import load_chain_head, load_or_create_audit_key, save_chain_head
 
@@ -241,9 +242,9 @@ class AuditLog:
     def _paths(self) -> Any:
         return getattr(self.database, "paths", None)  # None: dxdesk.paths.app_paths()
 
-    def _audit_key(self) -> bytes:
+    def _audit_key(self, may_create: bool) -> bytes:
         if self._key is None:
-            self._key = load_or_create_audit_key(self.desk_id, self._paths())
+            self._key = load_or_create_audit_key(self.desk_id, self._paths(), may_create=may_create)
         return self._key
 
     def _note_head_after_commit(self, orm: OrmSession, record: AuditRecord) -> None:
@@ -284,7 +285,8 @@ class AuditLog:
         desk_id = self.desk_id
         orm.flush()  # earlier events of this same job must be visible to the seq query
         last = last_record(orm, desk_id)
-        key = self._audit_key()
+        # A desk with keyed events never makes a new key (legacy unkeyed chains may get their first one).
+        key = self._audit_key(may_create=last is None or not is_keyed(last.hash))
         self._warn_if_truncated(last)
         occurred_at = self.clock().astimezone(timezone.utc)
         if last is not None and occurred_at < last.occurred_at:

@@ -23,9 +23,10 @@ import json
 import logging
 import secrets
 
+from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths
 from dxdesk.security.auditchain import ChainHead
-from dxdesk.store.keys import get_secret, set_secret
+from dxdesk.store.keys import KeyMissingError, get_secret, set_secret
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,23 @@ def load_audit_key(desk_id: str, paths: AppPaths | None = None) -> bytes | None:
     return key
 
 
-def load_or_create_audit_key(desk_id: str, paths: AppPaths | None = None) -> bytes:
-    """The desk's audit key, generated and stored on first use."""
+def load_or_create_audit_key(desk_id: str, paths: AppPaths | None = None, *, may_create: bool = True) -> bytes:
+    """The desk's audit key, generated and stored on first use.
+
+    ``may_create=False`` (this desk already wrote audit events) makes a missing key a
+    KeyMissingError: a new key would make the existing chain fail verification.
+    """
     key = load_audit_key(desk_id, paths)
     if key is not None:
         return key
+    if not may_create:
+        log.error("audit key for this desk is missing but its audit events exist; not creating one")
+        raise KeyMissingError(Msg(
+            "この端末の監査ログはありますが、監査キーが見つかりません。新しいキーは作成していません。"
+            "管理者が町の復旧シートでキーを復元してください（dxdesk db restore --recovery-sheet）。",
+            "This desk's audit events exist but its audit key is missing from the key store; no new key was "
+            "made. Restore the key with the town recovery sheet (dxdesk db restore FILE --recovery-sheet SHEET).",
+        ))
     set_secret(audit_key_user(desk_id), secrets.token_bytes(_KEY_BYTES).hex(), paths)
     # Read back what is stored rather than trusting our copy: if another process
     # created a key at the same moment, everyone must sign with the surviving one.

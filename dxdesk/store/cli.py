@@ -33,9 +33,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_backup)
     p = dbsub.add_parser("restore", help="replace the database with IN (the current file is kept in backups/)")
     p.add_argument("source", type=Path, metavar="IN")
+    p.add_argument("--recovery-sheet", metavar="FILE|-", default=None,
+                   help="new PC after a lost one: recover the backup's keys with the town recovery secret "
+                        "(the USB file, or - to type it from the sheet)")
     p.set_defaults(func=_restore)
-    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key")
+    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key (old keys kept for backups)")
     p.set_defaults(func=_rotate_key)
+    from dxdesk.store.recoverycli import register_recovery
+
+    register_recovery(dbsub)
     p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (password asked, kept in keyring)")
     p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")
     p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
@@ -52,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_work_offline)
 
     s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
+    s.add_argument("--retry-set-aside", action="store_true",
+                   help="first put the records the server refused back in the queue (after fixing the cause)")
     s.set_defaults(func=_sync)
 
 
@@ -116,9 +124,21 @@ def _status(args: argparse.Namespace) -> int:
         engine = create_sqlite_engine(paths.database_file)
         try:
             current = migrate.current_revision(engine)
+            aside: list[tuple[str, str, str]] = []
+            problems: list[tuple[str, str]] = []
+            last_error = None
             with engine.connect() as conn:
                 pending = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE sent_at IS NULL").scalar() \
                     if current else 0
+                columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(outbox)")}
+                if "set_aside_at" in columns:  # an older schema (upgraded on next start) has none
+                    aside = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT table_name, record_id, max(set_aside_reason) FROM outbox "
+                        "WHERE sent_at IS NULL AND set_aside_at IS NOT NULL GROUP BY table_name, record_id")]
+                    problems = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT name, last_error FROM sync_state WHERE name LIKE 'problem:%'")]
+                    last_error = conn.exec_driver_sql(
+                        "SELECT last_error FROM sync_state WHERE name = 'push'").scalar()
         except Exception as exc:
             from dxdesk.store.errors import translate_error
 
@@ -130,8 +150,20 @@ def _status(args: argparse.Namespace) -> int:
             engine.dispose()
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
         print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
-        print(f"unsent:    {pending} record(s)")
+        print(f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
+        for table, record, reason in aside:
+            print(f"set aside: {table} {record}: {reason}")
+        if aside:
+            print("           fix the cause, then: dxdesk sync --retry-set-aside")
+        if last_error:
+            print(f"last sync: FAILED: {last_error}")
+        for name, error in problems:
+            print(f"problem:   {name.removeprefix('problem:')}: {error}")
     print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
+    if paths.database_file.exists():
+        from dxdesk.store.escrow import recovery_status
+
+        print(f"recovery:  {recovery_status(paths.database_file)}")
     from dxdesk.store.servertls import redacted_url
 
     server = redacted_url(settings.store.server_url) or "(none: local only)"  # an old file may hold ?password=
@@ -178,6 +210,13 @@ def _backup(args: argparse.Namespace) -> int:
         out = out / timestamped_backup_name("backup")
     if out.exists():
         raise UserError(f"{out} already exists; choose another name")
+    from dxdesk.store.escrow import ensure_wrapped_keys
+
+    db = _open()
+    try:  # the backup must carry the current keys wrapped with the town recovery key (if there is one)
+        ensure_wrapped_keys(db)
+    finally:
+        db.close()
     try:
         backup_sqlite(src, out)
     except (OSError, sqlite3.Error) as exc:
@@ -193,6 +232,11 @@ def _restore(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     target = paths.database_file
     with _sole_user(target, "restoring"):
+        recovered = None
+        if getattr(args, "recovery_sheet", None):
+            from dxdesk.store.recoverycli import install_from_backup
+
+            recovered = install_from_backup(args.source, args.recovery_sheet)
         try:
             kept = restore_sqlite(args.source, target, paths.backup_dir)
         except StoreError as exc:
@@ -202,6 +246,10 @@ def _restore(args: argparse.Namespace) -> int:
         print(f"restored {args.source} -> {target}")
         db = _open()  # migrates an older backup forward right away (own backup first), still under our lock
         db.close()
+        if recovered is not None:
+            from dxdesk.store.recoverycli import audit_restore
+
+            audit_restore(recovered)
     return 0
 
 
@@ -241,8 +289,9 @@ def _rotate_key(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         finally:
             db.close()
-    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now need the retired key "
-          "and can no longer show personal fields.")
+    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now stay readable: the old key "
+          "is kept wrapped with the town recovery key (db restore --recovery-sheet), or, without one, in the "
+          "key store.")
     return 0
 
 
@@ -362,10 +411,16 @@ def _sync(args: argparse.Namespace) -> int:
     db = _open()
     try:
         engine = SyncEngine(db, settings.store, password_lookup=lambda: server_password(paths))
+        if getattr(args, "retry_set_aside", False):
+            print(f"resending {engine.retry_set_aside()} set-aside entr(y/ies)")
         result = engine.run_once()
     except StoreError as exc:
         raise UserError(str(exc)) from None
     finally:
         db.close()
     print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
+    if result.set_aside:
+        print(f"set aside (refused by the server): {result.set_aside} record(s); see `dxdesk db status`, "
+              "fix the cause, then `dxdesk sync --retry-set-aside`")
+        return 1
     return 0

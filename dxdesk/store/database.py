@@ -116,8 +116,16 @@ class Database:
             session.close()
 
     def pending_count(self) -> int:
+        """Outbox entries waiting to be sent (set-aside ones are not waiting: see set_aside_count)."""
         with self.session() as s:
-            return int(s.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))) or 0)
+            return int(s.scalar(select(func.count()).select_from(Outbox).where(
+                Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))) or 0)
+
+    def set_aside_count(self) -> int:
+        """Records the server refused, kept aside until ``dxdesk sync --retry-set-aside``."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count(func.distinct(Outbox.table_name + ":" + Outbox.record_id)))
+                                .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))) or 0)
 
     def set_keyset(self, keyset: KeySet) -> None:
         self.keyset = keyset
@@ -182,7 +190,9 @@ def _open(
     engine = create_sqlite_engine(path, busy_timeout_ms)
     try:
         backup = _migrate(engine, path, paths) if migrate_schema else None
-        keyset = load_or_create_keyset(settings.general.desk_id, paths)
+        # Asked only when no key is stored (a scan on a big database would slow every start).
+        keyset = load_or_create_keyset(settings.general.desk_id, paths,
+                                       may_create=lambda: not holds_encrypted_data(engine))
     except Exception as exc:
         engine.dispose()
         translated = translate_error(exc)
@@ -202,6 +212,23 @@ def _open(
         path=path, desk_id=settings.general.desk_id, engine=engine, writer=DbWriter(writer_factory),
         keyset=keyset, paths=paths, migration_backup=backup, _reader=reader_factory, instance_lock=lock,
     )
+
+
+def holds_encrypted_data(engine: Engine) -> bool:
+    """True when any encrypted column holds a value: then a missing key must never be replaced by a new one."""
+    from dxdesk.store.base import Base
+    from dxdesk.store.crypto import _Encrypted
+
+    with engine.connect() as conn:
+        existing = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        for table in Base.metadata.sorted_tables:
+            columns = [c.name for c in table.columns if isinstance(c.type, _Encrypted)]
+            if not columns or table.name not in existing:
+                continue
+            where = " OR ".join(f"{c} IS NOT NULL" for c in columns)
+            if conn.exec_driver_sql(f"SELECT 1 FROM {table.name} WHERE {where} LIMIT 1").first() is not None:
+                return True
+    return False
 
 
 def _create_private(path: Path) -> None:

@@ -58,6 +58,9 @@ class SupportSession:
     repeat_visitor: bool = False
     logged_by: str = ""
     deleted: bool = False
+    # Another desk's record (pulled for town-wide reports): that desk's name; "" for this desk's own.
+    # Read-only here: only the creating desk changes a record (dxdesk.store.session.OWNED_TABLES).
+    other_desk: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # Normalise the two shapes callers commonly get wrong; everything else is validate()'s job.

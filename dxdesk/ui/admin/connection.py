@@ -112,7 +112,11 @@ class ConnectionTab(QWidget):
 
     def _show_status(self, status: StoreStatus) -> None:
         self.mode_label.setText(status.text())
-        self.pending_label.setText(tr("{count}件").format(count=status.pending_count))
+        pending = tr("{count}件").format(count=status.pending_count)
+        if status.set_aside_count:  # refused by the server: the reasons are in `dxdesk db status`
+            pending += tr("（保留 {count}件：理由は dxdesk db status、修正後 dxdesk sync --retry-set-aside）").format(
+                count=status.set_aside_count)
+        self.pending_label.setText(pending)
         when = status.last_sync_at
         self.last_sync_label.setText(to_desk(when).strftime("%Y/%m/%d %H:%M") if when else tr("まだありません"))
         self.last_error_label.setText(status.last_error.text() if status.last_error else "")
