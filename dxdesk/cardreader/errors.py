@@ -87,6 +87,17 @@ class ReaderUnavailableError(CardError):
     )
 
 
+class ReaderServiceNotRunningError(ReaderUnavailableError):
+    """The PC/SC service itself is not running (pcscd on Linux, 「Smart Card」 on Windows)."""
+
+    default_message = Msg(
+        "カード読み取りのサービス（Linux: pcscd、Windows: Smart Card サービス）が動いていません。"
+        "サービスを開始してから、もう一度読み取ってください。",
+        "The smart-card service is not running (pcscd on Linux, the Smart Card service on Windows). "
+        "Start it (Linux: sudo systemctl start pcscd; Windows: services.msc, Smart Card, Start) and read again.",
+    )
+
+
 class UnexpectedStatusError(CardError):
     """The card answered with a status word this code does not expect."""
 

@@ -45,6 +45,11 @@ def keyring_usable() -> bool:
         return False
 
 
+def _scoped(user: str, paths: AppPaths) -> str:
+    """Training mode's secrets are its own: a training database never shares the desk's keys."""
+    return f"training:{user}" if paths.training else user
+
+
 def _secret_file(user: str, paths: AppPaths) -> Path:
     safe = user.replace(":", "_").replace("/", "_")
     return paths.config_dir / _SECRETS_DIR / safe
@@ -65,6 +70,7 @@ def _write_private(path: Path, text: str) -> None:
 
 def get_secret(user: str, paths: AppPaths | None = None) -> str | None:
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             value = keyring.get_password(SERVICE, user)
@@ -86,6 +92,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
     audit event (the key itself was already stored with the warning).
     """
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             keyring.set_password(SERVICE, user, value)
@@ -105,6 +112,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
 def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
     """"keyring", "file" or None (not stored)."""
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             if keyring.get_password(SERVICE, user) is not None:

@@ -32,6 +32,13 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
             raise AppendOnlyError()
 
     desk_id = session.info.get("desk_id", "")
+    if session.info.get("training"):
+        # 研修モード: records are stamped like any other but never queued for the server.
+        for obj in session.new:
+            if isinstance(obj, RecordMixin):
+                obj.desk_id = obj.desk_id or desk_id
+                obj.id = obj.id or new_id()
+        return
     entries: list[tuple[int, str, str, str]] = []
     for obj in session.new:
         if isinstance(obj, RecordMixin):

@@ -124,6 +124,9 @@ class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
                  batch_hook: BatchHook | None = None) -> None:
+        if getattr(db, "training", False):
+            # 研修モード: fictional records must never reach a town's server.
+            raise SyncError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
         self.db = db
         self.settings = settings
         self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))

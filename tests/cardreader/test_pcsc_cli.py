@@ -41,11 +41,11 @@ def prompts(card_accounts, monkeypatch) -> FakePrompts:
 
 @pytest.fixture
 def demo_card_only(monkeypatch) -> None:
-    """No PC/SC readers at all, so the built-in demo card answers (no pcscd needed)."""
+    """Training mode's card service with no PC/SC readers at all: the built-in fictional card answers."""
     real = card_service.CardService
 
     def without_readers(*args, **kwargs):
-        return real(*args, list_reader_infos=lambda: [], **kwargs)
+        return real(*args, list_reader_infos=lambda: [], training=True, **kwargs)
 
     monkeypatch.setattr(card_service, "CardService", without_readers)
 

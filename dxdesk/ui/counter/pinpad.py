@@ -162,7 +162,7 @@ class PinPadDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         if simulated:
-            demo = QLabel(tr("模擬カード（デモ）: 暗証番号は 1234 です"), self)
+            demo = QLabel(tr("模擬カード（研修用）: 暗証番号は 1234 です"), self)
             demo.setFont(ui_font(16, bold=True))
             demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
             demo.setObjectName("notice")

@@ -1,0 +1,31 @@
+"""The 研修モード band: on every screen of a training-mode process, so nobody takes it for real work."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
+
+from dxdesk import training
+from dxdesk.i18n import tr
+from dxdesk.ui.qtfonts import ui_font
+
+BAND_OBJECT_NAME = "trainingBand"
+
+
+def training_band(parent: QWidget | None = None) -> QLabel | None:
+    """The band, or None outside training mode."""
+    if not training.active():
+        return None
+    band = QLabel(tr("研修モード — 実際の手続きには使えません"), parent)
+    band.setObjectName(BAND_OBJECT_NAME)  # styled in dxdesk.ui.theme: white on a dark orange stripe
+    band.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    band.setFont(ui_font(16, bold=True))
+    band.setAccessibleName(band.text())
+    return band
+
+
+def add_training_band(layout: QBoxLayout, parent: QWidget | None = None) -> QLabel | None:
+    """Put the band at the top of ``layout`` in training mode; returns it (None otherwise)."""
+    band = training_band(parent)
+    if band is not None:
+        layout.insertWidget(0, band)
+    return band
