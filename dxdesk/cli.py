@@ -26,7 +26,6 @@ COMMAND_MODULES = (
     "dxdesk.support.cli",
     "dxdesk.security.cli",
     "dxdesk.selftest",
-    "dxdesk.democli",
 )
 
 
