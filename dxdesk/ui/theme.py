@@ -175,9 +175,6 @@ QLabel#notice {{
     background: {WARNING_SOFT}; color: {WARNING}; border: 1px solid {WARNING_BORDER}; border-radius: 6px;
     padding: 6px 12px;
 }}
-QLabel#trainingBand {{
-    background: #a14a00; color: #ffffff; padding: 6px 12px; font-weight: bold;
-}}
 QLabel#banner[kind="ok"] {{
     background: {OK_SOFT}; color: {OK}; border: 2px solid {OK}; border-radius: 8px; padding: 6px 12px;
 }}

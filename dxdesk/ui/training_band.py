@@ -9,6 +9,7 @@ from dxdesk.i18n import tr
 from dxdesk.ui.qtfonts import ui_font
 
 BAND_OBJECT_NAME = "trainingBand"
+BAND_BACKGROUND = "#a14a00"
 
 
 def training_band(parent: QWidget | None = None) -> QLabel | None:
@@ -16,7 +17,11 @@ def training_band(parent: QWidget | None = None) -> QLabel | None:
     if not training.active():
         return None
     band = QLabel(tr("研修モード — 実際の手続きには使えません"), parent)
-    band.setObjectName(BAND_OBJECT_NAME)  # styled in dxdesk.ui.theme: white on a dark orange stripe
+    band.setObjectName(BAND_OBJECT_NAME)
+    # Its own style, not the theme's: the band must show on any window, themed or not (white on dark
+    # orange, 5.6:1, and unlike any colour the screens use for their own messages).
+    band.setStyleSheet(f"QLabel#{BAND_OBJECT_NAME} {{ background: {BAND_BACKGROUND}; color: #ffffff; "
+                       "padding: 6px 12px; font-weight: bold; }")
     band.setAlignment(Qt.AlignmentFlag.AlignCenter)
     band.setFont(ui_font(16, bold=True))
     band.setAccessibleName(band.text())
