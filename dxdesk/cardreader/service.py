@@ -255,7 +255,8 @@ class CardService:
             return None
         virtual = [i for i in infos if i.name.startswith(VPCD_READER_PREFIX) and i.card_present]
         preferred = [i for i in virtual if self.reader_prefix and i.name.startswith(self.reader_prefix)]
-        return (preferred or virtual or [None])[0]
+        candidates = preferred or virtual
+        return candidates[0] if candidates else None
 
     def _open(self) -> tuple[Transport, CardSource]:
         info = self._choose()

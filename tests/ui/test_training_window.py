@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication
 
 from dxdesk import training
-from dxdesk.config import load_settings, save_settings
+from dxdesk.config import load_settings
 from dxdesk.paths import app_paths
 from dxdesk.services import AppServices
 from dxdesk.ui.app import build_main_window
