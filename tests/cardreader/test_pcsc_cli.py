@@ -75,7 +75,7 @@ def test_read_as_clerk_is_audited_with_items_and_reason(prompts, demo_card_only,
     args = ["card", "read", "--as", "clerk", "--my-number", "--jimu-type", "juminhyo", "--reason", REASON]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "DEMO" in out and "黒桐\u3000幹也" in out and "**** **** 7188" in out and "537686677188" not in out
+    assert "TRAINING" in out and "黒桐\u3000幹也" in out and "**** **** 7188" in out and "537686677188" not in out
     assert prompts.prompts == ["Password for clerk: ", PIN_PROMPT]
     [event] = card_read_events()
     assert (event.event_type, event.result, event.items) == ("card.read", "success", ("basic4", "my_number"))
