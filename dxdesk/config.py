@@ -183,6 +183,11 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
             settings = settings_from_dict(data)
         except SettingsError as exc:
             raise SettingsError(f"{path}: {exc}") from None
+    elif paths.desk_config_dir is not None and (paths.desk_config_dir / path.name).exists():
+        # Training mode's first start (dxdesk.training): its settings begin as a copy of the desk's.
+        desk = dataclasses.replace(paths, config_dir=paths.desk_config_dir, desk_config_dir=None, training=False)
+        settings = load_settings(desk)
+        save_settings(settings, paths)
     else:
         settings = Settings()
     if not settings.general.desk_id:

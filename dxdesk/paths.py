@@ -21,8 +21,10 @@ class AppPaths:
     data_dir: Path
     log_dir: Path
     cache_dir: Path
-    # Training mode's folders (dxdesk.training.training_paths): its secrets are kept apart from the desk's.
+    # Training mode's folders (dxdesk.training.training_paths): its settings and secrets are kept apart
+    # from the desk's; desk_config_dir is the desk's own config folder, whose settings seed the training ones.
     training: bool = False
+    desk_config_dir: Path | None = None
 
     @property
     def settings_file(self) -> Path:

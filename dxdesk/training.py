@@ -69,12 +69,17 @@ def activate_from_settings_file(paths: "AppPaths") -> bool:
 
 
 def training_paths(paths: "AppPaths") -> "AppPaths":
-    """The training desk's folders: its own data (database, journal, backups) and secrets under
-    ``<data>/training/``; the settings file and the log folder stay the desk's own."""
+    """The training desk's folders, all under ``<data>/training/``: its database, journal and backups,
+    and in ``config/`` its own settings file and key-file fallback; only the log folder is shared.
+
+    Its settings start as a copy of the desk's (dxdesk.config.load_settings), so an administrator
+    practising in training mode changes the training desk's settings, never the real desk's.
+    """
     if paths.training:
         return paths
     root = paths.data_dir / TRAINING_DIR
-    return replace(paths, data_dir=root, cache_dir=paths.cache_dir / TRAINING_DIR, training=True)
+    return replace(paths, config_dir=root / "config", data_dir=root, cache_dir=paths.cache_dir / TRAINING_DIR,
+                   training=True, desk_config_dir=paths.config_dir)
 
 
 def draw_sample_mark(c: "Canvas", width_pt: float, height_pt: float) -> None:

@@ -235,6 +235,7 @@ def run_app() -> int:
     settings = _load_settings_or_defaults()
     if training.active(settings):
         training.activate()  # before any window: the 研修モード band is on every one of them
+        settings = _load_settings_or_defaults()  # the training desk's own settings (dxdesk.training)
     i18n.set_language(settings.general.language)
     app = create_application()
     install_excepthook()

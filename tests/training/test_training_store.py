@@ -84,7 +84,6 @@ def test_training_flag_and_setting_switch_the_whole_process(dxdesk_home, capsys)
     assert main(["--training", "form", "list"]) == 0
     assert training.active()
     assert app_paths().data_dir == dxdesk_home / "data" / "training"
-    assert app_paths().settings_file == dxdesk_home / "config" / "settings.toml"  # the desk's own settings
 
     os.environ[training.TRAINING_ENV] = "0"
     assert app_paths().data_dir == dxdesk_home / "data"
@@ -108,3 +107,23 @@ def test_old_settings_with_simulate_when_no_reader_still_load(dxdesk_home, caplo
     assert settings.version == 2
     assert not hasattr(settings.card, "simulate_when_no_reader")
     assert "simulate_when_no_reader" not in caplog.text  # dropped by the upgrade, not warned about
+
+
+def test_training_settings_start_as_the_desks_and_never_change_them(dxdesk_home):
+    desk_paths = app_paths()
+    desk = load_settings(desk_paths)
+    desk.general.municipality = "研修町"
+    desk.store.server_url = SERVER_URL
+    save_settings(desk, desk_paths)
+    desk_file = desk_paths.settings_file.read_bytes()
+
+    training.activate()
+    paths = app_paths()
+    assert paths.settings_file == dxdesk_home / "data" / "training" / "config" / "settings.toml"
+    practice = load_settings(paths)
+    assert practice.general.municipality == "研修町"  # a copy of the desk's settings to start with
+    practice.general.municipality = "練習で変えた町"
+    practice.store.server_url = "postgresql+psycopg://elsewhere/dxdesk"
+    save_settings(practice, paths)  # what the admin page does in training mode
+    assert load_settings(paths).general.municipality == "練習で変えた町"
+    assert desk_paths.settings_file.read_bytes() == desk_file  # the real desk's settings are untouched
