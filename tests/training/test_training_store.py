@@ -127,3 +127,12 @@ def test_training_settings_start_as_the_desks_and_never_change_them(dxdesk_home)
     save_settings(practice, paths)  # what the admin page does in training mode
     assert load_settings(paths).general.municipality == "練習で変えた町"
     assert desk_paths.settings_file.read_bytes() == desk_file  # the real desk's settings are untouched
+
+
+def test_sync_refuses_in_training_mode_even_with_a_server_set(dxdesk_home, capsys):
+    training.activate()
+    settings = load_settings(app_paths())  # the training desk's own settings
+    settings.store.server_url = SERVER_URL
+    save_settings(settings, app_paths())
+    assert main(["--training", "sync"]) == 2
+    assert "training mode never syncs" in capsys.readouterr().err
