@@ -98,6 +98,15 @@ class ReaderServiceNotRunningError(ReaderUnavailableError):
     )
 
 
+class NotTrainingCardError(CardError):
+    """Training mode read a card that is not one of the built-in fictional people; nothing was kept."""
+
+    default_message = Msg(
+        "研修モードでは研修用の模擬カードしか読み取りません。実際のカードは研修モードを終えてから読み取ってください。",
+        "Training mode reads only the built-in fictional cards; this card was not kept.",
+    )
+
+
 class UnexpectedStatusError(CardError):
     """The card answered with a status word this code does not expect."""
 

@@ -33,6 +33,7 @@ from dxdesk.cardreader.errors import (
     LowTriesError,
     NoCardError,
     NoReaderError,
+    NotTrainingCardError,
     PinBlockedError,
     ReaderUnavailableError,
     SecurityStatusError,
@@ -41,7 +42,7 @@ from dxdesk.cardreader.model import CardHolder
 from dxdesk.cardreader.mynumber import MyNumberCard
 from dxdesk.cardreader.pcsc import PcscTransport, ReaderInfo, choose_reader, reader_infos
 from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
-from dxdesk.cardreader.testdata import PERSON_KOKUTOU
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU, PERSONS
 from dxdesk.config import CardSettings
 from dxdesk.i18n import Msg
 
@@ -292,6 +293,15 @@ class CardService:
         finally:
             self._close(transport)
 
+    def _check_training_card(self, holder: CardHolder) -> None:
+        """Training mode keeps only the built-in fictional people: a vpcd slot can also relay a real card
+        (vsmartcard's remote reader app), and a resident's data must never enter training records."""
+        if not self.training:
+            return
+        fictional = {(p.holder.name, p.holder.birth_date) for p in PERSONS.values()}
+        if (holder.name, holder.birth_date) not in fictional:
+            raise NotTrainingCardError()
+
     def _drop_token(self, token: threading.Event) -> None:
         with self._lock:
             self._tokens.discard(token)
@@ -324,6 +334,7 @@ class CardService:
             card = MyNumberCard(TracingTransport(transport, log))
             if code_b is not None:
                 holder = card.read(code_b=code_b)
+                self._check_training_card(holder)
                 return CardReadResult(holder, source)
             tries = card.remaining_tries()
             if tries == 0:
@@ -342,6 +353,7 @@ class CardService:
                 holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
             finally:
                 pin = None
+            self._check_training_card(holder)
             log.info("card read done (%s)", "simulated" if source.simulated else "reader")
             return CardReadResult(holder, source)
         finally:

@@ -210,3 +210,20 @@ def test_cancel_does_not_reach_reads_asked_for_afterwards() -> None:
     with service() as svc:
         svc.cancel()
         assert svc.read_card(Provider("1234")).result(5).holder == PERSON_KOKUTOU.holder.without_my_number()
+
+
+def test_training_mode_keeps_only_the_fictional_people() -> None:
+    # A card that is not one of the built-in people (e.g. a real card relayed into a vpcd slot).
+    import dataclasses
+
+    from dxdesk.cardreader.errors import NotTrainingCardError
+    from dxdesk.cardreader.testdata import _person
+
+    stranger = _person("stranger", "山田　花子", "北海道サンプル町1-1", PERSON_KOKUTOU.holder.birth_date,
+                       PERSON_KOKUTOU.holder.sex, PERSON_KOKUTOU.my_number, pin="1234", expiry_year=2030,
+                       security_code="1234", sign_password="ABC123")
+    with service(SimulatedCard.from_person(stranger)) as svc:
+        with pytest.raises(NotTrainingCardError):
+            svc.read_card(Provider("1234")).result(5)
+    with service(SimulatedCard.from_person(dataclasses.replace(PERSON_KOKUTOU))) as svc:
+        assert svc.read_card(Provider("1234")).result(5).holder == PERSON_KOKUTOU.holder.without_my_number()
