@@ -27,9 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-# Run as a script from a clone: the repository's dxdesk and this folder's demo_visit are importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+# Run as a script from a clone (`python tools/demo.py`): the repository's dxdesk and tools are importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 log = logging.getLogger("demo")
 
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if not VPCD_BASE_PORT <= args.port < VPCD_BASE_PORT + 16:
         raise UserError(f"--port must be a vpcd slot port ({VPCD_BASE_PORT}-{VPCD_BASE_PORT + 15})")
     with pcsc_with_simulated_card(args.port) as reader:
-        from demo_visit import DemoError, run_demo  # Qt only now, never for --help or a bad argument
+        from tools.demo_visit import DemoError, run_demo  # Qt only now, never for --help or a bad argument
 
         try:
             shots = run_demo(reader, sizes, args.out)

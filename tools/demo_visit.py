@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class _Visit:
         from PySide6.QtPrintSupport import QPrinter
 
         from dxdesk.config import load_settings
+        from dxdesk.security.auth import AuthService
         from dxdesk.security.passwords import ScryptParams
         from dxdesk.services import AppServices
         from dxdesk.ui.app import build_main_window
@@ -139,11 +141,12 @@ class _Visit:
         settings.general.desk_name = "住民課 1番窓口"  # i18n: ja-only (a setting value, as entered)
         settings.card.reader_prefix = self.reader  # the simulator's vpcd slot, through pcscd
         services = AppServices.open(settings=settings, with_sync=False)
-        services.auth.params = ScryptParams(n=2**10, r=8, p=1)  # a throw-away desk: fast sign-in
-        if services.auth.needs_first_admin():
-            admin = services.auth.create_first_admin("admin", "管理 太郎", "demo admin password 1")
-            services.auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "demo clerk password 1")
-        clerk = services.auth.sign_in("clerk1", "demo clerk password 1")
+        auth = cast(AuthService, services.auth)
+        auth.params = ScryptParams(n=2**10, r=8, p=1)  # a throw-away desk: fast sign-in
+        if auth.needs_first_admin():
+            admin = auth.create_first_admin("admin", "管理 太郎", "demo admin password 1")
+            auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "demo clerk password 1")
+        clerk = auth.sign_in("clerk1", "demo clerk password 1")
         services.bind_session(clerk)
         runner = TaskRunner()
         printed = services.paths.data_dir / f"printed-{self.width}x{self.height}.pdf"
@@ -169,13 +172,14 @@ class _Visit:
             self._confirm(page)
             self._print(page, printed)
         finally:
-            window.status_poll.stop()
+            if window.status_poll is not None:
+                window.status_poll.stop()
             for closable in window.closables:
                 closable.shutdown()
             window.close()
             window.deleteLater()
             runner.shutdown()
-            services.auth.sign_out(clerk)
+            auth.sign_out(clerk)
             services.bind_session(None)
             services.close()
         return self.shots
