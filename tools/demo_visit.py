@@ -145,7 +145,10 @@ class _Visit:
         auth.params = ScryptParams(n=2**10, r=8, p=1)  # a throw-away desk: fast sign-in
         if auth.needs_first_admin():
             admin = auth.create_first_admin("admin", "管理 太郎", "demo admin password 1")
-            auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "demo clerk password 1")
+            # As a town does: an issued password, then the clerk's own at the first sign-in.
+            auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "demo issued password 1")
+            first = auth.sign_in("clerk1", "demo issued password 1")
+            auth.change_password(first, "demo issued password 1", "demo clerk password 1")
         clerk = auth.sign_in("clerk1", "demo clerk password 1")
         services.bind_session(clerk)
         runner = TaskRunner()

@@ -41,8 +41,10 @@ def main(screenshot: str | None) -> None:
     services = AppServices.open(with_card=True, with_sync=False)
     services.auth.params = ScryptParams(n=2**6, r=8, p=1)
     admin = services.auth.create_first_admin("admin", "管理 太郎", "correct horse 1")
-    services.auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "correct horse 2")
-    clerk = services.auth.sign_in("clerk1", "correct horse 2")
+    # As a town does: the administrator issues a password, the clerk signs in once and chooses their own.
+    services.auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "issued horse 9")
+    first = services.auth.sign_in("clerk1", "issued horse 9")
+    clerk = services.auth.change_password(first, "issued horse 9", "correct horse 2")
     services.bind_session(clerk)
     runner = TaskRunner()
     window = build_main_window(services, clerk, runner)
