@@ -28,7 +28,6 @@ COMMAND_MODULES = (
     "dxdesk.support.cli",
     "dxdesk.security.cli",
     "dxdesk.selftest",
-    "dxdesk.democli",
 )
 
 
@@ -50,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dxdesk {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to the log file")
     parser.add_argument("--self-test", action="store_true", help="check that this installation works, then exit")
+    parser.add_argument("--training", action="store_true",
+                        help="training mode (研修モード): fictional cards, a separate never-synced database, "
+                             "見本 on every printed page; same as [general] training = true in settings.toml")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -78,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_app()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from dxdesk import training
+    from dxdesk.paths import app_paths
+
+    if getattr(args, "training", False):  # a parser without the flag: tests' stand-in parsers
+        training.activate()  # before any command looks up its folders (dxdesk.paths.app_paths)
+    else:
+        training.activate_from_settings_file(app_paths())
     try:
         log_file = setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     except OSError as exc:

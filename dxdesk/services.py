@@ -12,11 +12,13 @@ catalogue; nothing on that PC can hold card or visit data.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import Callable
 
+from dxdesk import training
 from dxdesk.config import Settings, load_settings
 from dxdesk.paths import AppPaths, app_paths
 
@@ -73,7 +75,8 @@ class JournalKey:
 def _visit_journal(desk_id: str, paths: AppPaths) -> object:
     from dxdesk.counter import VisitJournal
 
-    journal = VisitJournal()
+    # Under the data folder of this AppPaths: a training desk keeps its own journal (<data>/training/visits).
+    journal = VisitJournal(directory=paths.data_dir / "visits")
     journal.key_provider = JournalKey(desk_id, paths, in_use=lambda: any(journal.directory.glob("*.json")))
     return journal
 
@@ -116,14 +119,23 @@ class AppServices:
         from dxdesk.store.database import open_database
         from dxdesk.support.sql_repository import SqlRepository
 
-        paths = (paths or app_paths()).ensure()
+        paths = paths or app_paths()
         settings = settings or load_settings(paths)
+        store_settings = settings.store
+        if training.active(settings):
+            # 研修モード: its own database, journal and keys under <data>/training/, and no server at all:
+            # the process-wide switch also makes the forms and reports print 見本 (dxdesk.training).
+            training.activate()
+            paths = training.training_paths(paths)
+            store_settings = dataclasses.replace(settings.store, server_url="", work_offline=False)
+            with_sync = False
+        paths = paths.ensure()
         mode = desk_mode(settings)
         counter = mode == MODE_COUNTER
         database = open_database(settings, paths, exclusive=exclusive)
         closers: list[Callable[[], None]] = [database.close]
         try:
-            connectivity = ConnectivityState(settings.store, database.pending_count,
+            connectivity = ConnectivityState(store_settings, database.pending_count,
                                              set_aside_count=database.set_aside_count)
             audit = AuditLog(database)
             services = cls(
@@ -144,7 +156,8 @@ class AppServices:
                 from dxdesk.cardreader.service import CardService
 
                 # require_session: no read without a signed-in clerk allowed to read cards (bind_session).
-                services.card_service = CardService(settings.card, require_session=True)
+                services.card_service = CardService(settings.card, require_session=True,
+                                                    training=training.active(settings))
                 closers.append(services.card_service.close)
             if with_purge:
                 from dxdesk.security.purgeschedule import PurgeScheduler

@@ -114,7 +114,7 @@ def _source_line(source: CardSource | None) -> str:
     if source is None:
         return "reader:  none"
     if source.simulated:
-        return "reader:  DEMO - built-in simulated card, not a real card (no reader attached)"
+        return "reader:  TRAINING - built-in fictional card, not a real card (training mode)"
     return f"reader:  {source.reader}"
 
 

@@ -81,6 +81,26 @@ class ReaderUnavailableError(CardError):
     )
 
 
+class ReaderServiceNotRunningError(ReaderUnavailableError):
+    """The PC/SC service itself is not running (pcscd on Linux, 「Smart Card」 on Windows)."""
+
+    default_message = Msg(
+        "カード読み取りのサービス（Linux: pcscd、Windows: Smart Card サービス）が動いていません。"
+        "サービスを開始してから、もう一度読み取ってください。",
+        "The smart-card service is not running (pcscd on Linux, the Smart Card service on Windows). "
+        "Start it (Linux: sudo systemctl start pcscd; Windows: services.msc, Smart Card, Start) and read again.",
+    )
+
+
+class NotTrainingCardError(CardError):
+    """Training mode read a card that is not one of the built-in fictional people; nothing was kept."""
+
+    default_message = Msg(
+        "研修モードでは研修用の模擬カードしか読み取りません。実際のカードは研修モードを終えてから読み取ってください。",
+        "Training mode reads only the built-in fictional cards; this card was not kept.",
+    )
+
+
 class UnexpectedStatusError(CardError):
     """The card answered with a status word this code does not expect."""
 

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from dxdesk import training
 from dxdesk.config import Settings, load_settings
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths, app_paths
@@ -115,6 +116,11 @@ class Database:
             # block stay usable (detached) after it.
             session.close()
 
+    @property
+    def training(self) -> bool:
+        """A 研修モード database (dxdesk.training): never synced, no outbox."""
+        return self.paths.training
+
     def pending_count(self) -> int:
         """Outbox entries waiting to be sent (set-aside ones are not waiting: see set_aside_count)."""
         with self.session() as s:
@@ -169,8 +175,11 @@ def open_database(
     default leaves the lock alone, for commands that may run beside the app (reports,
     user admin) and for tests that open one database twice.
     """
-    paths = (paths or app_paths()).ensure()
+    paths = paths or app_paths()
     settings = settings or load_settings(paths)
+    if training.active(settings) and path is None:
+        paths = training.training_paths(paths)  # 研修モード never opens the desk's real database
+    paths = paths.ensure()
     path = path or paths.database_file
     # Before anything touches the file, so a second app cannot even migrate it under the first.
     lock = InstanceLock.acquire(path) if exclusive else None
@@ -200,7 +209,8 @@ def _open(
             raise translated from exc
         raise
     attach_keyset(engine, keyset)
-    info = {"desk_id": settings.general.desk_id}
+    # A training database keeps no outbox (dxdesk.store.session): nothing in it is ever sent anywhere.
+    info: dict[str, object] = {"desk_id": settings.general.desk_id, "training": paths.training}
     writer_factory = sessionmaker(
         bind=engine.execution_options(dxdesk_begin="IMMEDIATE"),
         class_=StoreSession, expire_on_commit=False, info=info,

@@ -73,6 +73,11 @@ def keyring_usable() -> bool:
         return False
 
 
+def _scoped(user: str, paths: AppPaths) -> str:
+    """Training mode's secrets are its own: a training database never shares the desk's keys."""
+    return f"training:{user}" if paths.training else user
+
+
 def _secret_file(user: str, paths: AppPaths) -> Path:
     safe = user.replace(":", "_").replace("/", "_")
     return paths.config_dir / _SECRETS_DIR / safe
@@ -99,6 +104,7 @@ def get_secret(user: str, paths: AppPaths | None = None) -> str | None:
     keyring for a first start and makes a new key over the old one.
     """
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     failed: str | None = None
     if keyring_usable():
         try:
@@ -124,6 +130,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
     audit event (the key itself was already stored with the warning).
     """
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             keyring.set_password(SERVICE, user, value)
@@ -143,6 +150,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
 def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
     """"keyring", "file" or None (not stored)."""
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             if keyring.get_password(SERVICE, user) is not None:

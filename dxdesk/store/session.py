@@ -51,6 +51,14 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
         if (desk_id and isinstance(obj, RecordMixin) and obj.__table__.name in OWNED_TABLES  # type: ignore[attr-defined]
                 and obj.desk_id and obj.desk_id != desk_id):
             raise NotOwnerError(obj.desk_id)
+
+    if session.info.get("training"):
+        # 研修モード: records are stamped like any other but never queued for the server.
+        for obj in session.new:
+            if isinstance(obj, RecordMixin):
+                obj.desk_id = obj.desk_id or desk_id
+                obj.id = obj.id or new_id()
+        return
     entries: list[tuple[int, str, str, str]] = []
     for obj in session.new:
         if isinstance(obj, RecordMixin):

@@ -136,6 +136,9 @@ class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
                  batch_hook: BatchHook | None = None, desk_name: str = "") -> None:
+        if getattr(db, "training", False):
+            # 研修モード: fictional records must never reach a town's server.
+            raise SyncError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
         self.db = db
         self.desk_name = desk_name.strip()  # published town-wide so other desks can name this desk's records
         self.settings = settings

@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dxdesk import fonts
+from dxdesk import fonts, training
 from dxdesk.support import kpi
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
@@ -219,6 +219,8 @@ class _NumberedCanvas(pdfcanvas.Canvas):
             self.setFillColor(colors.Color(0.3, 0.3, 0.3))
             self.drawString(15 * mm, 9 * mm, self.footer_left)
             self.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{self.getPageNumber()} / {total}")
+            if training.active():  # 研修モード: a training desk's report is a sample, never a filing
+                training.draw_sample_mark(self, *A4)
             super().showPage()
         super().save()
 

@@ -13,7 +13,7 @@ import sys
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from dxdesk import i18n
+from dxdesk import i18n, training
 from dxdesk.i18n import tr
 from dxdesk.config import Settings, SettingsError, load_settings
 from dxdesk.paths import app_paths
@@ -249,6 +249,9 @@ def run_app() -> int:
 
     # The language first: the application's name and Qt's own translations depend on it.
     settings = _load_settings_or_defaults()
+    if training.active(settings):
+        training.activate()  # before any window: the 研修モード band is on every one of them
+        settings = _load_settings_or_defaults()  # the training desk's own settings (dxdesk.training)
     i18n.set_language(settings.general.language)
     app = create_application()
     install_excepthook()

@@ -222,8 +222,8 @@ class HomePage(QWidget):
             self.card_detail.setText(tr("読み取り機をつなぐか、窓口受付で手入力を使います"))
             return
         set_role(self.card_value, "value")
-        self.card_value.setText(tr("模擬カード（デモ）") if source.simulated else tr("接続しています"))
-        self.card_detail.setText(tr("デモ用の模擬カードです。実際のカードは読み取りません。") if source.simulated
+        self.card_value.setText(tr("模擬カード（研修用）") if source.simulated else tr("接続しています"))
+        self.card_detail.setText(tr("研修用の模擬カードです。実際のカードは読み取りません。") if source.simulated
                                  else source.reader)
 
     def _card_unavailable(self) -> None:

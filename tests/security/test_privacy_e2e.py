@@ -122,7 +122,7 @@ class Pin:
 def _full_visit(db, audit, clerk, journal: VisitJournal, scanned_mid_visit: list[bytes]) -> None:
     catalogue = load_catalogue()
     card = SimulatedCard.from_person(PERSON_KOKUTOU)
-    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card,
+    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True,
                      require_session=True) as service:
         service.bind_session(clerk)
         visit = Visit.start(catalogue, clerk_id="", desk_id=audit.desk_id, procedures=["kokuho_kanyu"],

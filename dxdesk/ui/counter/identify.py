@@ -78,7 +78,7 @@ class IdentifyStep(QWidget):
         self.reader_label = QLabel("", status)
         self.reader_label.setFont(ui_font(LARGE_PT))
         self.reader_label.setWordWrap(True)
-        self.demo_badge = QLabel(tr("模擬カード（デモ）"), status)
+        self.demo_badge = QLabel(tr("模擬カード（研修用）"), status)
         self.demo_badge.setObjectName("notice")
         self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
         self.demo_badge.hide()
@@ -279,7 +279,7 @@ class IdentifyStep(QWidget):
         if source is None:
             self.reader_label.setText(tr("読み取り機: 見つかりません"))
         else:
-            self.reader_label.setText(tr("読み取り機: {reader}").format(reader=tr("模擬カード（デモ）") if self.simulated else source.reader))
+            self.reader_label.setText(tr("読み取り機: {reader}").format(reader=tr("模擬カード（研修用）") if self.simulated else source.reader))
         self.card_present = status.card_present
         self.tries_left = status.tries_left
         if not status.card_present:

@@ -90,7 +90,7 @@ class NumberReadPanel(QFrame):
         self.pin_dialog: PinPadDialog | None = None
         self._reading = False
         self._read_id = 0  # as in IdentifyStep: a late answer of a cancelled read is dropped
-        # Set by the page: whether the reader is the built-in demo card (labels the PIN pad "デモ").
+        # Set by the page: whether the card is training mode's fictional one (the PIN pad says so).
         self.is_simulated: Callable[[], bool] = lambda: False
         self._provider = QtPinProvider(self.card_service, self) if self.card_service is not None else None
         if self._provider is not None:
