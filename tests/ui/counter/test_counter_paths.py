@@ -178,9 +178,13 @@ def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
     from dxdesk.security.audit import load_records
 
     db = kit.services.database
-    with db.session() as orm:
-        qtbot.waitUntil(lambda: sum(r.event_type == "card.read" for r in load_records(orm, db.desk_id)) == 2)
-        number_read = [r for r in load_records(orm, db.desk_id) if r.event_type == "card.read"][-1]
+
+    def card_reads() -> list:
+        with db.session() as orm:  # a fresh read each time: one session would keep polling its first snapshot
+            return [r for r in load_records(orm, db.desk_id) if r.event_type == "card.read"]
+
+    qtbot.waitUntil(lambda: len(card_reads()) == 2)
+    number_read = card_reads()[-1]
     assert "my_number" in number_read.items
     assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
 
