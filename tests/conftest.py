@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from signin import desk_accounts, prompts  # noqa: F401 - fixtures for signed-in CLI tests (tests/signin.py)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests must never touch the developer's real keyring.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"

@@ -21,6 +21,8 @@ from dxdesk.paths import app_paths
 
 
 def register_recovery(dbsub: Any) -> None:
+    from dxdesk.store.cli import _add_sign_in
+
     p = dbsub.add_parser(
         "recovery-setup", help="create the town recovery key once (private half to a USB file and/or a PDF sheet)",
         description="Creates the town's recovery key pair. The public half is shared with every desk through the "
@@ -28,24 +30,48 @@ def register_recovery(dbsub: Any) -> None:
                     "to --out (a USB stick) and/or --sheet (a PDF to print), never to this PC's data folder.")
     p.add_argument("--out", type=Path, help="secret file to create (put it on a USB stick kept in the safe)")
     p.add_argument("--sheet", type=Path, help="recovery sheet PDF to create and print")
+    _add_sign_in(p)
     p.set_defaults(func=_setup)
     p = dbsub.add_parser(
         "recovery-accept", help="confirm a changed town recovery key (compare its fingerprint with the new sheet)")
     p.add_argument("fingerprint", help="as printed on the new recovery sheet, e.g. 3f2a-91c0")
+    _add_sign_in(p)
     p.set_defaults(func=_accept)
     p = dbsub.add_parser(
         "read-lost-desk", help="with the recovery secret, export a lost desk's records from the server (decrypted)")
     p.add_argument("desk_id", help="the lost desk's id (see the server, or the desk's settings)")
     p.add_argument("--recovery-sheet", required=True, metavar="FILE|-", help="secret file, or - to type it")
     p.add_argument("--out", type=Path, required=True, help="new folder for visits.csv and support_sessions.csv")
+    _add_sign_in(p)
     p.set_defaults(func=_read_lost_desk)
 
 
-def _audit(db: Any, event_type: str, details: dict[str, Any]) -> None:
-    """Record a recovery-key operation in this desk's audit log (who: the OS user; no secret, no record data)."""
+def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, str]:
+    """The desk database and the clerk id of the administrator signed in on it (--as LOGIN)."""
+    from dxdesk.app.maintenance import _authorise
+    from dxdesk.security.cli import user_errors
+    from dxdesk.security.permissions import Permission
+    from dxdesk.store.cli import _signer
+    from dxdesk.store.database import open_database
+
+    sign_in = _signer(args, what)
+    paths = app_paths()
+    settings = load_settings(paths)
+    with user_errors():
+        db = open_database(settings, paths)
+        try:
+            _audit_log, session = _authorise(db, settings, sign_in, Permission.MANAGE_KEYS)
+        except BaseException:
+            db.close()
+            raise
+    return db, session.clerk_id
+
+
+def _audit(db: Any, event_type: str, details: dict[str, Any], actor: str | None = None) -> None:
+    """Record a recovery-key operation in this desk's audit log (who signed in, and the OS user; no secret)."""
     from dxdesk.security.audit import AuditEntry, AuditLog
 
-    AuditLog(db).append(AuditEntry(event_type=event_type, actor=None,
+    AuditLog(db).append(AuditEntry(event_type=event_type, actor=actor,
                                    details={**details, "os_user": getpass.getuser()}))
 
 
@@ -72,7 +98,6 @@ def read_secret(source: str) -> Any:
 def _setup(args: argparse.Namespace) -> int:
     from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint
     from dxdesk.security.recoverysheet import write_recovery_sheet
-    from dxdesk.store.cli import _open
     from dxdesk.store.escrow import ensure_wrapped_keys, set_recovery_public_key
 
     if args.out is None and args.sheet is None:
@@ -84,8 +109,8 @@ def _setup(args: argparse.Namespace) -> int:
     for target in (args.out, args.sheet):
         if target is not None and any(d in target.resolve().parents for d in data_dirs):
             raise UserError(f"{target} is inside this desk's data folders; the secret must never be on a desk")
+    db, actor = _open_signed(args, "setting up the town recovery key")
     secret = RecoverySecret.generate()
-    db = _open()
     try:
         try:
             set_recovery_public_key(db, secret.public)
@@ -101,7 +126,7 @@ def _setup(args: argparse.Namespace) -> int:
             print(f"recovery sheet written: {args.sheet} (print it, keep it in the safe, then delete the file)")
         added = ensure_wrapped_keys(db)
         # The full SHA-256 of the public key (a printed 8-digit fingerprint could look like a postal code).
-        _audit(db, "key.recovery_setup", {"public_key_sha256": hashlib.sha256(secret.public).hexdigest()})
+        _audit(db, "key.recovery_setup", {"public_key_sha256": hashlib.sha256(secret.public).hexdigest()}, actor)
     finally:
         db.close()
     print(f"town recovery key {fingerprint(secret.public)} set up; this desk's keys wrapped ({added}); "
@@ -110,15 +135,14 @@ def _setup(args: argparse.Namespace) -> int:
 
 
 def _accept(args: argparse.Namespace) -> int:
-    from dxdesk.store.cli import _open
     from dxdesk.store.escrow import accept_recovery_key, ensure_wrapped_keys
 
     fp = args.fingerprint.strip().lower()
-    db = _open()
+    db, actor = _open_signed(args, "accepting a town recovery key")
     try:
         accept_recovery_key(db, fp)
         added = ensure_wrapped_keys(db)
-        _audit(db, "key.recovery_accept", {})
+        _audit(db, "key.recovery_accept", {}, actor)
     finally:
         db.close()
     print(f"town recovery key {fp} accepted on this desk; keys wrapped with it: {added}")
@@ -157,9 +181,9 @@ def install_from_backup(source: Path, sheet: str) -> str:
 
 def audit_restore(desk_id: str) -> None:
     """After the restored database is in place: note the recovery in its own audit chain."""
-    from dxdesk.store.cli import _open
+    from dxdesk.store.database import open_database
 
-    db = _open()
+    db = open_database()  # db.restore already recorded the administrator; this notes the key recovery
     try:
         _audit(db, "key.recovery_restore", {"desk": desk_id})
     finally:
@@ -179,6 +203,8 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
         raise UserError("no server configured (dxdesk db set-server URL)")
     if args.out.exists():
         raise UserError(f"{args.out} already exists; choose a new folder")
+    db, actor = _open_signed(args, "reading a lost desk's records")
+    db.close()
     secret = read_secret(args.recovery_sheet)
     server = create_server_engine(settings.store.server_url, server_password(paths),
                                   ServerTLS.from_settings(settings.store))
@@ -188,11 +214,11 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     finally:
         server.dispose()
-    from dxdesk.store.cli import _open
+    from dxdesk.store.database import open_database
 
-    db = _open()
+    db = open_database()
     try:  # decrypting another desk's personal data is audited on this desk before anything is written
-        _audit(db, "data.recovery_read", {"desk": args.desk_id, "rows": {k: len(v) for k, v in found.items()}})
+        _audit(db, "data.recovery_read", {"desk": args.desk_id, "rows": {k: len(v) for k, v in found.items()}}, actor)
     finally:
         db.close()
     args.out.mkdir(mode=0o700, parents=True)

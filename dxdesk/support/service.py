@@ -111,8 +111,10 @@ class SupportService:
 
     # --- writes -----------------------------------------------------------------------
     def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
-        require(self.session, Permission.LOG_SUPPORT)
-        return self.repository.add(session, by=by)
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "added")
+        added = self.repository.add(session, by=by)
+        self._audit(EventType.SUPPORT_CHANGE, {"kind": "added", "session_id": added.id})
+        return added
 
     def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "imported")

@@ -76,8 +76,8 @@ def test_add_list_delete_and_follow_up(capsys):
     assert out == ""
     code, _, err = run(capsys, "delete", follow_up_id, *SUPPORTER)
     assert code == 2 and "older than 31 days" in err  # the test clock is "now", long after 2026-10
-    closes = [e.details["kind"] for e in audit_events("support.change")]
-    assert closes == ["follow_up_closed"]
+    kinds = [e.details["kind"] for e in audit_events("support.change")]
+    assert kinds == ["added", "added", "follow_up_closed"]  # logging a session is an audited change too
 
 
 def test_add_reports_every_validation_problem(capsys):
@@ -117,8 +117,12 @@ def test_import_then_report(capsys, tmp_path, dataset):
     code, out, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), "--csv", str(csv_out), *SUPERVISOR)
     assert code == 0 and pdf.exists() and csv_out.exists() and (tmp_path / "r_summary.csv").exists()
     assert "12 session(s), 2026-04-01 to 2027-03-31" in err
+    assert oct(pdf.stat().st_mode & 0o777) == oct(csv_out.stat().st_mode & 0o777) == "0o600"  # personal outputs
     code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
                        "--csv", str(csv_out), "--english-headers", *SUPERVISOR)
+    assert code == 2 and "already exists" in err and "--force" in err  # never replaced without asking
+    code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
+                       "--csv", str(csv_out), "--english-headers", "--force", *SUPERVISOR)
     assert code == 0 and "3 session(s)" in err
     assert csv_out.read_text(encoding="utf-8-sig").startswith("id,started_at,venue")
     assert [e.result for e in audit_events("report.create")] == ["denied", "success"]

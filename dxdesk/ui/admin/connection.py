@@ -142,8 +142,7 @@ class ConnectionTab(QWidget):
         self.update_status()
         self.work_offline_changed.emit(offline)
         self.calls.call(
-            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline",
-                                   value=offline),
+            lambda: self._save_work_offline(offline),
             lambda _r: self.calls.info(tr("オフライン作業に切り替えました。") if offline else tr("オンライン作業に戻しました。")),
         )
 
@@ -164,6 +163,15 @@ class ConnectionTab(QWidget):
             lambda _r: self.calls.info(tr("メモはこの端末だけに保存します。") if keep
                                        else tr("メモもサーバーへ送信します。")),
         )
+
+    def _save_work_offline(self, offline: bool) -> None:
+        """Worker thread: the same use case as ``dxdesk db work-offline`` (db.work_offline event)."""
+        if self.audit is None:  # no audit log wired (a bare tab in a test): keep the old settings event path
+            save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline", value=offline)
+            return
+        from dxdesk.app.maintenance import apply_work_offline
+
+        apply_work_offline(self.audit, self.session, self.settings, self.paths, offline)
 
     def sync_now(self) -> None:
         if self.sync is None:
