@@ -197,14 +197,14 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
     from dxdesk.store.server import create_server_engine, server_password
     from dxdesk.store.servertls import ServerTLS
 
+    db, actor = _open_signed(args, "reading a lost desk's records")  # first: who asks, before anything else
+    db.close()
     paths = app_paths()
     settings = load_settings(paths)
     if not settings.store.server_url:
         raise UserError("no server configured (dxdesk db set-server URL)")
     if args.out.exists():
         raise UserError(f"{args.out} already exists; choose a new folder")
-    db, actor = _open_signed(args, "reading a lost desk's records")
-    db.close()
     secret = read_secret(args.recovery_sheet)
     server = create_server_engine(settings.store.server_url, server_password(paths),
                                   ServerTLS.from_settings(settings.store))

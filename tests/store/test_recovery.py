@@ -62,14 +62,13 @@ def _fill_desk():
 
 
 @pytest.mark.postgres
-def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path, pg_url, monkeypatch, capsys):
+def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path, pg_url, monkeypatch, capsys,
+                                                                       desk_accounts):
     safe = tmp_path / "usb"
     safe.mkdir()
-    settings = load_settings(app_paths())
-    settings.store.server_url = pg_url
-    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
-    save_settings(settings, app_paths())
-    assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--sheet", str(safe / "sheet.pdf")]) == 0
+    # An administrator points the desk at the throw-away cluster on 127.0.0.1 (lab opt-out: no TLS there).
+    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 0
+    assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--sheet", str(safe / "sheet.pdf"), "--as", "admin"]) == 0
     assert (safe / "sheet.pdf").read_bytes().startswith(b"%PDF")
     assert oct((safe / "town.key").stat().st_mode & 0o777) == "0o600"
     secret_text = (safe / "town.key").read_text()
@@ -83,7 +82,7 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     assert f"recovery:  town key {fingerprint(RecoverySecret.parse(secret_text).public)}; wrapped here: audit, " \
         "database" in capsys.readouterr().out
     backup = tmp_path / "backup.sqlite3"
-    assert main(["db", "backup", str(backup)]) == 0
+    assert main(["db", "backup", str(backup), "--as", "admin"]) == 0
     with sqlite3.connect(backup) as conn:
         assert sorted(k for (k,) in conn.execute("SELECT kind FROM desk_keys")) == ["audit", "database"]
 
@@ -96,10 +95,10 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     save_settings(settings, app_paths())
 
     # Without the sheet the restored database is refused (never a new key over the old data).
-    assert main(["db", "restore", str(backup)]) == 2
+    assert main(["db", "restore", str(backup), "--as", "admin", "--yes"]) == 2
     assert "no new key was made" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(secret_text.split("secret:")[1]))  # typed: secret + check code
-    assert main(["db", "restore", str(backup), "--recovery-sheet", "-"]) == 0
+    assert main(["db", "restore", str(backup), "--recovery-sheet", "-", "--as", "admin", "--yes"]) == 0
 
     assert load_settings(app_paths()).general.desk_id == desk_id
     db = open_database()
@@ -124,7 +123,7 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
     assert [r["resident_name"] for r in found["visits"]] == [NAME]
     assert [r["follow_up_contact"] for r in found["support_sessions"]] == [CONTACT]
     out = tmp_path / "export"
-    assert main(["db", "read-lost-desk", desk_id, "--recovery-sheet", str(safe / "town.key"), "--out", str(out)]) == 0
+    assert main(["db", "read-lost-desk", desk_id, "--recovery-sheet", str(safe / "town.key"), "--out", str(out), "--as", "admin"]) == 0
     assert NAME in (out / "visits.csv").read_text(encoding="utf-8-sig")
     db = open_database()
     try:
@@ -134,13 +133,13 @@ def test_lost_pc_restore_with_the_recovery_sheet_and_reading_the_server(tmp_path
         db.close()
 
 
-def test_rotate_key_keeps_old_keys_wrapped_so_earlier_backups_open(tmp_path, monkeypatch, capsys):
+def test_rotate_key_keeps_old_keys_wrapped_so_earlier_backups_open(tmp_path, monkeypatch, capsys, desk_accounts):
     safe = tmp_path / "usb"
     safe.mkdir()
-    assert main(["db", "recovery-setup", "--out", str(safe / "town.key")]) == 0
+    assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--as", "admin"]) == 0
     desk_id = _fill_desk()
     old_backup = tmp_path / "before-rotation.sqlite3"
-    assert main(["db", "backup", str(old_backup)]) == 0
+    assert main(["db", "backup", str(old_backup), "--as", "admin"]) == 0
 
     db = open_database()
     try:
@@ -154,14 +153,14 @@ def test_rotate_key_keeps_old_keys_wrapped_so_earlier_backups_open(tmp_path, mon
         db.close()
 
     # Restoring the earlier backup: its rows are under the old key, which only the recovery key still opens.
-    assert main(["db", "restore", str(old_backup)]) == 0
+    assert main(["db", "restore", str(old_backup), "--as", "admin", "--yes"]) == 0
     db = open_database()
     try:
         with pytest.raises(EncryptionKeyError), db.session() as s:
             s.scalars(select(Visit.resident_name)).one()
     finally:
         db.close()
-    assert main(["db", "restore", str(old_backup), "--recovery-sheet", str(safe / "town.key")]) == 0
+    assert main(["db", "restore", str(old_backup), "--recovery-sheet", str(safe / "town.key"), "--as", "admin", "--yes"]) == 0
     db = open_database()
     try:
         with db.session() as s:
@@ -172,17 +171,17 @@ def test_rotate_key_keeps_old_keys_wrapped_so_earlier_backups_open(tmp_path, mon
     assert load_settings(app_paths()).general.desk_id == desk_id
 
 
-def test_no_recovery_key_in_a_backup_is_explained(tmp_path, capsys):
+def test_no_recovery_key_in_a_backup_is_explained(tmp_path, capsys, desk_accounts):
     _fill_desk()
     backup = tmp_path / "b.sqlite3"
-    assert main(["db", "backup", str(backup)]) == 0
+    assert main(["db", "backup", str(backup), "--as", "admin"]) == 0
     secret = tmp_path / "k"
     secret.write_text(RecoverySecret.generate().text())
-    assert main(["db", "restore", str(backup), "--recovery-sheet", str(secret)]) == 2
+    assert main(["db", "restore", str(backup), "--recovery-sheet", str(secret), "--as", "admin", "--yes"]) == 2
     assert "No keys wrapped with a recovery key" in capsys.readouterr().err
 
 
-def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(tmp_path, capsys):
+def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(tmp_path, capsys, desk_accounts):
     import base64
 
     from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY, ensure_wrapped_keys
@@ -191,7 +190,7 @@ def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(t
 
     safe = tmp_path / "usb"
     safe.mkdir()
-    assert main(["db", "recovery-setup", "--out", str(safe / "town.key")]) == 0
+    assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--as", "admin"]) == 0
     _fill_desk()
     # Someone who can write the server replaces the public key; the next pull brings it to this desk.
     intruder = RecoverySecret.generate()
@@ -210,7 +209,7 @@ def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(t
     finally:
         db.close()
     capsys.readouterr()
-    assert main(["db", "recovery-accept", fingerprint(intruder.public)]) == 0
+    assert main(["db", "recovery-accept", fingerprint(intruder.public), "--as", "admin"]) == 0
     assert "keys wrapped with it: 2" in capsys.readouterr().out
     db = open_database()
     try:
