@@ -89,6 +89,9 @@ _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
 BatchHook = Callable[[str, int], None]
+# Decides which pulled account rows may be applied, inside the pull's writer transaction:
+# (session, rows) -> (accepted rows, number refused). See dxdesk.security.accounttrust.AccountGate.
+AccountGate = Callable[[Session, list[dict[str, Any]]], tuple[list[dict[str, Any]], int]]
 HOOK_PHASES = ("in-transaction", "after-commit")
 STALL_ENV = "DXDESK_TEST_SYNC_STALL"
 STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
@@ -118,12 +121,13 @@ class SyncResult:
     sent: int  # outbox entries confirmed on the server
     pulled: int  # rows copied from the server
     pending: int  # outbox entries still waiting
+    refused: int = 0  # server account rows refused (no valid town signature): not applied, audited
 
 
 class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
-                 batch_hook: BatchHook | None = None) -> None:
+                 batch_hook: BatchHook | None = None, account_gate: AccountGate | None = None) -> None:
         self.db = db
         self.settings = settings
         self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))
@@ -132,6 +136,8 @@ class SyncEngine:
         self._schema_ready = False
         self._lock = threading.Lock()  # one run at a time (scheduler vs "sync now")
         self.batch_hook = batch_hook or stall_hook_from_env()
+        self.account_gate = account_gate or _default_account_gate(db)
+        self._refused = 0
 
     def server(self) -> Engine:
         if self._server is None:
@@ -174,8 +180,9 @@ class SyncEngine:
             self._hook("after-commit", number)
             self._mark_sent([e.id for e in batch])
             sent += len(batch)
+        self._refused = 0
         pulled = sum(self._pull_table(server, name) for name in PULLED_TABLES)
-        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count())
+        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(), refused=self._refused)
 
     # -- push ---------------------------------------------------------------------------------
 
@@ -288,7 +295,11 @@ class SyncEngine:
             unsent = set(s.scalars(select(Outbox.record_id).where(
                 Outbox.table_name == name, Outbox.sent_at.is_(None))))
             count = 0
-            for row in rows:
+            accepted = rows
+            if name == "clerks":  # accounts only with the town's signature (the server is not trusted)
+                accepted, refused = self.account_gate(s, [r for r in rows if r["id"] not in unsent])
+                self._refused += refused
+            for row in accepted:
                 if row["id"] in unsent:  # local change not yet pushed: keep it; it goes up next run
                     continue
                 if row["desk_id"] != self.db.desk_id:
@@ -345,6 +356,14 @@ class SyncEngine:
             log.error("sync failed: %s", exc)
             return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
         raise exc
+
+
+def _default_account_gate(db: Database) -> AccountGate:
+    # Imported here: the store is below dxdesk.security, which builds on it. Every engine gets the
+    # gate, so no caller can forget it and trust the server's accounts by omission.
+    from dxdesk.security.accounttrust import AccountGate as TownAccountGate
+
+    return TownAccountGate(db)
 
 
 def _table_rank(name: str) -> int:
