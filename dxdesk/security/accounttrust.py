@@ -115,7 +115,8 @@ def unlock_signer(orm: OrmSession, clerk_id: str, password: str) -> TownSigner |
 
 def record_of(row: Clerk) -> dict[str, Any]:
     return {"id": row.id, "login": row.login, "display_name": row.display_name, "role": row.role,
-            "active": row.active, "password_hash": row.password_hash, "version": row.version,
+            "active": row.active, "password_hash": row.password_hash,
+            "must_change_password": row.must_change_password, "version": row.version,
             "signature": row.signature}
 
 

@@ -33,7 +33,9 @@ from dxdesk.security.passwords import DEFAULT_PARAMS, ScryptParams
 
 WRAP_VERSION = 1
 _ACCOUNT_DOMAIN = b"dxdesk-account-v1\n"  # a signature for an account can never be read as anything else
-SIGNED_ACCOUNT_FIELDS = ("id", "login", "display_name", "role", "active", "password_hash", "version")
+# must_change_password too: a server must not be able to waive the change of an administrator-issued password.
+SIGNED_ACCOUNT_FIELDS = ("id", "login", "display_name", "role", "active", "password_hash", "must_change_password",
+                         "version")
 
 
 class TownKeyError(ValueError):
@@ -114,6 +116,7 @@ def _kek(password: str, salt: bytes, params: ScryptParams) -> bytes:
 def account_message(record: Mapping[str, Any]) -> bytes:
     fields = {name: record.get(name) for name in SIGNED_ACCOUNT_FIELDS}
     fields["active"] = bool(fields["active"])
+    fields["must_change_password"] = bool(fields["must_change_password"])
     fields["version"] = int(fields["version"] or 0)
     return _ACCOUNT_DOMAIN + json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 

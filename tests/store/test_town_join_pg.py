@@ -229,7 +229,11 @@ def test_old_signed_version_is_not_replayed_over_a_newer_one(make_db, pg_url, se
     a.auth.reset_password(admin, "sato", "fresh maple word 4")
     a.sync.run_once()
     b.sync.run_once()
-    assert b.auth.sign_in("sato", "fresh maple word 4").login == "sato"
+    assert b.auth.sign_in("sato", "fresh maple word 4").must_change_password  # the reset is signed with it
+    with server.begin() as conn:  # the operator waives the change of the administrator-issued password
+        conn.execute(text("UPDATE clerks SET must_change_password = false WHERE login = 'sato'"))
+    assert b.sync.run_once().refused == 1
+    assert b.auth.sign_in("sato", "fresh maple word 4").must_change_password
     with server.begin() as conn:  # the operator puts the old, validly signed record back
         conn.execute(text("UPDATE clerks SET password_hash = :h, version = :v, signature = :s, updated_at = :t "
                           "WHERE login = 'sato'"), {"h": old[0], "v": old[1], "s": old[2], "t": utcnow()})
