@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dxdesk.cli import main
-from dxdesk.config import SecuritySettings, load_settings, save_settings
+from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.doctor import Status
 from dxdesk.paths import app_paths
 from dxdesk.security.purgeschedule import PurgeScheduler
@@ -17,7 +17,6 @@ from dxdesk.store.database import open_database
 from dxdesk.store.health import doctor_check
 from dxdesk.store.problems import PURGE, current_problems
 from dxdesk.store.server import parse_server_url
-from dxdesk.store.servertls import INSECURE
 from dxdesk.store.sync import SyncEngine
 
 from .conftest import desk_settings
@@ -65,11 +64,10 @@ def test_server_schema_newer_than_this_dxdesk_is_shown_as_such(make_db, pg_url):
 
 
 @pytest.mark.postgres
-def test_set_aside_records_show_in_status_db_status_and_doctor(make_db, pg_url, capsys):
+def test_set_aside_records_show_in_status_db_status_and_doctor(make_db, pg_url, capsys, desk_accounts):
+    # An administrator points the desk at the throw-away cluster on 127.0.0.1 (lab opt-out: no TLS there).
+    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 0
     settings = load_settings(app_paths())
-    settings.store.server_url = pg_url
-    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
-    save_settings(settings, app_paths())
     db = open_database()
     try:
         engine = SyncEngine(db, settings.store)
