@@ -140,7 +140,8 @@ class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
                  batch_hook: BatchHook | None = None, desk_name: str = "",
-                 account_gate: AccountGate | None = None) -> None:
+                 account_gate: AccountGate | None = None,
+                 destination_check: Callable[[], None] | None = None) -> None:
         if getattr(db, "training", False):
             # 研修モード: fictional records must never reach a town's server.
             raise SyncError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
@@ -155,6 +156,8 @@ class SyncEngine:
         self._lock = threading.Lock()  # one run at a time (scheduler vs "sync now")
         self.batch_hook = batch_hook or stall_hook_from_env()
         self.account_gate = account_gate or _default_account_gate(db)
+        # Raises (a StoreError, shown as the sync status) when the server is not one an administrator chose.
+        self._destination_check = destination_check
         self._refused = 0
 
     def server(self) -> Engine:
@@ -187,6 +190,8 @@ class SyncEngine:
             return result
 
     def _run(self) -> SyncResult:
+        if self._destination_check is not None:
+            self._destination_check()  # before any connection: nothing goes to a server nobody chose
         server = self.server()
         if not self._schema_ready:
             prepare_server_schema(server)

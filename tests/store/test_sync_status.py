@@ -155,3 +155,26 @@ def test_connection_failures_are_told_apart(db, driver_text, kind, label):
     assert type(caught.value).__name__ == kind
     status = engine.connectivity.status_text("en")
     assert status.startswith(label) if label else status.startswith("Offline")
+
+
+@pytest.mark.postgres
+def test_the_window_sync_never_follows_a_server_edited_into_settings_by_hand(pg_url, desk_accounts):
+    """settings.toml edited by hand (no audited db set-server) must not redirect the window's sync."""
+    from dxdesk.app.maintenance import MaintenanceError
+    from dxdesk.services import AppServices
+    from dxdesk.store.servertls import INSECURE
+
+    settings = load_settings(app_paths())
+    settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE
+    settings.store.sync_interval_s = 3600  # the scheduler's own first run is enough; this test calls it too
+    services = AppServices.open(settings=settings, with_card=False)
+    try:
+        assert services.sync_scheduler is not None
+        with pytest.raises(MaintenanceError):
+            services.sync_scheduler.engine.run_once()
+        status = services.connectivity.status_text("en")
+        assert not status.startswith("Online") and "Sync error" in status, status
+        assert services.database.pending_count() > 0  # nothing was sent: the accounts still wait
+    finally:
+        services.close()
