@@ -206,4 +206,14 @@ def save_settings(settings: Settings, paths: AppPaths | None = None) -> Path:
     tmp.write_text(tomli_w.dumps(dataclasses.asdict(settings)), encoding="utf-8")
     os.chmod(tmp, 0o600)
     tmp.replace(path)  # atomic: a crash never leaves half a settings file
+    global _generation
+    _generation += 1  # per-process caches of settings (dxdesk.timeutil's zone) re-read at once
     return path
+
+
+_generation = 0  # bumped by every save_settings in this process
+
+
+def settings_generation() -> int:
+    """A number that changes whenever this process saves the settings (cheap cache key)."""
+    return _generation

@@ -9,20 +9,25 @@ zone". Every core module asks this module rather than calling ``date.today()`` o
 ``datetime.astimezone()``, so the support log and the counter forms can never
 disagree about the date.
 
-The setting is read from ``settings.toml`` and cached until that file changes, so an
-administrator's change applies without a restart and tests get their own
-``DXDESK_HOME`` without any reset call.
+The setting is read from ``settings.toml`` and cached per process. Every row the
+support log reads or writes asks for the zone, so the cache must cost nothing: it is
+keyed on ``DXDESK_HOME`` and on :func:`dxdesk.config.settings_generation` (a save in
+this process applies at once), and the file is looked at again (one ``stat``) at most
+every :data:`RECHECK_SECONDS`, so another process's change (an administrator's CLI
+command) applies within seconds without a restart.
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time as _time
 from datetime import date, datetime, time, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dxdesk.config import GeneralSettings, SettingsError, load_settings
+from dxdesk.config import GeneralSettings, SettingsError, load_settings, settings_generation
 from dxdesk.i18n import Msg
-from dxdesk.paths import app_paths
+from dxdesk.paths import HOME_ENV, app_paths
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,9 @@ DEFAULT_TIME_ZONE = GeneralSettings().time_zone
 
 _cache_lock = threading.Lock()
 _cache: tuple[object, ZoneInfo | None] | None = None  # (settings file identity, zone); None zone = the PC's
+RECHECK_SECONDS = 2.0
+# (DXDESK_HOME, settings generation, monotonic deadline, zone): the fast path, no path objects, no stat.
+_fast: tuple[str | None, int, float, ZoneInfo | None] | None = None
 
 
 def zone_problem(name: str) -> Msg | None:
@@ -60,6 +68,17 @@ def _zone_from_setting(name: str) -> ZoneInfo | None:
 
 
 def _configured_zone() -> ZoneInfo | None:
+    global _fast
+    fast = _fast
+    home, generation, now = os.environ.get(HOME_ENV), settings_generation(), _time.monotonic()
+    if fast is not None and fast[0] == home and fast[1] == generation and now < fast[2]:
+        return fast[3]
+    zone = _zone_from_disk()
+    _fast = (home, generation, now + RECHECK_SECONDS, zone)
+    return zone
+
+
+def _zone_from_disk() -> ZoneInfo | None:
     global _cache
     paths = app_paths()
     path = paths.settings_file

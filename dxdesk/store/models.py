@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dxdesk.store.base import Base, RecordMixin, UTCDateTime, utcnow
@@ -133,6 +133,8 @@ class SupportSession(RecordMixin, Base):
         CheckConstraint("attendees >= 1", name="attendees_positive"),
         CheckConstraint("helpers >= 0", name="helpers_not_negative"),
         CheckConstraint("duration_minutes >= 0", name="duration_not_negative"),
+        # Migration 0006: a venue's latest session (its type) and one-venue reports without a scan.
+        Index("ix_support_sessions_venue_started_at", "venue", "started_at"),
     )
 
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)

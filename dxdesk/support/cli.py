@@ -19,18 +19,19 @@ import dataclasses
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from dxdesk.cli import UserError
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
-from dxdesk.support.model import SessionValidationError, local_now, new_session
+from dxdesk.support.model import SessionValidationError, SupportSession, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
 from dxdesk.support.repository import RepositoryError, SessionQuery, SupportRepository
 from dxdesk.timeutil import local_today
 
 if TYPE_CHECKING:
     from dxdesk.config import Settings
+    from dxdesk.support.csvstream import Progress
     from dxdesk.support.service import SupportService
 
 
@@ -83,6 +84,16 @@ def _datetime(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date-time (use e.g. 2026-10-01T10:30)") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of sessions (0 or more)")
+    return value
+
+
 def _month(text: str) -> tuple[int, int]:
     try:
         y, m = text.split("-")
@@ -118,6 +129,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s = sub.add_parser("list", help="list sessions (oldest first)")
     _add_filters(s)
     s.add_argument("--follow-ups", action="store_true", help="only open follow-ups")
+    s.add_argument("--limit", type=_positive, metavar="N", help="at most N sessions (one page)")
+    s.add_argument("--offset", type=_positive, default=0, metavar="N", help="skip the first N sessions (next pages)")
     _add_as(s)
     s.set_defaults(func=cmd_list)
 
@@ -249,18 +262,25 @@ def _query(args: argparse.Namespace) -> SessionQuery:
 
 def cmd_list(args: argparse.Namespace) -> int:
     query = _query(args)
+    count = 0
     with open_service(args.as_login, "listing sessions") as repo:
         try:
-            sessions = repo.follow_ups_due() if args.follow_ups else repo.list(query)
+            if args.follow_ups:
+                due = [s for s in repo.follow_ups_due() if query.matches(s)]
+                sessions: Iterable[SupportSession] = due[args.offset:][:args.limit]
+            elif args.limit is not None or args.offset:
+                sessions = repo.list(query, limit=args.limit, offset=args.offset)  # one page, paged in SQL
+            else:
+                sessions = repo.iter_sessions(query)  # streamed: the first line prints at once
+            for s in sessions:
+                count += 1
+                flags = ("F" if s.follow_up_open else "-") + ("R" if s.repeat_visitor else "-")
+                print(f"{s.started_at:%Y-%m-%d %H:%M}  {s.id}  {flags}  {s.venue} ({s.venue_type})  "
+                      f"{','.join(s.topics)}  {s.attendees} att / {s.helpers} help  {s.duration_minutes} min  "
+                      f"{s.outcome}")
         except _refusals() as exc:
             raise _fail(exc) from exc
-        if args.follow_ups:
-            sessions = [s for s in sessions if query.matches(s)]
-    for s in sessions:
-        flags = ("F" if s.follow_up_open else "-") + ("R" if s.repeat_visitor else "-")
-        print(f"{s.started_at:%Y-%m-%d %H:%M}  {s.id}  {flags}  {s.venue} ({s.venue_type})  "
-              f"{','.join(s.topics)}  {s.attendees} att / {s.helpers} help  {s.duration_minutes} min  {s.outcome}")
-    print(f"{len(sessions)} session(s)", file=sys.stderr)
+    print(f"{count} session(s)", file=sys.stderr)
     return 0
 
 
@@ -314,22 +334,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     period = report_period(args, local_today())
     settings = _settings()
     options = ReportOptions(period=period, municipality=settings.general.municipality, venue=args.venue)
+    query = SessionQuery(date_from=period[0], date_to=period[1], venue=args.venue)
     with open_service(args.as_login, "writing a report") as repo:
         try:
             catalog = repo.catalog()
-            sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=args.venue))
+            # Summarised once, in the database; the PDF is drawn from the aggregates, the CSV streamed.
+            summary = kpi.summarize(repo.scope(query))
             if args.pdf:
-                repo.write_report_pdf(args.pdf, sessions, catalog, options)
+                repo.write_report_pdf(args.pdf, summary, catalog, options)
                 print(f"wrote {args.pdf}")
             if args.csv:
                 language = "en" if args.english_headers else "ja"
-                paths = repo.write_csv_pair(args.csv, sessions, kpi.summarize(sessions), catalog, language)
+                paths = repo.write_csv_pair(args.csv, repo.iter_sessions(query), summary, catalog, language)
                 print("wrote " + " and ".join(str(p) for p in paths))
         except _refusals() as exc:
             raise _fail(exc) from exc
         except OSError as exc:
             raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
-    print(f"{len(sessions)} session(s), {format_range_en(period)}", file=sys.stderr)
+    print(f"{summary.sessions} session(s), {format_range_en(period)}", file=sys.stderr)
     return 0
 
 
@@ -351,21 +373,53 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from dxdesk.support.csv_import import ImportFileError, import_csv
 
+    progress = _ProgressLine()
     with open_service(args.as_login, "importing sessions") as repo:
         try:
-            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by or repo.session.login)
+            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by or repo.session.login,
+                                progress=progress)
         except ImportFileError as exc:
             raise UserError(f"{args.file}: {exc.message.en}") from exc
         except _refusals() as exc:
             raise _fail(exc) from exc
+        finally:
+            progress.end()
+    for warning in result.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     for error in result.errors:
         print(f"{args.file}: {error}", file=sys.stderr)
     if result.aborted:
         print(f"nothing imported: {len(result.errors)} error(s) in {result.rows} row(s) (--all-or-nothing)")
         return 1
-    print(f"{result.rows} row(s): {len(result.imported)} imported, {len(result.already_present)} already present, "
-          f"{len(result.errors)} error(s)")
+    summary = (f"{len(result.imported)} imported, {len(result.already_present)} already present, "
+               f"{len(result.errors)} error(s)")
+    if result.stopped:
+        # The batches before the failure are committed (and audited): never report them as lost.
+        print(f"import stopped after {result.rows} row(s): {summary}; the imported rows are saved. "
+              f"Reason: {result.stopped}. Run the same import again to continue (stored rows are skipped).")
+        return 1
+    print(f"{result.rows} row(s): {summary}")
     return 1 if result.errors else 0
+
+
+class _ProgressLine:
+    """One updating stderr line while a long import runs (rows, rows/s, ETA); silent for short imports."""
+
+    def __init__(self) -> None:
+        self._shown = False
+
+    def __call__(self, p: "Progress") -> None:
+        if p.elapsed < 1.0 and not self._shown:
+            return
+        eta = "" if p.eta_seconds is None else f", about {p.eta_seconds:.0f} s left"
+        done = "" if p.done_fraction is None else f" ({p.done_fraction:.0%})"
+        print(f"\r{p.rows:,} rows read{done}, {p.imported:,} imported, {p.rows_per_second:,.0f} rows/s{eta}   ",
+              end="", file=sys.stderr, flush=True)
+        self._shown = True
+
+    def end(self) -> None:
+        if self._shown:
+            print(file=sys.stderr)
 
 
 def cmd_topics(args: argparse.Namespace) -> int:

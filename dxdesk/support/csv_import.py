@@ -10,23 +10,36 @@
   every field are therefore one session: they are reported as duplicates.) An
   import never overwrites: a row whose id exists is skipped, even if it differs.
 * Row numbers are spreadsheet row numbers: the header is row 1.
+* Streaming (a town's whole history can be a million rows): the file is read row
+  by row and stored in batches of :data:`BATCH_ROWS`, one transaction each, so
+  memory stays bounded, other desks' writers get the database between batches, and
+  each committed batch is audited (through ``SupportService.add_many``). A batch
+  that fails stops the import but never un-says the batches already committed: the
+  result counts them and names the reason (``stopped``).
+* Anything wrong with one row (an unreadable cell, a 50 MB cell, a stray quote, a
+  year like 0001) is an error of that row with its number, never an aborted import.
+  Unknown or misspelt column headings are reported as warnings.
 """
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import logging
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, TextIO
 
 from dxdesk.csvfiles import undo_spreadsheet_safe
 from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog, Venue
 from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
+from dxdesk.support.csvstream import CountingReader, Progress, ProgressCallback, encoding_of
 from dxdesk.support.model import SupportSession, validate
 from dxdesk.support.repository import SupportRepository
 
@@ -42,6 +55,9 @@ _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%
 _TRUE = {"1", "true", "yes", "y", "はい", "有", "あり", "要", "○", "〇"}
 _FALSE = {"", "0", "false", "no", "n", "いいえ", "無", "なし", "不要", "×", "-"}
 _TOPIC_SPLIT = (";", "；", "、", ",", "|", "\n")
+BATCH_ROWS = 2000  # rows per transaction: short enough for other writers to get in between
+MIN_YEAR, MAX_YEAR = 2000, 2099  # a session outside these years is a typing slip (and 0001 cannot be stored)
+IGNORED_COLUMNS = ("topic_labels", "トピック名")  # written by the export for people, not read back
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,8 @@ class ImportResult:
     already_present: list[str] = field(default_factory=list)  # in the store before, or repeated in the file
     errors: list[RowError] = field(default_factory=list)
     aborted: bool = False  # all-or-nothing mode found errors and imported nothing
+    warnings: list[RowError] = field(default_factory=list)  # unknown columns (ignored, but said)
+    stopped: str = ""  # why the import stopped part way (the batches before it are committed)
 
     @property
     def ok(self) -> bool:
@@ -79,16 +97,17 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+UNDECODABLE = Msg("ファイルの文字コードを判別できません（UTF-8またはShift_JISで保存してください）。",
+                  "cannot decode the file: save it as UTF-8 (or Shift_JIS) CSV.")
+
+
 def decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError(
-        Msg("ファイルの文字コードを判別できません（UTF-8またはShift_JISで保存してください）。",
-            "cannot decode the file: save it as UTF-8 (or Shift_JIS) CSV.")
-    )
+    raise ImportFileError(UNDECODABLE)
 
 
 def _header_map(header: list[str]) -> dict[str, int]:
@@ -127,7 +146,8 @@ class _RowParser:
         started = self._datetime(cell("started_at"))
         if started is None:
             err("started_at", f"日時「{cell('started_at')}」を読み取れません（例: 2026-10-01 10:00）。",
-                f"cannot read date/time '{cell('started_at')}' (expected e.g. 2026-10-01 10:00).")
+                f"cannot read date/time '{cell('started_at')}' (expected e.g. 2026-10-01 10:00, "
+                f"years {MIN_YEAR}-{MAX_YEAR}).")
         closed_text = cell("follow_up_closed_at")
         closed = self._datetime(closed_text) if closed_text else None
         if closed_text and closed is None:
@@ -181,9 +201,10 @@ class _RowParser:
         text = _norm(text)
         for fmt in _DATETIME_FORMATS:
             try:
-                return datetime.strptime(text, fmt)
+                value = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            return value if MIN_YEAR <= value.year <= MAX_YEAR else None
         return None
 
     @staticmethod
@@ -246,56 +267,179 @@ def content_uuid(fields: dict[str, object]) -> str:
     return str(uuid.uuid5(IMPORT_NAMESPACE, "\x1f".join(parts)))
 
 
+def unknown_columns(header: list[str], mapping: dict[str, int]) -> list[RowError]:
+    """A warning per heading that is not a column (with the nearest column name when it looks misspelt)."""
+    known = [c.key for c in COLUMNS] + [c.ja for c in COLUMNS]
+    used = set(mapping.values())
+    warnings = []
+    for i, h in enumerate(header):
+        if i in used or not _norm(h) or _norm(h) in IGNORED_COLUMNS:
+            continue
+        near = difflib.get_close_matches(_norm(h), known, n=1, cutoff=0.6)
+        hint_ja = f"（「{near[0]}」の誤り？）" if near else ""
+        hint_en = f" (did you mean '{near[0]}'?)" if near else ""
+        warnings.append(RowError(1, h, Msg(f"不明な列のため読み込みません{hint_ja}。",
+                                           f"unknown column, not imported{hint_en}.")))
+    return warnings
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | None, str]]:
+    """``(row number, cells or None, csv error)``: a row the CSV reader rejects is that row's error."""
+    rownum = 1
+    while True:
+        rownum += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield rownum, None, str(exc)
+            continue
+        yield rownum, cells, ""
+
+
+class _Parsed:
+    """The rows of one CSV, parsed lazily: valid sessions are yielded, errors collected."""
+
+    def __init__(self, stream: TextIO | io.StringIO, catalog: Catalog) -> None:
+        reader = csv.reader(stream)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise ImportFileError(Msg("1行目（見出し）を読み取れません。", f"cannot read the heading row: {exc}")) from exc
+        if not header:
+            raise ImportFileError(Msg("ファイルが空です。", "the file is empty."))
+        mapping = _header_map(header)
+        missing = [c for c in COLUMNS if c.key in REQUIRED and c.key not in mapping]
+        if missing:
+            raise ImportFileError(
+                Msg("必要な列がありません: " + "、".join(c.ja for c in missing),
+                    "missing columns: " + ", ".join(f"{c.key} ({c.ja})" for c in missing))
+            )
+        self.warnings = unknown_columns(header, mapping)
+        self._parser = _RowParser(catalog, header, mapping)
+        self._width = len(header)
+        self._reader = reader
+        self.errors: list[RowError] = []
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, SupportSession]]:
+        for rownum, cells, problem in _records(self._reader):
+            if cells is not None and not any(c.strip() for c in cells):
+                continue  # Excel leaves blank lines at the end
+            self.count += 1
+            if cells is None:
+                self.errors.append(RowError(rownum, "", Msg(f"この行をCSVとして読み取れません（{problem}）。",
+                                                            f"cannot read this row as CSV ({problem}).")))
+                continue
+            if len(cells) > self._width and any(c.strip() for c in cells[self._width:]):
+                # More cells than headings: a stray quote or comma shifted the row (and a quote left open
+                # swallows the rows after it into one cell): never store a shifted row.
+                self.errors.append(RowError(rownum, "", Msg(
+                    f"この行はセルが{len(cells)}個あり、見出し（{self._width}列）より多くなっています（引用符やカンマの誤り？）。",
+                    f"this row has {len(cells)} cells but the heading row has {self._width} "
+                    "(a stray quote or comma?); rows after an unclosed quote are part of this row.")))
+                continue
+            try:
+                session, row_errors = self._parser.parse(rownum, cells)
+            except (ValueError, OverflowError) as exc:  # a value no check foresaw: this row's error, not the file's
+                message = Msg("この行の値を読み取れません。", f"cannot read this row's values ({exc}).")
+                session, row_errors = None, [RowError(rownum, "", message)]
+            self.errors.extend(row_errors)
+            if session is not None:
+                yield rownum, session
+
+
 def parse_csv_text(text: str, catalog: Catalog) -> tuple[list[tuple[int, SupportSession]], list[RowError], int]:
     """Parse every row: ``(valid rows with their row numbers, errors, data-row count)``."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        raise ImportFileError(Msg("ファイルが空です。", "the file is empty."))
-    mapping = _header_map(header)
-    missing = [c for c in COLUMNS if c.key in REQUIRED and c.key not in mapping]
-    if missing:
-        raise ImportFileError(
-            Msg("必要な列がありません: " + "、".join(c.ja for c in missing),
-                "missing columns: " + ", ".join(f"{c.key} ({c.ja})" for c in missing))
-        )
-    parser = _RowParser(catalog, header, mapping)
-    valid: list[tuple[int, SupportSession]] = []
-    errors: list[RowError] = []
-    count = 0
-    for rownum, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue  # Excel leaves blank lines at the end
-        count += 1
-        session, row_errors = parser.parse(rownum, cells)
-        errors.extend(row_errors)
-        if session is not None:
-            valid.append((rownum, session))
-    return valid, errors, count
+    parsed = _Parsed(io.StringIO(text, newline=""), catalog)
+    valid = list(parsed)
+    return valid, parsed.errors, parsed.count
 
 
-def import_csv(path: Path, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "") -> ImportResult:
-    """Import ``path`` into ``repo``. Default: store valid rows, report invalid ones.
+def import_csv(path: Path, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "",
+               progress: ProgressCallback | None = None, batch_rows: int = BATCH_ROWS) -> ImportResult:
+    """Import ``path`` into ``repo`` in batches. Default: store valid rows, report invalid ones.
 
-    With ``all_or_nothing`` any error aborts the import before anything is stored.
+    With ``all_or_nothing`` the file is checked first (a full read) and nothing is stored
+    if any row has an error.
     """
+    path = Path(path)
     try:
-        data = Path(path).read_bytes()
+        size = path.stat().st_size
+        encoding = encoding_of(path)
     except OSError as exc:
         raise ImportFileError(Msg(f"ファイルを開けません: {path}", f"cannot read {path}: {exc.strerror}")) from exc
-    return import_csv_text(decode(data), repo, all_or_nothing=all_or_nothing, by=by)
+    if encoding is None:
+        raise ImportFileError(UNDECODABLE)
+
+    def run(check_only: bool) -> ImportResult:
+        with open(path, "rb") as raw:
+            counted = CountingReader(raw)
+            text = io.TextIOWrapper(io.BufferedReader(counted), encoding=encoding, newline="")
+            return _import_stream(text, repo, by=by, check_only=check_only, batch_rows=batch_rows, progress=progress,
+                                  fraction=lambda: counted.position / size if size else None)
+
+    if all_or_nothing:
+        checked = run(check_only=True)
+        if checked.errors:
+            checked.aborted = True
+            return checked
+    return run(check_only=False)
 
 
-def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "") -> ImportResult:
-    valid, errors, count = parse_csv_text(text, repo.catalog())
-    result = ImportResult(rows=count, errors=errors)
-    if errors and all_or_nothing:
-        result.aborted = True
-        return result
+def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "",
+                    batch_rows: int = BATCH_ROWS) -> ImportResult:
+    if all_or_nothing:
+        checked = _import_stream(io.StringIO(text, newline=""), repo, by=by, check_only=True, batch_rows=batch_rows)
+        if checked.errors:
+            checked.aborted = True
+            return checked
+    return _import_stream(io.StringIO(text, newline=""), repo, by=by, check_only=False, batch_rows=batch_rows)
+
+
+def _batches(rows: Iterable[tuple[int, SupportSession]], size: int) -> Iterator[list[SupportSession]]:
+    batch: list[SupportSession] = []
+    for _, s in rows:
+        batch.append(s)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _import_stream(stream: TextIO | io.StringIO, repo: SupportRepository, *, by: str, check_only: bool,
+                   batch_rows: int, progress: ProgressCallback | None = None,
+                   fraction: Callable[[], float | None] = lambda: None) -> ImportResult:
+    started = time.monotonic()
+    parsed = _Parsed(stream, repo.catalog())
+    result = ImportResult(warnings=parsed.warnings)
+    for batch in _batches(parsed, batch_rows):
+        if check_only:
+            continue
+        try:
+            _store_batch(repo, batch, by, result)
+        except Exception as exc:  # the batches before this one are committed and audited: say so, keep them
+            log.exception("support import stopped after %d imported rows", len(result.imported))
+            result.stopped = getattr(getattr(exc, "message", None), "en", None) or f"{type(exc).__name__}: {exc}"
+            break
+        if progress is not None:
+            progress(Progress(parsed.count, len(result.imported), fraction(), time.monotonic() - started))
+    result.rows, result.errors = parsed.count, parsed.errors
+    # Counts only: rows may hold free-text notes, which never go to the log.
+    log.info("support import: %d rows, %d imported, %d already present, %d errors%s",
+             result.rows, len(result.imported), len(result.already_present), len(result.errors),
+             " (stopped)" if result.stopped else "")
+    return result
+
+
+def _store_batch(repo: SupportRepository, batch: list[SupportSession], by: str, result: ImportResult) -> None:
+    """One transaction: rows not yet stored (nor repeated within the batch); earlier batches are in the store."""
     seen: set[str] = set()
     fresh = []
-    existing = repo.existing_ids(s.id for _, s in valid)
-    for _, s in valid:
+    existing = repo.existing_ids(s.id for s in batch)
+    for s in batch:
         if s.id in existing or s.id in seen:
             result.already_present.append(s.id)
         else:
@@ -306,10 +450,6 @@ def import_csv_text(text: str, repo: SupportRepository, *, all_or_nothing: bool 
         result.imported.extend(outcome.added)
         result.already_present.extend(outcome.already_present)
         _register_new_venues(repo, fresh)
-    # Counts only: rows may hold free-text notes, which never go to the log.
-    log.info("support import: %d rows, %d imported, %d already present, %d errors",
-             result.rows, len(result.imported), len(result.already_present), len(result.errors))
-    return result
 
 
 def _register_new_venues(repo: SupportRepository, sessions: list[SupportSession]) -> None:

@@ -16,9 +16,9 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, TextIO
 
-from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
+from dxdesk.csvfiles import atomic_text_file, spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.kpi import KpiSummary
@@ -93,7 +93,7 @@ def session_row(s: SupportSession, catalog: Catalog, language: str = "ja") -> li
     return [spreadsheet_safe(values[c.key]) for c in COLUMNS]
 
 
-def _writer(buffer: io.StringIO) -> CsvWriter:
+def _writer(buffer: io.StringIO | TextIO) -> CsvWriter:
     return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
@@ -108,7 +108,14 @@ def sessions_csv_text(sessions: Iterable[SupportSession], catalog: Catalog, lang
 
 
 def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> Path:
-    return write_text_atomic(path, sessions_csv_text(sessions, catalog, language))
+    """Stream ``sessions`` to ``path`` row by row (memory stays flat at a million rows); atomic."""
+    with atomic_text_file(path) as f:
+        w = _writer(f)
+        w.writerow(header(language))
+        for s in sessions:
+            if not s.deleted:
+                w.writerow(session_row(s, catalog, language))
+    return path
 
 
 # --- summary ----------------------------------------------------------------
@@ -204,7 +211,7 @@ def write_summary_csv(path: Path, summary: KpiSummary, catalog: Catalog, languag
 
 
 def write_csv_pair(
-    path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog, language: str = "ja"
+    path: Path, sessions: Iterable[SupportSession], summary: KpiSummary, catalog: Catalog, language: str = "ja"
 ) -> tuple[Path, Path]:
     """Sessions CSV at ``path`` plus the KPI summary at :func:`summary_path_for`."""
     return (

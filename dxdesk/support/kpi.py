@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 from dxdesk.support.catalog import AGE_BANDS, OUTCOMES, UNKNOWN_CHOICE, VENUE_TYPES
 from dxdesk.support.model import SupportSession
@@ -44,6 +44,20 @@ ATTENDEE_BUCKETS: tuple[tuple[str, int, int], ...] = (
     ("5-9", 5, 9),
     ("10+", 10, 10**9),
 )
+
+
+@runtime_checkable
+class StoredScope(Protocol):
+    """Sessions that stay in the database (``SqlRepository.scope``): the KPIs come from SQL
+    aggregates (:mod:`dxdesk.support.sql_kpi`), never from loading every row. Every function
+    below accepts one in place of a list and answers the same."""
+
+    def kpi_summary(self) -> "KpiSummary": ...
+
+    def understaffed_sessions(self) -> list[SupportSession]: ...
+
+
+Sessions = Iterable[SupportSession] | StoredScope
 
 
 def active(sessions: Iterable[SupportSession]) -> list[SupportSession]:
@@ -62,62 +76,84 @@ def _by_count_desc(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def total_sessions(sessions: Iterable[SupportSession]) -> int:
+def total_sessions(sessions: Sessions) -> int:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().sessions
     return len(active(sessions))
 
 
-def total_attendees(sessions: Iterable[SupportSession]) -> int:
+def total_attendees(sessions: Sessions) -> int:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().attendees
     return sum(s.attendees for s in active(sessions))
 
 
-def sessions_per_topic(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def sessions_per_topic(sessions: Sessions) -> dict[str, int]:
     """Topic code -> sessions touching it (multi-topic sessions count once per topic), most first."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().per_topic
     counts: Counter[str] = Counter()
     for s in active(sessions):
         counts.update(set(s.topics))
     return _by_count_desc(dict(counts))
 
 
-def sessions_per_venue(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def sessions_per_venue(sessions: Sessions) -> dict[str, int]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().per_venue
     return _by_count_desc(_count_by(sessions, lambda s: s.venue))
 
 
-def sessions_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def sessions_per_venue_type(sessions: Sessions) -> dict[str, int]:
     """All venue types in fixed order, zero included (tables keep their shape month to month)."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().per_venue_type
     counts = _count_by(sessions, lambda s: s.venue_type)
     return {vt: counts.get(vt, 0) for vt in VENUE_TYPES}
 
 
-def sessions_per_month(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def sessions_per_month(sessions: Sessions) -> dict[str, int]:
     """``"YYYY-MM"`` -> sessions, chronological; months without sessions are absent."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().per_month
     return dict(sorted(_count_by(sessions, lambda s: month_key(s.started_at.date())).items()))
 
 
-def sessions_per_iso_week(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def sessions_per_iso_week(sessions: Sessions) -> dict[str, int]:
     """``"YYYY-Www"`` (ISO year and week) -> sessions, chronological."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().per_iso_week
     return dict(sorted(_count_by(sessions, lambda s: iso_week_key(s.started_at.date())).items()))
 
 
-def mean_attendees(sessions: Iterable[SupportSession]) -> float | None:
+def mean_attendees(sessions: Sessions) -> float | None:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().mean_attendees
     live = active(sessions)
     return _ratio(sum(s.attendees for s in live), len(live))
 
 
-def mean_attendees_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+def mean_attendees_per_venue_type(sessions: Sessions) -> dict[str, float | None]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().mean_attendees_per_venue_type
     groups: dict[str, list[SupportSession]] = defaultdict(list)
     for s in active(sessions):
         groups[s.venue_type].append(s)
     return {vt: mean_attendees(groups.get(vt, [])) for vt in VENUE_TYPES}
 
 
-def single_attendee_share(sessions: Iterable[SupportSession]) -> float | None:
+def single_attendee_share(sessions: Sessions) -> float | None:
     """Share of sessions with exactly one attendee (the review called >70% inefficient)."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().single_attendee_share
     live = active(sessions)
     return _ratio(sum(1 for s in live if s.attendees == 1), len(live))
 
 
-def attendee_distribution(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def attendee_distribution(sessions: Sessions) -> dict[str, int]:
     """Sessions per attendee-count bucket (see :data:`ATTENDEE_BUCKETS`), all buckets present."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().attendee_distribution
     dist = {label: 0 for label, _, _ in ATTENDEE_BUCKETS}
     for s in active(sessions):
         for label, lo, hi in ATTENDEE_BUCKETS:
@@ -127,13 +163,17 @@ def attendee_distribution(sessions: Iterable[SupportSession]) -> dict[str, int]:
     return dist
 
 
-def helpers_per_attendee(sessions: Iterable[SupportSession]) -> float | None:
+def helpers_per_attendee(sessions: Sessions) -> float | None:
     """All helpers / all attendees (ratio of sums; see module docstring)."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().helpers_per_attendee
     live = active(sessions)
     return _ratio(sum(s.helpers for s in live), sum(s.attendees for s in live))
 
 
-def helpers_per_attendee_per_venue_type(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+def helpers_per_attendee_per_venue_type(sessions: Sessions) -> dict[str, float | None]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().helpers_per_attendee_per_venue_type
     groups: dict[str, list[SupportSession]] = defaultdict(list)
     for s in active(sessions):
         groups[s.venue_type].append(s)
@@ -154,7 +194,9 @@ def is_understaffed(session: SupportSession) -> bool:
     return session.helpers < required_staff(session.attendees)
 
 
-def understaffed_sessions(sessions: Iterable[SupportSession]) -> list[SupportSession]:
+def understaffed_sessions(sessions: Sessions) -> list[SupportSession]:
+    if isinstance(sessions, StoredScope):
+        return sessions.understaffed_sessions()
     return [s for s in active(sessions) if is_understaffed(s)]
 
 
@@ -167,37 +209,51 @@ def _choice_counts(counts: dict[str, int], choices: tuple[str, ...]) -> dict[str
     return result
 
 
-def age_band_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def age_band_counts(sessions: Sessions) -> dict[str, int]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().age_band_counts
     return _choice_counts(_count_by(sessions, lambda s: s.age_band), AGE_BANDS)
 
 
-def age_band_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+def age_band_shares(sessions: Sessions) -> dict[str, float | None]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().age_band_shares
     counts = age_band_counts(sessions)
     total = sum(counts.values())
     return {band: _ratio(n, total) for band, n in counts.items()}
 
 
-def outcome_counts(sessions: Iterable[SupportSession]) -> dict[str, int]:
+def outcome_counts(sessions: Sessions) -> dict[str, int]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().outcome_counts
     return _choice_counts(_count_by(sessions, lambda s: s.outcome), OUTCOMES)
 
 
-def outcome_shares(sessions: Iterable[SupportSession]) -> dict[str, float | None]:
+def outcome_shares(sessions: Sessions) -> dict[str, float | None]:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().outcome_shares
     counts = outcome_counts(sessions)
     total = sum(counts.values())
     return {o: _ratio(n, total) for o, n in counts.items()}
 
 
-def repeat_visitor_share(sessions: Iterable[SupportSession]) -> float | None:
+def repeat_visitor_share(sessions: Sessions) -> float | None:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().repeat_visitor_share
     live = active(sessions)
     return _ratio(sum(1 for s in live if s.repeat_visitor), len(live))
 
 
-def mean_duration_minutes(sessions: Iterable[SupportSession]) -> float | None:
+def mean_duration_minutes(sessions: Sessions) -> float | None:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().mean_duration_minutes
     live = active(sessions)
     return _ratio(sum(s.duration_minutes for s in live), len(live))
 
 
-def open_follow_ups(sessions: Iterable[SupportSession]) -> int:
+def open_follow_ups(sessions: Sessions) -> int:
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary().open_follow_ups
     return sum(1 for s in active(sessions) if s.follow_up_open)
 
 
@@ -226,9 +282,14 @@ class KpiSummary:
     repeat_visitor_share: float | None
     mean_duration_minutes: float | None
     open_follow_ups: int
+    # Attendees per venue, for the report's venue table (same keys and order as per_venue).
+    attendees_per_venue: dict[str, int] = field(default_factory=dict)
 
 
-def summarize(sessions: Sequence[SupportSession]) -> KpiSummary:
+def summarize(sessions: Sequence[SupportSession] | StoredScope) -> KpiSummary:
+    """Every KPI at once; a :class:`StoredScope` is summarised in the database."""
+    if isinstance(sessions, StoredScope):
+        return sessions.kpi_summary()
     live = active(sessions)  # filter once; the functions below re-filter cheaply
     return KpiSummary(
         sessions=len(live),
@@ -252,4 +313,21 @@ def summarize(sessions: Sequence[SupportSession]) -> KpiSummary:
         repeat_visitor_share=repeat_visitor_share(live),
         mean_duration_minutes=mean_duration_minutes(live),
         open_follow_ups=open_follow_ups(live),
+        attendees_per_venue=_attendees_per_venue(live),
     )
+
+
+def _attendees_per_venue(live: Sequence[SupportSession]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for s in live:
+        totals[s.venue] = totals.get(s.venue, 0) + s.attendees
+    return {venue: totals[venue] for venue in sessions_per_venue(live)}
+
+
+# What a report is built from: sessions (a list, or a stored scope summarised in SQL) or their summary.
+ReportData = Sequence[SupportSession] | StoredScope | KpiSummary
+
+
+def summary_of(data: ReportData) -> KpiSummary:
+    """The KPIs of ``data``, computed once (a summary is passed through as is)."""
+    return data if isinstance(data, KpiSummary) else summarize(data)

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -25,10 +25,9 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dxdesk import fonts, training
-from dxdesk.support import kpi
+from dxdesk.support.kpi import ReportData, summary_of
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
-from dxdesk.support.model import SupportSession
 from dxdesk.support.periods import DateRange, format_range_ja, iso_week_key, iso_week_start, month_key
 from dxdesk.timeutil import local_today
 
@@ -65,8 +64,9 @@ def _dec(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def time_series(sessions: Sequence[SupportSession], period: DateRange) -> tuple[str, list[str], list[int]]:
+def time_series(data: ReportData, period: DateRange) -> tuple[str, list[str], list[int]]:
     """Sessions per ISO week over the whole period (empty weeks shown as 0), or per month when long."""
+    summary = summary_of(data)
     first, last = period
     weeks = []
     monday = iso_week_start(first)
@@ -74,7 +74,7 @@ def time_series(sessions: Sequence[SupportSession], period: DateRange) -> tuple[
         weeks.append(monday)
         monday += timedelta(days=7)
     if len(weeks) <= MAX_WEEKS_IN_CHART:
-        counts = kpi.sessions_per_iso_week(sessions)
+        counts = summary.per_iso_week
         return ("週別セッション数（月曜始まり）", [f"{m.month}/{m.day}〜" for m in weeks],
                 [counts.get(iso_week_key(m), 0) for m in weeks])
     months: list[date] = []
@@ -82,7 +82,7 @@ def time_series(sessions: Sequence[SupportSession], period: DateRange) -> tuple[
     while cursor <= last:
         months.append(cursor)
         cursor = (cursor + timedelta(days=32)).replace(day=1)
-    counts = kpi.sessions_per_month(sessions)
+    counts = summary.per_month
     return ("月別セッション数", [f"{m.month}月" for m in months], [counts.get(month_key(m), 0) for m in months])
 
 
@@ -103,9 +103,9 @@ def _table(rows: list[list[str]], widths: list[float], *, header: bool = True) -
     return t
 
 
-def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> list[Any]:
-    live = kpi.active(sessions)
-    s = kpi.summarize(live)
+def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> list[Any]:
+    """The report's flowables, from the aggregates alone (no per-session loop)."""
+    s = summary_of(data)
     cs = ChartStyle(FONT, FONT_BOLD)
     h1 = ParagraphStyle("h1", fontName=FONT_BOLD, fontSize=15, leading=20, alignment=TA_LEFT)
     h2 = ParagraphStyle("h2", fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
@@ -148,7 +148,7 @@ def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: R
     story.append(horizontal_bars("トピック別セッション数 ※1", [catalog.topic_label(c) for c in codes],
                                  [s.per_topic.get(c, 0) for c in codes], cs))
 
-    title, labels, values = time_series(live, options.period)
+    title, labels, values = time_series(s, options.period)
     story.append(Spacer(0, 2 * mm))
     story.append(_pair(
         vertical_bars(title, labels, values, cs, label_angle=45 if len(labels) > 6 else 0),
@@ -173,11 +173,8 @@ def build_story(sessions: Sequence[SupportSession], catalog: Catalog, options: R
     ))
 
     venue_rows = [["会場", "回数", "参加者数"]]
-    attendees_by_venue: dict[str, int] = {}
-    for x in live:
-        attendees_by_venue[x.venue] = attendees_by_venue.get(x.venue, 0) + x.attendees
     for name, n in s.per_venue.items():
-        venue_rows.append([name, f"{n:,}", f"{attendees_by_venue[name]:,}"])
+        venue_rows.append([name, f"{n:,}", f"{s.attendees_per_venue.get(name, 0):,}"])
     if len(venue_rows) == 1:
         venue_rows.append(["（記録なし）", "0", "0"])
     story.append(KeepTogether([Paragraph("会場別", h2), _table(venue_rows, [90 * mm, 20 * mm, 24 * mm])]))
@@ -227,8 +224,9 @@ class _NumberedCanvas(pdfcanvas.Canvas):
         super().save()
 
 
-def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> Path:
-    """Write the report to ``path`` (atomically, owner-only; never over dxdesk's own files) and return it."""
+def write_report_pdf(path: Path, data: ReportData, catalog: Catalog, options: ReportOptions) -> Path:
+    """Write the report of ``data`` (sessions, a stored scope or their summary) to ``path``
+    (atomically, owner-only; never over dxdesk's own files) and return it."""
     from dxdesk.outputfiles import refuse_protected
 
     register_fonts()
@@ -249,7 +247,7 @@ def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Ca
     try:
         # Owner-only from the start (it names venues and may quote notes); reportlab then reuses the file.
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        doc.build(build_story(sessions, catalog, options), canvasmaker=ReportCanvas)
+        doc.build(build_story(data, catalog, options), canvasmaker=ReportCanvas)
         os.chmod(tmp, 0o600)
         tmp.replace(path)
     except BaseException:

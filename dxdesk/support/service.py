@@ -32,12 +32,12 @@ import builtins  # a method named list shadows the builtin in annotations after 
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require, require_any
 from dxdesk.support.catalog import Catalog, Topic, Venue
-from dxdesk.support.kpi import KpiSummary
+from dxdesk.support.kpi import KpiSummary, ReportData, StoredScope, summary_of
 from dxdesk.support.model import SupportSession, local_now
 from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import DEFAULT_EDIT_WINDOW, AddManyResult, SessionQuery, SupportRepository
@@ -151,7 +151,8 @@ class SupportService:
         require_any(self.session, *READ_PERMISSIONS)
         return self.repository.existing_ids(ids)
 
-    def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
+    def _allowed(self, query: SessionQuery) -> SessionQuery | None:
+        """``query`` narrowed to what this account may read (None: nothing)."""
         require_any(self.session, *READ_PERMISSIONS)
         if not self._full_view():
             start = self._window_start()
@@ -161,8 +162,31 @@ class SupportService:
                 include_deleted=False,
             )
             if query.date_to is not None and query.date_to < query.date_from:  # type: ignore[operator]
-                return []
-        return self.repository.list(query)
+                return None
+        return query
+
+    def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
+             offset: int = 0) -> list[SupportSession]:
+        allowed = self._allowed(query)
+        if allowed is None:
+            return []
+        return self.repository.list(allowed, limit=limit, offset=offset)
+
+    def iter_sessions(self, query: SessionQuery = SessionQuery()) -> Iterable[SupportSession]:
+        """The sessions ``query`` selects, streamed from the database when it can (exports, long lists)."""
+        allowed = self._allowed(query)
+        if allowed is None:
+            return iter(())
+        stream = getattr(self.repository, "iter_sessions", None)
+        return stream(allowed) if stream is not None else iter(self.repository.list(allowed))
+
+    def scope(self, query: SessionQuery = SessionQuery()) -> Sequence[SupportSession] | StoredScope:
+        """``query``'s sessions for the KPI functions: left in the database (summarised in SQL) when it can."""
+        allowed = self._allowed(query)
+        if allowed is None:
+            return []
+        scope = getattr(self.repository, "scope", None)
+        return scope(allowed) if scope is not None else self.repository.list(allowed)
 
     def follow_ups_due(self) -> builtins.list[SupportSession]:
         # Supporters do the follow-ups, so they see every open one (that is their work list).
@@ -170,43 +194,58 @@ class SupportService:
         return self.repository.follow_ups_due()
 
     # --- files that leave the PC -----------------------------------------------------------
-    def write_report_pdf(self, path: Path, sessions: Sequence[SupportSession], catalog: Catalog,
+    def write_report_pdf(self, path: Path, data: ReportData, catalog: Catalog,
                          options: ReportOptions) -> Path:
         """Same as :func:`dxdesk.support.report.write_report_pdf`, checked and audited."""
         from dxdesk.support.report import write_report_pdf
 
         self._require(Permission.VIEW_REPORTS, EventType.REPORT, "support_pdf")
-        written = write_report_pdf(path, sessions, catalog, options)
-        self._audit(EventType.REPORT, {"kind": "support_pdf", "sessions": len(sessions),
+        summary = summary_of(data)
+        written = write_report_pdf(path, summary, catalog, options)
+        self._audit(EventType.REPORT, {"kind": "support_pdf", "sessions": summary.sessions,
                                        "period_from": options.period[0].isoformat(),
                                        "period_to": options.period[1].isoformat(),
                                        "venue_filter": options.venue is not None})
         return written
 
-    def write_csv_pair(self, path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog,
+    def write_csv_pair(self, path: Path, sessions: Iterable[SupportSession], summary: KpiSummary, catalog: Catalog,
                        language: str = "ja") -> tuple[Path, Path]:
-        """Same as :func:`dxdesk.support.csvio.write_csv_pair`, checked and audited."""
+        """Same as :func:`dxdesk.support.csvio.write_csv_pair`, checked and audited (``sessions`` may be a stream)."""
         from dxdesk.support.csvio import write_csv_pair
 
         self._require(Permission.VIEW_REPORTS, EventType.EXPORT, "support_csv")
         self._require(Permission.EXPORT_DATA, EventType.EXPORT, "support_csv")
-        written = write_csv_pair(path, sessions, summary, catalog, language)
-        self._audit(EventType.EXPORT, {"kind": "support_csv", "rows": len(sessions), "files": len(written)})
+        rows = _Counted(sessions)
+        written = write_csv_pair(path, rows, summary, catalog, language)
+        self._audit(EventType.EXPORT, {"kind": "support_csv", "rows": rows.live, "files": len(written)})
         return written
+
+
+class _Counted:
+    """Passes sessions through, counting the live ones written (the audit's row count of a stream)."""
+
+    def __init__(self, sessions: Iterable[SupportSession]) -> None:
+        self._sessions = sessions
+        self.live = 0
+
+    def __iter__(self) -> Iterator[SupportSession]:
+        for s in self._sessions:
+            self.live += not s.deleted
+            yield s
 
 
 class UncheckedExports:
     """The plain file writers, for screens built without a session (tests, demo)."""
 
     @staticmethod
-    def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Catalog,
+    def write_report_pdf(path: Path, data: ReportData, catalog: Catalog,
                          options: ReportOptions) -> Path:
         from dxdesk.support.report import write_report_pdf
 
-        return write_report_pdf(path, sessions, catalog, options)
+        return write_report_pdf(path, data, catalog, options)
 
     @staticmethod
-    def write_csv_pair(path: Path, sessions: Sequence[SupportSession], summary: KpiSummary, catalog: Catalog,
+    def write_csv_pair(path: Path, sessions: Iterable[SupportSession], summary: KpiSummary, catalog: Catalog,
                        language: str = "ja") -> tuple[Path, Path]:
         from dxdesk.support.csvio import write_csv_pair
 

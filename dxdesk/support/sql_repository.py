@@ -11,21 +11,27 @@
 * ``follow_up_contact`` is an encrypted column; it is decrypted only into the
   dataclass (excluded from its repr) and never logged.
 * The store's ``venues`` table has no venue-type column, so a venue's type is
-  taken from its most recent session (``"other"`` until it has one).
+  taken from its most recent session (``"other"`` until it has one): one indexed
+  look-up per venue (``venue, started_at``), never a scan of the session table.
+* Lists filter in SQL (topic included) and can be paged (``limit``/``offset``) or
+  streamed (:meth:`SqlRepository.iter_sessions`); reports are summarised in the
+  database (:meth:`SqlRepository.scope`, :mod:`dxdesk.support.sql_kpi`).
 """
 from __future__ import annotations
 
 import builtins  # a method named list shadows the builtin in annotations after it
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from dxdesk.store import models as m
 from dxdesk.store.database import Database
 from dxdesk.store.session import NotOwnerError
+from dxdesk.support import sql_kpi
+from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
 from dxdesk.support.repository import (
@@ -42,9 +48,10 @@ from dxdesk.support.repository import (
     not_found,
 )
 from dxdesk.i18n import Msg
-from dxdesk.timeutil import from_local_naive, local_midnight, to_local_naive
+from dxdesk.timeutil import from_local_naive, to_local_naive
 
 _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
+_STREAM_BATCH = 2000  # rows fetched at a time when streaming (bounded memory for exports)
 
 _T = TypeVar("_T")
 
@@ -57,9 +64,11 @@ def _local(value: datetime | None) -> datetime | None:
     return None if value is None else to_local_naive(value)
 
 
-def to_session(row: m.SupportSession, own_desk: str | None = None,
+def to_session(row: m.SupportSession | Row[Any], own_desk: str | None = None,
                desk_names: dict[str, str] | None = None) -> SupportSession:
-    """``own_desk``: this desk's id; a record from any other desk is marked read-only with its desk's name."""
+    """An ORM row or a plain row of the table's columns (streamed exports) as a record.
+
+    ``own_desk``: this desk's id; a record from any other desk is marked read-only with its desk's name."""
     other = ""
     if own_desk is not None and row.desk_id and row.desk_id != own_desk:
         other = desk_label(row.desk_id, desk_names or {})
@@ -191,15 +200,16 @@ class SqlRepository:
                 Topic(r.code, r.label_ja, r.label_en, national=r.code in national, active=r.active, sort_order=r.sort)
                 for r in s.scalars(select(m.SupportTopic))
             )
-            latest_type: dict[str, str] = {}
-            rows = s.execute(
-                select(m.SupportSession.venue, m.SupportSession.venue_type).order_by(m.SupportSession.started_at)
+            latest = (
+                select(m.SupportSession.venue_type)
+                .where(m.SupportSession.venue == m.Venue.label_ja)
+                .order_by(m.SupportSession.started_at.desc())
+                .limit(1)
+                .scalar_subquery()
             )
-            for venue, venue_type in rows:
-                latest_type[venue] = venue_type
             venues = tuple(
-                Venue(r.label_ja, latest_type.get(r.label_ja, "other"), r.active)
-                for r in s.scalars(select(m.Venue).order_by(m.Venue.sort, m.Venue.label_ja))
+                Venue(r.label_ja, venue_type or "other", r.active)
+                for r, venue_type in s.execute(select(m.Venue, latest).order_by(m.Venue.sort, m.Venue.label_ja))
             )
         self._catalog_cache = Catalog(topics, seed_venue_types(), venues)
         return self._catalog_cache
@@ -328,27 +338,31 @@ class SqlRepository:
             True, now or local_now(),
         )
 
-    def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
-        stmt = select(m.SupportSession)
-        if not query.include_deleted:
-            stmt = stmt.where(m.SupportSession.deleted_at.is_(None))
-        if query.date_from is not None:
-            stmt = stmt.where(m.SupportSession.started_at >= local_midnight(query.date_from))
-        if query.date_to is not None:
-            end = local_midnight(query.date_to + timedelta(days=1))
-            stmt = stmt.where(m.SupportSession.started_at < end)
-        if query.venue is not None:
-            stmt = stmt.where(m.SupportSession.venue == query.venue)
-        if query.venue_type is not None:
-            stmt = stmt.where(m.SupportSession.venue_type == query.venue_type)
-        if query.outcome is not None:
-            stmt = stmt.where(m.SupportSession.outcome == query.outcome)
-        stmt = stmt.order_by(m.SupportSession.started_at, m.SupportSession.id)
+    def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
+             offset: int = 0) -> list[SupportSession]:
+        """Sessions ``query`` selects, oldest first; ``limit``/``offset`` give one page."""
+        stmt = _select(query).offset(offset or None).limit(limit)
         with self._db.session() as s:
             names = desk_names(s)
-            sessions = [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
-        # Topic membership is checked here: JSON containment differs between SQLite and PostgreSQL.
-        return [x for x in sessions if query.matches(x)]
+            return [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
+
+    def count(self, query: SessionQuery = SessionQuery()) -> int:
+        stmt = select(func.count()).select_from(m.SupportSession).where(*sql_kpi.session_conditions(query))
+        with self._db.session() as s:
+            return int(s.scalar(stmt) or 0)
+
+    def iter_sessions(self, query: SessionQuery = SessionQuery()) -> Iterator[SupportSession]:
+        """Stream the sessions ``query`` selects, oldest first, a batch of rows at a time (CSV exports)."""
+        return _stream(self._db.session, query, self._db.desk_id)
+
+    def summarize(self, query: SessionQuery = SessionQuery()) -> KpiSummary:
+        """Every KPI of ``query``'s sessions, aggregated in the database."""
+        with self._db.session() as s:
+            return sql_kpi.summarize(s, query)
+
+    def scope(self, query: SessionQuery = SessionQuery()) -> "StoredSessions":
+        """``query``'s sessions left in the database; every :mod:`dxdesk.support.kpi` function accepts it."""
+        return StoredSessions(self._db.session, query, self._db.desk_id)
 
     def follow_ups_due(self) -> builtins.list[SupportSession]:
         stmt = (
@@ -366,9 +380,55 @@ class SqlRepository:
         return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False, now)
 
 
+def _stream(open_session: Callable[[], ContextManager[Session]], query: SessionQuery,
+            own_desk: str | None = None) -> Iterator[SupportSession]:
+    # Plain column rows, not ORM objects: no identity map to fill and empty, half the time per row.
+    stmt = (select(*m.SupportSession.__table__.columns).where(*sql_kpi.session_conditions(query))
+            .order_by(m.SupportSession.started_at, m.SupportSession.id))
+    with open_session() as s:
+        names = desk_names(s)
+        for row in s.execute(stmt.execution_options(yield_per=_STREAM_BATCH)):
+            yield to_session(row, own_desk, names)
+
+
+def _select(query: SessionQuery) -> Select[m.SupportSession]:
+    return (select(m.SupportSession).where(*sql_kpi.session_conditions(query))
+            .order_by(m.SupportSession.started_at, m.SupportSession.id))
+
+
 def _existing(session: Session, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(ids), _ID_CHUNK):
         chunk = ids[i : i + _ID_CHUNK]
         found.update(session.scalars(select(m.SupportSession.id).where(m.SupportSession.id.in_(chunk))))
     return found
+
+
+class StoredSessions:
+    """A :class:`dxdesk.support.kpi.StoredScope`: ``query``'s sessions left in a database, summarised once.
+
+    ``open_session`` is any context manager giving a read session (the desk's
+    ``Database.session``, or a plain one on a server engine)."""
+
+    def __init__(self, open_session: Callable[[], ContextManager[Session]], query: SessionQuery,
+                 own_desk: str | None = None) -> None:
+        self._open = open_session
+        self._own_desk = own_desk
+        self.query = dataclasses.replace(query, include_deleted=False)  # deleted sessions never count
+        self._summary: KpiSummary | None = None
+
+    def kpi_summary(self) -> KpiSummary:
+        if self._summary is None:
+            with self._open() as s:
+                self._summary = sql_kpi.summarize(s, self.query)
+        return self._summary
+
+    def __iter__(self) -> Iterator[SupportSession]:
+        """The sessions themselves, streamed (a CSV export of the same scope)."""
+        return _stream(self._open, self.query, self._own_desk)
+
+    def understaffed_sessions(self) -> builtins.list[SupportSession]:
+        stmt = _select(self.query).where(sql_kpi.understaffed_condition())
+        with self._open() as s:
+            names = desk_names(s)
+            return [to_session(r, self._own_desk, names) for r in s.scalars(stmt)]

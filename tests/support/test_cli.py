@@ -207,3 +207,26 @@ def test_add_warns_when_the_note_looks_personal(capsys):
     assert "warning: The note seems to contain a person's name / a phone number" in err
     code, out, err = run(capsys, *ADD, *SUPPORTER, "--note", "LINE の友だち追加")
     assert code == 0 and "warning" not in err
+
+
+def test_list_pages_in_sql_and_filters_topics_exactly(capsys, tmp_path, dataset):
+    """--limit/--offset give pages of the same oldest-first order; --topic line is not line_works."""
+    code, _, _ = run(capsys, "topics", "--add", "line_works", "--ja", "LINE WORKS", "--en", "LINE WORKS", "--as", "admin")
+    assert code == 0
+    src = tmp_path / "sessions.csv"
+    write_sessions_csv(src, dataset, Catalog.seeded())
+    assert run(capsys, "import", str(src), *SUPPORTER)[0] == 0
+    argv = [a if a != "power,line" else "line_works" for a in ADD]
+    assert run(capsys, *argv, *SUPPORTER, "--venue-type", "community_hall", "--at", "2026-06-30T09:00")[0] == 0
+    code, everything, err = run(capsys, "list", *SUPERVISOR)
+    assert code == 0 and "13 session(s)" in err  # 12 live imported + the added one
+    rows = everything.splitlines()
+    pages = [run(capsys, "list", *SUPERVISOR, "--limit", "5", "--offset", str(n))[1].splitlines() for n in (0, 5, 10)]
+    assert [len(p) for p in pages] == [5, 5, 3] and sum(pages, []) == rows
+    code, out, err = run(capsys, "list", *SUPERVISOR, "--topic", "line")
+    assert "4 session(s)" in err and "line_works" not in out  # #3 #4 #11 #12 only
+    code, out, err = run(capsys, "list", *SUPERVISOR, "--topic", "line_works")
+    assert "1 session(s)" in err and "2026-06-30 09:00" in out
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "list", *SUPERVISOR, "--limit", "-1")
+    assert exited.value.code == 2 and "not a number of sessions" in capsys.readouterr().err

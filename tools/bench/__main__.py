@@ -61,6 +61,19 @@ def _support(args: argparse.Namespace) -> int:
     return 0
 
 
+def _support_store(args: argparse.Namespace) -> int:
+    import platform
+
+    from tools.bench.support_store import bench_support_store
+
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    timings = bench_support_store(args.n, import_rows=args.import_rows, repeats=args.repeats)
+    print(f"{'what':<58} {'time':>10} {'peak RSS':>11}")
+    for t in timings:
+        print(t.line())
+    return 0 if all(t.exit_code == 0 for t in timings) else 1
+
+
 def _sync(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
@@ -120,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("support", help="time KPIs + PDF + CSV for N synthetic support sessions")
     p.add_argument("-n", type=_positive, default=10_000)
     p.set_defaults(func=_support)
+
+    p = sub.add_parser("support-store", help="fill a real desk database and time the support CLI commands",
+                       description="Fills a temporary desk (never yours) to N sessions through the product's "
+                                   "repository, then times whole dxdesk processes: report, add, list, import, "
+                                   "audit verify (median of --repeats where repeatable).")
+    p.add_argument("-n", type=_positive, default=100_000, help="sessions in the database (default 100000)")
+    p.add_argument("--import-rows", type=_positive, default=100_000, help="rows in the imported CSV")
+    p.add_argument("--repeats", type=_positive, default=3)
+    p.set_defaults(func=_support_store)
 
     p = sub.add_parser(
         "sync", help="fill a temp desk, time a full sync and a resumed (interrupted) sync",

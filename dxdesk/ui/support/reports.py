@@ -7,10 +7,11 @@ uses, so the screen, the PDF and the CLI never disagree.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -68,7 +69,7 @@ def _dec(value: float | None, digits: int = 2) -> str:
 class ReportData:
     period: DateRange
     venue: str | None
-    sessions: list[SupportSession]
+    sessions: Iterable[SupportSession]  # a stored scope (streamed for the CSV) or a list
     summary: KpiSummary
     venues: frozenset[str]  # every venue in the period, for the venue filter
 
@@ -238,9 +239,17 @@ class ReportsTab(QWidget):
         repo = self._repository
 
         def load() -> ReportData:
-            sessions = repo.list(SessionQuery(date_from=period[0], date_to=period[1], venue=venue))
-            venues = frozenset(s.venue for s in repo.list(SessionQuery(date_from=period[0], date_to=period[1])))
-            return ReportData(period, venue, sessions, kpi.summarize(sessions), venues)
+            query = SessionQuery(date_from=period[0], date_to=period[1], venue=venue)
+            scope = getattr(repo, "scope", None)
+            if scope is None:  # a repository without SQL (tests, demo): the sessions themselves
+                sessions = repo.list(query)
+                venues = frozenset(s.venue for s in repo.list(SessionQuery(date_from=period[0], date_to=period[1])))
+                return ReportData(period, venue, sessions, kpi.summarize(sessions), venues)
+            # Aggregated in the database: a fiscal year of a whole town is never loaded row by row.
+            stored = scope(query)
+            summary = kpi.summarize(stored)
+            everywhere = summary if venue is None else kpi.summarize(scope(dataclasses.replace(query, venue=None)))
+            return ReportData(period, venue, stored, summary, frozenset(everywhere.per_venue))
 
         self._jobs.run("load report", load, self._loaded, lambda exc: self.banner.show_message("error", error_text(exc)))
 
@@ -300,7 +309,7 @@ class ReportsTab(QWidget):
                                 generated_on=self._clock().date())
         catalog = self._catalog
         self._start_writing(tr("PDFを作成しています…"))
-        self._jobs.run("write report pdf", lambda: [self._exports.write_report_pdf(path, data.sessions, catalog, options)],
+        self._jobs.run("write report pdf", lambda: [self._exports.write_report_pdf(path, data.summary, catalog, options)],
                        self._written, self._write_failed)
 
     def write_csv(self) -> None:
