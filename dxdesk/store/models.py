@@ -133,7 +133,7 @@ class SupportSession(RecordMixin, Base):
         CheckConstraint("attendees >= 1", name="attendees_positive"),
         CheckConstraint("helpers >= 0", name="helpers_not_negative"),
         CheckConstraint("duration_minutes >= 0", name="duration_not_negative"),
-        # Migration 0006: a venue's latest session (its type) and one-venue reports without a scan.
+        # Migration 0007: a venue's latest session (its type) and one-venue reports without a scan.
         Index("ix_support_sessions_venue_started_at", "venue", "started_at"),
     )
 

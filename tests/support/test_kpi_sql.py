@@ -90,7 +90,7 @@ def test_a_period_and_venue_scope_is_aggregated_in_sql(dataset):
 
 
 def test_venue_types_and_one_venue_reports_use_the_venue_index():
-    """Migration 0006's (venue, started_at) index: a venue's latest type is a look-up, not a scan of every session."""
+    """Migration 0007's (venue, started_at) index: a venue's latest type is a look-up, not a scan of every session."""
     from sqlalchemy import text
 
     from dxdesk.store.database import open_database

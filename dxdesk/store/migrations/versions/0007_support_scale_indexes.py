@@ -6,15 +6,15 @@
 * ``(started_at, deleted_at)`` is not needed: ``started_at`` is already indexed and
   deleted rows are few.
 
-Revision ID: 0006_support_scale_indexes
-Revises: 0005_sync_set_aside_and_xid
+Revision ID: 0007_support_scale_indexes
+Revises: 0006_town_trust
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006_support_scale_indexes"
-down_revision = "0005_sync_set_aside_and_xid"
+revision = "0007_support_scale_indexes"
+down_revision = "0006_town_trust"
 branch_labels = None
 depends_on = None
 
