@@ -105,7 +105,7 @@ def test_wrong_pin_down_to_one_try_switches_to_code_b(qtbot, make_kit):
 
 
 def test_code_b_visit_end_to_end(qtbot, make_kit):
-    kit = make_kit(with_store=True)
+    kit = make_kit()
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
@@ -139,7 +139,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
 
     from dxdesk.security.audit import load_records
 
-    db = kit.services.database
+    db = kit.database
     with db.session() as orm:
         qtbot.waitUntil(lambda: any(r.event_type == "card.read" for r in load_records(orm, db.desk_id)))
         read = next(r for r in load_records(orm, db.desk_id) if r.event_type == "card.read")
@@ -150,7 +150,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
 
 
 def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
-    kit = make_kit(with_store=True)
+    kit = make_kit()
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
@@ -177,10 +177,14 @@ def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
 
     from dxdesk.security.audit import load_records
 
-    db = kit.services.database
-    with db.session() as orm:
-        qtbot.waitUntil(lambda: sum(r.event_type == "card.read" for r in load_records(orm, db.desk_id)) == 2)
-        number_read = [r for r in load_records(orm, db.desk_id) if r.event_type == "card.read"][-1]
+    db = kit.database
+
+    def card_reads():
+        with db.session() as orm:  # a fresh read each time: one open session keeps its first snapshot
+            return load_records(orm, db.desk_id, event_type="card.read")
+
+    qtbot.waitUntil(lambda: len(card_reads()) == 2)
+    number_read = card_reads()[-1]
     assert "my_number" in number_read.items
     assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
 
