@@ -25,3 +25,10 @@ def sign_in_clerk(auth: AuthService, login: str = "clerk", display_name: str = "
     """A new clerk account (created by the administrator) signed in with its own password."""
     auth.create_account(admin_session(auth), login, display_name, Role.CLERK, CLERK_PASSWORD)
     return auth.sign_in(login, CLERK_PASSWORD)
+
+
+def sign_in_role(auth: AuthService, role: Role, login: str | None = None) -> Session:
+    """A new account with ``role`` (created by the administrator) signed in."""
+    login = login or role.value
+    auth.create_account(admin_session(auth), login, f"{role.value} user", role, CLERK_PASSWORD)
+    return auth.sign_in(login, CLERK_PASSWORD)

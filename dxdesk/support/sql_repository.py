@@ -2,6 +2,9 @@
 
 * Writes go through ``Database.writer`` (one thread, one transaction per call), so
   ``add_many`` is all-or-nothing and the outbox row for sync is written with it.
+  ``then(orm, result)`` (an :data:`InTransaction`) runs inside that same transaction
+  after the change: :class:`~dxdesk.support.service.SupportService` appends its audit
+  event there, so the change and its audit event commit together or not at all.
   Methods block until committed: call them from a worker, never from the writer
   thread (screens use the app's background-task runner).
 * Reads use short read-only sessions and return plain :class:`SupportSession`
@@ -18,7 +21,7 @@ from __future__ import annotations
 import builtins  # a method named list shadows the builtin in annotations after it
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,6 +49,8 @@ from dxdesk.timeutil import from_local_naive, local_midnight, to_local_naive
 _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 
 _T = TypeVar("_T")
+# Called inside a write's transaction with (the ORM session, the write's result); raising rolls it back.
+InTransaction = Callable[[Session, Any], None]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -122,8 +127,19 @@ class SqlRepository:
         self._seed_topics_if_empty()
 
     # --- helpers ---------------------------------------------------------
-    def _write(self, fn: Callable[[Session], _T]) -> _T:
-        return self._db.writer.run(fn)
+    # SupportService looks for this: writes here can carry an audit event in their own transaction.
+    in_transaction_hooks = True
+
+    def _write(self, fn: Callable[[Session], _T], then: InTransaction | None = None) -> _T:
+        if then is None:
+            return self._db.writer.run(fn)
+
+        def job(session: Session) -> _T:
+            result = fn(session)
+            then(session, result)
+            return result
+
+        return self._db.writer.run(job)
 
     def _emit(self, kind: ChangeKind, sid: str, by: str, before: SupportSession | None, after: SupportSession | None) -> None:
         if self._on_change is not None:
@@ -183,7 +199,7 @@ class SqlRepository:
         self._catalog_cache = Catalog(topics, seed_venue_types(), venues)
         return self._catalog_cache
 
-    def save_topic(self, topic: Topic) -> Catalog:
+    def save_topic(self, topic: Topic, *, then: InTransaction | None = None) -> Catalog:
         catalog = self.catalog()
         is_new = catalog.topic(topic.code) is None
         errors = validate_topic(topic, catalog, is_new=is_new)
@@ -198,7 +214,7 @@ class SqlRepository:
                 session.add(row)
             row.label_ja, row.label_en, row.sort, row.active = topic.label_ja, topic.label_en, sort, topic.active
 
-        self._write(job)
+        self._write(job, then)
         self._catalog_cache = None
         return self.catalog()
 
@@ -233,7 +249,8 @@ class SqlRepository:
         self._emit("added", session.id, by, None, session)
         return session
 
-    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
+    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "",
+                 then: InTransaction | None = None) -> AddManyResult:
         catalog = self.catalog()
         checked = [check(s, catalog) for s in sessions]
         now = local_now()
@@ -250,7 +267,7 @@ class SqlRepository:
             fresh = set(added)
             return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in fresh))
 
-        result: AddManyResult = self._write(job)
+        result: AddManyResult = self._write(job, then)
         self._note_venue_use(checked)
         by_id = {s.id: s for s in checked}
         for sid in result.added:
@@ -267,10 +284,10 @@ class SqlRepository:
             return _existing(s, list(ids))
 
     def _modify(self, session_id: str, kind: ChangeKind, by: str, change: Callable[[SupportSession], SupportSession],
-                check_window: bool, now: datetime) -> SupportSession:
+                check_window: bool, now: datetime, then: InTransaction | None = None) -> SupportSession:
         box: dict[str, SupportSession] = {}
 
-        def job(db: Session) -> None:
+        def job(db: Session) -> SupportSession:
             row = db.get(m.SupportSession, session_id)
             if row is None:
                 raise not_found(session_id)
@@ -281,28 +298,31 @@ class SqlRepository:
             if after is not before:
                 _fill(row, after, now)
             box["before"], box["after"] = before, after
+            return after
 
-        self._write(job)
+        self._write(job, then)
         if box["after"] is not box["before"]:
             self._emit(kind, session_id, by, box["before"], box["after"])
         return box["after"]
 
-    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None,
+               then: InTransaction | None = None) -> SupportSession:
         session = check(session, self.catalog())
 
         def change(before: SupportSession) -> SupportSession:
             check_update(before, session)
             return session
 
-        result = self._modify(session.id, "updated", by, change, True, now or local_now())
+        result = self._modify(session.id, "updated", by, change, True, now or local_now(), then)
         self._note_venue_use([session])
         return result
 
-    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None,
+               then: InTransaction | None = None) -> SupportSession:
         return self._modify(
             session_id, "deleted", by,
             lambda before: dataclasses.replace(before, deleted=True, follow_up_contact=None),
-            True, now or local_now(),
+            True, now or local_now(), then,
         )
 
     def list(self, query: SessionQuery = SessionQuery()) -> list[SupportSession]:
@@ -336,9 +356,11 @@ class SqlRepository:
         with self._db.session() as s:
             return [to_session(r) for r in s.scalars(stmt)]
 
-    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None,
+                        then: InTransaction | None = None) -> SupportSession:
         now = now or local_now()
-        return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False, now)
+        return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False,
+                            now, then)
 
 
 def _existing(session: Session, ids: list[str]) -> set[str]:

@@ -124,6 +124,7 @@ class _Visit:
         from dxdesk.cardreader.service import CardService
         from dxdesk.config import Settings
         from dxdesk.i18n import tr
+        from dxdesk.app.visits import CounterVisits
         from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
         from dxdesk.ui.counter import CounterPage, CounterServices
         from dxdesk.ui.tasks import TaskRunner
@@ -135,7 +136,11 @@ class _Visit:
         settings.card.reader_prefix = self.reader
         settings.card.simulate_when_no_reader = False  # through pcscd, never the in-process stand-in
         runner = TaskRunner()
-        card_service = CardService(settings.card)
+        database, visits, clerk = _throwaway_desk(Path(tmp.name), settings, load_catalogue(),
+                                                  VisitJournal(InMemoryKeyProvider(), Path(tmp.name) / "visits"),
+                                                  CounterVisits)
+        card_service = CardService(settings.card, require_session=True)
+        card_service.bind_session(clerk)
         printed = Path(tmp.name) / "printed.pdf"
 
         def printer() -> QPrinter:
@@ -145,8 +150,7 @@ class _Visit:
             return p
 
         services = CounterServices(
-            catalogue=load_catalogue(), journal=VisitJournal(InMemoryKeyProvider(), Path(tmp.name) / "visits"),
-            settings=settings, runner=runner, card_service=card_service, printer_factory=printer,
+            visits=visits, session=clerk, runner=runner, card_service=card_service, printer_factory=printer,
             card_monitor_factory=lambda callback: CardMonitor(callback),
         )
         self.page = page = CounterPage(services)
@@ -165,6 +169,7 @@ class _Visit:
             page.deleteLater()
             card_service.close()
             runner.shutdown()
+            database.close()
             tmp.cleanup()
         return self.shots
 
@@ -233,3 +238,30 @@ class _Visit:
         page.next()  # 完了
         self.wait_for("the closed visit", lambda: page.current_step() == "closed")
         self.grab(page, "08-done.png")
+
+
+def _throwaway_desk(home: Path, settings, catalogue, journal, visits_class):  # type: ignore[no-untyped-def]
+    """A database in the demo's temp folder with a clerk account signed in, like a real desk.
+
+    The demo runs the counter as a town would: permissions on, every read and print audited.
+    The accounts exist only in this throwaway database, under a random password nobody needs.
+    """
+    import secrets
+    import uuid
+
+    from dxdesk.paths import AppPaths
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.security.permissions import Role
+    from dxdesk.store.database import open_database
+
+    settings.general.desk_id = settings.general.desk_id or str(uuid.uuid4())
+    paths = AppPaths(home / "config", home / "data", home / "logs", home / "cache")
+    database = open_database(settings, paths)
+    audit = AuditLog(database)
+    auth = AuthService(database, audit, settings.security)
+    password = secrets.token_urlsafe(18)
+    admin = auth.create_first_admin("demo-admin", "Demo administrator", password)
+    auth.create_account(admin, "demo-clerk", "Demo clerk", Role.CLERK, password)
+    clerk = auth.sign_in("demo-clerk", password)
+    return database, visits_class(database, audit, catalogue, journal, settings), clerk
