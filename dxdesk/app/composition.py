@@ -96,7 +96,7 @@ class AppServices:
     @classmethod
     def open(cls, paths: AppPaths | None = None, settings: Settings | None = None, *,
              with_card: bool = True, with_sync: bool = True, with_purge: bool = False,
-             exclusive: bool = False,
+             exclusive: bool = False, with_counter: bool = True,
              on_sync_result: Callable[[object, object], None] | None = None) -> "AppServices":
         """Open everything; raises StoreError (with a Japanese/English message) if the database can't open.
 
@@ -104,6 +104,8 @@ class AppServices:
         services for a moment do not, so their audit log holds only what they did).
         ``exclusive`` takes the single-instance lock (DatabaseInUseError if another dxdesk window
         already has this database); the app does, tools that may run beside it do not.
+        ``with_counter`` False skips the procedure catalogue and the visit journal (a CLI command
+        about the support log or accounts has no use for them).
         """
         from dxdesk.app.settings import SettingsChanges
         from dxdesk.app.visits import CounterVisits
@@ -118,7 +120,7 @@ class AppServices:
         paths = (paths or app_paths()).ensure()
         settings = settings or load_settings(paths)
         mode = desk_mode(settings)
-        counter = mode == MODE_COUNTER
+        counter = mode == MODE_COUNTER and with_counter
         database = open_database(settings, paths, exclusive=exclusive)
         closers: list[Callable[[], None]] = [database.close]
         try:

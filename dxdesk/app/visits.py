@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def pending_visits(journal: VisitJournal) -> list[PendingVisit]:
+    """Unfinished visits in ``journal``: the plaintext headers only (ids, step, times, procedure ids),
+    so listing needs no key, no database and no sign-in, and shows nothing personal."""
+    return journal.pending()
+
+
 class CounterVisits:
     """Start, identify, print, close and store counter visits as the signed-in clerk."""
 
@@ -60,7 +66,7 @@ class CounterVisits:
 
     def pending(self) -> list[PendingVisit]:
         """Unfinished visits in the journal (headers only: no key, no personal data)."""
-        return self.journal.pending()
+        return pending_visits(self.journal)
 
     def resume(self, session: Session, visit_id: str) -> Visit:
         """A journaled visit bound to ``session`` (the journal keeps no session; MANAGE_VISITS)."""
