@@ -23,10 +23,9 @@ CSV export                      ``VIEW_REPORTS`` and ``EXPORT_DATA`` (the file l
 Audit events (details hold ids, kinds and counts only — never a note or a contact) are
 appended in the same store transaction as the change they record (over
 :class:`~dxdesk.support.sql_repository.SqlRepository`), so no change commits unaudited:
-``support.change`` for every update, soft delete, follow-up close, import and topic
-change; ``report.create`` for a PDF, ``data.export`` for a CSV; a refused write,
-report or export is recorded with result ``denied``. Plain adds are not audited: the
-record itself says who logged it and when, and a supporter logs dozens a day.
+``support.change`` for every add, update, soft delete, follow-up close, import and
+topic change; ``report.create`` for a PDF, ``data.export`` for a CSV; a refused write,
+report or export is recorded with result ``denied``.
 """
 from __future__ import annotations
 
@@ -129,8 +128,9 @@ class SupportService:
 
     # --- writes -----------------------------------------------------------------------
     def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
-        require(self.session, Permission.LOG_SUPPORT)
-        return self.repository.add(session, by=by)
+        self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "added")
+        return self._audited(lambda **kw: self.repository.add(session, by=by, **kw), EventType.SUPPORT_CHANGE,
+                             lambda r: {"kind": "added", "session_id": r.id})
 
     def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "imported")

@@ -236,15 +236,16 @@ class SqlRepository:
         return self.catalog()
 
     # --- sessions --------------------------------------------------------
-    def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
+    def add(self, session: SupportSession, *, by: str = "", then: InTransaction | None = None) -> SupportSession:
         session = check(session, self.catalog())
 
-        def job(db: Session) -> None:
+        def job(db: Session) -> SupportSession:
             if db.get(m.SupportSession, session.id) is not None:
                 raise RepositoryError(Msg("同じIDの記録が既にあります。", f"session {session.id} already exists."))
             db.add(_fill(m.SupportSession(id=session.id), session, local_now()))
+            return session
 
-        self._write(job)
+        self._write(job, then)
         self._note_venue_use([session])
         self._emit("added", session.id, by, None, session)
         return session
