@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # imported when opened: `dxdesk --help` must not load the sto
     from dxdesk.security.purgeschedule import PurgeScheduler
     from dxdesk.store.connectivity import ConnectivityState
     from dxdesk.store.database import Database
-    from dxdesk.store.sync import SyncScheduler
+    from dxdesk.store.errors import StoreError
+    from dxdesk.store.sync import SyncResult, SyncScheduler
     from dxdesk.support.service import SupportService
     from dxdesk.support.sql_repository import SqlRepository
 
@@ -97,7 +98,8 @@ class AppServices:
     def open(cls, paths: AppPaths | None = None, settings: Settings | None = None, *,
              with_card: bool = True, with_sync: bool = True, with_purge: bool = False,
              exclusive: bool = False, with_counter: bool = True,
-             on_sync_result: Callable[[object, object], None] | None = None) -> "AppServices":
+             on_sync_result: Callable[[SyncResult | None, StoreError | None], None] | None = None,
+             ) -> "AppServices":
         """Open everything; raises StoreError (with a Japanese/English message) if the database can't open.
 
         ``with_purge`` starts the daily retention purge (the app does; tools and tests opening

@@ -237,6 +237,8 @@ class _Visit:
         self.wait_for("the print record", lambda: printed.exists() and bool(page.visit and page.visit.forms_printed))
         page.next()  # 完了
         self.wait_for("the closed visit", lambda: page.current_step() == "closed")
+        # Stored (with its audit event) in the demo's throw-away database, as at a real desk.
+        self.wait_for("the stored record", lambda: page.done.retry_button.isHidden() and page._unstored is None)
         self.grab(page, "08-done.png")
 
 
