@@ -15,6 +15,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dxdesk.app.visits import CounterVisits
+    from dxdesk.config import Settings
+    from dxdesk.counter import Catalogue, VisitJournal
+    from dxdesk.security.permissions import Session
+    from dxdesk.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +132,6 @@ class _Visit:
         from dxdesk.cardreader.service import CardService
         from dxdesk.config import Settings
         from dxdesk.i18n import tr
-        from dxdesk.app.visits import CounterVisits
         from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
         from dxdesk.ui.counter import CounterPage, CounterServices
         from dxdesk.ui.tasks import TaskRunner
@@ -137,8 +144,7 @@ class _Visit:
         settings.card.simulate_when_no_reader = False  # through pcscd, never the in-process stand-in
         runner = TaskRunner()
         database, visits, clerk = _throwaway_desk(Path(tmp.name), settings, load_catalogue(),
-                                                  VisitJournal(InMemoryKeyProvider(), Path(tmp.name) / "visits"),
-                                                  CounterVisits)
+                                                  VisitJournal(InMemoryKeyProvider(), Path(tmp.name) / "visits"))
         card_service = CardService(settings.card, require_session=True)
         card_service.bind_session(clerk)
         printed = Path(tmp.name) / "printed.pdf"
@@ -242,7 +248,8 @@ class _Visit:
         self.grab(page, "08-done.png")
 
 
-def _throwaway_desk(home: Path, settings, catalogue, journal, visits_class):  # type: ignore[no-untyped-def]
+def _throwaway_desk(home: Path, settings: Settings, catalogue: Catalogue,
+                    journal: VisitJournal) -> tuple[Database, CounterVisits, Session]:
     """A database in the demo's temp folder with a clerk account signed in, like a real desk.
 
     The demo runs the counter as a town would: permissions on, every read and print audited.
@@ -251,6 +258,7 @@ def _throwaway_desk(home: Path, settings, catalogue, journal, visits_class):  # 
     import secrets
     import uuid
 
+    from dxdesk.app.visits import CounterVisits
     from dxdesk.paths import AppPaths
     from dxdesk.security.audit import AuditLog
     from dxdesk.security.auth import AuthService
@@ -266,4 +274,4 @@ def _throwaway_desk(home: Path, settings, catalogue, journal, visits_class):  # 
     admin = auth.create_first_admin("demo-admin", "Demo administrator", password)
     auth.create_account(admin, "demo-clerk", "Demo clerk", Role.CLERK, password)
     clerk = auth.sign_in("demo-clerk", password)
-    return database, visits_class(database, audit, catalogue, journal, settings), clerk
+    return database, CounterVisits(database, audit, catalogue, journal, settings), clerk
