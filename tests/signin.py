@@ -5,6 +5,8 @@ serves the screenshot scripts; cheap scrypt parameters, same code path as produc
 """
 from __future__ import annotations
 
+from accounts import add_ready_account
+
 from dxdesk.security.auth import AuthService
 from dxdesk.security.passwords import ScryptParams
 from dxdesk.security.permissions import Role, Session
@@ -22,13 +24,11 @@ def admin_session(auth: AuthService) -> Session:
 
 
 def sign_in_clerk(auth: AuthService, login: str = "clerk", display_name: str = "窓口 花子") -> Session:
-    """A new clerk account (created by the administrator) signed in with its own password."""
-    auth.create_account(admin_session(auth), login, display_name, Role.CLERK, CLERK_PASSWORD)
-    return auth.sign_in(login, CLERK_PASSWORD)
+    """A new clerk account (created by the administrator, first password replaced) signed in."""
+    return add_ready_account(auth, admin_session(auth), login, display_name, Role.CLERK, CLERK_PASSWORD)
 
 
 def sign_in_role(auth: AuthService, role: Role, login: str | None = None) -> Session:
     """A new account with ``role`` (created by the administrator) signed in."""
     login = login or role.value
-    auth.create_account(admin_session(auth), login, f"{role.value} user", role, CLERK_PASSWORD)
-    return auth.sign_in(login, CLERK_PASSWORD)
+    return add_ready_account(auth, admin_session(auth), login, f"{role.value} user", role, CLERK_PASSWORD)

@@ -14,7 +14,7 @@ from dxdesk.security.auth import AuthService
 from dxdesk.security.permissions import PermissionDeniedError, Role
 from dxdesk.store import models
 from dxdesk.store.database import open_database
-from signin import CHEAP, admin_session, sign_in_clerk
+from signin import CHEAP, sign_in_clerk, sign_in_role
 
 MANUAL = dict(name="山田\u3000花子", address="北海道白老町大町１丁目１番地", birth_date=date(1948, 3, 9), sex="2")
 ANSWERS = {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "pension", "requester": "self"}
@@ -83,8 +83,7 @@ def test_a_failing_audit_event_rolls_the_visit_back(desk, monkeypatch):
 def test_only_a_clerk_may_store_a_visit(desk):
     visits, auth, clerk = desk
     record, timeline = _closed_visit(visits, clerk)
-    auth.create_account(admin_session(auth), "sup", "支援 員", Role.SUPPORTER, "correct horse 3")
-    supporter = auth.sign_in("sup", "correct horse 3")
+    supporter = sign_in_role(auth, Role.SUPPORTER)
     with pytest.raises(PermissionDeniedError):
         visits.store(supporter, record, timeline).result(10)
     assert _visit_rows(visits) == 0 and _events(visits, "visit.close") == []
