@@ -2,7 +2,8 @@
 
 Each capability registers its own subcommands from a small ``cli`` module so this
 file stays a dispatcher. A subcommand's handler returns the exit code. Errors that
-a user can fix are raised as :class:`UserError` and printed as one English line.
+a user can fix are :class:`~dxdesk.errors.DxError` (argument problems: :class:`UserError`)
+and printed as one English line with exit code 2; anything else is a bug.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import sys
 
 from dxdesk import __version__
+from dxdesk.errors import DetailedError, as_dx_error
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,17 @@ COMMAND_MODULES = (
     "dxdesk.support.cli",
     "dxdesk.security.cli",
     "dxdesk.selftest",
-    "dxdesk.democli",
 )
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback."""
+class UserError(DetailedError):
+    """A problem the user of a command can fix, worded in English for the CLI; printed without a traceback.
+
+    Errors raised by the core are DxErrors already and need no wrapping: ``main`` prints
+    the English text of any DxError. UserError is for what only the command line knows
+    (a missing argument, a file that exists)."""
+
+    ja_lead = "コマンドを実行できません"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dxdesk {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to the log file")
     parser.add_argument("--self-test", action="store_true", help="check that this installation works, then exit")
+    parser.add_argument("--training", action="store_true",
+                        help="training mode (研修モード): fictional cards, a separate never-synced database, "
+                             "見本 on every printed page; same as [general] training = true in settings.toml")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -70,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_app()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from dxdesk import training
+    from dxdesk.paths import app_paths
+
+    if getattr(args, "training", False):  # a parser without the flag: tests' stand-in parsers
+        training.activate()  # before any command looks up its folders (dxdesk.paths.app_paths)
+    else:
+        training.activate_from_settings_file(app_paths())
     try:
         log_file = setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     except OSError as exc:
@@ -83,16 +100,19 @@ def main(argv: list[str] | None = None) -> int:
         from dxdesk.ui.app import run_app  # Qt is imported only for the window
 
         return run_app()
-    from dxdesk.config import SettingsError
-
     try:
         return int(args.func(args) or 0)
-    except (UserError, SettingsError) as exc:
-        print(f"dxdesk: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        error = as_dx_error(exc)
+        if error is not None:
+            # Something the user can act on: its sentence, in English. The log gets the types only
+            # (an exception's text could quote a record), enough for support to see what the cause was.
+            cause = error.__cause__ if error.__cause__ is not None else exc
+            log.info("dxdesk %s refused: %s (%s)", args.command, type(error).__name__, type(cause).__name__)
+            print(f"dxdesk: {error.message.en}", file=sys.stderr)
+            return 2
         # A bug, not bad input. The console gets one line; the log file gets the frames, through
         # the redaction filter (a plain traceback could quote a resident's name or number).
         log.exception("dxdesk %s failed", args.command)

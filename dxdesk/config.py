@@ -18,11 +18,12 @@ from typing import Any, Callable
 
 import tomli_w
 
+from dxdesk.errors import DetailedError
 from dxdesk.paths import AppPaths, app_paths
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 
 
 @dataclass
@@ -37,13 +38,14 @@ class GeneralSettings:
     # The desk's calendar (form dates, support-log days, lockout times): an IANA zone name. Japanese town
     # halls keep JST even on a PC set to UTC; empty = the PC's own zone. Read through dxdesk.timeutil.
     time_zone: str = "Asia/Tokyo"
+    # 研修モード: fictional cards only, a separate never-synced database, 見本 on every printed page
+    # (dxdesk.training). `dxdesk --training` does the same for one run.
+    training: bool = False
 
 
 @dataclass
 class CardSettings:
     reader_prefix: str = ""  # empty = first reader found
-    # With no reader attached, serve the built-in simulated card (demo / training).
-    simulate_when_no_reader: bool = True
     # Refuse to send a PIN when this many tries (or fewer) are left; offer 照合番号B instead.
     min_tries_for_pin: int = 2
 
@@ -107,12 +109,23 @@ class Settings:
     support: SupportSettings = field(default_factory=SupportSettings)
 
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 drops ``card.simulate_when_no_reader``: a missing reader is now an error, never a
+    demo card; the fictional cards belong to training mode (``general.training``)."""
+    card = data.get("card")
+    if isinstance(card, dict):
+        card.pop("simulate_when_no_reader", None)
+    return data
+
+
 # version N -> function turning a version-N dict into a version-N+1 dict
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
-class SettingsError(Exception):
+class SettingsError(DetailedError):
     """The settings file cannot be read; the message says which file and why."""
+
+    ja_lead = "設定ファイル（settings.toml）に誤りがあります。管理者に連絡してください"
 
 
 def _from_dict(cls: type, data: dict[str, Any], where: str) -> Any:
@@ -173,6 +186,11 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
             settings = settings_from_dict(data)
         except SettingsError as exc:
             raise SettingsError(f"{path}: {exc}") from None
+    elif paths.desk_config_dir is not None and (paths.desk_config_dir / path.name).exists():
+        # Training mode's first start (dxdesk.training): its settings begin as a copy of the desk's.
+        desk = dataclasses.replace(paths, config_dir=paths.desk_config_dir, desk_config_dir=None, training=False)
+        settings = load_settings(desk)
+        save_settings(settings, paths)
     else:
         settings = Settings()
     if not settings.general.desk_id:

@@ -5,7 +5,6 @@ guard and its inverse (the support import reads our own exports back) cannot dri
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 # Excel (and LibreOffice) run a cell starting with one of these as a formula: "=HYPERLINK(...)" typed
@@ -24,19 +23,14 @@ def undo_spreadsheet_safe(text: str) -> str:
 
 
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8-sig") -> Path:
-    """Write ``text`` to ``path`` through a temporary file beside it, replaced in one step.
+    """Write ``text`` to ``path`` through a temporary file beside it, replaced in one step, owner-only.
 
     A user never finds half a file where they expect a report, and a failed write (disk full,
     no permission) leaves no temporary file holding part of the data. ``utf-8-sig`` writes the
-    BOM Excel needs to read UTF-8; newlines are written as given (csv uses CRLF).
+    BOM Excel needs to read UTF-8; newlines are written as given (csv uses CRLF). Exports hold
+    personal data, so the file is created 0600 (:mod:`dxdesk.outputfiles`); whether an existing
+    file may be replaced is decided before, by :func:`dxdesk.outputfiles.check_output`.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "w", encoding=encoding, newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    from dxdesk.outputfiles import write_private_text
+
+    return write_private_text(Path(path), text, encoding)

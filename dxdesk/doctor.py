@@ -111,7 +111,7 @@ def check_pcsc(paths: AppPaths) -> CheckResult:
         return CheckResult(name, Status.WARN, f"PC/SC service not reachable ({type(exc).__name__})",
                            "start the smart-card service (Linux: `systemctl start pcscd`; Windows: 'Smart Card' service)")
     if not found:
-        return CheckResult(name, Status.WARN, "PC/SC service running, no reader connected (the simulated card is used)",
+        return CheckResult(name, Status.WARN, "PC/SC service running, no reader connected (cards cannot be read; training mode uses its fictional card)",
                            "connect an IC card reader; install its driver if it is not listed")
     return CheckResult(name, Status.OK, "readers: " + "; ".join(found))
 

@@ -21,6 +21,10 @@ class AppPaths:
     data_dir: Path
     log_dir: Path
     cache_dir: Path
+    # Training mode's folders (dxdesk.training.training_paths): its settings and secrets are kept apart
+    # from the desk's; desk_config_dir is the desk's own config folder, whose settings seed the training ones.
+    training: bool = False
+    desk_config_dir: Path | None = None
 
     @property
     def settings_file(self) -> Path:
@@ -46,7 +50,19 @@ class AppPaths:
 
 
 def app_paths() -> AppPaths:
-    """Paths for this process; ``DXDESK_HOME`` puts everything under one folder."""
+    """Paths for this process; ``DXDESK_HOME`` puts everything under one folder.
+
+    In training mode (dxdesk.training) the data folders are the training desk's own.
+    """
+    base = _base_paths()
+    if os.environ.get("DXDESK_TRAINING", "") == "1":
+        from dxdesk.training import training_paths
+
+        return training_paths(base)
+    return base
+
+
+def _base_paths() -> AppPaths:
     home = os.environ.get(HOME_ENV)
     if home:
         root = Path(home).expanduser()

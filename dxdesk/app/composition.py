@@ -13,11 +13,13 @@ catalogue; nothing on that PC can hold card or visit data.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from dxdesk import training
 from dxdesk.config import Settings, load_settings
 from dxdesk.paths import AppPaths, app_paths
 
@@ -55,23 +57,47 @@ def desk_mode(settings: Settings) -> str:
 
 
 class JournalKey:
-    """Key for the crash-recovery visit journal, kept like the database key (keyring or 0600 file)."""
+    """Key for the crash-recovery visit journal, kept like the database key (keyring or 0600 file).
 
-    def __init__(self, desk_id: str, paths: AppPaths) -> None:
+    ``in_use`` says whether journal files sealed with the key exist; then a missing key is
+    an error (KeyMissingError), never a reason to make a new one that could not open them.
+    A keyring that fails to answer raises KeyStoreUnavailableError (dxdesk.store.keys).
+    """
+
+    def __init__(self, desk_id: str, paths: AppPaths, in_use: Callable[[], bool] | None = None) -> None:
         self._user = f"visit-journal-key:{desk_id}"
         self._paths = paths
+        self._in_use = in_use or (lambda: False)
         self._key: bytes | None = None
 
     def get_key(self) -> bytes:
         if self._key is None:
-            from dxdesk.store.keys import get_secret, set_secret
+            from dxdesk.i18n import Msg
+            from dxdesk.store.keys import KeyMissingError, get_secret, set_secret
 
             stored = get_secret(self._user, self._paths)
             if stored is None:
+                if self._in_use():
+                    log.error("visit journal key is missing but journal files exist; not creating one")
+                    raise KeyMissingError(Msg(
+                        "中断した受付の記録を開くキーが見つかりません。新しいキーは作成していません。"
+                        "管理者に連絡してください。",
+                        "The key of the interrupted-visit journal is missing while journal files exist; "
+                        "no new key was made. Restore the key store.",
+                    ))
                 stored = base64.b64encode(os.urandom(32)).decode("ascii")
                 set_secret(self._user, stored, self._paths)
             self._key = base64.b64decode(stored)
         return self._key
+
+
+def _visit_journal(desk_id: str, paths: AppPaths) -> VisitJournal:
+    from dxdesk.counter import VisitJournal
+
+    # Under the data folder of this AppPaths: a training desk keeps its own journal (<data>/training/visits).
+    journal = VisitJournal(directory=paths.data_dir / "visits")
+    journal.key_provider = JournalKey(desk_id, paths, in_use=lambda: any(journal.directory.glob("*.json")))
+    return journal
 
 
 @dataclass
@@ -111,7 +137,7 @@ class AppServices:
         """
         from dxdesk.app.settings import SettingsChanges
         from dxdesk.app.visits import CounterVisits
-        from dxdesk.counter import VisitJournal, load_catalogue
+        from dxdesk.counter import load_catalogue
         from dxdesk.security.audit import AuditLog
         from dxdesk.security.auditview import AuditService
         from dxdesk.security.auth import AuthService
@@ -119,17 +145,27 @@ class AppServices:
         from dxdesk.store.database import open_database
         from dxdesk.support.sql_repository import SqlRepository
 
-        paths = (paths or app_paths()).ensure()
+        paths = paths or app_paths()
         settings = settings or load_settings(paths)
+        store_settings = settings.store
+        if training.active(settings):
+            # 研修モード: its own database, journal and keys under <data>/training/, and no server at all:
+            # the process-wide switch also makes the forms and reports print 見本 (dxdesk.training).
+            training.activate()
+            paths = training.training_paths(paths)
+            store_settings = dataclasses.replace(settings.store, server_url="", work_offline=False)
+            with_sync = False
+        paths = paths.ensure()
         mode = desk_mode(settings)
         counter = mode == MODE_COUNTER and with_counter
         database = open_database(settings, paths, exclusive=exclusive)
         closers: list[Callable[[], None]] = [database.close]
         try:
-            connectivity = ConnectivityState(settings.store, database.pending_count)
+            connectivity = ConnectivityState(store_settings, database.pending_count,
+                                             set_aside_count=database.set_aside_count)
             audit = AuditLog(database)
             catalogue = load_catalogue() if counter else None
-            journal = VisitJournal(JournalKey(settings.general.desk_id, paths)) if counter else None
+            journal = _visit_journal(settings.general.desk_id, paths) if counter else None
             visits = (CounterVisits(database, audit, catalogue, journal, settings)
                       if catalogue is not None and journal is not None else None)
             services = cls(
@@ -152,7 +188,8 @@ class AppServices:
                 from dxdesk.cardreader.service import CardService
 
                 # require_session: no read without a signed-in clerk allowed to read cards (bind_session).
-                services.card_service = CardService(settings.card, require_session=True)
+                services.card_service = CardService(settings.card, require_session=True,
+                                                    training=training.active(settings))
                 closers.append(services.card_service.close)
             if with_purge:
                 from dxdesk.security.purgeschedule import PurgeScheduler
@@ -164,7 +201,7 @@ class AppServices:
             if with_sync and settings.store.server_url:
                 from dxdesk.store.sync import SyncEngine, SyncScheduler
 
-                engine = SyncEngine(database, settings.store, connectivity)
+                engine = SyncEngine(database, settings.store, connectivity, desk_name=settings.general.desk_name)
                 services.sync_scheduler = SyncScheduler(engine, on_sync_result)
                 services.sync_scheduler.start()
                 closers.append(services.sync_scheduler.stop)
@@ -192,9 +229,12 @@ class AppServices:
     def home_summary(self, session: Session) -> HomeSummary:
         """Today's figures this person may see (blocks on the database: call it from a worker)."""
         from dxdesk.app.dashboard import load_home_summary, visible_figures
+        from dxdesk.security.permissions import Permission
 
         visits, support = visible_figures(session, counter_desk=not self.support_only)
-        return load_home_summary(self.database, visits=visits, support=support)
+        # Failing background jobs (the retention purge) reach those who oversee the desk.
+        oversee = session.can(Permission.VIEW_AUDIT) or session.can(Permission.MANAGE_SETTINGS)
+        return load_home_summary(self.database, visits=visits, support=support, problems=oversee)
 
     def close(self) -> None:
         while self._closers:

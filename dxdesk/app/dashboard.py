@@ -28,6 +28,8 @@ class HomeSummary:
     mean_visit_seconds: float | None = None  # of closed visits; None when there were none
     support_sessions: int | None = None
     pending_sync: int = 0  # records waiting to be sent to the server
+    set_aside_sync: int = 0  # records the server refused (set aside until an administrator resends them)
+    problems: tuple[str, ...] = ()  # failing background jobs (dxdesk.store.problems names), for supervisors
 
 
 def visible_figures(session: Session, *, counter_desk: bool) -> tuple[bool, bool]:
@@ -38,7 +40,8 @@ def visible_figures(session: Session, *, counter_desk: bool) -> tuple[bool, bool
     return visits, support
 
 
-def load_home_summary(database: Database, *, visits: bool, support: bool, day: date | None = None) -> HomeSummary:
+def load_home_summary(database: Database, *, visits: bool, support: bool, day: date | None = None,
+                      problems: bool = False) -> HomeSummary:
     """Counts for ``day`` (default: the desk's today) on this desk (``database.desk_id``).
 
     ``visits``: closed / cancelled counter visits and their mean wall-clock duration.
@@ -66,5 +69,11 @@ def load_home_summary(database: Database, *, visits: bool, support: bool, day: d
                 select(func.count()).select_from(m.SupportSession).where(
                     m.SupportSession.desk_id == desk, m.SupportSession.deleted_at.is_(None),
                     m.SupportSession.started_at >= start, m.SupportSession.started_at < end)) or 0)
+    failing: tuple[str, ...] = ()
+    if problems:
+        from dxdesk.store.problems import current_problems
+
+        failing = tuple(sorted(current_problems(database)))
     return HomeSummary(day=day, visits_closed=closed, visits_cancelled=cancelled, mean_visit_seconds=mean,
-                       support_sessions=sessions, pending_sync=database.pending_count())
+                       support_sessions=sessions, pending_sync=database.pending_count(),
+                       set_aside_sync=database.set_aside_count(), problems=failing)

@@ -42,3 +42,9 @@ class SettingsChanges:
             save_settings(self.settings, self.paths)
 
         self.audit.database.writer.run(job)
+
+    def work_offline(self, session: Session, offline: bool) -> None:
+        """The 接続・同期 switch: the same use case as ``dxdesk db work-offline`` (``db.work_offline`` event)."""
+        from dxdesk.app.maintenance import apply_work_offline
+
+        apply_work_offline(self.audit, session, self.settings, self.paths, offline)

@@ -114,7 +114,7 @@ def _source_line(source: CardSource | None) -> str:
     if source is None:
         return "reader:  none"
     if source.simulated:
-        return "reader:  DEMO - built-in simulated card, not a real card (no reader attached)"
+        return "reader:  TRAINING - built-in fictional card, not a real card (training mode)"
     return f"reader:  {source.reader}"
 
 
@@ -166,7 +166,7 @@ def _purpose(args: argparse.Namespace) -> Any:
     try:
         return ReadPurpose(jimu, args.reason).validated()
     except ReasonError as exc:
-        raise UserError(exc.msg.en) from None
+        raise UserError(exc.message.en) from None
 
 
 @contextmanager
@@ -207,7 +207,7 @@ def _audit_read(audit: Any, session: Any, args: argparse.Namespace, purpose: Any
     try:
         audit.append(entry)
     except AuditError as exc:
-        raise UserError(exc.msg.en) from None
+        raise UserError(exc.message.en) from None
 
 
 def cmd_read(args: argparse.Namespace) -> int:
@@ -226,7 +226,7 @@ def cmd_read(args: argparse.Namespace) -> int:
                 result = service.read_card(provider, include_my_number=args.my_number, session=session).result()
             except PermissionDeniedError as exc:
                 _audit_read(audit, session, args, purpose, Result.DENIED, {})
-                raise UserError(exc.msg.en) from None
+                raise UserError(exc.message.en) from None
             except CardError as exc:
                 # Only the error's kind: its text is for the clerk, the log keeps no card details.
                 _audit_read(audit, session, args, purpose, Result.FAILURE, {"error": type(exc).__name__})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 
 
@@ -29,20 +30,13 @@ class Credential(Enum):
         return self.value[1]
 
 
-class CardError(Exception):
+class CardError(DxError):
     """Base class: ``.message`` is the Msg to show; ``str(exc)`` is its English text."""
 
     default_message = Msg(
         "カードの読み取りに失敗しました。カードを読み取り機に置き直して、もう一度お試しください。",
         "Card operation failed.",
     )
-
-    def __init__(self, message: Msg | None = None) -> None:
-        self.message: Msg = message or self.default_message
-        super().__init__(self.message.en)
-
-    def __str__(self) -> str:
-        return self.message.en
 
 
 class NoReaderError(CardError):
@@ -84,6 +78,26 @@ class ReaderUnavailableError(CardError):
     default_message = Msg(
         "カード読み取り機が使えません。読み取り機のケーブルを確かめてください。直らないときはパソコンを再起動してください。",
         "The card reader is unavailable (PC/SC service not running or reader unplugged).",
+    )
+
+
+class ReaderServiceNotRunningError(ReaderUnavailableError):
+    """The PC/SC service itself is not running (pcscd on Linux, 「Smart Card」 on Windows)."""
+
+    default_message = Msg(
+        "カード読み取りのサービス（Linux: pcscd、Windows: Smart Card サービス）が動いていません。"
+        "サービスを開始してから、もう一度読み取ってください。",
+        "The smart-card service is not running (pcscd on Linux, the Smart Card service on Windows). "
+        "Start it (Linux: sudo systemctl start pcscd; Windows: services.msc, Smart Card, Start) and read again.",
+    )
+
+
+class NotTrainingCardError(CardError):
+    """Training mode read a card that is not one of the built-in fictional people; nothing was kept."""
+
+    default_message = Msg(
+        "研修モードでは研修用の模擬カードしか読み取りません。実際のカードは研修モードを終えてから読み取ってください。",
+        "Training mode reads only the built-in fictional cards; this card was not kept.",
     )
 
 

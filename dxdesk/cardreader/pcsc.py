@@ -30,6 +30,7 @@ from dxdesk.cardreader.errors import (
     NoCardError,
     NoReaderError,
     ReaderBusyError,
+    ReaderServiceNotRunningError,
     ReaderUnavailableError,
 )
 from dxdesk.i18n import Msg
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 
 _MASK = 0xFFFFFFFF
 
+# PC/SC codes meaning "no service to talk to": pcscd (or Windows' Smart Card service) is not running.
+_SERVICE_NOT_RUNNING = {
+    scard.SCARD_E_NO_SERVICE & _MASK,
+    scard.SCARD_E_SERVICE_STOPPED & _MASK,
+}
 # PC/SC codes meaning "the service is gone" (pcscd stopped/restarted, socket missing).
 _SERVICE_GONE = {
     scard.SCARD_E_NO_SERVICE & _MASK,
@@ -85,6 +91,8 @@ def error_for(hresult: int, operation: str, *, in_session: bool = False) -> Card
     """
     value = hresult & _MASK
     log.info("PC/SC %s failed: %s", operation, code_name(hresult))
+    if value in _SERVICE_NOT_RUNNING:
+        return ReaderServiceNotRunningError()
     if value in _SERVICE_GONE:
         return ReaderUnavailableError()
     if value == scard.SCARD_E_NO_READERS_AVAILABLE & _MASK:

@@ -10,10 +10,12 @@ implements :class:`PinProvider`; ``request_pin`` runs on the card thread and
 typically posts a request to the UI and blocks on a :class:`PinExchange` (from
 :meth:`CardService.new_pin_exchange`), which :meth:`CardService.cancel` wakes.
 
-Backend: a real reader through :class:`~dxdesk.cardreader.pcsc.PcscTransport`, or,
-when no reader is attached and ``settings.card.simulate_when_no_reader`` is on, an
-in-process simulated card. A simulated read is always labelled
-"デモ用の模擬カード" in :class:`CardSource` so nobody mistakes it for a real card.
+Backend: a real reader through :class:`~dxdesk.cardreader.pcsc.PcscTransport`. A missing
+reader or a stopped PC/SC service is an error (NoReaderError, ReaderServiceNotRunningError),
+never a stand-in card. Only in training mode (:mod:`dxdesk.training`) are the built-in fictional
+cards used: the simulator in a vpcd slot when pcscd shows one, else an in-process simulated
+card; real readers are then ignored, so no resident's card can be read into training records.
+A simulated read is labelled "研修用の模擬カード" in :class:`CardSource`.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from dxdesk.cardreader.errors import (
     LowTriesError,
     NoCardError,
     NoReaderError,
+    NotTrainingCardError,
     PinBlockedError,
     ReaderUnavailableError,
     SecurityStatusError,
@@ -39,7 +42,7 @@ from dxdesk.cardreader.model import CardHolder
 from dxdesk.cardreader.mynumber import MyNumberCard
 from dxdesk.cardreader.pcsc import PcscTransport, ReaderInfo, choose_reader, reader_infos
 from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
-from dxdesk.cardreader.testdata import PERSON_KOKUTOU
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU, PERSONS
 from dxdesk.config import CardSettings
 from dxdesk.i18n import Msg
 
@@ -50,7 +53,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SIMULATED_LABEL = Msg("デモ用の模擬カード", "demo simulated card (not a real card)")
+SIMULATED_LABEL = Msg("研修用の模擬カード", "training card (fictional, not a real card)")
+# The simulator served through pcscd by `dxdesk card sim` sits in a vpcd slot ("Virtual PCD 00 00").
+VPCD_READER_PREFIX = "Virtual PCD"
 SIMULATED_READER = "dxdesk simulated card"
 
 
@@ -128,8 +133,15 @@ class CardService:
         list_reader_infos: Callable[[], list[ReaderInfo]] = reader_infos,
         simulated_card: SimulatedCard | None = None,
         require_session: bool = False,
+        training: bool | None = None,
     ) -> None:
         self.settings = settings or CardSettings()
+        # Training mode: fictional cards only (None: whatever this process is in, dxdesk.training).
+        if training is None:
+            from dxdesk import training as training_mode
+
+            training = training_mode.active()
+        self.training = training
         # The app sets require_session and binds the signed-in clerk, so a read is refused at this
         # layer for a role without READ_CARD (READ_MY_NUMBER for the number), whatever the screen does.
         # `dxdesk card read` does the same for the account given with --as.
@@ -227,21 +239,25 @@ class CardService:
     def _simulated(self) -> tuple[Transport, CardSource]:
         if self._sim_card is None:
             self._sim_card = SimulatedCard.from_person(PERSON_KOKUTOU)
-        log.info("no card reader attached: using the built-in demo card")
+        log.info("training mode: using the built-in fictional card")
         return SimulatedTransport(self._sim_card), CardSource(SIMULATED_READER, simulated=True)
 
     def _choose(self) -> ReaderInfo | None:
-        """The reader to use, or None when the simulated card should stand in."""
-        simulate = self.settings.simulate_when_no_reader
+        """The reader to use; None (training mode only) when the in-process card stands in."""
+        if self.training:
+            return self._training_reader()
+        return choose_reader(self.reader_prefix, self._list_reader_infos())
+
+    def _training_reader(self) -> ReaderInfo | None:
+        """The simulator's vpcd slot holding a card, if pcscd shows one; never a real reader."""
         try:
             infos = self._list_reader_infos()
-        except ReaderUnavailableError:
-            if simulate:
-                return None
-            raise
-        if not infos and simulate:
+        except CardError:  # no pcscd: the in-process card is the training card
             return None
-        return choose_reader(self.reader_prefix, infos)
+        virtual = [i for i in infos if i.name.startswith(VPCD_READER_PREFIX) and i.card_present]
+        preferred = [i for i in virtual if self.reader_prefix and i.name.startswith(self.reader_prefix)]
+        candidates = preferred or virtual
+        return candidates[0] if candidates else None
 
     def _open(self) -> tuple[Transport, CardSource]:
         info = self._choose()
@@ -249,7 +265,7 @@ class CardService:
             return self._simulated()
         transport = PcscTransport(info.name, exclusive=True)
         transport.connect()
-        return transport, CardSource(info.name, simulated=False)
+        return transport, CardSource(info.name, simulated=self.training)
 
     def _close(self, transport: Transport) -> None:
         if isinstance(transport, PcscTransport):
@@ -276,6 +292,15 @@ class CardService:
             return CardStatus(source, card_present=True, tries_left=tries)
         finally:
             self._close(transport)
+
+    def _check_training_card(self, holder: CardHolder) -> None:
+        """Training mode keeps only the built-in fictional people: a vpcd slot can also relay a real card
+        (vsmartcard's remote reader app), and a resident's data must never enter training records."""
+        if not self.training:
+            return
+        fictional = {(p.holder.name, p.holder.birth_date) for p in PERSONS.values()}
+        if (holder.name, holder.birth_date) not in fictional:
+            raise NotTrainingCardError()
 
     def _drop_token(self, token: threading.Event) -> None:
         with self._lock:
@@ -309,6 +334,7 @@ class CardService:
             card = MyNumberCard(TracingTransport(transport, log))
             if code_b is not None:
                 holder = card.read(code_b=code_b)
+                self._check_training_card(holder)
                 return CardReadResult(holder, source)
             tries = card.remaining_tries()
             if tries == 0:
@@ -327,6 +353,7 @@ class CardService:
                 holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
             finally:
                 pin = None
+            self._check_training_card(holder)
             log.info("card read done (%s)", "simulated" if source.simulated else "reader")
             return CardReadResult(holder, source)
         finally:

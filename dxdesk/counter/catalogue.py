@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dxdesk.errors import DetailedError
 from dxdesk.i18n import Msg
 from dxdesk.paths import app_paths
 from dxdesk.resources import resource_path
@@ -56,7 +57,9 @@ class CatalogueIssue:
         return f"{where}{'warning: ' if self.warning else ''}{self.message.en}"
 
 
-class CatalogueError(Exception):
+class CatalogueError(DetailedError):
+    ja_lead = "手続きの定義ファイルに誤りがあります。手続きを管理している担当者に連絡してください"
+
     def __init__(self, issues: Sequence[CatalogueIssue]) -> None:
         self.issues = tuple(issues)
         lines = "\n".join(str(i) for i in self.issues)

@@ -1,24 +1,24 @@
 """Errors of the counter workflow, each carrying a bilingual message.
 
-``str(error)`` is the English text (logs, CLI); the UI shows ``error.msg.ja``.
+``str(error)`` is the English text (logs, CLI); the UI shows ``error.message`` in its language.
 Messages never contain card data, answers or PINs: they name the step, the
 question or the procedure, never the value.
 """
 from __future__ import annotations
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 
 
-class VisitError(Exception):
+class VisitError(DxError):
     """A request the visit cannot honour in its current state (wrong step, bad data, missing answers).
 
     ``code`` is a stable identifier for programmatic checks (tests, UI branching),
-    ``msg`` the bilingual text to show.
+    ``message`` the bilingual text to show.
     """
 
     def __init__(self, msg: Msg, code: str = "visit_error") -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
         self.code = code
 
 

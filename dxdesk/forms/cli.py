@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
     s.add_argument("--calibration", metavar="PRINTER", help="apply this printer's stored calibration")
     s.add_argument("--onto", type=Path, metavar="TOWN.pdf", help="merge the data onto this PDF form")
+    s.add_argument("--force", action="store_true", help="replace --out if it exists")
     s.set_defaults(func=cmd_fill)
 
     s = sub.add_parser("check", help="report overflowing fields and missing glyphs (exit 1 if any)")
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s = sub.add_parser("calibration-page", help="write the printer calibration test page")
     s.add_argument("--out", required=True, type=Path)
     s.add_argument("--calibration", metavar="PRINTER", help="draw through this printer's stored calibration")
+    s.add_argument("--force", action="store_true", help="replace --out if it exists")
     s.set_defaults(func=cmd_calibration_page)
 
 
@@ -81,6 +83,23 @@ def _calibration(printer: str | None) -> Calibration | None:
     return calibration_for(settings, printer)
 
 
+def _check_out(out: Path, force: bool) -> None:
+    """Never the database, keys or settings; an existing file only with --force."""
+    from dxdesk.outputfiles import OutputRefusedError, check_output
+
+    try:
+        check_output(out, force)
+    except OutputRefusedError as exc:
+        raise UserError(exc.msg.en) from None
+
+
+def _write_out(out: Path, pdf: bytes) -> None:
+    """Owner-only and atomic: a filled form holds a resident's name, address and maybe more."""
+    from dxdesk.outputfiles import write_private
+
+    write_private(out, pdf)
+
+
 def _print_issues(issues: Iterable[FillIssue]) -> None:
     for issue in issues:
         print(f"{issue.kind}: {issue}", file=sys.stderr)
@@ -101,6 +120,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
     from dxdesk.config import load_settings
     from dxdesk.forms import OverlayError, fill_form
 
+    _check_out(args.out, args.force)
     template = _template(args.form)
     data = _data(args.data)
     mode = args.mode or load_settings().forms.default_mode
@@ -111,7 +131,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
     except OverlayError as exc:
         raise UserError(str(exc)) from None
     try:
-        args.out.write_bytes(result.pdf)
+        _write_out(args.out, result.pdf)
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     _print_issues(result.issues)
@@ -132,9 +152,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_calibration_page(args: argparse.Namespace) -> int:
     from dxdesk.forms.calibration import calibration_page
 
+    _check_out(args.out, args.force)
     pdf = calibration_page(_calibration(args.calibration), args.calibration or "")
     try:
-        args.out.write_bytes(pdf)
+        _write_out(args.out, pdf)
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"wrote {args.out}")

@@ -7,9 +7,13 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
+from dxdesk.errors import DetailedError
 
-class OverlayError(Exception):
+
+class OverlayError(DetailedError):
     """The town's PDF cannot be used; the message says why (English)."""
+
+    ja_lead = "帳票の元になる PDF を使えません。帳票を管理している担当者に連絡してください"
 
 
 def merge_onto(base_pdf: Path | bytes, overlay_pdf: bytes, tolerance_pt: float = 3.0) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 
+from dxdesk import training
 from dxdesk.config import Calibration
 from dxdesk.forms.data import FormData, as_text
 from dxdesk.forms.glyphs import font_name
@@ -286,6 +287,8 @@ def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode:
     for f in template.fields:
         renderer.draw(f)
     c.restoreState()
+    if training.active():  # 研修モード: every printed page says 見本 (also on pre-printed stock)
+        training.draw_sample_mark(c, template.width_mm * mm, template.height_mm * mm)
     c.showPage()
     return renderer.issues
 

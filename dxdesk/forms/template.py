@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dxdesk.errors import DetailedError
+
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "B5": (182.0, 257.0), "A3": (297.0, 420.0)}
 FIELD_TYPES = ("text", "furigana", "comb", "choice", "checkbox", "date", "rows")
 STATIC_KINDS = ("text", "rect", "line")
@@ -24,8 +26,10 @@ FONTS = ("mincho", "gothic", "gothic_bold")
 MY_NUMBER_SOURCE = "card.my_number"
 
 
-class TemplateError(Exception):
+class TemplateError(DetailedError):
     """A template file is invalid; the message names the file and the field."""
+
+    ja_lead = "帳票の定義ファイルに誤りがあります。帳票を管理している担当者に連絡してください"
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,25 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.log import redact
 from dxdesk.security.auditchain import (
     CHECKPOINT_EVENT,
+    GAP_EVENT,
     GENESIS_HASH,
     AuditRecord,
     ChainHead,
     compute_hash,
+    is_keyed,
 )
-from dxdesk.security.auditkey import load_chain_head, load_or_create_audit_key, save_chain_head
+from dxdesk.security.auditkey import (
+    load_chain_head,
+    load_cutover,
+    load_or_create_audit_key,
+    save_chain_head,
+    save_cutover,
+)
 
 if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
     from dxdesk.store.database import Database
@@ -61,6 +70,16 @@ class EventType(str, enum.Enum):
     PURGE = "data.purge"
     SUPPORT_CHANGE = "support.change"  # edit / soft delete / follow-up close / import of support sessions
     CHECKPOINT = CHECKPOINT_EVENT
+    GAP = GAP_EVENT  # written by the desk: its database was behind the head it had noted (never by a caller)
+    # Database maintenance (dxdesk.app.maintenance): each one an administrator's act, the sync the desk's.
+    DB_BACKUP = "db.backup"
+    DB_RESTORE = "db.restore"  # details: from which chain head to which
+    DB_ROTATE_KEY = "db.rotate_key"
+    DB_SET_SERVER = "db.set_server"
+    DB_WORK_OFFLINE = "db.work_offline"
+    DB_UPGRADE = "db.upgrade"
+    SYNC_RUN = "sync.run"
+    AUDIT_TRIGGERS = "audit.repair_triggers"
 
 
 class Result(str, enum.Enum):
@@ -113,10 +132,9 @@ MSG_REASON_REQUIRED = Msg(
 )
 
 
-class AuditError(ValueError):
+class AuditError(DxError, ValueError):
     def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
 
 
 _EVENT_TYPE_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
@@ -234,39 +252,76 @@ def load_records(
 class AuditLog:
     """Writes events through the store's single writer; seq and hashes are assigned inside that transaction."""
 
-    def __init__(self, database: Database, clock: Clock = _utcnow) -> None:
+    def __init__(self, database: Database, clock: Clock = _utcnow, *, accept_rollback: bool = False) -> None:
         self.database = database
         self.clock = clock
         self._key: bytes | None = None  # loaded (or created) on the first append
+        # Only ``dxdesk db restore`` sets this, on the restored copy: its own db.restore event records the
+        # rollback (from which head to which), so no audit.gap event is written for it.
+        self.accept_rollback = accept_rollback
+        self._cutover_noted = False  # once seen, the note is not read again on every append
 
     def _paths(self) -> Any:
         return getattr(self.database, "paths", None)  # None: dxdesk.paths.app_paths()
 
-    def _audit_key(self) -> bytes:
+    def _audit_key(self, may_create: bool) -> bytes:
         if self._key is None:
-            self._key = load_or_create_audit_key(self.desk_id, self._paths())
+            self._key = load_or_create_audit_key(self.desk_id, self._paths(), may_create=may_create)
         return self._key
 
-    def _note_head_after_commit(self, orm: OrmSession, record: AuditRecord) -> None:
-        """Save the chain head once the job's transaction commits (a rolled-back event must not become the head)."""
+    def _note_after_commit(self, orm: OrmSession, record: AuditRecord, cutover: int | None) -> None:
+        """Save the chain head (and a first cut-over point) once the job's transaction commits.
+
+        A rolled-back event must not become the head.
+        """
         desk_id, paths = record.desk_id, self._paths()
         head = ChainHead(record.seq, record.hash)
 
         def _after_commit(_session: OrmSession) -> None:
             save_chain_head(desk_id, head, paths)
+            if cutover is not None:
+                save_cutover(desk_id, cutover, paths)
 
         event.listen(orm, "after_commit", _after_commit, once=True)
 
-    def _warn_if_truncated(self, last: AuditRecord | None) -> None:
+    def _gap(self, orm: OrmSession, last: AuditRecord | None) -> dict[str, Any] | None:
+        """Details for an ``audit.gap`` event when the database is behind (or other than) the noted head."""
+        from dxdesk.store.models import AuditEvent
+
         try:
             head = load_chain_head(self.desk_id, self._paths())
         except ValueError:
             log.error("the audit chain head noted outside the database is unreadable")
-            return
-        if head is not None and head.seq > (last.seq if last else 0):
-            # This append will overwrite the head, so this log line is the lasting trace.
-            log.error("audit events after seq %d are missing: this desk last wrote seq %d",
-                      last.seq if last else 0, head.seq)
+            return None
+        if head is None:
+            return None
+        last_seq = last.seq if last else 0
+        if head.seq > last_seq:
+            log.error("audit events after seq %d are missing: this desk last wrote seq %d", last_seq, head.seq)
+            return {"cause": "missing", "last_seq": last_seq, "noted_seq": head.seq}
+        stored = orm.scalars(select(AuditEvent.hash).where(
+            AuditEvent.desk_id == self.desk_id, AuditEvent.seq == head.seq)).first()
+        if stored is not None and stored != head.hash:
+            log.error("audit event seq %d differs from the one this desk wrote: the chain was rewritten", head.seq)
+            return {"cause": "rewritten", "last_seq": last_seq, "noted_seq": head.seq}
+        return None
+
+    def _cutover_to_note(self, orm: OrmSession, next_seq: int) -> int | None:
+        """The first keyed seq, when no cut-over point is noted yet (new desk, or keyed before it was noted)."""
+        from dxdesk.store.models import AuditEvent
+
+        if self._cutover_noted:
+            return None
+        try:
+            if load_cutover(self.desk_id, self._paths()) is not None:
+                self._cutover_noted = True
+                return None
+        except ValueError:
+            log.error("the audit cut-over point noted outside the database is unreadable")
+            return None
+        first_keyed = orm.scalar(select(AuditEvent.seq).where(
+            AuditEvent.desk_id == self.desk_id, AuditEvent.hash.like("h1:%")).order_by(AuditEvent.seq).limit(1))
+        return int(first_keyed) if first_keyed is not None else next_seq
 
     @property
     def desk_id(self) -> str:
@@ -278,15 +333,31 @@ class AuditLog:
         return self.database.writer.submit(lambda orm: self.append_in(orm, entry)).result(timeout)
 
     def append_in(self, orm: OrmSession, entry: AuditEntry) -> AuditRecord:
-        """Append inside a writer job that is already running, so the event commits (or not) with the change."""
-        from dxdesk.store.models import AuditEvent
+        """Append inside a writer job that is already running, so the event commits (or not) with the change.
 
+        When the database is behind the head this desk noted (newest events deleted, WAL lost,
+        an older file copied in) or holds another event at that seq, a keyed ``audit.gap``
+        event is written first, so the next sign-in cannot hide it.
+        """
         check_entry(entry)
         desk_id = self.desk_id
         orm.flush()  # earlier events of this same job must be visible to the seq query
         last = last_record(orm, desk_id)
-        key = self._audit_key()
-        self._warn_if_truncated(last)
+        # A desk with keyed events never makes a new key (legacy unkeyed chains may get their first one).
+        key = self._audit_key(may_create=last is None or not is_keyed(last.hash))
+        cutover = self._cutover_to_note(orm, (last.seq + 1) if last else 1)
+        gap = None if self.accept_rollback else self._gap(orm, last)
+        if gap is not None:
+            # The lasting, keyed trace: the event about to be written would otherwise move the head on.
+            last = self._add(orm, last, key, AuditEntry(EventType.GAP, None, Result.FAILURE, details=gap))
+        record = self._add(orm, last, key, entry)
+        self._note_after_commit(orm, record, cutover)
+        return record
+
+    def _add(self, orm: OrmSession, last: AuditRecord | None, key: bytes, entry: AuditEntry) -> AuditRecord:
+        from dxdesk.store.models import AuditEvent
+
+        desk_id = self.desk_id
         occurred_at = self.clock().astimezone(timezone.utc)
         if last is not None and occurred_at < last.occurred_at:
             # A clock stepped backwards must not make the chain look reordered in time.
@@ -306,5 +377,4 @@ class AuditLog:
             details=dict(record.details), prev_hash=record.prev_hash, hash=record.hash,
         ))
         orm.flush()
-        self._note_head_after_commit(orm, record)
         return record

@@ -11,8 +11,9 @@ Hash versions, told apart by the stored text:
 * ``h1:<hex>`` - HMAC-SHA256 with the desk's audit key (:mod:`auditkey`). All new
   events. Without the key nobody can recompute a rewritten chain.
 * ``<64 hex>`` - legacy plain SHA-256, written before the chain was keyed. Still
-  verified, but only *before* the first keyed event: an unkeyed event after a keyed
-  one is what a rewrite without the key looks like, and is reported as such.
+  verified, but only *before* the first keyed event and before the recorded
+  cut-over point (the first keyed seq, noted outside the database): an unkeyed event
+  after either is what a rewrite without the key looks like, and is reported as such.
 
 Canonical JSON: sorted keys, no insignificant whitespace, UTF-8, timestamps as
 UTC ISO-8601 with microseconds and a ``Z``, and no floats (their text form is
@@ -30,6 +31,9 @@ from typing import Any, Iterable, Mapping
 GENESIS_HASH = "0" * 64
 KEYED_PREFIX = "h1:"
 CHECKPOINT_EVENT = "audit.checkpoint"
+# Written by the desk itself when it finds its database behind (or different from) the head it
+# noted outside the database: the keyed, lasting record of a truncation or an older file copied in.
+GAP_EVENT = "audit.gap"
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,8 @@ def _checkpoint_anchor(records: list[AuditRecord], first: AuditRecord) -> bool:
     return False
 
 
-def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: int) -> VerifyResult | None:
+def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: int,
+                cutover: int | None = None) -> VerifyResult | None:
     """None when ``rec.hash`` is right; else the failure to report."""
     try:
         if is_keyed(rec.hash):
@@ -170,6 +175,10 @@ def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: in
         if keyed_seen:
             return VerifyResult(False, rec.seq, "an unkeyed hash follows keyed events: the event was rewritten "
                                 "without the audit key", rec.id, index)
+        if cutover is not None and rec.seq >= cutover:
+            return VerifyResult(False, rec.seq, f"an unkeyed hash at or after the cut-over point (seq {cutover}, "
+                                "from where this desk writes keyed events): the event was rewritten without the "
+                                "audit key", rec.id, index)
         if legacy_hash(rec) != rec.hash:
             return VerifyResult(False, rec.seq, "contents were changed after the event was written (hash mismatch)",
                                 rec.id, index)
@@ -197,13 +206,31 @@ def _check_head(records: list[AuditRecord], head: ChainHead) -> VerifyResult | N
     return None
 
 
-def verify_chain(events: Iterable[AuditRecord], key: bytes | None = None,
-                 head: ChainHead | None = None) -> VerifyResult:
-    """Check one desk's chain in storage order (ascending seq as read). Stops at the first bad event.
+def _check_gaps(records: list[AuditRecord]) -> VerifyResult | None:
+    """The first ``audit.gap`` event: the desk itself found events missing or rewritten when it wrote it."""
+    for index, rec in enumerate(records):
+        if rec.event_type == GAP_EVENT:
+            d = rec.details
+            what = ("had been rewritten" if d.get("cause") == "rewritten"
+                    else f"after seq {d.get('last_seq', '?')} were missing")
+            return VerifyResult(
+                False, rec.seq, f"when this event was written the events {what}: this desk had last written seq "
+                f"{d.get('noted_seq', '?')} (the newest events were deleted, the WAL was lost, or an older "
+                "database file was copied over the live one; a restore through 'dxdesk db restore' is recorded "
+                "as db.restore instead)", rec.id, index,
+            )
+    return None
 
+
+def verify_chain(events: Iterable[AuditRecord], key: bytes | None = None,
+                 head: ChainHead | None = None, cutover: int | None = None) -> VerifyResult:
+    """Check one desk's chain in storage order (ascending seq as read).
+
+    Stops at the first bad link or hash; then reports a recorded gap (``audit.gap``)
+    and last compares the newest event with the head noted outside the database.
     ``key`` is that desk's audit key (None: only legacy unkeyed events can be checked,
     keyed ones fail with ``key_missing``). ``head`` is the newest event the desk noted
-    outside the database, if known.
+    outside the database, if known; ``cutover`` the first seq it wrote keyed, if noted.
     """
     records = list(events)
     if not records:
@@ -233,11 +260,14 @@ def verify_chain(events: Iterable[AuditRecord], key: bytes | None = None,
             if rec.prev_hash != prev.hash:
                 return VerifyResult(False, rec.seq, "prev_hash does not match the hash of the event before it",
                                     rec.id, index)
-        failure = _check_hash(rec, key, keyed_seen, index)
+        failure = _check_hash(rec, key, keyed_seen, index, cutover)
         if failure is not None:
             return failure
         keyed_seen = keyed_seen or is_keyed(rec.hash)
         prev = rec
+    failure = _check_gaps(records)
+    if failure is not None:
+        return failure
     if head is not None:
         failure = _check_head(records, head)
         if failure is not None:

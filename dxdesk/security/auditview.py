@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 
 from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result, load_records
 from dxdesk.security.auditchain import AuditRecord, ChainHead, VerifyResult, utc_iso, verify_chain
-from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head
+from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head, load_cutover
 from dxdesk.security.permissions import Permission, Session, require, requires
 from dxdesk.store.models import Clerk
 
@@ -27,6 +27,31 @@ CSV_COLUMNS = (
     "seq", "id", "occurred_at_utc", "desk_id", "actor_id", "actor_login", "event_type", "jimu_type", "reason",
     "items", "result", "details", "prev_hash", "hash",
 )
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """``audit verify``'s answer: each desk's chain, and what is wrong with the table itself (or "")."""
+
+    chains: dict[str, VerifyResult]
+    triggers: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.triggers and all(r.ok for r in self.chains.values())
+
+
+def trigger_problem(database: Any) -> str:
+    """"" when audit_events still refuses UPDATE and DELETE; else what is missing (SQLite desks only)."""
+    from dxdesk.store.audittriggers import missing_triggers
+
+    with database.engine.connect() as conn:
+        missing = missing_triggers(conn)
+    if not missing:
+        return ""
+    return (f"the append-only triggers of audit_events are missing ({', '.join(missing)}): they were dropped "
+            "outside dxdesk, so events may have been edited or deleted; after checking, recreate them with "
+            "'dxdesk audit repair-triggers --as ADMIN'")
 
 
 @dataclass(frozen=True)
@@ -57,6 +82,20 @@ class AuditService:
     @requires(Permission.VIEW_AUDIT)
     def verify(self, session: Session) -> dict[str, VerifyResult]:
         """Each desk's chain -> its VerifyResult (an empty log verifies as {})."""
+        return self.check_chains()
+
+    def verify_before_sign_in(self, sign_in: Callable[[], Session]) -> tuple[Session, "AuditCheck"]:
+        """Check every chain, the head note and the triggers, *then* sign in (VIEW_AUDIT) and hand the answer over.
+
+        Signing in appends an event and moves the head note; checking first means that
+        append can neither hide a truncation nor vouch for a chain rewritten without the key.
+        """
+        check = AuditCheck(self.check_chains(), trigger_problem(self.database))
+        session = require(sign_in(), Permission.VIEW_AUDIT)
+        return session, check
+
+    def check_chains(self) -> dict[str, VerifyResult]:
+        """The verification itself, with no permission check: only for callers that check one (above)."""
         with self.database.session() as orm:
             records = load_records(orm)
         by_desk: dict[str, list[AuditRecord]] = {}
@@ -82,9 +121,26 @@ class AuditService:
             key = load_audit_key(desk, paths)
             # Only this desk notes its head; events synced in from other desks are checked without it.
             head = self._head(desk) if desk == local else None
+            cutover = load_cutover(desk, paths) if desk == local else None
         except AuditKeyError as exc:
             return VerifyResult(False, None, str(exc), key_missing=True)
-        return verify_chain(chain, key, head)
+        return verify_chain(chain, key, head, cutover)
+
+    @requires(Permission.MANAGE_SETTINGS)
+    def repair_triggers(self, session: Session) -> list[str]:
+        """Recreate missing append-only triggers (an explicit administrator act, audited); returns their names."""
+        from dxdesk.store.audittriggers import missing_triggers, recreate_triggers
+
+        def job(orm: Any) -> list[str]:
+            conn = orm.connection()
+            missing = missing_triggers(conn)
+            if missing:
+                recreate_triggers(conn, missing)
+            self.audit.append_in(orm, AuditEntry(EventType.AUDIT_TRIGGERS, session.clerk_id, Result.SUCCESS,
+                                                 details={"recreated": len(missing)}))
+            return missing
+
+        return list(self.database.writer.run(job))
 
     @requires(Permission.EXPORT_DATA)
     def export_csv(self, session: Session, out: Path, start: datetime | None = None,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 from sqlalchemy import select
 
 from dxdesk.config import SecuritySettings, load_settings
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.security import clerks as cq
 from dxdesk.security import throttle
@@ -64,15 +65,20 @@ MSG_SAME_AS_OLD = Msg(
     ja="新しいパスワードは今のパスワードと別のものにしてください。",
     en="The new password must differ from the current one.",
 )
+MSG_DESK_HAS_HISTORY = Msg(
+    ja="このパソコンの dxdesk には以前のアカウントと記録があるため、初期管理者は作成できません。"
+       "データベースが消えたか置き換えられています。管理者がバックアップから復元してください（dxdesk db restore）。",
+    en="This desk has history (earlier accounts and audit events), so no new first administrator can be "
+       "created: its database was lost or replaced. An administrator must restore a backup (dxdesk db restore).",
+)
 MSG_ACCOUNT_INACTIVE = Msg(ja="このアカウントは無効になっています。", en="This account has been deactivated.")
 
 
-class AuthError(Exception):
-    """A sign-in or account problem; ``msg`` is the bilingual text to show."""
+class AuthError(DxError):
+    """A sign-in or account problem; ``message`` is the bilingual text to show."""
 
     def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
 
 
 class InvalidCredentialsError(AuthError):
@@ -282,12 +288,35 @@ class AuthService:
         def job(orm: Any) -> ClerkInfo:
             if cq.count_clerks(orm) != 0:  # checked inside the write transaction: no race with a second desk window
                 raise AuthError(MSG_FIRST_ADMIN_EXISTS)
+            if self._has_history(orm):
+                raise AuthError(MSG_DESK_HAS_HISTORY)
             row = self._insert(orm, login, display_name, Role.ADMINISTRATOR, password_hash)
             self._audit(orm, EventType.ACCOUNT_CHANGE, row.id, Result.SUCCESS, action="create_first_admin",
                         clerk_id=row.id, role=Role.ADMINISTRATOR.value)
             return info_from_row(row)
 
         return self._session_for(self._write(job), self.clock())
+
+    def _has_history(self, orm: Any) -> bool:
+        """Accounts existed here before (an account event in the log) or events were lost (the head is ahead).
+
+        Either way the clerks table was emptied or the database replaced behind dxdesk's
+        back: creating a "first" administrator there would hand the desk to whoever asks.
+        """
+        from dxdesk.security.audit import last_record
+        from dxdesk.security.auditkey import AuditKeyError, load_chain_head
+        from dxdesk.store.models import AuditEvent
+
+        if orm.scalar(select(AuditEvent.seq).where(AuditEvent.event_type == EventType.ACCOUNT_CHANGE.value)
+                      .limit(1)) is not None:
+            return True
+        desk_id = str(self.database.desk_id)
+        try:
+            head = load_chain_head(desk_id, getattr(self.database, "paths", None))
+        except AuditKeyError:
+            return True
+        last = last_record(orm, desk_id)
+        return head is not None and head.seq > (last.seq if last else 0)
 
     # ----------------------------------------------------------- own password
     def change_password(self, session: Session, old_password: str, new_password: str) -> Session:

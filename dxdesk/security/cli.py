@@ -59,7 +59,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except (AuthError, PermissionDeniedError, AuditError, ReasonError) as exc:
-        raise UserError(exc.msg.en) from None
+        raise UserError(exc.message.en) from None
     except StoreError as exc:
         raise UserError(str(exc)) from None
     except ValueError as exc:
@@ -182,16 +182,27 @@ def _audit_service(db: Any, auth: Any) -> Any:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
+    if not args.as_login:
+        raise UserError("verifying the audit log needs --as LOGIN (an account allowed to do it)")
     with _services() as (db, auth), _user_errors():
-        session = _sign_in(auth, args.as_login, "verifying the audit log")
-        results = _audit_service(db, auth).verify(session)
-    if not results:
+        # The chain and the head note are checked before the sign-in appends its own event.
+        _session, check = _audit_service(db, auth).verify_before_sign_in(
+            lambda: _sign_in(auth, args.as_login, "verifying the audit log"))
+    if not check.chains:
         print("audit log is empty")
-    bad = 0
-    for desk, result in sorted(results.items()):
+    for desk, result in sorted(check.chains.items()):
         print(f"desk {desk}: {result.describe()}")
-        bad += not result.ok
-    return 1 if bad else 0
+    if check.triggers:
+        print(f"audit table: {check.triggers}")
+    return 0 if check.ok else 1
+
+
+def _audit_repair_triggers(args: argparse.Namespace) -> int:
+    with _services() as (db, auth), _user_errors():
+        admin = _sign_in(auth, args.as_login, "recreating the audit triggers")
+        recreated = _audit_service(db, auth).repair_triggers(admin)
+    print(f"recreated {', '.join(recreated)}" if recreated else "the append-only triggers were all present")
+    return 0
 
 
 def _audit_list(args: argparse.Namespace) -> int:
@@ -210,6 +221,10 @@ def _audit_list(args: argparse.Namespace) -> int:
 
 
 def _audit_export(args: argparse.Namespace) -> int:
+    from dxdesk.outputfiles import check_output
+
+    with _user_errors():
+        check_output(Path(args.csv), args.force)  # before the sign-in: nothing to audit for a refused path
     with _services() as (db, auth), _user_errors():
         session = _sign_in(auth, args.as_login, "exporting the audit log")
         count = _audit_service(db, auth).export_csv(
@@ -222,6 +237,11 @@ def _audit_export(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     from dxdesk.security.retention import RetentionService
 
+    if not args.dry_run and not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("purging erases personal data for good; add --yes to confirm (or try --dry-run)")
+        if input("Erase personal data past the retention period for good? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise UserError("cancelled; nothing was erased")
     with _services() as (db, auth), _user_errors():
         session = _sign_in(auth, args.as_login, "purging old personal data")
         report = RetentionService(db, auth.audit, auth.settings).purge(session, dry_run=args.dry_run)
@@ -260,9 +280,13 @@ def register(subparsers: Any) -> None:
 
     aud = subparsers.add_parser("audit", help="audit log: verify the hash chain, list, export CSV (supervisor)")
     audsub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    p = audsub.add_parser("verify", help="check the hash chain; exits 1 naming the first bad event")
+    p = audsub.add_parser("verify", help="check the hash chain, head and triggers before signing in; exits 1 "
+                                         "naming the first bad event")
     _add_as(p)
     p.set_defaults(func=_audit_verify)
+    p = audsub.add_parser("repair-triggers", help="recreate missing append-only triggers (administrator; audited)")
+    _add_as(p)
+    p.set_defaults(func=_audit_repair_triggers)
     for name, func, text in (("list", _audit_list, "show events"), ("export", _audit_export, "write a CSV")):
         p = audsub.add_parser(name, help=text)
         p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (local time)")
@@ -272,9 +296,11 @@ def register(subparsers: Any) -> None:
     audsub.choices["list"].add_argument("--type", help="only this event type, e.g. card.read")
     audsub.choices["list"].add_argument("--limit", type=int, help="at most this many events")
     audsub.choices["export"].add_argument("--csv", required=True, metavar="OUT", help="CSV file to write (UTF-8 BOM)")
+    audsub.choices["export"].add_argument("--force", action="store_true", help="replace OUT if it exists")
 
     p = subparsers.add_parser(
         "purge", help="erase personal data past the retention period; old audit events as a chain prefix")
     p.add_argument("--dry-run", action="store_true", help="only report what would be removed")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
     _add_as(p)
     p.set_defaults(func=_purge)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from dxdesk.cardreader.model import my_number_check_digit  # the one implementation (番号法施行令第8条)
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.security.permissions import Permission, Session, require
 
@@ -108,10 +109,9 @@ MSG_NOT_STORED = Msg(
 )
 
 
-class ReasonError(ValueError):
+class ReasonError(DxError, ValueError):
     def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
+        super().__init__(msg)
 
 
 @dataclass(frozen=True)
@@ -140,10 +140,9 @@ class ReadPurpose:
         return self.jimu_type.value if isinstance(self.jimu_type, JimuType) else str(self.jimu_type)
 
 
-class MyNumberNotStoredError(LookupError):
+class MyNumberNotStoredError(DxError, LookupError):
     def __init__(self) -> None:
-        super().__init__(MSG_NOT_STORED.en)
-        self.msg = MSG_NOT_STORED
+        super().__init__(MSG_NOT_STORED)
 
 
 # Supplied by whoever stores visits (counter/store): visit id -> clear number or None.

@@ -12,6 +12,7 @@ import hmac
 import os
 from dataclasses import dataclass
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.security.common_passwords import fold, is_common
 
@@ -44,8 +45,22 @@ class ScryptParams:
 DEFAULT_PARAMS = ScryptParams()
 
 
-class PasswordHashError(ValueError):
-    """A stored hash string is malformed (corrupted row, unknown scheme)."""
+class PasswordHashError(DxError, ValueError):
+    """A stored hash string is malformed (corrupted row, unknown scheme): the account's record is damaged.
+
+    ``detail`` (English, never the hash) is for the log; the message says what to do.
+    """
+
+    default_message = Msg(
+        "このアカウントの保存データが壊れているため、サインインできません。"
+        "管理者にパスワードの再設定を依頼してください（dxdesk account passwd LOGIN --as 管理者）。",
+        "This account's stored data is damaged, so it cannot sign in. Ask an administrator to reset its "
+        "password (dxdesk account passwd LOGIN --as ADMIN).",
+    )
+
+    def __init__(self, detail: str) -> None:
+        super().__init__()
+        self.detail = detail
 
 
 def _b64(data: bytes) -> str:

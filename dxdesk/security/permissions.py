@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Mapping, ParamSpec, TypeVar
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 
 
@@ -108,13 +109,11 @@ MSG_MUST_CHANGE_PASSWORD = Msg(
 )
 
 
-class PermissionDeniedError(Exception):
-    """The session's role lacks a permission; ``msg`` is the user-facing text."""
+class PermissionDeniedError(DxError):
+    """The session's role lacks a permission; ``message`` is the user-facing text."""
 
     def __init__(self, msg: Msg, permission: Permission | None = None) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
-        self.message = msg  # the name the support/store errors use, so screens show it like theirs
+        super().__init__(msg)
         self.permission = permission
 
 

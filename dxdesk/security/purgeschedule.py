@@ -70,11 +70,21 @@ class PurgeScheduler:
                 if report is None:
                     wait = max(self.due_in(), timedelta(seconds=1))
                 else:
+                    self._note(None)
                     self._notify(report)
             except Exception as exc:  # the database may be busy or closing; try again later
                 log.error("scheduled purge failed (%s); retrying later", type(exc).__name__)
+                # Not only the log: the supervisor's home page and `dxdesk doctor` show it until a run succeeds.
+                self._note(f"retention purge failed ({type(exc).__name__})")
                 wait = min(self.interval, RETRY_AFTER_FAILURE)
             self._stop.wait(wait.total_seconds())
+
+    def _note(self, error: str | None) -> None:
+        from dxdesk.store.problems import PURGE, note_problem
+
+        database = getattr(self.retention, "database", None)
+        if database is not None:
+            note_problem(database, PURGE, error)
 
     def _notify(self, report: PurgeReport) -> None:
         if self._on_run is not None:

@@ -43,14 +43,18 @@ def timestamped_backup_name(tag: str) -> str:
     return f"dxdesk-{stamp}-{tag}.sqlite3"
 
 
-def validate_dxdesk_file(path: Path) -> str:
-    """Check that ``path`` is an intact dxdesk database; return its schema revision."""
+def validate_dxdesk_file(path: Path, full: bool = False) -> str:
+    """Check that ``path`` is an intact dxdesk database; return its schema revision.
+
+    ``full`` runs ``integrity_check`` (every index against its table) instead of the quicker
+    ``quick_check``: a restore reads the whole file once before it may replace the live one.
+    """
     if not path.is_file():
         raise StoreError(Msg(f"ファイルが見つかりません: {path}", f"file not found: {path}"))
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            check = conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             revision: str | None = None
             if "alembic_version" in tables:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from dxdesk.store.errors import DamagedRecordError
 
 # Stable constraint names so Alembic batch migrations on SQLite can find them.
 NAMING_CONVENTION = {
@@ -62,6 +64,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if stored.tzinfo is None:
             return stored.replace(tzinfo=timezone.utc)
         return stored.astimezone(timezone.utc)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None] | None:
+        """The parser, with a stored value that is not a date-time reported as a damaged record.
+
+        The parse error's own text quotes the value, so it is dropped, not chained.
+        """
+        process = super().result_processor(dialect, coltype)
+        if process is None:
+            return None
+
+        def checked(value: Any) -> datetime | None:
+            try:
+                return process(value)
+            except (ValueError, TypeError, AttributeError):
+                raise DamagedRecordError() from None
+
+        return checked
 
 
 class Base(DeclarativeBase):

@@ -4,15 +4,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dxdesk.cli import UserError
-from dxdesk.config import load_settings, save_settings
+from dxdesk.config import load_settings
 from dxdesk.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
@@ -26,17 +24,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = dbsub.add_parser("status", help="show schema revision (current vs head), pending sync and key storage")
     p.set_defaults(func=_status)
-    p = dbsub.add_parser("upgrade", help="migrate the database schema to the newest revision (backup first)")
+    p = dbsub.add_parser("upgrade", help="migrate the database schema to the newest revision (backup first; admin)")
+    _add_sign_in(p)
     p.set_defaults(func=_upgrade)
-    p = dbsub.add_parser("backup", help="write a consistent copy of the database to OUT")
+    p = dbsub.add_parser("backup", help="write a consistent copy of the database to OUT (administrator)")
     p.add_argument("out", type=Path)
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never the database itself)")
+    _add_sign_in(p)
     p.set_defaults(func=_backup)
-    p = dbsub.add_parser("restore", help="replace the database with IN (the current file is kept in backups/)")
+    p = dbsub.add_parser("restore", help="replace the database with IN after checking it (administrator; the "
+                                         "current file is kept in backups/)")
     p.add_argument("source", type=Path, metavar="IN")
+    p.add_argument("--recovery-sheet", metavar="FILE|-", default=None,
+                   help="new PC after a lost one: recover the backup's keys with the town recovery secret "
+                        "(the USB file, or - to type it from the sheet)")
+    _add_sign_in(p, confirm=True)
     p.set_defaults(func=_restore)
-    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key")
+    p = dbsub.add_parser("rotate-key", help="re-encrypt personal fields under a new key (administrator; old keys "
+                                            "kept for backups)")
+    _add_sign_in(p, confirm=True)
     p.set_defaults(func=_rotate_key)
-    p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (password asked, kept in keyring)")
+    from dxdesk.store.recoverycli import register_recovery
+
+    register_recovery(dbsub)
+    p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (administrator; password asked, "
+                                            "kept in keyring)")
     p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")
     p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
     tls = p.add_mutually_exclusive_group()
@@ -46,13 +58,54 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="pin the server's own certificate by its SHA-256 fingerprint (self-signed servers)")
     tls.add_argument("--insecure-no-tls", action="store_true",
                      help="LAB ONLY: plaintext, server not authenticated (recorded in the audit log)")
+    _add_sign_in(p)
     p.set_defaults(func=_set_server)
-    p = dbsub.add_parser("work-offline", help="switch offline mode on or off (the status bar switch)")
+    p = dbsub.add_parser("work-offline", help="switch offline mode on or off (administrator; the status bar switch)")
     p.add_argument("state", choices=("on", "off"))
+    _add_sign_in(p)
     p.set_defaults(func=_work_offline)
 
-    s = subparsers.add_parser("sync", help="send waiting records to the central server and pull shared data, once")
+    s = subparsers.add_parser(
+        "sync", help="send waiting records to the configured server and pull shared data, once (as the desk, "
+                     "or as --as LOGIN)")
+    _add_sign_in(s)
+    s.add_argument("--retry-set-aside", action="store_true",
+                   help="first put the records the server refused back in the queue (after fixing the cause)")
     s.set_defaults(func=_sync)
+
+
+def _add_sign_in(p: argparse.ArgumentParser, confirm: bool = False) -> None:
+    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password as one line from standard input instead of a hidden prompt (scripts)")
+    if confirm:
+        p.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+
+
+def _signer(args: argparse.Namespace, what: str) -> "Callable[[Any], Any]":
+    """The maintenance use cases' sign-in step: --as LOGIN, password on a hidden prompt or stdin."""
+    if not args.as_login:
+        raise UserError(f"{what} needs --as LOGIN (an administrator)")
+
+    def sign_in(auth: Any) -> Any:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass(f"Password for {args.as_login}: ")
+        return auth.sign_in(args.as_login, password)
+
+    return sign_in
+
+
+def _confirmer(args: argparse.Namespace) -> "Callable[[str], bool]":
+    def confirm(question: str) -> bool:
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UserError(f"{question} Add --yes to confirm (there is no terminal to ask on).")
+        return input(f"{question}\nContinue? [y/N] ").strip().lower() in ("y", "yes")
+
+    return confirm
 
 
 def _positive(value: str) -> int:
@@ -65,42 +118,6 @@ def _positive(value: str) -> int:
     return number
 
 
-def _open(exclusive: bool = False):  # type: ignore[no-untyped-def]
-    """The desk database; ``exclusive`` also takes the instance lock (refused while the app runs)."""
-    from dxdesk.store.database import open_database
-    from dxdesk.store.errors import StoreError
-
-    try:
-        return open_database(exclusive=exclusive)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-
-
-@contextmanager
-def _sole_user(path: Path, doing: str) -> Iterator[None]:
-    """Hold the instance lock for ``path`` and make sure nobody else has the file open.
-
-    The lock keeps a dxdesk from *starting* meanwhile (it would open the file being
-    replaced or re-keyed); the journal-mode check below also catches an opener that
-    does not take the lock (an older dxdesk, another ``dxdesk`` command).
-    """
-    from dxdesk.store.errors import DatabaseInUseError, StoreError
-    from dxdesk.store.instancelock import InstanceLock
-
-    try:
-        lock = InstanceLock.acquire(path)
-    except DatabaseInUseError:
-        raise UserError(f"the database is in use (dxdesk is running on it); close it before {doing}") from None
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    try:
-        if path.exists():
-            _require_no_other_user(path, doing)
-        yield
-    finally:
-        lock.release()
-
-
 def _status(args: argparse.Namespace) -> int:
     from dxdesk.store import migrate
     from dxdesk.store.database import create_sqlite_engine
@@ -110,153 +127,173 @@ def _status(args: argparse.Namespace) -> int:
     settings = load_settings(paths)
     head = migrate.head_revision()
     print(f"database:  {paths.database_file}")
+    from dxdesk.store.database import DeskHistoryError, refuse_reinitialising
+
+    try:
+        refuse_reinitialising(paths.database_file, paths, settings.general.desk_id)
+    except DeskHistoryError as exc:
+        print(f"schema:    NONE: {exc.message.en}")
+        return 1
     if not paths.database_file.exists():
         print(f"schema:    (no database yet) -> head {head}")
     else:
         engine = create_sqlite_engine(paths.database_file)
         try:
             current = migrate.current_revision(engine)
+            aside: list[tuple[str, str, str]] = []
+            problems: list[tuple[str, str]] = []
+            last_error = None
             with engine.connect() as conn:
                 pending = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE sent_at IS NULL").scalar() \
                     if current else 0
+                columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(outbox)")}
+                if "set_aside_at" in columns:  # an older schema (upgraded on next start) has none
+                    aside = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT table_name, record_id, max(set_aside_reason) FROM outbox "
+                        "WHERE sent_at IS NULL AND set_aside_at IS NOT NULL GROUP BY table_name, record_id")]
+                    problems = [tuple(r) for r in conn.exec_driver_sql(
+                        "SELECT name, last_error FROM sync_state WHERE name LIKE 'problem:%'")]
+                    last_error = conn.exec_driver_sql(
+                        "SELECT last_error FROM sync_state WHERE name = 'push'").scalar()
         except Exception as exc:
             from dxdesk.store.errors import translate_error
-            raise UserError(str(translate_error(exc))) from None
+
+            translated = translate_error(exc)  # read-only folder, locked, corrupt: the sentence, not the driver's
+            if translated is exc:
+                raise
+            raise translated from exc
         finally:
             engine.dispose()
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
         print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
-        print(f"unsent:    {pending} record(s)")
+        print(f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
+        for table, record, reason in aside:
+            print(f"set aside: {table} {record}: {reason}")
+        if aside:
+            print("           fix the cause, then: dxdesk sync --retry-set-aside")
+        if last_error:
+            print(f"last sync: FAILED: {last_error}")
+        for name, error in problems:
+            print(f"problem:   {name.removeprefix('problem:')}: {error}")
     print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
+    if paths.database_file.exists():
+        from dxdesk.store.escrow import recovery_status
+
+        print(f"recovery:  {recovery_status(paths.database_file)}")
     from dxdesk.store.servertls import redacted_url
 
     server = redacted_url(settings.store.server_url) or "(none: local only)"  # an old file may hold ?password=
     print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
     if settings.store.server_url:
         print(f"tls:       {_tls_description(settings.store)}")
+    _require_writable(paths.database_file)
     return 0
 
 
-def _upgrade(args: argparse.Namespace) -> int:
-    from dxdesk.store import migrate
+def _require_writable(path: Path) -> None:
+    """Status reads fine from a read-only file; say so anyway, as the app could record nothing there."""
+    from dxdesk.store.errors import DatabaseReadOnlyError, DataFolderReadOnlyError
 
-    db = _open(exclusive=True)  # never migrate the schema under a running app
-    try:
-        if db.migration_backup:
-            print(f"backup of the previous database: {db.migration_backup}")
-        print(f"schema at {migrate.current_revision(db.engine)} (head)")
-    finally:
-        db.close()
+    # os.access asks the kernel, so it also sees what mode bits do not show (an immutable file, a read-only mount).
+    if path.parent.exists() and not os.access(path.parent, os.W_OK):
+        raise DataFolderReadOnlyError()
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseReadOnlyError()
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
+
+    sign_in = _signer(args, "upgrading the database")
+    paths = app_paths()
+    with user_errors():
+        before, after, copy = maintenance.upgrade(load_settings(paths), paths, sign_in)
+    if copy:
+        print(f"backup of the previous database: {copy}")
+    print(f"schema at {after} (head)" + (f", was {before}" if before and before != after else ""))
     return 0
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from dxdesk.store.backup import backup_sqlite
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
 
-    src = app_paths().database_file
-    if not src.exists():
-        raise UserError(f"no database at {src}")
-    out: Path = args.out
-    if out.is_dir():
-        from dxdesk.store.backup import timestamped_backup_name
-        out = out / timestamped_backup_name("backup")
-    if out.exists():
-        raise UserError(f"{out} already exists; choose another name")
-    try:
-        backup_sqlite(src, out)
-    except (OSError, sqlite3.Error) as exc:
-        raise UserError(f"backup failed: {exc}") from None
-    print(f"backup written: {out}")
+    sign_in = _signer(args, "backing up the database")
+    paths = app_paths()
+    with user_errors():
+        result = maintenance.backup(load_settings(paths), paths, sign_in, args.out, force=args.force)
+    print(f"backup written: {result.path}")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from dxdesk.store.backup import restore_sqlite
-    from dxdesk.store.errors import StoreError
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
 
+    sign_in = _signer(args, "restoring the database")
     paths = app_paths().ensure()
-    target = paths.database_file
-    with _sole_user(target, "restoring"):
-        try:
-            kept = restore_sqlite(args.source, target, paths.backup_dir)
-        except StoreError as exc:
-            raise UserError(str(exc)) from None
-        if kept:
-            print(f"previous database kept at {kept}")
-        print(f"restored {args.source} -> {target}")
-        db = _open()  # migrates an older backup forward right away (own backup first), still under our lock
-        db.close()
+    recovered = None
+    if getattr(args, "recovery_sheet", None):
+        from dxdesk.store.recoverycli import install_from_backup
+
+        # A new PC after a lost one: the backup's keys first (this PC takes over the lost desk's id).
+        recovered = install_from_backup(args.source, args.recovery_sheet)
+    with user_errors():
+        result = maintenance.restore(load_settings(paths), paths, sign_in, args.source, _confirmer(args))
+    if result.kept:
+        print(f"previous database kept at {result.kept}")
+    print(f"restored {args.source} -> {paths.database_file} (audit log: desk head seq {result.plan.from_seq} -> "
+          f"{result.plan.to_seq}, recorded as db.restore)")
+    if recovered is not None:
+        from dxdesk.store.recoverycli import audit_restore
+
+        audit_restore(recovered)
     return 0
 
 
-def _require_no_other_user(path: Path, doing: str) -> None:
-    """UserError when another connection (a running dxdesk, even an idle one) has the database open.
-
-    BEGIN EXCLUSIVE alone only catches a transaction in progress: in WAL mode an idle
-    connection holds no lock that blocks it. Leaving WAL mode needs every other
-    connection closed, so that switch (undone at once) is the real test.
-    """
-    in_use = UserError(f"the database is in use (is dxdesk running?); close it before {doing}")
-    conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
-    try:
-        conn.execute("BEGIN EXCLUSIVE")
-        conn.execute("ROLLBACK")
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode == "wal":
-            conn.execute("PRAGMA journal_mode=DELETE")
-            conn.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.OperationalError:
-        raise in_use from None
-    finally:
-        conn.close()
-
-
 def _rotate_key(args: argparse.Namespace) -> int:
-    from dxdesk.store.errors import StoreError
-    from dxdesk.store.rotate import rotate_key
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
 
-    # A running dxdesk keeps writing with the keys it loaded at start; once the old key is
-    # dropped here, whatever it wrote after the rotation could never be decrypted again.
-    with _sole_user(app_paths().ensure().database_file, "rotating the key"):
-        db = _open()  # under our lock already: a second, exclusive open would refuse itself
-        try:
-            changed = rotate_key(db)
-        except StoreError as exc:
-            raise UserError(str(exc)) from None
-        finally:
-            db.close()
-    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now need the retired key "
-          "and can no longer show personal fields.")
+    sign_in = _signer(args, "rotating the key")
+    paths = app_paths()
+    with user_errors():
+        changed = maintenance.rotate_key(load_settings(paths), paths, sign_in, _confirmer(args))
+    print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now stay readable: the old key "
+          "is kept wrapped with the town recovery key (db restore --recovery-sheet), or, without one, in the "
+          "key store.")
     return 0
 
 
 def _set_server(args: argparse.Namespace) -> int:
-    from dxdesk.store.server import ServerConfigError, parse_server_url, store_server_password
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
 
+    sign_in = _signer(args, "setting the server")
     paths = app_paths()
-    settings = load_settings(paths)
     url = args.url.strip()
-    if url:
-        try:
-            parsed = parse_server_url(url)
-            tls = _server_tls(args, parsed, paths)
-        except ServerConfigError as exc:
-            raise UserError(str(exc)) from None
-        if not args.no_password:
-            password = getpass.getpass("server password: ")
-            if not password:
-                raise UserError("empty password; use --no-password if the server needs none")
-            where = store_server_password(password, paths)
-            print("password stored in the OS keyring" if where == "keyring"
-                  else "no OS keyring: password stored in an owner-only file")
-        settings.store.server_tls, settings.store.server_ca_file, settings.store.server_cert_sha256 = tls
-    settings.store.server_url = url
-    save_settings(settings, paths)
-    if url and settings.store.server_tls == "insecure-no-tls":
-        _record_insecure_opt_out(url)
+    if url and not (args.ca_file or args.pin_sha256 or args.insecure_no_tls):
+        raise UserError("choose how to trust the server: --ca-file PEM (the town's CA), --pin-sha256 HEX (the "
+                        "server's own certificate), or for a lab only --insecure-no-tls")
+
+    def ask() -> str:
+        return getpass.getpass("server password: ")
+
+    def tls() -> tuple[str, str, str]:  # after the administrator signed in: it writes the trusted certificate
+        from dxdesk.store.server import parse_server_url
+
+        return _server_tls(args, parse_server_url(url), paths)
+
+    with user_errors():
+        where, store = maintenance.set_server(load_settings(paths), paths, sign_in, url,
+                                              None if args.no_password else ask, tls)
+    if where:
+        print("password stored in the OS keyring" if where == "keyring"
+              else "no OS keyring: password stored in an owner-only file")
     print(f"server: {url or '(none: local only)'}")
     if url:
-        print(f"TLS:    {_tls_description(settings.store)}")
+        print(f"TLS:    {_tls_description(store)}")
     return 0
 
 
@@ -307,49 +344,31 @@ def _tls_description(store: StoreSettings) -> str:
     return f"verify-full against {store.server_ca_file}"
 
 
-def _record_insecure_opt_out(url: str) -> None:
-    """The plaintext opt-out is an audit event (the desk as actor until set-server signs someone in)."""
-    from sqlalchemy.engine import make_url
-
-    from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
-
-    db = _open()
-    try:
-        AuditLog(db).append(AuditEntry(EventType.SETTINGS_CHANGE, None, Result.SUCCESS, details={
-            "setting": "store.server_tls", "value": "insecure-no-tls", "server_host": str(make_url(url).host)}))
-    finally:
-        db.close()
-
-
 def _work_offline(args: argparse.Namespace) -> int:
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
+
+    sign_in = _signer(args, "switching work offline")
     paths = app_paths()
-    settings = load_settings(paths)
-    settings.store.work_offline = args.state == "on"
-    save_settings(settings, paths)
+    with user_errors():
+        maintenance.work_offline(load_settings(paths), paths, sign_in, args.state == "on")
     print(f"work offline: {args.state}")
     return 0
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from dxdesk.store.errors import StoreError
-    from dxdesk.store.server import server_password
-    from dxdesk.store.sync import SyncEngine
+    from dxdesk.app import maintenance
+    from dxdesk.security.cli import user_errors
 
+    # No --as: the desk's routine sync to the server an administrator set (recorded as the desk).
+    sign_in = _signer(args, "sync") if args.as_login else None
     paths = app_paths()
-    settings = load_settings(paths)
-    if not settings.store.server_url:
-        raise UserError("no server configured (dxdesk db set-server URL)")
-    if settings.store.work_offline:
-        raise UserError("work offline is on (dxdesk db work-offline off)")
-    # Not exclusive: an admin may push waiting records while the app runs (the upserts are
-    # idempotent, so the app's own sync sending the same rows again does no harm).
-    db = _open()
-    try:
-        engine = SyncEngine(db, settings.store, password_lookup=lambda: server_password(paths))
-        result = engine.run_once()
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        db.close()
+    with user_errors():
+        result = maintenance.sync(load_settings(paths), paths, sign_in,
+                                  retry_set_aside=getattr(args, "retry_set_aside", False))
     print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
+    if result.set_aside:
+        print(f"set aside (refused by the server): {result.set_aside} record(s); see `dxdesk db status`, "
+              "fix the cause, then `dxdesk sync --retry-set-aside`")
+        return 1
     return 0

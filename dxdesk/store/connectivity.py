@@ -30,9 +30,19 @@ class StoreStatus:
     pending_count: int
     last_sync_at: datetime | None
     last_error: Msg | None
+    problem: Msg | None = None  # short label of why sync is not working (never "online" while set)
+    set_aside_count: int = 0  # records the server refused, waiting for an administrator
 
     def text(self, lang: str | None = None) -> str:
         n = self.pending_count
+        if self.mode in (ConnectivityMode.ONLINE, ConnectivityMode.OFFLINE):
+            # A failing sync is never shown as "Online": the problem comes first, then what waits.
+            if self.problem is not None:
+                return Msg(f"{self.problem.ja} — 未送信 {n}件", f"{self.problem.en} — {n} waiting to sync").text(lang)
+            if self.set_aside_count:
+                k = self.set_aside_count
+                return Msg(f"同期: 保留 {k}件（サーバーが受け付けない記録） — 未送信 {n}件",
+                           f"Sync: {k} set aside (refused by the server) — {n} waiting to sync").text(lang)
         labels = {
             ConnectivityMode.ONLINE: Msg(f"オンライン — 未送信 {n}件", f"Online — {n} waiting to sync"),
             ConnectivityMode.OFFLINE: Msg(f"オフライン — 未送信 {n}件", f"Offline — {n} waiting to sync"),
@@ -47,13 +57,15 @@ class ConnectivityState:
     """Thread-safe: the sync thread reports, the UI thread reads."""
 
     def __init__(self, settings: StoreSettings, pending_count: Callable[[], int],
-                 last_sync_at: datetime | None = None) -> None:
+                 last_sync_at: datetime | None = None, set_aside_count: Callable[[], int] | None = None) -> None:
         self._settings = settings
         self._pending_count = pending_count
+        self._set_aside_count = set_aside_count or (lambda: 0)
         self._lock = threading.Lock()
         self._reachable = False
         self._last_sync_at = last_sync_at
         self._last_error: Msg | None = None
+        self._problem: Msg | None = None
 
     @property
     def mode(self) -> ConnectivityMode:
@@ -67,6 +79,12 @@ class ConnectivityState:
     def should_sync(self) -> bool:
         return self.mode in (ConnectivityMode.ONLINE, ConnectivityMode.OFFLINE)
 
+    @property
+    def problem(self) -> Msg | None:
+        """Short label of the last sync failure (None: last sync worked, or the server is just unreachable)."""
+        with self._lock:
+            return self._problem
+
     def set_work_offline(self, offline: bool) -> None:
         """The one switch. The caller persists settings (save_settings) if it wants it remembered."""
         self._settings.work_offline = offline
@@ -76,17 +94,21 @@ class ConnectivityState:
             self._reachable = True
             self._last_sync_at = when
             self._last_error = None
+            self._problem = None
 
-    def report_failure(self, error: Msg, reachable: bool = False) -> None:
+    def report_failure(self, error: Msg, reachable: bool = False, problem: Msg | None = None) -> None:
+        """``problem``: the short status label; None only for "server unreachable" (plain offline)."""
         with self._lock:
             self._reachable = reachable
             self._last_error = error
+            self._problem = problem
 
     def status(self) -> StoreStatus:
         mode = self.mode
-        pending = self._pending_count()  # a database read: not under the lock
+        pending = self._pending_count()  # database reads: not under the lock
+        set_aside = self._set_aside_count()
         with self._lock:
-            return StoreStatus(mode, pending, self._last_sync_at, self._last_error)
+            return StoreStatus(mode, pending, self._last_sync_at, self._last_error, self._problem, set_aside)
 
     def status_text(self, lang: str | None = None) -> str:
         return self.status().text(lang)

@@ -28,7 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths
-from dxdesk.store.errors import EncryptionKeyError
+from dxdesk.store.errors import DamagedRecordError, EncryptionKeyError
 
 PREFIX = "v1"
 _NONCE_BYTES = 12
@@ -85,9 +85,9 @@ class KeySet:
         try:
             version, kid, payload = stored.split(":", 2)
         except ValueError:
-            raise EncryptionKeyError(_UNREADABLE) from None
+            raise DamagedRecordError(MSG_CANNOT_DECRYPT) from None
         if version != PREFIX:
-            raise EncryptionKeyError(_UNREADABLE)
+            raise DamagedRecordError(MSG_CANNOT_DECRYPT)
         key = self.keys.get(kid)
         if key is None:
             raise EncryptionKeyError()
@@ -95,7 +95,7 @@ class KeySet:
             raw = base64.b64decode(payload)
             return AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode())
         except (InvalidTag, ValueError):
-            raise EncryptionKeyError(_UNREADABLE) from None
+            raise DamagedRecordError(MSG_CANNOT_DECRYPT) from None
 
     @staticmethod
     def key_id_of(stored: str) -> str | None:
@@ -103,9 +103,11 @@ class KeySet:
         return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
 
 
-_UNREADABLE = Msg(
-    "暗号化された個人情報を復号できません（データの破損または改ざんの可能性があります）。",
-    "An encrypted personal field cannot be decrypted (damaged or tampered with).",
+MSG_CANNOT_DECRYPT = Msg(
+    "暗号化された個人情報を復号できません（データの破損または改ざんの可能性があります）。"
+    "何も変更していません。管理者に連絡してください。必要ならバックアップから復元します（dxdesk db restore）。",
+    "An encrypted personal field of a record cannot be decrypted (damaged or tampered with); nothing was changed. "
+    "Tell the administrator; if needed, restore a backup (dxdesk db restore).",
 )
 
 

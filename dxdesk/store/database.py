@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import errno
+import json
 import logging
 import os
 from contextlib import contextmanager
@@ -21,13 +23,14 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from dxdesk import training
 from dxdesk.config import Settings, load_settings
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths, app_paths
 from dxdesk.store import migrate
 from dxdesk.store.backup import backup_sqlite, timestamped_backup_name
 from dxdesk.store.crypto import KeySet, attach_keyset
-from dxdesk.store.errors import SchemaTooNewError, StoreError, translate_error
+from dxdesk.store.errors import DamagedRecordError, DataFolderReadOnlyError, SchemaTooNewError, StoreError, translate_error
 from dxdesk.store.instancelock import InstanceLock
 from dxdesk.store.keys import load_or_create_keyset
 from dxdesk.store.models import Outbox
@@ -37,6 +40,17 @@ from dxdesk.store.writer import DbWriter
 log = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def _load_json(text: str) -> Any:
+    """json.loads for the JSON columns: a stored value that is not JSON is a damaged record.
+
+    The decode error's text quotes the value, so it is dropped, not chained.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DamagedRecordError() from None
 
 
 def create_sqlite_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
@@ -50,6 +64,7 @@ def create_sqlite_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        json_deserializer=_load_json,
     )
 
     @event.listens_for(engine, "connect")
@@ -101,9 +116,22 @@ class Database:
             # block stay usable (detached) after it.
             session.close()
 
+    @property
+    def training(self) -> bool:
+        """A 研修モード database (dxdesk.training): never synced, no outbox."""
+        return self.paths.training
+
     def pending_count(self) -> int:
+        """Outbox entries waiting to be sent (set-aside ones are not waiting: see set_aside_count)."""
         with self.session() as s:
-            return int(s.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))) or 0)
+            return int(s.scalar(select(func.count()).select_from(Outbox).where(
+                Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))) or 0)
+
+    def set_aside_count(self) -> int:
+        """Records the server refused, kept aside until ``dxdesk sync --retry-set-aside``."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count(func.distinct(Outbox.table_name + ":" + Outbox.record_id)))
+                                .where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))) or 0)
 
     def set_keyset(self, keyset: KeySet) -> None:
         self.keyset = keyset
@@ -147,8 +175,11 @@ def open_database(
     default leaves the lock alone, for commands that may run beside the app (reports,
     user admin) and for tests that open one database twice.
     """
-    paths = (paths or app_paths()).ensure()
+    paths = paths or app_paths()
     settings = settings or load_settings(paths)
+    if training.active(settings) and path is None:
+        paths = training.training_paths(paths)  # 研修モード never opens the desk's real database
+    paths = paths.ensure()
     path = path or paths.database_file
     # Before anything touches the file, so a second app cannot even migrate it under the first.
     lock = InstanceLock.acquire(path) if exclusive else None
@@ -164,11 +195,15 @@ def _open(
     settings: Settings, paths: AppPaths, path: Path, busy_timeout_ms: int, migrate_schema: bool,
     lock: InstanceLock | None,
 ) -> Database:
+    if path == paths.database_file:
+        refuse_reinitialising(path, paths, settings.general.desk_id)
     _create_private(path)
     engine = create_sqlite_engine(path, busy_timeout_ms)
     try:
         backup = _migrate(engine, path, paths) if migrate_schema else None
-        keyset = load_or_create_keyset(settings.general.desk_id, paths)
+        # Asked only when no key is stored (a scan on a big database would slow every start).
+        keyset = load_or_create_keyset(settings.general.desk_id, paths,
+                                       may_create=lambda: not holds_encrypted_data(engine))
     except Exception as exc:
         engine.dispose()
         translated = translate_error(exc)
@@ -176,7 +211,8 @@ def _open(
             raise translated from exc
         raise
     attach_keyset(engine, keyset)
-    info = {"desk_id": settings.general.desk_id}
+    # A training database keeps no outbox (dxdesk.store.session): nothing in it is ever sent anywhere.
+    info: dict[str, object] = {"desk_id": settings.general.desk_id, "training": paths.training}
     writer_factory = sessionmaker(
         bind=engine.execution_options(dxdesk_begin="IMMEDIATE"),
         class_=StoreSession, expire_on_commit=False, info=info,
@@ -190,7 +226,72 @@ def _open(
     )
 
 
+def holds_encrypted_data(engine: Engine) -> bool:
+    """True when any encrypted column holds a value: then a missing key must never be replaced by a new one."""
+    from dxdesk.store.base import Base
+    from dxdesk.store.crypto import _Encrypted
+
+    with engine.connect() as conn:
+        existing = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        for table in Base.metadata.sorted_tables:
+            columns = [c.name for c in table.columns if isinstance(c.type, _Encrypted)]
+            if not columns or table.name not in existing:
+                continue
+            where = " OR ".join(f"{c} IS NOT NULL" for c in columns)
+            if conn.exec_driver_sql(f"SELECT 1 FROM {table.name} WHERE {where} LIMIT 1").first() is not None:
+                return True
+    return False
+
+
+class DeskHistoryError(StoreError):
+    """The desk has written audit events before, but its database file is missing or empty."""
+
+
+def refuse_reinitialising(path: Path, paths: AppPaths, desk_id: str) -> None:
+    """Never start a desk that has history on an empty or missing database: that would be a new, blank desk.
+
+    History is the audit chain head this desk notes outside the database after every
+    event (:mod:`dxdesk.security.auditkey`). A 0-byte or deleted file on such a desk is
+    an accident or an attack (a blank database lets anyone create a first administrator);
+    the way back is a backup, through ``dxdesk db restore``.
+    """
+    if path.exists() and path.stat().st_size > 0:
+        return
+    from dxdesk.security.auditkey import AuditKeyError, load_chain_head
+
+    try:
+        head = load_chain_head(desk_id, paths)
+    except AuditKeyError:
+        head = None
+        noted = "a corrupt audit note"
+    else:
+        noted = f"audit events through seq {head.seq}" if head is not None else ""
+    if head is None and not noted:
+        return
+    state = "is missing" if not path.exists() else "is empty (0 bytes)"
+    raise DeskHistoryError(Msg(
+        f"このパソコンの dxdesk には記録があります（監査ログ）が、データベース {path} が"
+        f"{'ありません' if not path.exists() else '空です'}。新しいデータベースは作成しません。"
+        f"管理者がバックアップ（{paths.backup_dir}）から復元してください: dxdesk db restore ファイル --as 管理者",
+        f"this desk has history ({noted}) but its database {path} {state}; dxdesk will not start a blank one. "
+        f"An administrator must restore the newest backup (backups are in {paths.backup_dir}): "
+        "dxdesk db restore FILE --as ADMIN",
+    ))
+
+
 def _create_private(path: Path) -> None:
+    try:
+        _create_private_file(path)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):  # this user may not write the folder (or file)
+            raise DataFolderReadOnlyError() from exc
+        translated = translate_error(exc)  # a full disk
+        if translated is not exc:
+            raise translated from exc
+        raise
+
+
+def _create_private_file(path: Path) -> None:
     """Create a new database file owner-only *before* SQLite opens it.
 
     SQLite gives the ``-wal`` and ``-shm`` files it creates the permissions of the

@@ -1,6 +1,7 @@
 """The store's check for ``dxdesk doctor``: read-only, creates nothing."""
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from dxdesk.store import migrate
 from dxdesk.store.backup import validate_dxdesk_file
 from dxdesk.store.errors import StoreError
 from dxdesk.store.keys import key_storage_description
+from dxdesk.store.problems import read_problems
 
 if TYPE_CHECKING:
     from dxdesk.doctor import CheckResult
@@ -28,9 +30,25 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
         return CheckResult(name, Status.FAIL, str(exc), "restore a backup: dxdesk db restore FILE")
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+        try:
+            aside = conn.execute("SELECT count(DISTINCT table_name || ':' || record_id) FROM outbox "
+                                 "WHERE sent_at IS NULL AND set_aside_at IS NOT NULL").fetchone()[0]
+        except sqlite3.OperationalError:  # schema before 0004 (upgraded on next start)
+            aside = 0
+    problems = read_problems(path)
     detail = f"{path} (schema {revision}, {pending} record(s) waiting to sync; {key_storage_description(paths)})"
+    if aside or problems:
+        what = [f"{aside} record(s) refused by the server and set aside"] if aside else []
+        what += [f"{name}: {error}" for name, error in sorted(problems.items())]
+        fixes = (["see `dxdesk db status`, fix the cause, then `dxdesk sync --retry-set-aside`"] if aside else [])
+        fixes += ["see the log file for the failing background job"] if problems else []
+        return CheckResult(name, Status.WARN, detail + ": " + "; ".join(what), "; ".join(fixes))
     if revision not in migrate.known_revisions():
         return CheckResult(name, Status.FAIL, detail + ": made by a newer dxdesk", "update dxdesk")
+    # os.access asks the kernel, so an immutable file or a read-only mount counts too (as it does for root).
+    if not os.access(path, os.W_OK):
+        return CheckResult(name, Status.FAIL, detail + ": read-only, so nothing can be recorded",
+                           f"make {path} writable for the user running dxdesk")
     if path.stat().st_mode & 0o077:
         return CheckResult(name, Status.WARN, detail + ": readable by other users", f"chmod 600 {path}")
     if revision != head:

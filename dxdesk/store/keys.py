@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Callable
 
 import keyring
 import keyring.errors
@@ -19,12 +20,39 @@ import keyring.errors
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths, app_paths
 from dxdesk.store.crypto import KeySet
+from dxdesk.store.errors import EncryptionKeyError, StoreError
 
 log = logging.getLogger(__name__)
 
 SERVICE = "dxdesk"
 SERVER_PASSWORD_USER = "server-password"
 _SECRETS_DIR = "secrets"
+
+
+class KeyStoreUnavailableError(StoreError):
+    """The keyring could not be read (and there is no key file): never a reason to make a new key."""
+
+    default_message = Msg(
+        "暗号化キーの保管場所（OS のキーリング）を読み取れませんでした。新しいキーは作成していません。"
+        "パソコンにサインインし直すか、しばらく待ってから dxdesk をもう一度起動してください。"
+        "解決しない場合は管理者に連絡してください（キーの復元: dxdesk db restore --recovery-sheet）。",
+        "The OS keyring could not be read, so the desk's keys are unavailable; no new key was made. "
+        "Unlock the keyring (sign in to the PC again) and start dxdesk again; if it persists, restore the key "
+        "(dxdesk db restore FILE --recovery-sheet SHEET).",
+    )
+
+
+class KeyMissingError(EncryptionKeyError):
+    """Data encrypted (or signed) with a key exists, but the key store has no such key."""
+
+    default_message = Msg(
+        "このデータベースには暗号化された個人情報がありますが、暗号化キーが見つかりません。"
+        "新しいキーは作成していません（作成すると既存の記録が読めなくなります）。"
+        "管理者が町の復旧シートでキーを復元してください（dxdesk db restore --recovery-sheet）。",
+        "This database holds encrypted personal data but its key is missing from the key store; no new key "
+        "was made (that would make the existing records unreadable). Restore the key with the town recovery "
+        "sheet (dxdesk db restore FILE --recovery-sheet SHEET) or restore the key store.",
+    )
 
 
 def database_key_user(desk_id: str) -> str:
@@ -43,6 +71,11 @@ def keyring_usable() -> bool:
         return float(backend.priority) > 0
     except Exception:  # a backend whose priority check itself fails is not usable
         return False
+
+
+def _scoped(user: str, paths: AppPaths) -> str:
+    """Training mode's secrets are its own: a training database never shares the desk's keys."""
+    return f"training:{user}" if paths.training else user
 
 
 def _secret_file(user: str, paths: AppPaths) -> Path:
@@ -64,18 +97,29 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def get_secret(user: str, paths: AppPaths | None = None) -> str | None:
+    """The stored secret, or None when it was never stored.
+
+    A keyring that fails to answer is *not* "never stored": with no key file to fall back
+    on, KeyStoreUnavailableError is raised, so no caller mistakes a locked or crashed
+    keyring for a first start and makes a new key over the old one.
+    """
     paths = paths or app_paths()
+    user = _scoped(user, paths)
+    failed: str | None = None
     if keyring_usable():
         try:
             value = keyring.get_password(SERVICE, user)
         except keyring.errors.KeyringError as exc:
-            log.warning("keyring read failed (%s); trying the key file", type(exc).__name__)
+            failed = type(exc).__name__
+            log.warning("keyring read failed (%s); trying the key file", failed)
         else:
             if value is not None:
                 return value
     path = _secret_file(user, paths)
     if path.exists():
         return path.read_text(encoding="utf-8")
+    if failed is not None:
+        raise KeyStoreUnavailableError()
     return None
 
 
@@ -86,6 +130,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
     audit event (the key itself was already stored with the warning).
     """
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             keyring.set_password(SERVICE, user, value)
@@ -105,6 +150,7 @@ def set_secret(user: str, value: str, paths: AppPaths | None = None, quiet: bool
 def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
     """"keyring", "file" or None (not stored)."""
     paths = paths or app_paths()
+    user = _scoped(user, paths)
     if keyring_usable():
         try:
             if keyring.get_password(SERVICE, user) is not None:
@@ -114,12 +160,21 @@ def secret_location(user: str, paths: AppPaths | None = None) -> str | None:
     return "file" if _secret_file(user, paths).exists() else None
 
 
-def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None) -> KeySet:
-    """The desk's database keys; generated and stored on first run."""
+def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None, *,
+                          may_create: bool | Callable[[], bool] = True) -> KeySet:
+    """The desk's database keys; generated and stored on first run.
+
+    ``may_create`` False (or a callable answering False, asked only when no key is stored:
+    the database already holds encrypted data) turns a missing key into KeyMissingError:
+    a new key would silently orphan every existing personal field.
+    """
     user = database_key_user(desk_id)
     stored = get_secret(user, paths)
     if stored is not None:
         return KeySet.from_json(stored)
+    if not (may_create() if callable(may_create) else may_create):
+        log.error("database key for this desk is missing but the database holds encrypted data; not creating one")
+        raise KeyMissingError()
     keyset = KeySet.generate()
     set_secret(user, keyset.to_json(), paths)
     log.info("generated a new database key for this desk")

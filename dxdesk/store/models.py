@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dxdesk.store.base import Base, RecordMixin, UTCDateTime, utcnow
@@ -204,6 +204,24 @@ class AuditEvent(RecordMixin, Base):
     hash: Mapped[str] = mapped_column(String(128), nullable=False, default="")
 
 
+class DeskKey(RecordMixin, Base):
+    """A desk's data or audit key *wrapped* with the town recovery key (dxdesk.store.escrow).
+
+    Append-only: a new row for every new key (a rotation, a new recovery key); old rows stay,
+    so backups made before a rotation can still be opened with the recovery sheet. Pushed to
+    the server like any record, so a lost desk's rows there can be read with the sheet too.
+    Holds nothing readable without the recovery key's private half, which is never on a desk.
+    """
+
+    __tablename__ = "desk_keys"
+    __table_args__ = (_one_of("kind", ("database", "audit"), "kind"),)
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_ids: Mapped[str] = mapped_column(String(512), nullable=False)  # which keys (ids only, never key bytes)
+    recovery_fingerprint: Mapped[str] = mapped_column(String(16), nullable=False)
+    wrapped: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class Outbox(Base):
     """Local change queue for the central server, written in the same transaction as the change.
 
@@ -221,6 +239,9 @@ class Outbox(Base):
     payload: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Refused by the server: kept out of the queue (the rest goes on) until ``dxdesk sync --retry-set-aside``.
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    set_aside_reason: Mapped[str | None] = mapped_column(Text)  # constraint / error class, never record data
 
 
 class SyncState(Base):
@@ -230,6 +251,7 @@ class SyncState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     pulled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pulled_xid: Mapped[int | None] = mapped_column(BigInteger)  # server snapshot xmin of the last pull
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -237,5 +259,5 @@ class SyncState(Base):
 # Tables replicated to the server, in dependency order (parents first).
 PUSHED_TABLES = (
     "clerks", "support_topics", "venues", "shared_settings",
-    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events",
+    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events", "desk_keys",
 )

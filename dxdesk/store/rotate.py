@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dxdesk.store.base import Base
 from dxdesk.store.crypto import KeySet, _Encrypted
 from dxdesk.store.database import Database
+from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.keys import save_keyset
 from dxdesk.store.models import Outbox
 from dxdesk.store.server import raw_table
@@ -57,8 +58,27 @@ def rotate_key(db: Database) -> int:
         return changed
 
     changed = db.writer.run(reencrypt, timeout=None)
-    final = staged.only_current()
-    save_keyset(db.desk_id, final, db.paths)
-    db.set_keyset(final)
+    # Earlier backups still hold rows under the old keys: they must stay readable. With a town
+    # recovery key the old keys live on only wrapped (desk_keys, also in those backups), so the
+    # key store keeps just the new one; without it the key store keeps them.
+    if ensure_wrapped_keys(db) or _escrowed(db, staged):
+        final = staged.only_current()
+        save_keyset(db.desk_id, final, db.paths)
+        db.set_keyset(final)
+        ensure_wrapped_keys(db)
+    else:
+        log.warning("no town recovery key: the old database keys stay in the key store so earlier backups "
+                    "remain readable (set one up with dxdesk db recovery-setup)")
     log.info("database key rotated; %d records re-encrypted", changed)
     return changed
+
+
+def _escrowed(db: Database, keyset: KeySet) -> bool:
+    """True when ``keyset`` (old and new keys) is already wrapped with the town recovery key."""
+    from dxdesk.store.escrow import DATABASE
+    from dxdesk.store.models import DeskKey
+
+    with db.session() as s:
+        return s.scalar(select(DeskKey.id).where(
+            DeskKey.desk_id == db.desk_id, DeskKey.kind == DATABASE,
+            DeskKey.key_ids == ",".join(sorted(keyset.keys)))) is not None

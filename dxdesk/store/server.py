@@ -19,6 +19,7 @@ from dxdesk.paths import AppPaths
 from dxdesk.store import migrate
 from dxdesk.store.base import Base
 from dxdesk.store.crypto import _Encrypted
+from dxdesk.store.errors import SchemaTooNewError
 from dxdesk.store.servertls import ServerConfigError as ServerConfigError  # re-exported: callers import it here
 from dxdesk.store.servertls import ServerTLS, refuse_secrets_and_tls_params
 from dxdesk.store.keys import SERVER_PASSWORD_USER, get_secret, set_secret
@@ -89,8 +90,11 @@ def prepare_server_schema(engine: Engine) -> None:
     to create the schema at once; the transaction-scoped advisory lock lets the first
     do it while the others wait, then find it at head.
     """
-    if migrate.current_revision(engine) == migrate.head_revision():
+    current = migrate.current_revision(engine)
+    if current == migrate.head_revision():
         return
+    if current is not None and current not in migrate.known_revisions():
+        raise SchemaTooNewError()  # a newer dxdesk set the server up: never migrate it "back"
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         if MigrationContext.configure(conn).get_current_revision() != migrate.head_revision():

@@ -12,10 +12,27 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from dxdesk.store.base import RecordMixin, new_id
-from dxdesk.store.errors import AppendOnlyError
+from dxdesk.i18n import Msg
+from dxdesk.store.errors import AppendOnlyError, StoreError
 from dxdesk.store.models import PUSHED_TABLES, AuditEvent, Outbox
 
 _ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
+# Records only the desk that created them may change (docs/sync.md "one owner per record"): two desks
+# editing one record offline could never agree again, since a desk never pulls its own records back.
+OWNED_TABLES = frozenset({"visits", "visit_steps", "forms_printed", "support_sessions"})
+
+
+class NotOwnerError(StoreError):
+    """A change to a record another desk created (it is read-only here)."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        super().__init__(Msg(
+            f"この記録は別の端末（{owner}）で作成されたため、この端末では変更・削除できません（閲覧のみ）。"
+            "変更が必要な場合は、作成した端末で行ってください。",
+            f"This record was created on another desk ({owner}) and is read-only here; "
+            "change it on the desk that created it.",
+        ))
 
 
 class StoreSession(Session):
@@ -27,11 +44,21 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
     if session.info.get("read_only") and (session.new or session.deleted or session.dirty):
         # Writes from read sessions would bypass the single writer (and SQLite's lock order).
         raise RuntimeError("this session is read-only: write through Database.writer.submit()")
+    desk_id = session.info.get("desk_id", "")
     for obj in list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]:
         if isinstance(obj, AuditEvent):
             raise AppendOnlyError()
+        if (desk_id and isinstance(obj, RecordMixin) and obj.__table__.name in OWNED_TABLES  # type: ignore[attr-defined]
+                and obj.desk_id and obj.desk_id != desk_id):
+            raise NotOwnerError(obj.desk_id)
 
-    desk_id = session.info.get("desk_id", "")
+    if session.info.get("training"):
+        # 研修モード: records are stamped like any other but never queued for the server.
+        for obj in session.new:
+            if isinstance(obj, RecordMixin):
+                obj.desk_id = obj.desk_id or desk_id
+                obj.id = obj.id or new_id()
+        return
     entries: list[tuple[int, str, str, str]] = []
     for obj in session.new:
         if isinstance(obj, RecordMixin):

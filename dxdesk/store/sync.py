@@ -22,11 +22,15 @@ Conflict rules (per table, see POLICIES):
 
 Pull: the authoritative tables plus other desks' support sessions (for town-wide
 reports). Other desks' encrypted fields are not copied: this desk has no key for
-them, and reports need no contact data. Pulls use a watermark on ``received_at``, a server-only
-column stamped by a trigger from the server's clock on every insert and update, so a
-desk that pushes days-old records after working offline is still seen by everyone; an
-overlap window covers transactions that commit late, and re-pulled rows are
-idempotent upserts.
+them, and reports need no contact data. Pulls use an exact server-side cursor: each
+row carries the id of the server transaction that last wrote it (``server_xid``, set
+by a trigger), and the cursor is the previous pull's snapshot ``xmin``. A desk that
+pushes days-old records after working offline is still seen by everyone, a
+transaction that commits late is not missed, and a no-op sync reads and writes nothing.
+
+Refused records: a batch the server refuses (a constraint, a bad value) is halved until
+the refused record is found; it is set aside with its reason (``outbox.set_aside_*``)
+and the rest of the queue goes on. ``dxdesk sync --retry-set-aside`` resends.
 
 docs/sync.md explains these rules and the guarantees for administrators.
 
@@ -49,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, cast
 
 import sqlalchemy.exc as sa_exc
-from sqlalchemy import column, delete, select, update
+from sqlalchemy import column, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Engine
@@ -57,19 +61,38 @@ from sqlalchemy.orm import Session
 
 from dxdesk.config import StoreSettings
 from dxdesk.i18n import Msg
-from dxdesk.store.base import UTCDateTime, utcnow
+from dxdesk.store.base import utcnow
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import StoreError
-from dxdesk.store.models import PUSHED_TABLES, Outbox, SyncState
+from dxdesk.store.escrow import ensure_wrapped_keys
+from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
+from dxdesk.store.syncfailures import (
+    ServerSchemaTooNewError,
+    ServerUnreachableError,
+    SyncAuthError,
+    SyncError,
+    SyncRefusedError,
+    SyncTlsError,
+    MSG_TLS_FAILED,
+    as_sync_error,
+    refusal_reason,
+    set_aside_records,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = [  # the failure types live in syncfailures.py; callers keep importing them from here
+    "ServerSchemaTooNewError", "ServerUnreachableError", "SyncAuthError", "SyncError", "SyncRefusedError",
+    "SyncTlsError", "set_aside_records", "MSG_TLS_FAILED", "SyncEngine", "SyncResult", "SyncScheduler",
+]
 
 APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
 POLICIES: dict[str, str] = {
     "audit_events": APPEND_ONLY, "visit_steps": APPEND_ONLY, "forms_printed": APPEND_ONLY,
+    "desk_keys": APPEND_ONLY,
     "visits": VERSIONED, "support_sessions": VERSIONED,
     "clerks": AUTHORITATIVE, "support_topics": AUTHORITATIVE, "venues": AUTHORITATIVE,
     "shared_settings": AUTHORITATIVE,
@@ -79,12 +102,11 @@ POLICIES: dict[str, str] = {
 # login's lock showing up on the next desk would tell which logins are real.
 DESK_LOCAL_COLUMNS: dict[str, dict[str, Any]] = {"clerks": {"failed_attempts": 0, "locked_until": None}}
 PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
-# Look-back for the pull cursor. The cursor is on one clock (the server's), so this covers only
-# rows stamped by a server transaction that committed after a pull had already read past them.
-PULL_OVERLAP = timedelta(hours=24)
-# Server-only column (migration 0003) set by a trigger on every INSERT/UPDATE of a pulled table.
-SERVER_RECEIVED_AT = "received_at"
+# Server-only column (migration 0005) set by a trigger on every INSERT/UPDATE of a pulled table:
+# the id of the transaction that wrote the row (the pull cursor, see SyncEngine._pull).
+SERVER_XID = "server_xid"
 SENT_RETENTION = timedelta(days=7)
+STATE_REFRESH = timedelta(minutes=10)  # how stale the stored "last sync" may get before a no-op sync rewrites it
 _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
@@ -92,17 +114,6 @@ BatchHook = Callable[[str, int], None]
 HOOK_PHASES = ("in-transaction", "after-commit")
 STALL_ENV = "DXDESK_TEST_SYNC_STALL"
 STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
-
-
-class SyncError(StoreError):
-    pass
-
-
-class ServerUnreachableError(SyncError):
-    default_message = Msg(
-        "サーバーに接続できません。このままオフラインで業務を続けられます（記録は後で送信されます）。",
-        "Cannot reach the server. Work continues offline; records will be sent later.",
-    )
 
 
 @dataclass(frozen=True)
@@ -118,15 +129,21 @@ class SyncResult:
     sent: int  # outbox entries confirmed on the server
     pulled: int  # rows copied from the server
     pending: int  # outbox entries still waiting
+    set_aside: int = 0  # records the server refused (all of them, not only this run's)
 
 
 class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
-                 batch_hook: BatchHook | None = None) -> None:
+                 batch_hook: BatchHook | None = None, desk_name: str = "") -> None:
+        if getattr(db, "training", False):
+            # 研修モード: fictional records must never reach a town's server.
+            raise SyncError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
         self.db = db
+        self.desk_name = desk_name.strip()  # published town-wide so other desks can name this desk's records
         self.settings = settings
-        self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db))
+        self.connectivity = connectivity or ConnectivityState(settings, db.pending_count, last_sync_time(db),
+                                                              set_aside_count=db.set_aside_count)
         self._server = server_engine
         self._password_lookup = password_lookup
         self._schema_ready = False
@@ -148,15 +165,18 @@ class SyncEngine:
             try:
                 result = self._run()
             except Exception as exc:
-                error = self._as_sync_error(exc)
-                self.connectivity.report_failure(error.message, reachable=not isinstance(error, ServerUnreachableError))
+                error = as_sync_error(exc)
+                unreachable = isinstance(error, ServerUnreachableError)
+                label = None if unreachable else getattr(error, "status_label", SyncError.status_label)
+                self.connectivity.report_failure(error.message, reachable=not unreachable, problem=label)
                 self._record_state(error=error.message.en)
-                if error is not exc:
+                if error is not exc and isinstance(exc, (StoreError, sa_exc.DBAPIError)):
                     raise error from exc
-                raise
+                raise  # anything else (a bug, a test's crash) goes up as it is, after the status says so
             now = utcnow()
             self.connectivity.report_success(now)
-            self._record_state(when=now)
+            if result.sent or result.pulled or self._state_stale(now):
+                self._record_state(when=now)
             return result
 
     def _run(self) -> SyncResult:
@@ -164,24 +184,98 @@ class SyncEngine:
         if not self._schema_ready:
             prepare_server_schema(server)
             self._schema_ready = True
-        sent = number = 0
+        self._publish_desk_name()
+        sent = number = after = 0
         while True:
-            batch = self._pending_batch()
+            # Every entry up to the previous batch's last id is now sent or set aside, so the next
+            # batch starts after it: a rowid range, not a scan over all the sent entries each time
+            # (that made a first sync of 500,000 entries quadratic).
+            batch = self._pending_batch(after)
             if not batch:
                 break
             number += 1
-            self._push_batch(server, batch, number)
-            self._hook("after-commit", number)
-            self._mark_sent([e.id for e in batch])
-            sent += len(batch)
-        pulled = sum(self._pull_table(server, name) for name in PULLED_TABLES)
-        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count())
+            sent += self._push_or_set_aside(server, batch, number)
+            after = batch[-1].id
+        pulled = self._pull(server)
+        if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
+            while batch := self._pending_batch():
+                number += 1
+                sent += self._push_or_set_aside(server, batch, number)
+        return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
+                          set_aside=self.db.set_aside_count())
+
+    def _publish_desk_name(self) -> None:
+        """Keep ``shared_settings["desk.name.<desk id>"]`` equal to this desk's name (one row per desk).
+
+        Other desks show it on this desk's records, which are read-only for them.
+        """
+        if not self.desk_name:
+            return
+        key, name = f"desk.name.{self.db.desk_id}", self.desk_name
+
+        def publish(s: Session) -> None:
+            row = s.scalar(select(SharedSetting).where(SharedSetting.key == key))
+            if row is None:
+                s.add(SharedSetting(key=key, value=name))
+            elif row.value != name:
+                row.value, row.version = name, row.version + 1
+        with self.db.session() as s:
+            current = s.scalar(select(SharedSetting.value).where(SharedSetting.key == key))
+        if current != name:
+            self.db.writer.run(publish)
+
+    def retry_set_aside(self) -> int:
+        """Put every set-aside record back in the queue (after the cause was fixed); returns how many entries."""
+        def clear(s: Session) -> int:
+            result = s.execute(update(Outbox).where(Outbox.sent_at.is_(None), Outbox.set_aside_at.is_not(None))
+                               .values(set_aside_at=None, set_aside_reason=None))
+            return cast("CursorResult[Any]", result).rowcount or 0
+        return int(self.db.writer.run(clear))
 
     # -- push ---------------------------------------------------------------------------------
 
-    def _pending_batch(self) -> list[OutboxEntry]:
+    def _push_or_set_aside(self, server: Engine, batch: list[OutboxEntry], number: int) -> int:
+        """Push ``batch``; if the server refuses it, find the refused record(s) by halving and set them aside.
+
+        A refusal is the server rejecting the data (a constraint, a bad value, a trigger),
+        not a lost connection or a server fault: those still fail the whole run, so a
+        flaky network never sets records aside. Returns the entries confirmed sent.
+        """
+        try:
+            self._push_batch(server, batch, number)
+        except sa_exc.DBAPIError as exc:
+            reason = refusal_reason(exc)
+            if reason is None:
+                raise
+            groups: dict[tuple[str, str], list[OutboxEntry]] = {}
+            for entry in batch:
+                groups.setdefault((entry.table_name, entry.record_id), []).append(entry)
+            if len(groups) == 1:
+                self._set_aside(batch, reason)
+                return 0
+            records = list(groups.values())
+            middle = len(records) // 2
+            return sum(self._push_or_set_aside(server, [e for group in part for e in group], number)
+                       for part in (records[:middle], records[middle:]))
+        self._hook("after-commit", number)
+        self._mark_sent([e.id for e in batch])
+        return len(batch)
+
+    def _set_aside(self, entries: list[OutboxEntry], reason: str) -> None:
+        entry = entries[0]
+        log.error("server refused %s %s: %s; set aside (dxdesk sync --retry-set-aside after a fix)",
+                  entry.table_name, entry.record_id, reason)
+        when = utcnow()
+
+        def mark(s: Session) -> None:
+            s.execute(update(Outbox).where(Outbox.id.in_([e.id for e in entries]))
+                      .values(set_aside_at=when, set_aside_reason=reason))
+        self.db.writer.run(mark)
+
+    def _pending_batch(self, after: int = 0) -> list[OutboxEntry]:
         stmt = (select(Outbox.id, Outbox.table_name, Outbox.record_id, Outbox.op)
-                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(self.settings.sync_batch_size))
+                .where(Outbox.id > after, Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))
+                .order_by(Outbox.id).limit(self.settings.sync_batch_size))
         with self.db.session() as s:
             return [OutboxEntry(*row) for row in s.execute(stmt)]
 
@@ -262,55 +356,84 @@ class SyncEngine:
 
     # -- pull ---------------------------------------------------------------------------------
 
-    def _pull_table(self, server: Engine, name: str) -> int:
+    def _pull(self, server: Engine) -> int:
+        """Copy what changed on the server since the last pull: one snapshot for all tables.
+
+        The cursor is the previous pull's snapshot ``xmin`` (every server transaction with a
+        lower id had finished, so its rows were seen then); rows carry the id of the
+        transaction that last wrote them (``server_xid``, migration 0005). So a pull reads
+        exactly the rows written since, however late their transaction committed, and a
+        no-op sync reads no row and writes nothing.
+        """
+        with self.db.session() as s:
+            cursors = {row.name.removeprefix("pull:"): row.pulled_xid for row in s.scalars(
+                select(SyncState).where(SyncState.name.in_([f"pull:{n}" for n in PULLED_TABLES])))}
+        fetched: dict[str, list[dict[str, Any]]] = {}
+        with server.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")  # one snapshot for every table
+            with conn.begin():
+                xmin = int(conn.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")).scalar_one())
+                for name in PULLED_TABLES:
+                    table = raw_table(name)
+                    stmt = select(table).order_by(table.c.id)
+                    cursor = cursors.get(name)
+                    if cursor is not None:
+                        stmt = stmt.where(column(SERVER_XID) >= text(f"'{int(cursor)}'::xid8"))
+                    if name == "support_sessions":
+                        stmt = stmt.where(table.c.desk_id != self.db.desk_id)
+                    fetched[name] = [dict(r) for r in conn.execute(stmt).mappings()]
+        pulled = 0
+        for name in PULLED_TABLES:
+            if fetched[name] or cursors.get(name) is None:
+                pulled += self._apply_pulled(name, fetched[name], xmin)
+        return pulled
+
+    def _apply_pulled(self, name: str, rows: list[dict[str, Any]], xmin: int) -> int:
         table = raw_table(name)
         state_name = f"pull:{name}"
-        with self.db.session() as s:
-            state = s.get(SyncState, state_name)
-            watermark = state.pulled_until if state else None
-        # The cursor is the server's arrival stamp, never the desks' updated_at: a desk that was
-        # offline for days sends rows whose updated_at is far behind everyone's watermark.
-        received = column(SERVER_RECEIVED_AT, UTCDateTime())
-        stmt = select(table, received.label(SERVER_RECEIVED_AT)).order_by(received, table.c.id)
-        if watermark is not None:
-            stmt = stmt.where(received > watermark - PULL_OVERLAP)
-        if name == "support_sessions":
-            stmt = stmt.where(table.c.desk_id != self.db.desk_id)
-        with server.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        if not rows:
-            return 0
         secret = encrypted_columns(name)
         authoritative = POLICIES[name] == AUTHORITATIVE
-        newest = max(r.pop(SERVER_RECEIVED_AT) for r in rows)
 
         def apply(s: Session) -> int:
             unsent = set(s.scalars(select(Outbox.record_id).where(
                 Outbox.table_name == name, Outbox.sent_at.is_(None))))
-            count = 0
-            for row in rows:
-                if row["id"] in unsent:  # local change not yet pushed: keep it; it goes up next run
-                    continue
+            fresh = [row for row in rows if row["id"] not in unsent]  # unsent local change: it goes up next run
+            skipped = len(fresh) < len(rows)
+            for row in fresh:
                 if row["desk_id"] != self.db.desk_id:
                     for col in secret:  # another desk's ciphertext: unreadable here and not needed
                         row[col] = None
-                stmt = sqlite_insert(table).values(**row)
-                keep = DESK_LOCAL_COLUMNS.get(name, {})
-                set_ = {c: stmt.excluded[c] for c in row if c != "id" and c not in keep}
+            count = 0
+            if fresh:
+                # One statement for all rows (executemany), not one compiled statement per row.
+                stmt = sqlite_insert(table)
+                local = DESK_LOCAL_COLUMNS.get(name, {})  # this desk's own state (e.g. lockouts): never pulled over
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=["id"], set_=set_,
+                    index_elements=["id"],
+                    set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id" and c.name not in local},
                     where=None if authoritative else stmt.excluded.updated_at >= table.c.updated_at,
                 )
-                count += cast("CursorResult[Any]", s.execute(stmt)).rowcount or 0
+                count = cast("CursorResult[Any]", s.execute(stmt, fresh)).rowcount or 0
             current = s.get(SyncState, state_name) or SyncState(name=state_name)
-            if current.pulled_until is None or newest > current.pulled_until:
-                current.pulled_until = newest
+            if not skipped:  # a skipped row is read again next time (after this desk's change went up)
+                current.pulled_xid = xmin
             s.add(current)
             return count
 
-        return self.db.writer.run(apply)
+        return int(self.db.writer.run(apply))
 
     # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _state_stale(self, now: datetime) -> bool:
+        """Whether the stored last-sync note needs a write after a sync that changed nothing.
+
+        A no-op sync (every minute in the app) writes nothing: the stored time is refreshed
+        only when it is older than STATE_REFRESH or an earlier error must be cleared.
+        """
+        with self.db.session() as s:
+            state = s.get(SyncState, _PUSH_STATE)
+        return (state is None or state.last_error is not None or state.last_sync_at is None
+                or now - state.last_sync_at >= STATE_REFRESH)
 
     def _record_state(self, when: datetime | None = None, error: str | None = None) -> None:
         def write(s: Session) -> None:
@@ -323,29 +446,6 @@ class SyncEngine:
             self.db.writer.run(write)
         except StoreError as exc:  # status bookkeeping must not hide the sync outcome
             log.warning("could not record sync state: %s", exc)
-
-    @staticmethod
-    def _as_sync_error(exc: Exception) -> StoreError:
-        if isinstance(exc, StoreError):
-            return exc
-        if isinstance(exc, sa_exc.OperationalError) and _is_tls_failure(exc):
-            # Not "offline": someone may be posing as the server. Said plainly, never retried silently.
-            log.error("server TLS check failed: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-            return SyncError(MSG_TLS_FAILED)
-        if isinstance(exc, sa_exc.OperationalError) and _is_connection_failure(exc):
-            log.info("server unreachable: %s", type(exc.orig).__name__ if exc.orig else exc)
-            return ServerUnreachableError()
-        if isinstance(exc, sa_exc.IntegrityError):
-            log.error("server refused a record: %s", exc.orig)
-            return SyncError(Msg(
-                "サーバーが記録を受け付けませんでした（重複するログイン名やキーなど）。管理者に連絡してください。",
-                f"the server refused a record (duplicate login or key?): {type(exc.orig).__name__}",
-            ))
-        if isinstance(exc, sa_exc.DBAPIError):
-            log.error("sync failed: %s", exc)
-            return SyncError(Msg("サーバーとの同期に失敗しました。", f"sync failed: {type(exc.orig).__name__}"))
-        raise exc
-
 
 def _table_rank(name: str) -> int:
     return _TABLE_ORDER.get(name, len(_TABLE_ORDER))
@@ -368,28 +468,6 @@ def stall_hook_from_env() -> BatchHook | None:
             sys.stderr.flush()
             threading.Event().wait()  # until the test kills this process
     return stall
-
-
-MSG_TLS_FAILED = Msg(
-    "サーバーの証明書を確認できないため接続しませんでした。町の CA 証明書（またはサーバー証明書の固定）の設定を"
-    "管理者に確認してください。",
-    "did not connect: the server's certificate could not be verified (check the town CA or the pinned "
-    "certificate with dxdesk db status / db set-server)",
-)
-
-
-def _is_tls_failure(exc: sa_exc.OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("certificate verify failed", "server certificate", "ssl error",
-                                   "does not match host name", "sslmode value", "root certificate file",
-                                   "server does not support ssl"))
-
-
-def _is_connection_failure(exc: sa_exc.OperationalError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("connection", "timeout", "could not translate host", "server closed"))
 
 
 def last_sync_time(db: Database) -> datetime | None:

@@ -94,8 +94,8 @@ class DbWriter:
                         raise
             except BaseException as exc:  # delivered to the caller, never lost in the thread
                 translated = translate_error(exc)
-                if isinstance(translated, StoreError):
-                    log.warning("write job failed: %s", translated)
+                if isinstance(translated, StoreError):  # the caller reports it; the log keeps the kind
+                    log.info("write job failed: %s", type(translated).__name__)
                 else:
                     log.exception("write job failed")
                 if translated is not exc:

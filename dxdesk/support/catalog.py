@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dxdesk.errors import DetailedError
 from dxdesk.i18n import Msg
 from dxdesk.resources import resource_path
 
@@ -88,8 +89,10 @@ class Venue:
     active: bool = True
 
 
-class CatalogError(Exception):
+class CatalogError(DetailedError):
     """A seed file is missing or malformed (a packaging problem, not a user one)."""
+
+    ja_lead = "dxdesk のインストールが不完全です。dxdesk を入れ直してください"
 
 
 def _read_toml(name: str) -> dict[str, Any]:

@@ -150,6 +150,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--pdf", type=Path, metavar="OUT.pdf")
     s.add_argument("--csv", type=Path, metavar="OUT.csv", help="also writes OUT_summary.csv")
     s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
+    s.add_argument("--force", action="store_true", help="replace output files that already exist")
     _add_as(s)
     s.set_defaults(func=cmd_report)
 
@@ -319,6 +320,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.csv:
         raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
+    _check_outputs(args)
     period = report_period(args, local_today())
     settings = _settings()
     options = ReportOptions(period=period, municipality=settings.general.municipality, venue=args.venue)
@@ -339,6 +341,21 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
     print(f"{len(sessions)} session(s), {format_range_en(period)}", file=sys.stderr)
     return 0
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse the database, keys, settings and (without --force) existing files before signing in."""
+    from dxdesk.outputfiles import OutputRefusedError, check_output
+    from dxdesk.support.csvio import summary_path_for
+
+    outputs = [args.pdf] if args.pdf else []
+    if args.csv:
+        outputs += [args.csv, summary_path_for(args.csv)]
+    try:
+        for out in outputs:
+            check_output(out, args.force)
+    except OutputRefusedError as exc:
+        raise UserError(exc.msg.en) from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dxdesk.csvfiles import undo_spreadsheet_safe
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, Catalog, Venue
 from dxdesk.support.csvio import COLUMNS, LABELS_FOR_IMPORT
@@ -67,12 +68,11 @@ class ImportResult:
         return not self.errors
 
 
-class ImportFileError(Exception):
+class ImportFileError(DxError):
     """The file as a whole cannot be read (missing, not CSV, missing columns)."""
 
     def __init__(self, message: Msg):
-        self.message = message
-        super().__init__(message.en)
+        super().__init__(message)
 
 
 def _norm(text: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import (
     AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, VENUE_TYPES, Catalog, Topic,
@@ -57,6 +58,9 @@ class SupportSession:
     repeat_visitor: bool = False
     logged_by: str = ""
     deleted: bool = False
+    # Another desk's record (pulled for town-wide reports): that desk's name; "" for this desk's own.
+    # Read-only here: only the creating desk changes a record (dxdesk.store.session.OWNED_TABLES).
+    other_desk: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # Normalise the two shapes callers commonly get wrong; everything else is validate()'s job.
@@ -90,17 +94,14 @@ class FieldError:
         return f"{self.field}: {self.message.en}"
 
 
-class SessionValidationError(ValueError):
+class SessionValidationError(DxError, ValueError):
     """Raised when a record does not validate; ``errors`` lists every problem at once."""
 
     def __init__(self, errors: list[FieldError]):
         self.errors = errors
-        # Each English message already names its field; one line for the CLI.
-        super().__init__("; ".join(e.message.en.rstrip(".") for e in errors))
-
-    @property
-    def message(self) -> Msg:
-        return Msg("\n".join(e.message.ja for e in self.errors), "; ".join(e.message.en for e in self.errors))
+        # Each English message already names its field: one line for the CLI, one line per problem on screen.
+        super().__init__(Msg("\n".join(e.message.ja for e in errors),
+                             "; ".join(e.message.en.rstrip(".") for e in errors)))
 
 
 def _int_ok(value: object) -> bool:

@@ -7,6 +7,8 @@ recipe: keep each page's state, then stamp numbers on save).
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dxdesk import fonts
+from dxdesk import fonts, training
 from dxdesk.support import kpi
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
@@ -219,14 +221,19 @@ class _NumberedCanvas(pdfcanvas.Canvas):
             self.setFillColor(colors.Color(0.3, 0.3, 0.3))
             self.drawString(15 * mm, 9 * mm, self.footer_left)
             self.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{self.getPageNumber()} / {total}")
+            if training.active():  # 研修モード: a training desk's report is a sample, never a filing
+                training.draw_sample_mark(self, *A4)
             super().showPage()
         super().save()
 
 
 def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Catalog, options: ReportOptions) -> Path:
-    """Write the report to ``path`` (atomically) and return it."""
+    """Write the report to ``path`` (atomically, owner-only; never over dxdesk's own files) and return it."""
+    from dxdesk.outputfiles import refuse_protected
+
     register_fonts()
     path = Path(path)
+    refuse_protected(path)
     tmp = path.with_name(path.name + ".part")
     doc = SimpleDocTemplate(
         str(tmp), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm, bottomMargin=16 * mm,
@@ -240,7 +247,10 @@ def write_report_pdf(path: Path, sessions: Sequence[SupportSession], catalog: Ca
         footer_left = footer
 
     try:
+        # Owner-only from the start (it names venues and may quote notes); reportlab then reuses the file.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         doc.build(build_story(sessions, catalog, options), canvasmaker=ReportCanvas)
+        os.chmod(tmp, 0o600)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # no half-written report left beside the one the user asked for

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Literal, Protocol, Sequence
 
+from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import Catalog, Topic, Venue
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
@@ -70,12 +71,11 @@ class SessionQuery:
         )
 
 
-class RepositoryError(Exception):
+class RepositoryError(DxError):
     """A request the repository refuses; ``message`` says why in ja/en."""
 
     def __init__(self, message: Msg):
-        self.message = message
-        super().__init__(message.en)
+        super().__init__(message)
 
 
 class SessionNotFound(RepositoryError):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from dxdesk.store import models as m
 from dxdesk.store.database import Database
+from dxdesk.store.session import NotOwnerError
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
 from dxdesk.support.repository import (
@@ -61,7 +62,12 @@ def _local(value: datetime | None) -> datetime | None:
     return None if value is None else to_local_naive(value)
 
 
-def to_session(row: m.SupportSession) -> SupportSession:
+def to_session(row: m.SupportSession, own_desk: str | None = None,
+               desk_names: dict[str, str] | None = None) -> SupportSession:
+    """``own_desk``: this desk's id; a record from any other desk is marked read-only with its desk's name."""
+    other = ""
+    if own_desk is not None and row.desk_id and row.desk_id != own_desk:
+        other = desk_label(row.desk_id, desk_names or {})
     return SupportSession(
         id=row.id,
         started_at=to_local_naive(row.started_at),
@@ -82,7 +88,22 @@ def to_session(row: m.SupportSession) -> SupportSession:
         repeat_visitor=row.repeat_visitor,
         logged_by=row.logged_by or "",
         deleted=row.deleted_at is not None,
+        other_desk=other,
     )
+
+
+DESK_NAME_PREFIX = "desk.name."  # shared_settings key of each desk's name (published by its sync)
+
+
+def desk_label(desk_id: str, names: dict[str, str]) -> str:
+    """A desk's name as it published it, else the start of its id (a desk that never synced its name)."""
+    return names.get(desk_id) or f"desk {desk_id[:8]}"
+
+
+def desk_names(session: Session) -> dict[str, str]:
+    rows = session.execute(select(m.SharedSetting.key, m.SharedSetting.value)
+                           .where(m.SharedSetting.key.like(DESK_NAME_PREFIX + "%")))
+    return {key.removeprefix(DESK_NAME_PREFIX): str(value) for key, value in rows if value}
 
 
 def _fill(row: m.SupportSession, s: SupportSession, now: datetime) -> m.SupportSession:
@@ -278,7 +299,7 @@ class SqlRepository:
     def get(self, session_id: str) -> SupportSession | None:
         with self._db.session() as s:
             row = s.get(m.SupportSession, session_id)
-            return to_session(row) if row is not None else None
+            return to_session(row, self._db.desk_id, desk_names(s)) if row is not None else None
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         with self._db.session() as s:
@@ -292,6 +313,8 @@ class SqlRepository:
             row = db.get(m.SupportSession, session_id)
             if row is None:
                 raise not_found(session_id)
+            if row.desk_id and row.desk_id != self._db.desk_id:  # one owner per record (store.session)
+                raise NotOwnerError(desk_label(row.desk_id, desk_names(db)))
             before = to_session(row)
             if check_window:
                 ensure_editable(before, now, self._edit_window)
@@ -343,7 +366,8 @@ class SqlRepository:
             stmt = stmt.where(m.SupportSession.outcome == query.outcome)
         stmt = stmt.order_by(m.SupportSession.started_at, m.SupportSession.id)
         with self._db.session() as s:
-            sessions = [to_session(r) for r in s.scalars(stmt)]
+            names = desk_names(s)
+            sessions = [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
         # Topic membership is checked here: JSON containment differs between SQLite and PostgreSQL.
         return [x for x in sessions if query.matches(x)]
 
@@ -355,7 +379,8 @@ class SqlRepository:
             .order_by(m.SupportSession.started_at, m.SupportSession.id)
         )
         with self._db.session() as s:
-            return [to_session(r) for r in s.scalars(stmt)]
+            names = desk_names(s)
+            return [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
 
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None,
                         then: InTransaction | None = None) -> SupportSession:

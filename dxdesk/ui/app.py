@@ -10,10 +10,10 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from dxdesk import i18n
+from dxdesk import i18n, training
 from dxdesk.i18n import tr
 from dxdesk.config import Settings, SettingsError, load_settings
 from dxdesk.paths import app_paths
@@ -136,16 +136,18 @@ def home_sources(services, session) -> HomeSources:
     card = services.card_service if counter and session.can(Permission.READ_CARD) else None
     return HomeSources(
         summary=lambda: services.home_summary(session),
-        store_mode=lambda: _mode_text(connectivity.mode, lang),
+        store_mode=lambda: _mode_text(connectivity.mode, lang, connectivity.problem),
         card_status=card.status if card is not None else None,
         show_visits=counter,
         show_support=support,
     )
 
 
-def _mode_text(mode, lang: str) -> str:
+def _mode_text(mode, lang: str, problem=None) -> str:
     from dxdesk.store.connectivity import ConnectivityMode
 
+    if problem is not None and mode in (ConnectivityMode.ONLINE, ConnectivityMode.OFFLINE):
+        return problem.text(lang)  # a failing sync is never shown as "Online"
     texts = {
         ConnectivityMode.ONLINE: i18n.Msg("オンライン（サーバーに送信します）", "Online"),
         ConnectivityMode.OFFLINE: i18n.Msg("オフライン（つながったら送信します）", "Offline"),
@@ -155,7 +157,17 @@ def _mode_text(mode, lang: str) -> str:
     return texts[mode].text(lang)
 
 
-def build_main_window(services=None, session=None, runner: TaskRunner | None = None) -> MainWindow:
+class SyncResultRelay(QObject):
+    """Carries each sync outcome from the sync thread to the GUI thread (a queued signal)."""
+
+    finished = Signal(object, object)  # SyncResult | None, StoreError | None
+
+    def __call__(self, result: object, error: object) -> None:
+        self.finished.emit(result, error)
+
+
+def build_main_window(services=None, session=None, runner: TaskRunner | None = None,
+                      sync_relay: SyncResultRelay | None = None) -> MainWindow:
     """The main window; without services (self-test, first paint checks) only the home page."""
     if services is None:
         settings = _load_settings_or_defaults()
@@ -182,6 +194,8 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
                         STATUS_REFRESH_MS, window)
     window.status_poll = poll
     poll.start()
+    if sync_relay is not None:  # each sync outcome shows at once, not at the next poll
+        sync_relay.finished.connect(poll.trigger)  # a bound slot: Qt drops it with the window's poll
     return window
 
 
@@ -227,18 +241,25 @@ def _fatal(message: str) -> int:
 
 def run_app() -> int:
     from dxdesk.app.composition import AppServices
-    from dxdesk.store.errors import StoreError
+    from dxdesk.errors import as_dx_error
 
     # The language first: the application's name and Qt's own translations depend on it.
     settings = _load_settings_or_defaults()
+    if training.active(settings):
+        training.activate()  # before any window: the 研修モード band is on every one of them
+        settings = _load_settings_or_defaults()  # the training desk's own settings (dxdesk.training)
     i18n.set_language(settings.general.language)
     app = create_application()
     install_excepthook()
     try:
-        services = AppServices.open(settings=settings, with_purge=True, exclusive=True)
-    except StoreError as exc:
-        log.error("cannot open the database: %s", exc.message.en)
-        return _fatal(exc.message.text())
+        relay = SyncResultRelay()
+        services = AppServices.open(settings=settings, with_purge=True, exclusive=True, on_sync_result=relay)
+    except Exception as exc:
+        error = as_dx_error(exc)  # read-only folder, locked, corrupt...: the sentence; a bug goes to the crash dialog
+        if error is None:
+            raise
+        log.error("cannot open the database: %s", error.message.en)
+        return _fatal(error.message.text())
     runner = TaskRunner()
     try:
         while True:  # sign out returns here for the next clerk
@@ -247,7 +268,7 @@ def run_app() -> int:
                 return 0
             services.bind_session(session)
             try:
-                outcome = _run_session(app, services, session, runner)
+                outcome = _run_session(app, services, session, runner, relay)
             finally:
                 services.bind_session(None)
             if outcome != "sign_out":
@@ -257,10 +278,11 @@ def run_app() -> int:
         services.close()
 
 
-def _run_session(app: QApplication, services, session, runner: TaskRunner) -> str:
+def _run_session(app: QApplication, services, session, runner: TaskRunner,
+                 sync_relay: SyncResultRelay | None = None) -> str:
     from dxdesk.ui.security.idle import IdleLockController
 
-    window = build_main_window(services, session, runner)
+    window = build_main_window(services, session, runner, sync_relay)
     outcome = {"value": "quit"}
     idle = IdleLockController(session, services.auth, runner, window)
     counter = next((w for w in window.closables if hasattr(w, "blank_resident_display")), None)

@@ -7,6 +7,7 @@ offers to save the PDF instead: the document is never lost.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Signal
 from PySide6.QtGui import QPainter
@@ -153,9 +154,13 @@ class FormPreview(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, MSG_SAVE_TITLE.text(), "form.pdf", "PDF (*.pdf)")
             if not path:
                 return False
-        try:
-            with open(path, "wb") as fh:
-                fh.write(self._pdf)
+        from dxdesk.outputfiles import OutputRefusedError, write_private
+
+        try:  # owner-only and atomic; the dialog has asked before replacing a file, never dxdesk's own files
+            write_private(Path(path), self._pdf)
+        except OutputRefusedError as exc:
+            self._show(exc.msg, warning=True)
+            return False
         except OSError as exc:
             self._show(MSG_SAVE_FAILED.format(error=exc.strerror or str(exc)), warning=True)
             return False

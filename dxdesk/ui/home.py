@@ -192,9 +192,20 @@ class HomePage(QWidget):
             self.support_detail.setText(tr("削除した記録は数えません"))
         if self.sync_value is not None:
             assert self.sync_detail is not None
-            self.sync_value.setText(tr("未送信 {count} 件").format(count=s.pending_sync))
-            set_role(self.sync_value, "value" if s.pending_sync == 0 else "warning")
+            value = tr("未送信 {count} 件").format(count=s.pending_sync)
+            if s.set_aside_sync:  # refused by the server: an administrator must look (dxdesk db status)
+                value += "\n" + tr("保留 {count} 件（サーバーが受け付けません）").format(count=s.set_aside_sync)
+            self.sync_value.setText(value)
+            set_role(self.sync_value, "value" if s.pending_sync == 0 and not s.set_aside_sync else "warning")
             self.sync_detail.setText(self.sources.store_mode() if self.sources.store_mode else "")
+        if s.problems:
+            texts = {"purge": tr("保存期間を過ぎた個人情報の定期削除が失敗しています。管理者に連絡してください"
+                                 "（dxdesk doctor で確認できます）。"),
+                     "recovery_key": tr("町の復旧キーが変更されています。新しい復旧シートと照合するまで使いません"
+                                        "（dxdesk db status / dxdesk db recovery-accept）。")}
+            self.error.setText("\n".join(texts.get(p, tr("バックグラウンドの処理が失敗しています: {name}").format(name=p))
+                                         for p in s.problems))
+            self.error.show()
 
     def _summary_failed(self, _exc: BaseException) -> None:
         self.error.setText(tr("本日の集計を読み込めませんでした。業務はそのまま続けられます。"))
@@ -211,8 +222,8 @@ class HomePage(QWidget):
             self.card_detail.setText(tr("読み取り機をつなぐか、窓口受付で手入力を使います"))
             return
         set_role(self.card_value, "value")
-        self.card_value.setText(tr("模擬カード（デモ）") if source.simulated else tr("接続しています"))
-        self.card_detail.setText(tr("デモ用の模擬カードです。実際のカードは読み取りません。") if source.simulated
+        self.card_value.setText(tr("模擬カード（研修用）") if source.simulated else tr("接続しています"))
+        self.card_detail.setText(tr("研修用の模擬カードです。実際のカードは読み取りません。") if source.simulated
                                  else source.reader)
 
     def _card_unavailable(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QStatusBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +28,7 @@ from dxdesk.ui.home import APP_TITLE_JA, HomePage
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import PeriodicTask
+from dxdesk.ui.training_band import add_training_band
 
 __all__ = ["APP_TITLE_JA", "HomePage", "MainWindow", "PageSpec"]
 
@@ -75,10 +77,18 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
         body = QWidget()
-        row = QHBoxLayout(body)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        column.addLayout(row, 1)
+        # 研修モード: the band across the top of every page, above the navigation too.
+        self.training_band = add_training_band(column, body)
+        if self.training_band is not None:
+            self.setWindowTitle(f"{self.windowTitle()} — {self.training_band.text()}")
         self.setCentralWidget(body)
 
         status = QStatusBar()

@@ -153,7 +153,7 @@ class PcscdService:
 
 
 # Module scope, not session: a pcscd left running would show the empty vpcd readers to every
-# later test in the run, and tests elsewhere rely on "no reader -> demo card".
+# later test in the run, and tests elsewhere rely on "no reader attached".
 @pytest.fixture(scope="module")
 def pcscd_service() -> Iterator[PcscdService]:
     global _PCSCD_LOG

@@ -41,11 +41,11 @@ def prompts(card_accounts, monkeypatch) -> FakePrompts:
 
 @pytest.fixture
 def demo_card_only(monkeypatch) -> None:
-    """No PC/SC readers at all, so the built-in demo card answers (no pcscd needed)."""
+    """Training mode's card service with no PC/SC readers at all: the built-in fictional card answers."""
     real = card_service.CardService
 
     def without_readers(*args, **kwargs):
-        return real(*args, list_reader_infos=lambda: [], **kwargs)
+        return real(*args, list_reader_infos=lambda: [], training=True, **kwargs)
 
     monkeypatch.setattr(card_service, "CardService", without_readers)
 
@@ -75,7 +75,7 @@ def test_read_as_clerk_is_audited_with_items_and_reason(prompts, demo_card_only,
     args = ["card", "read", "--as", "clerk", "--my-number", "--jimu-type", "juminhyo", "--reason", REASON]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "DEMO" in out and "黒桐\u3000幹也" in out and "**** **** 7188" in out and "537686677188" not in out
+    assert "TRAINING" in out and "黒桐\u3000幹也" in out and "**** **** 7188" in out and "537686677188" not in out
     assert prompts.prompts == ["Password for clerk: ", PIN_PROMPT]
     [event] = card_read_events()
     assert (event.event_type, event.result, event.items) == ("card.read", "success", ("basic4", "my_number"))

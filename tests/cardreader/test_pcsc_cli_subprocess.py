@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from dxdesk.config import load_settings, save_settings
 from dxdesk.paths import app_paths
 
 from .conftest import ACCOUNT_PASSWORD, CLERK_LOGIN, card_read_events
@@ -184,12 +183,9 @@ def test_empty_stdin_cancels_the_read(sim) -> None:
 
 
 def test_read_without_pcscd_is_one_line(env_without_pcscd: dict[str, str], card_accounts) -> None:
-    # With no PC/SC service the demo card would stand in; switch that off to see the error.
-    settings = load_settings()
-    settings.card.simulate_when_no_reader = False
-    save_settings(settings)
+    # Outside training mode no PC/SC service is an error saying which service to start.
     result = subprocess.run(
         [*_dxdesk_command(), "card", "read", *AS_CLERK, "--pin-stdin"],
         input=pin_input(), capture_output=True, text=True, timeout=_TIMEOUT_S, env=env_without_pcscd, check=False,
     )
-    assert_one_line_error(result)
+    assert_one_line_error(result, "service is not running", "systemctl start pcscd")

@@ -1,7 +1,7 @@
 """CardService flows with the in-process simulated backend (no pcscd needed).
 
 Reader discovery is replaced through the service's ``list_reader_infos`` hook, so
-these tests also cover the backend choice: no reader -> demo card (when allowed).
+these tests also cover the backend choice: training mode -> the fictional card; otherwise an error.
 """
 from __future__ import annotations
 
@@ -51,32 +51,44 @@ def no_service() -> list[ReaderInfo]:
 
 
 def service(card: SimulatedCard | None = None, **settings) -> CardService:
-    return CardService(CardSettings(**settings), list_reader_infos=no_readers, simulated_card=card)
+    """Training mode: the in-process fictional card (no reader listed)."""
+    return CardService(CardSettings(**settings), list_reader_infos=no_readers, simulated_card=card, training=True)
 
 
-def test_demo_card_is_used_and_labelled_when_no_reader() -> None:
+def test_training_card_is_used_and_labelled_in_training_mode() -> None:
     with service() as svc:
         status = svc.status().result(5)
         result = svc.read_card(Provider("1234"), include_my_number=True).result(5)
     assert status.source.simulated and status.source.label == SIMULATED_LABEL
-    assert status.source.label.ja == "デモ用の模擬カード"
+    assert status.source.label.ja == "研修用の模擬カード"
     assert status.card_present and status.tries_left == 3
     assert result.source.simulated
     assert result.holder == PERSON_KOKUTOU.holder
     assert "537686677188" not in repr(result)
 
 
-def test_demo_card_also_stands_in_when_pcscd_is_missing() -> None:
-    with CardService(CardSettings(), list_reader_infos=no_service) as svc:
+def test_training_card_also_stands_in_when_pcscd_is_missing() -> None:
+    with CardService(CardSettings(), list_reader_infos=no_service, training=True) as svc:
         assert svc.status().result(5).source.simulated
 
 
-def test_without_simulation_no_reader_is_an_error() -> None:
-    with CardService(CardSettings(simulate_when_no_reader=False), list_reader_infos=no_readers) as svc:
+def test_training_mode_never_reads_a_real_reader() -> None:
+    real = ReaderInfo("SONY FeliCa Port/PaSoRi 4.0 00 00", True, b"\x3b", False, False, False)
+    vpcd = ReaderInfo("Virtual PCD 00 01", True, b"\x3b", False, False, False)
+    with CardService(CardSettings(), list_reader_infos=lambda: [real], training=True) as svc:
+        assert svc._choose() is None  # the in-process fictional card, not the resident's card
+    with CardService(CardSettings(), list_reader_infos=lambda: [real, vpcd], training=True) as svc:
+        assert svc._choose() == vpcd  # the simulator served through pcscd (dxdesk card sim)
+
+
+def test_outside_training_no_reader_or_no_service_is_an_error_never_a_demo_card() -> None:
+    with CardService(CardSettings(), list_reader_infos=no_readers, training=False) as svc:
         assert svc.status().result(5).source is None
         with pytest.raises(NoReaderError):
             svc.read_card(Provider("1234")).result(5)
-    with CardService(CardSettings(simulate_when_no_reader=False), list_reader_infos=no_service) as svc:
+    with CardService(CardSettings(), list_reader_infos=no_service, training=False) as svc:
+        with pytest.raises(ReaderUnavailableError):
+            svc.status().result(5)
         with pytest.raises(ReaderUnavailableError):
             svc.read_card(Provider("1234")).result(5)
 
@@ -197,4 +209,21 @@ def test_a_new_read_does_not_uncancel_an_earlier_queued_read() -> None:
 def test_cancel_does_not_reach_reads_asked_for_afterwards() -> None:
     with service() as svc:
         svc.cancel()
+        assert svc.read_card(Provider("1234")).result(5).holder == PERSON_KOKUTOU.holder.without_my_number()
+
+
+def test_training_mode_keeps_only_the_fictional_people() -> None:
+    # A card that is not one of the built-in people (e.g. a real card relayed into a vpcd slot).
+    import dataclasses
+
+    from dxdesk.cardreader.errors import NotTrainingCardError
+    from dxdesk.cardreader.testdata import _person
+
+    stranger = _person("stranger", "山田　花子", "北海道サンプル町1-1", PERSON_KOKUTOU.holder.birth_date,
+                       PERSON_KOKUTOU.holder.sex, PERSON_KOKUTOU.my_number, pin="1234", expiry_year=2030,
+                       security_code="1234", sign_password="ABC123")
+    with service(SimulatedCard.from_person(stranger)) as svc:
+        with pytest.raises(NotTrainingCardError):
+            svc.read_card(Provider("1234")).result(5)
+    with service(SimulatedCard.from_person(dataclasses.replace(PERSON_KOKUTOU))) as svc:
         assert svc.read_card(Provider("1234")).result(5).holder == PERSON_KOKUTOU.holder.without_my_number()

@@ -186,13 +186,15 @@ def test_no_pcscd_is_reader_unavailable(pcscd_service, env_without_pcscd) -> Non
     code = (
         "from dxdesk.cardreader.errors import ReaderUnavailableError\n"
         "from dxdesk.cardreader.pcsc import list_readers\n"
-        "try:\n    list_readers()\nexcept ReaderUnavailableError as e:\n    print('unavailable', e)\n"
+        "try:\n    list_readers()\nexcept ReaderUnavailableError as e:\n    print('unavailable', type(e).__name__, e)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env_without_pcscd, capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("unavailable The card reader is unavailable")
+    # Which service to start, and how: the identify step shows the same sentence in Japanese.
+    assert result.stdout.startswith("unavailable ReaderServiceNotRunningError The smart-card service is not running")
+    assert "systemctl start pcscd" in result.stdout
 
 
 def test_monitor_reports_insert_and_removal(pcscd_service, insert_card, card_state) -> None:

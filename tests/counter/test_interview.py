@@ -37,7 +37,7 @@ def test_invalid_answers_raise_with_bilingual_message(catalogue, question, raw, 
     with pytest.raises(AnswerError) as info:
         interview.set_answer(question, raw)
     assert info.value.question_id == question
-    assert fragment in info.value.msg.en and info.value.msg.ja
+    assert fragment in info.value.message.en and info.value.message.ja
     assert raw not in str(info.value)  # messages never echo what was typed
     assert question not in interview.raw_answers()
 

@@ -120,7 +120,7 @@ def test_wrong_key_is_a_clear_error(kit, catalogue, clock, journal):
     other = VisitJournal(InMemoryKeyProvider())
     with pytest.raises(JournalError) as info:
         other.load(visit.id, catalogue)
-    assert "decrypt" in info.value.msg.en and info.value.msg.ja
+    assert "decrypt" in info.value.message.en and info.value.message.ja
 
 
 def test_swapped_envelope_does_not_decrypt(kit, catalogue, clock, journal):
@@ -141,7 +141,7 @@ def test_bad_key_length(catalogue, clock):
     journal = VisitJournal(InMemoryKeyProvider(b"short"))
     with pytest.raises(JournalError) as info:
         start(catalogue, clock, journal)
-    assert "16, 24 or 32" in info.value.msg.en
+    assert "16, 24 or 32" in info.value.message.en
 
 
 def test_pending_skips_damaged_files_and_needs_no_key(kit, catalogue, clock, journal, caplog):
@@ -166,7 +166,7 @@ def test_load_rejects_path_like_ids_and_missing_visits(catalogue, journal):
 def test_save_without_key_provider(catalogue, clock):
     with pytest.raises(JournalError) as info:
         start(catalogue, clock, VisitJournal())
-    assert "key" in info.value.msg.en
+    assert "key" in info.value.message.en
 
 
 def test_unwritable_journal_dir_is_a_clear_error(catalogue, clock, key_provider, tmp_path):
@@ -175,7 +175,7 @@ def test_unwritable_journal_dir_is_a_clear_error(catalogue, clock, key_provider,
     journal = VisitJournal(key_provider, directory=blocker / "visits")
     with pytest.raises(JournalError) as info:
         start(catalogue, clock, journal)
-    assert "Cannot write the visit journal" in info.value.msg.en
+    assert "Cannot write the visit journal" in info.value.message.en
     assert os.listdir(tmp_path) == ["file"]
 
 
@@ -199,4 +199,4 @@ def test_unstored_records_without_a_key_is_a_clear_error(kit, catalogue, clock, 
     start(catalogue, clock, journal).cancel()
     with pytest.raises(JournalError) as info:
         VisitJournal().unstored_records()
-    assert "key" in info.value.msg.en
+    assert "key" in info.value.message.en

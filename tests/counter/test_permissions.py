@@ -25,7 +25,7 @@ def start(catalogue, clock, session, procedures=("juminhyo",)) -> Visit:
 def test_only_a_clerk_may_start_a_visit(catalogue, clock, role):
     with pytest.raises(PermissionDeniedError) as info:
         start(catalogue, clock, session_for(role))
-    assert info.value.permission.name == "MANAGE_VISITS" and info.value.msg.ja
+    assert info.value.permission.name == "MANAGE_VISITS" and info.value.message.ja
 
 
 def test_clerk_visit_takes_the_session_clerk_id(catalogue, clock, kit):
@@ -60,7 +60,7 @@ def test_card_service_refuses_reads_without_the_permission():
         def request_pin(self, key_label: str, tries_left: int) -> str | None:
             return PERSON_KOKUTOU.pin
 
-    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, require_session=True) as service:
+    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True, require_session=True) as service:
         with pytest.raises(PermissionDeniedError):  # nobody signed in
             service.read_card(Pin()).result(10)
         service.bind_session(session_for(Role.SUPPORTER))
@@ -89,7 +89,7 @@ def test_a_visit_without_a_session_refuses_every_change(catalogue, clock, kit, j
     for change in (restored.resume, lambda: restored.cancel("x")):
         with pytest.raises(PermissionDeniedError) as info:
             change()
-        assert info.value.msg.en == "Please sign in first."
+        assert info.value.message.en == "Please sign in first."
     assert restored.suspended and not restored.closed
     restored.session = None
     restored.bind_session(session_for(Role.CLERK))

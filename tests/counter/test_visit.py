@@ -133,8 +133,8 @@ def test_invalid_transitions_from_identify(catalogue, clock, action, code):
     with pytest.raises(VisitError) as info:
         action(visit)
     assert info.value.code == code
-    assert "Identification" in info.value.msg.en or "not suspended" in info.value.msg.en
-    assert info.value.msg.ja
+    assert "Identification" in info.value.message.en or "not suspended" in info.value.message.en
+    assert info.value.message.ja
     assert visit.step is VisitStep.IDENTIFY and len(visit.timeline) == 1  # unchanged
 
 
@@ -143,7 +143,7 @@ def test_cannot_identify_twice_or_act_after_close(kit, catalogue, clock):
     visit.identify(kit.card_with_pin())
     with pytest.raises(VisitError) as info:
         visit.identify(kit.card_with_pin())
-    assert "Interview" in info.value.msg.en and "聞き取り" in info.value.msg.ja
+    assert "Interview" in info.value.message.en and "聞き取り" in info.value.message.ja
     visit.cancel("resident left")
     for action in (visit.suspend, visit.resume, lambda: visit.answer("scope", "household"), visit.cancel):
         with pytest.raises(VisitError) as info:
@@ -158,7 +158,7 @@ def test_finish_interview_reports_missing_answers(kit, catalogue, clock):
     with pytest.raises(VisitError) as info:
         visit.finish_interview()
     assert info.value.code == "missing_answers"
-    assert "Who should be listed" in info.value.msg.en and "記載する人" in info.value.msg.ja
+    assert "Who should be listed" in info.value.message.en and "記載する人" in info.value.message.ja
 
 
 def test_answers_edited_during_confirmation_are_rechecked(kit, catalogue, clock):

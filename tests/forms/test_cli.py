@@ -44,13 +44,32 @@ def test_fill_with_calibration_and_onto(tmp_path, capsys):
     out = tmp_path / "o.pdf"
     args = ["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json"), "--out", str(out)]
     assert main(args + ["--mode", "overlay", "--calibration", "窓口プリンタ"]) == 0
-    assert main(args + ["--calibration", "nope"]) == 2
+    assert oct(out.stat().st_mode & 0o777) == "0o600"  # a filled form holds a resident's data: owner-only
+    assert main(args + ["--calibration", "nope", "--force"]) == 2
     assert "no calibration for printer 'nope'" in capsys.readouterr().err
     merged = tmp_path / "m.pdf"
     assert main(["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json"), "--out", str(merged),
                  "--onto", str(out)]) == 0
     assert main(["form", "calibration-page", "--out", str(tmp_path / "cal.pdf")]) == 0
     assert (tmp_path / "cal.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_fill_never_replaces_a_file_without_force_and_never_the_database(tmp_path, capsys):
+    from dxdesk.paths import app_paths
+    from dxdesk.store.database import open_database
+
+    open_database().close()
+    db_file = app_paths().database_file
+    before = db_file.read_bytes()
+    out = tmp_path / "letter.pdf"
+    out.write_bytes(b"someone else's file")
+    args = ["form", "fill", "juminhyo_request", "--data", str(DATA / "resident.json")]
+    assert main(args + ["--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == b"someone else's file"
+    assert main(args + ["--out", str(db_file), "--force"]) == 2
+    assert "dxdesk's own files" in capsys.readouterr().err and db_file.read_bytes() == before
+    assert main(args + ["--out", str(out), "--force"]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
 
 
 def test_bad_template_and_bad_data_are_one_line_errors(tmp_path, capsys):

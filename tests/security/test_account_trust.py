@@ -36,9 +36,9 @@ def _attempt(auth, login, scrypt_calls, sleeps):
         auth.sign_in(login, "guess 1234 x")
         answer = "signed in"
     except AccountLockedError as exc:
-        answer = f"locked:{exc.msg.en}"
+        answer = f"locked:{exc.message.en}"
     except InvalidCredentialsError as exc:
-        answer = f"invalid:{exc.msg.en}"
+        answer = f"invalid:{exc.message.en}"
     return answer, len(scrypt_calls) - before_scrypt, tuple(sleeps.calls[before_sleep:])
 
 
@@ -124,7 +124,7 @@ def test_new_account_can_do_nothing_but_change_its_password(auth, sessions):
     assert first.must_change_password
     with pytest.raises(PermissionDeniedError) as denied:
         auth.list_accounts(first)
-    assert denied.value.msg == MSG_MUST_CHANGE_PASSWORD
+    assert denied.value.message == MSG_MUST_CHANGE_PASSWORD
     assert not any(first.can(p) for p in Permission)
     with pytest.raises(PasswordPolicyError):
         auth.change_password(first, ISSUED_PASSWORD, ISSUED_PASSWORD)  # the same one again

@@ -101,7 +101,7 @@ def test_deleting_every_event_is_reported(db, audit, sessions):
 
 
 def test_legacy_database_still_verifies_and_continues_keyed(db, audit, sessions, caplog):
-    """A database written before keying: all plain SHA-256, no key and no head stored yet."""
+    """A database written before keying: all plain SHA-256, no key, head or cut-over point stored yet."""
     _fill(audit, sessions)
     conn = raw_connection(db)
     drop_audit_triggers(conn)
@@ -110,7 +110,7 @@ def test_legacy_database_still_verifies_and_continues_keyed(db, audit, sessions,
     from dxdesk.store.keys import _secret_file  # the test backend is the owner-only file
     from dxdesk.paths import app_paths
 
-    for user in (audit_key_user(desk_id()), f"audit-head:{desk_id()}"):
+    for user in (audit_key_user(desk_id()), f"audit-head:{desk_id()}", f"audit-cutover:{desk_id()}"):
         _secret_file(user, app_paths()).unlink()
     audit._key = None  # as if freshly started with the old data
     assert _verify(db, audit, sessions).ok

@@ -30,7 +30,7 @@ def test_first_admin_only_on_an_empty_database(auth):
     assert not auth.needs_first_admin()
     with pytest.raises(AuthError) as info:
         auth.create_first_admin("second", "二人目", PASSWORD)
-    assert "administrator must sign in" in info.value.msg.en
+    assert "administrator must sign in" in info.value.message.en
 
 
 def test_first_admin_password_policy(auth):
@@ -52,7 +52,7 @@ def test_wrong_password_and_unknown_login_look_the_same(auth, sessions, sleeps, 
         auth.sign_in("clerk", "not the password")
     with pytest.raises(InvalidCredentialsError) as unknown:
         auth.sign_in("nobody", "not the password")
-    assert wrong.value.msg == unknown.value.msg
+    assert wrong.value.message == unknown.value.message
     assert sleeps.calls == [1.0, 1.0]  # a delay after every failure
     failures = [e for e in _events(db, EventType.SIGN_IN.value) if e.result == "failure"]
     assert [e.details["cause"] for e in failures] == ["bad_password", "unknown_login"]
@@ -68,8 +68,8 @@ def test_lockout_then_unlock_after_the_lockout_time(auth, sessions, clock, secur
         auth.sign_in("clerk", "wrong password")
     retry_at = locked.value.retry_at
     assert (retry_at - clock.now).total_seconds() == security_settings.lockout_seconds
-    assert to_desk(retry_at).strftime("%H:%M") in locked.value.msg.ja  # the desk's clock (JST), not the PC's zone
-    assert "clerk" not in locked.value.msg.en  # says when, not who
+    assert to_desk(retry_at).strftime("%H:%M") in locked.value.message.ja  # the desk's clock (JST), not the PC's zone
+    assert "clerk" not in locked.value.message.en  # says when, not who
     # Even the right password is refused while locked.
     clock.advance(seconds=security_settings.lockout_seconds - 1)
     with pytest.raises(AccountLockedError):
@@ -127,7 +127,7 @@ def test_the_last_administrator_cannot_be_removed(auth, sessions):
     admin = sessions[Role.ADMINISTRATOR]
     with pytest.raises(AuthError) as info:
         auth.deactivate_account(admin, "admin")
-    assert "no active administrator" in info.value.msg.en
+    assert "no active administrator" in info.value.message.en
     with pytest.raises(AuthError):
         auth.set_role(admin, "admin", Role.CLERK)
     auth.create_account(admin, "admin2", "二人目", Role.ADMINISTRATOR, PASSWORD)
@@ -138,7 +138,7 @@ def test_duplicate_and_invalid_logins(auth, sessions):
     admin = sessions[Role.ADMINISTRATOR]
     with pytest.raises(AuthError) as dup:
         auth.create_account(admin, "Clerk", "x", Role.CLERK, PASSWORD)
-    assert "already in use" in dup.value.msg.en
+    assert "already in use" in dup.value.message.en
     with pytest.raises(AuthError):
         auth.create_account(admin, "田中", "x", Role.CLERK, PASSWORD)
     with pytest.raises(ValueError):

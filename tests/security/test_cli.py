@@ -146,5 +146,8 @@ def test_purge_dry_run(answers, capsys):
     answers[:] = [ADMIN_PW]
     assert main(["purge", "--dry-run", "--as", "admin"]) == 0
     assert "would clear personal data of 0 visit(s)" in capsys.readouterr().out
+    assert main(["purge", "--as", "admin"]) == 2  # erasing for good: no terminal to confirm on, no --yes
+    assert "--yes" in capsys.readouterr().err
     answers[:] = [SUP_PW]
-    assert main(["purge", "--as", "sato"]) == 2
+    assert main(["purge", "--yes", "--as", "sato"]) == 2
+    assert "not allowed" in capsys.readouterr().err

@@ -31,13 +31,13 @@ def test_require(role, allowed, denied):
     with pytest.raises(PermissionDeniedError) as info:
         require(session, denied)
     assert info.value.permission is denied
-    assert denied.name in info.value.msg.en and denied.name in info.value.msg.ja
+    assert denied.name in info.value.message.en and denied.name in info.value.message.ja
 
 
 def test_require_without_session():
     with pytest.raises(PermissionDeniedError) as info:
         require(None, Permission.READ_CARD)
-    assert "sign in" in info.value.msg.en
+    assert "sign in" in info.value.message.en
 
 
 def test_requires_decorator_finds_the_session_positionally_and_by_keyword():

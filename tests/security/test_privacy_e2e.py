@@ -122,7 +122,7 @@ def _full_visit(db, audit, clerk, journal: VisitJournal, scanned_mid_visit: list
     settings.general.desk_id = audit.desk_id
     visits = CounterVisits(db, audit, load_catalogue(), journal, settings)
     card = SimulatedCard.from_person(PERSON_KOKUTOU)
-    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card,
+    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True,
                      require_session=True) as service:
         service.bind_session(clerk)
         visit = visits.start(clerk, ["kokuho_kanyu"])

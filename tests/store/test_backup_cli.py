@@ -14,6 +14,9 @@ from dxdesk.store.database import open_database
 from dxdesk.store.errors import StoreError
 from dxdesk.store.keys import SERVER_PASSWORD_USER, get_secret
 from dxdesk.store.models import Visit
+from signin import AS_ADMIN, SERVER_PW
+
+YES = ("--yes",)
 
 
 def _add(name: str) -> None:
@@ -33,15 +36,15 @@ def _names() -> list[str]:
         db.close()
 
 
-def test_backup_and_restore_round_trip_through_the_cli(tmp_path: Path, capsys):
+def test_backup_and_restore_round_trip_through_the_cli(tmp_path: Path, capsys, desk_accounts):
     _add("佐藤 一郎")
     out = tmp_path / "copy.sqlite3"
-    assert main(["db", "backup", str(out)]) == 0
+    assert main(["db", "backup", str(out), *AS_ADMIN]) == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     _add("鈴木 次郎")
     assert _names() == ["佐藤 一郎", "鈴木 次郎"]
 
-    assert main(["db", "restore", str(out)]) == 0
+    assert main(["db", "restore", str(out), *AS_ADMIN, *YES]) == 0
     assert _names() == ["佐藤 一郎"]
     kept = list(app_paths().backup_dir.glob("*before-restore*"))
     assert len(kept) == 1  # the replaced database is kept, with the record made after the backup
@@ -60,11 +63,11 @@ def test_backup_is_consistent_while_the_writer_is_busy(db, tmp_path: Path):
     assert visits == outbox  # every committed visit came with its outbox row: no torn transaction
 
 
-def test_restore_refuses_files_that_are_not_dxdesk_databases(tmp_path: Path, capsys):
+def test_restore_refuses_files_that_are_not_dxdesk_databases(tmp_path: Path, capsys, desk_accounts):
     _add("x")
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database" * 100)
-    assert main(["db", "restore", str(junk)]) == 2
+    assert main(["db", "restore", str(junk), *AS_ADMIN, *YES]) == 2
     assert "not a dxdesk database or is damaged" in capsys.readouterr().err
     other = tmp_path / "other.sqlite3"
     with sqlite3.connect(other) as conn:
@@ -74,34 +77,34 @@ def test_restore_refuses_files_that_are_not_dxdesk_databases(tmp_path: Path, cap
     assert _names() == ["x"]  # untouched
 
 
-def test_restore_refuses_while_the_database_is_in_use(tmp_path: Path, capsys):
+def test_restore_refuses_while_the_database_is_in_use(tmp_path: Path, capsys, desk_accounts):
     _add("x")
     out = tmp_path / "copy.sqlite3"
-    assert main(["db", "backup", str(out)]) == 0
+    assert main(["db", "backup", str(out), *AS_ADMIN]) == 0
     holder = sqlite3.connect(app_paths().database_file, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        assert main(["db", "restore", str(out)]) == 2
+        assert main(["db", "restore", str(out), *AS_ADMIN, *YES]) == 2
     finally:
         holder.rollback()
         holder.close()
     assert "in use" in capsys.readouterr().err
 
 
-def test_restore_and_rotate_key_refuse_while_an_idle_dxdesk_has_the_database_open(tmp_path: Path, capsys):
+def test_restore_and_rotate_key_refuse_while_an_idle_dxdesk_has_the_database_open(tmp_path: Path, capsys, desk_accounts):
     # A running app holds pooled connections between saves, with no transaction and (in WAL mode)
     # no lock that BEGIN EXCLUSIVE would trip over. Replacing the file under it, or rotating the key
     # it encrypts with, would lose what it writes next.
     _add("x")
     out = tmp_path / "copy.sqlite3"
-    assert main(["db", "backup", str(out)]) == 0
+    assert main(["db", "backup", str(out), *AS_ADMIN]) == 0
     running = open_database()
     try:
         with running.session() as s:
             assert s.scalars(select(Visit.resident_name)).all() == ["x"]
-        assert main(["db", "restore", str(out)]) == 2
+        assert main(["db", "restore", str(out), *AS_ADMIN, *YES]) == 2
         assert "close it before restoring" in capsys.readouterr().err
-        assert main(["db", "rotate-key"]) == 2
+        assert main(["db", "rotate-key", *AS_ADMIN, *YES]) == 2
         assert "close it before rotating the key" in capsys.readouterr().err
         running.writer.run(lambda s: s.add(Visit(resident_name="y")))  # the app is unharmed
     finally:
@@ -109,8 +112,8 @@ def test_restore_and_rotate_key_refuse_while_an_idle_dxdesk_has_the_database_ope
     assert _names() == ["x", "y"]
 
 
-def test_status_upgrade_and_server_settings(monkeypatch, capsys):
-    assert main(["db", "upgrade"]) == 0
+def test_status_upgrade_and_server_settings(monkeypatch, capsys, desk_accounts):
+    assert main(["db", "upgrade", *AS_ADMIN]) == 0
     assert main(["db", "status"]) == 0
     out = capsys.readouterr().out
     assert "up to date" in out and "key file (no keyring" in out and "local only" in out
@@ -118,24 +121,23 @@ def test_status_upgrade_and_server_settings(monkeypatch, capsys):
     assert main(["sync"]) == 2
     assert "no server configured" in capsys.readouterr().err
 
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": "s3cret-pw")
-    assert main(["db", "set-server", "postgresql://dxdesk@server.example/dxdesk", "--insecure-no-tls"]) == 0
+    assert main(["db", "set-server", "postgresql://dxdesk@server.example/dxdesk", "--insecure-no-tls", *AS_ADMIN]) == 0
     assert load_settings().store.server_url == "postgresql://dxdesk@server.example/dxdesk"
-    assert get_secret(SERVER_PASSWORD_USER) == "s3cret-pw"
-    assert "s3cret-pw" not in app_paths().settings_file.read_text()
+    assert get_secret(SERVER_PASSWORD_USER) == SERVER_PW
+    assert SERVER_PW not in app_paths().settings_file.read_text()
 
-    assert main(["db", "set-server", "postgresql://dxdesk:pw@server/dxdesk", "--insecure-no-tls"]) == 2
+    assert main(["db", "set-server", "postgresql://dxdesk:pw@server/dxdesk", "--insecure-no-tls", *AS_ADMIN]) == 2
     assert "password" in capsys.readouterr().err
 
-    assert main(["db", "work-offline", "on"]) == 0
+    assert main(["db", "work-offline", "on", *AS_ADMIN]) == 0
     assert load_settings().store.work_offline is True
     assert main(["sync"]) == 2
     assert "work offline is on" in capsys.readouterr().err
 
 
-def test_rotate_key_command(capsys):
+def test_rotate_key_command(capsys, desk_accounts):
     _add("田中 三郎")
-    assert main(["db", "rotate-key"]) == 0
+    assert main(["db", "rotate-key", *AS_ADMIN, *YES]) == 0
     assert "1 record(s) re-encrypted" in capsys.readouterr().out
     assert _names() == ["田中 三郎"]
 

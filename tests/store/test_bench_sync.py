@@ -26,6 +26,9 @@ def test_bench_sync_times_a_full_and_a_resumed_sync(pg_server, capsys):
     assert "resumed sync: sent 95 entries (= 120 - 25 confirmed)" in out
     assert "server now has 120 rows, 0 still waiting" in out
     assert "resume sent only the missing part" in out
+    # Another desk pulls the 60 sessions once; its next (no-op) sync reads no row.
+    assert "second desk: first pull of 60 rows" in out
+    assert "then a no-op sync pulled 0 rows" in out
     assert _scratch_databases(pg_server) == []  # the bench cleans up after itself
 
 

@@ -134,6 +134,15 @@ def _kill9(proc: subprocess.Popen[str]) -> None:
 
 # -- (a) kill -9 of the sync process mid-batch ---------------------------------------------------
 
+def _server_set_by_an_administrator(db, url: str) -> None:
+    """What ``dxdesk db set-server URL --as ADMIN`` records: the routine ``dxdesk sync`` refuses any other server."""
+    from dxdesk.app.maintenance import server_fingerprint
+    from dxdesk.security.audit import AuditEntry, AuditLog, EventType
+
+    AuditLog(db).append(AuditEntry(EventType.DB_SET_SERVER, "test-administrator",
+                                   details={"server_sha256": server_fingerprint(url), "cleared": False}))
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("phase, on_server_after_kill", [
     ("in-transaction", 100),  # batch 2 written but not committed: the server rolls it back
@@ -148,7 +157,9 @@ def test_sync_process_killed_mid_batch_converges_on_rerun(pg_url, server, phase,
     save_settings(settings, paths)
     db = open_database()
     try:
-        entries = fill_desk(db, sessions=300, visits=100, steps_per_visit=2)  # 700 entries, 7 batches
+        fill_desk(db, sessions=300, visits=100, steps_per_visit=2)  # 700 entries, 7 batches
+        _server_set_by_an_administrator(db, pg_url)  # + its audit event, in an 8th batch
+        entries = db.pending_count()
     finally:
         db.close()
 
@@ -166,13 +177,14 @@ def test_sync_process_killed_mid_batch_converges_on_rerun(pg_url, server, phase,
     assert on_server == on_server_after_kill
     db = open_database()
     try:
-        assert db.pending_count() == entries - 100  # only batch 1 was confirmed before the kill
+        # Only batch 1 was confirmed before the kill; the run's own sync.run event (last in the outbox) waits too.
+        assert db.pending_count() == entries + 1 - 100
     finally:
         db.close()
 
     rerun = subprocess.run(sync, cwd=ROOT, env=_child_env(), capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"sent {entries - 100}, pulled 0, still waiting 0" in rerun.stdout
+    assert f"sent {entries + 2 - 100}, pulled 0, still waiting 0" in rerun.stdout  # + each run's sync.run
     db = open_database()
     try:
         assert_server_is_union(server, db)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from signin import AS_ADMIN
 from dxdesk.cli import main
 from dxdesk.paths import app_paths
 from dxdesk.store.database import open_database
@@ -76,37 +77,39 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
     db.close()
 
 
-def test_restore_and_rotate_key_refuse_while_the_app_holds_the_lock(tmp_path: Path, capsys) -> None:
-    open_database().close()
+def test_restore_and_rotate_key_refuse_while_the_app_holds_the_lock(tmp_path: Path, capsys, desk_accounts) -> None:
     backup = tmp_path / "copy.sqlite3"
-    assert main(["db", "backup", str(backup)]) == 0
+    assert main(["db", "backup", str(backup), *AS_ADMIN]) == 0
     app = open_database(exclusive=True)
     try:
-        assert main(["db", "restore", str(backup)]) == 2
+        assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 2
         assert "close it before restoring" in capsys.readouterr().err
-        assert main(["db", "rotate-key"]) == 2
+        assert main(["db", "rotate-key", *AS_ADMIN, "--yes"]) == 2
         assert "close it before rotating the key" in capsys.readouterr().err
-        assert main(["db", "upgrade"]) == 2
+        assert main(["db", "upgrade", *AS_ADMIN]) == 2
         assert "already running" in capsys.readouterr().err
     finally:
         app.close()
-    assert main(["db", "restore", str(backup)]) == 0
-    assert main(["db", "rotate-key"]) == 0
+    assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 0
+    assert main(["db", "rotate-key", *AS_ADMIN, "--yes"]) == 0
 
 
-def test_a_restore_in_progress_keeps_the_app_from_starting(tmp_path: Path, monkeypatch) -> None:
-    open_database().close()
+def test_a_restore_in_progress_keeps_the_app_from_starting(tmp_path: Path, monkeypatch, desk_accounts) -> None:
     backup = tmp_path / "copy.sqlite3"
-    assert main(["db", "backup", str(backup)]) == 0
+    assert main(["db", "backup", str(backup), *AS_ADMIN]) == 0
     seen: list[BaseException] = []
 
-    def restore_while_app_starts(source, target, backup_dir):  # the app starts mid-restore
+    from dxdesk.app import maintenance
+
+    validate = maintenance.validate_restore_source
+
+    def validate_while_app_starts(staging, settings, paths):  # the app starts mid-restore
         with pytest.raises(DatabaseInUseError) as refused:
             open_database(exclusive=True)
         seen.append(refused.value)
-        return None
+        return validate(staging, settings, paths)
 
-    monkeypatch.setattr("dxdesk.store.backup.restore_sqlite", restore_while_app_starts)
-    assert main(["db", "restore", str(backup)]) == 0
+    monkeypatch.setattr(maintenance, "validate_restore_source", validate_while_app_starts)
+    assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 0
     assert len(seen) == 1
     open_database(exclusive=True).close()  # and free again afterwards

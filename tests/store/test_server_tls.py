@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from dxdesk.config import load_settings
 from dxdesk.store.errors import StoreError
-from dxdesk.store.models import AuditEvent
+from dxdesk.store.models import AuditEvent, Clerk
 from tools.pgcluster import PgCluster, PgClusterError, pg_binaries_available
 from dxdesk.store.server import create_server_engine
 from dxdesk.store.servertls import (
@@ -124,15 +124,15 @@ def test_tls_settings_in_the_url_are_refused(query):
     assert "--insecure-no-tls" in refused.value.message.en
 
 
-def test_cli_set_server_with_the_ca_then_sync(tls_server, town_ca, capsys, dxdesk_home):
+def test_cli_set_server_with_the_ca_then_sync(tls_server, town_ca, capsys, dxdesk_home, desk_accounts):
     from dxdesk.cli import main
     from dxdesk.store.database import open_database
 
     _ca, ca_path, _key = town_ca
     url = tls_server.create_database()
-    assert main(["db", "set-server", url, "--no-password"]) == 2  # no way to trust the server chosen
+    assert main(["db", "set-server", url, "--no-password", "--as", "admin"]) == 2  # no way to trust the server chosen
     assert "--ca-file" in capsys.readouterr().err
-    assert main(["db", "set-server", url, "--no-password", "--ca-file", str(ca_path)]) == 0
+    assert main(["db", "set-server", url, "--no-password", "--ca-file", str(ca_path), "--as", "admin"]) == 0
     store = load_settings().store
     assert store.server_tls == VERIFY_FULL and Path(store.server_ca_file).read_bytes() == ca_path.read_bytes()
     assert Path(store.server_ca_file).stat().st_mode & 0o077 == 0
@@ -143,23 +143,23 @@ def test_cli_set_server_with_the_ca_then_sync(tls_server, town_ca, capsys, dxdes
         db.close()
     capsys.readouterr()
     assert main(["sync"]) == 0
-    assert "sent 1" in capsys.readouterr().out
+    assert "still waiting 0" in capsys.readouterr().out  # the session, the accounts and their audit events
     assert main(["db", "status"]) == 0
     assert "verify-full" in capsys.readouterr().out
 
 
-def test_cli_pins_a_self_signed_server_certificate(capsys, dxdesk_home):
+def test_cli_pins_a_self_signed_server_certificate(capsys, dxdesk_home, desk_accounts):
     from dxdesk.cli import main
 
     cert = self_signed_server_cert()
     fingerprint = certificate_sha256(load_pem_certificate_bytes(cert.cert_pem))
     for cluster in _cluster(cert):
         url = cluster.create_database()
-        assert main(["db", "set-server", url, "--no-password", "--pin-sha256", "00" * 32]) == 2
+        assert main(["db", "set-server", url, "--no-password", "--pin-sha256", "00" * 32, "--as", "admin"]) == 2
         assert fingerprint in capsys.readouterr().err  # says what the server presents
         assert load_settings().store.server_url == ""  # nothing was changed
         colons = ":".join(fingerprint[i:i + 2] for i in range(0, 64, 2)).upper()
-        assert main(["db", "set-server", url, "--no-password", "--pin-sha256", colons]) == 0
+        assert main(["db", "set-server", url, "--no-password", "--pin-sha256", colons, "--as", "admin"]) == 0
         store = load_settings().store
         assert store.server_tls == PINNED and store.server_cert_sha256 == fingerprint
         assert _ssl_in_use(url, ServerTLS.from_settings(store))
@@ -178,21 +178,23 @@ def load_pem_certificate_bytes(pem: bytes) -> bytes:
     return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
 
 
-def test_insecure_opt_out_is_audited(pg_server, capsys, dxdesk_home):
+def test_insecure_opt_out_is_audited(pg_server, capsys, dxdesk_home, desk_accounts):
     from dxdesk.cli import main
     from dxdesk.store.database import open_database
 
     url = pg_server.create_database()
-    assert main(["db", "set-server", url, "--no-password", "--insecure-no-tls"]) == 0
+    assert main(["db", "set-server", url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 0
     captured = capsys.readouterr()
     assert "WARNING: no TLS" in captured.err and "NONE" in captured.out
     db = open_database()
     try:
         with db.session() as s:
-            events = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "settings.change")).all()
+            events = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "db.set_server")).all()
+            admin_id = s.scalars(select(Clerk.id).where(Clerk.login == "admin")).one()
     finally:
         db.close()
-    assert [e.details["value"] for e in events] == [INSECURE]
+    # The administrator's own db.set_server event names the plaintext opt-out.
+    assert [(e.details["tls"], e.actor) for e in events] == [(INSECURE, admin_id)]
 
 
 @pytest.mark.parametrize("url", [
@@ -203,7 +205,7 @@ def test_insecure_opt_out_is_audited(pg_server, capsys, dxdesk_home):
 def test_a_password_in_the_url_is_refused_and_never_stored(url, capsys, dxdesk_home):
     from dxdesk.cli import main
 
-    assert main(["db", "set-server", url, "--no-password", "--insecure-no-tls"]) == 2
+    assert main(["db", "set-server", url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 2
     captured = capsys.readouterr()
     assert "keyring" in captured.err and "hunter2secret" not in captured.out + captured.err
     settings_file = dxdesk_home / "config" / "settings.toml"

@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+
 from sqlalchemy import create_engine, func, select, text, update
 
 from dxdesk.store.base import utcnow
@@ -219,20 +220,30 @@ def test_scheduler_runs_in_background_and_reports(make_db, pg_url, server):
     assert engine.connectivity.status_text("ja") == "オンライン — 未送信 0件"
 
 
-def test_cli_sync_sends_waiting_records(pg_url, server, capsys):
+def test_cli_sync_sends_waiting_records(pg_url, server, capsys, desk_accounts):
     from dxdesk.cli import main
     from dxdesk.store.database import open_database
 
-    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls"]) == 0
+    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 0
     db = open_database()
     try:
         _support(db)
     finally:
         db.close()
-    assert main(["sync"]) == 0
-    # the support session and the audit event that recorded the plaintext opt-out
-    assert "sent 2, pulled 0, still waiting 0" in capsys.readouterr().out
+    assert main(["sync"]) == 0  # the desk's routine sync: no person signed in, recorded as the desk
+    assert "still waiting 0" in capsys.readouterr().out  # the session, the accounts and their audit events
     assert _count(server, "support_sessions") == 1
+    db = open_database()
+    try:
+        with db.session() as orm:
+            from sqlalchemy import select
+
+            from dxdesk.store.models import AuditEvent
+            last = orm.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+            assert (last.event_type, last.actor, last.result) == ("sync.run", "desk", "success")
+            assert db.pending_count() == 0  # recorded before it ran: the event went out with the sync
+    finally:
+        db.close()
 
 
 def test_old_sent_entries_are_pruned_but_unsent_ones_never(make_db, pg_url, server):

@@ -86,7 +86,7 @@ def test_locked_database_gives_a_clear_message_and_writes_nothing(make_db):
         other.execute("BEGIN EXCLUSIVE")
         with pytest.raises(DatabaseLockedError) as info:
             db.writer.run(lambda s: s.add(_session()))
-        assert info.value.message.ja.startswith("他のプログラムがデータベースを使用中です")
+        assert info.value.message.ja.startswith("ほかのプログラムがデータベースファイルを使用中")
         assert "Another program" in str(info.value)
     finally:
         other.rollback()

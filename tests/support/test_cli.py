@@ -118,8 +118,12 @@ def test_import_then_report(capsys, tmp_path, dataset):
     code, out, err = run(capsys, "report", "--fy", "2026", "--pdf", str(pdf), "--csv", str(csv_out), *SUPERVISOR)
     assert code == 0 and pdf.exists() and csv_out.exists() and (tmp_path / "r_summary.csv").exists()
     assert "12 session(s), 2026-04-01 to 2027-03-31" in err
+    assert oct(pdf.stat().st_mode & 0o777) == oct(csv_out.stat().st_mode & 0o777) == "0o600"  # personal outputs
     code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
                        "--csv", str(csv_out), "--english-headers", *SUPERVISOR)
+    assert code == 2 and "already exists" in err and "--force" in err  # never replaced without asking
+    code, _, err = run(capsys, "report", "--from", "2026-05-01", "--to", "2026-05-31", "--venue", "駅前ショップ",
+                       "--csv", str(csv_out), "--english-headers", "--force", *SUPERVISOR)
     assert code == 0 and "3 session(s)" in err
     assert csv_out.read_text(encoding="utf-8-sig").startswith("id,started_at,venue")
     assert [e.result for e in audit_events("report.create")] == ["denied", "success"]

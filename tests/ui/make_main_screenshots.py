@@ -11,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Training mode (研修モード): the counter reads only the fictional card, and the screens say so.
+os.environ["DXDESK_TRAINING"] = "1"
 os.environ["DXDESK_HOME"] = tempfile.mkdtemp(prefix="dxdesk-shots-")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 

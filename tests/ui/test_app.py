@@ -86,5 +86,6 @@ def test_every_role_fits_a_1366x768_screen(qtbot, services, runner, session_for,
             window.status_poll.stop()  # its timer must not fire after the runner has shut down
             for page in window.closables:
                 page.shutdown()
+            window.status_poll.stop()  # else its timer fires after this test's runner has shut down
     finally:
         i18n.set_language("ja")

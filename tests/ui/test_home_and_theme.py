@@ -136,3 +136,50 @@ def test_single_call_drops_the_answer_for_a_deleted_owner(qtbot, runner):
     with qtbot.waitSignal(done.finished, timeout=5000):
         pass
     assert answers == []
+
+
+def test_supervisor_home_shows_a_failing_purge_and_set_aside_records(qtbot, services, runner, session_for):
+    from dxdesk.store.models import Outbox
+    from dxdesk.store.problems import PURGE, note_problem
+
+    note_problem(services.database, PURGE, "retention purge failed (OSError)")
+    services.database.writer.run(lambda s: s.add(Outbox(table_name="support_sessions", record_id="r1",
+                                                        op="upsert", set_aside_at=local_midnight(local_today()),
+                                                        set_aside_reason="check failed (ck_x, SQLSTATE 23514)")))
+    supervisor = session_for(services, "supervisor")
+    window = build_main_window(services, supervisor, runner)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("home")
+    home = window._pages[0].widget
+    qtbot.waitUntil(lambda: home.error.isVisible(), timeout=5000)
+    assert "定期削除が失敗" in home.error.text()
+    assert "保留 1 件" in home.sync_value.text()
+    window.status_poll.stop()
+    for page in window.closables:
+        page.shutdown()
+
+
+def test_a_sync_outcome_reaches_the_status_bar_at_once_and_a_failure_is_not_online(qtbot, services, runner,
+                                                                                 session_for):
+    import threading
+
+    from dxdesk.i18n import Msg, set_language
+    from dxdesk.ui.app import SyncResultRelay
+
+    set_language("ja")
+    services.settings.store.server_url = "postgresql://dxdesk@server.example/dxdesk"  # the status's own settings
+    relay = SyncResultRelay()
+    window = build_main_window(services, session_for(services, "clerk"), runner, relay)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.connection_label.text().startswith("オフライン"), timeout=5000)
+    services.connectivity.report_failure(Msg("x", "x"), reachable=True,
+                                         problem=Msg("同期エラー: サーバーの認証に失敗", "Sync error: server sign-in refused"))
+    window.status_poll._timer.stop()  # no periodic refresh: only the relayed outcome can update the label now
+    # As the sync thread does: the outcome comes from another thread, the label follows on the GUI thread.
+    threading.Thread(target=relay, args=(None, None)).start()
+    qtbot.waitUntil(lambda: window.connection_label.text().startswith("同期エラー: サーバーの認証に失敗"), timeout=10000)
+    assert "オンライン" not in window.connection_label.text()
+    window.status_poll.stop()
+    for page in window.closables:
+        page.shutdown()

@@ -88,8 +88,10 @@ def _sync(args: argparse.Namespace) -> int:
     except DBAPIError as exc:  # e.g. --server unreachable, or no right to create databases there
         raise BenchUsageError(f"sync bench failed on the server: {str(exc.orig).splitlines()[0]}") from None
     ok = (result.server_rows_after_resume == result.entries
-          and result.resume_sent == result.entries - result.confirmed_before)
-    print(f"summary: full {result.full_s:.2f} s, resumed {result.resume_s:.2f} s; "
+          and result.resume_sent == result.entries - result.confirmed_before
+          and result.noop_pulled == 0)
+    print(f"summary: full {result.full_s:.2f} s, resumed {result.resume_s:.2f} s, "
+          f"first pull {result.pull_s:.2f} s, no-op sync {result.noop_s:.3f} s; "
           f"resume {'sent only the missing part' if ok else 'DID NOT CONVERGE'}")
     return 0 if ok else 1
 

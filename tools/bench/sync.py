@@ -58,6 +58,10 @@ class SyncBenchResult:
     resume_s: float
     resume_sent: int
     server_rows_after_resume: int
+    pull_s: float = 0.0  # a second desk's first pull of the other desk's support sessions
+    pulled: int = 0
+    noop_s: float = 0.0  # that desk's next sync, with nothing new anywhere
+    noop_pulled: int = 0
 
 
 def fill_desk(db: Database, sessions: int, visits: int, steps_per_visit: int) -> int:
@@ -207,6 +211,7 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
                f"(batch size {batch_size}; includes creating the server schema)")
     finally:
         db.close()
+    pull_s, pulled, noop_s, noop_pulled = _pull_and_noop(tmp, full_url, scratch.tls, report)
 
     db = _desk(tmp, settings, path=copy)
     try:
@@ -237,5 +242,34 @@ def _run(tmp: Path, scratch: _Scratch, sessions: int, visits: int, steps_per_vis
     finally:
         db.close()
     return SyncBenchResult(entries, fill_s, full_s, result.sent, stop_after, confirmed, before,
-                           resume_s, resumed.sent, after)
+                           resume_s, resumed.sent, after, pull_s, pulled, noop_s, noop_pulled)
+
+
+def _pull_and_noop(tmp: Path, url: str, tls: ServerTLS,
+                   report: Callable[[str], None]) -> tuple[float, int, float, int]:
+    """Another desk joins the same server: its first pull (every other-desk session), then a no-op sync.
+
+    The no-op sync is what the app runs every minute; with the exact pull cursor it must
+    read no row, however many the desk has already pulled.
+    """
+    settings = Settings()
+    settings.general.desk_id = str(uuid.uuid4())
+    settings.store.server_url = url
+    settings.store.server_tls, settings.store.server_ca_file, settings.store.server_cert_sha256 = (
+        tls.mode, tls.ca_file, tls.cert_sha256)
+    db = _desk(tmp / "other-desk", settings)
+    try:
+        engine = SyncEngine(db, settings.store)
+        t0 = time.perf_counter()
+        first = engine.run_once()
+        pull_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        noop = engine.run_once()
+        noop_s = time.perf_counter() - t0
+        engine.server().dispose()
+    finally:
+        db.close()
+    report(f"second desk: first pull of {first.pulled} rows in {pull_s:.2f} s; "
+           f"then a no-op sync pulled {noop.pulled} rows in {noop_s:.3f} s")
+    return pull_s, first.pulled, noop_s, noop.pulled
 

@@ -70,6 +70,11 @@ MSG_VERIFY_BAD = Msg(
        "理由: {reason}。システム管理者に連絡し、バックアップと照合してください。",
     en="Verification failed at desk {desk}, event seq {seq} (id {id}): {reason}.",
 )
+MSG_VERIFY_TRIGGERS = Msg(
+    ja="検証NG: 監査ログを書き換え・削除から守るトリガーが dxdesk の外で削除されています。"
+       "システム管理者が原因を確認し、dxdesk audit repair-triggers で戻してください。",
+    en="Verification failed: {problem}.",
+)
 MSG_EXPORTED = Msg(ja="{count}件を {path} に出力しました。", en="Exported {count} events to {path}.")
 
 
@@ -78,8 +83,11 @@ def local_day_start(day: date) -> datetime:
     return local_midnight(day)
 
 
-def verify_message(results: dict[str, VerifyResult]) -> tuple[bool, str]:
-    """(ok, Japanese sentence) for AuditService.verify's answer."""
+def verify_message(results: dict[str, VerifyResult], triggers: str = "") -> tuple[bool, str]:
+    """(ok, sentence) for AuditService.verify's answer and the trigger check (``trigger_problem``)."""
+    bad_chain = any(not r.ok for r in results.values())
+    if triggers and not bad_chain:
+        return False, MSG_VERIFY_TRIGGERS.format(problem=triggers).text()
     if not results:
         return True, MSG_VERIFY_EMPTY.text()
     for desk, result in sorted(results.items()):
@@ -255,10 +263,13 @@ class AuditTab(QWidget):
 
     # -- verify ---------------------------------------------------------------------
     def verify(self) -> None:
-        self.calls.call(lambda: self.service.verify(self.session), self._verified)
+        from dxdesk.security.auditview import trigger_problem
 
-    def _verified(self, results: dict[str, VerifyResult]) -> None:
-        ok, text = verify_message(results)
+        service = self.service
+        self.calls.call(lambda: (service.verify(self.session), trigger_problem(service.database)), self._verified)
+
+    def _verified(self, answer: tuple[dict[str, VerifyResult], str]) -> None:
+        ok, text = verify_message(*answer)
         show_message(self.verify_label, text, "ok" if ok else "error")
         self.verified.emit(ok, text)
 

@@ -153,7 +153,7 @@ class CalibrationTab(QWidget):
         try:
             self.changes.check(self.session)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             return
         cal = self.values()
         self.settings.forms.calibrations[name] = cal

@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from dxdesk.ui.security.widgets import error_text
+from dxdesk.ui.errors import error_text
 from dxdesk.ui.tasks import SingleCall, TaskHandle, TaskRunner
 from dxdesk.ui.theme import show_message
 

@@ -109,7 +109,11 @@ class ConnectionTab(QWidget):
 
     def _show_status(self, status: StoreStatus) -> None:
         self.mode_label.setText(status.text())
-        self.pending_label.setText(tr("{count}件").format(count=status.pending_count))
+        pending = tr("{count}件").format(count=status.pending_count)
+        if status.set_aside_count:  # refused by the server: the reasons are in `dxdesk db status`
+            pending += tr("（保留 {count}件：理由は dxdesk db status、修正後 dxdesk sync --retry-set-aside）").format(
+                count=status.set_aside_count)
+        self.pending_label.setText(pending)
         when = status.last_sync_at
         self.last_sync_label.setText(to_desk(when).strftime("%Y/%m/%d %H:%M") if when else tr("まだありません"))
         self.last_error_label.setText(status.last_error.text() if status.last_error else "")
@@ -125,7 +129,7 @@ class ConnectionTab(QWidget):
         try:
             self.changes.check(self.session)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             self.offline_box.blockSignals(True)
             self.offline_box.setChecked(self.settings.store.work_offline)
             self.offline_box.blockSignals(False)
@@ -135,7 +139,7 @@ class ConnectionTab(QWidget):
         self.update_status()
         self.work_offline_changed.emit(offline)
         self.calls.call(
-            lambda: self.changes.save(self.session, "store.work_offline", value=offline),
+            lambda: self.changes.work_offline(self.session, offline),
             lambda _r: self.calls.info(tr("オフライン作業に切り替えました。") if offline else tr("オンライン作業に戻しました。")),
         )
 
@@ -143,7 +147,7 @@ class ConnectionTab(QWidget):
         try:
             self.changes.check(self.session)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             self.notes_box.blockSignals(True)
             self.notes_box.setChecked(self.settings.store.keep_support_notes_on_desk)
             self.notes_box.blockSignals(False)

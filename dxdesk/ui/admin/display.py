@@ -78,7 +78,7 @@ class DisplayTab(QWidget):
         try:
             self.changes.check(self.session)
         except PermissionDeniedError as exc:
-            self.calls.error(exc.msg.text())
+            self.calls.error(exc.message.text())
             self.language.setCurrentIndex(self._index_of(previous))
             return
         self.settings.general.language = code  # the sign-in dialog reads it from the shared Settings

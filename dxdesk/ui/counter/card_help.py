@@ -25,7 +25,13 @@ _PLACE = CardHelp(
 )
 _HELP: list[tuple[type[ce.CardError], CardHelp]] = [
     (ce.NoReaderError, CardHelp(N_("読み取り機が見つかりません"), (N_("読み取り機のケーブルがパソコンにつながっているか確かめてください。"), N_("直らないときは手入力で受付を続けられます。")))),
+    # Before ReaderUnavailableError, its parent: the service being off has its own remedy.
+    (ce.ReaderServiceNotRunningError, CardHelp(N_("カード読み取りのサービスが動いていません"), (
+        N_("Windows: 「サービス」（services.msc）で「Smart Card」を開始してください。"),
+        N_("Linux: 端末で sudo systemctl start pcscd を実行してください（担当の情報システム係へ）。"),
+        N_("開始したら「カードを読み取る（F2）」を押してください。直らないときは手入力で受付を続けられます。")))),
     (ce.ReaderUnavailableError, CardHelp(N_("読み取り機が使えません"), (N_("読み取り機のケーブルを抜き差ししてください。"), N_("直らないときは手入力で受付を続けられます。")))),
+    (ce.NotTrainingCardError, CardHelp(N_("研修用の模擬カードではありません"), (N_("研修モードでは研修用の模擬カード（暗証番号 1234）を使います。"),))),
     (ce.ReaderBusyError, CardHelp(N_("読み取り機が使用中です"), (N_("ほかのカード読み取りソフトを閉じてください。"),))),
     (ce.NoCardError, _PLACE),
     (ce.CardRemovedError, CardHelp(N_("読み取りの途中でカードが外れました"), (N_("カードをケースから出してください。"), N_("もう一度読み取り機に置いて、動かさないでください。")))),

@@ -37,7 +37,7 @@ class ConfirmStep(QWidget):
         try:
             items = confirmation_items(visit)
         except VisitError as exc:
-            set_error(self.error, exc.msg.text())
+            set_error(self.error, exc.message.text())
             return
         set_error(self.error, "")
         self.preview.show_items(items)

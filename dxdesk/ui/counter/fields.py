@@ -2,7 +2,7 @@
 
 ``value()`` returns what the clerk entered in the form ``Visit.answer`` accepts
 (text, choice value, list, int, bool) or None when empty; the core validates and
-normalises it, and ``AnswerError.msg.text()`` is shown under the field.
+normalises it, and ``AnswerError.message.text()`` is shown under the field.
 """
 from __future__ import annotations
 

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from dxdesk.i18n import N_, tr
+from dxdesk.i18n import N_, Msg, tr
 from dxdesk.cardreader import errors as ce
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
+from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .card_help import CardHelp, help_for
@@ -29,6 +30,8 @@ from .services import CounterServices
 from dxdesk.ui.theme import LARGE_PT, SECTION_PT, button, heading, note, show_message
 
 log = logging.getLogger(__name__)
+
+MSG_STATUS_FAILED = Msg("カード読み取り機の状態を確認できませんでした。", "Could not check the card reader status.")
 
 # Above this step height (a 1920x1080 counter screen) the panels have room for larger type and
 # for the usual procedure beside a problem's help; below it (1366x768) they keep today's sizes.
@@ -75,7 +78,7 @@ class IdentifyStep(QWidget):
         self.reader_label = QLabel("", status)
         self.reader_label.setFont(ui_font(LARGE_PT))
         self.reader_label.setWordWrap(True)
-        self.demo_badge = QLabel(tr("模擬カード（デモ）"), status)
+        self.demo_badge = QLabel(tr("模擬カード（研修用）"), status)
         self.demo_badge.setObjectName("notice")
         self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
         self.demo_badge.hide()
@@ -276,7 +279,7 @@ class IdentifyStep(QWidget):
         if source is None:
             self.reader_label.setText(tr("読み取り機: 見つかりません"))
         else:
-            self.reader_label.setText(tr("読み取り機: {reader}").format(reader=tr("模擬カード（デモ）") if self.simulated else source.reader))
+            self.reader_label.setText(tr("読み取り機: {reader}").format(reader=tr("模擬カード（研修用）") if self.simulated else source.reader))
         self.card_present = status.card_present
         self.tries_left = status.tries_left
         if not status.card_present:
@@ -289,7 +292,7 @@ class IdentifyStep(QWidget):
         self._update_buttons()
 
     def _on_status_error(self, exc: BaseException) -> None:
-        message = exc.message.text() if isinstance(exc, ce.CardError) else tr("カード読み取り機の状態を確認できませんでした。")
+        message = error_text(exc, MSG_STATUS_FAILED)
         self.reader_label.setText(tr("読み取り機: 使えません"))
         self.show_help(help_for(exc), message)
         self._update_buttons()
@@ -417,7 +420,7 @@ class IdentifyStep(QWidget):
         try:
             card = VisitCardData.from_card_holder(method, result.holder)
         except VisitError as exc:
-            self.show_help(help_for(ce.CardDataError()), exc.msg.text())
+            self.show_help(help_for(ce.CardDataError()), exc.message.text())
             return
         finally:
             result = None  # the holder (with any number) is not kept beyond VisitCardData
@@ -434,12 +437,12 @@ class IdentifyStep(QWidget):
                 self.tries_left = 0
             self._show_tries()
             show_message(self.card_label, tr("カード: 読み取れませんでした"), "error")
-            self.show_help(help_for(exc), exc.message.text())
+            self.show_help(help_for(exc), error_text(exc))
             if not self.pin_allowed:
                 self.stack.setCurrentIndex(self.PAGE_CODE_B)
         else:
             log.warning("card read failed: %s", type(exc).__name__)
-            self.show_help(help_for(exc), tr("カードの読み取りに失敗しました。もう一度お試しください。"))
+            self.show_help(help_for(exc), error_text(exc, MSG_READ_FAILED))
         self._update_buttons()
 
     def cancel_read(self) -> None:

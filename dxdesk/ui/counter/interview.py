@@ -189,7 +189,7 @@ class InterviewStep(QWidget):
         try:
             value = self.visit.set_name_kana(self.kana.text())
         except VisitError as exc:
-            set_error(self.kana_error, exc.msg.text())
+            set_error(self.kana_error, exc.message.text())
             return False
         set_error(self.kana_error, "")
         if self.kana.text() != value:
@@ -203,10 +203,10 @@ class InterviewStep(QWidget):
         try:
             self.visit.answer(question_id, field.value())
         except AnswerError as exc:
-            set_error(self._errors[question_id], exc.msg.text())
+            set_error(self._errors[question_id], exc.message.text())
             return False
         except VisitError as exc:
-            set_error(self.error, exc.msg.text())
+            set_error(self.error, exc.message.text())
             return False
         set_error(self._errors[question_id], "")
         self.refresh()

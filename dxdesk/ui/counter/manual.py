@@ -123,7 +123,7 @@ class ManualEntryForm(QWidget):
                 name_kana=kana, my_number=number or None,
             )
         except VisitError as exc:
-            set_error(self.error, exc.msg.text())
+            set_error(self.error, exc.message.text())
             return
         set_error(self.error, "")
         self.submitted.emit(card)

@@ -23,6 +23,7 @@ from dxdesk.cardreader.model import CardHolder
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError
 from dxdesk.security.mynumber import JimuType
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
+from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .cardbridge import QtPinProvider, answer_exchange
@@ -88,7 +89,7 @@ class NumberReadPanel(QFrame):
         self.pin_dialog: PinPadDialog | None = None
         self._reading = False
         self._read_id = 0  # as in IdentifyStep: a late answer of a cancelled read is dropped
-        # Set by the page: whether the reader is the built-in demo card (labels the PIN pad "デモ").
+        # Set by the page: whether the card is training mode's fictional one (the PIN pad says so).
         self.is_simulated: Callable[[], bool] = lambda: False
         self._provider = QtPinProvider(self.card_service, self) if self.card_service is not None else None
         if self._provider is not None:
@@ -172,8 +173,8 @@ class NumberReadPanel(QFrame):
             require(session, Permission.READ_CARD)
             require(session, Permission.READ_MY_NUMBER)
         except PermissionDeniedError as exc:
-            set_error(self.error, exc.msg.text())
-            self.notice.emit(exc.msg.text(), True)
+            set_error(self.error, exc.message.text())
+            self.notice.emit(exc.message.text(), True)
             return
         set_error(self.error, "")
         self._reading = True
@@ -206,7 +207,7 @@ class NumberReadPanel(QFrame):
             audited = self.services.visits.attach_my_number(visit, holder.my_number, simulated=simulated,
                                                             jimu_type=purpose[0], reason=purpose[1])
         except (VisitError, PermissionDeniedError) as exc:
-            self._fail(exc.msg.text())
+            self._fail(exc.message.text())
             return
         finally:
             holder = None
@@ -219,12 +220,9 @@ class NumberReadPanel(QFrame):
     def _on_error(self, exc: BaseException) -> None:
         self._reading = False
         self._close_pin_pad()
-        if isinstance(exc, ce.CardError):
-            message = exc.message.text()
-        else:
+        if not isinstance(exc, ce.CardError):
             log.warning("My Number read failed: %s", type(exc).__name__)
-            message = tr("カードの読み取りに失敗しました。もう一度お試しください。")
-        self._fail(message)
+        self._fail(error_text(exc, MSG_READ_FAILED))
 
     def _fail(self, message: str) -> None:
         show_message(self.status, tr("個人番号: 読み取れませんでした"), "error")

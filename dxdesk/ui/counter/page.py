@@ -2,7 +2,7 @@
 
 Thin orchestration over the Qt-free ``dxdesk.counter.Visit`` state machine: each
 step widget collects input, the page calls the Visit (which journals every change),
-and shows ``VisitError.msg.text()`` when the core refuses. Card I/O, form rendering,
+and shows ``VisitError.message.text()`` when the core refuses. Card I/O, form rendering,
 database writes and audit appends all run off the GUI thread.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
 from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
+from dxdesk.ui.errors import error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .cardbridge import CardEventBridge
@@ -35,6 +36,11 @@ from .stepbar import StepBar
 from dxdesk.ui.theme import note, show_message
 
 log = logging.getLogger(__name__)
+
+# What a failure that is not a DxError (a bug) is called on this page.
+MSG_STORE_FAILED = Msg("記録を保存できませんでした。記録は端末に残っています。「保存をやり直す」を押してください。",
+                       "The record could not be saved. It is kept on this PC; press Retry saving.")
+MSG_CAUSE_UNKNOWN = Msg("原因不明のエラー", "unknown error")
 
 SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
                   "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開"))
@@ -159,7 +165,7 @@ class CounterPage(QWidget):
         self.message.emit(text)
 
     def _refused(self, exc: VisitError | PermissionDeniedError | AuditError) -> None:
-        self.show_message(exc.msg.text(), error=True)
+        self.show_message(exc.message.text(), error=True)
 
     def next(self) -> None:
         step = self.current_step()
@@ -217,7 +223,7 @@ class CounterPage(QWidget):
         try:
             self.visit = self.services.visits.start(self.services.session, procedure_ids)
         except (VisitError, PermissionDeniedError) as exc:
-            self.start.show_error(exc.msg.text())
+            self.start.show_error(exc.message.text())
             return
         self.show_message(tr("受付を開始しました。"))
         self._enter_identify()
@@ -268,7 +274,7 @@ class CounterPage(QWidget):
         try:
             self.visit.finish_interview()
         except VisitError as exc:
-            self.interview.show_missing(exc.msg.text())
+            self.interview.show_missing(exc.message.text())
             self._refused(exc)
             return
         self.confirm.load(self.visit)
@@ -337,8 +343,7 @@ class CounterPage(QWidget):
         self.visit_stored.emit(record)
 
     def _store_failed(self, exc: BaseException) -> None:
-        found = getattr(exc, "message", None)
-        message = found.text() if isinstance(found, Msg) else tr("記録を保存できませんでした。")
+        message = error_text(exc, MSG_STORE_FAILED)
         log.warning("storing the visit failed: %s", type(exc).__name__)
         if not shiboken6.isValid(self.done):
             return  # page closed meanwhile; the journal keeps the record for the next start
@@ -387,9 +392,8 @@ class CounterPage(QWidget):
         handle.failed.connect(self._audit_failed)
 
     def _audit_failed(self, exc: BaseException) -> None:
-        msg = getattr(exc, "msg", None) or getattr(exc, "message", None)
         log.warning("audit append failed: %s", type(exc).__name__)
-        self.show_message(tr("監査ログに記録できませんでした: ") + (msg.text() if isinstance(msg, Msg) else tr("原因不明のエラー")), error=True)
+        self.show_message(tr("監査ログに記録できませんでした: ") + error_text(exc, MSG_CAUSE_UNKNOWN), error=True)
 
     # -- pending visits, monitor -----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
 from dxdesk.ui.theme import ERROR, NAVY
+from dxdesk.ui.training_band import add_training_band
 
 PIN_LENGTH = 4
 _DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): str(d) for d in range(10)}
@@ -161,8 +162,9 @@ class PinPadDialog(QDialog):
         self.pad = PinPad(tries_left, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
+        add_training_band(layout, self)  # 研修モード: on the resident's screen too
         if simulated:
-            demo = QLabel(tr("模擬カード（デモ）: 暗証番号は 1234 です"), self)
+            demo = QLabel(tr("模擬カード（研修用）: 暗証番号は 1234 です"), self)
             demo.setFont(ui_font(16, bold=True))
             demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
             demo.setObjectName("notice")

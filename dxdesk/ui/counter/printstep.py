@@ -72,7 +72,7 @@ class PrintStep(QWidget):
             payload = visit_form_payload(visit, self.services.local_now().date(), settings.forms.default_mode,
                                          calibration, settings.general.municipality)
         except VisitError as exc:
-            set_error(self.error, exc.msg.text())
+            set_error(self.error, exc.message.text())
             return
         handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload), owner=self)
         handle.finished.connect(self._on_rendered)

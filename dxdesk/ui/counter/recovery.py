@@ -18,15 +18,19 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from dxdesk.i18n import tr
+from dxdesk.i18n import Msg, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import TimelineEvent
 from dxdesk.security.permissions import PermissionDeniedError
+
+from dxdesk.ui.errors import error_text
 
 from .services import CounterServices
 from .start import ResumeDialog
 
 log = logging.getLogger(__name__)
+
+MSG_NO_DETAIL = Msg("", "")  # a bug: the sentence above says enough, the log has the type
 
 
 class StartupRecovery(QObject):
@@ -49,7 +53,7 @@ class StartupRecovery(QObject):
             pending = self.services.visits.pending()
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
-            self.message.emit(tr("中断中の受付を確認できませんでした。"), True)
+            self.message.emit(tr("中断中の受付を確認できませんでした。") + error_text(exc, MSG_NO_DETAIL), True)
             return
         if not pending:
             return
@@ -77,7 +81,7 @@ class StartupRecovery(QObject):
             return self.services.visits.resume(self.services.session, visit_id)
         except (VisitError, PermissionDeniedError) as exc:
             if self.resume_dialog is not None:
-                self.resume_dialog.show_error(exc.msg.text())
+                self.resume_dialog.show_error(exc.message.text())
             return None
 
     def resume_visit(self, visit_id: str) -> None:

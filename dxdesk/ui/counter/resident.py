@@ -21,6 +21,7 @@ from dxdesk.ui.qtfonts import ui_font
 
 from .residentscreen import show_on_resident_screen
 from dxdesk.ui.theme import NAVY
+from dxdesk.ui.training_band import add_training_band
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class ResidentView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 12)
         layout.addWidget(self.banner)
+        add_training_band(layout, self)  # the resident sees it too: nothing here is a real application
         layout.addWidget(self.subtitle)
         layout.addWidget(scroll, 1)
         row = QHBoxLayout()

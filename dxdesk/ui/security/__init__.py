@@ -2,5 +2,5 @@
 
 * ``signin`` - ``SignInDialog``, ``FirstAdminDialog``, ``ChangePasswordDialog``
 * ``idle`` - ``IdleLockController`` (activity filter, timer, Ctrl+L) and ``LockScreen``
-* ``widgets`` - shared pieces: ``NewPasswordFields``, ``BusyRow``, ``error_text``
+* ``widgets`` - shared pieces: ``NewPasswordFields``, ``BusyRow`` (errors: ``dxdesk.ui.errors``)
 """

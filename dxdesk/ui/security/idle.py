@@ -35,7 +35,8 @@ from dxdesk.security.auth import AuthService
 from dxdesk.security.idlelock import IdleLock
 from dxdesk.security.permissions import Session
 from dxdesk.ui.qtfonts import ui_font
-from dxdesk.ui.security.widgets import BusyRow, error_text, message_label, password_edit, show_message
+from dxdesk.ui.errors import error_text
+from dxdesk.ui.security.widgets import BusyRow, message_label, password_edit, show_message
 from dxdesk.ui.theme import NAVY
 from dxdesk.ui.tasks import TaskHandle, TaskRunner
 

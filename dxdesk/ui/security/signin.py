@@ -28,15 +28,16 @@ from dxdesk.security.auth import AuthService, InvalidCredentialsError, PasswordP
 from dxdesk.security.clerks import display_name_problem, login_problem
 from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Session
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.errors import error_text
 from dxdesk.ui.security.widgets import (
     BusyRow,
     NewPasswordFields,
-    error_text,
     message_label,
     password_edit,
     show_message,
 )
 from dxdesk.ui.tasks import SingleCall, TaskRunner
+from dxdesk.ui.training_band import add_training_band
 from dxdesk.ui.theme import HEADING_PT, heading as heading_label, set_kind
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class TaskDialog(QDialog):
         self.top_row.addWidget(self.heading, 1)
         layout.addLayout(self.top_row)
         layout.addWidget(self.hint)
+        add_training_band(layout, self)  # 研修モード: said before anyone signs in
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)

@@ -1,9 +1,6 @@
 """Pieces shared by the sign-in, lock and administration screens (their look is dxdesk.ui.theme).
 
-``error_text`` is the one place that turns an exception delivered by the TaskRunner
-into a sentence for the clerk: every core error type carries a bilingual message,
-anything else becomes a generic Japanese sentence (the type name goes to the log,
-never a traceback or the exception text, which might quote input).
+Errors become text through ``dxdesk.ui.errors.error_text``, like everywhere in the window.
 """
 from __future__ import annotations
 
@@ -20,33 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.i18n import Msg, tr
-from dxdesk.security.audit import AuditError
-from dxdesk.security.auth import AuthError
 from dxdesk.security.clerks import normalize_login
 from dxdesk.security.passwords import password_problems
-from dxdesk.security.permissions import PermissionDeniedError
-from dxdesk.store.errors import StoreError
 from dxdesk.ui.theme import message_label, show_message  # noqa: F401 - re-exported for the security/admin screens
 
 log = logging.getLogger(__name__)
 
-MSG_UNEXPECTED = Msg(
-    ja="予期しないエラーが発生しました。もう一度お試しください。続く場合は管理者に連絡してください。",
-    en="An unexpected error occurred. Try again; if it persists, contact the administrator.",
-)
 MSG_CONFIRM_MISMATCH = Msg(ja="確認用のパスワードが一致しません。", en="The two passwords do not match.")
 MSG_CONFIRM_EMPTY = Msg(ja="確認のため、同じパスワードをもう一度入力してください。",
                         en="Enter the same password again to confirm.")
-
-def error_text(exc: BaseException) -> str:
-    """The user-facing text for an error from a core service (never a traceback)."""
-    if isinstance(exc, (AuthError, PermissionDeniedError, AuditError)):
-        return exc.msg.text()
-    if isinstance(exc, StoreError):
-        return exc.message.text()
-    log.warning("unexpected error in a security/admin screen: %s", type(exc).__name__)
-    return MSG_UNEXPECTED.text()
-
 
 def password_edit(parent: QWidget | None = None, placeholder: str = "") -> QLineEdit:
     edit = QLineEdit(parent)

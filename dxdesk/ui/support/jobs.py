@@ -1,4 +1,4 @@
-"""Running repository calls off the GUI thread, and turning failures into text for the user.
+"""Running repository calls off the GUI thread (failures become text through ``dxdesk.ui.errors``).
 
 Every repository call of the support screens goes through :class:`Jobs`: the call
 runs on the :class:`~dxdesk.ui.tasks.TaskRunner` (the SQL repository then hands
@@ -12,27 +12,11 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from dxdesk.i18n import N_, Msg, tr
+from dxdesk.i18n import tr
 from dxdesk.support.model import FieldError, SessionValidationError
 from dxdesk.ui.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
-
-GENERIC_FAILURE = N_("処理できませんでした。もう一度お試しください。続く場合は管理者に連絡してください。")
-
-
-def user_message(exc: BaseException) -> str:
-    """The text of a failure in the UI language. Core errors carry a ``Msg``; anything else gets a generic line
-    (its text may hold record data, so it is neither shown nor logged)."""
-    message = getattr(exc, "message", None)
-    if isinstance(message, Msg):
-        return message.text()
-    if isinstance(exc, OSError):
-        # strerror is the C library's English text; it names the cause (disk full, permission).
-        return tr("ファイルを書き込めませんでした（{reason}）。保存先を変えてお試しください。").format(
-            reason=exc.strerror or tr("不明なエラー"))
-    return tr(GENERIC_FAILURE)
-
 
 def field_errors(exc: BaseException) -> list[FieldError]:
     return list(exc.errors) if isinstance(exc, SessionValidationError) else []

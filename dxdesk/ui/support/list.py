@@ -24,7 +24,8 @@ from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import EntryForm
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
-from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors, user_message
+from dxdesk.ui.errors import error_text
+from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors
 from dxdesk.ui.support.tablemodel import SessionTableModel
 from dxdesk.ui.support.widgets import Banner, ToggleButton, big_button, section_title
 
@@ -59,7 +60,7 @@ class EditDialog(QDialog):
             "update session",
             lambda: self._repository.update(session, by=session.logged_by, now=self._clock()),
             self._saved,
-            lambda exc: self.form.save_failed(user_message(exc), field_errors(exc)),
+            lambda exc: self.form.save_failed(error_text(exc), field_errors(exc)),
         )
 
     def _saved(self, session: SupportSession) -> None:
@@ -216,7 +217,7 @@ class SessionListTab(QWidget):
         self.refreshed.emit(len(sessions))
 
     def _failed(self, exc: BaseException) -> None:
-        self.banner.show_message("error", user_message(exc))
+        self.banner.show_message("error", error_text(exc))
 
     # --- selection and actions ------------------------------------------------
     def selected(self) -> SupportSession | None:
@@ -232,14 +233,20 @@ class SessionListTab(QWidget):
 
     def _update_buttons(self) -> None:
         s = self.selected()
-        self.note_label.setText(tr("メモ: {note}").format(note=s.note) if s is not None and s.note else "")
-        self.edit_button.setEnabled(s is not None)
-        self.delete_button.setEnabled(s is not None)
-        self.close_button.setEnabled(s is not None and s.follow_up_open)
+        note = tr("メモ: {note}").format(note=s.note) if s is not None and s.note else ""
+        # Another desk's record is read-only here: only the desk that created it changes it.
+        mine = s is not None and not s.other_desk
+        if s is not None and s.other_desk:
+            owner = tr("{desk} で作成された記録です（この端末では閲覧のみ）。").format(desk=s.other_desk)
+            note = f"{owner}　{note}" if note else owner
+        self.note_label.setText(note)
+        self.edit_button.setEnabled(mine)
+        self.delete_button.setEnabled(mine)
+        self.close_button.setEnabled(mine and s is not None and s.follow_up_open)
 
     def edit_selected(self) -> None:
         s = self.selected()
-        if s is None:
+        if s is None or s.other_desk:  # double-click / Enter on a read-only row
             return
         # Re-read: the row may be stale, and only get() promises the decrypted contact.
         self._jobs.run("load session", lambda: self._repository.get(s.id), self._open_editor, self._failed)
@@ -260,7 +267,7 @@ class SessionListTab(QWidget):
 
     def delete_selected(self) -> None:
         s = self.selected()
-        if s is None:
+        if s is None or s.other_desk:
             return
         text = tr("{when}　{venue} の記録を削除しますか？\n削除した記録は一覧と集計から外れます。").format(
             when=f"{s.started_at:%Y/%m/%d %H:%M}", venue=s.venue)
@@ -275,7 +282,7 @@ class SessionListTab(QWidget):
 
     def close_follow_up_selected(self) -> None:
         s = self.selected()
-        if s is None or not s.follow_up_open:
+        if s is None or not s.follow_up_open or s.other_desk:
             return
         if not self.confirm(self, tr("フォローアップ完了"), tr("フォローアップを完了にしますか？\n記録していた連絡先は削除されます。")):
             return

@@ -27,7 +27,8 @@ from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import DayDefaults, EntryForm
-from dxdesk.ui.support.jobs import Jobs, field_errors, user_message
+from dxdesk.ui.errors import error_text
+from dxdesk.ui.support.jobs import Jobs, field_errors
 from dxdesk.ui.support.list import SessionListTab
 from dxdesk.ui.support.reports import ReportsTab
 from dxdesk.ui.support.widgets import STYLE_SHEET
@@ -173,7 +174,7 @@ class SupportPage(QWidget):
         self.session_saved.emit(saved)
 
     def _save_failed(self, exc: BaseException) -> None:
-        self.entry.save_failed(user_message(exc), field_errors(exc))
+        self.entry.save_failed(error_text(exc), field_errors(exc))
 
     def _remember(self, d: DayDefaults) -> None:
         current = self._settings.support

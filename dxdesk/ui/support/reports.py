@@ -38,7 +38,8 @@ from dxdesk.security.permissions import MSG_NOT_SIGNED_IN, PermissionDeniedError
 from dxdesk.support.service import SupportService
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
-from dxdesk.ui.support.jobs import Jobs, user_message
+from dxdesk.ui.errors import error_text
+from dxdesk.ui.support.jobs import Jobs
 from dxdesk.ui.support.widgets import Banner, big_button, section_title
 
 # Msg pairs, not tr(): the merged catalogue holds one English per msgid, and other screens
@@ -240,7 +241,7 @@ class ReportsTab(QWidget):
             venues = frozenset(s.venue for s in repo.list(SessionQuery(date_from=period[0], date_to=period[1])))
             return ReportData(period, venue, sessions, kpi.summarize(sessions), venues)
 
-        self._jobs.run("load report", load, self._loaded, lambda exc: self.banner.show_message("error", user_message(exc)))
+        self._jobs.run("load report", load, self._loaded, lambda exc: self.banner.show_message("error", error_text(exc)))
 
     def _loaded(self, data: ReportData) -> None:
         self._data = data
@@ -334,4 +335,4 @@ class ReportsTab(QWidget):
     def _write_failed(self, exc: BaseException) -> None:
         self.pdf_button.setEnabled(True)
         self.csv_button.setEnabled(True)
-        self.banner.show_message("error", user_message(exc))
+        self.banner.show_message("error", error_text(exc))

@@ -1,4 +1,4 @@
-"""Fixtures for the counter screens: a CounterPage over the simulated card (see counter_harness.py)."""
+"""Fixtures for the counter screens: a CounterPage in training mode on the fictional card (counter_harness.py)."""
 from __future__ import annotations
 
 import sys
@@ -14,8 +14,11 @@ from dxdesk.ui.qtfonts import register_fonts  # noqa: E402
 
 
 @pytest.fixture
-def make_kit(qtbot, tmp_path):
+def make_kit(qtbot, tmp_path, monkeypatch):
     register_fonts()
+    # The counter runs on the fictional card only in training mode (研修モード), so that is where these
+    # tests run: process-wide, as in the app (band on the resident's screen, 見本 on printed pages).
+    monkeypatch.setenv("DXDESK_TRAINING", "1")
     kits = []
 
     def make(**options):

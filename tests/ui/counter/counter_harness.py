@@ -1,4 +1,4 @@
-"""Builds a CounterPage over real core services: simulated card, temp journal, store, audit log,
+"""Builds a CounterPage over real core services: the training card, temp journal, store, audit log,
 and a clerk account created through the auth service and signed in (no unchecked mode).
 
 Shared by the tests (through conftest fixtures) and make_screenshots.py.
@@ -27,7 +27,6 @@ from fakeclock import FakeClock
 from signin import CHEAP, sign_in_clerk
 
 
-
 class ScriptedCardService(CardService):
     """The real CardService (same card thread, policy and protocol) on an in-process simulated card.
 
@@ -36,7 +35,9 @@ class ScriptedCardService(CardService):
     """
 
     def __init__(self, card: SimulatedCard, settings: CardSettings | None = None) -> None:
-        super().__init__(settings or CardSettings(), list_reader_infos=lambda: [], simulated_card=card)
+        # Training mode (研修モード) is the only place a simulated card is read; no reader is listed.
+        super().__init__(settings or CardSettings(), list_reader_infos=lambda: [], simulated_card=card,
+                         training=True)
         self.card = card
         self.remove_after: int | None = None
 

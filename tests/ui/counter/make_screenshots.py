@@ -1,4 +1,4 @@
-"""Render docs/screenshots/counter/*.png (1280x800) from a real CounterPage over the simulated card.
+"""Render docs/screenshots/counter/*.png (1280x800) from a real CounterPage in training mode (fictional card).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/counter/make_screenshots.py [OUT_DIR]
 """
@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Training mode (研修モード): the counter reads only the fictional card, and the screens say so.
+os.environ["DXDESK_TRAINING"] = "1"
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[2]))  # tests/: the shared fakeclock helper
 

@@ -57,7 +57,7 @@ def test_identify_step_shows_no_japanese(qtbot, english, make_kit):
     qtbot.waitUntil(lambda: "PIN attempts left: 3" in page.identify.tries_label.text())
     assert page.identify.read_button.text() == "Read card (F2)"
     assert page.identify.code_b_button.text() == "Read with code B (F4)"
-    assert page.identify.reader_label.text() == "Reader: Demo card"
+    assert page.identify.reader_label.text() == "Reader: Training card"
     assert page.stepbar.names["identify"].text() == "2. Identification"
     assert page.status.text() == "Visit started."
     texts = visible_texts(page)

@@ -18,6 +18,15 @@ from test_counter_visit import ctrl_enter, show, start_juminhyo, type_and_enter,
 READ_BINARY = 0xB0
 
 
+def _card_reads(db):
+    """The card.read audit records, from a new read session: one session would keep reading the
+    snapshot its first query saw (SQLite WAL) and never see a write that lands after it."""
+    from dxdesk.security.audit import load_records
+
+    with db.session() as orm:
+        return [r for r in load_records(orm, db.desk_id) if r.event_type == "card.read"]
+
+
 def wait_for_pad(qtbot, pad_owner):
     qtbot.waitUntil(lambda: pad_owner.pin_dialog is not None and pad_owner.pin_dialog.isVisible())
     return pad_owner.pin_dialog.pad
@@ -137,12 +146,9 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
     assert record.card_items_read == ("name", "address", "birth_date", "sex")
     assert kit.card_service.card.tries_left() == 3  # the PIN counter was never touched
 
-    from dxdesk.security.audit import load_records
-
     db = kit.database
-    with db.session() as orm:
-        qtbot.waitUntil(lambda: any(r.event_type == "card.read" for r in load_records(orm, db.desk_id)))
-        read = next(r for r in load_records(orm, db.desk_id) if r.event_type == "card.read")
+    qtbot.waitUntil(lambda: bool(_card_reads(db)))  # a fresh read each poll (see _card_reads)
+    read = _card_reads(db)[0]
     assert read.items == ("basic4", "pinless") and read.details["method"] == "card_matching_b"
 
 
@@ -175,16 +181,9 @@ def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
     assert page.status.text().startswith("個人番号を読み取りました")
     assert "537686677188" not in page.status.text()
 
-    from dxdesk.security.audit import load_records
-
     db = kit.database
-
-    def card_reads():
-        with db.session() as orm:  # a fresh read each time: one open session keeps its first snapshot
-            return load_records(orm, db.desk_id, event_type="card.read")
-
-    qtbot.waitUntil(lambda: len(card_reads()) == 2)
-    number_read = card_reads()[-1]
+    qtbot.waitUntil(lambda: len(_card_reads(db)) == 2)
+    number_read = _card_reads(db)[-1]
     assert "my_number" in number_read.items
     assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
 

@@ -144,7 +144,20 @@ def test_audit_verify_reports_the_tampered_event(qtbot, make_page, sessions, db)
         tab.verify()
     ok, text = blocker.args
     assert not ok
-    assert "検証NG" in text and "2 番目" in text
+    assert "検証NG" in text and "2 番目" in text  # the edited event first; the missing triggers next
+
+
+def test_audit_verify_reports_dropped_triggers(qtbot, make_page, sessions, db):
+    page = make_page(sessions[Role.SUPERVISOR])
+    tab = page.audit_tab
+    qtbot.waitUntil(lambda: not tab.calls.busy(), timeout=5000)
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    conn.execute("DROP TRIGGER audit_events_no_delete")
+    conn.close()
+    with qtbot.waitSignal(tab.verified, timeout=5000) as blocker:
+        tab.verify()
+    ok, text = blocker.args
+    assert not ok and "トリガー" in text and "repair-triggers" in text
 
 
 def test_audit_date_range_must_be_ordered(make_page, sessions):
@@ -177,7 +190,7 @@ def test_calibration_saved_to_settings_and_test_page_previewed(qtbot, make_page,
     assert tab.values().dx_mm == -1.5
 
 
-def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
+def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions, db):
     calls: list[int] = []
 
     def sync() -> SyncResult:
@@ -199,6 +212,12 @@ def test_connection_tab_offline_switch_and_sync_now(qtbot, make_page, sessions):
     qtbot.waitUntil(lambda: tab.mode_label.text().startswith("オフライン（手動）"), timeout=5000)
     assert load_settings().store.work_offline is True
     assert not tab.sync_button.isEnabled()
+    from dxdesk.security.audit import load_records
+
+    with db.session() as orm:  # the same use case and event as `dxdesk db work-offline on --as ADMIN`
+        last = load_records(orm)[-1]
+    assert (last.event_type, last.actor, last.details) == (
+        "db.work_offline", sessions[Role.ADMINISTRATOR].clerk_id, {"offline": True})
 
     tab.notes_box.setChecked(True)
     qtbot.waitUntil(lambda: "この端末だけ" in tab.status.text(), timeout=5000)

@@ -79,7 +79,7 @@ def test_unwritable_destination_is_reported_in_japanese(qtbot, make_page, sample
     rep.ask_path = lambda *a: tmp_path / "missing-dir" / "out.csv"
     rep.csv_button.click()
     qtbot.waitUntil(lambda: rep.banner.kind == "error", timeout=5000)
-    assert "ファイルを書き込めませんでした" in rep.banner.text()
+    assert "ファイルを読み書きできませんでした" in rep.banner.text()
     assert rep.csv_button.isEnabled()
 
 

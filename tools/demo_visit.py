@@ -1,11 +1,11 @@
-"""The scripted counter visit behind ``dxdesk demo`` (see dxdesk/democli.py for the PC/SC side).
+"""The scripted counter visit behind tools/demo.py (which prepares the PC/SC side).
 
-Drives a real :class:`~dxdesk.ui.counter.CounterPage` the way a clerk and a resident
-would (procedures ticked, PIN typed on the resident's pad, answers entered, the
-resident's confirmation, the print preview, close) against the card in ``reader``,
-and saves a screenshot per step. Nothing is stored: the journal lives in a
-temporary folder, there is no database or audit log, and the "printer" writes a
-PDF into that temporary folder.
+Sets up a throw-away desk in a temporary folder (``DXDESK_HOME``) in training mode (研修モード),
+creates an administrator and a clerk, signs the clerk in, and drives the clerk's real main
+window the way a clerk and a resident would (procedures ticked, PIN typed on the resident's pad,
+answers entered, the resident's confirmation, the print preview, close) against the fictional card
+in ``reader``, saving a screenshot per step. Everything it stores (training database, journal,
+audit log, the "printed" PDF with 見本 on every page) is deleted with the temporary folder.
 """
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dxdesk.app.visits import CounterVisits
-    from dxdesk.config import Settings
-    from dxdesk.counter import Catalogue, VisitJournal
-    from dxdesk.security.permissions import Session
-    from dxdesk.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +43,20 @@ def _ensure_platform() -> None:
 def run_demo(reader: str, sizes: list[tuple[int, int]], out_root: Path) -> list[Path]:
     """One full visit per window size; returns the screenshot paths."""
     _ensure_platform()
+    home = tempfile.TemporaryDirectory(prefix="dxdesk-demo-")
+    os.environ["DXDESK_HOME"] = home.name  # a throw-away desk: nothing of the demo outlives it
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # keys stay in it too
+    from dxdesk import training
     from dxdesk.ui.app import create_application
 
+    training.activate()  # fictional cards only, 見本 on every page, the band on every screen
     app = create_application([sys.argv[0]])
     shots: list[Path] = []
-    for width, height in sizes:
-        shots += _Visit(app, reader, width, height, out_root / f"demo-{width}x{height}").run()
+    try:
+        for width, height in sizes:
+            shots += _Visit(app, reader, width, height, out_root / f"demo-{width}x{height}").run()
+    finally:
+        home.cleanup()
     return shots
 
 
@@ -128,26 +128,29 @@ class _Visit:
         from PySide6.QtCore import Qt
         from PySide6.QtPrintSupport import QPrinter
 
-        from dxdesk.cardreader.monitor import CardMonitor
-        from dxdesk.cardreader.service import CardService
-        from dxdesk.config import Settings
-        from dxdesk.i18n import tr
-        from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
-        from dxdesk.ui.counter import CounterPage, CounterServices
+        from dxdesk.config import load_settings
+        from dxdesk.security.passwords import ScryptParams
+        from dxdesk.app.composition import AppServices
+        from dxdesk.ui.app import build_main_window
         from dxdesk.ui.tasks import TaskRunner
 
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = tempfile.TemporaryDirectory(prefix="dxdesk-demo-")
-        settings = Settings()
+        settings = load_settings()
         settings.general.desk_name = "住民課 1番窓口"  # i18n: ja-only (a setting value, as entered)
-        settings.card.reader_prefix = self.reader
-        settings.card.simulate_when_no_reader = False  # through pcscd, never the in-process stand-in
+        settings.card.reader_prefix = self.reader  # the simulator's vpcd slot, through pcscd
+        services = AppServices.open(settings=settings, with_sync=False)
+        auth = services.auth
+        auth.params = ScryptParams(n=2**10, r=8, p=1)  # a throw-away desk: fast sign-in
+        if auth.needs_first_admin():
+            admin = auth.create_first_admin("admin", "管理 太郎", "demo admin password 1")
+            # As a town does: an issued password, then the clerk's own at the first sign-in.
+            auth.create_account(admin, "clerk1", "窓口 花子", "clerk", "demo issued password 1")
+            first = auth.sign_in("clerk1", "demo issued password 1")
+            auth.change_password(first, "demo issued password 1", "demo clerk password 1")
+        clerk = auth.sign_in("clerk1", "demo clerk password 1")
+        services.bind_session(clerk)
         runner = TaskRunner()
-        database, visits, clerk = _throwaway_desk(Path(tmp.name), settings, load_catalogue(),
-                                                  VisitJournal(InMemoryKeyProvider(), Path(tmp.name) / "visits"))
-        card_service = CardService(settings.card, require_session=True)
-        card_service.bind_session(clerk)
-        printed = Path(tmp.name) / "printed.pdf"
+        printed = services.paths.data_dir / f"printed-{self.width}x{self.height}.pdf"
 
         def printer() -> QPrinter:
             p = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -155,28 +158,31 @@ class _Visit:
             p.setOutputFileName(str(printed))
             return p
 
-        services = CounterServices(
-            visits=visits, session=clerk, runner=runner, card_service=card_service, printer_factory=printer,
-            card_monitor_factory=lambda callback: CardMonitor(callback),
-        )
-        self.page = page = CounterPage(services)
-        page.setWindowTitle(tr("dxdesk 窓口受付（デモ）"))
-        page.resize(self.width, self.height)
+        window = build_main_window(services, clerk, runner)
+        self.window = window
+        self.page = page = next(w for w in window.closables if hasattr(w, "identify"))
+        page.services.printer_factory = printer  # the "printer" is a PDF in the throw-away desk
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.resize(self.width, self.height)
         try:
-            page.show()
+            window.show()
+            window.show_page("counter")
             self._procedures(page)
             self._identify(page, Qt)
             self._interview(page)
             self._confirm(page)
             self._print(page, printed)
         finally:
-            page.shutdown()
-            page.close()
-            page.deleteLater()
-            card_service.close()
+            if window.status_poll is not None:
+                window.status_poll.stop()
+            for closable in window.closables:
+                closable.shutdown()
+            window.close()
+            window.deleteLater()
             runner.shutdown()
-            database.close()
-            tmp.cleanup()
+            auth.sign_out(clerk)
+            services.bind_session(None)
+            services.close()
         return self.shots
 
     def _procedures(self, page) -> None:
@@ -189,7 +195,7 @@ class _Visit:
                 item.setCheckState(Qt.CheckState.Checked)
         if set(start.chosen()) != set(PROCEDURES):
             raise DemoError(f"the procedure list lacks one of {', '.join(PROCEDURES)}")
-        self.grab(page, "01-procedures.png")
+        self.grab(self.window, "01-procedures.png")
         start.request_start()
         self.wait_for("the identify step", lambda: page.current_step() == "identify")
 
@@ -197,7 +203,7 @@ class _Visit:
         identify = page.identify
         # The tries left come from the card through pcscd before any PIN is asked (shown with it).
         self.wait_for("the card status", lambda: identify.tries_left is not None)
-        self.grab(page, "02-identify.png")
+        self.grab(self.window, "02-identify.png")
         identify.read_with_pin()
         self.wait_for("the PIN pad", lambda: identify.pin_dialog is not None and identify.pin_dialog.isVisible())
         dialog = identify.pin_dialog
@@ -217,12 +223,12 @@ class _Visit:
             if not interview.commit(qid):
                 raise DemoError(f"the answer to {qid} was refused")
         interview.focus_first()
-        self.grab(page, "04-interview.png")
+        self.grab(self.window, "04-interview.png")
         page.next()
         self.wait_for("the confirmation step", lambda: page.current_step() == "confirm")
 
     def _confirm(self, page) -> None:
-        self.grab(page, "05-confirm-clerk.png")
+        self.grab(self.window, "05-confirm-clerk.png")
         page.confirm.show_resident_window()
         window = page.confirm.resident_window
         window.resize(self.width, self.height)  # on a second screen it is full screen
@@ -237,41 +243,12 @@ class _Visit:
             raise DemoError("the forms could not be rendered")
         # QPdfView paints its pages on a renderer thread: wait until the first page shows ink.
         self.wait_for("the preview pages", lambda: _has_ink(printing.preview.view.viewport()))
-        self.grab(page, "07-print-preview.png")
+        self.grab(self.window, "07-print-preview.png")
         if printing.print_all() == 0:
             raise DemoError("printing to PDF failed")
         self.wait_for("the print record", lambda: printed.exists() and bool(page.visit and page.visit.forms_printed))
         page.next()  # 完了
         self.wait_for("the closed visit", lambda: page.current_step() == "closed")
-        # Stored (with its audit event) in the demo's throw-away database, as at a real desk.
+        # Stored (with its audit event) in the training desk's database, as at a real desk.
         self.wait_for("the stored record", lambda: page.done.retry_button.isHidden() and page._unstored is None)
-        self.grab(page, "08-done.png")
-
-
-def _throwaway_desk(home: Path, settings: Settings, catalogue: Catalogue,
-                    journal: VisitJournal) -> tuple[Database, CounterVisits, Session]:
-    """A database in the demo's temp folder with a clerk account signed in, like a real desk.
-
-    The demo runs the counter as a town would: permissions on, every read and print audited.
-    The accounts exist only in this throwaway database, under a random password nobody needs.
-    """
-    import secrets
-    import uuid
-
-    from dxdesk.app.visits import CounterVisits
-    from dxdesk.paths import AppPaths
-    from dxdesk.security.audit import AuditLog
-    from dxdesk.security.auth import AuthService
-    from dxdesk.security.permissions import Role
-    from dxdesk.store.database import open_database
-
-    settings.general.desk_id = settings.general.desk_id or str(uuid.uuid4())
-    paths = AppPaths(home / "config", home / "data", home / "logs", home / "cache")
-    database = open_database(settings, paths)
-    audit = AuditLog(database)
-    auth = AuthService(database, audit, settings.security)
-    password = secrets.token_urlsafe(18)
-    admin = auth.create_first_admin("demo-admin", "Demo administrator", password)
-    auth.create_account(admin, "demo-clerk", "Demo clerk", Role.CLERK, password)
-    clerk = auth.sign_in("demo-clerk", password)
-    return database, CounterVisits(database, audit, catalogue, journal, settings), clerk
+        self.grab(self.window, "08-done.png")

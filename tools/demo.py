@@ -1,15 +1,16 @@
-"""``dxdesk demo``: a scripted counter visit against the simulated card, through pcscd + vpcd.
+"""The demo: a scripted counter visit in training mode (研修モード) on the fictional card, through pcscd + vpcd.
 
-The card is the same fictional one as ``dxdesk card sim``, served to vsmartcard's
-vpcd driver on a thread of this process, so the counter page reads it exactly as it
-would read a real card in a real reader (PC/SC, exclusive connection, PIN on the
-resident's pad). The page is then driven step by step and each step is saved as a
-PNG, once per window size.
+Run from a clone of the repository (it is not part of the installed dxdesk, which has no QtTest)::
 
-This module only parses arguments and prepares the PC/SC side (Qt-free, like every
-core CLI); the Qt part lives in :mod:`dxdesk.ui.demo` and is imported by the handler.
-If no pcscd runs and we are root, one is started for the demo and stopped after it;
-otherwise the user is told how to start it.
+    uv run python tools/demo.py [--size WxH ...] [--out DIR] [--port PORT]
+
+The card is the same fictional one as ``dxdesk card sim``, served to vsmartcard's vpcd driver on a
+thread of this process, so the counter reads it exactly as it would read a real card in a real
+reader (PC/SC, exclusive connection, PIN on the resident's pad). A throw-away desk is set up in a
+temporary folder in training mode, with an administrator and a signed-in clerk; the clerk's window
+is then driven step by step (tools/demo_visit.py) and each step is saved as a PNG, once per window
+size. If no pcscd runs and we are root, one is started for the demo and stopped after it; otherwise
+the user is told how to start it.
 """
 from __future__ import annotations
 
@@ -19,13 +20,17 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+# Run as a script from a clone (`python tools/demo.py`): the repository's dxdesk and tools are importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+log = logging.getLogger("demo")
 
 VPCD_BASE_PORT = 35963  # slot 0 = "Virtual PCD 00 00"
 DEFAULT_SIZES = ("1366x768", "1920x1080")
@@ -34,13 +39,18 @@ _PCSCD_READY_LINE = "daemon ready"
 _START_TIMEOUT_S = 15.0
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser(
-        "demo", help="scripted counter visit on the simulated card through pcscd+vpcd; saves a screenshot per step",
-        description="Runs one whole counter visit (procedures, card read with the PIN on the PIN pad, interview, "
-                    "confirmation, print preview, close) against `dxdesk card sim`'s card through pcscd and vpcd, "
-                    "and saves a screenshot of each step into OUT/demo-WIDTHxHEIGHT/. Without a display it renders "
-                    "offscreen; for a real X server use: xvfb-run -s '-screen 0 1920x1080x24' dxdesk demo",
+class UserError(Exception):
+    """The demo cannot run; printed as one line (English), no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tools/demo.py",
+        description="Runs one whole counter visit in training mode (procedures, card read with the PIN on the "
+                    "PIN pad, interview, confirmation, print preview, close) as a signed-in clerk against "
+                    "`dxdesk card sim`'s card through pcscd and vpcd, and saves a screenshot of each step into "
+                    "OUT/demo-WIDTHxHEIGHT/. Without a display it renders offscreen; for a real X server use: "
+                    "xvfb-run -s '-screen 0 1920x1080x24' uv run python tools/demo.py",
     )
     p.add_argument("--size", action="append", metavar="WxH",
                    help="window size, repeatable (default: 1366x768 and 1920x1080)")
@@ -48,12 +58,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help=f"screenshot root; one demo-WxH folder per size (default: {DEFAULT_OUT})")
     p.add_argument("--port", type=int, default=VPCD_BASE_PORT,
                    help="vpcd slot port for the simulated card (35963 = 'Virtual PCD 00 00')")
-    p.set_defaults(func=cmd_demo)
+    return p
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    from dxdesk.cli import UserError
-
     match = re.fullmatch(r"\s*(\d{3,5})\s*[xX×]\s*(\d{3,5})\s*", text)
     if match is None:
         raise UserError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1366x768")
@@ -63,14 +71,12 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from dxdesk.cli import UserError
-
+def run(args: argparse.Namespace) -> int:
     sizes = [parse_size(s) for s in (args.size or DEFAULT_SIZES)]
     if not VPCD_BASE_PORT <= args.port < VPCD_BASE_PORT + 16:
         raise UserError(f"--port must be a vpcd slot port ({VPCD_BASE_PORT}-{VPCD_BASE_PORT + 15})")
     with pcsc_with_simulated_card(args.port) as reader:
-        from dxdesk.ui.demo import DemoError, run_demo  # Qt only now, never at CLI import time
+        from tools.demo_visit import DemoError, run_demo  # Qt only now, never for --help or a bad argument
 
         try:
             shots = run_demo(reader, sizes, args.out)
@@ -80,6 +86,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(path)
     print(f"{len(shots)} screenshots saved under {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except UserError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 # -- PC/SC side --------------------------------------------------------------------------------
@@ -93,8 +111,6 @@ class _Pcscd:
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        from dxdesk.cli import UserError
-
         ready = threading.Event()
         self.proc = proc = subprocess.Popen(
             ["pcscd", "--foreground", "--debug"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -183,7 +199,6 @@ def pcsc_with_simulated_card(port: int) -> Iterator[str]:
     from dxdesk.cardreader.simcard import SimulatedCard
     from dxdesk.cardreader.testdata import PERSON_KOKUTOU
     from dxdesk.cardreader.vpcd import VpcdCardServer, VpcdConnectionError
-    from dxdesk.cli import UserError
 
     reader = f"Virtual PCD 00 {port - VPCD_BASE_PORT:02d}"
     pcscd: _Pcscd | None = None
@@ -192,7 +207,7 @@ def pcsc_with_simulated_card(port: int) -> Iterator[str]:
             raise UserError("pcscd is not installed; install pcscd and vsmartcard-vpcd (scripts/bootstrap.sh)")
         if os.geteuid() != 0:
             raise UserError("pcscd is not running; start it (sudo systemctl start pcscd.socket, or as root: "
-                            "pcscd --foreground &) and run `dxdesk demo` again")
+                            "pcscd --foreground &) and run tools/demo.py again")
         pcscd = _Pcscd()
         pcscd.start()
     server: VpcdCardServer | None = None
@@ -225,3 +240,7 @@ def pcsc_with_simulated_card(port: int) -> Iterator[str]:
             thread.join(5)
         if pcscd is not None:
             pcscd.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
