@@ -201,7 +201,20 @@ class AppServices:
             if with_sync and settings.store.server_url:
                 from dxdesk.store.sync import SyncEngine, SyncScheduler
 
-                engine = SyncEngine(database, settings.store, connectivity, desk_name=settings.general.desk_name)
+                from dxdesk.app.maintenance import MSG_SERVER_NOT_AUDITED, MaintenanceError, configured_server_audited
+                from dxdesk.store.server import server_password
+
+                url = settings.store.server_url
+
+                def destination_check() -> None:
+                    # settings.toml edited by hand must not redirect the desk's data: only a server an
+                    # administrator set (db set-server / db join, audited) is synced to, as `dxdesk sync` does.
+                    if not configured_server_audited(database, url):
+                        raise MaintenanceError(MSG_SERVER_NOT_AUDITED)
+
+                engine = SyncEngine(database, settings.store, connectivity, desk_name=settings.general.desk_name,
+                                    password_lookup=lambda: server_password(paths),
+                                    destination_check=destination_check)
                 services.sync_scheduler = SyncScheduler(engine, on_sync_result)
                 services.sync_scheduler.start()
                 closers.append(services.sync_scheduler.stop)

@@ -484,13 +484,14 @@ def sync(settings: Settings, paths: AppPaths, sign_in: SignIn | None = None, *,
     # Not exclusive: the window may be running; the upserts are idempotent.
     db = _open(settings, paths)
     try:
-        if getattr(db, "training", False):  # 研修モード: refused before anything is recorded or checked
-            raise MaintenanceError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
         if sign_in is None:
             audit, actor = AuditLog(db), DESK_ACTOR
         else:
             audit, session = _authorise(db, settings, sign_in, USE_CASES["sync"].permission)
             actor = session.clerk_id
+        if db.training:
+            # 研修モード: fictional records never reach a town's server, whatever the settings say.
+            raise MaintenanceError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
         if not configured_server_audited(db, url):
             _record(audit, "sync", actor, Result.DENIED, cause="server_not_set_by_administrator")
             raise MaintenanceError(MSG_SERVER_NOT_AUDITED)

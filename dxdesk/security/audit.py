@@ -69,6 +69,8 @@ class EventType(str, enum.Enum):
     MY_NUMBER_REVEAL = "my_number.reveal"
     PURGE = "data.purge"
     SUPPORT_CHANGE = "support.change"  # edit / soft delete / follow-up close / import of support sessions
+    ACCOUNT_REFUSED = "sync.account_refused"  # an account from the server without a valid town signature
+    SERVER_JOIN = "db.join"  # this desk joined a town's server (pinned its town key)
     CHECKPOINT = CHECKPOINT_EVENT
     GAP = GAP_EVENT  # written by the desk: its database was behind the head it had noted (never by a caller)
     # Database maintenance (dxdesk.app.maintenance): each one an administrator's act, the sync the desk's.

@@ -23,15 +23,24 @@ from sqlalchemy import select
 from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
+from dxdesk.security import accounttrust as trust
 from dxdesk.security import clerks as cq
 from dxdesk.security import throttle
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.auditkey import load_or_create_audit_key
 from dxdesk.security.clerks import ClerkInfo, as_utc, info_from_row, normalize_login
 from dxdesk.security.passwords import (
-    DEFAULT_PARAMS, ScryptParams, dummy_hash, hash_password, needs_rehash, password_problems, verify_password,
+    DEFAULT_PARAMS,
+    ScryptParams,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
 )
 from dxdesk.security.permissions import Permission, Role, Session, parse_role, requires
+from dxdesk.security.townkey import TownSigner
+from dxdesk.security.townsigning import TownSigningMixin
 from dxdesk.store.models import Clerk
 from dxdesk.timeutil import to_desk
 
@@ -112,7 +121,7 @@ class _Outcome:
     counted: bool = False  # a failure that counted towards the lockout (followed by the delay)
 
 
-class AuthService:
+class AuthService(TownSigningMixin):
     def __init__(
         self,
         database: Database,
@@ -133,6 +142,9 @@ class AuthService:
         self._sleep = sleep
         self._dummy_hash = dummy_hash(params)
         self._throttle_secret: bytes | None = None
+        # Town signing keys of the administrators signed in through this service, unwrapped with the
+        # password they signed in with; dropped at sign-out (dxdesk.security.accounttrust).
+        self._signers: dict[str, TownSigner] = {}
 
     # ----------------------------------------------------------------- helpers
     def _write(self, fn: Callable[[Any], _T]) -> _T:
@@ -163,9 +175,13 @@ class AuthService:
     def sign_in(self, login: str, password: str) -> Session:
         """Check the password and return a Session; raises InvalidCredentialsError or AccountLockedError."""
         info = self._authenticate(login, password, EventType.SIGN_IN)
+        if info.role is Role.ADMINISTRATOR:
+            self._unlock_signer(info.id, password)
+            self._rehash_signed(info.id, password)
         return self._session_for(info, self.clock())
 
     def sign_out(self, session: Session) -> None:
+        self._signers.pop(session.clerk_id, None)
         self._write(lambda orm: self._audit(orm, EventType.SIGN_OUT, session.clerk_id, Result.SUCCESS))
 
     def reauthenticate(self, session: Session, password: str) -> Session:
@@ -186,9 +202,14 @@ class AuthService:
             self._write(lambda orm: self._audit(orm, event, info.id, Result.LOCKED, cause="locked"))
             raise AccountLockedError(as_utc(info.locked_until))
         with self.database.session() as orm:
-            stored_hash = orm.get(Clerk, info.id).password_hash  # type: ignore[union-attr]
+            stored = orm.get(Clerk, info.id)
+            if stored is None:  # deleted since the read: the same answer as an unknown login
+                self._ghost_failure(login, password, now, event)
+            stored_hash, signed = stored.password_hash, stored.signature is not None
         ok = verify_password(password, stored_hash)  # slow: outside the writer, which serves everyone
-        rehash = self._hash(password) if ok and info.active and needs_rehash(stored_hash, self.params) else None
+        # A signed account keeps its hash: a re-hash here would need the town key to re-sign it.
+        rehash = (self._hash(password) if ok and info.active and not signed and needs_rehash(stored_hash, self.params)
+                  else None)
         outcome = self._write(lambda orm: self._settle(orm, info.id, now, ok, rehash, event, audit_success))
         if outcome.signed_in is not None:
             return outcome.signed_in
@@ -291,6 +312,10 @@ class AuthService:
             if self._has_history(orm):
                 raise AuthError(MSG_DESK_HAS_HISTORY)
             row = self._insert(orm, login, display_name, Role.ADMINISTRATOR, password_hash)
+            # The first administrator creates the town key (pinned here) and signs their own account.
+            signer = trust.create_town_key(orm, row.id, password, self.params)
+            trust.sign_row(row, signer)
+            self._signers[row.id] = signer
             self._audit(orm, EventType.ACCOUNT_CHANGE, row.id, Result.SUCCESS, action="create_first_admin",
                         clerk_id=row.id, role=Role.ADMINISTRATOR.value)
             return info_from_row(row)
@@ -340,8 +365,14 @@ class AuthService:
             forced = bool(row.must_change_password)
             row.password_hash = new_hash
             row.must_change_password = False
+            # An administrator re-signs and re-wraps the town key for the new password; anyone else's
+            # change is unsigned until an administrator signs it (other desks keep the old one till then).
+            signer = self._signers.get(session.clerk_id)
+            trust.sign_row(row, signer)
+            if signer is not None:
+                trust.store_wrap(orm, row.id, signer, new_password, self.params)
             self._audit(orm, EventType.PASSWORD_CHANGE, session.clerk_id, Result.SUCCESS, clerk_id=row.id,
-                        forced=forced)
+                        forced=forced, signed=signer is not None)
             return info_from_row(row)
 
         info = self._write(job)
@@ -379,6 +410,11 @@ class AuthService:
         def job(orm: Any) -> ClerkInfo:
             row = self._insert(orm, login, display_name, role, password_hash)
             row.must_change_password = True  # the administrator knows it: the holder must choose their own
+            signer = self.signer_for(session)
+            trust.sign_row(row, signer)
+            if role is Role.ADMINISTRATOR and signer is not None:
+                # the new administrator can sign too
+                trust.store_wrap(orm, row.id, signer, password, self.params)
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="create",
                         clerk_id=row.id, role=role.value)
             return info_from_row(row)
@@ -400,6 +436,7 @@ class AuthService:
             if row.role == Role.ADMINISTRATOR.value and row.active and cq.count_active_admins(orm) <= 1:
                 raise AuthError(MSG_LAST_ADMIN)
             row.active = False
+            trust.sign_row(row, self.signer_for(session))
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="deactivate",
                         clerk_id=row.id)
             return info_from_row(row)
@@ -411,6 +448,7 @@ class AuthService:
         def job(orm: Any) -> ClerkInfo:
             row = self._admin_row(orm, login)
             row.active = True
+            trust.sign_row(row, self.signer_for(session))
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reactivate",
                         clerk_id=row.id)
             return info_from_row(row)
@@ -428,6 +466,7 @@ class AuthService:
                 raise AuthError(MSG_LAST_ADMIN)
             old = row.role
             row.role = role.value
+            trust.sign_row(row, self.signer_for(session))
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="set_role",
                         clerk_id=row.id, old_role=old, role=role.value)
             return info_from_row(row)
@@ -446,6 +485,11 @@ class AuthService:
             row.must_change_password = True  # as for a new account: the holder must choose their own
             row.failed_attempts = 0
             row.locked_until = None
+            signer = self.signer_for(session)
+            trust.sign_row(row, signer)
+            if row.role == Role.ADMINISTRATOR.value and signer is not None:
+                # also how a promoted administrator gets one
+                trust.store_wrap(orm, row.id, signer, new_password, self.params)
             self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reset_password",
                         clerk_id=row.id)
 

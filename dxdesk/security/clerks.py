@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from dxdesk.i18n import Msg
 from dxdesk.security.permissions import Role
-from dxdesk.store.models import Clerk
+from dxdesk.store.models import Clerk, SharedSetting
 
 MAX_LOGIN_LENGTH = 64
 MAX_NAME_LENGTH = 128
@@ -92,3 +92,7 @@ def count_active_admins(orm: OrmSession) -> int:
     query = select(func.count()).select_from(Clerk).where(
         Clerk.role == Role.ADMINISTRATOR.value, Clerk.active.is_(True))
     return int(orm.scalar(query) or 0)
+
+
+def find_setting(orm: OrmSession, key: str) -> SharedSetting | None:
+    return orm.scalars(select(SharedSetting).where(SharedSetting.key == key)).first()

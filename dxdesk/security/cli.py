@@ -174,6 +174,15 @@ def _account_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account_sign_pending(args: argparse.Namespace) -> int:
+    with _services() as (_db, auth), _user_errors():
+        admin = _sign_in(auth, args.as_login, "signing account changes")
+        signed = auth.sign_pending(admin)
+        print(f"signed: {', '.join(signed)}" if signed
+              else "nothing to sign: every account carries the town's signature")
+    return 0
+
+
 # ------------------------------------------------------------------- audit
 def _audit_service(db: Any, auth: Any) -> Any:
     from dxdesk.security.auditview import AuditService
@@ -277,6 +286,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("login")
     _add_as(p)
     p.set_defaults(func=_account_unlock)
+    p = accsub.add_parser("sign-pending", help="sign this desk's account changes with the town key (administrator), "
+                                                "e.g. a clerk's own new password, so the other desks accept them")
+    _add_as(p)
+    p.set_defaults(func=_account_sign_pending)
 
     aud = subparsers.add_parser("audit", help="audit log: verify the hash chain, list, export CSV (supervisor)")
     audsub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

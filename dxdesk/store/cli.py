@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="LAB ONLY: plaintext, server not authenticated (recorded in the audit log)")
     _add_sign_in(p)
     p.set_defaults(func=_set_server)
+    p = dbsub.add_parser(
+        "join", help="join this desk to the town's server (an administrator of the town signs in)",
+        description="Checks ADMIN's password against the accounts on the server, shows the town key's "
+                    "fingerprint to compare with another desk's `dxdesk db status`, pins it, resolves this "
+                    "desk's accounts (docs/sync.md) and syncs. The server password goes to the keyring.")
+    p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk")
+    p.add_argument("--as", dest="as_login", required=True, metavar="ADMIN", help="a town administrator's login")
+    p.add_argument("--no-password", action="store_true", help="server needs no password (e.g. certificate auth)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read ADMIN's password from the first line of standard input (scripts)")
+    p.add_argument("--fingerprint", metavar="FP",
+                   help="the town key fingerprint you expect (from another desk's `dxdesk db status`); "
+                        "without it you are asked to compare")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--ca-file", type=Path, metavar="PEM", help="as for set-server: the town's CA certificate")
+    tls.add_argument("--pin-sha256", metavar="HEX", help="as for set-server: pin the server's certificate")
+    tls.add_argument("--insecure-no-tls", action="store_true",
+                     help="LAB ONLY: plaintext, server not authenticated (recorded in the audit log)")
+    p.set_defaults(func=_join)
     p = dbsub.add_parser("work-offline", help="switch offline mode on or off (administrator; the status bar switch)")
     p.add_argument("state", choices=("on", "off"))
     _add_sign_in(p)
@@ -186,8 +206,39 @@ def _status(args: argparse.Namespace) -> int:
     print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
     if settings.store.server_url:
         print(f"tls:       {_tls_description(settings.store)}")
+    print(f"town key:  {_town_fingerprint(paths)}")
+    refused = _refused_accounts(paths)
+    if refused:
+        print(f"refused:   {refused} account record(s) from the server, not signed by the town key (see the audit log)")
     _require_writable(paths.database_file)
     return 0
+
+
+def _refused_accounts(paths: object) -> int:
+    file = paths.database_file  # type: ignore[attr-defined]
+    if not file.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT count(*) FROM sync_state WHERE name LIKE 'refused:clerks:%'").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0])
+
+
+def _town_fingerprint(paths: object) -> str:
+    """The pinned town key's fingerprint: what an administrator compares when joining another desk."""
+    from dxdesk.security.townkey import fingerprint
+
+    file = paths.database_file  # type: ignore[attr-defined]
+    if not file.exists():
+        return "(none yet)"
+    try:
+        with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT value FROM town_trust WHERE name = 'public_key'").fetchone()
+    except sqlite3.Error:
+        return "(none yet)"
+    return fingerprint(row[0]) if row else "(none yet: created with the first administrator)"
 
 
 def _require_writable(path: Path) -> None:
@@ -344,6 +395,103 @@ def _tls_description(store: StoreSettings) -> str:
     return f"verify-full against {store.server_ca_file}"
 
 
+def _join(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from dxdesk.security.auth import AuthError
+    from dxdesk.security.join import MSG_NOT_CONFIRMED, DeskJoin
+    from dxdesk.store.errors import StoreError
+
+    paths = app_paths()
+    settings = load_settings(paths)
+    server_pw = None
+    if not args.no_password:
+        server_pw = getpass.getpass("server password: ")
+        if not server_pw:
+            raise UserError("empty server password; use --no-password if the server needs none")
+    if args.password_stdin:
+        admin_pw = sys.stdin.readline().rstrip("\n")
+    else:
+        admin_pw = getpass.getpass(f"Password for {args.as_login} (a town administrator): ")
+    from dxdesk.store.server import ServerConfigError, parse_server_url
+    from dxdesk.store.servertls import ServerTLS
+
+    try:
+        parsed = parse_server_url(args.url)
+    except ServerConfigError as exc:
+        raise UserError(str(exc)) from None
+    tls = ServerTLS(*_server_tls(args, parsed, paths))  # TLS required, as for set-server
+    from dxdesk.app.maintenance import sole_user
+    from dxdesk.i18n import Msg
+    from dxdesk.store.database import open_database
+
+    with sole_user(paths.ensure().database_file, Msg("サーバーに参加してください", "joining a server")):
+        db = open_database(settings, paths)
+        try:
+            joining = DeskJoin(db, settings, paths)
+            try:
+                town = joining.check(args.url, server_pw, args.as_login, admin_pw, tls)
+            except AuthError as exc:
+                raise UserError(exc.message.en) from None
+            except StoreError as exc:
+                raise UserError(str(exc)) from None
+            except DBAPIError as exc:
+                raise UserError(f"cannot use the server: {str(exc.orig).splitlines()[0]}") from None
+            print(f"town key fingerprint: {town.fingerprint}")
+            if not _fingerprint_confirmed(town.fingerprint, args.fingerprint):
+                raise UserError(MSG_NOT_CONFIRMED.en)
+            report, result, error = joining.complete(town)
+        finally:
+            db.close()
+    _record_join_as_set_server(args.as_login, args.url, str(tls.mode))
+    for old, new in report.renamed:
+        print(f"this desk's account {old} is now {new} (deactivated): the town's {old} is the one that signs in")
+    if report.signed:
+        print(f"this desk's accounts signed into the town: {', '.join(report.signed)}")
+    if error is not None or result is None:
+        print(f"joined {joining.host}; the first sync failed and will be retried: {error}", file=sys.stderr)
+        return 0
+    print(f"joined {joining.host} as a desk of the town (sent {result.sent}, pulled {result.pulled}, "
+          f"still waiting {result.pending})")
+    return 0
+
+
+def _record_join_as_set_server(login: str, url: str, tls_mode: str) -> None:
+    """Joining points the desk at a server: recorded as the administrator's db.set_server (TLS choice included).
+
+    The routine ``dxdesk sync`` only follows a server an audited set-server (or join) chose.
+    """
+    from sqlalchemy import select
+
+    from dxdesk.app.maintenance import server_fingerprint
+    from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+    from dxdesk.store.database import open_database
+    from dxdesk.store.models import Clerk
+
+    db = open_database()
+    try:
+        with db.session() as orm:
+            actor = orm.scalar(select(Clerk.id).where(Clerk.login == login))
+        AuditLog(db).append(AuditEntry(EventType.DB_SET_SERVER, actor, Result.SUCCESS, details={
+            "server_sha256": server_fingerprint(url), "cleared": False, "tls": tls_mode, "via": "db join"}))
+    finally:
+        db.close()
+
+
+def _fingerprint_confirmed(shown: str, expected: str | None) -> bool:
+    """The administrator compares the fingerprint with another desk's `dxdesk db status`."""
+    if expected:
+        if expected.strip().upper() != shown:
+            print("the fingerprint differs from --fingerprint: this is not your town's server", file=sys.stderr)
+            return False
+        return True
+    if not sys.stdin.isatty():
+        print("compare it with `dxdesk db status` on a desk of the town, then run again with --fingerprint FP",
+              file=sys.stderr)
+        return False
+    return input("Is it the same as on the town's other desks? [y/N] ").strip().lower() in ("y", "yes")
+
+
 def _work_offline(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
     from dxdesk.security.cli import user_errors
@@ -367,6 +515,9 @@ def _sync(args: argparse.Namespace) -> int:
         result = maintenance.sync(load_settings(paths), paths, sign_in,
                                   retry_set_aside=getattr(args, "retry_set_aside", False))
     print(f"sent {result.sent}, pulled {result.pulled}, still waiting {result.pending}")
+    if result.refused:
+        print(f"refused {result.refused} account record(s) from the server: not signed by the town key "
+              "(see the audit log)", file=sys.stderr)
     if result.set_aside:
         print(f"set aside (refused by the server): {result.set_aside} record(s); see `dxdesk db status`, "
               "fix the cause, then `dxdesk sync --retry-set-aside`")

@@ -8,6 +8,7 @@ refused by the database itself, on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,11 @@ class Clerk(RecordMixin, Base):
     # the first sign-in can do nothing but choose a new one. Revision 0004.
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                        server_default=false())
+    # Town trust (dxdesk.security.accounttrust): an administrator signs login, role, active, password
+    # hash and version with the town key; desks accept accounts from the server only with a valid
+    # signature, and never an older version than the one they hold.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    signature: Mapped[str | None] = mapped_column(Text)
 
 
 class SignInThrottle(Base):
@@ -166,16 +172,19 @@ class _EditableList:
 
 class SupportTopic(_EditableList, RecordMixin, Base):
     __tablename__ = "support_topics"
+    __natural_key__ = "code"  # id = catalogue_id("support_topics", code): one row per code on every desk
 
 
 class Venue(_EditableList, RecordMixin, Base):
     __tablename__ = "venues"
+    __natural_key__ = "code"
 
 
 class SharedSetting(RecordMixin, Base):
     """Town-wide settings shared by all desks (server-authoritative); ``version`` counts edits."""
 
     __tablename__ = "shared_settings"
+    __natural_key__ = "key"
 
     key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
@@ -254,6 +263,32 @@ class SyncState(Base):
     pulled_xid: Mapped[int | None] = mapped_column(BigInteger)  # server snapshot xmin of the last pull
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TownTrust(Base):
+    """Local-only facts about the town this desk trusts (the pinned public town key). Never synced:
+    the server is exactly what the pin protects against."""
+
+    __tablename__ = "town_trust"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# Shared catalogue rows have deterministic ids derived from their natural key (topic code, venue
+# name, setting key), so the same row seeded or typed on two desks is the same record on the server.
+CATALOGUE_NAMESPACE = uuid.UUID("5d0c1c52-6b55-4d1e-9a3f-8f2d7c1e0a11")
+
+
+def catalogue_id(table: str, natural_key: str) -> str:
+    return str(uuid.uuid5(CATALOGUE_NAMESPACE, f"{table}:{natural_key}"))
+
+
+def natural_id(obj: object) -> str | None:
+    """The deterministic id of a catalogue row (None for ordinary records, which get a random UUID)."""
+    attr = getattr(type(obj), "__natural_key__", None)
+    value = getattr(obj, attr, None) if attr else None
+    return catalogue_id(obj.__table__.name, value) if value else None  # type: ignore[attr-defined]
 
 
 # Tables replicated to the server, in dependency order (parents first).

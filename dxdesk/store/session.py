@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from dxdesk.store.base import RecordMixin, new_id
 from dxdesk.i18n import Msg
 from dxdesk.store.errors import AppendOnlyError, StoreError
-from dxdesk.store.models import PUSHED_TABLES, AuditEvent, Outbox
+from dxdesk.store.models import PUSHED_TABLES, AuditEvent, Outbox, natural_id
 
 _ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 # Records only the desk that created them may change (docs/sync.md "one owner per record"): two desks
@@ -65,7 +65,8 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
             if not obj.desk_id:
                 obj.desk_id = desk_id
             if not obj.id:
-                obj.id = new_id()  # needed now so the outbox row can name it
+                # needed now so the outbox row can name it; catalogue rows get their natural-key id
+                obj.id = natural_id(obj) or new_id()
             entries.append(_entry(obj, "upsert"))
     for obj in session.dirty:
         if isinstance(obj, RecordMixin) and session.is_modified(obj):

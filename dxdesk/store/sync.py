@@ -111,6 +111,9 @@ _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
 BatchHook = Callable[[str, int], None]
+# Decides which pulled account rows may be applied, inside the pull's writer transaction:
+# (session, rows) -> (accepted rows, number refused). See dxdesk.security.accounttrust.AccountGate.
+AccountGate = Callable[[Session, list[dict[str, Any]]], tuple[list[dict[str, Any]], int]]
 HOOK_PHASES = ("in-transaction", "after-commit")
 STALL_ENV = "DXDESK_TEST_SYNC_STALL"
 STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
@@ -130,12 +133,15 @@ class SyncResult:
     pulled: int  # rows copied from the server
     pending: int  # outbox entries still waiting
     set_aside: int = 0  # records the server refused (all of them, not only this run's)
+    refused: int = 0  # server account rows refused (no valid town signature): not applied, audited
 
 
 class SyncEngine:
     def __init__(self, db: Database, settings: StoreSettings, connectivity: ConnectivityState | None = None,
                  server_engine: Engine | None = None, password_lookup: Callable[[], str | None] | None = None,
-                 batch_hook: BatchHook | None = None, desk_name: str = "") -> None:
+                 batch_hook: BatchHook | None = None, desk_name: str = "",
+                 account_gate: AccountGate | None = None,
+                 destination_check: Callable[[], None] | None = None) -> None:
         if getattr(db, "training", False):
             # 研修モード: fictional records must never reach a town's server.
             raise SyncError(Msg("研修モードのデータは送信しません。", "training mode never syncs"))
@@ -149,6 +155,10 @@ class SyncEngine:
         self._schema_ready = False
         self._lock = threading.Lock()  # one run at a time (scheduler vs "sync now")
         self.batch_hook = batch_hook or stall_hook_from_env()
+        self.account_gate = account_gate or _default_account_gate(db)
+        # Raises (a StoreError, shown as the sync status) when the server is not one an administrator chose.
+        self._destination_check = destination_check
+        self._refused = 0
 
     def server(self) -> Engine:
         if self._server is None:
@@ -180,6 +190,8 @@ class SyncEngine:
             return result
 
     def _run(self) -> SyncResult:
+        if self._destination_check is not None:
+            self._destination_check()  # before any connection: nothing goes to a server nobody chose
         server = self.server()
         if not self._schema_ready:
             prepare_server_schema(server)
@@ -196,13 +208,14 @@ class SyncEngine:
             number += 1
             sent += self._push_or_set_aside(server, batch, number)
             after = batch[-1].id
+        self._refused = 0
         pulled = self._pull(server)
         if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
             while batch := self._pending_batch():
                 number += 1
                 sent += self._push_or_set_aside(server, batch, number)
         return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
-                          set_aside=self.db.set_aside_count())
+                          set_aside=self.db.set_aside_count(), refused=self._refused)
 
     def _publish_desk_name(self) -> None:
         """Keep ``shared_settings["desk.name.<desk id>"]`` equal to this desk's name (one row per desk).
@@ -399,6 +412,9 @@ class SyncEngine:
                 Outbox.table_name == name, Outbox.sent_at.is_(None))))
             fresh = [row for row in rows if row["id"] not in unsent]  # unsent local change: it goes up next run
             skipped = len(fresh) < len(rows)
+            if name == "clerks" and fresh:  # accounts only with the town's signature (the server is not trusted)
+                fresh, refused = self.account_gate(s, fresh)
+                self._refused += refused
             for row in fresh:
                 if row["desk_id"] != self.db.desk_id:
                     for col in secret:  # another desk's ciphertext: unreadable here and not needed
@@ -446,6 +462,14 @@ class SyncEngine:
             self.db.writer.run(write)
         except StoreError as exc:  # status bookkeeping must not hide the sync outcome
             log.warning("could not record sync state: %s", exc)
+
+def _default_account_gate(db: Database) -> AccountGate:
+    # Imported here: the store is below dxdesk.security, which builds on it. Every engine gets the
+    # gate, so no caller can forget it and trust the server's accounts by omission.
+    from dxdesk.security.accounttrust import AccountGate as TownAccountGate
+
+    return TownAccountGate(db)
+
 
 def _table_rank(name: str) -> int:
     return _TABLE_ORDER.get(name, len(_TABLE_ORDER))

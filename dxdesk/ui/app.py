@@ -207,6 +207,9 @@ def _sign_in(services, runner: TaskRunner):
     assert isinstance(app, QApplication)  # create_application() has made it
     dialog: FirstAdminDialog | SignInDialog
     if services.auth.needs_first_admin():
+        joined = _first_start_join(services, runner)
+        if joined is not None:
+            return joined or None
         dialog = FirstAdminDialog(services.auth, runner)
     else:
         # Each sign-in starts in the desk's language (the 表示設定 choice); the dialog's toggle lasts one session.
@@ -218,6 +221,44 @@ def _sign_in(services, runner: TaskRunner):
     apply_language(app)  # the dialog has just set the desk's language
     _maybe_probe(dialog)
     return dialog.session if dialog.exec() else None
+
+
+def _first_start_join(services, runner: TaskRunner):
+    """The first-start choice. None: start alone (FirstAdminDialog); False: cancelled; else the Session."""
+    from dxdesk.security.join import DeskJoin
+    from dxdesk.ui.security.join_dialog import JOIN, JoinServerDialog, StartChoiceDialog
+
+    choice = StartChoiceDialog()
+    _maybe_probe(choice)
+    if not choice.exec():
+        return False
+    if choice.choice != JOIN:
+        return None
+    dialog = JoinServerDialog(DeskJoin(services.database, services.settings, services.paths), services.auth, runner)
+    if not dialog.exec() or dialog.session is None:
+        return False
+    _start_sync_after_join(services)
+    report = dialog.report
+    lines = [tr("町のサーバーに参加しました。")]
+    if report is not None:
+        lines += [tr("この端末のアカウント {old} は {new} に名前を変えて無効にしました（町の {old} が使われます）。").format(
+            old=old, new=new) for old, new in report.renamed]
+    if dialog.sync_error is not None:
+        lines.append(tr("最初の同期に失敗しました。自動で再試行します。"))
+    QMessageBox.information(None, tr("dxdesk — 町のサーバーに参加"), "\n".join(lines))
+    return dialog.session
+
+
+def _start_sync_after_join(services) -> None:
+    """The desk opened without a server; now it has one, so the background sync starts (as at a normal start)."""
+    if services.sync_scheduler is not None:
+        return
+    from dxdesk.store.sync import SyncEngine, SyncScheduler
+
+    scheduler = SyncScheduler(SyncEngine(services.database, services.settings.store, services.connectivity))
+    scheduler.start()
+    services.sync_scheduler = scheduler
+    services._closers.append(scheduler.stop)
 
 
 def _maybe_probe(window: QWidget) -> None:

@@ -60,6 +60,9 @@ COMMANDS: dict[str, Cmd] = {
     "db recovery-accept": Cmd("mutating", P.MANAGE_KEYS, "key.recovery_accept", sample=("0000-0000",)),
     "db read-lost-desk": Cmd("mutating", P.MANAGE_KEYS, "data.recovery_read",
                              sample=("desk-x", "--recovery-sheet", "{tmp}/r.txt", "--out", "{tmp}/lost")),
+    # Joining a town's server: the administrator signs in against the server's accounts (tests/store/
+    # test_town_join_pg.py runs it); it is recorded as that administrator's db.set_server.
+    "db join": Cmd("mutating", P.MANAGE_KEYS, "db.set_server"),
     "db work-offline": Cmd("mutating", P.MANAGE_SETTINGS, "db.work_offline", sample=("on",), runs=True),
     # The desk's routine sync to the server an administrator set: no person needed, recorded as the desk.
     "sync": Cmd("desk-routine", None, "sync.run"),
@@ -79,6 +82,8 @@ COMMANDS: dict[str, Cmd] = {
                           sample=("--add", "town_topic", "--ja", "町の話題", "--en", "Town topic"), runs=True),
     "account add": Cmd("mutating", P.MANAGE_ACCOUNTS, "account.change", sample=("newbie", "--role", "clerk"),
                        runs=True),
+    # Signs this desk's unsigned account changes with the town key (e.g. a clerk's own new password).
+    "account sign-pending": Cmd("mutating", P.MANAGE_ACCOUNTS, "account.change", sample=()),
     "account list": Cmd("signed-read", P.MANAGE_ACCOUNTS),
     # Without --as, a person changes their own password (signing in with it): see SELF_SERVICE below.
     "account passwd": Cmd("mutating", P.MANAGE_ACCOUNTS, "account.change", sample=("clerk",), runs=True),

@@ -162,7 +162,7 @@ _FIRST_REVISION_ROWS: dict[str, list[dict[str, object]]] = {
 
 def test_first_revision_database_upgrades_to_head_with_its_data_intact(tmp_path: Path):
     from dxdesk.store.keys import load_or_create_keyset
-    from dxdesk.store.models import Outbox, SharedSetting, SupportSession, Visit
+    from dxdesk.store.models import Outbox, SharedSetting, SupportSession, Visit, catalogue_id
 
     settings = desk_settings()
     paths = desk_paths(tmp_path / "desk").ensure()
@@ -188,6 +188,11 @@ def test_first_revision_database_upgrades_to_head_with_its_data_intact(tmp_path:
                                                                                     "sync_state"]}
     before = {t: conn.execute(f"SELECT {', '.join(c)} FROM {t} ORDER BY 1").fetchall() for t, c in columns.items()}
     conn.close()
+    # Revision 0004 re-keys the shared catalogue rows to their natural-key ids (and the outbox follows).
+    rekeyed = {"t1": catalogue_id("support_topics", "mynaportal"), "n1": catalogue_id("venues", "hall-1"),
+               "g1": catalogue_id("shared_settings", "office_name")}
+    before = {t: sorted((tuple(rekeyed.get(v, v) if isinstance(v, str) else v for v in row) for row in rows),
+                        key=lambda r: r[0]) for t, rows in before.items()}
 
     db = open_database(settings, paths)
     try:
@@ -197,8 +202,8 @@ def test_first_revision_database_upgrades_to_head_with_its_data_intact(tmp_path:
             assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (first,)
             assert backup.execute("SELECT count(*) FROM visit_steps").fetchone() == (2,)
         with db.engine.connect() as raw:  # every original column of every row, unchanged
-            after = {t: raw.exec_driver_sql(f"SELECT {', '.join(c)} FROM {t} ORDER BY 1").fetchall()
-                     for t, c in columns.items()}
+            after = {t: sorted(map(tuple, raw.exec_driver_sql(f"SELECT {', '.join(c)} FROM {t}").fetchall()),
+                               key=lambda r: r[0]) for t, c in columns.items()}
         assert after == before
         with db.session() as s:  # and readable through today's models: decryption, UTC, JSON
             visit = s.get(Visit, "v1")

@@ -294,15 +294,22 @@ def test_notes_kept_on_the_desk_never_reach_the_server(make_db, pg_url, server):
 
 def test_sign_in_lockouts_stay_on_the_desk_where_they_happened(make_db, pg_url, server):
     """A lock on desk A must not appear on desk B: unknown logins cannot lock town-wide (docs/accounts.md)."""
+    from dxdesk.security.accounttrust import pin_key, sign_row
+    from dxdesk.security.townkey import TownSigner
     from dxdesk.store.models import Clerk
 
     desk_a, engine_a = _desk(make_db, pg_url, "desk-a")
     desk_b, engine_b = _desk(make_db, pg_url, "desk-b")
+    town = TownSigner.generate()  # both desks trust one town key (accounts travel signed only)
+    desk_b.writer.run(lambda s: pin_key(s, town.public_b64))
 
     def add(s):
-        row = Clerk(login="tanaka", display_name="田中", role="clerk", password_hash="scrypt$x", failed_attempts=0)
+        pin_key(s, town.public_b64)
+        row = Clerk(login="tanaka", display_name="田中", role="clerk", password_hash="scrypt$x", failed_attempts=0,
+                    active=True, must_change_password=False)
         s.add(row)
-        s.flush()
+        s.flush()  # the id, then the signature over it
+        sign_row(row, town)
         return row.id
     clerk_id = desk_a.writer.run(add)
     engine_a.run_once()

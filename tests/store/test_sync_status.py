@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dxdesk.cli import main
-from dxdesk.config import SecuritySettings, load_settings, save_settings
+from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.doctor import Status
 from dxdesk.paths import app_paths
 from dxdesk.security.purgeschedule import PurgeScheduler
@@ -17,11 +17,9 @@ from dxdesk.store.database import open_database
 from dxdesk.store.health import doctor_check
 from dxdesk.store.problems import PURGE, current_problems
 from dxdesk.store.server import parse_server_url
-from dxdesk.store.servertls import INSECURE
 from dxdesk.store.sync import SyncEngine
 
 from .conftest import desk_settings
-from .test_faults import _server_set_by_an_administrator
 from .test_sync_pg import _support
 
 
@@ -66,14 +64,12 @@ def test_server_schema_newer_than_this_dxdesk_is_shown_as_such(make_db, pg_url):
 
 
 @pytest.mark.postgres
-def test_set_aside_records_show_in_status_db_status_and_doctor(make_db, pg_url, capsys):
+def test_set_aside_records_show_in_status_db_status_and_doctor(make_db, pg_url, capsys, desk_accounts):
+    # An administrator points the desk at the throw-away cluster on 127.0.0.1 (lab opt-out: no TLS there).
+    assert main(["db", "set-server", pg_url, "--no-password", "--insecure-no-tls", "--as", "admin"]) == 0
     settings = load_settings(app_paths())
-    settings.store.server_url = pg_url
-    settings.store.server_tls = INSECURE  # the throw-away cluster on 127.0.0.1 (lab opt-out)
-    save_settings(settings, app_paths())
     db = open_database()
     try:
-        _server_set_by_an_administrator(db, pg_url)  # the routine `dxdesk sync` below refuses any other server
         engine = SyncEngine(db, settings.store)
         engine.run_once()
         server = create_engine(parse_server_url(pg_url))
@@ -159,3 +155,26 @@ def test_connection_failures_are_told_apart(db, driver_text, kind, label):
     assert type(caught.value).__name__ == kind
     status = engine.connectivity.status_text("en")
     assert status.startswith(label) if label else status.startswith("Offline")
+
+
+@pytest.mark.postgres
+def test_the_window_sync_never_follows_a_server_edited_into_settings_by_hand(pg_url, desk_accounts):
+    """settings.toml edited by hand (no audited db set-server) must not redirect the window's sync."""
+    from dxdesk.app.maintenance import MaintenanceError
+    from dxdesk.services import AppServices
+    from dxdesk.store.servertls import INSECURE
+
+    settings = load_settings(app_paths())
+    settings.store.server_url = pg_url
+    settings.store.server_tls = INSECURE
+    settings.store.sync_interval_s = 3600  # the scheduler's own first run is enough; this test calls it too
+    services = AppServices.open(settings=settings, with_card=False)
+    try:
+        assert services.sync_scheduler is not None
+        with pytest.raises(MaintenanceError):
+            services.sync_scheduler.engine.run_once()
+        status = services.connectivity.status_text("en")
+        assert not status.startswith("Online") and "Sync error" in status, status
+        assert services.database.pending_count() > 0  # nothing was sent: the accounts still wait
+    finally:
+        services.close()

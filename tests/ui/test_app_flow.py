@@ -44,6 +44,13 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
     seen: dict[str, object] = {}
     errors: list[BaseException] = []
 
+    def start_alone() -> bool:
+        dialog = _visible("StartChoiceDialog")  # the first-start choice: join the town's server, or alone
+        if dialog is None:
+            return False
+        dialog.alone_button.click()
+        return True
+
     def first_admin() -> bool:
         dialog = _visible("FirstAdminDialog")
         if dialog is None:
@@ -128,8 +135,9 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         dialog.reject()  # nobody signs in: run_app returns
         return True
 
-    steps: list[Callable[[], bool]] = [first_admin, admin_window, clerk_created_then_sign_out, clerk_signs_in,
-                                       clerk_must_choose_a_password_first, counter_page_then_password_dialog, password_dialog_then_sign_out,
+    steps: list[Callable[[], bool]] = [start_alone, first_admin, admin_window, clerk_created_then_sign_out,
+                                       clerk_signs_in, clerk_must_choose_a_password_first,
+                                       counter_page_then_password_dialog, password_dialog_then_sign_out,
                                        back_at_sign_in]
 
     def tick() -> None:

@@ -54,6 +54,8 @@ EVENT_LABELS: dict[str, str] = {
     EventType.MY_NUMBER_REVEAL.value: N_("個人番号表示"),
     EventType.PURGE.value: N_("データ削除"),
     EventType.CHECKPOINT.value: N_("チェックポイント"),
+    EventType.ACCOUNT_REFUSED.value: N_("署名のないアカウントを拒否"),
+    EventType.SERVER_JOIN.value: N_("町のサーバーに参加"),
 }
 RESULT_LABELS: dict[str, str] = {
     Result.SUCCESS.value: N_("成功"),
