@@ -1,13 +1,45 @@
-"""Accounts for tests that drive signed-in CLI commands: one per role (admin, boss, clerk, helper).
+"""Real accounts for tests, created through the auth service as a town would (cheap scrypt, same code path).
 
-``desk_accounts`` creates them in the desk database of the test's DXDESK_HOME (cheap
-scrypt) and answers the CLI's hidden password prompts by login, as the person would.
+``admin_session`` / ``sign_in_clerk`` / ``sign_in_role``: signed-in sessions for the window fixtures
+(tests/ui/conftest.py) and the counter harness, which also serves the screenshot scripts.
+
+``desk_accounts``: one account per role (admin, boss, clerk, helper) in the desk database of the
+test's DXDESK_HOME, for tests that drive signed-in CLI commands; it answers the CLI's hidden
+password prompts by login, as the person would.
 """
 from __future__ import annotations
 
 import re
 
 import pytest
+from accounts import add_ready_account
+
+from dxdesk.security.auth import AuthService
+from dxdesk.security.passwords import ScryptParams
+from dxdesk.security.permissions import Role, Session
+
+CHEAP = ScryptParams(n=2**6, r=8, p=1)
+ADMIN_PASSWORD = "correct horse 1"
+CLERK_PASSWORD = "correct horse 2"
+
+
+def admin_session(auth: AuthService) -> Session:
+    """The first administrator (created on first use) signed in."""
+    if auth.needs_first_admin():
+        return auth.create_first_admin("admin", "管理者", ADMIN_PASSWORD)
+    return auth.sign_in("admin", ADMIN_PASSWORD)
+
+
+def sign_in_clerk(auth: AuthService, login: str = "clerk", display_name: str = "窓口 花子") -> Session:
+    """A new clerk account (created by the administrator, first password replaced) signed in."""
+    return add_ready_account(auth, admin_session(auth), login, display_name, Role.CLERK, CLERK_PASSWORD)
+
+
+def sign_in_role(auth: AuthService, role: Role, login: str | None = None) -> Session:
+    """A new account with ``role`` (created by the administrator) signed in."""
+    login = login or role.value
+    return add_ready_account(auth, admin_session(auth), login, f"{role.value} user", role, CLERK_PASSWORD)
+
 
 ADMIN_PW = "blue harbour 41"
 SUPERVISOR_PW = "green valley 52"
@@ -22,13 +54,11 @@ AS_ADMIN = ("--as", "admin")
 
 def create_accounts() -> None:
     from dxdesk.security.audit import AuditLog
-    from dxdesk.security.auth import AuthService
-    from dxdesk.security.passwords import ScryptParams
     from dxdesk.store.database import open_database
 
     db = open_database()
     try:
-        auth = AuthService(db, AuditLog(db), params=ScryptParams(n=2**6, r=8, p=1))
+        auth = AuthService(db, AuditLog(db), params=CHEAP)
         admin = auth.create_first_admin("admin", "管理者", ADMIN_PW)
         for login, name, role, own in (("boss", "監督者", "supervisor", SUPERVISOR_PW),
                                        ("clerk", "職員", "clerk", CLERK_PW),

@@ -15,7 +15,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +129,8 @@ class _Visit:
         from PySide6.QtPrintSupport import QPrinter
 
         from dxdesk.config import load_settings
-        from dxdesk.security.auth import AuthService
         from dxdesk.security.passwords import ScryptParams
-        from dxdesk.services import AppServices
+        from dxdesk.app.composition import AppServices
         from dxdesk.ui.app import build_main_window
         from dxdesk.ui.tasks import TaskRunner
 
@@ -141,7 +139,7 @@ class _Visit:
         settings.general.desk_name = "住民課 1番窓口"  # i18n: ja-only (a setting value, as entered)
         settings.card.reader_prefix = self.reader  # the simulator's vpcd slot, through pcscd
         services = AppServices.open(settings=settings, with_sync=False)
-        auth = cast(AuthService, services.auth)
+        auth = services.auth
         auth.params = ScryptParams(n=2**10, r=8, p=1)  # a throw-away desk: fast sign-in
         if auth.needs_first_admin():
             admin = auth.create_first_admin("admin", "管理 太郎", "demo admin password 1")
@@ -251,4 +249,6 @@ class _Visit:
         self.wait_for("the print record", lambda: printed.exists() and bool(page.visit and page.visit.forms_printed))
         page.next()  # 完了
         self.wait_for("the closed visit", lambda: page.current_step() == "closed")
+        # Stored (with its audit event) in the training desk's database, as at a real desk.
+        self.wait_for("the stored record", lambda: page.done.retry_button.isHidden() and page._unstored is None)
         self.grab(self.window, "08-done.png")

@@ -4,7 +4,7 @@ The UI and the CLI drive the same objects::
 
     catalogue = load_catalogue()
     journal = VisitJournal(key_provider)
-    visit = Visit.start(catalogue, clerk_id="c1", desk_id="d1", procedures=["tennyu"], journal=journal)
+    visit = Visit.start(catalogue, session=clerk_session, desk_id="d1", procedures=["tennyu"], journal=journal)
     visit.identify(VisitCardData(IdentifyMethod.CARD_PIN, name=..., ...))
     visit.answer("phone", "090-1234-5678"); visit.finish_interview(); visit.confirm()
     data = build_form_data(visit, "idou_todoke"); ...print...; visit.record_printed("idou_todoke")

@@ -1,4 +1,9 @@
-"""``dxdesk procedures list|check`` and ``dxdesk visit pending``."""
+"""``dxdesk procedures list|check`` and ``dxdesk visit pending``: argument parsing and output.
+
+The catalogue commands read the shipped and town procedure files; ``visit pending`` lists
+the journal through the application layer (:func:`dxdesk.app.visits.pending_visits`).
+Visits themselves are run in the window (dxdesk.app.visits.CounterVisits).
+"""
 from __future__ import annotations
 
 import argparse
@@ -87,10 +92,12 @@ def _procedures_check(args: argparse.Namespace) -> int:
 
 
 def _visit_pending(args: argparse.Namespace) -> int:
+    from dxdesk.app.visits import pending_visits
+
     from .journal import VisitJournal
 
     journal = VisitJournal()  # listing reads only the plaintext header: no key needed
-    pending = journal.pending()
+    pending = pending_visits(journal)
     if args.json:
         rows = [
             {

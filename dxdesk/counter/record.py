@@ -7,7 +7,7 @@ from typing import Any
 
 
 # How a visit ends (Visit.close / Visit.cancel). The store spells them its own way
-# (closed / abandoned): dxdesk/ui/counter/persist.py maps them.
+# (closed / abandoned): dxdesk/app/visit_records.py maps them.
 OUTCOMES: tuple[str, ...] = ("completed", "cancelled")
 
 

@@ -5,6 +5,10 @@ the step changes, and writes the journal (when one is attached) before returning
 so a crash loses at most the keystroke in progress. Invalid requests raise
 :class:`VisitError` with a bilingual message; the visit is unchanged when they do.
 
+Every change is checked against the signed-in clerk's role (``session``): a visit
+without one (restored from the journal and not yet bound with :meth:`bind_session`)
+refuses every change with "please sign in". There is no unchecked mode.
+
 Driven from one thread (the UI's or a CLI's); it is not thread-safe.
 """
 from __future__ import annotations
@@ -36,7 +40,7 @@ log = logging.getLogger(__name__)
 GUIDE_SHEET_FORM = "guide_sheet"
 
 
-def _check(session: "Session", permission: str) -> None:
+def _check(session: "Session | None", permission: str) -> None:
     """``security.permissions.require`` by name; imported late so the counter core loads without it."""
     from dxdesk.security.permissions import Permission, require
 
@@ -71,8 +75,8 @@ class Visit:
         session: "Session | None" = None,
     ) -> None:
         self.id = visit_id
-        # The signed-in clerk; when set, every step checks the role here, not only on the screen.
-        # Not journaled: a visit restored after a crash is bound again with bind_session().
+        # The signed-in clerk: every step checks the role here, not only on the screen. None (a visit
+        # restored from the journal) refuses every change until bind_session(); it is not journaled.
         self.session = session
         self.catalogue = catalogue
         self.clerk_id = clerk_id
@@ -91,23 +95,21 @@ class Visit:
         cls,
         catalogue: Catalogue,
         *,
-        clerk_id: str,
+        session: "Session",
         desk_id: str,
         desk_name: str = "",
         procedures: Sequence[str] = (),
         clock: Clock = system_clock,
         journal: "VisitJournal | None" = None,
         visit_id: str | None = None,
-        session: "Session | None" = None,
     ) -> "Visit":
         """受付: a new visit, in the identification step, already saved to the journal.
 
-        With ``session`` the clerk needs MANAGE_VISITS (and READ_CARD / READ_MY_NUMBER /
-        PRINT_FORMS at the steps that use them); ``clerk_id`` defaults to the session's.
+        The clerk (``session``) needs MANAGE_VISITS, and READ_CARD / READ_MY_NUMBER /
+        PRINT_FORMS at the steps that use them; the visit is recorded under the session's clerk id.
         """
-        if session is not None:
-            _check(session, "MANAGE_VISITS")
-            clerk_id = clerk_id or session.clerk_id
+        _check(session, "MANAGE_VISITS")
+        clerk_id = session.clerk_id
         if not clerk_id.strip() or not desk_id.strip():
             raise VisitError(Msg("職員IDと窓口IDが必要です", "A clerk id and a desk id are required."), code="bad_start")
         interview = Interview(catalogue, procedures)
@@ -195,7 +197,8 @@ class Visit:
 
     # -- guards ------------------------------------------------------------------------------------
 
-    def _require(self, action: Msg, *steps: VisitStep) -> None:
+    def _require(self, action: Msg, *steps: VisitStep, permission: str = "MANAGE_VISITS") -> None:
+        """The step guards, then the clerk's ``permission`` (MANAGE_VISITS unless the step needs another)."""
         if self.closed:
             raise VisitError(
                 Msg(f"終了した受付では{action.ja}できません", f"Cannot {action.en}: the visit is closed."), code="visit_closed"
@@ -207,10 +210,7 @@ class Visit:
             )
         if self.step not in steps:
             raise _wrong_step(action, self.step)
-
-    def _allowed(self, permission: str) -> None:
-        if self.session is not None:
-            _check(self.session, permission)
+        _check(self.session, permission)
 
     def bind_session(self, session: "Session") -> None:
         """Attach the signed-in clerk to a visit restored from the journal (checks MANAGE_VISITS)."""
@@ -236,11 +236,10 @@ class Visit:
 
     def identify(self, card: VisitCardData) -> None:
         """Record the identity (from the card, or typed by the clerk) and move on to the interview."""
-        self._require(Msg("本人確認", "identify the resident"), VisitStep.IDENTIFY)
-        if card.method.reads_card:
-            self._allowed("READ_CARD")
+        self._require(Msg("本人確認", "identify the resident"), VisitStep.IDENTIFY,
+                      permission="READ_CARD" if card.method.reads_card else "MANAGE_VISITS")
         if card.has_my_number:
-            self._allowed("READ_MY_NUMBER")
+            _check(self.session, "READ_MY_NUMBER")
         if card.discarded:
             raise VisitError(Msg("破棄済みの本人情報は使えません", "This identity data was already discarded."), code="bad_card_data")
         if card.has_my_number and not self.needs_my_number:
@@ -255,8 +254,8 @@ class Visit:
 
     def attach_my_number(self, my_number: str) -> None:
         """Add the number after identification (procedure added later, read with the PIN or typed from the card)."""
-        self._require(Msg("個人番号を追加", "add the individual number"), VisitStep.INTERVIEW, VisitStep.CONFIRM)
-        self._allowed("READ_MY_NUMBER")
+        self._require(Msg("個人番号を追加", "add the individual number"), VisitStep.INTERVIEW, VisitStep.CONFIRM,
+                      permission="READ_MY_NUMBER")
         card = self._identified_card()
         if not self.needs_my_number:
             raise VisitError(
@@ -329,8 +328,8 @@ class Visit:
 
     def confirm(self) -> None:
         """The resident confirmed what will be printed: on to printing."""
-        self._require(Msg("確認を完了", "complete the confirmation"), VisitStep.CONFIRM)
-        self._allowed("PRINT_FORMS")  # confirming leads straight to printing
+        # Confirming leads straight to printing: PRINT_FORMS.
+        self._require(Msg("確認を完了", "complete the confirmation"), VisitStep.CONFIRM, permission="PRINT_FORMS")
         self._check_ready()  # answers may have been edited during confirmation
         self._enter(VisitStep.PRINT)
         self._save()
@@ -339,8 +338,7 @@ class Visit:
 
     def record_printed(self, form_id: str) -> None:
         """Note that a form was printed (reprints are noted once)."""
-        self._require(Msg("印刷を記録", "record a print"), VisitStep.PRINT)
-        self._allowed("PRINT_FORMS")
+        self._require(Msg("印刷を記録", "record a print"), VisitStep.PRINT, permission="PRINT_FORMS")
         if form_id not in self.forms_to_print:
             raise VisitError(
                 Msg(f"様式「{form_id}」はこの受付の手続きに含まれていません", f"Form '{form_id}' is not part of this visit's procedures."),
@@ -359,6 +357,7 @@ class Visit:
         """Abandon the visit from any open step (also while suspended). ``reason`` must not hold personal data."""
         if self.closed:
             raise VisitError(Msg("この受付は既に終了しています", "The visit is already closed."), code="visit_closed")
+        _check(self.session, "MANAGE_VISITS")
         return self._finish("cancelled", reason)
 
     def _finish(self, outcome: str, reason: str = "") -> VisitRecord:
@@ -411,6 +410,7 @@ class Visit:
             raise VisitError(Msg("この受付は既に終了しています", "The visit is already closed."), code="visit_closed")
         if not self.suspended:
             raise VisitError(Msg("この受付は中断されていません", "The visit is not suspended."), code="invalid_transition")
+        _check(self.session, "MANAGE_VISITS")
         self._timeline.append(TimelineEvent(EventKind.RESUME, self.step, self.clock()))
         self._save()
 

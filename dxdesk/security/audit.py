@@ -61,6 +61,7 @@ class EventType(str, enum.Enum):
     PASSWORD_CHANGE = "auth.password_change"
     CARD_READ = "card.read"
     PRINT = "form.print"
+    VISIT_CLOSE = "visit.close"  # a closed or cancelled counter visit stored (same transaction as its rows)
     EXPORT = "data.export"
     REPORT = "report.create"
     SETTINGS_CHANGE = "settings.change"

@@ -56,18 +56,28 @@ def open_repository() -> Iterator[SupportRepository]:
 
 @contextlib.contextmanager
 def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
-    """The desk's support log as the account signing in with ``--as LOGIN`` (password asked with getpass)."""
+    """The desk's support log as the account signing in with ``--as LOGIN`` (password asked with getpass).
+
+    The same composition root and SupportService as the window: role checks, and audit events in
+    the change's own transaction.
+    """
     try:
         import dxdesk.store.database  # noqa: F401 - a trimmed build (supporter laptop) may lack storage
-        from dxdesk.security.cli import open_auth, sign_in, user_errors
-        from dxdesk.support.service import SupportService
-        from dxdesk.support.sql_repository import SqlRepository
+        from dxdesk.app.composition import AppServices
+        from dxdesk.security.cli import sign_in, user_errors
+        from dxdesk.store.errors import StoreError
     except ModuleNotFoundError as exc:
         raise UserError(f"support-session storage is unavailable in this installation ({exc.name} missing)") from exc
-    with open_auth(_settings()) as (db, auth):
+    try:
+        app = AppServices.open(settings=_settings(), with_card=False, with_sync=False, with_counter=False)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
         with user_errors():
-            session = sign_in(auth, login, what)
-        yield SupportService(SqlRepository(db), session, auth.audit)
+            session = sign_in(app.auth, login, what)
+        yield app.support_service(session)
+    finally:
+        app.close()
 
 
 def _date(text: str) -> date:

@@ -20,11 +20,12 @@ PDF report                      ``VIEW_REPORTS``
 CSV export                      ``VIEW_REPORTS`` and ``EXPORT_DATA`` (the file leaves the PC)
 ==============================  ============================================================
 
-Audit events (details hold ids, kinds and counts only — never a note or a contact):
-``support.change`` for every update, soft delete, follow-up close, import and topic
-change; ``report.create`` for a PDF, ``data.export`` for a CSV; a refused write,
-report or export is recorded with result ``denied``. Plain adds are not audited: the
-record itself says who logged it and when, and a supporter logs dozens a day.
+Audit events (details hold ids, kinds and counts only — never a note or a contact) are
+appended in the same store transaction as the change they record (over
+:class:`~dxdesk.support.sql_repository.SqlRepository`), so no change commits unaudited:
+``support.change`` for every add, update, soft delete, follow-up close, import and
+topic change; ``report.create`` for a PDF, ``data.export`` for a CSV; a refused write,
+report or export is recorded with result ``denied``.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import builtins  # a method named list shadows the builtin in annotations after 
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require, require_any
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 READ_PERMISSIONS = (Permission.VIEW_REPORTS, Permission.LOG_SUPPORT)
 
+T = TypeVar("T")
+
 
 class SupportService:
     """A :class:`SupportRepository` for one signed-in person (see the module docstring for the rules)."""
@@ -54,7 +57,7 @@ class SupportService:
         self,
         repository: SupportRepository,
         session: Session,
-        audit: AuditLog | None,
+        audit: AuditLog,
         *,
         clock: Callable[[], datetime] = local_now,
         edit_window: timedelta = DEFAULT_EDIT_WINDOW,
@@ -67,8 +70,23 @@ class SupportService:
 
     # --- checks and audit ------------------------------------------------------------
     def _audit(self, event: EventType, details: dict[str, Any], result: Result = Result.SUCCESS) -> None:
-        if self.audit is not None:
-            self.audit.append(AuditEntry(event, self.session.clerk_id, result, details=details))
+        self.audit.append(AuditEntry(event, self.session.clerk_id, result, details=details))
+
+    def _audited(self, write: Callable[..., T], event: EventType, details: Callable[[T], dict[str, Any]]) -> T:
+        """Run ``write`` with its audit event in the same transaction when the repository can.
+
+        A repository without transactions (the in-memory one of tests and tools) gets the event
+        right after the change.
+        """
+        if getattr(self.repository, "in_transaction_hooks", False):
+            def then(orm: Any, result: T) -> None:
+                self.audit.append_in(orm, AuditEntry(event, self.session.clerk_id, Result.SUCCESS,
+                                                     details=details(result)))
+
+            return write(then=then)
+        result = write()
+        self._audit(event, details(result))
+        return result
 
     def _require(self, permission: Permission, event: EventType, kind: str) -> None:
         """Check; a refusal of a write/report/export is itself an audit event."""
@@ -100,9 +118,8 @@ class SupportService:
 
     def save_topic(self, topic: Topic) -> Catalog:
         self._require(Permission.MANAGE_CATALOGUE, EventType.SUPPORT_CHANGE, "topic_saved")
-        catalog = self.repository.save_topic(topic)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "topic_saved", "topic": topic.code, "active": topic.active})
-        return catalog
+        return self._audited(lambda **kw: self.repository.save_topic(topic, **kw), EventType.SUPPORT_CHANGE,
+                             lambda _r: {"kind": "topic_saved", "topic": topic.code, "active": topic.active})
 
     def save_venue(self, venue: Venue) -> Catalog:
         # Remembering a venue's type is part of logging a session there; venue names are public places.
@@ -112,34 +129,29 @@ class SupportService:
     # --- writes -----------------------------------------------------------------------
     def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "added")
-        added = self.repository.add(session, by=by)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "added", "session_id": added.id})
-        return added
+        return self._audited(lambda **kw: self.repository.add(session, by=by, **kw), EventType.SUPPORT_CHANGE,
+                             lambda r: {"kind": "added", "session_id": r.id})
 
     def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "imported")
-        result = self.repository.add_many(sessions, by=by)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "imported", "added": len(result.added),
-                                                "already_present": len(result.already_present)})
-        return result
+        return self._audited(lambda **kw: self.repository.add_many(sessions, by=by, **kw), EventType.SUPPORT_CHANGE,
+                             lambda r: {"kind": "imported", "added": len(r.added),
+                                        "already_present": len(r.already_present)})
 
     def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "updated")
-        saved = self.repository.update(session, by=by, now=now)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "updated", "session_id": saved.id})
-        return saved
+        return self._audited(lambda **kw: self.repository.update(session, by=by, now=now, **kw),
+                             EventType.SUPPORT_CHANGE, lambda r: {"kind": "updated", "session_id": r.id})
 
     def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "deleted")
-        deleted = self.repository.delete(session_id, by=by, now=now)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "deleted", "session_id": deleted.id})
-        return deleted
+        return self._audited(lambda **kw: self.repository.delete(session_id, by=by, now=now, **kw),
+                             EventType.SUPPORT_CHANGE, lambda r: {"kind": "deleted", "session_id": r.id})
 
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
         self._require(Permission.LOG_SUPPORT, EventType.SUPPORT_CHANGE, "follow_up_closed")
-        closed = self.repository.close_follow_up(session_id, by=by, now=now)
-        self._audit(EventType.SUPPORT_CHANGE, {"kind": "follow_up_closed", "session_id": closed.id})
-        return closed
+        return self._audited(lambda **kw: self.repository.close_follow_up(session_id, by=by, now=now, **kw),
+                             EventType.SUPPORT_CHANGE, lambda r: {"kind": "follow_up_closed", "session_id": r.id})
 
     # --- reads ------------------------------------------------------------------------
     def get(self, session_id: str) -> SupportSession | None:
@@ -232,26 +244,3 @@ class _Counted:
         for s in self._sessions:
             self.live += not s.deleted
             yield s
-
-
-class UncheckedExports:
-    """The plain file writers, for screens built without a session (tests, demo)."""
-
-    @staticmethod
-    def write_report_pdf(path: Path, data: ReportData, catalog: Catalog,
-                         options: ReportOptions) -> Path:
-        from dxdesk.support.report import write_report_pdf
-
-        return write_report_pdf(path, data, catalog, options)
-
-    @staticmethod
-    def write_csv_pair(path: Path, sessions: Iterable[SupportSession], summary: KpiSummary, catalog: Catalog,
-                       language: str = "ja") -> tuple[Path, Path]:
-        from dxdesk.support.csvio import write_csv_pair
-
-        return write_csv_pair(path, sessions, summary, catalog, language)
-
-
-def exports_for(repository: object) -> SupportService | UncheckedExports:
-    """The report/CSV writer a screen should use with ``repository``: checked when it is a SupportService."""
-    return repository if isinstance(repository, SupportService) else UncheckedExports()

@@ -2,6 +2,9 @@
 
 * Writes go through ``Database.writer`` (one thread, one transaction per call), so
   ``add_many`` is all-or-nothing and the outbox row for sync is written with it.
+  ``then(orm, result)`` (an :data:`InTransaction`) runs inside that same transaction
+  after the change: :class:`~dxdesk.support.service.SupportService` appends its audit
+  event there, so the change and its audit event commit together or not at all.
   Methods block until committed: call them from a worker, never from the writer
   thread (screens use the app's background-task runner).
 * Reads use short read-only sessions and return plain :class:`SupportSession`
@@ -54,6 +57,8 @@ _ID_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 _STREAM_BATCH = 2000  # rows fetched at a time when streaming (bounded memory for exports)
 
 _T = TypeVar("_T")
+# Called inside a write's transaction with (the ORM session, the write's result); raising rolls it back.
+InTransaction = Callable[[Session, Any], None]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -152,8 +157,19 @@ class SqlRepository:
         self._seed_topics_if_empty()
 
     # --- helpers ---------------------------------------------------------
-    def _write(self, fn: Callable[[Session], _T]) -> _T:
-        return self._db.writer.run(fn)
+    # SupportService looks for this: writes here can carry an audit event in their own transaction.
+    in_transaction_hooks = True
+
+    def _write(self, fn: Callable[[Session], _T], then: InTransaction | None = None) -> _T:
+        if then is None:
+            return self._db.writer.run(fn)
+
+        def job(session: Session) -> _T:
+            result = fn(session)
+            then(session, result)
+            return result
+
+        return self._db.writer.run(job)
 
     def _emit(self, kind: ChangeKind, sid: str, by: str, before: SupportSession | None, after: SupportSession | None) -> None:
         if self._on_change is not None:
@@ -214,7 +230,7 @@ class SqlRepository:
         self._catalog_cache = Catalog(topics, seed_venue_types(), venues)
         return self._catalog_cache
 
-    def save_topic(self, topic: Topic) -> Catalog:
+    def save_topic(self, topic: Topic, *, then: InTransaction | None = None) -> Catalog:
         catalog = self.catalog()
         is_new = catalog.topic(topic.code) is None
         errors = validate_topic(topic, catalog, is_new=is_new)
@@ -229,7 +245,7 @@ class SqlRepository:
                 session.add(row)
             row.label_ja, row.label_en, row.sort, row.active = topic.label_ja, topic.label_en, sort, topic.active
 
-        self._write(job)
+        self._write(job, then)
         self._catalog_cache = None
         return self.catalog()
 
@@ -251,20 +267,22 @@ class SqlRepository:
         return self.catalog()
 
     # --- sessions --------------------------------------------------------
-    def add(self, session: SupportSession, *, by: str = "") -> SupportSession:
+    def add(self, session: SupportSession, *, by: str = "", then: InTransaction | None = None) -> SupportSession:
         session = check(session, self.catalog())
 
-        def job(db: Session) -> None:
+        def job(db: Session) -> SupportSession:
             if db.get(m.SupportSession, session.id) is not None:
                 raise RepositoryError(Msg("同じIDの記録が既にあります。", f"session {session.id} already exists."))
             db.add(_fill(m.SupportSession(id=session.id), session, local_now()))
+            return session
 
-        self._write(job)
+        self._write(job, then)
         self._note_venue_use([session])
         self._emit("added", session.id, by, None, session)
         return session
 
-    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "") -> AddManyResult:
+    def add_many(self, sessions: Sequence[SupportSession], *, by: str = "",
+                 then: InTransaction | None = None) -> AddManyResult:
         catalog = self.catalog()
         checked = [check(s, catalog) for s in sessions]
         now = local_now()
@@ -281,7 +299,7 @@ class SqlRepository:
             fresh = set(added)
             return AddManyResult(tuple(added), tuple(s.id for s in checked if s.id not in fresh))
 
-        result: AddManyResult = self._write(job)
+        result: AddManyResult = self._write(job, then)
         self._note_venue_use(checked)
         by_id = {s.id: s for s in checked}
         for sid in result.added:
@@ -298,10 +316,10 @@ class SqlRepository:
             return _existing(s, list(ids))
 
     def _modify(self, session_id: str, kind: ChangeKind, by: str, change: Callable[[SupportSession], SupportSession],
-                check_window: bool, now: datetime) -> SupportSession:
+                check_window: bool, now: datetime, then: InTransaction | None = None) -> SupportSession:
         box: dict[str, SupportSession] = {}
 
-        def job(db: Session) -> None:
+        def job(db: Session) -> SupportSession:
             row = db.get(m.SupportSession, session_id)
             if row is None:
                 raise not_found(session_id)
@@ -314,28 +332,31 @@ class SqlRepository:
             if after is not before:
                 _fill(row, after, now)
             box["before"], box["after"] = before, after
+            return after
 
-        self._write(job)
+        self._write(job, then)
         if box["after"] is not box["before"]:
             self._emit(kind, session_id, by, box["before"], box["after"])
         return box["after"]
 
-    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None,
+               then: InTransaction | None = None) -> SupportSession:
         session = check(session, self.catalog())
 
         def change(before: SupportSession) -> SupportSession:
             check_update(before, session)
             return session
 
-        result = self._modify(session.id, "updated", by, change, True, now or local_now())
+        result = self._modify(session.id, "updated", by, change, True, now or local_now(), then)
         self._note_venue_use([session])
         return result
 
-    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def delete(self, session_id: str, *, by: str = "", now: datetime | None = None,
+               then: InTransaction | None = None) -> SupportSession:
         return self._modify(
             session_id, "deleted", by,
             lambda before: dataclasses.replace(before, deleted=True, follow_up_contact=None),
-            True, now or local_now(),
+            True, now or local_now(), then,
         )
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
@@ -375,9 +396,11 @@ class SqlRepository:
             names = desk_names(s)
             return [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
 
-    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession:
+    def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None,
+                        then: InTransaction | None = None) -> SupportSession:
         now = now or local_now()
-        return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False, now)
+        return self._modify(session_id, "follow_up_closed", by, lambda before: closed_follow_up(before, now), False,
+                            now, then)
 
 
 def _stream(open_session: Callable[[], ContextManager[Session]], query: SessionQuery,

@@ -95,14 +95,13 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
                     sources=home_sources(services, session), runner=runner)
     pages = [PageSpec("home", tr("ホーム"), home)]
     closable: list[QWidget] = []
-    if session.can(Permission.MANAGE_VISITS) and not services.support_only:
+    if session.can(Permission.MANAGE_VISITS) and services.visits is not None:
         from dxdesk.cardreader.monitor import CardMonitor
         from dxdesk.ui.counter import CounterPage, CounterServices
 
         counter = CounterPage(CounterServices(
-            catalogue=services.catalogue, journal=services.journal, settings=settings, runner=runner,
-            card_service=services.card_service, session=session, audit=services.audit,
-            database=services.database, card_monitor_factory=lambda callback: CardMonitor(callback),
+            visits=services.visits, session=session, runner=runner, card_service=services.card_service,
+            card_monitor_factory=lambda callback: CardMonitor(callback),
         ))
         pages.append(PageSpec("counter", tr("窓口受付"), counter))
         closable.append(counter)
@@ -119,7 +118,7 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
 
         sync = services.sync_scheduler.engine.run_once if services.sync_scheduler else None
         admin = AdminPage(session, services.auth, services.audit_service, services.connectivity, settings, runner,
-                          sync=sync, paths=services.paths)
+                          sync=sync, paths=services.paths, changes=services.settings_changes)
         pages.append(PageSpec("admin", tr("管理"), admin))
         closable.append(admin)  # its status poll must stop before the services close
     return pages, closable
@@ -128,18 +127,15 @@ def build_pages(services, session, runner: TaskRunner) -> tuple[list[PageSpec], 
 def home_sources(services, session) -> HomeSources:
     """Only what the role may see: counter figures and the card reader for clerks, the support
     count for supporters and supervisors, the sync state for everyone."""
+    from dxdesk.app.dashboard import visible_figures
     from dxdesk.security.permissions import Permission
-    from dxdesk.ui.home_data import load_home_summary
 
-    counter = session.can(Permission.MANAGE_VISITS) and not services.support_only
-    support = session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS)
-    database, connectivity = services.database, services.connectivity
+    counter, support = visible_figures(session, counter_desk=not services.support_only)
+    connectivity = services.connectivity
     lang = i18n.current_language()
     card = services.card_service if counter and session.can(Permission.READ_CARD) else None
-    # Failing background jobs (the retention purge) reach those who oversee the desk.
-    oversee = session.can(Permission.VIEW_AUDIT) or session.can(Permission.MANAGE_SETTINGS)
     return HomeSources(
-        summary=lambda: load_home_summary(database, visits=counter, support=support, problems=oversee),
+        summary=lambda: services.home_summary(session),
         store_mode=lambda: _mode_text(connectivity.mode, lang, connectivity.problem),
         card_status=card.status if card is not None else None,
         show_visits=counter,
@@ -285,8 +281,8 @@ def _fatal(message: str) -> int:
 
 
 def run_app() -> int:
+    from dxdesk.app.composition import AppServices
     from dxdesk.errors import as_dx_error
-    from dxdesk.services import AppServices
 
     # The language first: the application's name and Qt's own translations depend on it.
     settings = _load_settings_or_defaults()

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import N_, tr
-from dxdesk.ui.home_data import HomeSummary
+from dxdesk.app.dashboard import HomeSummary
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import BODY_PT, LARGE_PT, SECTION_PT, TITLE_PT, button, heading, note, set_role

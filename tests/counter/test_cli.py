@@ -6,6 +6,7 @@ import json
 from dxdesk.cli import main
 from dxdesk.counter import Visit, VisitJournal
 from dxdesk.paths import app_paths
+from clerks import clerk_session
 
 
 def test_procedures_list(capsys):
@@ -39,7 +40,7 @@ def test_procedures_list_with_broken_town_override_is_a_user_error(capsys):
 def test_visit_pending(capsys, catalogue, key_provider):
     assert main(["visit", "pending"]) == 0
     assert "No unfinished visits" in capsys.readouterr().out
-    visit = Visit.start(catalogue, clerk_id="clerk-7", desk_id="desk-1", procedures=["juminhyo"], journal=VisitJournal(key_provider))
+    visit = Visit.start(catalogue, session=clerk_session("clerk-7"), desk_id="desk-1", procedures=["juminhyo"], journal=VisitJournal(key_provider))
     assert main(["visit", "pending"]) == 0
     out = capsys.readouterr().out
     assert visit.id in out and "identify" in out and "juminhyo" in out

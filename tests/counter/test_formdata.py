@@ -6,10 +6,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from dxdesk.counter import Visit, VisitError, build_form_data, guide_sheet_data
+from clerks import clerk_session
 
 
 def identified(kit, catalogue, clock, procedures, with_number=False) -> Visit:
-    visit = Visit.start(catalogue, clerk_id="clerk-7", desk_id="desk-1", desk_name="1番窓口", procedures=procedures, clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("clerk-7"), desk_id="desk-1", desk_name="1番窓口", procedures=procedures, clock=clock)
     visit.identify(kit.card_with_pin(with_number=with_number))
     return visit
 
@@ -47,7 +48,7 @@ def test_no_my_number_in_form_data_unless_required(kit, catalogue, clock):
 
 
 def test_form_data_needs_live_card_data(kit, catalogue, clock):
-    visit = Visit.start(catalogue, clerk_id="c", desk_id="d", procedures=["juminhyo"], clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("c"), desk_id="d", procedures=["juminhyo"], clock=clock)
     with pytest.raises(VisitError) as info:
         build_form_data(visit)
     assert info.value.code == "not_identified"
@@ -74,7 +75,7 @@ def test_guide_sheet(kit, catalogue, clock):
 
 
 def test_guide_sheet_after_close_and_for_manual_entry(kit, catalogue, clock):
-    visit = Visit.start(catalogue, clerk_id="c", desk_id="desk-2", procedures=["juminhyo"], clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("c"), desk_id="desk-2", procedures=["juminhyo"], clock=clock)
     visit.identify(kit.manual_card())
     visit.cancel()
     sheet = guide_sheet_data(visit)  # card data is gone; the sheet never needed it

@@ -9,6 +9,7 @@ import pytest
 from dxdesk.cli import main
 from dxdesk.counter import Visit, build_form_data, check_catalogue, load_catalogue
 from dxdesk.counter.formcheck import check_form_maps
+from clerks import clerk_session
 
 HEADER = '''id = "pet"
 name = { ja = "犬の登録", en = "Dog registration" }
@@ -84,7 +85,7 @@ def test_a_valid_mapping_loads(tmp_path):
 # -- applying the mapping ------------------------------------------------------------------------
 
 def identified(kit, catalogue, clock, procedures, answers, with_number=False) -> Visit:
-    visit = Visit.start(catalogue, clerk_id="c", desk_id="d", desk_name="1番窓口", procedures=procedures, clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("c"), desk_id="d", desk_name="1番窓口", procedures=procedures, clock=clock)
     visit.identify(kit.card_with_pin(with_number=with_number))
     visit.set_name_kana("こくとう みきや")
     for qid, value in answers.items():

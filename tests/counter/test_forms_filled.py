@@ -15,6 +15,7 @@ import pytest
 
 from dxdesk.counter import Question, QuestionType, Visit, build_form_data, load_catalogue
 from dxdesk.forms import FormData, fill_form, find_template
+from clerks import clerk_session
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 
@@ -48,7 +49,7 @@ def _answer_for(question: Question, pick: str) -> Any:
 
 def answered_visit(kit, catalogue, clock, procedure_id: str, pick: str) -> Visit:
     procedure = catalogue.get(procedure_id)
-    visit = Visit.start(catalogue, clerk_id="c", desk_id="d", desk_name="住民課 1番窓口", procedures=[procedure_id], clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("c"), desk_id="d", desk_name="住民課 1番窓口", procedures=[procedure_id], clock=clock)
     visit.identify(kit.card_with_pin(with_number=procedure.requires_my_number))
     visit.set_name_kana("こくとう みきや")
     # Answering may reveal questions (show_if): go round until every visible one is answered.

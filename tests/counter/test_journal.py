@@ -10,12 +10,13 @@ import pytest
 from dxdesk.counter import InMemoryKeyProvider, JournalError, Visit, VisitJournal, VisitStep
 from dxdesk.counter.timing import EventKind
 from dxdesk.paths import app_paths
+from clerks import clerk_session
 
 JUMINHYO_ANSWERS = {"juminhyo_copies": 2, "scope": "household", "juminhyo_purpose": "bank", "requester": "self"}
 
 
 def start(catalogue, clock, journal, procedures=("juminhyo",)) -> Visit:
-    return Visit.start(catalogue, clerk_id="clerk-7", desk_id="desk-1", procedures=procedures, clock=clock, journal=journal)
+    return Visit.start(catalogue, session=clerk_session("clerk-7"), desk_id="desk-1", procedures=procedures, clock=clock, journal=journal)
 
 
 def test_journal_lives_under_data_dir_with_owner_only_file(kit, catalogue, clock, journal):
@@ -45,6 +46,7 @@ def test_crash_recovery(kit, catalogue, clock, key_provider):
     [pending] = journal.pending()
     assert pending.visit_id == visit_id and pending.step is VisitStep.INTERVIEW and not pending.suspended
     restored = journal.load(visit_id, catalogue, clock=clock)
+    restored.bind_session(clerk_session())  # the journal keeps no session: the resuming clerk signs in
     # Back as suspended from the last save: the dead time is not billed to the interview.
     assert restored.suspended and restored.timeline[-1].note == "interrupted"
     assert restored.card.name == kit.RESIDENT_NAME and restored.card.name_kana == "コクトウ\u3000ミキヤ"
@@ -106,6 +108,7 @@ def test_reloading_a_suspended_visit_keeps_its_suspension(kit, catalogue, clock,
     visit.suspend()
     clock.advance(100)
     restored = journal.load(visit.id, catalogue, clock=clock)
+    restored.bind_session(clerk_session())
     assert [e.kind for e in restored.timeline].count(EventKind.SUSPEND) == 1
     restored.resume()
     assert restored.times().suspended_seconds == 100

@@ -18,7 +18,7 @@ def session_for(role: Role) -> Session:
 
 
 def start(catalogue, clock, session, procedures=("juminhyo",)) -> Visit:
-    return Visit.start(catalogue, clerk_id="", desk_id="desk-1", procedures=procedures, clock=clock, session=session)
+    return Visit.start(catalogue, session=session, desk_id="desk-1", procedures=procedures, clock=clock)
 
 
 @pytest.mark.parametrize("role", [Role.SUPPORTER, Role.SUPERVISOR, Role.ADMINISTRATOR])
@@ -77,3 +77,27 @@ def test_card_service_refuses_reads_without_the_permission():
         service.bind_session(None)
         with pytest.raises(PermissionDeniedError):  # signed out
             service.read_card(Pin()).result(10)
+
+
+def test_a_visit_without_a_session_refuses_every_change(catalogue, clock, kit, journal):
+    """Restored from the journal (which keeps no session), a visit is unchecked nowhere: it asks for a sign-in."""
+    visit = start(catalogue, clock, session_for(Role.CLERK), procedures=("juminhyo",))
+    visit.journal = journal
+    visit._save()
+    restored = journal.load(visit.id, catalogue, clock)
+    assert restored.session is None and restored.suspended  # the crash counts as a suspension
+    for change in (restored.resume, lambda: restored.cancel("x")):
+        with pytest.raises(PermissionDeniedError) as info:
+            change()
+        assert info.value.message.en == "Please sign in first."
+    assert restored.suspended and not restored.closed
+    restored.session = None
+    restored.bind_session(session_for(Role.CLERK))
+    restored.resume()
+    restored.session = None  # signed out again under an open visit
+    with pytest.raises(PermissionDeniedError):
+        restored.identify(kit.manual_card())
+    assert restored.step is VisitStep.IDENTIFY and restored.card is None
+    restored.bind_session(session_for(Role.CLERK))
+    restored.identify(kit.manual_card())
+    assert restored.step is VisitStep.INTERVIEW

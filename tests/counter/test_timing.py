@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError
 from fakeclock import FakeClock
+from clerks import clerk_session
 
 # Each action: (seconds to wait before it, what to do). Invalid ones (resume when not suspended...) are
 # part of the test: they must raise VisitError and change nothing.
@@ -38,7 +39,7 @@ def next_step(visit: Visit) -> None:
 @settings(max_examples=60, deadline=None)
 def test_step_time_plus_suspended_time_is_total(catalogue, actions, last_wait):
     clock = FakeClock()
-    visit = Visit.start(catalogue, clerk_id="c", desk_id="d", procedures=["juminhyo"], clock=clock)
+    visit = Visit.start(catalogue, session=clerk_session("c"), desk_id="d", procedures=["juminhyo"], clock=clock)
     waited_active = waited_suspended = 0
     for wait, action in actions:
         clock.now += timedelta(seconds=wait)

@@ -5,11 +5,12 @@ import pytest
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError, VisitStep
 from dxdesk.counter.timing import EventKind
+from clerks import clerk_session
 
 
 def start(catalogue, clock, procedures=("juminhyo",), journal=None) -> Visit:
     return Visit.start(
-        catalogue, clerk_id="clerk-7", desk_id="desk-1", desk_name="1番窓口", procedures=procedures, clock=clock,
+        catalogue, session=clerk_session("clerk-7"), desk_id="desk-1", desk_name="1番窓口", procedures=procedures, clock=clock,
         journal=journal,
     )
 
@@ -284,7 +285,7 @@ def test_unknown_form_cannot_be_recorded(kit, catalogue, clock):
 
 def test_start_needs_clerk_and_desk(catalogue, clock):
     with pytest.raises(VisitError):
-        Visit.start(catalogue, clerk_id="", desk_id="d", clock=clock)
+        Visit.start(catalogue, session=clerk_session(""), desk_id="d", clock=clock)
 
 
 def test_tennyu_full_interview(kit, catalogue, clock):

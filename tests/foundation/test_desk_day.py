@@ -16,6 +16,7 @@ from dxdesk.support import kpi
 from dxdesk.support.model import new_session
 from dxdesk.support.repository import SessionQuery
 from dxdesk.support.sql_repository import SqlRepository
+from clerks import clerk_session
 
 OPENING_UTC = datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc)  # = 2026-04-01 08:30 JST
 
@@ -51,7 +52,7 @@ def test_support_log_and_counter_forms_put_an_opening_hour_session_on_the_same_d
     assert kpi.sessions_per_month(on_april_1) == {"2026-04": 1}
 
     # Counter: a visit started at the same instant on a UTC clock.
-    visit = Visit.start(load_catalogue(), clerk_id="clerk-1", desk_id="desk-1", procedures=["juminhyo"],
+    visit = Visit.start(load_catalogue(), session=clerk_session("clerk-1"), desk_id="desk-1", procedures=["juminhyo"],
                         clock=lambda: OPENING_UTC)
     visit.identify(VisitCardData(IdentifyMethod.MANUAL, name="山田\u3000花子", address="北海道白老町大町１丁目１番地",
                                  birth_date=date(1948, 4, 1), sex="2"))

@@ -9,7 +9,7 @@ from dxdesk.config import Settings, load_settings
 from dxdesk.counter.journal import default_journal_dir
 from dxdesk.paths import app_paths
 from dxdesk.security.permissions import Role, Session
-from dxdesk.services import AppServices, desk_mode
+from dxdesk.app.composition import AppServices, desk_mode
 from dxdesk.support.service import SupportService
 
 

@@ -1,9 +1,9 @@
 """End to end: a full visit that reads the My Number leaves it nowhere in clear text.
 
-Drives the Qt-free core the way the counter screen does — sign-in, Visit, the card
-service over the in-process simulated card (PIN 1234), the record stored through
-the same writer job as dxdesk/ui/counter/persist.py, card-read and print audit
-events — plus the support log, a support report PDF, support and audit CSV exports
+Drives the application layer the way the counter screen does — sign-in, the
+CounterVisits use cases (dxdesk.app.visits) with the card service over the in-process
+simulated card (PIN 1234), card-read and print audit events, the record stored with
+its visit.close event — without importing any UI module; plus the support log, a support report PDF, support and audit CSV exports
 and a retention dry run. Then it searches the *bytes* of everything written under
 the temp home (log file at DEBUG so APDU traces are on, the SQLite file and its WAL,
 the visit journal, every export) for the number in every spelling, the PIN as a
@@ -26,8 +26,9 @@ from accounts import add_ready_account
 from dxdesk.cardreader.service import CardService
 from dxdesk.cardreader.simcard import SimulatedCard
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
-from dxdesk.config import CardSettings, SecuritySettings
-from dxdesk.counter import IdentifyMethod, InMemoryKeyProvider, Visit, VisitCardData, VisitJournal, load_catalogue
+from dxdesk.app.visits import CounterVisits
+from dxdesk.config import CardSettings, SecuritySettings, Settings
+from dxdesk.counter import IdentifyMethod, InMemoryKeyProvider, VisitCardData, VisitJournal, load_catalogue
 from dxdesk.counter.journal import default_journal_dir
 from dxdesk.log import setup_logging
 from dxdesk.paths import app_paths
@@ -46,9 +47,6 @@ from dxdesk.support.repository import SessionQuery
 from dxdesk.support.service import SupportService
 from dxdesk.support.sql_repository import SqlRepository
 
-# The counter screen's own persistence helpers: Qt-free functions in a Qt package, so the
-# record reaches the database exactly as in the app.
-persist = pytest.importorskip("dxdesk.ui.counter.persist")
 
 NUMBER = PERSON_KOKUTOU.my_number
 NAME = PERSON_KOKUTOU.holder.name
@@ -120,32 +118,30 @@ class Pin:
 
 
 def _full_visit(db, audit, clerk, journal: VisitJournal, scanned_mid_visit: list[bytes]) -> None:
-    catalogue = load_catalogue()
+    settings = Settings()
+    settings.general.desk_id = audit.desk_id
+    visits = CounterVisits(db, audit, load_catalogue(), journal, settings)
     card = SimulatedCard.from_person(PERSON_KOKUTOU)
     with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True,
                      require_session=True) as service:
         service.bind_session(clerk)
-        visit = Visit.start(catalogue, clerk_id="", desk_id=audit.desk_id, procedures=["kokuho_kanyu"],
-                            journal=journal, session=clerk)
+        visit = visits.start(clerk, ["kokuho_kanyu"])
         assert visit.needs_my_number
         result = service.read_card(Pin(), include_my_number=visit.needs_my_number).result(30)
         assert result.holder.my_number == NUMBER  # really read, so there is something to leak
-        visit.identify(VisitCardData.from_card_holder(IdentifyMethod.CARD_PIN, result.holder))
-        audit.append(persist.card_read_entry(clerk.clerk_id, visit.id, IdentifyMethod.CARD_PIN,
-                                             visit.card.items_read, True, "国民健康保険", "資格取得届"))
+        visits.identify(visit, VisitCardData.from_card_holder(IdentifyMethod.CARD_PIN, result.holder),
+                        simulated=True, jimu_type="国民健康保険", reason="資格取得届").result(30)
         scanned_mid_visit.extend(p.read_bytes() for p in journal.directory.glob("*"))
         for question, value in KOKUHO_ANSWERS.items():
             visit.answer(question, value)
         visit.set_name_kana("こくとう みきや")
         visit.finish_interview()
         visit.confirm()
-        for form_id in visit.forms_to_print:
-            visit.record_printed(form_id)
-        audit.append(persist.print_entry(clerk.clerk_id, visit.id, visit.forms_printed, pages=1))
+        visits.record_printed(visit, visit.forms_to_print, pages=1).result(30)
         timeline = visit.timeline
         record = visit.close()
     assert record.retained["my_number"] == NUMBER  # 国保 keeps it: it must reach the store encrypted
-    db.writer.run(persist.store_record_job(record, timeline, "plain", None))
+    visits.store(clerk, record, timeline).result(30)
 
 
 def test_my_number_and_pin_appear_nowhere_in_clear(tmp_path, debug_log, desk):
@@ -240,3 +236,20 @@ def test_forced_crash_mid_visit_leaks_no_card_data(debug_log):
     log_text = texts["log"].decode("utf-8")
     assert log_text.count("in interview_step") == 2
     assert log_text.count("ValueError: [message withheld: non-ASCII text]") == 2
+
+
+def test_the_visit_runs_without_any_ui_module():
+    """The use cases are the application layer's: driving a visit needs no Qt and no dxdesk.ui."""
+    import subprocess
+
+    code = (
+        "import sys, pathlib\n"
+        f"sys.path.insert(0, {str(Path(__file__).parents[1])!r})\n"
+        "import dxdesk.app.visits, dxdesk.app.composition\n"
+        f"import importlib.util as u; spec = u.spec_from_file_location('e2e', {__file__!r})\n"
+        "m = u.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "print(sorted(k for k in sys.modules if k.startswith(('dxdesk.ui', 'PySide6'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -125,7 +125,7 @@ def test_a_failing_purge_reaches_doctor_and_the_home_summary():
         scheduler.stop()
         assert current_problems(db)[PURGE][0] == "retention purge failed (OSError)"
 
-        from dxdesk.ui.home_data import load_home_summary
+        from dxdesk.app.dashboard import load_home_summary
 
         assert load_home_summary(db, visits=False, support=False, problems=True).problems == (PURGE,)
         assert load_home_summary(db, visits=False, support=False).problems == ()

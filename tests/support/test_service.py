@@ -13,7 +13,7 @@ from dxdesk.support import kpi
 from dxdesk.support.catalog import Topic, Venue
 from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import SessionQuery
-from dxdesk.support.service import SupportService, UncheckedExports, exports_for
+from dxdesk.support.service import SupportService
 from dxdesk.support.sql_repository import SqlRepository
 
 from .conftest import CONTACT, sid
@@ -144,7 +144,23 @@ def test_import_is_one_audit_event(db, service, dataset):
     assert event.details == {"kind": "imported", "added": 3, "already_present": 1}
 
 
-def test_exports_for_picks_the_checked_writer(service, repo):
-    svc = service(Role.SUPERVISOR)
-    assert exports_for(svc) is svc
-    assert isinstance(exports_for(repo), UncheckedExports)
+def test_a_change_and_its_audit_event_commit_together(db, service, repo, monkeypatch):
+    """The audit event is written in the change's own transaction: if it cannot be written, nothing changes."""
+    from dxdesk.security.audit import MSG_PRIVACY, AuditError
+
+    svc = service(Role.SUPPORTER)
+    before = svc.get(sid(12))
+
+    def refuse(_orm, _entry):
+        raise AuditError(MSG_PRIVACY.format(field="details"))
+
+    monkeypatch.setattr(svc.audit, "append_in", refuse)
+    with pytest.raises(AuditError):
+        svc.update(dataclasses.replace(before, duration_minutes=25), by="ボランティア", now=NOW)
+    with pytest.raises(AuditError):
+        svc.delete(sid(12), by="ボランティア", now=NOW)
+    with pytest.raises(AuditError):
+        svc.close_follow_up(sid(6), by="ボランティア", now=NOW)
+    assert repo.get(sid(12)) == before and not repo.get(sid(12)).deleted
+    assert repo.get(sid(6)).follow_up_closed_at is None
+    assert events(db, EventType.SUPPORT_CHANGE) == []

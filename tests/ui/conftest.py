@@ -4,11 +4,9 @@ from __future__ import annotations
 import pytest
 from accounts import add_ready_account
 
-from dxdesk.security.passwords import ScryptParams
-from dxdesk.services import AppServices
+from dxdesk.app.composition import AppServices
 from dxdesk.ui.tasks import TaskRunner
-
-CHEAP = ScryptParams(n=2**6, r=8, p=1)  # same code path as production, without the cost
+from signin import CHEAP, sign_in_clerk
 
 
 @pytest.fixture
@@ -17,6 +15,15 @@ def services():
     svc.auth.params = CHEAP
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def signed_in_clerk(services):
+    """A clerk account created by the administrator through the auth service, signed in."""
+    session = sign_in_clerk(services.auth)
+    services.bind_session(session)
+    yield session
+    services.bind_session(None)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import support_ui_sample as sample  # noqa: E402
 from dxdesk import i18n  # noqa: E402
 from dxdesk.config import Settings, SupportSettings  # noqa: E402
 from dxdesk.security.passwords import ScryptParams  # noqa: E402
-from dxdesk.services import AppServices  # noqa: E402
+from dxdesk.app.composition import AppServices  # noqa: E402
 from dxdesk.ui.app import build_main_window, create_application  # noqa: E402
 from dxdesk.ui.main_window import MainWindow, PageSpec  # noqa: E402
 from dxdesk.ui.qtfonts import ui_font  # noqa: E402

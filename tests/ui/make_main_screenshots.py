@@ -19,7 +19,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 from dxdesk.security.passwords import ScryptParams  # noqa: E402
-from dxdesk.services import AppServices  # noqa: E402
+from dxdesk.app.composition import AppServices  # noqa: E402
 from dxdesk.ui.app import build_main_window, create_application  # noqa: E402
 from dxdesk.ui.tasks import TaskRunner  # noqa: E402
 

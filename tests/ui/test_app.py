@@ -2,7 +2,7 @@
 import pytest
 
 from dxdesk.security.passwords import ScryptParams
-from dxdesk.services import AppServices
+from dxdesk.app.composition import AppServices
 from dxdesk.ui.app import build_main_window
 
 

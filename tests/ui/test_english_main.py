@@ -11,7 +11,7 @@ from dxdesk import i18n
 from dxdesk.ui import crash_dialog
 from dxdesk.ui.app import apply_language, build_main_window, create_application
 from dxdesk.ui.home import HomePage, HomeSources, format_duration
-from dxdesk.ui.home_data import HomeSummary
+from dxdesk.app.dashboard import HomeSummary
 from dxdesk.ui.main_window import MainWindow, PageSpec
 
 pytestmark = pytest.mark.ui

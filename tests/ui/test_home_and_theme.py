@@ -8,19 +8,18 @@ import pytest
 from accounts import add_ready_account
 from PySide6.QtWidgets import QWidget
 
+from dxdesk.app.dashboard import load_home_summary
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, load_catalogue
 from dxdesk.timeutil import local_midnight, local_today
 from dxdesk.ui import crash_dialog
 from dxdesk.ui.app import build_main_window, create_application
-from dxdesk.ui.counter.persist import store_record_job
-from dxdesk.ui.home_data import load_home_summary
 from dxdesk.ui.tasks import SingleCall
 from dxdesk.ui.theme import APP_STYLE_SHEET, FOCUS_RING
 
 
-def _store_visit(services, *, minutes: int, cancel: bool = False) -> None:
+def _store_visit(services, clerk, *, minutes: int, cancel: bool = False) -> None:
     now = [local_midnight(local_today()).astimezone(timezone.utc) + timedelta(hours=10)]
-    visit = Visit.start(load_catalogue(), clerk_id="c1", desk_id=services.database.desk_id, procedures=["juminhyo"],
+    visit = Visit.start(load_catalogue(), session=clerk, desk_id=services.database.desk_id, procedures=["juminhyo"],
                         clock=lambda: now[0])
     if not cancel:
         visit.identify(VisitCardData(IdentifyMethod.MANUAL, name="山田　花子", address="北海道白老町大町1丁目1番地",
@@ -32,7 +31,7 @@ def _store_visit(services, *, minutes: int, cancel: bool = False) -> None:
         visit.confirm()
     now[0] += timedelta(minutes=minutes)
     record = visit.cancel("test") if cancel else visit.close()
-    services.database.writer.submit(store_record_job(record, visit.timeline, "plain", None)).result(timeout=10)
+    services.visits.store(clerk, record, visit.timeline).result(timeout=10)
 
 
 def test_app_wide_theme_has_one_visible_focus_ring(qapp):
@@ -41,10 +40,10 @@ def test_app_wide_theme_has_one_visible_focus_ring(qapp):
     assert f"border: 3px solid {FOCUS_RING}" in APP_STYLE_SHEET  # buttons and fields share the ring
 
 
-def test_home_summary_counts_only_todays_closed_visits_of_this_desk(services):
-    _store_visit(services, minutes=10)
-    _store_visit(services, minutes=20)
-    _store_visit(services, minutes=5, cancel=True)
+def test_home_summary_counts_only_todays_closed_visits_of_this_desk(services, signed_in_clerk):
+    _store_visit(services, signed_in_clerk, minutes=10)
+    _store_visit(services, signed_in_clerk, minutes=20)
+    _store_visit(services, signed_in_clerk, minutes=5, cancel=True)
     summary = load_home_summary(services.database, visits=True, support=True)
     assert (summary.visits_closed, summary.visits_cancelled, summary.support_sessions) == (2, 1, 0)
     assert summary.mean_visit_seconds == pytest.approx(15 * 60, abs=2)
@@ -55,7 +54,7 @@ def test_home_summary_counts_only_todays_closed_visits_of_this_desk(services):
 
 def test_home_page_shows_the_role_figures_and_page_buttons(qtbot, services, runner, session_for):
     clerk = session_for(services, "clerk")
-    _store_visit(services, minutes=12)
+    _store_visit(services, clerk, minutes=12)
     window = build_main_window(services, clerk, runner)
     qtbot.addWidget(window)
     window.show()

@@ -46,6 +46,7 @@ EVENT_LABELS: dict[str, str] = {
     EventType.PASSWORD_CHANGE.value: N_("パスワード変更"),
     EventType.CARD_READ.value: N_("カード読取"),
     EventType.PRINT.value: N_("帳票印刷"),
+    EventType.VISIT_CLOSE.value: N_("受付記録"),
     EventType.EXPORT.value: N_("データ出力"),
     EventType.REPORT.value: N_("報告書作成"),
     EventType.SETTINGS_CHANGE.value: N_("設定変更"),

@@ -22,14 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for, calibration_page
 from dxdesk.i18n import Msg, tr
-from dxdesk.paths import AppPaths
-from dxdesk.security.audit import AuditLog
-from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
+from dxdesk.security.permissions import PermissionDeniedError, Session
 from dxdesk.ui.admin.common import BackgroundCalls
-from dxdesk.ui.admin.settings_audit import save_and_audit
 from dxdesk.ui.forms_preview import FormPreview
 from dxdesk.ui.security.widgets import message_label
 
@@ -52,14 +50,13 @@ def _spin(minimum: float, maximum: float, decimals: int, step: float, suffix: st
 class CalibrationTab(QWidget):
     saved = Signal(str, object)  # printer name, Calibration
 
-    def __init__(self, session: Session, settings: Settings, runner: Any, *, audit: AuditLog | None = None,
-                 paths: AppPaths | None = None, printers: list[str] | None = None,
+    def __init__(self, session: Session, settings: Settings, runner: Any, *, changes: SettingsChanges,
+                 printers: list[str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.settings = settings
-        self.audit = audit
-        self.paths = paths
+        self.changes = changes
 
         self.printer = QComboBox(self)
         self.printer.setEditable(True)
@@ -154,7 +151,7 @@ class CalibrationTab(QWidget):
             self.calls.error(MSG_NEED_NAME.text())
             return
         try:
-            require(self.session, Permission.MANAGE_SETTINGS)
+            self.changes.check(self.session)
         except PermissionDeniedError as exc:
             self.calls.error(exc.message.text())
             return
@@ -163,7 +160,7 @@ class CalibrationTab(QWidget):
         # The printer name is not put in the audit event: a name like "3F-0312345678" would trip
         # the personal-data guard and lose the whole event.
         self.calls.call(
-            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, "forms.calibrations"),
+            lambda: self.changes.save(self.session, "forms.calibrations"),
             lambda _r: self._saved(name, cal),
         )
 

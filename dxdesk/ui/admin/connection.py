@@ -13,16 +13,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Settings
 from dxdesk.i18n import tr
-from dxdesk.paths import AppPaths
-from dxdesk.security.audit import AuditLog
-from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
+from dxdesk.security.permissions import PermissionDeniedError, Session
 from dxdesk.store.connectivity import ConnectivityMode, ConnectivityState, StoreStatus
 from dxdesk.store.servertls import redacted_url
 from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin.common import BackgroundCalls
-from dxdesk.ui.admin.settings_audit import save_and_audit
 from dxdesk.ui.security.widgets import message_label
 from dxdesk.ui.tasks import PeriodicTask
 from dxdesk.timeutil import to_desk
@@ -42,15 +40,14 @@ class ConnectionTab(QWidget):
     synced = Signal(object)  # the sync callable's result (a SyncResult, or None)
 
     def __init__(self, session: Session, connectivity: ConnectivityState, settings: Settings, runner: Any,
-                 *, sync: Callable[[], SyncResult | None] | None = None, audit: AuditLog | None = None,
-                 paths: AppPaths | None = None, parent: QWidget | None = None) -> None:
+                 *, changes: SettingsChanges, sync: Callable[[], SyncResult | None] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.connectivity = connectivity
         self.settings = settings
         self.sync = sync
-        self.audit = audit
-        self.paths = paths
+        self.changes = changes
 
         title = QLabel(tr("接続・同期"), self)
         title.setProperty("role", "title")
@@ -130,7 +127,7 @@ class ConnectionTab(QWidget):
 
     def set_work_offline(self, offline: bool) -> None:
         try:
-            require(self.session, Permission.MANAGE_SETTINGS)
+            self.changes.check(self.session)
         except PermissionDeniedError as exc:
             self.calls.error(exc.message.text())
             self.offline_box.blockSignals(True)
@@ -142,13 +139,13 @@ class ConnectionTab(QWidget):
         self.update_status()
         self.work_offline_changed.emit(offline)
         self.calls.call(
-            lambda: self._save_work_offline(offline),
+            lambda: self.changes.work_offline(self.session, offline),
             lambda _r: self.calls.info(tr("オフライン作業に切り替えました。") if offline else tr("オンライン作業に戻しました。")),
         )
 
     def set_keep_notes_on_desk(self, keep: bool) -> None:
         try:
-            require(self.session, Permission.MANAGE_SETTINGS)
+            self.changes.check(self.session)
         except PermissionDeniedError as exc:
             self.calls.error(exc.message.text())
             self.notes_box.blockSignals(True)
@@ -158,20 +155,10 @@ class ConnectionTab(QWidget):
         # The sync engine reads this same StoreSettings object: the next batch already follows it.
         self.settings.store.keep_support_notes_on_desk = keep
         self.calls.call(
-            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths,
-                                   "store.keep_support_notes_on_desk", value=keep),
+            lambda: self.changes.save(self.session, "store.keep_support_notes_on_desk", value=keep),
             lambda _r: self.calls.info(tr("メモはこの端末だけに保存します。") if keep
                                        else tr("メモもサーバーへ送信します。")),
         )
-
-    def _save_work_offline(self, offline: bool) -> None:
-        """Worker thread: the same use case as ``dxdesk db work-offline`` (db.work_offline event)."""
-        if self.audit is None:  # no audit log wired (a bare tab in a test): keep the old settings event path
-            save_and_audit(self.session, self.settings, self.audit, self.paths, "store.work_offline", value=offline)
-            return
-        from dxdesk.app.maintenance import apply_work_offline
-
-        apply_work_offline(self.audit, self.session, self.settings, self.paths, offline)
 
     def sync_now(self) -> None:
         if self.sync is None:

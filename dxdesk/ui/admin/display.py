@@ -12,13 +12,11 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Settings
 from dxdesk.i18n import N_, tr
-from dxdesk.paths import AppPaths
-from dxdesk.security.audit import AuditLog
-from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require
+from dxdesk.security.permissions import PermissionDeniedError, Session
 from dxdesk.ui.admin.common import BackgroundCalls
-from dxdesk.ui.admin.settings_audit import save_and_audit
 from dxdesk.ui.security.widgets import message_label
 
 # Each language is named in itself, whatever the current language: someone who cannot read
@@ -35,13 +33,12 @@ def language_name(code: str) -> str:
 class DisplayTab(QWidget):
     language_saved = Signal(str)  # the language code, after the file write and the audit event
 
-    def __init__(self, session: Session, settings: Settings, runner: Any, *, audit: AuditLog | None = None,
-                 paths: AppPaths | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, settings: Settings, runner: Any, *, changes: SettingsChanges,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.settings = settings
-        self.audit = audit
-        self.paths = paths
+        self.changes = changes
 
         title = QLabel(tr("表示設定"), self)
         title.setProperty("role", "title")
@@ -79,7 +76,7 @@ class DisplayTab(QWidget):
         if code == previous:
             return
         try:
-            require(self.session, Permission.MANAGE_SETTINGS)
+            self.changes.check(self.session)
         except PermissionDeniedError as exc:
             self.calls.error(exc.message.text())
             self.language.setCurrentIndex(self._index_of(previous))
@@ -92,7 +89,7 @@ class DisplayTab(QWidget):
             self.language.setCurrentIndex(self._index_of(previous))
 
         self.calls.call(
-            lambda: save_and_audit(self.session, self.settings, self.audit, self.paths, SETTING, value=code),
+            lambda: self.changes.save(self.session, SETTING, value=code),
             lambda _r: self._saved(code), failed,
         )
 

@@ -9,6 +9,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Settings
 from dxdesk.i18n import N_, tr
 from dxdesk.paths import AppPaths
@@ -48,7 +49,8 @@ class AdminPage(QWidget):
     def __init__(self, session: Session, auth: AuthService, audit_service: AuditService,
                  connectivity: ConnectivityState, settings: Settings, runner: TaskRunner,
                  parent: QWidget | None = None, *, sync: Callable[[], SyncResult | None] | None = None,
-                 paths: AppPaths | None = None, printers: list[str] | None = None) -> None:
+                 paths: AppPaths | None = None, printers: list[str] | None = None,
+                 changes: SettingsChanges | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adminPage")
         self.setFont(ui_font(12))
@@ -59,7 +61,8 @@ class AdminPage(QWidget):
         self.connection_tab: ConnectionTab | None = None
         self.calibration_tab: CalibrationTab | None = None
         self.display_tab: DisplayTab | None = None
-        audit_log = audit_service.audit
+        # Every settings tab saves through the one audited use case (the app's, or one on this audit log).
+        changes = changes or SettingsChanges(audit_service.audit, settings, paths)
 
         if session.can(TAB_PERMISSIONS[TAB_ACCOUNTS]):
             self.accounts_tab = AccountsTab(session, auth, runner, self)
@@ -71,14 +74,14 @@ class AdminPage(QWidget):
             self.audit_tab.refresh()
         if session.can(TAB_PERMISSIONS[TAB_CONNECTION]):
             self.connection_tab = ConnectionTab(session, connectivity, settings, runner, sync=sync,
-                                                audit=audit_log, paths=paths, parent=self)
+                                                changes=changes, parent=self)
             self.tabs.addTab(self.connection_tab, tr(TAB_CONNECTION))
         if session.can(TAB_PERMISSIONS[TAB_CALIBRATION]):
-            self.calibration_tab = CalibrationTab(session, settings, runner, audit=audit_log, paths=paths,
+            self.calibration_tab = CalibrationTab(session, settings, runner, changes=changes,
                                                   printers=printers, parent=self)
             self.tabs.addTab(self.calibration_tab, tr(TAB_CALIBRATION))
         if session.can(TAB_PERMISSIONS[TAB_DISPLAY]):
-            self.display_tab = DisplayTab(session, settings, runner, audit=audit_log, paths=paths, parent=self)
+            self.display_tab = DisplayTab(session, settings, runner, changes=changes, parent=self)
             self.tabs.addTab(self.display_tab, tr(TAB_DISPLAY))
 
         layout = QVBoxLayout(self)

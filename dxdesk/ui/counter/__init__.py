@@ -2,9 +2,8 @@
 
 Wiring (dxdesk/ui/app.py)::
 
-    services = CounterServices(catalogue=load_catalogue(), journal=VisitJournal(key_provider), settings=settings,
-                               runner=TaskRunner(), card_service=CardService(settings.card), session=session,
-                               audit=AuditLog(database), database=database,
+    services = CounterServices(visits=app_services.visits, session=session, runner=TaskRunner(),
+                               card_service=app_services.card_service,
                                card_monitor_factory=lambda cb: CardMonitor(cb))
     page = CounterPage(services)
 """

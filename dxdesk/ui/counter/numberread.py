@@ -27,7 +27,6 @@ from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .cardbridge import QtPinProvider, answer_exchange
-from .persist import card_read_entry
 from .pinpad import PinPadDialog
 from .services import CounterServices
 from dxdesk.ui.theme import WARNING_BORDER, WARNING_SOFT, button, show_message, error_label, note, set_error
@@ -80,7 +79,7 @@ class NumberReadPanel(QFrame):
 
     attached = Signal()  # the number is on the visit now
     notice = Signal(str, bool)  # status-line text, is_error
-    audit_requested = Signal(object)  # dxdesk.security.audit.AuditEntry for the page's audit log
+    audited = Signal(object)  # the Future of the read's card.read audit event (the page watches it)
 
     def __init__(self, services: CounterServices | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,9 +170,8 @@ class NumberReadPanel(QFrame):
             return
         session = self.services.session
         try:
-            if session is not None:
-                require(session, Permission.READ_CARD)
-                require(session, Permission.READ_MY_NUMBER)
+            require(session, Permission.READ_CARD)
+            require(session, Permission.READ_MY_NUMBER)
         except PermissionDeniedError as exc:
             set_error(self.error, exc.message.text())
             self.notice.emit(exc.message.text(), True)
@@ -205,16 +203,15 @@ class NumberReadPanel(QFrame):
             if holder.my_number is None:
                 self._fail(tr("カードから個人番号を読み取れませんでした。"))
                 return
-            visit.attach_my_number(holder.my_number)
-        except VisitError as exc:
+            assert self.services is not None  # read() ran only with services
+            audited = self.services.visits.attach_my_number(visit, holder.my_number, simulated=simulated,
+                                                            jimu_type=purpose[0], reason=purpose[1])
+        except (VisitError, PermissionDeniedError) as exc:
             self._fail(exc.message.text())
             return
         finally:
             holder = None
-        self.audit_requested.emit(card_read_entry(
-            self.services.clerk_id if self.services else "", visit.id, visit.card.method, ("my_number",),  # type: ignore[union-attr]
-            simulated, *purpose,
-        ))
+        self.audited.emit(audited)
         self.status.setText("")
         self.update_for(visit)
         self.notice.emit(tr("個人番号を読み取りました。") + (tr("（模擬カード）") if simulated else ""), False)

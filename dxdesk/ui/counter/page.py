@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from dxdesk.i18n import Msg, N_, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
+from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.errors import error_text
 from dxdesk.ui.qtfonts import ui_font
@@ -27,7 +28,6 @@ from .confirm import ConfirmStep
 from .done import DoneStep
 from .identify import Identification, IdentifyStep
 from .interview import InterviewStep
-from .persist import card_read_entry, print_entry, store_record_job
 from .printstep import PrintStep
 from .services import CounterServices
 from .recovery import StartupRecovery
@@ -49,7 +49,7 @@ SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カー�
 class CounterPage(QWidget):
     """The counter workflow page. Construct with ``CounterPage(services)``; call ``shutdown()`` at exit."""
 
-    visit_stored = Signal(object)  # VisitRecord, once the store has it (or journal forgotten without a store)
+    visit_stored = Signal(object)  # VisitRecord, once the store has it (with its visit.close audit event)
     message = Signal(str)
 
     def __init__(self, services: CounterServices, parent: QWidget | None = None) -> None:
@@ -95,7 +95,7 @@ class CounterPage(QWidget):
         self.identify.message.connect(self.show_message)
         self.interview.procedure_added.connect(self.add_procedure)
         self.interview.number_panel.notice.connect(self.show_message)
-        self.interview.number_panel.audit_requested.connect(self._audit)
+        self.interview.number_panel.audited.connect(self._watch_audit)
         self.interview.number_panel.is_simulated = lambda: self.identify.simulated
         self.confirm.edit_button.clicked.connect(self.back)
         self.confirm.ok_button.clicked.connect(self.next)
@@ -154,7 +154,7 @@ class CounterPage(QWidget):
 
     def has_open_visit(self) -> bool:
         """A visit is under way (its journal holds every change: what a crash would leave to resume)."""
-        return self.visit is not None and not self.visit.closed and self.services.journal is not None
+        return self.visit is not None and not self.visit.closed
 
     def current_step(self) -> str:
         return self.stepbar.current
@@ -164,7 +164,7 @@ class CounterPage(QWidget):
         self.status.show()  # keeps its line even when empty: the steps above must not jump
         self.message.emit(text)
 
-    def _refused(self, exc: VisitError | PermissionDeniedError) -> None:
+    def _refused(self, exc: VisitError | PermissionDeniedError | AuditError) -> None:
         self.show_message(exc.message.text(), error=True)
 
     def next(self) -> None:
@@ -215,19 +215,13 @@ class CounterPage(QWidget):
             self.identify.read_with_pin()
 
     def _require(self, permission: Permission) -> None:
-        if self.services.session is not None:
-            require(self.services.session, permission)
+        require(self.services.session, permission)
 
     # -- the visit -------------------------------------------------------------------------------
 
     def start_visit(self, procedure_ids: list[str]) -> None:
         try:
-            self._require(Permission.MANAGE_VISITS)
-            self.visit = Visit.start(
-                self.services.catalogue, clerk_id=self.services.clerk_id, desk_id=self.services.desk_id,
-                desk_name=self.services.desk_name, procedures=procedure_ids, clock=self.services.clock,
-                journal=self.services.journal, session=self.services.session,
-            )
+            self.visit = self.services.visits.start(self.services.session, procedure_ids)
         except (VisitError, PermissionDeniedError) as exc:
             self.start.show_error(exc.message.text())
             return
@@ -244,18 +238,14 @@ class CounterPage(QWidget):
             ident.card.discard()
             return
         try:
-            if ident.card.method.reads_card:
-                self._require(Permission.READ_CARD)
-            if ident.card.has_my_number:
-                self._require(Permission.READ_MY_NUMBER)
-            self.visit.identify(ident.card)
-        except (VisitError, PermissionDeniedError) as exc:
+            audited = self.services.visits.identify(self.visit, ident.card, simulated=ident.simulated,
+                                                    jimu_type=ident.jimu_type, reason=ident.reason)
+        except (VisitError, PermissionDeniedError, AuditError) as exc:
             ident.card.discard()
             self._refused(exc)
             return
-        if ident.card.method.reads_card:
-            self._audit(card_read_entry(self.services.clerk_id, self.visit.id, ident.card.method, ident.card.items_read,
-                                        ident.simulated, ident.jimu_type, ident.reason))
+        if audited is not None:
+            self._watch_audit(audited)
         self.show_message(tr("本人確認ができました。") + (tr("（模擬カード）") if ident.simulated else ""))
         self.interview.load(self.visit)
         self._go(VisitStep.INTERVIEW.value)
@@ -294,12 +284,11 @@ class CounterPage(QWidget):
         if self.visit is None:
             return
         try:
-            for form_id in forms:
-                self.visit.record_printed(form_id)
-        except (VisitError, PermissionDeniedError) as exc:
+            audited = self.services.visits.record_printed(self.visit, forms, pages)
+        except (VisitError, PermissionDeniedError, AuditError) as exc:
             self._refused(exc)
             return
-        self._audit(print_entry(self.services.clerk_id, self.visit.id, forms, pages))
+        self._watch_audit(audited)
         self.show_message(tr("印刷しました。よろしければ Ctrl+Enter で受付を完了します。"))
 
     def finish_visit(self) -> None:
@@ -334,14 +323,9 @@ class CounterPage(QWidget):
         record = self._unstored
         if record is None:
             return
-        database = self.services.database
-        if database is None:
-            self._stored(record, tr("記録の保存先（データベース）が設定されていないため、記録は保存していません。"))
-            return
-        job = store_record_job(record, self._unstored_timeline, self.services.settings.forms.default_mode,
-                               self.services.settings.forms.printer or None)
         try:
-            future = database.writer.submit(job)
+            future = self.services.visits.store(self.services.session, record, self._unstored_timeline,
+                                                printer=self.services.settings.forms.printer or None)
         except Exception as exc:  # noqa: BLE001 - writer closed: same handling as a failed write
             self._store_failed(exc)
             return
@@ -349,13 +333,13 @@ class CounterPage(QWidget):
         handle.finished.connect(lambda _: self._stored(record))
         handle.failed.connect(self._store_failed)
 
-    def _stored(self, record: VisitRecord, note: str = "") -> None:
+    def _stored(self, record: VisitRecord) -> None:
         self._forget(record.visit_id)  # even after sign-out closed the page: the record is safe now
         if not shiboken6.isValid(self.done):
             return
         if self._unstored is record:
             self._unstored = None
-        self.done.set_stored(True, note)
+        self.done.set_stored(True)
         self.visit_stored.emit(record)
 
     def _store_failed(self, exc: BaseException) -> None:
@@ -402,11 +386,9 @@ class CounterPage(QWidget):
 
     # -- audit -----------------------------------------------------------------------------------
 
-    def _audit(self, entry) -> None:
-        audit = self.services.audit
-        if audit is None:
-            return
-        handle = self.services.runner.run(lambda cancel: audit.append(entry), owner=self)
+    def _watch_audit(self, future) -> None:
+        """The audit write of a card read or a print: a failure is shown (the event did not commit)."""
+        handle = self.services.runner.watch(future, owner=self)
         handle.failed.connect(self._audit_failed)
 
     def _audit_failed(self, exc: BaseException) -> None:
@@ -430,7 +412,7 @@ class CounterPage(QWidget):
 
     def _forget(self, visit_id: str) -> None:
         try:
-            self.services.journal.forget(visit_id)
+            self.services.visits.forget(visit_id)
         except JournalError as exc:
             log.warning("could not forget journal entry: %s", type(exc).__name__)
 

@@ -13,7 +13,7 @@ from dxdesk.forms.registry import find_template
 from dxdesk.forms.calibration import calibration_for
 from dxdesk.ui.forms_preview import FormPreview
 
-from .formpdf import VisitPdf, render_visit_pdf, visit_form_payload
+from dxdesk.app.formpdf import VisitPdf, render_visit_pdf, visit_form_payload
 from .services import CounterServices
 from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
 

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import QWidget
 
 from dxdesk.i18n import Msg, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
+from dxdesk.counter.timing import TimelineEvent
+from dxdesk.security.permissions import PermissionDeniedError
 
 from dxdesk.ui.errors import error_text
 
-from .persist import store_record_job
 from .services import CounterServices
 from .start import ResumeDialog
 
@@ -47,10 +48,9 @@ class StartupRecovery(QObject):
     def check_pending(self) -> None:
         """Store records a crash left unstored; offer to resume unfinished visits."""
         try:
-            if self.services.database is not None:
-                for record in self.services.journal.unstored_records():
-                    self._store(record, (), None)
-            pending = self.services.journal.pending()
+            for record in self.services.visits.unstored_records():
+                self._store(record, (), None)
+            pending = self.services.visits.pending()
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
             self.message.emit(tr("中断中の受付を確認できませんでした。") + error_text(exc, MSG_NO_DETAIL), True)
@@ -63,15 +63,13 @@ class StartupRecovery(QObject):
         self.resume_dialog.finished.connect(lambda *_: setattr(self, "resume_dialog", None))
         self.resume_dialog.open()
 
-    def _store(self, record: VisitRecord, timeline: tuple, mode: str | None) -> None:
+    def _store(self, record: VisitRecord, timeline: tuple[TimelineEvent, ...], mode: str | None) -> None:
         """Store ``record``; the journal entry goes only once the write succeeded.
 
         Forgetting it right after submitting would lose the record if the write then failed.
         No ``owner``: the entry must be forgotten even if the page closed meanwhile.
         """
-        assert self.services.database is not None
-        future = self.services.database.writer.submit(
-            store_record_job(record, timeline, mode or self.services.settings.forms.default_mode, None))
+        future = self.services.visits.store(self.services.session, record, timeline, print_mode=mode)
         handle = self.services.runner.watch(future)
         visit_id = record.visit_id
         handle.finished.connect(lambda _: self._forget(visit_id))
@@ -79,13 +77,12 @@ class StartupRecovery(QObject):
 
     def _load(self, visit_id: str) -> Visit | None:
         try:
-            visit = self.services.journal.load(visit_id, self.services.catalogue, self.services.clock)
-        except VisitError as exc:
+            # The journal keeps no session: the resuming clerk's role applies (MANAGE_VISITS checked).
+            return self.services.visits.resume(self.services.session, visit_id)
+        except (VisitError, PermissionDeniedError) as exc:
             if self.resume_dialog is not None:
                 self.resume_dialog.show_error(exc.message.text())
             return None
-        visit.session = self.services.session  # the journal keeps no session: the resuming clerk's role applies
-        return visit
 
     def resume_visit(self, visit_id: str) -> None:
         visit = self._load(visit_id)
@@ -105,8 +102,5 @@ class StartupRecovery(QObject):
         record = visit.cancel("discarded_after_restart")
         if self.resume_dialog is not None:
             self.resume_dialog.remove(visit_id)
-        if self.services.database is not None:
-            self._store(record, visit.timeline, "plain")
-        else:
-            self._forget(visit_id)
+        self._store(record, visit.timeline, "plain")
         self.message.emit(tr("中断していた受付を破棄しました。"), False)

@@ -35,7 +35,8 @@ from dxdesk.support.model import SupportSession
 from dxdesk.support.periods import DateRange, format_range_en, format_range_ja
 from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import SessionQuery, SupportRepository
-from dxdesk.support.service import exports_for
+from dxdesk.security.permissions import MSG_NOT_SIGNED_IN, PermissionDeniedError
+from dxdesk.support.service import SupportService
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
 from dxdesk.ui.errors import error_text
@@ -175,8 +176,6 @@ class ReportsTab(QWidget):
                  municipality: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repository = repository
-        # A SupportService checks VIEW_REPORTS/EXPORT_DATA and audits the file; a bare repository (tests) does not.
-        self._exports = exports_for(repository)
         self._catalog = catalog
         self._jobs = jobs
         self._clock = clock
@@ -309,7 +308,7 @@ class ReportsTab(QWidget):
                                 generated_on=self._clock().date())
         catalog = self._catalog
         self._start_writing(tr("PDFを作成しています…"))
-        self._jobs.run("write report pdf", lambda: [self._exports.write_report_pdf(path, data.summary, catalog, options)],
+        self._jobs.run("write report pdf", lambda: [self._exports().write_report_pdf(path, data.summary, catalog, options)],
                        self._written, self._write_failed)
 
     def write_csv(self) -> None:
@@ -321,8 +320,15 @@ class ReportsTab(QWidget):
             return
         catalog = self._catalog
         self._start_writing(tr("CSVを出力しています…"))
-        self._jobs.run("write report csv", lambda: list(self._exports.write_csv_pair(path, data.sessions, data.summary, catalog)),
+        self._jobs.run("write report csv", lambda: list(self._exports().write_csv_pair(path, data.sessions, data.summary, catalog)),
                        self._written, self._write_failed)
+
+    def _exports(self) -> SupportService:
+        """Files that leave the PC go only through the signed-in person's SupportService, which checks
+        VIEW_REPORTS/EXPORT_DATA and audits them; a bare repository has no one to check, so it may not."""
+        if not isinstance(self._repository, SupportService):
+            raise PermissionDeniedError(MSG_NOT_SIGNED_IN)
+        return self._repository
 
     def _start_writing(self, text: str) -> None:
         self.pdf_button.setEnabled(False)

@@ -1,4 +1,5 @@
-"""Builds a CounterPage over real core services: the training card, temp journal, store and audit log.
+"""Builds a CounterPage over real core services: the training card, temp journal, store, audit log,
+and a clerk account created through the auth service and signed in (no unchecked mode).
 
 Shared by the tests (through conftest fixtures) and make_screenshots.py.
 """
@@ -14,12 +15,16 @@ from dxdesk.cardreader.service import CardService
 from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 from dxdesk.config import CardSettings, Settings
+from dxdesk.app.visits import CounterVisits
 from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
 from dxdesk.paths import AppPaths
+from dxdesk.security.audit import AuditLog
+from dxdesk.security.auth import AuthService
+from dxdesk.store.database import Database, open_database
 from dxdesk.ui.counter import CounterPage, CounterServices
 from dxdesk.ui.tasks import TaskRunner
 from fakeclock import FakeClock
-
+from signin import CHEAP, sign_in_clerk
 
 
 class ScriptedCardService(CardService):
@@ -52,6 +57,7 @@ class Kit:
     clock: FakeClock
     card_service: ScriptedCardService | None
     printed_pdf: Path
+    database: Database
     closers: list = field(default_factory=list)
 
     def close(self) -> None:
@@ -60,7 +66,7 @@ class Kit:
             close()
 
 
-def make_kit(tmp: Path, *, tries_left: int = 3, with_card: bool = True, with_store: bool = False,
+def make_kit(tmp: Path, *, tries_left: int = 3, with_card: bool = True,
              journal: VisitJournal | None = None) -> Kit:
     settings = Settings()
     settings.general.desk_id = "0c8a3f3e-1d7e-4c39-9a57-2f1b0f0c0001"
@@ -73,15 +79,11 @@ def make_kit(tmp: Path, *, tries_left: int = 3, with_card: bool = True, with_sto
         card = SimulatedCard.from_person(PERSON_KOKUTOU, pin_tries_left=tries_left)
         card_service = ScriptedCardService(card, settings.card)
         closers.append(card_service.close)
-    database = audit = None
-    if with_store:
-        from dxdesk.security.audit import AuditLog
-        from dxdesk.store.database import open_database
-
-        paths = AppPaths(tmp / "config", tmp / "data", tmp / "logs", tmp / "cache")
-        database = open_database(settings, paths)
-        audit = AuditLog(database)
-        closers.append(database.close)
+    paths = AppPaths(tmp / "config", tmp / "data", tmp / "logs", tmp / "cache")
+    database = open_database(settings, paths)
+    closers.append(database.close)
+    audit = AuditLog(database)
+    clerk = sign_in_clerk(AuthService(database, audit, settings.security, params=CHEAP))
     printed = tmp / "printed.pdf"
 
     def printer() -> QPrinter:
@@ -91,12 +93,14 @@ def make_kit(tmp: Path, *, tries_left: int = 3, with_card: bool = True, with_sto
         p.setResolution(100)  # enough to prove the pages are painted; keeps the test fast
         return p
 
+    visits = CounterVisits(database, audit, load_catalogue(),
+                           journal or VisitJournal(InMemoryKeyProvider(), tmp / "visits"), settings, clock)
     services = CounterServices(
-        catalogue=load_catalogue(), journal=journal or VisitJournal(InMemoryKeyProvider(), tmp / "visits"),
-        settings=settings, runner=runner, card_service=card_service, audit=audit, database=database,
-        clock=clock, printer_factory=printer,
+        visits=visits, session=clerk, runner=runner, card_service=card_service, printer_factory=printer,
         local_now=lambda: clock.now.astimezone(timezone(timedelta(hours=9))),
     )
+    if card_service is not None:
+        card_service.bind_session(clerk)  # as the app does after sign-in
     page = CounterPage(services)
     page.resize(1280, 800)
-    return Kit(page, services, clock, card_service, printed, closers)
+    return Kit(page, services, clock, card_service, printed, database, closers)

@@ -114,7 +114,7 @@ def test_wrong_pin_down_to_one_try_switches_to_code_b(qtbot, make_kit):
 
 
 def test_code_b_visit_end_to_end(qtbot, make_kit):
-    kit = make_kit(with_store=True)
+    kit = make_kit()
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
@@ -146,7 +146,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
     assert record.card_items_read == ("name", "address", "birth_date", "sex")
     assert kit.card_service.card.tries_left() == 3  # the PIN counter was never touched
 
-    db = kit.services.database
+    db = kit.database
     qtbot.waitUntil(lambda: bool(_card_reads(db)))  # a fresh read each poll (see _card_reads)
     read = _card_reads(db)[0]
     assert read.items == ("basic4", "pinless") and read.details["method"] == "card_matching_b"
@@ -156,7 +156,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
 
 
 def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
-    kit = make_kit(with_store=True)
+    kit = make_kit()
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
@@ -181,7 +181,7 @@ def test_follow_on_needing_my_number_reads_only_the_number(qtbot, make_kit):
     assert page.status.text().startswith("個人番号を読み取りました")
     assert "537686677188" not in page.status.text()
 
-    db = kit.services.database
+    db = kit.database
     qtbot.waitUntil(lambda: len(_card_reads(db)) == 2)
     number_read = _card_reads(db)[-1]
     assert "my_number" in number_read.items

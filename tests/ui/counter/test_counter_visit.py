@@ -6,6 +6,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from dxdesk.counter import VisitStep
+from clerks import clerk_session
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -66,7 +67,7 @@ def start_juminhyo(qtbot, kit):
 
 
 def test_full_visit_keyboard_only(qtbot, make_kit):
-    kit = make_kit(with_store=True)
+    kit = make_kit()
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
@@ -127,7 +128,7 @@ def test_full_visit_keyboard_only(qtbot, make_kit):
     from dxdesk.store import models
     from dxdesk.security.audit import load_records
 
-    db = kit.services.database
+    db = kit.database
     with db.session() as orm:
         row = orm.get(models.Visit, record.visit_id)
         assert row.status == "closed" and row.identify_method == "pin" and row.total_seconds == 180
@@ -245,7 +246,7 @@ def test_resume_pending_visit_after_crash(qtbot, make_kit, tmp_path):
     from dxdesk.counter import InMemoryKeyProvider, Visit, VisitJournal, load_catalogue
 
     journal = VisitJournal(InMemoryKeyProvider(), tmp_path / "visits")
-    crashed = Visit.start(load_catalogue(), clerk_id="demo", desk_id="d", procedures=["juminhyo"], journal=journal)
+    crashed = Visit.start(load_catalogue(), session=clerk_session("clerk-before-crash"), desk_id="d", procedures=["juminhyo"], journal=journal)
     kit = make_kit(with_card=False, journal=journal)
     show(qtbot, kit)
     qtbot.waitUntil(lambda: kit.page.resume_dialog is not None and kit.page.resume_dialog.isVisible())
@@ -261,13 +262,15 @@ def test_discard_pending_visit(qtbot, make_kit, tmp_path):
     from dxdesk.counter import InMemoryKeyProvider, Visit, VisitJournal, load_catalogue
 
     journal = VisitJournal(InMemoryKeyProvider(), tmp_path / "visits")
-    Visit.start(load_catalogue(), clerk_id="demo", desk_id="d", procedures=["juminhyo"], journal=journal)
+    Visit.start(load_catalogue(), session=clerk_session("clerk-before-crash"), desk_id="d", procedures=["juminhyo"], journal=journal)
     kit = make_kit(with_card=False, journal=journal)
     show(qtbot, kit)
     qtbot.waitUntil(lambda: kit.page.resume_dialog is not None and kit.page.resume_dialog.isVisible())
     qtbot.keyClick(kit.page.resume_dialog, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: kit.page.resume_dialog is None)
-    assert journal.pending() == [] and journal.unstored_records() == []
+    assert journal.pending() == []
+    # Stored as abandoned (with its visit.close audit event), then forgotten.
+    qtbot.waitUntil(lambda: journal.unstored_records() == [], timeout=5000)
     assert kit.page.visit is None
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dxdesk.counter import InMemoryKeyProvider, Visit, VisitJournal, load_catalogue
 from dxdesk.store.models import Visit as VisitRow
+from clerks import clerk_session
 
 
 def _crashed_record(tmp_path) -> tuple[VisitJournal, str]:
     journal = VisitJournal(InMemoryKeyProvider(), tmp_path / "visits")
-    visit = Visit.start(load_catalogue(), clerk_id="demo", desk_id="d", procedures=["juminhyo"], journal=journal)
+    visit = Visit.start(load_catalogue(), session=clerk_session("clerk-before-crash"), desk_id="d", procedures=["juminhyo"], journal=journal)
     visit.cancel("clerk_cancelled")  # closed, but the app died before the store took it
     assert [r.visit_id for r in journal.unstored_records()] == [visit.id]
     return journal, visit.id
@@ -15,17 +16,17 @@ def _crashed_record(tmp_path) -> tuple[VisitJournal, str]:
 
 def test_unstored_record_is_stored_then_forgotten(qtbot, make_kit, tmp_path):
     journal, visit_id = _crashed_record(tmp_path)
-    kit = make_kit(with_card=False, with_store=True, journal=journal)
+    kit = make_kit(with_card=False, journal=journal)
     kit.page.show()
     qtbot.waitUntil(lambda: journal.unstored_records() == [], timeout=5000)
-    with kit.services.database.session() as orm:
+    with kit.database.session() as orm:
         assert orm.get(VisitRow, visit_id) is not None
 
 
 def test_unstored_record_survives_a_failed_write(qtbot, make_kit, tmp_path, monkeypatch):
     journal, visit_id = _crashed_record(tmp_path)
-    kit = make_kit(with_card=False, with_store=True, journal=journal)
-    writer = kit.services.database.writer
+    kit = make_kit(with_card=False, journal=journal)
+    writer = kit.database.writer
     real_submit = writer.submit
 
     def failing_job(_session):
@@ -40,11 +41,14 @@ def test_unstored_record_survives_a_failed_write(qtbot, make_kit, tmp_path, monk
 
 def test_storing_a_record_twice_is_harmless(make_kit, tmp_path):
     """The journal may outlive a successful write (app closed before the answer): the retry must not fail."""
-    from dxdesk.ui.counter.persist import store_record_job
+    from dxdesk.security.audit import load_records
 
     journal, visit_id = _crashed_record(tmp_path)
-    kit = make_kit(with_card=False, with_store=True, journal=journal)
+    kit = make_kit(with_card=False, journal=journal)
     [record] = journal.unstored_records()
-    writer = kit.services.database.writer
     for _ in range(2):
-        assert writer.run(store_record_job(record, (), "plain", None)) == visit_id
+        assert kit.services.visits.store(kit.services.session, record).result(10) == visit_id
+    with kit.database.session() as orm:
+        closes = load_records(orm, event_type="visit.close")
+    assert [(e.actor, e.details["visit_id"], e.details["outcome"]) for e in closes] == [
+        (kit.services.session.clerk_id, visit_id, "abandoned")]  # stored once, audited once

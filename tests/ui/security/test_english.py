@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QTableWidget, QWidget
 
 from dxdesk import i18n
+from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import load_settings
 from dxdesk.security.audit import load_records
 from dxdesk.security.auditview import AuditService
@@ -163,7 +164,7 @@ def test_display_tab_refuses_without_manage_settings(qtbot, auth, admin, runner)
     auth.create_account(admin, "clerk", "Clerk One", Role.CLERK, PASSWORD)
     clerk = auth.sign_in("clerk", PASSWORD)
     settings = load_settings()
-    tab = DisplayTab(clerk, settings, runner)
+    tab = DisplayTab(clerk, settings, runner, changes=SettingsChanges(auth.audit, settings))
     qtbot.addWidget(tab)
     tab.set_language("en")
     assert tab.status.isVisibleTo(tab) and tab.status.text()

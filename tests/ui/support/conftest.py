@@ -38,6 +38,23 @@ def sample_repo() -> InMemoryRepository:
 
 
 @pytest.fixture
+def as_supervisor():
+    """as_supervisor(repo) -> the repository as a signed-in supervisor's SupportService (checked, audited)."""
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.security.permissions import Role
+    from dxdesk.store.database import open_database
+    from dxdesk.support.service import SupportService
+    from signin import CHEAP, sign_in_role
+
+    db = open_database()
+    audit = AuditLog(db)
+    supervisor = sign_in_role(AuthService(db, audit, Settings().security, params=CHEAP), Role.SUPERVISOR)
+    yield lambda repo: SupportService(repo, supervisor, audit)
+    db.close()
+
+
+@pytest.fixture
 def make_page(qtbot, clock, settings):
     from dxdesk.ui.qtfonts import register_fonts
     from dxdesk.ui.support import SupportPage

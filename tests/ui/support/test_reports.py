@@ -50,8 +50,8 @@ def test_venue_filter_narrows_the_summary(qtbot, make_page, sample_repo):
     assert data.summary.sessions == sum(s.venue == "駅前携帯ショップ" for s in sample.sessions())
 
 
-def test_writes_csv_pair_and_pdf(qtbot, make_page, sample_repo, tmp_path):
-    page = make_page(sample_repo)
+def test_writes_csv_pair_and_pdf(qtbot, make_page, sample_repo, as_supervisor, tmp_path):
+    page = make_page(as_supervisor(sample_repo))
     rep, _ = open_reports(qtbot, page, "this_month")
     asked = []
     rep.ask_path = lambda parent, title, suggested, name_filter: asked.append(suggested) or tmp_path / suggested
@@ -73,11 +73,22 @@ def test_writes_csv_pair_and_pdf(qtbot, make_page, sample_repo, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_unwritable_destination_is_reported_in_japanese(qtbot, make_page, sample_repo, tmp_path):
-    page = make_page(sample_repo)
+def test_unwritable_destination_is_reported_in_japanese(qtbot, make_page, sample_repo, as_supervisor, tmp_path):
+    page = make_page(as_supervisor(sample_repo))
     rep, _ = open_reports(qtbot, page, "this_month")
     rep.ask_path = lambda *a: tmp_path / "missing-dir" / "out.csv"
     rep.csv_button.click()
     qtbot.waitUntil(lambda: rep.banner.kind == "error", timeout=5000)
     assert "ファイルを読み書きできませんでした" in rep.banner.text()
     assert rep.csv_button.isEnabled()
+
+
+def test_a_repository_without_a_signed_in_person_writes_no_file(qtbot, make_page, sample_repo, tmp_path):
+    """Reports and exports leave the PC: only a SupportService (role checked, audited) may write them."""
+    page = make_page(sample_repo)
+    rep, _ = open_reports(qtbot, page, "this_month")
+    rep.ask_path = lambda *a: tmp_path / "out.csv"
+    rep.csv_button.click()
+    qtbot.waitUntil(lambda: rep.banner.kind == "error", timeout=5000)
+    assert "サインインしてください" in rep.banner.text()
+    assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""The counter → store spelling map (persist.py) is complete: every method and outcome has a store value."""
+"""The counter → store spelling map (dxdesk/app/visit_records.py) is complete: every method and outcome has a store value."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -8,7 +8,8 @@ import pytest
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, load_catalogue
 from dxdesk.counter.record import OUTCOMES
 from dxdesk.store import models
-from dxdesk.ui.counter.persist import STORE_METHODS, STORE_STATUS, store_record_job
+from dxdesk.app.visit_records import STORE_METHODS, STORE_STATUS, store_record_rows
+from clerks import clerk_session
 
 
 def test_every_identify_method_and_outcome_has_a_store_spelling():
@@ -40,7 +41,7 @@ def _clock():
     (IdentifyMethod.CARD_PIN, "pin"), (IdentifyMethod.CARD_MATCHING_B, "code_b"), (IdentifyMethod.MANUAL, "manual"),
 ])
 def test_closed_visit_rows_use_the_store_spelling(method, store_method):
-    visit = Visit.start(load_catalogue(), clerk_id="c1", desk_id="d1", procedures=["juminhyo"], clock=_clock)
+    visit = Visit.start(load_catalogue(), session=clerk_session("c1"), desk_id="d1", procedures=["juminhyo"], clock=_clock)
     visit.identify(VisitCardData(method, name="山田\u3000花子", address="北海道白老町大町１丁目１番地",
                                  birth_date=date(1948, 3, 9), sex="2"))
     for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "pension", "requester": "self"}.items():
@@ -49,15 +50,15 @@ def test_closed_visit_rows_use_the_store_spelling(method, store_method):
     visit.confirm()
     record = visit.close()
     orm = _Recorder()
-    store_record_job(record, visit.timeline, "plain", None)(orm)
+    store_record_rows(orm, record, visit.timeline, "plain", None)
     [row] = [r for r in orm.added if isinstance(r, models.Visit)]
     assert (row.status, row.identify_method) == ("closed", store_method)
 
 
 def test_visit_cancelled_before_identification_is_abandoned_without_method():
-    visit = Visit.start(load_catalogue(), clerk_id="c1", desk_id="d1", procedures=["juminhyo"], clock=_clock)
+    visit = Visit.start(load_catalogue(), session=clerk_session("c1"), desk_id="d1", procedures=["juminhyo"], clock=_clock)
     record = visit.cancel("resident left")
     orm = _Recorder()
-    store_record_job(record, visit.timeline, "plain", None)(orm)
+    store_record_rows(orm, record, visit.timeline, "plain", None)
     [row] = [r for r in orm.added if isinstance(r, models.Visit)]
     assert (row.status, row.identify_method) == ("abandoned", None)

@@ -1,9 +1,7 @@
-"""Today's figures for the home page: a Qt-free read of the local store.
+"""Today's figures for the home page: a read of the local store.
 
-Belongs in the core (e.g. ``dxdesk/store/dashboard.py``): it imports no Qt and only
-reads ``dxdesk.store.models``. It sits here until the store's owner takes it over,
-because the UI package may not edit the core. Run it on the TaskRunner, never on the
-GUI thread (it queries the database).
+The window runs it on its TaskRunner, never on the GUI thread (it queries the database).
+Which figures a person sees follows the role (:func:`home_summary_for`).
 
 Only counts and durations: no resident field is read (the encrypted columns are never
 selected, so no key is needed and nothing personal reaches the home page).
@@ -15,6 +13,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from dxdesk.security.permissions import Permission, Session
+from dxdesk.store.database import Database
 from dxdesk.timeutil import local_midnight, local_today
 
 
@@ -32,7 +32,15 @@ class HomeSummary:
     problems: tuple[str, ...] = ()  # failing background jobs (dxdesk.store.problems names), for supervisors
 
 
-def load_home_summary(database, *, visits: bool, support: bool, day: date | None = None,
+def visible_figures(session: Session, *, counter_desk: bool) -> tuple[bool, bool]:
+    """(visits, support): counter figures for clerks at a counter desk, support figures for supporters
+    and supervisors."""
+    visits = counter_desk and session.can(Permission.MANAGE_VISITS)
+    support = session.can(Permission.LOG_SUPPORT) or session.can(Permission.VIEW_REPORTS)
+    return visits, support
+
+
+def load_home_summary(database: Database, *, visits: bool, support: bool, day: date | None = None,
                       problems: bool = False) -> HomeSummary:
     """Counts for ``day`` (default: the desk's today) on this desk (``database.desk_id``).
 
