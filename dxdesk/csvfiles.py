@@ -6,9 +6,8 @@ guard and its inverse (the support import reads our own exports back) cannot dri
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Iterator, TextIO, cast
 
 # Excel (and LibreOffice) run a cell starting with one of these as a formula: "=HYPERLINK(...)" typed
 # into a free-text field would become a live link or worse in whoever opens the export.
@@ -42,21 +41,8 @@ def write_text_atomic(path: Path, text: str, encoding: str = "utf-8-sig") -> Pat
 @contextlib.contextmanager
 def atomic_text_file(path: Path, encoding: str = "utf-8-sig") -> Iterator[TextIO]:
     """:func:`write_text_atomic` for a file written piece by piece (a million-row export is
-    streamed, never held as one string): owner-only from creation, never over dxdesk's own
-    files, and the file appears only when the block ends well."""
-    from dxdesk.outputfiles import refuse_protected
+    streamed, never held as one string): :func:`dxdesk.outputfiles.private_file` in text mode."""
+    from dxdesk.outputfiles import private_file
 
-    path = Path(path)
-    refuse_protected(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)  # the umask can only narrow O_CREAT's mode; this states it
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with private_file(Path(path), encoding) as f:
+        yield cast(TextIO, f)

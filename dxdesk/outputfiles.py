@@ -15,8 +15,11 @@ accounts on the PC, and a failed write leaves neither half a file nor a temporar
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths, app_paths
@@ -68,18 +71,22 @@ def check_output(path: Path, force: bool = False, paths: AppPaths | None = None)
     return path
 
 
-def write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` owner-only (0600) and atomically (temporary file beside ``path``, then one rename).
+@contextlib.contextmanager
+def private_file(path: Path, encoding: str | None = None) -> Iterator[IO[Any]]:
+    """A file written piece by piece, owner-only (0600) and atomically: a temporary file beside
+    ``path`` that replaces it in one rename when the block ends well, and is removed otherwise.
 
-    Never over dxdesk's own files, whoever calls (a save dialog's choice included).
+    Binary unless ``encoding`` is given (text is then written with newlines as given: csv uses
+    CRLF). Never over dxdesk's own files, whoever calls (a save dialog's choice included).
     """
     path = Path(path)
     refuse_protected(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        handle = os.fdopen(fd, "wb") if encoding is None else os.fdopen(fd, "w", encoding=encoding, newline="")
+        with handle as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)  # the umask can only narrow O_CREAT's mode; this states it
@@ -87,7 +94,13 @@ def write_private(path: Path, data: bytes) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` through :func:`private_file` (owner-only, atomic, never over dxdesk's own files)."""
+    with private_file(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def write_private_text(path: Path, text: str, encoding: str = "utf-8-sig") -> Path:
