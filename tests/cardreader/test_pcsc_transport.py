@@ -42,13 +42,17 @@ class EchoCard:
         self.atr = ATR
         self.powered = False
         self.power_offs = 0
+        # vpcd delivers power-off on its server thread after SCardDisconnect has already returned.
+        self.unpowered = threading.Event()
 
     def power_on(self) -> None:
         self.powered = True
+        self.unpowered.clear()
 
     def power_off(self) -> None:
         self.powered = False
         self.power_offs += 1
+        self.unpowered.set()
 
     def reset(self) -> None:
         pass
@@ -82,7 +86,9 @@ def test_transmit_round_trip_and_unpower_on_close(insert_card) -> None:
         data, sw = transport.transmit(bytes.fromhex("00B0000004"))
         assert (data, sw) == (bytes.fromhex("040000B000"), 0x9000)
         assert card.powered
-    # Disconnect with SCARD_UNPOWER_CARD: a verified PIN must not outlive the read.
+    # Disconnect with SCARD_UNPOWER_CARD: a verified PIN must not outlive the read. The power-off
+    # reaches the card asynchronously (pcscd -> vpcd socket), so wait for it instead of racing it.
+    assert card.unpowered.wait(timeout=10), "the card was never powered off after the disconnect"
     assert not card.powered and card.power_offs >= 1
 
 
