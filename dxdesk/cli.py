@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except EOFError:
+        # A prompt (password, PIN, "Continue?") met the end of its input: a script piped too few
+        # lines, or the terminal was closed. The command stops at that prompt, before what it asked for.
+        log.info("dxdesk %s: input ended at a prompt", args.command)
+        print("dxdesk: the input ended before a prompt was answered, so the command stopped there. Run it "
+              "again and type the answer, or give one line per prompt on standard input.", file=sys.stderr)
+        return 2
     except Exception as exc:
         error = as_dx_error(exc)
         if error is not None:

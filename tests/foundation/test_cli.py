@@ -56,3 +56,18 @@ def test_an_unexpected_error_goes_to_the_log_not_the_console(monkeypatch, capsys
     logged = app_paths().log_file.read_text(encoding="utf-8")
     assert "Traceback" in logged and "handler" in logged  # the frames are kept for whoever debugs it
     assert "黒桐" not in logged and "537686677188" not in logged
+
+
+def test_input_ending_at_a_prompt_is_a_sentence_not_an_unexpected_error(tmp_path):
+    """A script that pipes too few lines (or a closed terminal) ends the password prompt's input."""
+    import os
+
+    env = {**os.environ, "DXDESK_HOME": str(tmp_path / "home")}
+    # A new session has no controlling terminal, so getpass reads the (empty) standard input.
+    proc = subprocess.run([sys.executable, "-m", "dxdesk", "support", "list", "--as", "admin"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=env,
+                          start_new_session=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "the input ended before a prompt was answered" in proc.stderr
+    assert "unexpected error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
