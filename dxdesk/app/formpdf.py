@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 
 from dxdesk.config import Calibration
 from dxdesk.counter import Visit, build_form_data, guide_sheet_data
 from dxdesk.counter.visit import GUIDE_SHEET_FORM
 from dxdesk.forms import FormData, FillIssue, find_template
+from dxdesk.forms.pdfcanvas import new_canvas
 from dxdesk.forms.render import draw_form
 from dxdesk.timeutil import to_desk
 
@@ -75,11 +75,8 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
 
 
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
-    from dxdesk.forms.glyphs import font_name
-
-    font_name("mincho")  # fonts registered before the canvas needs them
     buf = io.BytesIO()
-    c = rl_canvas.Canvas(buf, invariant=1, pageCompression=1)
+    c = new_canvas(buf)  # embedded fonts only, non-BMP text extractable
     c.setTitle("受付の帳票")  # i18n: ja-only (PDF metadata)
     c.setCreator("dxdesk")
     issues: list[FillIssue] = []

@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
     s.add_argument("--calibration", metavar="PRINTER", help="apply this printer's stored calibration")
     s.add_argument("--onto", type=Path, metavar="TOWN.pdf", help="merge the data onto this PDF form")
+    s.add_argument("--pdfa", action="store_true", help="write PDF/A-2b (XMP metadata, sRGB output intent) for archiving")
     s.add_argument("--force", action="store_true", help="replace --out if it exists")
     s.set_defaults(func=cmd_fill)
 
@@ -130,12 +131,18 @@ def cmd_fill(args: argparse.Namespace) -> int:
         result = fill_form(template, data, mode, _calibration(args.calibration), args.onto)
     except OverlayError as exc:
         raise UserError(str(exc)) from None
+    pdf = result.pdf
+    if args.pdfa:
+        from dxdesk.forms.pdfa import to_pdfa
+
+        pdf = to_pdfa(pdf, template.title)
     try:
-        _write_out(args.out, result.pdf)
+        _write_out(args.out, pdf)
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     _print_issues(result.issues)
-    print(f"wrote {args.out} ({template.title}, {'overlay' if args.onto else mode} mode, {len(result.issues)} issue(s))")
+    kind = ", PDF/A-2b" if args.pdfa else ""
+    print(f"wrote {args.out} ({template.title}, {'overlay' if args.onto else mode} mode{kind}, {len(result.issues)} issue(s))")
     return 1 if result.issues else 0
 
 

@@ -21,8 +21,8 @@ from reportlab.pdfgen import canvas as rl_canvas
 from dxdesk import training
 from dxdesk.config import Calibration
 from dxdesk.forms.data import FormData, as_text
-from dxdesk.forms.glyphs import font_name
 from dxdesk.forms.layout import LEADING, TextFit, fit_text
+from dxdesk.forms.pdfcanvas import new_canvas
 from dxdesk.forms.template import Field, FormTemplate, StaticItem
 from dxdesk.wareki import format_wareki, format_wareki_short, parse_date, wareki_yymmdd
 
@@ -296,10 +296,8 @@ def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode:
 def render_form(template: FormTemplate, data: FormData, mode: str = "plain",
                 calibration: Calibration | None = None, use_fallback: bool = True) -> FillResult:
     """Fill one template and return the PDF bytes with the issues (overflow, missing glyphs)."""
-    font_name("mincho")  # register fonts before the canvas needs them
     buf = io.BytesIO()
-    c = rl_canvas.Canvas(buf, pagesize=(template.width_mm * mm, template.height_mm * mm), invariant=1,
-                         pageCompression=1)
+    c = new_canvas(buf, (template.width_mm * mm, template.height_mm * mm))
     c.setTitle(template.title)
     c.setCreator("dxdesk")
     issues = draw_form(c, template, data, mode, calibration, use_fallback)
