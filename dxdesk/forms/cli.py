@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from dxdesk.forms.render import FillIssue
 
 
+MAX_DATA_BYTES = 256 * 1024  # a visit's data is a few kB; refuse before parsing anything bigger
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("form", help="fill and check printed forms")
     sub = p.add_subparsers(dest="form_command", metavar="ACTION", required=True)
@@ -68,13 +71,18 @@ def _data(path: Path) -> FormData:
     from dxdesk.forms import FormData
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_DATA_BYTES:
+            raise ValueError(f"the file is larger than {MAX_DATA_BYTES // 1024} kB; form data is a few kB")
+        # utf-8-sig: Notepad on Windows saves UTF-8 with a BOM by default.
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
         if not isinstance(raw, dict):
             raise ValueError("the top level must be an object")
         data = FormData.from_dict(raw)
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:  # JSONDecodeError is a ValueError
+    except RecursionError:
+        raise UserError(f"{path}: the data is nested too deeply to be form data") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise UserError(f"{path}: {exc}") from None
     general = load_settings().general
     return data.with_computed(desk_name=general.desk_name, municipality=general.municipality)

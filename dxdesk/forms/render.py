@@ -35,7 +35,7 @@ CENTER_SHIFT = 0.36  # baseline offset (x size) that centres a CJK em box on a l
 
 @dataclass(frozen=True)
 class FillIssue:
-    kind: str  # "overflow", "missing_glyph", "bad_value"
+    kind: str  # "overflow", "missing_glyph", "bad_value", "missing" (a required field is empty)
     field: str
     message: str  # English; never contains the field's value (only a missing character)
 
@@ -283,7 +283,10 @@ def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode:
     if mode == "plain":
         for item in template.static:
             _draw_static(page, item)
+    from dxdesk.forms.checks import data_issues  # checks builds on FillIssue from this module
+
     renderer = _FieldRenderer(page, data, mode, use_fallback)
+    renderer.issues.extend(data_issues(template, data))
     for f in template.fields:
         renderer.draw(f)
     c.restoreState()
