@@ -9,9 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -152,19 +149,21 @@ def check_printer(paths: AppPaths) -> CheckResult:
     name = "Printer"
     if sys.platform == "win32":
         return CheckResult(name, Status.OK, "Windows printing (checked when printing)")
-    lpstat = shutil.which("lpstat")
-    if not lpstat:
+    from dxdesk.forms.printing import cups_status
+
+    status = cups_status()  # scheduler asked with lpstat -r: an installed but stopped CUPS is not "no printer"
+    if not status.installed:
         return CheckResult(name, Status.WARN, "no print system (CUPS) found; forms can still be saved as PDF",
                            "install CUPS and add a printer (Debian: cups)")
-    try:
-        out = subprocess.run([lpstat, "-d"], capture_output=True, text=True, timeout=5,
-                             env={**os.environ, "LC_ALL": "C"}).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return CheckResult(name, Status.WARN, f"cannot ask CUPS: {exc}", "check that the CUPS service runs")
-    if "system default destination:" in out:
-        return CheckResult(name, Status.OK, out.split(":", 1)[1].strip())
-    return CheckResult(name, Status.WARN, "no default printer; forms can still be saved as PDF",
-                       "set a default printer (`lpoptions -d NAME`)")
+    if not status.running:
+        return CheckResult(name, Status.WARN, status.detail + "; forms can still be saved as PDF",
+                           "start the CUPS service (systemctl start cups)")
+    if not status.printers:
+        return CheckResult(name, Status.WARN, status.detail + "; forms can still be saved as PDF",
+                           "add a printer (lpadmin or the CUPS web page)")
+    if status.default is None:
+        return CheckResult(name, Status.WARN, status.detail, "set a default printer (`lpoptions -d NAME`)")
+    return CheckResult(name, Status.OK, status.detail)
 
 
 CHECKS: tuple[Callable[[AppPaths], CheckResult], ...] = (

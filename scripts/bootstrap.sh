@@ -11,6 +11,8 @@
 #   xvfb, xauth              virtual screen for screenshots of real windows
 #   poppler-utils, qpdf      pdftoppm/pdffonts/pdftotext to inspect generated PDFs in tests
 #   postgresql               the central-server sync tests start a throwaway cluster
+#   cups-daemon, cups-client, printer-driver-cups-pdf  the print tests start a private cupsd with a
+#                            CUPS-PDF queue (tools/cupsd.py) and compare what it captures with the form
 #   libegl1, libgl1, libxkbcommon0, libfontconfig1, libdbus-1-3  runtime libraries PySide6 loads
 #   build-essential, python3-dev  C compiler and headers (pyscard is built from source)
 #   python3-venv, python3-pip, ca-certificates  so `uv` can be installed and create environments
@@ -19,7 +21,7 @@ set -euo pipefail
 PACKAGES=(
   pcscd libpcsclite1 libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc
   fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho fonts-ipamj-mincho
-  xvfb xauth poppler-utils qpdf postgresql
+  xvfb xauth poppler-utils qpdf postgresql cups-daemon cups-client printer-driver-cups-pdf
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0

@@ -7,17 +7,19 @@ one document the clerk previews and prints in one go.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 
-from dxdesk.config import Calibration
+from dxdesk.config import Calibration, Settings
 from dxdesk.counter import Visit, build_form_data, guide_sheet_data
 from dxdesk.counter.visit import GUIDE_SHEET_FORM
 from dxdesk.forms import FormData, FillIssue, find_template
+from dxdesk.forms.calibration import calibration_for
+from dxdesk.forms.pdfcanvas import new_canvas
+from dxdesk.forms.printing import cups_available
 from dxdesk.forms.render import draw_form
 from dxdesk.timeutil import to_desk
 
@@ -39,6 +41,28 @@ class VisitPdf:
     forms: tuple[str, ...]
     pages: dict[str, int]  # form id → first page (0-based)
     issues: tuple[FillIssue, ...]
+
+
+@dataclass(frozen=True)
+class PrinterJob:
+    printer: str  # the queue the clerk chose ("" for a file printer)
+    document: VisitPdf  # drawn with that printer's calibration
+    to_cups: bool  # hand the PDF itself to CUPS (else Qt prints it in raster bands)
+
+
+def printer_job(settings: Settings, payload: FormsPayload, shown: VisitPdf, printer: str, queue: bool) -> PrinterJob:
+    """What goes to the printer the clerk actually chose.
+
+    The preview was drawn with the configured printer's calibration; a different printer gets its
+    own (or none), so the visit is drawn again for it. ``queue`` is False for a file printer
+    (print to PDF), which has no spooler to hand the PDF to.
+    """
+    calibration = calibration_for(settings, printer) if printer else None
+    if (calibration or Calibration()) == (payload.calibration or Calibration()):
+        document = shown
+    else:
+        document = render_visit_pdf(replace(payload, calibration=calibration))
+    return PrinterJob(printer, document, queue and bool(printer) and cups_available())
 
 
 def _local_time(value: datetime | None) -> str:
@@ -75,11 +99,8 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
 
 
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
-    from dxdesk.forms.glyphs import font_name
-
-    font_name("mincho")  # fonts registered before the canvas needs them
     buf = io.BytesIO()
-    c = rl_canvas.Canvas(buf, invariant=1, pageCompression=1)
+    c = new_canvas(buf)  # embedded fonts only, non-BMP text extractable
     c.setTitle("受付の帳票")  # i18n: ja-only (PDF metadata)
     c.setCreator("dxdesk")
     issues: list[FillIssue] = []

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.glyphs import font_name
+from dxdesk.forms.pdfcanvas import new_canvas
 from dxdesk.forms.render import apply_calibration
 
 A4_MM = (210.0, 297.0)
@@ -35,7 +35,7 @@ def calibration_page(calibration: Calibration | None = None, printer: str = "") 
     w, h = A4_MM
     gothic = font_name("gothic")
     buf = io.BytesIO()
-    c = rl_canvas.Canvas(buf, pagesize=(w * mm, h * mm), invariant=1)
+    c = new_canvas(buf, (w * mm, h * mm))
     c.setTitle("dxdesk calibration page")
     c.saveState()
     if calibration is not None:

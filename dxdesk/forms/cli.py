@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from dxdesk.forms.render import FillIssue
 
 
+MAX_DATA_BYTES = 256 * 1024  # a visit's data is a few kB; refuse before parsing anything bigger
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("form", help="fill and check printed forms")
     sub = p.add_subparsers(dest="form_command", metavar="ACTION", required=True)
@@ -29,8 +32,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
     s.add_argument("--calibration", metavar="PRINTER", help="apply this printer's stored calibration")
     s.add_argument("--onto", type=Path, metavar="TOWN.pdf", help="merge the data onto this PDF form")
+    s.add_argument("--pdfa", action="store_true", help="write PDF/A-2b (XMP metadata, sRGB output intent) for archiving")
     s.add_argument("--force", action="store_true", help="replace --out if it exists")
     s.set_defaults(func=cmd_fill)
+
+    s = sub.add_parser("print", help="fill a form and send it to a CUPS printer at true size (signed in, audited)")
+    s.add_argument("form", help="form id (see 'form list') or path to a .toml template")
+    s.add_argument("--data", required=True, type=Path, help="JSON with card / interview / computed objects")
+    s.add_argument("--printer", required=True, metavar="NAME", help="CUPS queue; its stored calibration is applied")
+    s.add_argument("--copies", type=int, default=1, help="number of copies (1-99)")
+    s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
+    s.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
+    s.set_defaults(func=cmd_print)
 
     s = sub.add_parser("check", help="report overflowing fields and missing glyphs (exit 1 if any)")
     s.add_argument("form")
@@ -58,13 +71,18 @@ def _data(path: Path) -> FormData:
     from dxdesk.forms import FormData
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_DATA_BYTES:
+            raise ValueError(f"the file is larger than {MAX_DATA_BYTES // 1024} kB; form data is a few kB")
+        # utf-8-sig: Notepad on Windows saves UTF-8 with a BOM by default.
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
         if not isinstance(raw, dict):
             raise ValueError("the top level must be an object")
         data = FormData.from_dict(raw)
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:  # JSONDecodeError is a ValueError
+    except RecursionError:
+        raise UserError(f"{path}: the data is nested too deeply to be form data") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise UserError(f"{path}: {exc}") from None
     general = load_settings().general
     return data.with_computed(desk_name=general.desk_name, municipality=general.municipality)
@@ -130,13 +148,52 @@ def cmd_fill(args: argparse.Namespace) -> int:
         result = fill_form(template, data, mode, _calibration(args.calibration), args.onto)
     except OverlayError as exc:
         raise UserError(str(exc)) from None
+    pdf = result.pdf
+    if args.pdfa:
+        from dxdesk.forms.pdfa import to_pdfa
+
+        pdf = to_pdfa(pdf, template.title)
     try:
-        _write_out(args.out, result.pdf)
+        _write_out(args.out, pdf)
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     _print_issues(result.issues)
-    print(f"wrote {args.out} ({template.title}, {'overlay' if args.onto else mode} mode, {len(result.issues)} issue(s))")
+    kind = ", PDF/A-2b" if args.pdfa else ""
+    print(f"wrote {args.out} ({template.title}, {'overlay' if args.onto else mode} mode{kind}, {len(result.issues)} issue(s))")
     return 1 if result.issues else 0
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    """Fill with the chosen printer's calibration and hand the PDF to CUPS; refuses forms with issues."""
+    from dxdesk.app.formprint import FormPrinting
+    from dxdesk.config import load_settings
+    from dxdesk.forms import fill_form
+    from dxdesk.forms.printing import PrintError
+    from dxdesk.security.cli import open_auth, sign_in, user_errors
+
+    template = _template(args.form)
+    data = _data(args.data)
+    settings = load_settings()
+    mode = args.mode or settings.forms.default_mode
+    with open_auth(settings) as (_db, auth):
+        with user_errors():
+            session = sign_in(auth, args.as_login, "printing a form")
+        printing = FormPrinting(auth.audit, settings)
+        with user_errors():
+            printing.check(session)
+        result = fill_form(template, data, mode, printing.calibration(args.printer))
+        if result.issues:
+            # A clerk looks at a form with a problem before it goes on paper: nothing is printed.
+            _print_issues(result.issues)
+            raise UserError(f"{template.id}: {len(result.issues)} issue(s); nothing printed (see 'form check')")
+        try:
+            with user_errors():
+                request = printing.print_pdf(session, result.pdf, args.printer, forms=(template.id,), pages=1,
+                                             copies=args.copies, title=template.title)
+        except PrintError as exc:
+            raise UserError(exc.message.en) from None
+    print(f"sent {template.title} to {args.printer} ({args.copies} copy/copies, {mode} mode): {request}")
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

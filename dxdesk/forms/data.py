@@ -15,6 +15,27 @@ from dxdesk.timeutil import local_today
 from dxdesk.wareki import format_wareki, parse_date
 
 
+MAX_DEPTH = 8  # card/interview/computed → a rows list → a row → a cell: real data is 4 deep
+MAX_TEXT = 2000  # characters in one value: the longest box holds a few hundred
+MAX_ITEMS = 500  # entries in one object or list (rows, keys)
+
+
+def check_bounds(node: Any, path: str = "", depth: int = 0) -> None:
+    """Refuse data no form could hold before any layout work: a ValueError naming the field."""
+    where = path or "the data"
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where} is nested more than {MAX_DEPTH} levels deep")
+    if isinstance(node, str):
+        if len(node) > MAX_TEXT:
+            raise ValueError(f"{where} has {len(node)} characters; a form field holds at most {MAX_TEXT}")
+    elif isinstance(node, (dict, list)):
+        if len(node) > MAX_ITEMS:
+            raise ValueError(f"{where} has {len(node)} entries; at most {MAX_ITEMS} are accepted")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            check_bounds(value, f"{path}.{key}" if path else str(key), depth + 1)
+
+
 def age_on(birth: _dt.date, today: _dt.date) -> int:
     """Completed years on ``today`` (満年齢); the birthday itself counts as the new age."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
@@ -32,6 +53,7 @@ class FormData:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FormData":
+        check_bounds(data)
         unknown = set(data) - {"card", "interview", "computed"}
         if unknown:
             raise ValueError(f"unknown section(s) {', '.join(sorted(unknown))}: use card, interview, computed")
@@ -52,10 +74,11 @@ class FormData:
         if birth:
             try:
                 b = parse_date(birth)
+                wareki = format_wareki(b)  # inside the try: a date before 明治 has no 和暦 (checks report it)
             except ValueError:
-                pass  # reported when a date field renders it
+                pass  # reported by dxdesk.forms.checks and when a date field renders it
             else:
-                computed["birth_date_wareki"] = format_wareki(b)
+                computed["birth_date_wareki"] = wareki
                 computed["age"] = age_on(b, today)
         computed.update(extra)
         computed.update(self.computed)

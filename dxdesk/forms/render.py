@@ -21,8 +21,8 @@ from reportlab.pdfgen import canvas as rl_canvas
 from dxdesk import training
 from dxdesk.config import Calibration
 from dxdesk.forms.data import FormData, as_text
-from dxdesk.forms.glyphs import font_name
 from dxdesk.forms.layout import LEADING, TextFit, fit_text
+from dxdesk.forms.pdfcanvas import new_canvas
 from dxdesk.forms.template import Field, FormTemplate, StaticItem
 from dxdesk.wareki import format_wareki, format_wareki_short, parse_date, wareki_yymmdd
 
@@ -35,7 +35,7 @@ CENTER_SHIFT = 0.36  # baseline offset (x size) that centres a CJK em box on a l
 
 @dataclass(frozen=True)
 class FillIssue:
-    kind: str  # "overflow", "missing_glyph", "bad_value"
+    kind: str  # "overflow", "missing_glyph", "bad_value", "missing" (a required field is empty)
     field: str
     message: str  # English; never contains the field's value (only a missing character)
 
@@ -283,7 +283,10 @@ def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode:
     if mode == "plain":
         for item in template.static:
             _draw_static(page, item)
+    from dxdesk.forms.checks import data_issues  # checks builds on FillIssue from this module
+
     renderer = _FieldRenderer(page, data, mode, use_fallback)
+    renderer.issues.extend(data_issues(template, data))
     for f in template.fields:
         renderer.draw(f)
     c.restoreState()
@@ -296,10 +299,8 @@ def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode:
 def render_form(template: FormTemplate, data: FormData, mode: str = "plain",
                 calibration: Calibration | None = None, use_fallback: bool = True) -> FillResult:
     """Fill one template and return the PDF bytes with the issues (overflow, missing glyphs)."""
-    font_name("mincho")  # register fonts before the canvas needs them
     buf = io.BytesIO()
-    c = rl_canvas.Canvas(buf, pagesize=(template.width_mm * mm, template.height_mm * mm), invariant=1,
-                         pageCompression=1)
+    c = new_canvas(buf, (template.width_mm * mm, template.height_mm * mm))
     c.setTitle(template.title)
     c.setCreator("dxdesk")
     issues = draw_form(c, template, data, mode, calibration, use_fallback)

@@ -76,6 +76,7 @@ class Field:
     columns: tuple[Column, ...] = ()  # rows
     row_h: float = 8.0  # rows
     allow_my_number: bool = False
+    required: bool = False  # a clerk would not hand over the form without it: missing → an issue, not a blank
     draw_frame: bool = True  # plain mode draws comb cells / checkbox squares / choice labels / row grid
 
 
@@ -210,6 +211,7 @@ def _parse_field(t: _Table, page_w: float, page_h: float) -> Field:
         font=t.get("font", str, "mincho", FONTS), cells=cells, digits_only=t.get("digits_only", bool, False),
         format=t.get("format", str, "wareki", DATE_FORMATS), options=tuple(options), columns=tuple(columns),
         row_h=t.get("row_h", float, 8.0), allow_my_number=allow_mn, draw_frame=t.get("draw_frame", bool, True),
+        required=t.get("required", bool, False),
     )
     t.check_unknown()
     return f

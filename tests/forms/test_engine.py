@@ -75,12 +75,13 @@ def test_circle_choice_draws_ellipse_only_for_chosen_value(tmp_path):
         return content(pdf).count(" c\n")
     assert curves("") == 0
     assert curves("self") == 4  # an ellipse is four Bézier segments
-    bad = fill_form("juminhyo_request", FormData(interview={"relationship": "cousin"}), mode="overlay")
+    bad = fill_form("juminhyo_request", FormData(card={"name": "吉田　花子", "address": "サンプル町"},
+                                                 interview={"relationship": "cousin"}), mode="overlay")
     assert [(i.kind, i.field) for i in bad.issues] == [("bad_value", "relationship")]
 
 
 def test_fallback_font_for_outside_bmp_name(tmp_path):
-    data = FormData(card={"name": "\U00020BB7田\u3000花子"})
+    data = FormData(card={"name": "\U00020BB7田\u3000花子", "address": "サンプル町"})
     result = fill_form("juminhyo_request", data)
     names = [f["name"] for f in fonts(result.pdf, tmp_path)]
     assert any(n.endswith("IPAmjMincho") for n in names), names

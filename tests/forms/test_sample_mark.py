@@ -14,7 +14,8 @@ from reportlab.pdfgen import canvas as rl_canvas
 from dxdesk import training
 from dxdesk.forms.data import FormData
 from dxdesk.forms.registry import find_template
-from dxdesk.forms.render import draw_form, font_name, render_form
+from dxdesk.forms.glyphs import font_name
+from dxdesk.forms.render import draw_form, render_form
 
 poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
                              reason="poppler-utils not installed")

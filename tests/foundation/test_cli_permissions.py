@@ -44,6 +44,11 @@ COMMANDS: dict[str, Cmd] = {
     "form list": RO,
     "form fill": Cmd("read-only", output=True),  # from a JSON file the person gives; no desk data read
     "form check": RO,
+    # Prints a resident's data: signed in, PRINT_FORMS, audited; runs through a private CUPS in
+    # tests/forms/test_cups_print.py (here only the refusals: no spooler needed for those).
+    "form print": Cmd("mutating", P.PRINT_FORMS, "form.print",
+                      sample=("juminhyo_request", "--data", str(Path(__file__).parents[1] / "forms/data/resident.json"),
+                              "--printer", "no-such-queue")),
     "form calibration-page": Cmd("read-only", output=True),
     "db status": RO,
     "db upgrade": Cmd("mutating", P.MANAGE_SETTINGS, "db.upgrade", sample=(), runs=True),

@@ -5,15 +5,17 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dxdesk.i18n import tr
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
 from dxdesk.forms.calibration import calibration_for
-from dxdesk.ui.forms_preview import FormPreview
+from dxdesk.ui.forms_preview import FormPreview, pdf_document
 
-from dxdesk.app.formpdf import VisitPdf, render_visit_pdf, visit_form_payload
+from dxdesk.app.formpdf import FormsPayload, VisitPdf, printer_job, render_visit_pdf, visit_form_payload
+from dxdesk.forms.printing import PrintError, submit_pdf
 from .services import CounterServices
 from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
 
@@ -29,6 +31,7 @@ class PrintStep(QWidget):
         self.services = services
         self.visit: Visit | None = None
         self.document: VisitPdf | None = None
+        self.payload: FormsPayload | None = None
         self.preview = FormPreview(self)
         self.forms_label = note("", 13)
         self.status = QLabel("", self)
@@ -74,6 +77,7 @@ class PrintStep(QWidget):
         except VisitError as exc:
             set_error(self.error, exc.message.text())
             return
+        self.payload = payload
         handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload), owner=self)
         handle.finished.connect(self._on_rendered)
         handle.failed.connect(self._on_render_failed)
@@ -97,10 +101,28 @@ class PrintStep(QWidget):
         self.status.setText("")
 
     def print_all(self) -> int:
-        if self.document is None:
+        """Print on the printer the clerk chooses, with that printer's calibration: on CUPS the PDF
+        itself goes to the spooler (vector, true size); elsewhere Qt prints it in raster bands."""
+        if self.document is None or self.payload is None:
             return 0
         factory: Callable | None = self.services.printer_factory
-        pages = self.preview.print_document(factory() if factory is not None else None)
+        printer = factory() if factory is not None else self.preview.choose_printer()
+        if printer is None:
+            self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
+            return 0
+        try:
+            job = printer_job(self.services.settings, self.payload, self.document, printer.printerName(),
+                              queue=printer.outputFormat() == QPrinter.OutputFormat.NativeFormat)
+            if job.to_cups:
+                submit_pdf(job.document.pdf, job.printer, printer.copyCount(), "dxdesk")
+                pages = self.preview.page_count() * printer.copyCount()
+                self.preview.printed.emit(pages)
+                return pages
+        except (PrintError, VisitError) as exc:
+            set_error(self.error, exc.message.text())
+            return 0
+        document = pdf_document(job.document.pdf, self) if job.document is not self.document else None
+        pages = self.preview.print_document(printer, document)
         if pages == 0:
             self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
         return pages

@@ -1,0 +1,48 @@
+"""Printing filled forms as a use case: PRINT_FORMS checked, the job handed to CUPS, ``form.print`` audited.
+
+Used by ``dxdesk form print`` (a script prints a resident's data: a person signs in and the print
+is on the record). The submission runs inside the writer job that appends the audit event, after
+the permission check: a job CUPS refused raises there and is never recorded as printed.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy.orm import Session as OrmSession
+
+from dxdesk.app.visit_records import print_entry
+from dxdesk.config import Calibration, Settings
+from dxdesk.forms.calibration import calibration_for
+from dxdesk.forms.printing import submit_pdf
+from dxdesk.security.audit import AuditLog
+from dxdesk.security.permissions import Permission, Session, require
+
+
+class FormPrinting:
+    """Prints as the signed-in clerk; the calibration is always the chosen printer's."""
+
+    def __init__(self, audit: AuditLog, settings: Settings) -> None:
+        self.audit = audit
+        self.settings = settings
+
+    def check(self, session: Session) -> None:
+        require(session, Permission.PRINT_FORMS)
+
+    def calibration(self, printer: str) -> Calibration:
+        """The stored calibration of the printer the job goes to (identity when none is stored)."""
+        return calibration_for(self.settings, printer)
+
+    def print_pdf(self, session: Session, pdf: bytes, printer: str, *, forms: Sequence[str], pages: int,
+                  copies: int = 1, title: str = "dxdesk", visit_id: str = "") -> str:
+        """Hand the PDF to CUPS as ``session``; return the spooler's request id."""
+
+        def job(orm: OrmSession) -> str:
+            require(session, Permission.PRINT_FORMS)
+            request = submit_pdf(pdf, printer, copies, title)
+            entry = print_entry(session.clerk_id, visit_id, forms, pages)
+            details = {**entry.details, "printer": printer, "copies": copies, "job": request, "path": "cups"}
+            self.audit.append_in(orm, replace(entry, details=details))
+            return request
+
+        return self.audit.database.writer.run(job)
