@@ -48,6 +48,11 @@ class CardSettings:
     reader_prefix: str = ""  # empty = first reader found
     # Refuse to send a PIN when this many tries (or fewer) are left; offer 照合番号B instead.
     min_tries_for_pin: int = 2
+    # Offer 電子証明書の更新 / カードの更新 when the certificate or card expires within this many months.
+    renewal_warning_months: int = 3
+    # PEM file of RSA public keys that issue the chips' CV certificates (docs/cardreader.md, "Genuine
+    # chip"); empty = none configured, and the chip check then reports "untrusted", never a pass.
+    chip_trust_anchor: str = ""
 
 
 @dataclass

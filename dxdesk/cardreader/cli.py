@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = sub.add_parser("status", help="reader, card present and PIN tries left (spends no try, needs no PIN)")
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
+    p.add_argument("--json", action="store_true", help="one JSON object on standard output")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
@@ -61,12 +62,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.set_defaults(func=cmd_read)
 
+    from dxdesk.cardreader.identitycli import register as register_identify
+
+    register_identify(sub)
+
     p = sub.add_parser("sim", help="serve a simulated card to pcscd through vpcd until Ctrl-C")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="vpcd slot port (35963 = 'Virtual PCD 00 00')")
     p.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
     p.add_argument("--person", default="kokutou", help="fictional card holder (see dxdesk/cardreader/testdata.py)")
     p.add_argument("--pin", help="PIN of the simulated card (default: the person's, 1234 for kokutou)")
     p.add_argument("--tries", type=int, default=3, help="PIN tries left on the card (0 = blocked)")
+    p.add_argument("--cert-validity", choices=("valid", "expiring", "expired"),
+                   help="JPKI certificates' notAfter relative to today: 2 years on, in 30 days, or 30 days ago "
+                        "(default: 2035-12-31)")
+    p.add_argument("--card-validity", choices=("valid", "expiring", "expired"),
+                   help="the card's own expiry, likewise (照合番号B's year follows it; default: the person's)")
     p.add_argument(
         "--remove-after",
         type=int,
@@ -119,17 +129,32 @@ def _source_line(source: CardSource | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from dxdesk.cardreader.identitycli import status_identity_fields
+
     with _service(args) as service:
         try:
-            status = service.status().result()
+            status = service.status(with_auth_cert=True).result()
         except CardError as exc:
             raise _user_error(exc) from None
+    cert = status_identity_fields(status)
+    if getattr(args, "json", False):
+        print(json.dumps({
+            "reader": status.source.reader if status.source else None,
+            "simulated": bool(status.source and status.source.simulated),
+            "card_present": status.card_present, "pin_tries_left": status.tries_left,
+            **cert,
+        }))
+        return 0 if status.card_present else 1
     print(_source_line(status.source))
     print(f"card:    {'present' if status.card_present else 'none'}")
     if status.tries_left is not None:
         print(f"PIN tries left: {status.tries_left}")
     elif status.problem is not None:
         print(f"PIN tries left: unknown ({status.problem.en})")
+    if cert["auth_cert_not_after"]:
+        print(f"authentication certificate valid until: {cert['auth_cert_not_after']} ({cert['auth_cert_state']})")
     return 0 if status.card_present else 1
 
 
@@ -247,6 +272,23 @@ def cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validity_options(args: argparse.Namespace) -> dict[str, object]:
+    import datetime as dt
+
+    from dxdesk.cardreader.simvisual import validity_preset
+    from dxdesk.timeutil import local_today
+
+    options: dict[str, object] = {}
+    if getattr(args, "cert_validity", None):
+        last_day = validity_preset(args.cert_validity, local_today())
+        # The last valid day ends at 23:59:59 on the desk's clock (JST), as real JPKI certificates do.
+        options["auth_cert_not_after"] = dt.datetime(last_day.year, last_day.month, last_day.day, 14, 59, 59,
+                                                     tzinfo=dt.timezone.utc)
+    if getattr(args, "card_validity", None):
+        options["card_expiry"] = validity_preset(args.card_validity, local_today())
+    return options
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from dxdesk.cardreader.simcard import SimulatedCard
     from dxdesk.cardreader.testdata import PERSONS
@@ -262,7 +304,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         raise UserError("--tries must be between 0 and 3")
     if args.remove_after is not None and args.remove_after < 0:
         raise UserError("--remove-after must be 0 or more")
-    options: dict[str, object] = {"pin_tries_left": args.tries}
+    options: dict[str, object] = {"pin_tries_left": args.tries, **_validity_options(args)}
     if args.pin is not None:
         options["pin"] = args.pin
     card = SimulatedCard.from_person(person, **options)
@@ -272,7 +314,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
         # `kill PID` (SIGTERM) removes the card as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     # flush=True: a supervising script (or test) waits for these lines on a pipe.
-    print(f"simulated card of fictional person {person.key!r} (PIN tries left {args.tries}); "
+    print(f"simulated card of fictional person {person.key!r} (PIN tries left {args.tries}, "
+          f"照合番号B {card.code_b}, card expiry {card.card_expiry.isoformat()}); "
           f"inserting into vpcd {args.host}:{args.port} (reader {reader!r}). Ctrl-C removes it.", flush=True)
     try:
         while not stop.is_set():

@@ -66,6 +66,7 @@ ISD_AID = bytes.fromhex("A0000001510000")  # GlobalPlatform card manager
 EF_MY_NUMBER = 0x0001
 EF_BASIC_INFO = 0x0002
 EF_INTEGRITY = 0x0003
+EF_CV_CERTIFICATE = 0x0004
 KEY_TEXT_PIN = 0x0011
 KEY_CODE_A = 0x0014
 KEY_CODE_B = 0x0015
@@ -92,6 +93,8 @@ class MyNumberCard:
         # Tries from the last query, per key; valid only while that key EF stays current
         # and no VERIFY was sent since.
         self._queried_tries: dict[int, int] = {}
+        # EF 0003 as last read by the integrity check, for the chip signature check (chipcheck.py).
+        self.integrity_ef: bytes | None = None
 
     @property
     def uses_sfi(self) -> bool:
@@ -249,6 +252,10 @@ class MyNumberCard:
         number = parse_my_number_ef(number_raw) if number_raw is not None else None
         return dataclasses.replace(record.holder, my_number=number)
 
+    def read_certificate_ef(self) -> bytes:
+        """EF 0004, the AP's card-verifiable certificate (free: no PIN or 照合番号 needed)."""
+        return self._read_ef(EF_CV_CERTIFICATE)
+
     def _read_my_number_ef(self) -> bytes:
         # The whole physical EF (17 bytes, filler included) in one Le=00 read: EF 0003's
         # digest covers the filler too.
@@ -289,7 +296,8 @@ class MyNumberCard:
         chain, which this project does not hold. The digests still catch corrupted or
         altered data from a damaged card or a broken reader.
         """
-        record = parse_integrity_ef(self._read_ef(EF_INTEGRITY))
+        self.integrity_ef = self._read_ef(EF_INTEGRITY)
+        record = parse_integrity_ef(self.integrity_ef)
         if my_number_ef is not None and not hmac.compare_digest(
             hashlib.sha256(my_number_ef).digest(), record.my_number_digest
         ):

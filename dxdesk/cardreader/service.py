@@ -19,12 +19,13 @@ A simulated read is labelled "研修用の模擬カード" in :class:`CardSource
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dxdesk.cardreader.apdu import TracingTransport, Transport
 from dxdesk.cardreader.errors import (
@@ -38,6 +39,7 @@ from dxdesk.cardreader.errors import (
     ReaderUnavailableError,
     SecurityStatusError,
 )
+from dxdesk.cardreader.generations import IdentityExtras, detect_profile
 from dxdesk.cardreader.model import CardHolder
 from dxdesk.cardreader.mynumber import MyNumberCard
 from dxdesk.cardreader.pcsc import PcscTransport, ReaderInfo, choose_reader, reader_infos
@@ -111,15 +113,19 @@ class CardStatus:
     card_present: bool
     tries_left: int | None  # None when no card, or not a My Number card
     problem: Msg | None = None  # why tries_left is unknown, if a card is there
+    # JPKI 利用者証明用 certificate's notAfter (UTC), when asked for with status(with_auth_cert=True).
+    auth_cert_not_after: dt.datetime | None = None
 
 
 @dataclass(frozen=True, repr=False)
 class CardReadResult:
     holder: CardHolder
     source: CardSource
+    # read_card(identity=True): photo (in memory only), card and certificate expiry, chip check.
+    extras: IdentityExtras | None = None
 
     def __repr__(self) -> str:
-        return f"CardReadResult({self.holder!r}, simulated={self.source.simulated})"
+        return f"CardReadResult({self.holder!r}, simulated={self.source.simulated}, extras={self.extras!r})"
 
 
 class CardService:
@@ -166,8 +172,9 @@ class CardService:
         """Run ``job`` on the card thread."""
         return self._executor.submit(job)
 
-    def status(self) -> Future[CardStatus]:
-        return self.submit(self._status)
+    def status(self, *, with_auth_cert: bool = False) -> Future[CardStatus]:
+        """Reader, card and tries left; ``with_auth_cert`` also reads the JPKI certificate's expiry (no PIN)."""
+        return self.submit(lambda: self._status(with_auth_cert))
 
     def bind_session(self, session: "Session | None") -> None:
         """The clerk now signed in at this desk (None after sign-out)."""
@@ -175,9 +182,12 @@ class CardService:
 
     def read_card(
         self, pin_provider: PinProvider, include_my_number: bool = False, code_b: str | None = None,
-        *, session: "Session | None" = None,
+        *, session: "Session | None" = None, identity: bool = False,
     ) -> Future[CardReadResult]:
         """Tries left -> policy -> ask PIN -> VERIFY -> read. With ``code_b`` no PIN is asked.
+
+        ``identity`` also reads, through the card's generation profile: the chip's face photo and
+        the card's expiry (照合番号B route), the JPKI certificate's expiry and the chip signature check.
 
         ``session`` (default: the bound one) must have READ_CARD, and READ_MY_NUMBER with
         ``include_my_number``; a refusal is the future's PermissionDeniedError, before the card is touched.
@@ -197,7 +207,7 @@ class CardService:
         token = threading.Event()
         with self._lock:
             self._tokens.add(token)
-        future = self.submit(lambda: self._run_read(token, pin_provider, include_my_number, code_b))
+        future = self.submit(lambda: self._run_read(token, pin_provider, include_my_number, code_b, identity))
         # A read cancelled before it ran (close() with queued jobs) never gets to drop its token.
         future.add_done_callback(lambda _f: self._drop_token(token))
         return future
@@ -273,7 +283,20 @@ class CardService:
         elif isinstance(transport, SimulatedTransport):
             transport.card.power_off()  # like SCARD_UNPOWER_CARD: no verified state survives
 
-    def _status(self) -> CardStatus:
+    def _anchors(self) -> list[Any]:
+        """The configured chip trust anchors; an unreadable file is logged loudly and counts as none."""
+        path = self.settings.chip_trust_anchor
+        if not path:
+            return []
+        from dxdesk.cardreader.chipcheck import load_trust_anchors
+
+        try:
+            return list(load_trust_anchors(path))
+        except (OSError, ValueError) as exc:
+            log.error("chip trust anchor %s unusable (%s): chips cannot be verified", path, type(exc).__name__)
+            return []
+
+    def _status(self, with_auth_cert: bool = False) -> CardStatus:
         try:
             transport, source = self._open()
         except NoCardError:
@@ -289,7 +312,15 @@ class CardService:
                 if isinstance(exc, (ReaderUnavailableError,)):
                     raise
                 return CardStatus(source, card_present=True, tries_left=None, problem=exc.message)
-            return CardStatus(source, card_present=True, tries_left=tries)
+            not_after = None
+            if with_auth_cert:
+                try:
+                    not_after = detect_profile(TracingTransport(transport, log)).auth_cert_not_after()
+                except CardError as exc:
+                    if isinstance(exc, ReaderUnavailableError):
+                        raise
+                    return CardStatus(source, True, tries, problem=exc.message)
+            return CardStatus(source, card_present=True, tries_left=tries, auth_cert_not_after=not_after)
         finally:
             self._close(transport)
 
@@ -308,12 +339,13 @@ class CardService:
 
     def _run_read(
         self, token: threading.Event, provider: PinProvider, include_my_number: bool, code_b: str | None,
+        identity: bool = False,
     ) -> CardReadResult:
         with self._lock:
             self._current = token
         try:
             self._check_cancel()  # cancelled while queued: do not even power the card
-            return self._read(provider, include_my_number, code_b)
+            return self._read(provider, include_my_number, code_b, identity)
         finally:
             with self._lock:
                 self._current = None
@@ -325,14 +357,21 @@ class CardService:
         if cancelled:
             raise ReadCancelledError()
 
-    def _read(self, provider: PinProvider, include_my_number: bool, code_b: str | None) -> CardReadResult:
+    def _read(
+        self, provider: PinProvider, include_my_number: bool, code_b: str | None, identity: bool = False,
+    ) -> CardReadResult:
         if code_b is not None and include_my_number:
             # 照合番号B opens the four basic items only; refuse before touching the card.
             raise SecurityStatusError()
         transport, source = self._open()
         try:
-            card = MyNumberCard(TracingTransport(transport, log))
+            traced = TracingTransport(transport, log)
+            card = MyNumberCard(traced)
             if code_b is not None:
+                if identity:
+                    read = detect_profile(traced).read_identity(code_b=code_b, anchors=self._anchors())
+                    self._check_training_card(read.holder)
+                    return CardReadResult(read.holder, source, read.extras)
                 holder = card.read(code_b=code_b)
                 self._check_training_card(holder)
                 return CardReadResult(holder, source)
@@ -349,12 +388,19 @@ class CardService:
             self._check_cancel()
             if pin is None:
                 raise ReadCancelledError()
+            extras = None
             try:
-                holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
+                if identity:
+                    # The tries query above is repeated inside (the profile selects its APs first); it spends nothing.
+                    read = detect_profile(traced).read_identity(
+                        pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1, anchors=self._anchors())
+                    holder, extras = read.holder, read.extras
+                else:
+                    holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
             finally:
                 pin = None
             self._check_training_card(holder)
             log.info("card read done (%s)", "simulated" if source.simulated else "reader")
-            return CardReadResult(holder, source)
+            return CardReadResult(holder, source, extras)
         finally:
             self._close(transport)

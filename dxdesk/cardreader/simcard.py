@@ -9,6 +9,7 @@ Deviations from real cards are listed in docs/cardreader.md.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from dxdesk.cardreader.apdu import CommandAPDU
 from dxdesk.cardreader.errors import CardRemovedError
+from dxdesk.cardreader.model import verification_code_b
 from dxdesk.cardreader.mynumber import ISD_AID, JPKI_AP_AID, KEY_TEXT_PIN, TEXT_AP_AID
 from dxdesk.cardreader.simfiles import (
     SimApplication,
@@ -27,6 +29,7 @@ from dxdesk.cardreader.simfiles import (
     pkcs1_v15_sign_raw,
 )
 from dxdesk.cardreader.testdata import FictionalPerson
+from dxdesk.cardreader.validity import card_expiry_from_code_b
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class SimulatedCard:
         first_command_6f00: bool = False,
         sfi_supported: bool = True,
         serial: int = 1,
+        card_expiry: dt.date | None = None,
+        auth_cert_not_after: dt.datetime | None = None,
     ) -> None:
         """Build the card's file system.
 
@@ -84,10 +89,17 @@ class SimulatedCard:
         ``first_command_6f00``: the first command after power-on answers 6F00 (seen once by MC).
         ``sfi_supported``: False makes READ BINARY by short EF identifier answer 6A86, as a card
         without SFI addressing would (exercises the reader's SELECT EF fallback).
+        ``card_expiry``: the card's expiry (default: the holder's birthday in the person's expiry
+        year); its year is also the one in 照合番号B unless ``code_b`` is given.
+        ``auth_cert_not_after``: notAfter of the JPKI certificates (default 2035-12-31; see
+        ``simvisual.validity_preset`` for valid / expiring / expired).
         """
         holder = person.holder
         pin = person.pin if pin is None else pin
-        code_b = person.code_b if code_b is None else code_b
+        self.card_expiry = card_expiry or card_expiry_from_code_b(person.expiry_year, holder.birth_date)
+        if code_b is None:
+            code_b = verification_code_b(holder.birth_date, self.card_expiry.year, person.security_code)
+        self.code_b = code_b
         self.person = person
         self.keep_verification_on_reset = keep_verification_on_reset
         self.query_answers_9000_when_verified = query_answers_9000_when_verified
@@ -102,8 +114,11 @@ class SimulatedCard:
             long_form_lengths=long_form_lengths,
             corrupt_basic_info=corrupt_basic_info,
         )
-        jpki = build_jpki_ap(holder, pin=pin, sign_password=sign_password or person.sign_password, serial=serial)
-        apps = [text, jpki, *build_other_aps(holder, pin=pin, code_b=code_b, code_tries=code_tries)]
+        jpki = build_jpki_ap(holder, pin=pin, sign_password=sign_password or person.sign_password, serial=serial,
+                             auth_not_after=auth_cert_not_after)
+        others = build_other_aps(holder, pin=pin, code_b=code_b, code_tries=code_tries, card_expiry=self.card_expiry,
+                                 face_seed=person.key)
+        apps = [text, jpki, *others]
         self._apps: dict[bytes, SimApplication] = {app.aid: app for app in apps}
         self._lock = threading.RLock()
         self._powered = False

@@ -38,8 +38,16 @@ from dxdesk.cardreader.mynumber import (
     TEXT_AP_AID,
     VISUAL_AP_AID,
 )
+from dxdesk.cardreader.simvisual import (
+    VISUAL_BIRTH_KEY,
+    VISUAL_CODE_A_KEY,
+    VISUAL_CODE_B_KEY,
+    ap_basic_data,
+    build_age_record,
+    build_card_face,
+    visual_keys,
+)
 from dxdesk.cardreader.tlv import encode_length, encode_tag, encode_tlv, parse_tlv
-from dxdesk.wareki import wareki_yymmdd
 
 TEXT_BLOCKED_KEY = 0x0012  # text AP key blocked at issuance (doc §2.1)
 # JPKI key FIDs (doc §3.1)
@@ -88,6 +96,7 @@ class ThrowawayPKI:
     auth_key: rsa.RSAPrivateKey
     sign_key: rsa.RSAPrivateKey
     text_ap_key: rsa.RSAPrivateKey  # signs EF 0003 (DF33); its public key is in the EF 0004 CV certificate
+    cv_ca_key: rsa.RSAPrivateKey  # issues the EF 0004 CV certificates: the tests' chip trust anchor
     auth_ca_cert: bytes
     sign_ca_cert: bytes
 
@@ -101,7 +110,8 @@ _NOT_AFTER = dt.datetime(2035, 12, 31, tzinfo=dt.timezone.utc)
 
 
 def _certificate(
-    subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey, *, ca: bool, serial: int
+    subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey, *, ca: bool, serial: int,
+    not_after: dt.datetime = _NOT_AFTER,
 ) -> bytes:
     builder = (
         x509.CertificateBuilder()
@@ -109,8 +119,8 @@ def _certificate(
         .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(serial)
-        .not_valid_before(_NOT_BEFORE)
-        .not_valid_after(_NOT_AFTER)
+        .not_valid_before(min(_NOT_BEFORE, not_after - dt.timedelta(days=5 * 365)))
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     return builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
@@ -137,6 +147,7 @@ def throwaway_pki() -> ThrowawayPKI:
         auth_key=_new_key(),
         sign_key=_new_key(),
         text_ap_key=_new_key(),
+        cv_ca_key=_new_key(),
         auth_ca_cert=_certificate(auth_ca, auth_ca_key, auth_ca, auth_ca_key, ca=True, serial=1),
         sign_ca_cert=_certificate(sign_ca, sign_ca_key, sign_ca, sign_ca_key, ca=True, serial=1),
     )
@@ -206,7 +217,7 @@ def build_text_ap(
         0x0001: SimEF(ef0001, frozenset({KEY_TEXT_PIN, KEY_CODE_A})),
         0x0002: SimEF(padded(basic_tlv, 0xFF, minimum_filler=16), frozenset({KEY_TEXT_PIN, KEY_CODE_B})),
         0x0003: SimEF(padded(ef0003, 0xFF), frozenset({KEY_TEXT_PIN, KEY_CODE_A, KEY_CODE_B})),
-        0x0004: SimEF(padded(_cv_certificate(pki), 0xFF)),
+        0x0004: SimEF(padded(cv_certificate(pki), 0xFF)),
         0x0005: SimEF(padded(_ap_basic_info(), 0xFF)),
         0x0008: SimEF(b"\xff" * 16),
     }
@@ -219,18 +230,21 @@ def _flip_sex(basic_tlv: bytes) -> bytes:
     return basic_tlv[:position] + swapped + basic_tlv[position + 1 :]
 
 
-def _cv_certificate(pki: ThrowawayPKI) -> bytes:
-    """EF 0004: ``7F21 { 5F4E <issuer id, subject id, 90 modulus, 91 exponent>, 5F37 signature }``, 568 bytes."""
+def cv_certificate(pki: ThrowawayPKI) -> bytes:
+    """EF 0004: ``7F21 { 5F4E <issuer id, subject id, 90 exponent, 91 modulus>, 5F37 signature }``, 568 bytes.
+
+    The signature covers the 5F4E value (MC ``CardVerifiableCertificate``); the issuer is the
+    throwaway ``cv_ca_key``, which tests configure as the chip trust anchor.
+    """
     numbers = pki.text_ap_key.public_key().public_numbers()
     body = (
         hashlib.sha256(b"issuer").digest()[:16]
         + hashlib.sha256(b"subject").digest()[:16]
-        + encode_tlv(0x90, numbers.n.to_bytes(256, "big"))
-        + encode_tlv(0x91, numbers.e.to_bytes(3, "big"))
+        + encode_tlv(0x90, numbers.e.to_bytes(3, "big"))
+        + encode_tlv(0x91, numbers.n.to_bytes(256, "big"))
     )
-    certified = encode_tlv(0x5F4E, body)
-    signature = pki.sign_ca_key.sign(certified, padding.PKCS1v15(), hashes.SHA256())
-    return encode_tlv(0x7F21, certified + encode_tlv(0x5F37, signature))
+    signature = pki.cv_ca_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    return encode_tlv(0x7F21, encode_tlv(0x5F4E, body) + encode_tlv(0x5F37, signature))
 
 
 def _ap_basic_info() -> bytes:
@@ -241,13 +255,18 @@ def _ap_basic_info() -> bytes:
     )
 
 
-def build_jpki_ap(holder: CardHolder, *, pin: str, sign_password: str, serial: int) -> SimApplication:
+def build_jpki_ap(
+    holder: CardHolder, *, pin: str, sign_password: str, serial: int, auth_not_after: dt.datetime | None = None,
+) -> SimApplication:
+    """``auth_not_after``: the 利用者証明用 certificate's notAfter (valid, expiring or expired cards)."""
     pki = throwaway_pki()
     auth_ca = _name("Simulated JPKI Auth CA")
     sign_ca = _name("Simulated JPKI Sign CA")
     # The auth certificate carries no personal data on a real card; the signature certificate does.
-    auth_cert = _certificate(_name(f"AUTH {serial:012d}"), pki.auth_key, auth_ca, pki.auth_ca_key, ca=False, serial=serial)
-    sign_cert = _certificate(_name(holder.name), pki.sign_key, sign_ca, pki.sign_ca_key, ca=False, serial=serial)
+    auth_cert = _certificate(_name(f"AUTH {serial:012d}"), pki.auth_key, auth_ca, pki.auth_ca_key, ca=False, serial=serial,
+                             not_after=auth_not_after or _NOT_AFTER)
+    sign_cert = _certificate(_name(holder.name), pki.sign_key, sign_ca, pki.sign_ca_key, ca=False, serial=serial,
+                             not_after=auth_not_after or _NOT_AFTER)
     token_info = JPKI_TOKEN_LABEL.encode("ascii").ljust(32, b" ") + bytes(128)
     app = SimApplication("公的個人認証AP", JPKI_AP_AID)
     app.keys = {
@@ -267,14 +286,22 @@ def build_jpki_ap(holder: CardHolder, *, pin: str, sign_password: str, serial: i
     return app
 
 
-def build_other_aps(holder: CardHolder, *, pin: str, code_b: str, code_tries: int) -> list[SimApplication]:
-    """券面事項確認AP, 共通AP and 住基AP: selectable with their keys, but no readable content (see docs)."""
-    assert holder.my_number is not None
+def build_other_aps(
+    holder: CardHolder, *, pin: str, code_b: str, code_tries: int, card_expiry: dt.date, face_seed: str,
+) -> list[SimApplication]:
+    """券面事項確認AP (with a drawn face and the card's expiry), 共通AP and 住基AP (keys only, see docs)."""
+    pki = throwaway_pki()
     visual = SimApplication("券面事項確認AP", VISUAL_AP_AID)
-    visual.keys = {
-        0x0011: _key(wareki_yymmdd(holder.birth_date), code_tries, _digits_rule(6)),
-        0x0012: _key(code_b, code_tries, _digits_rule(14)),
-        0x0013: _key(holder.my_number, code_tries, _digits_rule(12)),
+    visual.keys = {fid: _key(secret, code_tries, _digits_rule(digits))
+                   for fid, (secret, digits) in visual_keys(holder, code_b).items()}
+    any_code = frozenset({VISUAL_CODE_A_KEY, VISUAL_CODE_B_KEY})
+    face = build_card_face(holder, seed=face_seed, expiry=card_expiry, card_key=pki.auth_key, record_key=pki.text_ap_key)
+    visual.efs = {
+        0x0001: SimEF(padded(build_age_record(holder, pki.auth_key, pki.text_ap_key), 0xFF),
+                      frozenset({VISUAL_BIRTH_KEY})),
+        0x0002: SimEF(padded(face, 0xFF, align=256), any_code),
+        0x0003: SimEF(padded(ap_basic_data(), 0xFF)),
+        0x0004: SimEF(padded(cv_certificate(pki), 0xFF)),
     }
     common = SimApplication("共通AP", COMMON_AP_AID, keys={0x001C: _key(pin, 3, _digits_rule(4))})
     juki = SimApplication("住基AP", JUKI_AP_AID, keys={0x001C: _key(pin, 3, _digits_rule(4))})

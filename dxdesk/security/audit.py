@@ -101,8 +101,9 @@ class Item:
     SEX = "sex"
     MY_NUMBER = "my_number"
     FACE_IMAGE = "face_image"
+    FACE_PHOTO = "face_photo"  # the 券面事項確認AP's photo, shown to the clerk (issue #18); never stored
     PINLESS = "pinless"  # read with 照合番号B instead of the PIN
-    ALL = (BASIC4, NAME, ADDRESS, BIRTH_DATE, SEX, MY_NUMBER, FACE_IMAGE, PINLESS)
+    ALL = (BASIC4, NAME, ADDRESS, BIRTH_DATE, SEX, MY_NUMBER, FACE_IMAGE, FACE_PHOTO, PINLESS)
 
 
 @dataclass(frozen=True)

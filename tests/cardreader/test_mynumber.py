@@ -350,7 +350,8 @@ def test_no_pin_attribute_is_kept() -> None:
     _, _, _, card = setup()
     card.verify_pin("1234")
     card.verify_code_b(KOKUTOU.code_b)
-    # Nothing else is remembered: addressing state and tries counts only, never a secret.
-    assert set(vars(card)) == {"_transport", "_selected_df", "_use_sfi", "_current_ef", "_queried_tries"}
+    # Nothing else is remembered: addressing state, tries counts and EF 0003 (digests and a signature,
+    # kept for the chip check), never a secret.
+    assert set(vars(card)) == {"_transport", "_selected_df", "_use_sfi", "_current_ef", "_queried_tries", "integrity_ef"}
     state = repr({k: v for k, v in vars(card).items() if k != "_transport"})  # the recorder keeps the APDUs
     assert "1234" not in state and KOKUTOU.code_b not in state

@@ -220,7 +220,9 @@ def test_integrity_and_certificate_files_have_the_documented_shape(shared_card: 
     assert record.basic_info_digest == testdata.KOKUTOU_EF0002_DIGEST
     cv = shared_card.file_content(0x0004)
     assert cv[:4] == bytes.fromhex("7F 21 82 02") and parse_tlv(cv).end == 568
-    modulus = parse_tlv(parse_tlv(parse_tlv(cv).value).value, 32).value
+    body = parse_tlv(parse_tlv(cv).value).value
+    exponent = parse_tlv(body, 32)
+    modulus = parse_tlv(body, exponent.end).value  # 90 exponent, 91 modulus (MC)
     key = x509.load_der_x509_certificate(shared_card.file_content(0x000A, JPKI_AP_AID).rstrip(b"\0")).public_key()
     assert len(modulus) == 256 and key.key_size == 2048  # RSA-2048 like the real card
     assert shared_card.file_content(0x0001) == bytes.fromhex("FF 10 0C") + b"537686677188\xff\xff"

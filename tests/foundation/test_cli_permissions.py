@@ -40,6 +40,7 @@ COMMANDS: dict[str, Cmd] = {
     "card readers": RO,
     "card status": RO,
     "card read": Cmd("mutating", P.READ_CARD, "card.read"),  # needs a reader: exercised in tests/cardreader
+    "card identify": Cmd("mutating", P.READ_CARD, "card.read"),  # likewise: tests/cardreader/test_pcsc_identify.py
     "card sim": RO,  # serves a fictional card; no desk data
     "form list": RO,
     "form fill": Cmd("read-only", output=True),  # from a JSON file the person gives; no desk data read

@@ -41,6 +41,12 @@ def _card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _identity(args: argparse.Namespace) -> int:
+    from tools.bench.identity import bench_identity
+
+    return bench_identity(args.n)
+
+
 def _form(args: argparse.Namespace) -> int:
     from dxdesk.forms import TemplateError
     from tools.bench.form import bench_form_fill
@@ -124,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opensc", action="store_true",
                    help="with --pcsc: also time `pkcs15-tool --read-certificate 1` (OpenSC) on the same card")
     p.set_defaults(func=_card)
+
+    p = sub.add_parser("identity", help="the identify step's extra reads (photo, expiry, certificate) via pcscd+vpcd")
+    p.add_argument("--n", "-n", type=_positive, default=20, help="runs (default 20)")
+    p.set_defaults(func=_identity)
 
     p = sub.add_parser("form", help="mean milliseconds per form fill")
     p.add_argument("-n", type=_positive, default=50)
