@@ -23,7 +23,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from dxdesk.errors import as_dx_error
 
@@ -105,7 +105,7 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
                              "exit 2) for kiosk front ends and RPA tools")
 
 
-def emit_items(rows: Iterable[Mapping[str, Any]], key: str = "items", stream: TextIO | None = None,
+def emit_items(rows: Iterable[Mapping[str, Any]], key: str = "items", stream: IO[str] | None = None,
                **extra: Any) -> int:
     """Stream ``{key: [...], "count": N, **extra}`` row by row (a million support sessions never sit in memory).
 
