@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dxdesk.counter.cli",
     "dxdesk.support.cli",
     "dxdesk.security.cli",
+    "dxdesk.handoff.cli",
     "dxdesk.selftest",
 )
 

@@ -104,6 +104,18 @@ class SupportSettings:
 
 
 @dataclass
+class HandoffSettings:
+    # The back-office hand-off (docs/handoff.md): a JSON file and a CSV row per printed form, for the town's
+    # core systems (一括取込, RPA). Off unless the town turns it on (`dxdesk handoff set --enabled on`).
+    enabled: bool = False
+    folder: str = ""  # empty = "handoff" in the data folder (dxdesk.handoff.settings.handoff_folder)
+    # Records not picked up are deleted after this many days (they hold personal data, like the database).
+    retention_days: int = 30
+    # Also print the record as a QR code in the corner a form template reserves ([qr] in the template).
+    qr: bool = False
+
+
+@dataclass
 class Settings:
     version: int = SETTINGS_VERSION
     general: GeneralSettings = field(default_factory=GeneralSettings)
@@ -112,6 +124,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     support: SupportSettings = field(default_factory=SupportSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:

@@ -166,7 +166,10 @@ class AppServices:
             audit = AuditLog(database)
             catalogue = load_catalogue() if counter else None
             journal = _visit_journal(settings.general.desk_id, paths) if counter else None
-            visits = (CounterVisits(database, audit, catalogue, journal, settings)
+            from dxdesk.app.handoff import Handoff
+
+            visits = (CounterVisits(database, audit, catalogue, journal, settings,
+                                    handoff=Handoff(settings, audit, paths))
                       if catalogue is not None and journal is not None else None)
             services = cls(
                 paths=paths,

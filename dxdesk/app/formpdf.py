@@ -7,7 +7,7 @@ one document the clerk previews and prints in one go.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -41,6 +41,8 @@ class VisitPdf:
     forms: tuple[str, ...]
     pages: dict[str, int]  # form id → first page (0-based)
     issues: tuple[FillIssue, ...]
+    # form id → the data it was drawn from: what the hand-off record of that form says (CounterVisits.record_printed)
+    filled: dict[str, FormData] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,12 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
     return FormsPayload(visit.forms_to_print, data, guide, today, mode, calibration, municipality)
 
 
+def form_fill_data(payload: FormsPayload, form_id: str) -> FormData:
+    """The data one form of the payload is drawn from, computed values included (also the hand-off record's)."""
+    raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data[form_id]
+    return FormData.from_dict(raw).with_computed(today=payload.today, municipality=payload.municipality)
+
+
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
     buf = io.BytesIO()
     c = new_canvas(buf)  # embedded fonts only, non-BMP text extractable
@@ -105,15 +113,16 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
     c.setCreator("dxdesk")
     issues: list[FillIssue] = []
     pages: dict[str, int] = {}
+    filled: dict[str, FormData] = {}
     for i, form_id in enumerate(payload.forms):
         template = find_template(form_id)
         c.setPageSize((template.width_mm * mm, template.height_mm * mm))
-        raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data[form_id]
-        data = FormData.from_dict(raw).with_computed(today=payload.today, municipality=payload.municipality)
+        data = form_fill_data(payload, form_id)
+        filled[form_id] = data
         # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
         mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode
         pages[form_id] = i
         # Calibration belongs to the printer, so every page of the job gets the same correction.
         issues.extend(draw_form(c, template, data, mode, payload.calibration))
     c.save()
-    return VisitPdf(buf.getvalue(), payload.forms, pages, tuple(issues))
+    return VisitPdf(buf.getvalue(), payload.forms, pages, tuple(issues), filled)

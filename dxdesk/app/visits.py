@@ -14,7 +14,7 @@ the caller's thread (the Visit is not thread-safe).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TypeVar
 
@@ -23,9 +23,12 @@ from sqlalchemy.orm import Session as OrmSession
 from dxdesk.config import Settings
 from dxdesk.counter import Catalogue, IdentifyMethod, PendingVisit, Visit, VisitCardData, VisitJournal, VisitRecord
 from dxdesk.counter.timing import Clock, TimelineEvent, system_clock
+from dxdesk.forms import FormData
 from dxdesk.security.audit import AuditEntry, AuditLog, check_entry
 from dxdesk.security.permissions import Permission, Session, require
 from dxdesk.store.database import Database
+
+from .handoff import Handoff
 
 from .visit_records import card_read_entry, print_entry, store_record_rows, visit_close_entry
 
@@ -44,13 +47,15 @@ class CounterVisits:
     """Start, identify, print, close and store counter visits as the signed-in clerk."""
 
     def __init__(self, database: Database, audit: AuditLog, catalogue: Catalogue, journal: VisitJournal,
-                 settings: Settings, clock: Clock = system_clock) -> None:
+                 settings: Settings, clock: Clock = system_clock, handoff: Handoff | None = None) -> None:
         self.database = database
         self.audit = audit
         self.catalogue = catalogue
         self.journal = journal
         self.settings = settings
         self.clock = clock
+        # The back-office hand-off of printed forms (off unless the town turns it on: [handoff] enabled).
+        self.handoff = handoff or Handoff(settings, audit)
 
     @property
     def desk_id(self) -> str:
@@ -99,12 +104,26 @@ class CounterVisits:
         visit.attach_my_number(my_number)
         return self._append(entry)
 
-    def record_printed(self, visit: Visit, forms: Sequence[str], pages: int) -> "Future[object]":
-        """The forms went to the printer (PRINT_FORMS checked by the visit): noted on the visit and audited."""
-        entry = self._checked(print_entry(self._actor(visit), visit.id, forms, pages))
+    def record_printed(self, visit: Visit, forms: Sequence[str], pages: int,
+                       filled: "Mapping[str, FormData] | None" = None) -> "Future[object]":
+        """The forms went to the printer (PRINT_FORMS checked by the visit): noted on the visit and audited.
+
+        With the town's hand-off on, the same writer job stores each form's record and writes it to
+        the hand-off folder (``handoff.write`` event); ``filled`` is ``VisitPdf.filled``, the data the
+        pages were drawn from (else it is built again from the visit).
+        """
+        actor = self._actor(visit)
+        entry = self._checked(print_entry(actor, visit.id, forms, pages))
+        records = self.handoff.records(visit, forms, filled) if self.handoff.enabled else []
         for form_id in forms:
             visit.record_printed(form_id)
-        return self._append(entry)
+
+        def job(orm: OrmSession) -> object:
+            printed = self.audit.append_in(orm, entry)
+            self.handoff.write_in(orm, actor, records)
+            return printed
+
+        return self._submit(job)
 
     # -- storing -----------------------------------------------------------------------------------
 

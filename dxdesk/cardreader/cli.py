@@ -3,7 +3,10 @@
 The PIN is only ever read from a hidden prompt (getpass) or, with ``--pin-stdin``, as
 one line from standard input (kiosk front ends, tests); never from argv, where it
 would land in shell history and process listings. The My Number is always masked
-here: a terminal is not a place to display it.
+here: a terminal is not a place to display it. ``--json`` (kiosk front ends, RPA tools) prints one
+document instead (:mod:`dxdesk.cardreader.cardjson`, errors as :mod:`dxdesk.jsonout`'s error object);
+there the number is whole only for a role allowed to reveal it, read with a 処理事由, and the audit
+event says so. ``--code-b-stdin`` reads the four items with 照合番号B instead of the PIN.
 
 ``card read`` returns personal data, so like every other such command it acts for
 a signed-in account (``--as LOGIN``): the role check is the same as at the counter
@@ -22,6 +25,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 from dxdesk.cardreader.errors import CardError
+from dxdesk.jsonout import add_json_flag, emit, json_command
 
 if TYPE_CHECKING:
     from dxdesk.cardreader.service import CardService, CardSource
@@ -37,11 +41,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = card.add_subparsers(dest="card_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("readers", help="list PC/SC readers and whether a card is in them")
+    add_json_flag(p)
     p.set_defaults(func=cmd_readers)
 
     p = sub.add_parser("status", help="reader, card present and PIN tries left (spends no try, needs no PIN)")
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
-    p.add_argument("--json", action="store_true", help="one JSON object on standard output")
+    add_json_flag(p)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
@@ -60,6 +65,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="read the account password and then the PIN as lines from standard input instead of terminal "
         "prompts (for kiosk front ends and scripts; the PIN line is read only once the card shows tries left)",
     )
+    p.add_argument(
+        "--code-b-stdin",
+        action="store_true",
+        help="the PIN-less route: read the account password and then 照合番号B (14 digits: birth date YYMMDD in "
+        "wareki, card expiry year, security code) as lines from standard input; the four items only",
+    )
+    add_json_flag(p)
     p.set_defaults(func=cmd_read)
 
     from dxdesk.cardreader.identitycli import register as register_identify
@@ -86,19 +98,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=cmd_sim)
 
 
-def _user_error(exc: CardError) -> Exception:
-    from dxdesk.cli import UserError
-
-    return UserError(str(exc))
-
-
+@json_command
 def cmd_readers(args: argparse.Namespace) -> int:
+    from dxdesk.cardreader.cardjson import readers_document
     from dxdesk.cardreader.pcsc import reader_infos
 
-    try:
-        infos = reader_infos()
-    except CardError as exc:
-        raise _user_error(exc) from None
+    infos = reader_infos()  # a CardError's English sentence is what `dxdesk` prints
+    if args.json:
+        emit(readers_document(infos))
+        return 0 if infos else 1
     if not infos:
         print("no card readers found")
         return 1
@@ -128,24 +136,16 @@ def _source_line(source: CardSource | None) -> str:
     return f"reader:  {source.reader}"
 
 
+@json_command
 def cmd_status(args: argparse.Namespace) -> int:
-    import json
-
+    from dxdesk.cardreader.cardjson import status_document
     from dxdesk.cardreader.identitycli import status_identity_fields
 
     with _service(args) as service:
-        try:
-            status = service.status(with_auth_cert=True).result()
-        except CardError as exc:
-            raise _user_error(exc) from None
+        status = service.status(with_auth_cert=True).result()  # a CardError is a DxError: its sentence, or JSON
     cert = status_identity_fields(status)
-    if getattr(args, "json", False):
-        print(json.dumps({
-            "reader": status.source.reader if status.source else None,
-            "simulated": bool(status.source and status.source.simulated),
-            "card_present": status.card_present, "pin_tries_left": status.tries_left,
-            **cert,
-        }))
+    if args.json:
+        emit({**status_document(status), **cert})
         return 0 if status.card_present else 1
     print(_source_line(status.source))
     print(f"card:    {'present' if status.card_present else 'none'}")
@@ -204,7 +204,7 @@ def _signed_in(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any]]:
     settings = load_settings()
     with open_auth(settings) as (_db, auth):
         with user_errors():
-            if args.pin_stdin:
+            if args.pin_stdin or args.code_b_stdin:
                 if not args.as_login:
                     raise UserError("reading a card needs --as LOGIN (an account allowed to do it)")
                 # Same pipe as the PIN: a front end feeding the PIN has no terminal for the password either.
@@ -235,40 +235,86 @@ def _audit_read(audit: Any, session: Any, args: argparse.Namespace, purpose: Any
         raise UserError(exc.message.en) from None
 
 
-def cmd_read(args: argparse.Namespace) -> int:
-    from dxdesk.cardreader.service import CardService
+class _NoPinProvider:
+    """The 照合番号B route never asks for a PIN; a request would be a bug in the service."""
+
+    def request_pin(self, key_label: str, tries_left: int) -> str | None:
+        return None
+
+
+def _check_route(args: argparse.Namespace) -> None:
     from dxdesk.cli import UserError
+
+    if args.code_b_stdin and args.pin_stdin:
+        raise UserError("--code-b-stdin and --pin-stdin are two different routes; give one")
+    if args.code_b_stdin and args.my_number:
+        raise UserError("照合番号B opens the four basic items only: the My Number needs the PIN (drop --code-b-stdin)")
+
+
+def _shown_number(args: argparse.Namespace, session: Any, purpose: Any, number: str | None) -> tuple[str | None, bool]:
+    """(the My Number as --json may print it, whether it is whole): whole only for a role allowed to reveal
+    it, read with a 処理事由; masked otherwise, and never whole on a terminal."""
+    from dxdesk.cardreader.model import mask_my_number
+    from dxdesk.security.permissions import Permission
+
+    if not args.my_number or number is None:
+        return None, False
+    if args.json and purpose.reason and session.can(Permission.REVEAL_MY_NUMBER):
+        return number, True
+    return mask_my_number(number), False
+
+
+@json_command
+def cmd_read(args: argparse.Namespace) -> int:
+    from dxdesk.cardreader.cardjson import holder_document
+    from dxdesk.cardreader.service import CardService
     from dxdesk.security.audit import Result
     from dxdesk.security.permissions import PermissionDeniedError
 
+    _check_route(args)
     purpose = _purpose(args)
     with _signed_in(args) as (settings, session, audit):
         service = CardService(settings.card, reader_prefix=args.reader, require_session=True)
         with service:
             service.bind_session(session)
             try:
-                provider = _StdinPinProvider() if args.pin_stdin else _PromptPinProvider()
-                result = service.read_card(provider, include_my_number=args.my_number, session=session).result()
-            except PermissionDeniedError as exc:
+                if args.code_b_stdin:
+                    code_b = sys.stdin.readline().rstrip("\r\n")
+                    future = service.read_card(_NoPinProvider(), code_b=code_b, session=session)
+                    del code_b
+                else:
+                    provider = _StdinPinProvider() if args.pin_stdin else _PromptPinProvider()
+                    future = service.read_card(provider, include_my_number=args.my_number, session=session)
+                result = future.result()
+            except PermissionDeniedError:
                 _audit_read(audit, session, args, purpose, Result.DENIED, {})
-                raise UserError(exc.message.en) from None
+                raise
             except CardError as exc:
                 # Only the error's kind: its text is for the clerk, the log keeps no card details.
                 _audit_read(audit, session, args, purpose, Result.FAILURE, {"error": type(exc).__name__})
-                raise _user_error(exc) from None
+                raise
             except KeyboardInterrupt:
                 service.cancel()
                 raise
+        holder = result.holder
+        number, whole = _shown_number(args, session, purpose, holder.my_number)
         simulated = bool(result.source is not None and result.source.simulated)
-        _audit_read(audit, session, args, purpose, Result.SUCCESS, {"method": "pin", "simulated": simulated})
-    holder = result.holder
+        details: dict[str, Any] = {"method": "code_b" if args.code_b_stdin else "pin", "simulated": simulated}
+        if args.json:
+            details["output"] = "json"
+        if whole:
+            details["my_number_shown"] = "whole"  # the robot got the number itself, not the masked form
+        _audit_read(audit, session, args, purpose, Result.SUCCESS, details)
+    if args.json:
+        emit(holder_document(holder, result.source, my_number=number))
+        return 0
     print(_source_line(result.source))
     print(f"name:       {holder.name}")
     print(f"address:    {holder.address}")
     print(f"birth date: {holder.birth_date.isoformat()}")
     print(f"sex:        {holder.sex.label_en}")
     if args.my_number:
-        print(f"My Number:  {holder.masked_my_number()}")
+        print(f"My Number:  {number}")
     return 0
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from typing import TYPE_CHECKING, Any
+
+from dxdesk.jsonout import add_json_flag, emit, json_command
 
 if TYPE_CHECKING:
     from dxdesk.cardreader.service import CardReadResult, CardStatus
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        help="password line, then 照合番号B (14 digits) as lines from standard input (face photo + expiry)")
     route.add_argument("--pin-stdin", action="store_true",
                        help="password line, then the 4-digit PIN as lines from standard input (certificate expiry)")
-    p.add_argument("--json", action="store_true", help="one JSON object on standard output")
+    add_json_flag(p)
     p.set_defaults(func=cmd_identify)
 
 
@@ -106,8 +107,9 @@ class _StdinLine:
         return sys.stdin.readline().rstrip("\r\n") or None
 
 
+@json_command
 def cmd_identify(args: argparse.Namespace) -> int:
-    from dxdesk.cardreader.cli import _signed_in, _source_line, _user_error
+    from dxdesk.cardreader.cli import _signed_in, _source_line
     from dxdesk.cardreader.errors import CardError
     from dxdesk.cardreader.service import CardService
     from dxdesk.cli import UserError
@@ -128,7 +130,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
                 raise UserError(exc.message.en) from None
             except CardError as exc:
                 _audit(audit, session, Result.FAILURE, [Item.BASIC4], {"error": type(exc).__name__})
-                raise _user_error(exc) from None
+                raise  # a DxError: its sentence, or with --json the error object with tries_left
             finally:
                 code_b = None
         extras = result.extras
@@ -142,7 +144,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
     if chip is not None and chip.warning:
         print(f"WARNING: chip signature check {chip.status.value}: {chip.reason}", file=sys.stderr)
     if args.json:
-        print(json.dumps(fields, ensure_ascii=False))
+        emit(fields)
         return 0
     print(_source_line(result.source))
     for key, value in fields.items():

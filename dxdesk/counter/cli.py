@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     v_pending = vsub.add_parser("pending", help="list unfinished visits kept in the journal")
     v_pending.add_argument("--json", action="store_true", help="machine-readable output")
     v_pending.set_defaults(func=_visit_pending)
+    from dxdesk.handoff.cli import add_visit_export  # the hand-off's bulk export: `dxdesk visit export`
+
+    add_visit_export(vsub)
 
 
 def _procedures_list(args: argparse.Namespace) -> int:

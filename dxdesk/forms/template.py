@@ -100,6 +100,18 @@ class StaticItem:
 
 
 @dataclass(frozen=True)
+class QrCorner:
+    """``[qr]``: the corner reserved for the hand-off QR code (dxdesk.handoff.qr); mm like everything else.
+
+    Two codes side by side fit when the record is long (``size`` each, ``gap`` between)."""
+
+    x: float
+    y: float
+    size: float = 24.0
+    gap: float = 2.0
+
+
+@dataclass(frozen=True)
 class FormTemplate:
     id: str
     title: str
@@ -109,6 +121,8 @@ class FormTemplate:
     description: str = ""
     fields: tuple[Field, ...] = ()
     static: tuple[StaticItem, ...] = ()
+    version: str = "1"  # [form] version: the layout of the hand-off record (its fields); bump when they change
+    qr: QrCorner | None = None  # [qr]: print the record as a QR code there (None: no code on this form)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -253,8 +267,10 @@ def load_template(path: Path) -> FormTemplate:
     form_id = form.get("id", str, path.stem)
     title = form.get("title", str)
     description = form.get("description", str, "")
+    version = form.get("version", str, "1")
     form.check_unknown()
-    unknown = sorted(set(data) - {"form", "field", "drawing"})
+    qr = _parse_qr(_Table(data["qr"], "[qr]", path), page_w, page_h) if "qr" in data else None
+    unknown = sorted(set(data) - {"form", "field", "drawing", "qr"})
     if unknown:
         raise TemplateError(f"{path}: unknown top-level table(s) {', '.join(unknown)}")
     fields = []
@@ -270,4 +286,17 @@ def load_template(path: Path) -> FormTemplate:
     drawing.check_unknown()
     static = [_parse_static(_Table(raw, f"[drawing] item {i + 1}", path), page_w, page_h)
               for i, raw in enumerate(items)]
-    return FormTemplate(form_id, title, page_w, page_h, path, description, tuple(fields), tuple(static))
+    return FormTemplate(form_id, title, page_w, page_h, path, description, tuple(fields), tuple(static),
+                        version, qr)
+
+
+def _parse_qr(t: _Table, page_w: float, page_h: float) -> QrCorner:
+    """The reserved corner holds two codes side by side (the record split when too long for one)."""
+    size, gap = t.get("size", float, 24.0), t.get("gap", float, 2.0)
+    x, y = t.get("x", float), t.get("y", float)
+    t.check_unknown()
+    if size < 15 or gap < 0:
+        raise t.fail("size must be at least 15 mm (smaller codes do not scan from paper) and gap 0 or more")
+    if x < 0 or y < 0 or x + 2 * size + gap > page_w + 0.01 or y + size > page_h + 0.01:
+        raise t.fail(f"two {size} mm codes from ({x}, {y}) do not fit on the {page_w}x{page_h} mm page")
+    return QrCorner(x, y, size, gap)

@@ -82,6 +82,9 @@ class EventType(str, enum.Enum):
     DB_UPGRADE = "db.upgrade"
     SYNC_RUN = "sync.run"
     AUDIT_TRIGGERS = "audit.repair_triggers"
+    # The back-office hand-off (dxdesk.handoff): records written to the folder, picked up from it.
+    HANDOFF_WRITE = "handoff.write"
+    HANDOFF_PICKUP = "handoff.pickup"
 
 
 class Result(str, enum.Enum):

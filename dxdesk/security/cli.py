@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from dxdesk.cli import UserError
+from dxdesk.jsonout import add_json_flag, emit_items, json_command
 from dxdesk.timeutil import local_midnight
 
 PASSWORD_ATTEMPTS = 3
@@ -214,6 +215,7 @@ def _audit_repair_triggers(args: argparse.Namespace) -> int:
     return 0
 
 
+@json_command
 def _audit_list(args: argparse.Namespace) -> int:
     from dxdesk.security.auditchain import utc_iso
 
@@ -221,6 +223,12 @@ def _audit_list(args: argparse.Namespace) -> int:
         session = _sign_in(auth, args.as_login, "listing the audit log")
         rows = _audit_service(db, auth).list_events(
             session, _parse_day(args.date_from), _parse_day(args.date_to, end=True), args.type, args.limit)
+    if args.json:
+        emit_items({"seq": row.record.seq, "occurred_at": utc_iso(row.record.occurred_at),
+                    "actor": row.actor_login, "desk_id": row.record.desk_id, "event_type": row.record.event_type,
+                    "result": row.record.result, "items": list(row.record.items), "jimu_type": row.record.jimu_type,
+                    "reason": row.record.reason, "details": row.record.details} for row in rows)
+        return 0
     for row in rows:
         r = row.record
         items = ",".join(r.items) or "-"
@@ -308,6 +316,7 @@ def register(subparsers: Any) -> None:
         p.set_defaults(func=func)
     audsub.choices["list"].add_argument("--type", help="only this event type, e.g. card.read")
     audsub.choices["list"].add_argument("--limit", type=int, help="at most this many events")
+    add_json_flag(audsub.choices["list"])
     audsub.choices["export"].add_argument("--csv", required=True, metavar="OUT", help="CSV file to write (UTF-8 BOM)")
     audsub.choices["export"].add_argument("--force", action="store_true", help="replace OUT if it exists")
 

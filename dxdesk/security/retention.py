@@ -31,7 +31,7 @@ from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.auditchain import utc_iso
 from dxdesk.security.permissions import SYSTEM_ACTOR, Permission, Session, requires
-from dxdesk.store.models import AuditEvent, SupportSession, SyncState, Visit
+from dxdesk.store.models import AuditEvent, PrintedRecord, SupportSession, SyncState, Visit
 
 if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
     from dxdesk.store.database import Database
@@ -53,6 +53,7 @@ class PurgeReport:
     support_contacts_cleared: int
     audit_events_removed: int
     audit_removed_through_seq: int | None
+    printed_records_removed: int = 0  # hand-off records kept for `visit export` (dxdesk.handoff)
 
     def summary(self) -> str:
         verb = "would clear" if self.dry_run else "cleared"
@@ -129,9 +130,10 @@ class RetentionService:
             select(SupportSession).options(load_only(SupportSession.id))
             .where(SupportSession.started_at < personal_cutoff, SupportSession.follow_up_contact.is_not(None))
         ).all()
+        printed = orm.scalars(select(PrintedRecord.id).where(PrintedRecord.printed_at < personal_cutoff)).all()
         through_seq, through_hash, removable = self._audit_prefix(orm, audit_cutoff)
         report = PurgeReport(dry_run, personal_cutoff, audit_cutoff, len(visits), len(contacts), removable,
-                             through_seq)
+                             through_seq, len(printed))
         if dry_run:
             return report
         for visit in visits:
@@ -139,6 +141,8 @@ class RetentionService:
                 setattr(visit, name, None)
         for support in contacts:
             support.follow_up_contact = None
+        if printed:
+            orm.execute(delete(PrintedRecord).where(PrintedRecord.id.in_(printed)))
         if through_seq is not None:
             # Checkpoint first: it becomes the newest event, so the chain never empties
             # and the next event still links to a surviving hash.
@@ -151,6 +155,7 @@ class RetentionService:
         self.audit.append_in(orm, AuditEntry(
             EventType.PURGE, actor, Result.SUCCESS,
             details={"visits_cleared": len(visits), "support_contacts_cleared": len(contacts),
+                     "printed_records_removed": len(printed),
                      "audit_events_removed": removable, "personal_before": utc_iso(personal_cutoff)},
         ))
         state = orm.get(SyncState, LAST_PURGE_STATE) or orm.merge(SyncState(name=LAST_PURGE_STATE))

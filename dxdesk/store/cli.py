@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dxdesk.cli import UserError
 from dxdesk.config import load_settings
+from dxdesk.jsonout import add_json_flag, emit, json_command
 from dxdesk.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     db = subparsers.add_parser("db", help="local database: status, upgrade, backup, restore, keys, server")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = dbsub.add_parser("status", help="show schema revision (current vs head), pending sync and key storage")
+    add_json_flag(p)
     p.set_defaults(func=_status)
     p = dbsub.add_parser("upgrade", help="migrate the database schema to the newest revision (backup first; admin)")
     _add_sign_in(p)
@@ -138,24 +140,44 @@ def _positive(value: str) -> int:
     return number
 
 
+@json_command
 def _status(args: argparse.Namespace) -> int:
     from dxdesk.store import migrate
     from dxdesk.store.database import create_sqlite_engine
     from dxdesk.store.keys import key_storage_description
 
+    doc: dict[str, Any] = {}
+
+    def show(key: str, value: Any, line: str | None) -> None:
+        """One fact: into --json's document under ``key``, else its line of text."""
+        doc[key] = value
+        if line is not None:
+            say(line)
+
+    def say(line: str) -> None:
+        if not args.json:
+            print(line)
+
+    def finish(code: int) -> int:
+        if args.json:
+            emit(doc)
+        return code
+
     paths = app_paths()
     settings = load_settings(paths)
     head = migrate.head_revision()
-    print(f"database:  {paths.database_file}")
+    show("database", paths.database_file, f"database:  {paths.database_file}")
     from dxdesk.store.database import DeskHistoryError, refuse_reinitialising
 
     try:
         refuse_reinitialising(paths.database_file, paths, settings.general.desk_id)
     except DeskHistoryError as exc:
-        print(f"schema:    NONE: {exc.message.en}")
-        return 1
+        show("schema", {"current": None, "head": head, "problem": exc.message.en},
+             f"schema:    NONE: {exc.message.en}")
+        return finish(1)
     if not paths.database_file.exists():
-        print(f"schema:    (no database yet) -> head {head}")
+        show("schema", {"current": None, "head": head, "up_to_date": False},
+             f"schema:    (no database yet) -> head {head}")
     else:
         engine = create_sqlite_engine(paths.database_file)
         try:
@@ -185,33 +207,39 @@ def _status(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
         state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
-        print(f"schema:    current {current or '(empty)'}, head {head}: {state}")
-        print(f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
+        show("schema", {"current": current or None, "head": head, "up_to_date": current == head},
+             f"schema:    current {current or '(empty)'}, head {head}: {state}")
+        show("unsent", pending, f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
+        show("set_aside", [{"table": t, "record": r, "reason": why} for t, r, why in aside], None)
         for table, record, reason in aside:
-            print(f"set aside: {table} {record}: {reason}")
+            say(f"set aside: {table} {record}: {reason}")
         if aside:
-            print("           fix the cause, then: dxdesk sync --retry-set-aside")
-        if last_error:
-            print(f"last sync: FAILED: {last_error}")
+            say("           fix the cause, then: dxdesk sync --retry-set-aside")
+        show("last_sync_error", last_error or None, f"last sync: FAILED: {last_error}" if last_error else None)
+        show("problems", {name.removeprefix("problem:"): error for name, error in problems}, None)
         for name, error in problems:
-            print(f"problem:   {name.removeprefix('problem:')}: {error}")
-    print(f"key:       {key_storage_description(paths, settings.general.desk_id)}")
+            say(f"problem:   {name.removeprefix('problem:')}: {error}")
+    show("key", key_storage_description(paths, settings.general.desk_id),
+         f"key:       {key_storage_description(paths, settings.general.desk_id)}")
     if paths.database_file.exists():
         from dxdesk.store.escrow import recovery_status
 
-        print(f"recovery:  {recovery_status(paths.database_file)}")
+        recovery = recovery_status(paths.database_file)
+        show("recovery", recovery, f"recovery:  {recovery}")
     from dxdesk.store.servertls import redacted_url
 
     server = redacted_url(settings.store.server_url) or "(none: local only)"  # an old file may hold ?password=
-    print(f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
+    show("server", redacted_url(settings.store.server_url) or None,
+         f"server:    {server}{' [work offline]' if settings.store.work_offline else ''}")
+    show("work_offline", settings.store.work_offline, None)
     if settings.store.server_url:
-        print(f"tls:       {_tls_description(settings.store)}")
-    print(f"town key:  {_town_fingerprint(paths)}")
+        show("tls", _tls_description(settings.store), f"tls:       {_tls_description(settings.store)}")
+    show("town_key", _town_fingerprint(paths), f"town key:  {_town_fingerprint(paths)}")
     refused = _refused_accounts(paths)
-    if refused:
-        print(f"refused:   {refused} account record(s) from the server, not signed by the town key (see the audit log)")
+    show("refused_accounts", refused, f"refused:   {refused} account record(s) from the server, not signed by the "
+         "town key (see the audit log)" if refused else None)
     _require_writable(paths.database_file)
-    return 0
+    return finish(0)
 
 
 def _refused_accounts(paths: object) -> int:

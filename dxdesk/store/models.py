@@ -123,6 +123,22 @@ class FormPrinted(RecordMixin, Base):
     visit: Mapped[Visit] = relationship(back_populates="forms")
 
 
+class PrintedRecord(Base):
+    """What a printed form said (dxdesk.handoff): kept while the town's hand-off is on, for ``visit export``.
+
+    Local to the desk (never synced), the record encrypted as one value, deleted by the retention
+    purge with the rest of the visit's personal data. Revision 0008.
+    """
+
+    __tablename__ = "printed_records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    visit_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    form_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    record: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("printed_records.record"), nullable=False)
+
+
 class SupportSession(RecordMixin, Base):
     __tablename__ = "support_sessions"
     __table_args__ = (

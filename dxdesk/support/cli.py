@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from dxdesk.cli import UserError
 from dxdesk.i18n import Msg
+from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
 from dxdesk.support.model import SessionValidationError, SupportSession, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
@@ -142,6 +143,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--limit", type=_positive, metavar="N", help="at most N sessions (one page)")
     s.add_argument("--offset", type=_positive, default=0, metavar="N", help="skip the first N sessions (next pages)")
     _add_as(s)
+    add_json_flag(s)
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("delete", help="delete a recent session (kept as deleted, out of reports)")
@@ -165,6 +167,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
     s.add_argument("--force", action="store_true", help="replace output files that already exist")
     _add_as(s)
+    add_json_flag(s)  # the KPIs themselves on stdout; --pdf/--csv become optional
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("import", help="import sessions from a CSV (same format as the export)")
@@ -270,6 +273,16 @@ def _query(args: argparse.Namespace) -> SessionQuery:
                         topic=getattr(args, "topic", None), outcome=getattr(args, "outcome", None))
 
 
+def session_document(s: SupportSession) -> dict[str, object]:
+    """``support list --json``: a session's figures, never its free-text note or follow-up contact."""
+    return {"id": s.id, "started_at": s.started_at, "venue": s.venue, "venue_type": s.venue_type,
+            "topics": list(s.topics), "device": s.device, "age_band": s.age_band, "attendees": s.attendees,
+            "helpers": s.helpers, "duration_minutes": s.duration_minutes, "outcome": s.outcome,
+            "follow_up_open": s.follow_up_open, "repeat_visitor": s.repeat_visitor,
+            "other_desk": s.other_desk}
+
+
+@json_command
 def cmd_list(args: argparse.Namespace) -> int:
     query = _query(args)
     count = 0
@@ -282,6 +295,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 sessions = repo.list(query, limit=args.limit, offset=args.offset)  # one page, paged in SQL
             else:
                 sessions = repo.iter_sessions(query)  # streamed: the first line prints at once
+            if args.json:
+                emit_items(session_document(s) for s in sessions)
+                return 0
             for s in sessions:
                 count += 1
                 flags = ("F" if s.follow_up_open else "-") + ("R" if s.repeat_visitor else "-")
@@ -334,11 +350,13 @@ def report_period(args: argparse.Namespace, today: date) -> tuple[date, date]:
     return last_month(today)
 
 
+@json_command
 def cmd_report(args: argparse.Namespace) -> int:
     from dxdesk.support import kpi
     from dxdesk.support.report import ReportOptions
 
-    if not args.pdf and not args.csv:
+    written: list[Path] = []
+    if not args.pdf and not args.csv and not args.json:
         raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
     _check_outputs(args)
     period = report_period(args, local_today())
@@ -352,15 +370,22 @@ def cmd_report(args: argparse.Namespace) -> int:
             summary = kpi.summarize(repo.scope(query))
             if args.pdf:
                 repo.write_report_pdf(args.pdf, summary, catalog, options)
-                print(f"wrote {args.pdf}")
+                written.append(args.pdf)
+                if not args.json:
+                    print(f"wrote {args.pdf}")
             if args.csv:
                 language = "en" if args.english_headers else "ja"
                 paths = repo.write_csv_pair(args.csv, repo.iter_sessions(query), summary, catalog, language)
-                print("wrote " + " and ".join(str(p) for p in paths))
+                written.extend(paths)
+                if not args.json:
+                    print("wrote " + " and ".join(str(p) for p in paths))
         except _refusals() as exc:
             raise _fail(exc) from exc
         except OSError as exc:
             raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
+    if args.json:
+        emit({"from": period[0], "to": period[1], "venue": args.venue, "summary": summary, "written": written})
+        return 0
     print(f"{summary.sessions} session(s), {format_range_en(period)}", file=sys.stderr)
     return 0
 

@@ -75,6 +75,11 @@ COMMANDS: dict[str, Cmd] = {
     "procedures list": RO,
     "procedures check": RO,
     "visit pending": RO,
+    # The back-office hand-off (docs/handoff.md): the records of closed visits, streamed, a supervisor's export.
+    "visit export": Cmd("signed-read", P.EXPORT_DATA, "data.export", output=True),
+    "handoff status": RO,  # on/off, folder, file names waiting: no record contents
+    "handoff set": Cmd("mutating", P.MANAGE_SETTINGS, "settings.change", sample=("--enabled", "on"), runs=True),
+    "handoff pickup": Cmd("mutating", P.EXPORT_DATA, "handoff.pickup", sample=("{tmp}/picked",), runs=True),
     "support add": Cmd("mutating", P.LOG_SUPPORT, "support.change",
                        sample=("--topics", "power,line", "--age", "75-79", "--device", "android", "--attendees",
                                "1", "--helpers", "1", "--duration", "20", "--outcome", "resolved", "--venue",
