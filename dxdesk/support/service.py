@@ -178,11 +178,16 @@ class SupportService:
         return query
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]:
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]:
         allowed = self._allowed(query)
         if allowed is None:
             return []
-        return self.repository.list(allowed, limit=limit, offset=offset)
+        return self.repository.list(allowed, limit=limit, offset=offset, newest_first=newest_first)
+
+    def count(self, query: SessionQuery = SessionQuery()) -> int:
+        """How many sessions ``query`` selects among those this account may read (counted in SQL)."""
+        allowed = self._allowed(query)
+        return 0 if allowed is None else self.repository.count(allowed)
 
     def iter_sessions(self, query: SessionQuery = SessionQuery()) -> Iterable[SupportSession]:
         """The sessions ``query`` selects, streamed from the database when it can (exports, long lists)."""

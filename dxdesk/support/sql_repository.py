@@ -363,9 +363,9 @@ class SqlRepository:
         )
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]:
-        """Sessions ``query`` selects, oldest first; ``limit``/``offset`` give one page."""
-        stmt = _select(query).offset(offset or None).limit(limit)
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]:
+        """Sessions ``query`` selects, oldest (or newest) first; ``limit``/``offset`` give one page."""
+        stmt = _select(query, newest_first).offset(offset or None).limit(limit)
         with self._db.session() as s:
             names = desk_names(s)
             return [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
@@ -434,9 +434,10 @@ def _stream(open_session: Callable[[], ContextManager[Session]], query: SessionQ
             yield to_session(row, own_desk, names)
 
 
-def _select(query: SessionQuery) -> Select[m.SupportSession]:
+def _select(query: SessionQuery, newest_first: bool = False) -> Select[m.SupportSession]:
+    order = (m.SupportSession.started_at, m.SupportSession.id)
     return (select(m.SupportSession).where(*sql_kpi.session_conditions(query))
-            .order_by(m.SupportSession.started_at, m.SupportSession.id))
+            .order_by(*(c.desc() for c in order) if newest_first else order))
 
 
 def _existing(session: Session, ids: list[str]) -> set[str]:
