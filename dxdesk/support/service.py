@@ -205,6 +205,15 @@ class SupportService:
         scope = getattr(self.repository, "scope", None)
         return scope(allowed) if scope is not None else self.repository.list(allowed)
 
+    def rebuild_totals(self) -> int:
+        """Recompute the report's monthly totals from the sessions (a repair; audited, supervisors)."""
+        self._require(Permission.VIEW_REPORTS, EventType.REPORT, "support_totals_rebuilt")
+        rebuild = getattr(self.repository, "rebuild_totals", None)
+        if rebuild is None:  # a repository without stored totals (in memory) has nothing to rebuild
+            return 0
+        return self._audited(lambda then=None: int(rebuild(then=then)), EventType.REPORT,
+                             lambda rows: {"kind": "support_totals_rebuilt", "rows": rows})
+
     def follow_ups_due(self) -> builtins.list[SupportSession]:
         # Supporters do the follow-ups, so they see every open one (that is their work list).
         require_any(self.session, *READ_PERMISSIONS)
