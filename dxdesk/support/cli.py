@@ -177,6 +177,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_as(s)
     s.set_defaults(func=cmd_import)
 
+    s = sub.add_parser("rebuild-totals", help="recompute the report's monthly totals from the sessions (repair)",
+                       description="Reports on whole months read pre-computed monthly totals, kept up to date "
+                                   "with every change; this recomputes them from the sessions in one pass.")
+    _add_as(s)
+    s.set_defaults(func=cmd_rebuild_totals)
+
     s = sub.add_parser("topics", help="list topics; add or retire town topics")
     s.add_argument("--add", metavar="CODE", help="new topic code (a-z, 0-9, _)")
     s.add_argument("--ja", help="Japanese label for --add")
@@ -455,6 +461,16 @@ class _ProgressLine:
     def end(self) -> None:
         if self._shown:
             print(file=sys.stderr)
+
+
+def cmd_rebuild_totals(args: argparse.Namespace) -> int:
+    with open_service(args.as_login, "rebuilding the report totals") as repo:
+        try:
+            rows = repo.rebuild_totals()
+        except _refusals() as exc:
+            raise _fail(exc) from exc
+    print(f"monthly totals rebuilt: {rows} row(s)")
+    return 0
 
 
 def cmd_topics(args: argparse.Namespace) -> int:

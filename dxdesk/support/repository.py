@@ -106,7 +106,8 @@ class SupportRepository(Protocol):
     def update(self, session: SupportSession, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
     def delete(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]: ...
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]: ...
+    def count(self, query: SessionQuery = SessionQuery()) -> int: ...
     def follow_ups_due(self) -> builtins.list[SupportSession]: ...
     def close_follow_up(self, session_id: str, *, by: str = "", now: datetime | None = None) -> SupportSession: ...
 
@@ -267,9 +268,13 @@ class InMemoryRepository:
         return after
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]:
-        found = sorted((s for s in self._sessions.values() if query.matches(s)), key=sort_key)
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]:
+        found = sorted((s for s in self._sessions.values() if query.matches(s)), key=sort_key,
+                       reverse=newest_first)
         return found[offset:] if limit is None else found[offset:offset + limit]
+
+    def count(self, query: SessionQuery = SessionQuery()) -> int:
+        return sum(1 for s in self._sessions.values() if query.matches(s))
 
     def follow_ups_due(self) -> builtins.list[SupportSession]:
         return sorted((s for s in self._sessions.values() if s.follow_up_open), key=sort_key)

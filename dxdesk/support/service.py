@@ -178,11 +178,16 @@ class SupportService:
         return query
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]:
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]:
         allowed = self._allowed(query)
         if allowed is None:
             return []
-        return self.repository.list(allowed, limit=limit, offset=offset)
+        return self.repository.list(allowed, limit=limit, offset=offset, newest_first=newest_first)
+
+    def count(self, query: SessionQuery = SessionQuery()) -> int:
+        """How many sessions ``query`` selects among those this account may read (counted in SQL)."""
+        allowed = self._allowed(query)
+        return 0 if allowed is None else self.repository.count(allowed)
 
     def iter_sessions(self, query: SessionQuery = SessionQuery()) -> Iterable[SupportSession]:
         """The sessions ``query`` selects, streamed from the database when it can (exports, long lists)."""
@@ -199,6 +204,15 @@ class SupportService:
             return []
         scope = getattr(self.repository, "scope", None)
         return scope(allowed) if scope is not None else self.repository.list(allowed)
+
+    def rebuild_totals(self) -> int:
+        """Recompute the report's monthly totals from the sessions (a repair; audited, supervisors)."""
+        self._require(Permission.VIEW_REPORTS, EventType.REPORT, "support_totals_rebuilt")
+        rebuild = getattr(self.repository, "rebuild_totals", None)
+        if rebuild is None:  # a repository without stored totals (in memory) has nothing to rebuild
+            return 0
+        return self._audited(lambda then=None: int(rebuild(then=then)), EventType.REPORT,
+                             lambda rows: {"kind": "support_totals_rebuilt", "rows": rows})
 
     def follow_ups_due(self) -> builtins.list[SupportSession]:
         # Supporters do the follow-ups, so they see every open one (that is their work list).

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -128,9 +129,34 @@ def _grouped(session: Session, where: list[ColumnElement[bool]], column: Any, *v
     return list(session.execute(stmt))
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """The grouped numbers every KPI is made of (from ``GROUP BY`` or from :mod:`.monthly_totals`)."""
+
+    count: int
+    attendees: int
+    helpers: int
+    duration: int
+    repeats: int
+    open_follow_ups: int
+    understaffed: int
+    topics: dict[str, int]  # sessions per topic code
+    venues: dict[str, tuple[int, int]]  # venue -> (sessions, attendees)
+    venue_types: dict[str, tuple[int, int, int]]  # venue type -> (sessions, attendees, helpers)
+    attendee_sizes: dict[int, int]  # attendees of a session -> sessions
+    age_bands: dict[str, int]
+    outcomes: dict[str, int]
+    per_day: dict[date, int]  # local day -> sessions
+
+
 def summarize(session: Session, query: SessionQuery) -> kpi.KpiSummary:
     """Every KPI of the sessions ``query`` selects (deleted ones never count), computed in the database."""
+    from dxdesk.support import monthly_totals  # imports this module
+
     live = SessionQuery(query.date_from, query.date_to, query.venue, query.venue_type, query.topic, query.outcome)
+    precomputed = monthly_totals.summarize(session, live)
+    if precomputed is not None:
+        return precomputed
     where = session_conditions(live)
     totals = session.execute(
         select(
@@ -143,35 +169,41 @@ def summarize(session: Session, query: SessionQuery) -> kpi.KpiSummary:
             _flag(SS.helpers < staff_needed()),
         ).where(*where)
     ).one()
-    count, attendees, _helpers, duration, repeats, open_follow_ups, understaffed = (int(v) for v in totals)
+    count, attendees, helpers, duration, repeats, open_follow_ups, understaffed = (int(v) for v in totals)
 
     topics: Counter[str] = Counter()
     topic_text = cast(SS.topics, Text)
     for text, n in _grouped(session, where, topic_text):
         topics.update({code: n for code in set(json.loads(text or "[]"))})
+    return assemble(Grouped(
+        count=count, attendees=attendees, helpers=helpers, duration=duration, repeats=repeats,
+        open_follow_ups=open_follow_ups, understaffed=understaffed, topics=dict(topics),
+        venues={v: (int(n), int(a)) for v, n, a in _grouped(session, where, SS.venue, func.sum(SS.attendees))},
+        venue_types={vt: (int(n), int(a), int(h)) for vt, n, a, h in
+                     _grouped(session, where, SS.venue_type, func.sum(SS.attendees), func.sum(SS.helpers))},
+        attendee_sizes={int(a): int(n) for a, n in _grouped(session, where, SS.attendees)},
+        age_bands={a: int(n) for a, n in _grouped(session, where, SS.age_band)},
+        outcomes={o: int(n) for o, n in _grouped(session, where, SS.outcome)},
+        per_day=sessions_per_day(session, live),
+    ))
 
-    venue_rows = _grouped(session, where, SS.venue, func.sum(SS.attendees))
-    per_venue = kpi._by_count_desc({v: int(n) for v, n, _ in venue_rows})
-    attendees_by_venue = {v: int(a) for v, _, a in venue_rows}
 
-    vt_rows = {vt: (int(n), int(a), int(h)) for vt, n, a, h in
-               _grouped(session, where, SS.venue_type, func.sum(SS.attendees), func.sum(SS.helpers))}
-    per_vt = {vt: vt_rows.get(vt, (0, 0, 0)) for vt in VENUE_TYPES}
-
-    per_attendees = {int(a): int(n) for a, n in _grouped(session, where, SS.attendees)}
+def assemble(g: Grouped) -> kpi.KpiSummary:
+    """The KPI summary from grouped numbers, with the rules of :mod:`dxdesk.support.kpi`."""
+    count, attendees = g.count, g.attendees
+    per_venue = kpi._by_count_desc({v: n for v, (n, _) in g.venues.items()})
+    per_vt = {vt: g.venue_types.get(vt, (0, 0, 0)) for vt in VENUE_TYPES}
     distribution = {label: 0 for label, _, _ in kpi.ATTENDEE_BUCKETS}
-    for size, n in per_attendees.items():
+    for size, n in g.attendee_sizes.items():
         for label, lo, hi in kpi.ATTENDEE_BUCKETS:
             if lo <= size <= hi:
                 distribution[label] += n
                 break
-
-    ages = kpi._choice_counts({a: int(n) for a, n in _grouped(session, where, SS.age_band)}, AGE_BANDS)
-    outcomes = kpi._choice_counts({o: int(n) for o, n in _grouped(session, where, SS.outcome)}, OUTCOMES)
-
+    ages = kpi._choice_counts(g.age_bands, AGE_BANDS)
+    outcomes = kpi._choice_counts(g.outcomes, OUTCOMES)
     per_month: Counter[str] = Counter()
     per_week: Counter[str] = Counter()
-    for day, n in sessions_per_day(session, live).items():
+    for day, n in g.per_day.items():
         per_month[month_key(day)] += n
         per_week[iso_week_key(day)] += n
 
@@ -179,26 +211,26 @@ def summarize(session: Session, query: SessionQuery) -> kpi.KpiSummary:
     return kpi.KpiSummary(
         sessions=count,
         attendees=attendees,
-        per_topic=kpi._by_count_desc(dict(topics)),
+        per_topic=kpi._by_count_desc(g.topics),
         per_venue=per_venue,
         per_venue_type={vt: n for vt, (n, _, _) in per_vt.items()},
         per_month=dict(sorted(per_month.items())),
         per_iso_week=dict(sorted(per_week.items())),
         mean_attendees=ratio(attendees, count),
         mean_attendees_per_venue_type={vt: ratio(a, n) for vt, (n, a, _) in per_vt.items()},
-        single_attendee_share=ratio(per_attendees.get(1, 0), count),
+        single_attendee_share=ratio(g.attendee_sizes.get(1, 0), count),
         attendee_distribution=distribution,
-        helpers_per_attendee=ratio(_helpers, attendees),
+        helpers_per_attendee=ratio(g.helpers, attendees),
         helpers_per_attendee_per_venue_type={vt: ratio(h, a) for vt, (_, a, h) in per_vt.items()},
-        understaffed=understaffed,
+        understaffed=g.understaffed,
         age_band_counts=ages,
         age_band_shares={k: ratio(n, sum(ages.values())) for k, n in ages.items()},
         outcome_counts=outcomes,
         outcome_shares={k: ratio(n, sum(outcomes.values())) for k, n in outcomes.items()},
-        repeat_visitor_share=ratio(repeats, count),
-        mean_duration_minutes=ratio(duration, count),
-        open_follow_ups=open_follow_ups,
-        attendees_per_venue={v: attendees_by_venue[v] for v in per_venue},
+        repeat_visitor_share=ratio(g.repeats, count),
+        mean_duration_minutes=ratio(g.duration, count),
+        open_follow_ups=g.open_follow_ups,
+        attendees_per_venue={v: g.venues[v][1] for v in per_venue},
     )
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from dxdesk.store import models as m
 from dxdesk.store.database import Database
 from dxdesk.store.session import NotOwnerError
-from dxdesk.support import sql_kpi
+from dxdesk.support import monthly_totals, sql_kpi
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
@@ -181,6 +181,9 @@ class SqlRepository:
         """A new database gets the national menu; an existing one keeps the town's edits."""
 
         def job(session: Session) -> None:
+            # A new log starts with its monthly totals built (nothing to count): the triggers keep them.
+            if monthly_totals.needs_rebuild(session) and session.scalar(select(m.SupportSession.id).limit(1)) is None:
+                monthly_totals.rebuild(session)
             if session.scalar(select(func.count()).select_from(m.SupportTopic)):
                 return
             for t in seed_topics():
@@ -360,9 +363,9 @@ class SqlRepository:
         )
 
     def list(self, query: SessionQuery = SessionQuery(), *, limit: int | None = None,
-             offset: int = 0) -> list[SupportSession]:
-        """Sessions ``query`` selects, oldest first; ``limit``/``offset`` give one page."""
-        stmt = _select(query).offset(offset or None).limit(limit)
+             offset: int = 0, newest_first: bool = False) -> list[SupportSession]:
+        """Sessions ``query`` selects, oldest (or newest) first; ``limit``/``offset`` give one page."""
+        stmt = _select(query, newest_first).offset(offset or None).limit(limit)
         with self._db.session() as s:
             names = desk_names(s)
             return [to_session(r, self._db.desk_id, names) for r in s.scalars(stmt)]
@@ -376,13 +379,30 @@ class SqlRepository:
         """Stream the sessions ``query`` selects, oldest first, a batch of rows at a time (CSV exports)."""
         return _stream(self._db.session, query, self._db.desk_id)
 
+    def ensure_totals(self) -> bool:
+        """Build the monthly totals if they are missing or were built for another zone; True if rebuilt.
+
+        Once after the upgrade that added them (about one GROUP BY pass over the log), or
+        after the desk's time zone setting changed; the triggers keep them current after."""
+        with self._db.session() as s:
+            if not monthly_totals.needs_rebuild(s):
+                return False
+        self._write(lambda s: monthly_totals.rebuild(s) if monthly_totals.needs_rebuild(s) else 0)
+        return True
+
+    def rebuild_totals(self, *, then: InTransaction | None = None) -> int:
+        """Recompute the monthly totals from the sessions (a repair; the count of total rows)."""
+        return self._write(monthly_totals.rebuild, then)
+
     def summarize(self, query: SessionQuery = SessionQuery()) -> KpiSummary:
         """Every KPI of ``query``'s sessions, aggregated in the database."""
+        self.ensure_totals()
         with self._db.session() as s:
             return sql_kpi.summarize(s, query)
 
     def scope(self, query: SessionQuery = SessionQuery()) -> "StoredSessions":
         """``query``'s sessions left in the database; every :mod:`dxdesk.support.kpi` function accepts it."""
+        self.ensure_totals()
         return StoredSessions(self._db.session, query, self._db.desk_id)
 
     def follow_ups_due(self) -> builtins.list[SupportSession]:
@@ -414,9 +434,10 @@ def _stream(open_session: Callable[[], ContextManager[Session]], query: SessionQ
             yield to_session(row, own_desk, names)
 
 
-def _select(query: SessionQuery) -> Select[m.SupportSession]:
+def _select(query: SessionQuery, newest_first: bool = False) -> Select[m.SupportSession]:
+    order = (m.SupportSession.started_at, m.SupportSession.id)
     return (select(m.SupportSession).where(*sql_kpi.session_conditions(query))
-            .order_by(m.SupportSession.started_at, m.SupportSession.id))
+            .order_by(*(c.desc() for c in order) if newest_first else order))
 
 
 def _existing(session: Session, ids: list[str]) -> set[str]:

@@ -88,6 +88,7 @@ COMMANDS: dict[str, Cmd] = {
     "support delete": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("no-such-id",)),
     "support close-follow-up": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("no-such-id",)),
     "support report": Cmd("signed-read", P.VIEW_REPORTS, "report.create", output=True),
+    "support rebuild-totals": Cmd("mutating", P.VIEW_REPORTS, "report.create", sample=(), runs=True),
     "support import": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("{tmp}/none.csv",)),
     "support topics": Cmd("mutating", P.MANAGE_CATALOGUE, "support.change",  # listing needs no sign-in
                           sample=("--add", "town_topic", "--ja", "町の話題", "--en", "Town topic"), runs=True),

@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from dxdesk.support import kpi
+from dxdesk.support import kpi, monthly_totals
 from dxdesk.support.repository import SessionQuery
 from dxdesk.support.sql_repository import StoredSessions, _fill
 
@@ -32,9 +32,9 @@ for _name in dir(test_kpi):
         globals()[_name] = test_kpi.__dict__[_name]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "sqlite-monthly-totals", "postgresql"])
 def dataset(request) -> Iterator[StoredSessions]:
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
         from dxdesk.store.database import open_database
         from dxdesk.support.sql_repository import SqlRepository
 
@@ -42,7 +42,14 @@ def dataset(request) -> Iterator[StoredSessions]:
         try:
             repo = SqlRepository(db)
             repo.add_many(build_dataset())
-            yield repo.scope()
+            if request.param == "sqlite":
+                yield repo.scope()  # no period: GROUP BY
+                return
+            # Whole months and no other filter: the pre-computed monthly totals answer (checked here).
+            whole = SessionQuery(date_from=date(2000, 1, 1), date_to=date(2099, 12, 31))
+            with db.session() as s:
+                assert monthly_totals.summarize(s, whole) is not None
+            yield repo.scope(whole)
         finally:
             db.close()
         return

@@ -30,6 +30,7 @@ from dxdesk.ui.support.tablemodel import SessionTableModel
 from dxdesk.ui.support.widgets import Banner, ToggleButton, big_button, section_title
 
 ConfirmFn = Callable[[QWidget, str, str], bool]
+PAGE_SIZE = 200  # rows per query: one screen is ~15; the table asks for the next page as it scrolls
 
 
 class EditDialog(QDialog):
@@ -83,6 +84,10 @@ class SessionListTab(QWidget):
         self._who = who
         self._venues_seen: set[str] = {v.name for v in catalog.venues}
         self.confirm: ConfirmFn = ask_confirmation  # replaced in tests
+        # Each refresh has a number; answers of an older one (filters changed meanwhile) are dropped.
+        self._generation = 0
+        self._page_shown = False
+        self._pending_count: int | None = None
         self.edit_dialog: EditDialog | None = None
 
         self.period = PeriodPicker(lambda: clock().date())
@@ -199,22 +204,67 @@ class SessionListTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        follow_ups = self.follow_ups_only.isChecked()
+        """Reload with the current filters: the first page and the count are queried off the GUI thread
+        (filtering and ordering in SQL); further pages come as the table scrolls (the model's fetchMore)."""
+        self._generation += 1
+        generation = self._generation
+        if self.follow_ups_only.isChecked():  # the open follow-ups: a short work list, loaded whole
+            self._jobs.run("list follow-ups", self._repository.follow_ups_due,
+                           lambda rows: self._loaded(generation, rows, None), self._failed)
+            return
         query = self.query()
-        fetch = self._repository.follow_ups_due if follow_ups else (lambda: self._repository.list(query))
-        self._jobs.run("list sessions", fetch, self._loaded, self._failed)
+        self._page_shown, self._pending_count = False, None
+        self._jobs.run("list sessions",
+                       lambda: self._repository.list(query, limit=PAGE_SIZE, newest_first=True),
+                       lambda rows: self._loaded(generation, rows, query), self._failed)
+        self._jobs.run("count sessions", lambda: self._repository.count(query),
+                       lambda n: self._counted(generation, n), self._failed)
 
-    def _loaded(self, sessions: list[SupportSession]) -> None:
+    def _more(self, generation: int, query: SessionQuery, offset: int) -> None:
+        def arrived(rows: list[SupportSession]) -> None:
+            if generation == self._generation:
+                self.model.append_page(rows)
+                self._note_venues(rows)
+
+        self._jobs.run("more sessions",
+                       lambda: self._repository.list(query, limit=PAGE_SIZE, offset=offset, newest_first=True),
+                       arrived, self._failed)
+
+    def _loaded(self, generation: int, sessions: list[SupportSession], query: SessionQuery | None) -> None:
+        if generation != self._generation:  # the filters changed meanwhile: a newer answer is coming
+            return
         selected = self.selected()
-        self.model.set_sessions(sessions)
-        self._venues_seen |= {s.venue for s in sessions}
-        set_combo_items(self.venue, tr("すべての会場"), [(v, v) for v in sorted(self._venues_seen)])
+        if query is None:
+            self.model.set_sessions(sessions)
+        else:
+            self.model.set_first_page(sessions, PAGE_SIZE, lambda offset: self._more(generation, query, offset))
+        self._note_venues(sessions)
         if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
             self.table.selectRow(row)
-        count = tr("フォローアップ待ち {count} 件") if self.follow_ups_only.isChecked() else tr("該当 {count} 件")
-        self.count_label.setText(count.format(count=len(sessions)))
         self._update_buttons()
-        self.refreshed.emit(len(sessions))
+        self._page_shown = True
+        if query is None:
+            self._show_count(tr("フォローアップ待ち {count} 件"), len(sessions))
+        elif self._pending_count is not None:
+            self._show_count(tr("該当 {count} 件"), self._pending_count)
+
+    def _counted(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return
+        self._pending_count = count
+        if self._page_shown:
+            self._show_count(tr("該当 {count} 件"), count)
+
+    def _show_count(self, text: str, count: int) -> None:
+        self.count_label.setText(text.format(count=count))
+        self._page_shown, self._pending_count = False, None
+        self.refreshed.emit(count)
+
+    def _note_venues(self, sessions: list[SupportSession]) -> None:
+        new = {s.venue for s in sessions} - self._venues_seen
+        self._venues_seen |= new
+        if new or self.venue.count() != len(self._venues_seen) + 1:  # first time: the catalogue's venues
+            set_combo_items(self.venue, tr("すべての会場"), [(v, v) for v in sorted(self._venues_seen)])
 
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message("error", error_text(exc))

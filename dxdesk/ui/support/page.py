@@ -102,6 +102,8 @@ class SupportPage(QWidget):
         self.entry.submitted.connect(self._save)
         self.list.changed.connect(self.reports.refresh)
         self.tabs.currentChanged.connect(self._tab_changed)
+        if self.tabs.currentIndex() == TAB_LIST:  # a supervisor opens on the list: load it (off the GUI thread)
+            self.list.refresh()
         self.setFocusProxy(self.entry.topics.buttons[0] if self.entry.topics.buttons else self.entry)
 
     def _apply_role(self) -> None:

@@ -59,12 +59,23 @@ FOLLOW_UP_COLUMN = 8
 
 
 class SessionTableModel(QAbstractTableModel):
+    """Rows newest first. Either a whole (small) list, or a lazy one filled a page at a time.
+
+    Lazy: the owner gives the first page and a ``more(offset)`` callback; when the view
+    scrolls near the end, Qt calls :meth:`fetchMore`, the model asks ``more`` once and the
+    owner (which runs the query off the GUI thread) hands the rows to :meth:`append_page`.
+    So a period of a million sessions costs one page on opening, not a million rows."""
+
     def __init__(self, catalog: Catalog, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[SupportSession] = []
         self._columns = _columns(catalog)
         self._year_header = tr("日時")
         self._mixed_years = False
+        self._more: Callable[[int], None] | None = None
+        self._page_size = 0
+        self._complete = True
+        self._waiting = False
 
     def set_catalog(self, catalog: Catalog) -> None:
         self.beginResetModel()
@@ -72,14 +83,53 @@ class SessionTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_sessions(self, sessions: Sequence[SupportSession]) -> None:
-        # Newest first: the records a volunteer wants to fix are the ones just logged.
+        """A whole list (e.g. the open follow-ups); newest first: the records a volunteer fixes were just logged."""
+        self.set_first_page(sorted(sessions, key=lambda s: (s.started_at, s.id), reverse=True), 0, None)
+
+    def set_first_page(self, sessions: Sequence[SupportSession], page_size: int,
+                       more: Callable[[int], None] | None) -> None:
+        """The first page of a lazy list (already newest first); a page shorter than ``page_size`` is the last."""
         self.beginResetModel()
-        self._rows = sorted(sessions, key=lambda s: (s.started_at, s.id), reverse=True)
+        self._rows = list(sessions)
+        self._more, self._page_size, self._waiting = more, page_size, False
+        self._complete = more is None or len(self._rows) < page_size
+        self._note_years()
+        self.endResetModel()
+
+    def append_page(self, sessions: Sequence[SupportSession]) -> None:
+        """The next page asked for through ``more`` (an empty one ends the list)."""
+        self._waiting = False
+        self._complete = len(sessions) < self._page_size
+        if not sessions:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(sessions) - 1)
+        self._rows.extend(sessions)
+        self.endInsertRows()
+        was_mixed = self._mixed_years
+        self._note_years()
+        if self._mixed_years != was_mixed:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def _note_years(self) -> None:
         # The date column shows month/day; the year goes in the header (or the cell, when mixed).
         years = sorted({s.started_at.year for s in self._rows})
         self._year_header = tr("日時（{year}年）").format(year=years[0]) if len(years) == 1 else tr("日時")
         self._mixed_years = len(years) > 1
-        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802 (Qt API)
+        return not parent.isValid() and not self._complete and not self._waiting and self._more is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802 (Qt API)
+        if self.canFetchMore(parent) and self._more is not None:
+            self._waiting = True  # one request at a time; append_page clears it
+            self._more(len(self._rows))
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the list is loaded."""
+        return self._complete
 
     def sessions(self) -> list[SupportSession]:
         return list(self._rows)
