@@ -4,7 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from dxdesk.i18n import tr
-from dxdesk.counter import Visit, VisitError, confirmation_items
+from dxdesk.counter import Visit, VisitError
+from dxdesk.counter.residentview import default_glossary, resident_sections
 
 from .resident import ResidentView
 from dxdesk.ui.theme import button, error_label, heading, note, set_error
@@ -35,7 +36,7 @@ class ConfirmStep(QWidget):
 
     def load(self, visit: Visit) -> None:
         try:
-            items = confirmation_items(visit)
+            items = resident_sections(visit, default_glossary())
         except VisitError as exc:
             set_error(self.error, exc.message.text())
             return

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk.i18n import tr
 from dxdesk.counter import Catalogue, PendingVisit
+from dxdesk.counter.procsearch import ProcedureSearch, load_search_words
 from dxdesk.ui.qtfonts import ui_font
 
 from .stepbar import STEPS
@@ -31,11 +32,13 @@ class _SearchEdit(QLineEdit):
 class StartStep(QWidget):
     start_requested = Signal(list)  # procedure ids
 
-    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
+    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None,
+                 finder: ProcedureSearch | None = None) -> None:
         super().__init__(parent)
         self.catalogue = catalogue
+        self.finder = finder or ProcedureSearch(catalogue, load_search_words())
         self.search = _SearchEdit(self)
-        self.search.setPlaceholderText(tr("手続き名で検索（例: 転入、印鑑）→ Enter でチェック"))
+        self.search.setPlaceholderText(tr("手続き名・読み・言葉で検索（例: てんにゅう、引っ越し、国保）→ Enter で選択中の行をチェック"))
         self.search.setAccessibleName(tr("手続きの検索"))
         self.search.setMinimumHeight(38)
         self.search.setFont(ui_font(14))
@@ -43,7 +46,7 @@ class StartStep(QWidget):
         self.list.setFont(ui_font(14))
         self.list.setAccessibleName(tr("手続きの一覧"))
         self.list.setSpacing(2)
-        for procedure in catalogue:
+        for procedure in (catalogue.get(pid) for pid in self.finder.all_ids()):  # most-used first
             item = QListWidgetItem(f"{procedure.name.text()}　—　{procedure.counter.name.text()}")
             item.setData(Qt.ItemDataRole.UserRole, procedure.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -54,11 +57,14 @@ class StartStep(QWidget):
             item.setToolTip("\n".join(tips))
             self.list.addItem(item)
         self.chosen_label = note("", 14, role="value")
+        self.no_match = note("", 14)  # 「該当なし」: an empty list must say so, not look like a bug
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
         self.error = error_label(self)
         self.start_button = button(tr("受付開始（Ctrl+Enter）"), self, kind="primary", size=15)
         self.start_button.clicked.connect(self.request_start)
         self.search.textChanged.connect(self._filter)
-        self.search.returnPressed.connect(self._tick_first_match)
+        self.search.returnPressed.connect(self._tick_highlighted)
         self.search.down.connect(self._into_list)
         self.list.itemChanged.connect(lambda *_: self._update_chosen())
         self.list.itemActivated.connect(self._toggle)
@@ -67,6 +73,7 @@ class StartStep(QWidget):
         layout.addWidget(heading(tr("受付: 今日の手続きを選んでください")))
         layout.addWidget(note(tr("文字を入力すると絞り込めます。Enter でチェック、↓ で一覧へ、Space でチェックの切り替えです。")))
         layout.addWidget(self.search)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.chosen_label)
         layout.addWidget(self.error)
@@ -102,25 +109,49 @@ class StartStep(QWidget):
         self.start_requested.emit(chosen)
 
     def _filter(self, text: str) -> None:
-        needle = text.strip()
-        for i in range(self.list.count()):
-            item = self.list.item(i)
-            pid = item.data(Qt.ItemDataRole.UserRole)
-            item.setHidden(bool(needle) and needle.lower() not in item.text().lower() and needle.lower() not in pid)
+        """Show the matches best first and highlight the first: Enter ticks exactly that row."""
+        if not text.strip():
+            order = self.finder.all_ids()
+        else:
+            order = self.finder.ids(text)
+        rows = {self.list.item(i).data(Qt.ItemDataRole.UserRole): i for i in range(self.list.count())}
+        items = {pid: self.list.item(row) for pid, row in rows.items()}
+        for position, pid in enumerate(order):  # reorder in place; check states travel with the items
+            current = self.list.row(items[pid])
+            if current != position:
+                self.list.insertItem(position, self.list.takeItem(current))
+        shown = set(order)
+        for pid, item in items.items():
+            item.setHidden(pid not in shown)
+        if order:
+            self.list.setCurrentItem(items[order[0]])
+            self.list.scrollToItem(items[order[0]])
+        else:
+            self.list.setCurrentRow(-1)  # nothing highlighted: Enter must tick nothing
+        self.no_match.setVisible(not order)
+        self.no_match.setText(tr("該当なし: 「{text}」に合う手続きはありません。読み方（てんにゅう）や、ふだんの言葉（引っ越し、国保）でも探せます。")
+                              .format(text=text.strip()) if not order else "")
 
     def _visible_items(self) -> list[QListWidgetItem]:
         return [self.list.item(i) for i in range(self.list.count()) if not self.list.item(i).isHidden()]
 
-    def _tick_first_match(self) -> None:
-        items = self._visible_items()
-        if self.search.text().strip() and items:
-            items[0].setCheckState(Qt.CheckState.Checked)
-            self.search.clear()
+    def highlighted_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None and not item.isHidden() else None
+
+    def _tick_highlighted(self) -> None:
+        """Enter in the search box ticks the highlighted row only; with nothing found it does nothing."""
+        item = self.list.currentItem()
+        if not self.search.text().strip() or item is None or item.isHidden():
+            return
+        item.setCheckState(Qt.CheckState.Checked)
+        self.search.clear()
 
     def _into_list(self) -> None:
         items = self._visible_items()
         if items:
-            self.list.setCurrentItem(items[0])
+            if self.highlighted_id() is None:
+                self.list.setCurrentItem(items[0])
             self.list.setFocus()
 
     def _toggle(self, item: QListWidgetItem) -> None:
