@@ -84,7 +84,10 @@ class StoreSettings:
     keep_support_notes_on_desk: bool = False
     work_offline: bool = False
     sync_interval_s: int = 60
-    sync_batch_size: int = 200
+    # Entries per server transaction. Each batch costs a few round trips and a desk write, so a large
+    # backlog (a desk joining after working alone) needs large batches; an interrupted batch is simply
+    # sent again (docs/sync.md, docs/performance.md).
+    sync_batch_size: int = 2000
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Key escrow with the town recovery key: wrap this desk's keys, and get a lost desk's keys back.
 
-- ``set_recovery_public_key``: the administrator's one-time set-up stores the public half
+- ``store_recovery_public_key``: the administrator's one-time set-up stores the public half
   in ``shared_settings`` (synced, so every desk gets it).
 - ``ensure_wrapped_keys``: each desk wraps its current database key set and audit key
   with that public key into ``desk_keys`` (append-only, pushed to the server, and in
@@ -12,11 +12,12 @@
 - ``read_desk_from_server``: an administrator reads a lost desk's records on the server,
   personal fields decrypted, with the recovery secret (nothing is written anywhere).
 
-The public key arrives through the server: a desk that already wrapped its keys with one
-key does not use a different one until an administrator confirms it on that desk
-(``dxdesk db recovery-accept FINGERPRINT``, after comparing with the new sheet); until then
-the change is a problem shown by ``doctor`` and the home page. Known limit: the first key a
-desk receives is trusted on first use (the town signing key of join-trust could sign it).
+The public key arrives through the server, so a desk uses a key only once an administrator
+of that desk confirmed it, by typing the key's fingerprint from the recovery sheet (``dxdesk db
+recovery-accept FINGERPRINT`` or the admin page's 復旧キー tab; dxdesk.app.recovery). That holds
+for the first key a desk sees as much as for a changed one (nothing is trusted on first use);
+the desk that set the key up confirmed it then. Until then a problem is shown by ``doctor``
+and the home page.
 """
 from __future__ import annotations
 
@@ -46,12 +47,24 @@ ACCEPTED_PREFIX = "recovery-accepted:"  # local sync_state rows: changed recover
 PROBLEM_ROW = "problem:recovery_key"  # dxdesk.store.problems: shown on the home page and by doctor
 
 
-def accept_recovery_key(db: Any, fp: str) -> None:
-    """An administrator confirmed (against the new sheet) that the town's changed recovery key is genuine."""
-    def accept(s: Session) -> None:
-        if s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
-            s.add(SyncState(name=ACCEPTED_PREFIX + fp))
-    db.writer.run(accept)
+def accept_in(s: Session, fp: str) -> None:
+    """An administrator confirmed (against the sheet) that the town's recovery key ``fp`` is genuine."""
+    if s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
+        s.add(SyncState(name=ACCEPTED_PREFIX + fp))
+
+
+def awaiting_confirmation(db: Any) -> str | None:
+    """Fingerprint of the town recovery key this desk received but an administrator has not confirmed."""
+    with db.session() as s:
+        public = recovery_public_key(s)
+        if public is None:
+            return None
+        fp = fingerprint(public)
+        used = s.scalar(select(DeskKey.id).where(DeskKey.desk_id == db.desk_id, DeskKey.recovery_fingerprint == fp)
+                        .limit(1))
+        return None if used is not None or s.get(SyncState, ACCEPTED_PREFIX + fp) is not None else fp
+
+
 PERSONAL_TABLES = ("visits", "support_sessions")
 
 
@@ -75,19 +88,17 @@ def recovery_public_key(session: Session) -> bytes | None:
     return public if len(public) == 32 else None
 
 
-def set_recovery_public_key(db: Any, public: bytes) -> None:
+def store_recovery_public_key(s: Session, public: bytes) -> None:
     """Store the town's recovery public key (refuses to replace another one: that is a deliberate act)."""
-    def store(s: Session) -> None:
-        existing = recovery_public_key(s)
-        if existing is not None and existing != public:
-            raise RecoveryKeyError(Msg(
-                f"この町には既に復旧キー（{fingerprint(existing)}）があります。",
-                f"The town already has a recovery key ({fingerprint(existing)}); it is not replaced.",
-            ))
-        if existing is None:
-            s.add(SharedSetting(key=RECOVERY_PUBLIC_KEY,
-                                value={"public": base64.b64encode(public).decode(), "fingerprint": fingerprint(public)}))
-    db.writer.run(store)
+    existing = recovery_public_key(s)
+    if existing is not None and existing != public:
+        raise RecoveryKeyError(Msg(
+            f"この町には既に復旧キー（{fingerprint(existing)}）があります。",
+            f"The town already has a recovery key ({fingerprint(existing)}); it is not replaced.",
+        ))
+    if existing is None:
+        s.add(SharedSetting(key=RECOVERY_PUBLIC_KEY,
+                            value={"public": base64.b64encode(public).decode(), "fingerprint": fingerprint(public)}))
 
 
 def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
@@ -106,14 +117,15 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
         fp = fingerprint(public)
         earlier = set(s.scalars(select(DeskKey.recovery_fingerprint).where(DeskKey.desk_id == desk_id)))
         problem = s.get(SyncState, PROBLEM_ROW)
-        if earlier and fp not in earlier and s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
-            # The key came through the server: a changed one is used only once an administrator of
-            # this desk confirms it against the new sheet (else a server intruder could swap it in).
-            log.error("the town recovery key changed (now %s, before %s); not used until confirmed with "
-                      "dxdesk db recovery-accept %s", fp, ", ".join(sorted(earlier)), fp)
+        if fp not in earlier and s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
+            # The key came through the server: a new or changed one is used only once an administrator
+            # of this desk confirms it against the sheet (else a server intruder could put in their own).
+            was = f" (was {', '.join(sorted(earlier))})" if earlier else ""
+            log.error("town recovery key %s received%s; not used until an administrator confirms it with the "
+                      "fingerprint on the recovery sheet (dxdesk db recovery-accept)", fp, was)
             problem = problem or SyncState(name=PROBLEM_ROW)
-            problem.last_error = (f"town recovery key changed to {fp} (was {', '.join(sorted(earlier))}); "
-                                  f"compare with the new sheet, then: dxdesk db recovery-accept {fp}")
+            problem.last_error = (f"town recovery key {fp} received{was}; compare with the fingerprint on the "
+                                  f"recovery sheet, then: dxdesk db recovery-accept {fp}")
             s.add(problem)
             return 0
         if problem is not None:

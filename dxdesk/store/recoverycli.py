@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -33,8 +32,10 @@ def register_recovery(dbsub: Any) -> None:
     _add_sign_in(p)
     p.set_defaults(func=_setup)
     p = dbsub.add_parser(
-        "recovery-accept", help="confirm a changed town recovery key (compare its fingerprint with the new sheet)")
-    p.add_argument("fingerprint", help="as printed on the new recovery sheet, e.g. 3f2a-91c0")
+        "recovery-accept", help="confirm the town recovery key this desk received (first or changed) by typing "
+                                "the key fingerprint from the recovery sheet")
+    p.add_argument("fingerprint", help="the key fingerprint as printed on the recovery sheet, e.g. 3f2a-91c0 "
+                                       "(refused unless it is that of the key this desk received)")
     _add_sign_in(p)
     p.set_defaults(func=_accept)
     p = dbsub.add_parser(
@@ -46,8 +47,8 @@ def register_recovery(dbsub: Any) -> None:
     p.set_defaults(func=_read_lost_desk)
 
 
-def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, str]:
-    """The desk database and the clerk id of the administrator signed in on it (--as LOGIN)."""
+def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
+    """The desk database and the administrator's session on it (--as LOGIN)."""
     from dxdesk.app.maintenance import _authorise
     from dxdesk.security.cli import user_errors
     from dxdesk.security.permissions import Permission
@@ -64,7 +65,7 @@ def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, str]:
         except BaseException:
             db.close()
             raise
-    return db, session.clerk_id
+    return db, session
 
 
 def _audit(db: Any, event_type: str, details: dict[str, Any], actor: str | None = None) -> None:
@@ -96,56 +97,41 @@ def read_secret(source: str) -> Any:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint
-    from dxdesk.security.recoverysheet import write_recovery_sheet
-    from dxdesk.store.escrow import ensure_wrapped_keys, set_recovery_public_key
+    from dxdesk.app.recovery import RecoveryKeys
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.cli import user_errors
 
     if args.out is None and args.sheet is None:
         raise UserError("give --out FILE (USB) and/or --sheet PDF: the secret is written nowhere else")
-    for target in (args.out, args.sheet):
-        if target is not None and target.exists():
-            raise UserError(f"{target} already exists; choose another name")
-    data_dirs = [app_paths().config_dir.resolve(), app_paths().data_dir.resolve()]
-    for target in (args.out, args.sheet):
-        if target is not None and any(d in target.resolve().parents for d in data_dirs):
-            raise UserError(f"{target} is inside this desk's data folders; the secret must never be on a desk")
-    db, actor = _open_signed(args, "setting up the town recovery key")
-    secret = RecoverySecret.generate()
+    db, session = _open_signed(args, "setting up the town recovery key")
     try:
-        try:
-            set_recovery_public_key(db, secret.public)
-        except RecoveryKeyError as exc:
-            raise UserError(str(exc)) from None
-        if args.out is not None:
-            fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(secret.text())
-            print(f"recovery secret written: {args.out} (keep it in the safe; it is not stored on this PC)")
-        if args.sheet is not None:
-            write_recovery_sheet(args.sheet, secret, load_settings(app_paths()).general.municipality)
-            print(f"recovery sheet written: {args.sheet} (print it, keep it in the safe, then delete the file)")
-        added = ensure_wrapped_keys(db)
-        # The full SHA-256 of the public key (a printed 8-digit fingerprint could look like a postal code).
-        _audit(db, "key.recovery_setup", {"public_key_sha256": hashlib.sha256(secret.public).hexdigest()}, actor)
+        with user_errors():
+            done = RecoveryKeys(db, AuditLog(db), load_settings(app_paths()).general.municipality).set_up(
+                session, args.out, args.sheet)
     finally:
         db.close()
-    print(f"town recovery key {fingerprint(secret.public)} set up; this desk's keys wrapped ({added}); "
-          "other desks wrap theirs at their next sync")
+    if args.out is not None:
+        print(f"recovery secret written: {args.out} (keep it in the safe; it is not stored on this PC)")
+    if args.sheet is not None:
+        print(f"recovery sheet written: {args.sheet} (print it, keep it in the safe, then delete the file)")
+    print(f"town recovery key {done.fingerprint} set up (check code {done.check_code}); this desk's keys wrapped "
+          f"({done.wrapped}); each other desk uses it once an administrator there confirms this fingerprint "
+          "(dxdesk db recovery-accept)")
     return 0
 
 
 def _accept(args: argparse.Namespace) -> int:
-    from dxdesk.store.escrow import accept_recovery_key, ensure_wrapped_keys
+    from dxdesk.app.recovery import RecoveryKeys
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.cli import user_errors
 
-    fp = args.fingerprint.strip().lower()
-    db, actor = _open_signed(args, "accepting a town recovery key")
+    db, session = _open_signed(args, "accepting a town recovery key")
     try:
-        accept_recovery_key(db, fp)
-        added = ensure_wrapped_keys(db)
-        _audit(db, "key.recovery_accept", {}, actor)
+        with user_errors():
+            added = RecoveryKeys(db, AuditLog(db)).accept(session, args.fingerprint)
     finally:
         db.close()
-    print(f"town recovery key {fp} accepted on this desk; keys wrapped with it: {added}")
+    print(f"town recovery key {args.fingerprint.strip().lower()} accepted on this desk; keys wrapped with it: {added}")
     return 0
 
 
@@ -218,7 +204,8 @@ def _read_lost_desk(args: argparse.Namespace) -> int:
 
     db = open_database()
     try:  # decrypting another desk's personal data is audited on this desk before anything is written
-        _audit(db, "data.recovery_read", {"desk": args.desk_id, "rows": {k: len(v) for k, v in found.items()}}, actor)
+        _audit(db, "data.recovery_read", {"desk": args.desk_id, "rows": {k: len(v) for k, v in found.items()}},
+               actor.clerk_id)
     finally:
         db.close()
     args.out.mkdir(mode=0o700, parents=True)

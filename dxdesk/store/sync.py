@@ -5,8 +5,9 @@ transaction of UUID upserts carrying the row's *current* local state; the entrie
 are marked sent only after that transaction has committed. If the app or network
 dies in between, the next run sends the same batch again and the upserts make the
 repeat harmless: nothing is lost, nothing is duplicated. Inside a batch the rows are
-grouped per table (parents first, so the server's foreign keys hold) and each table
-is one multi-row ``INSERT ... ON CONFLICT`` (executemany), not one statement per row.
+grouped per table (parents first, so the server's foreign keys hold); each table goes
+up as one ``COPY`` into a temporary table and one ``INSERT ... SELECT ... ON CONFLICT``
+(syncpush.py), with the rows read straight from SQLite, never as ORM objects.
 
 Conflict rules (per table, see POLICIES):
 - audit_events, visit_steps, forms_printed: append-only. ``ON CONFLICT DO NOTHING``;
@@ -54,9 +55,8 @@ from typing import Any, Callable, cast
 
 import sqlalchemy.exc as sa_exc
 from sqlalchemy import column, delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
 
 from dxdesk.config import StoreSettings
@@ -68,6 +68,7 @@ from dxdesk.store.errors import StoreError
 from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
+from dxdesk.store.syncpush import Row, TableShape, read_local_rows, send_rows, sqlite_driver_connection, table_shape
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 from dxdesk.store.syncfailures import (
     ServerSchemaTooNewError,
@@ -214,6 +215,8 @@ class SyncEngine:
             while batch := self._pending_batch():
                 number += 1
                 sent += self._push_or_set_aside(server, batch, number)
+        if sent:
+            self._drop_old_sent()
         return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
                           set_aside=self.db.set_aside_count(), refused=self._refused)
 
@@ -286,20 +289,20 @@ class SyncEngine:
         self.db.writer.run(mark)
 
     def _pending_batch(self, after: int = 0) -> list[OutboxEntry]:
-        stmt = (select(Outbox.id, Outbox.table_name, Outbox.record_id, Outbox.op)
-                .where(Outbox.id > after, Outbox.sent_at.is_(None), Outbox.set_aside_at.is_(None))
-                .order_by(Outbox.id).limit(self.settings.sync_batch_size))
-        with self.db.session() as s:
-            return [OutboxEntry(*row) for row in s.execute(stmt)]
+        with self.db.engine.connect() as conn:  # the driver's cursor: no ORM objects for a queue read
+            rows = sqlite_driver_connection(conn).execute(
+                "SELECT id, table_name, record_id, op FROM outbox WHERE id > ? AND sent_at IS NULL"
+                " AND set_aside_at IS NULL ORDER BY id LIMIT ?", (after, self.settings.sync_batch_size)).fetchall()
+        return [OutboxEntry(*row) for row in rows]
 
     def _hook(self, phase: str, number: int) -> None:
         if self.batch_hook is not None:
             self.batch_hook(phase, number)
 
     def _push_batch(self, server: Engine, batch: list[OutboxEntry], number: int = 1) -> None:
-        """Send one batch as one server transaction."""
+        """Send one batch as one server transaction (COPY + one upsert per table, see syncpush.py)."""
         rows = self._local_rows(batch)
-        upserts: dict[str, list[dict[str, Any]]] = {}
+        upserts: dict[str, list[Row]] = {}
         deletes: dict[str, list[str]] = {}
         deleted = {(e.table_name, e.record_id) for e in batch if e.op == "delete"}
         seen: set[tuple[str, str]] = set()
@@ -316,56 +319,50 @@ class SyncEngine:
                     deletes.setdefault(entry.table_name, []).append(entry.record_id)
             # else: deleted locally after this entry; its delete entry comes in a later batch
         with server.begin() as conn:
-            for name in sorted(upserts, key=_table_rank):  # parents first: server foreign keys
-                self._upsert_server(conn, name, upserts[name])
-            for name in sorted(deletes, key=_table_rank, reverse=True):  # children first
-                table = raw_table(name)
-                conn.execute(delete(table).where(table.c.id.in_(deletes[name])))
+            send_rows(conn,
+                      [(_shape(name), upserts[name]) for name in sorted(upserts, key=_table_rank)],  # parents first
+                      [(name, deletes[name]) for name in sorted(deletes, key=_table_rank, reverse=True)])
             self._hook("in-transaction", number)
 
-    def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], dict[str, Any]]:
-        wanted: dict[str, set[str]] = {}
+    def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], Row]:
+        wanted: dict[str, dict[str, None]] = {}  # table -> record ids, each once
         for entry in batch:
-            wanted.setdefault(entry.table_name, set()).add(entry.record_id)
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
+            wanted.setdefault(entry.table_name, {})[entry.record_id] = None
+        rows: dict[tuple[str, str], Row] = {}
         with self.db.engine.connect() as conn:
+            driver = sqlite_driver_connection(conn)
             for name, ids in wanted.items():
-                table = raw_table(name)
-                for row in conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
-                    rows[(name, row["id"])] = self._outgoing(name, dict(row))
+                shape = _shape(name)
+                for record_id, row in read_local_rows(driver, shape, list(ids)).items():
+                    rows[(name, record_id)] = self._outgoing(shape, row)
         return rows
 
-    def _outgoing(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
+    def _outgoing(self, shape: TableShape, row: Row) -> Row:
         """What leaves the desk for ``row``: without the support note when notes stay on the desk."""
-        if name == "support_sessions" and self.settings.keep_support_notes_on_desk:
-            row["note"] = ""  # also blanks a note this record sent before the setting was switched on
-        for col, neutral in DESK_LOCAL_COLUMNS.get(name, {}).items():
-            row[col] = neutral
-        return row
-
-    @staticmethod
-    def _upsert_server(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-        """Upsert rows of one table (all with the same columns) in one executemany."""
-        table = raw_table(name)
-        stmt = pg_insert(table)
-        if POLICIES[name] == APPEND_ONLY:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
-        else:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["id"],
-                set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
-                where=stmt.excluded.updated_at >= table.c.updated_at,
-            )
-        conn.execute(stmt, rows)
+        neutral = dict(DESK_LOCAL_COLUMNS.get(shape.name, {}))
+        if shape.name == "support_sessions" and self.settings.keep_support_notes_on_desk:
+            neutral["note"] = ""  # also blanks a note this record sent before the setting was switched on
+        if not neutral:
+            return row
+        values = list(row)
+        for col, value in neutral.items():
+            values[shape.index(col)] = value
+        return tuple(values)
 
     def _mark_sent(self, ids: list[int]) -> None:
         when = utcnow()
 
         def mark(s: Session) -> None:
             s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when))
-            # Sent entries are kept a while for troubleshooting, then dropped so the queue stays small.
-            s.execute(delete(Outbox).where(Outbox.sent_at < when - SENT_RETENTION))
         self.db.writer.run(mark)
+
+    def _drop_old_sent(self) -> None:
+        """Sent entries are kept a while for troubleshooting, then dropped so the queue stays small."""
+        before = utcnow() - SENT_RETENTION
+
+        def drop(s: Session) -> None:
+            s.execute(delete(Outbox).where(Outbox.sent_at < before))
+        self.db.writer.run(drop)
 
     # -- pull ---------------------------------------------------------------------------------
 
@@ -473,6 +470,10 @@ def _default_account_gate(db: Database) -> AccountGate:
 
 def _table_rank(name: str) -> int:
     return _TABLE_ORDER.get(name, len(_TABLE_ORDER))
+
+
+def _shape(name: str) -> TableShape:
+    return table_shape(name, POLICIES[name] == APPEND_ONLY)
 
 
 def stall_hook_from_env() -> BatchHook | None:

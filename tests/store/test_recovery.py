@@ -216,3 +216,46 @@ def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(t
         assert "recovery_key" not in current_problems(db)
     finally:
         db.close()
+
+
+def test_the_first_recovery_key_from_the_server_is_used_only_after_the_sheet_fingerprint_is_typed(
+        tmp_path, capsys, desk_accounts):
+    """Not trusted on first use: a desk that never had a recovery key gets one through the server (here put
+    in its shared settings as a pull would); it wraps nothing until an administrator types the fingerprint
+    from the sheet, and a fingerprint that is not that key's is refused."""
+    import base64
+
+    from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY, ensure_wrapped_keys
+    from dxdesk.store.models import SharedSetting
+    from dxdesk.store.problems import current_problems
+
+    town = RecoverySecret.generate()  # set up on another desk; this desk only sees the public half
+    _fill_desk()
+    db = open_database()
+    try:
+        db.writer.run(lambda s: s.add(SharedSetting(key=RECOVERY_PUBLIC_KEY, value={
+            "public": base64.b64encode(town.public).decode(), "fingerprint": fingerprint(town.public)})))
+        assert ensure_wrapped_keys(db) == 0
+        with db.session() as s:
+            assert s.scalars(select(DeskKey)).all() == []
+        assert f"recovery-accept {fingerprint(town.public)}" in current_problems(db)["recovery_key"][0]
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["db", "status"]) == 0
+
+    other = fingerprint(RecoverySecret.generate().public)
+    assert main(["db", "recovery-accept", other, "--as", "admin"]) == 2
+    assert "not that of the recovery key this desk received" in capsys.readouterr().err
+    typed = fingerprint(town.public).upper().replace("-", " ")  # as read aloud from the sheet
+    assert main(["db", "recovery-accept", typed, "--as", "admin"]) == 0
+    assert "keys wrapped with it: 2" in capsys.readouterr().out
+    db = open_database()
+    try:
+        assert "recovery_key" not in current_problems(db)
+        with db.session() as s:
+            assert set(s.scalars(select(DeskKey.recovery_fingerprint))) == {fingerprint(town.public)}
+            events = {r.event_type for r in load_records(s)}
+        assert "key.recovery_accept" in events
+    finally:
+        db.close()

@@ -76,3 +76,27 @@ def test_a_lost_connection_never_sets_anything_aside(make_db, pg_url, server):
     with pytest.raises(ServerUnreachableError):
         dead.run_once()
     assert db.set_aside_count() == 0 and db.pending_count() == 3
+
+
+def test_a_value_the_server_cannot_read_in_a_copy_batch_sets_aside_that_record_only(make_db, pg_url, server):
+    """A batch goes up as COPY: a stored value the server refuses (here a damaged date-time, as a broken
+    disk or a hand edit leaves) fails the COPY itself; the batch is halved down to that record, the
+    others arrive, and the reason names the refusal, not the value."""
+    db, engine = _desk(make_db, pg_url, batch=8)
+    engine.run_once()
+    good = [_support(db) for _ in range(7)]
+    damaged = _support(db)
+    with db.engine.begin() as conn:  # below the ORM, as damage would be: the outbox entry is the original one
+        conn.exec_driver_sql("UPDATE support_sessions SET started_at = 'yesterday-ish 25:99' WHERE id = ?",
+                             (damaged,))
+
+    result = engine.run_once()
+
+    assert (result.sent, result.pending, result.set_aside) == (7, 0, 1)
+    with server.connect() as conn:
+        ids = set(conn.execute(text("SELECT id FROM support_sessions")).scalars())
+    assert ids == set(good)
+    [(table, record, reason)] = set_aside_records(db)
+    assert (table, record) == ("support_sessions", damaged)
+    assert reason.startswith("invalid value") and "SQLSTATE 22" in reason and "25:99" not in reason
+    assert engine.connectivity.status().set_aside_count == 1
