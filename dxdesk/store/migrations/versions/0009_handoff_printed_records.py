@@ -4,16 +4,16 @@
   encrypted as one value), read by ``dxdesk visit export``; local to the desk, never synced,
   purged with the visits' personal data.
 
-Revision ID: 0008_handoff_printed_records
-Revises: 0007_support_scale_indexes
+Revision ID: 0009_handoff_printed_records
+Revises: 0008_support_monthly_totals
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_handoff_printed_records"
-down_revision = "0007_support_scale_indexes"
+revision = "0009_handoff_printed_records"
+down_revision = "0008_support_monthly_totals"
 branch_labels = None
 depends_on = None
 
