@@ -17,19 +17,27 @@ from dxdesk.errors import DetailedError, as_dx_error
 
 log = logging.getLogger(__name__)
 
-# Modules with a ``register(subparsers)`` function; missing ones are skipped so a
-# trimmed build (e.g. a supporter laptop) still starts.
-COMMAND_MODULES = (
-    "dxdesk.doctor",
-    "dxdesk.cardreader.cli",
-    "dxdesk.forms.cli",
-    "dxdesk.store.cli",
-    "dxdesk.counter.cli",
-    "dxdesk.support.cli",
-    "dxdesk.security.cli",
-    "dxdesk.handoff.cli",
-    "dxdesk.selftest",
-)
+# Each top-level command -> the module whose ``register(subparsers)`` adds it. Running a command
+# imports only its module (PDF, database and keyring libraries cost most of a start-up); the full
+# parser (``--help``, tests) imports them all. Missing modules are skipped so a trimmed build
+# (e.g. a supporter laptop) still starts. tests/foundation/test_cli_startup.py checks that each
+# module registers exactly the commands listed for it here.
+COMMANDS: dict[str, str] = {
+    "doctor": "dxdesk.doctor",
+    "card": "dxdesk.cardreader.cli",
+    "form": "dxdesk.forms.cli",
+    "db": "dxdesk.store.cli",
+    "sync": "dxdesk.store.cli",
+    "procedures": "dxdesk.counter.cli",
+    "visit": "dxdesk.counter.cli",
+    "support": "dxdesk.support.cli",
+    "account": "dxdesk.security.cli",
+    "audit": "dxdesk.security.cli",
+    "purge": "dxdesk.security.cli",
+    "handoff": "dxdesk.handoff.cli",
+    "self-test": "dxdesk.selftest",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in the order --help lists them
 
 
 class UserError(DetailedError):
@@ -42,7 +50,8 @@ class UserError(DetailedError):
     ja_lead = "コマンドを実行できません"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The parser with the commands of ``modules`` (None: every command)."""
     parser = argparse.ArgumentParser(
         prog="dxdesk",
         description="dxdesk: no-writing counter and digital support desk. Run without arguments to open the window.",
@@ -54,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="training mode (研修モード): fictional cards, a separate never-synced database, "
                              "見本 on every printed page; same as [general] training = true in settings.toml")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if modules is None else modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -65,12 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from dxdesk.log import setup_logging
+def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
+    """Which command modules parsing ``argv`` needs: its command's, none (``--version``), or all (help, typos)."""
+    for token in argv:
+        if token in ("-h", "--help"):
+            return None  # the overview lists every command
+        if token == "--" or not token.startswith("-"):
+            module = COMMANDS.get(token)
+            return (module,) if module is not None else None  # unknown: argparse names the real ones
+    return ()  # options only (--version, --self-test): no command module at all
 
+
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         # The window: skip importing every subcommand's module (a measurable part of cold start).
+        from dxdesk.log import setup_logging
+
         try:
             setup_logging(logging.INFO)
         except OSError as exc:
@@ -79,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         from dxdesk.ui.app import run_app
 
         return run_app()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser = build_parser(_modules_for(argv))
+    args = parser.parse_args(argv)  # --version and --help exit here, before anything below is imported
     from dxdesk import training
+    from dxdesk.log import setup_logging
     from dxdesk.paths import app_paths
 
     if getattr(args, "training", False):  # a parser without the flag: tests' stand-in parsers

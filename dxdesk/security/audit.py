@@ -21,9 +21,9 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, insert, select
 from sqlalchemy.orm import Session as OrmSession
 
 from dxdesk.errors import DxError
@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # for annotations only: no import cycle through the store at 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_HEADS_KEY = "dxdesk.audit.heads"  # Session.info: the head to note per desk once the running job commits
+_NEWEST_KEY = "dxdesk.audit.newest"  # Session.info: the newest event per desk appended in the running job
 
 
 class EventType(str, enum.Enum):
@@ -278,17 +280,29 @@ class AuditLog:
     def _note_after_commit(self, orm: OrmSession, record: AuditRecord, cutover: int | None) -> None:
         """Save the chain head (and a first cut-over point) once the job's transaction commits.
 
-        A rolled-back event must not become the head.
+        A rolled-back event must not become the head. A job that appends many events
+        registers one listener and notes only its newest head.
         """
-        desk_id, paths = record.desk_id, self._paths()
-        head = ChainHead(record.seq, record.hash)
+        pending: dict[tuple[str, Any], tuple[ChainHead, int | None]] | None = orm.info.get(_HEADS_KEY)
+        if pending is None:
+            pending = orm.info[_HEADS_KEY] = {}
 
-        def _after_commit(_session: OrmSession) -> None:
-            save_chain_head(desk_id, head, paths)
-            if cutover is not None:
-                save_cutover(desk_id, cutover, paths)
+            def _after_commit(session: OrmSession) -> None:
+                for (desk_id, paths), (head, first_keyed) in session.info.pop(_HEADS_KEY, {}).items():
+                    save_chain_head(desk_id, head, paths)
+                    if first_keyed is not None:
+                        save_cutover(desk_id, first_keyed, paths)
 
-        event.listen(orm, "after_commit", _after_commit, once=True)
+            def _after_rollback(session: OrmSession) -> None:
+                session.info.pop(_HEADS_KEY, None)
+
+            event.listen(orm, "after_commit", _after_commit, once=True)
+            event.listen(orm, "after_soft_rollback", _after_rollback, once=True)
+        where = (record.desk_id, self._paths())
+        earlier = pending.get(where)
+        if earlier is not None and earlier[1] is not None:
+            cutover = earlier[1]  # the first cut-over point of the job is the one to note
+        pending[where] = (ChainHead(record.seq, record.hash), cutover)
 
     def _gap(self, orm: OrmSession, last: AuditRecord | None) -> dict[str, Any] | None:
         """Details for an ``audit.gap`` event when the database is behind (or other than) the noted head."""
@@ -347,21 +361,32 @@ class AuditLog:
         """
         check_entry(entry)
         desk_id = self.desk_id
-        orm.flush()  # earlier events of this same job must be visible to the seq query
-        last = last_record(orm, desk_id)
+        # Within one job the newest event is known once the first append looked it up: nobody else
+        # writes this desk's chain inside our transaction. The gap and cut-over checks need doing
+        # once per transaction too, so a job that appends many events pays for them once.
+        newest: dict[str, AuditRecord] = orm.info.setdefault(_NEWEST_KEY, {})
+        last = newest.get(desk_id)
+        if last is None:
+            orm.flush()  # earlier ORM changes of this job first (their outbox rows come before ours)
+            last = last_record(orm, desk_id)
         # A desk with keyed events never makes a new key (legacy unkeyed chains may get their first one).
         key = self._audit_key(may_create=last is None or not is_keyed(last.hash))
-        cutover = self._cutover_to_note(orm, (last.seq + 1) if last else 1)
-        gap = None if self.accept_rollback else self._gap(orm, last)
-        if gap is not None:
-            # The lasting, keyed trace: the event about to be written would otherwise move the head on.
-            last = self._add(orm, last, key, AuditEntry(EventType.GAP, None, Result.FAILURE, details=gap))
+        if desk_id not in newest:
+            cutover = self._cutover_to_note(orm, (last.seq + 1) if last else 1)
+            gap = None if self.accept_rollback else self._gap(orm, last)
+            if gap is not None:
+                # The lasting, keyed trace: the event about to be written would otherwise move the head on.
+                last = self._add(orm, last, key, AuditEntry(EventType.GAP, None, Result.FAILURE, details=gap))
+        else:
+            cutover = None
         record = self._add(orm, last, key, entry)
+        newest[desk_id] = record
         self._note_after_commit(orm, record, cutover)
         return record
 
     def _add(self, orm: OrmSession, last: AuditRecord | None, key: bytes, entry: AuditEntry) -> AuditRecord:
         from dxdesk.store.models import AuditEvent
+        from dxdesk.store.session import queue_for_server
 
         desk_id = self.desk_id
         occurred_at = self.clock().astimezone(timezone.utc)
@@ -376,11 +401,13 @@ class AuditLog:
             prev_hash=last.hash if last else GENESIS_HASH,
         )
         record = replace(record, hash=compute_hash(record, key))
-        orm.add(AuditEvent(
+        # A Core insert, not an ORM object: an event is never changed after this, and thousands of
+        # objects in one session make every later flush slower (the session scans them all).
+        orm.connection().execute(insert(cast(Table, AuditEvent.__table__)), dict(
             id=record.id, seq=record.seq, occurred_at=record.occurred_at, actor=record.actor,
             desk_id=record.desk_id, event_type=record.event_type, jimu_type=record.jimu_type,
             reason=record.reason, items=list(record.items), result=record.result,
             details=dict(record.details), prev_hash=record.prev_hash, hash=record.hash,
         ))
-        orm.flush()
+        queue_for_server(orm, AuditEvent.__tablename__, record.id)
         return record

@@ -24,9 +24,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 GENESIS_HASH = "0" * 64
 KEYED_PREFIX = "h1:"
@@ -133,26 +133,18 @@ class VerifyResult:
     first_bad_id: str | None = None
     checked: int = 0
     key_missing: bool = False  # keyed events found but no audit key to check them with
+    resumed_after: int | None = None  # the walk started after this verified checkpoint (None: from seq 1)
 
     def describe(self) -> str:
         if self.ok:
+            if self.resumed_after is not None:
+                return (f"audit chain intact ({self.checked} events; checked the events after the verified "
+                        f"checkpoint at seq {self.resumed_after}, 'audit verify --full' re-checks all)")
             return f"audit chain intact ({self.checked} events)"
         if self.first_bad_seq is None:
             return f"audit chain cannot be checked: {self.reason}"
         where = f"seq {self.first_bad_seq}" + (f" (id {self.first_bad_id})" if self.first_bad_id else "")
         return f"audit chain broken at event {where}: {self.reason}"
-
-
-def _checkpoint_anchor(records: list[AuditRecord], first: AuditRecord) -> bool:
-    """True when a chained checkpoint event vouches for the removed prefix before ``first``."""
-    for rec in records:
-        if rec.event_type != CHECKPOINT_EVENT:
-            continue
-        through = rec.details.get("removed_through_seq")
-        last_hash = rec.details.get("removed_last_hash")
-        if through == first.seq - 1 and last_hash == first.prev_hash:
-            return True
-    return False
 
 
 def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: int,
@@ -187,89 +179,148 @@ def _check_hash(rec: AuditRecord, key: bytes | None, keyed_seen: bool, index: in
         return VerifyResult(False, rec.seq, f"event cannot be canonicalised: {exc}", rec.id, index)
 
 
-def _check_head(records: list[AuditRecord], head: ChainHead) -> VerifyResult | None:
-    """Compare the chain with the head noted outside the database (catches deleted newest events)."""
-    last = records[-1] if records else None
-    if last is None or head.seq > last.seq:
-        after = last.seq if last else 0
-        return VerifyResult(
-            False, after + 1, f"events after seq {after} are missing: this desk last wrote seq {head.seq} "
-            "(expected after restoring an older backup; otherwise the newest events were deleted)",
-            None, len(records),
-        )
-    for rec in records:
-        if rec.seq == head.seq:
-            if rec.hash != head.hash:
-                return VerifyResult(False, rec.seq, "the event does not match the last hash recorded outside the "
-                                    "database (the chain was rewritten)", rec.id, len(records))
-            break
-    return None
+MSG_NO_ANCHOR = "the chain does not start at seq 1 and no checkpoint covers the removed events"
 
 
-def _check_gaps(records: list[AuditRecord]) -> VerifyResult | None:
-    """The first ``audit.gap`` event: the desk itself found events missing or rewritten when it wrote it."""
-    for index, rec in enumerate(records):
-        if rec.event_type == GAP_EVENT:
-            d = rec.details
-            what = ("had been rewritten" if d.get("cause") == "rewritten"
-                    else f"after seq {d.get('last_seq', '?')} were missing")
+@dataclass(frozen=True)
+class VerifiedPoint:
+    """Where an earlier, successful verification ended: a walk can go on from the event after it."""
+
+    seq: int
+    hash: str
+    keyed: bool  # keyed events were seen up to there (an unkeyed one after it is a rewrite)
+    checked: int  # events verified up to there
+
+
+def _gap_failure(rec: AuditRecord, index: int) -> VerifyResult:
+    d = rec.details
+    what = ("had been rewritten" if d.get("cause") == "rewritten"
+            else f"after seq {d.get('last_seq', '?')} were missing")
+    return VerifyResult(
+        False, rec.seq, f"when this event was written the events {what}: this desk had last written seq "
+        f"{d.get('noted_seq', '?')} (the newest events were deleted, the WAL was lost, or an older "
+        "database file was copied over the live one; a restore through 'dxdesk db restore' is recorded "
+        "as db.restore instead)", rec.id, index,
+    )
+
+
+class ChainWalker:
+    """Checks one desk's chain event by event, in ascending seq, holding only the last event.
+
+    ``feed`` every event (it returns False once something is wrong: stop feeding), then
+    ``finish``. What is reported, in this order: the first bad link or hash (or a chain
+    that starts after seq 1 with no retention checkpoint naming the removed events), then
+    the first ``audit.gap`` event, then a disagreement with the head noted outside the
+    database. ``start`` continues after a verified point instead of from seq 1.
+    """
+
+    def __init__(self, key: bytes | None, head: ChainHead | None = None, cutover: int | None = None,
+                 start: VerifiedPoint | None = None) -> None:
+        self.key, self.head, self.cutover, self.start = key, head, cutover, start
+        self.last: tuple[int, str] | None = (start.seq, start.hash) if start else None
+        self.keyed = start.keyed if start else False
+        self.checked = start.checked if start else 0
+        self._failure: VerifyResult | None = None
+        self._anchor: tuple[int, str, AuditRecord] | None = None  # (seq, hash) a retention checkpoint must name
+        self._gap: VerifyResult | None = None
+        self._head_result: VerifyResult | None = None
+        self._head_seen = False
+
+    def feed(self, rec: AuditRecord) -> bool:
+        if self._failure is not None:
+            return False
+        index = self.checked
+        if self.last is None:
+            if rec.seq != 1 or rec.prev_hash != GENESIS_HASH:
+                # The oldest events may have been purged under the retention rule; then a
+                # checkpoint (itself protected by the chain) must name the removed tail hash.
+                self._anchor = (rec.seq - 1, rec.prev_hash, rec)
+                if rec.seq < 1:
+                    self._failure = VerifyResult(False, rec.seq, MSG_NO_ANCHOR, rec.id)
+                    return False
+        else:
+            prev_seq, prev_hash = self.last
+            if rec.seq <= prev_seq:
+                self._failure = VerifyResult(False, rec.seq, f"out of order: seq {rec.seq} follows seq {prev_seq}",
+                                             rec.id, index)
+            elif rec.seq != prev_seq + 1:
+                self._failure = VerifyResult(
+                    False, rec.seq, f"missing event(s): seq {prev_seq + 1}..{rec.seq - 1} were removed", rec.id, index)
+            elif rec.prev_hash != prev_hash:
+                self._failure = VerifyResult(False, rec.seq, "prev_hash does not match the hash of the event before it",
+                                             rec.id, index)
+        if self._failure is None:
+            self._failure = _check_hash(rec, self.key, self.keyed, index, self.cutover)
+        if self._failure is not None:
+            return False
+        if self._anchor is not None and rec.event_type == CHECKPOINT_EVENT:
+            if (rec.details.get("removed_through_seq") == self._anchor[0]
+                    and rec.details.get("removed_last_hash") == self._anchor[1]):
+                self._anchor = None
+        if self._gap is None and rec.event_type == GAP_EVENT:
+            self._gap = _gap_failure(rec, index)
+        if self.head is not None and rec.seq == self.head.seq:
+            self._head_seen = True
+            if rec.hash != self.head.hash:
+                self._head_result = VerifyResult(False, rec.seq, _MSG_HEAD_REWRITTEN, rec.id)
+        self.keyed = self.keyed or is_keyed(rec.hash)
+        self.last = (rec.seq, rec.hash)
+        self.checked += 1
+        return True
+
+    def finish(self, stored_hash: Callable[[int], str | None] | None = None) -> VerifyResult:
+        """The verdict. ``stored_hash(seq)`` looks up an event before ``start`` (for the head note)."""
+        if self._anchor is not None:
+            first = self._anchor[2]
+            return VerifyResult(False, first.seq, MSG_NO_ANCHOR, first.id)
+        if self._failure is not None:
+            return self._failure
+        if self._gap is not None:
+            return self._gap
+        if self.head is not None:
+            failure = self._check_head(self.head, stored_hash)
+            if failure is not None:
+                return failure
+        return VerifyResult(ok=True, checked=self.checked, resumed_after=self.start.seq if self.start else None)
+
+    def point(self) -> VerifiedPoint | None:
+        """Where this walk ended, if it found nothing wrong so far."""
+        if self.last is None or self._failure is not None or self._anchor is not None:
+            return None
+        return VerifiedPoint(self.last[0], self.last[1], self.keyed, self.checked)
+
+    def _check_head(self, head: ChainHead, stored_hash: Callable[[int], str | None] | None) -> VerifyResult | None:
+        """Compare the chain with the head noted outside the database (catches deleted newest events)."""
+        if self.last is None or head.seq > self.last[0]:
+            after = self.last[0] if self.last else 0
             return VerifyResult(
-                False, rec.seq, f"when this event was written the events {what}: this desk had last written seq "
-                f"{d.get('noted_seq', '?')} (the newest events were deleted, the WAL was lost, or an older "
-                "database file was copied over the live one; a restore through 'dxdesk db restore' is recorded "
-                "as db.restore instead)", rec.id, index,
+                False, after + 1, f"events after seq {after} are missing: this desk last wrote seq {head.seq} "
+                "(expected after restoring an older backup; otherwise the newest events were deleted)",
+                None, self.checked,
             )
-    return None
+        if self._head_result is not None:
+            return replace(self._head_result, checked=self.checked)
+        if not self._head_seen and stored_hash is not None:
+            stored = stored_hash(head.seq)
+            if stored is not None and stored != head.hash:
+                return VerifyResult(False, head.seq, _MSG_HEAD_REWRITTEN, None, self.checked)
+        return None
+
+
+_MSG_HEAD_REWRITTEN = ("the event does not match the last hash recorded outside the database (the chain was "
+                       "rewritten)")
 
 
 def verify_chain(events: Iterable[AuditRecord], key: bytes | None = None,
                  head: ChainHead | None = None, cutover: int | None = None) -> VerifyResult:
-    """Check one desk's chain in storage order (ascending seq as read).
+    """Check one desk's chain in storage order (ascending seq as read); see :class:`ChainWalker`.
 
-    Stops at the first bad link or hash; then reports a recorded gap (``audit.gap``)
-    and last compares the newest event with the head noted outside the database.
     ``key`` is that desk's audit key (None: only legacy unkeyed events can be checked,
     keyed ones fail with ``key_missing``). ``head`` is the newest event the desk noted
     outside the database, if known; ``cutover`` the first seq it wrote keyed, if noted.
     """
-    records = list(events)
-    if not records:
-        if head is not None:
-            return _check_head(records, head) or VerifyResult(ok=True, checked=0)
-        return VerifyResult(ok=True, checked=0)
-    first = records[0]
-    if first.seq != 1 or first.prev_hash != GENESIS_HASH:
-        # The oldest events may have been purged under the retention rule; then a
-        # checkpoint (itself protected by the chain) must name the removed tail hash.
-        if first.seq < 1 or not _checkpoint_anchor(records, first):
-            return VerifyResult(
-                False, first.seq, "the chain does not start at seq 1 and no checkpoint covers the removed events",
-                first.id,
-            )
-    prev: AuditRecord | None = None
-    keyed_seen = False
-    for index, rec in enumerate(records):
-        if prev is not None:
-            if rec.seq <= prev.seq:
-                return VerifyResult(False, rec.seq, f"out of order: seq {rec.seq} follows seq {prev.seq}", rec.id,
-                                    index)
-            if rec.seq != prev.seq + 1:
-                return VerifyResult(
-                    False, rec.seq, f"missing event(s): seq {prev.seq + 1}..{rec.seq - 1} were removed", rec.id, index
-                )
-            if rec.prev_hash != prev.hash:
-                return VerifyResult(False, rec.seq, "prev_hash does not match the hash of the event before it",
-                                    rec.id, index)
-        failure = _check_hash(rec, key, keyed_seen, index, cutover)
-        if failure is not None:
-            return failure
-        keyed_seen = keyed_seen or is_keyed(rec.hash)
-        prev = rec
-    failure = _check_gaps(records)
-    if failure is not None:
-        return failure
-    if head is not None:
-        failure = _check_head(records, head)
-        if failure is not None:
-            return failure
-    return VerifyResult(ok=True, checked=len(records))
+    walker = ChainWalker(key, head, cutover)
+    for rec in events:
+        if not walker.feed(rec):
+            break
+    return walker.finish()

@@ -6,7 +6,8 @@ where the database key lives (:mod:`dxdesk.store.keys`: the OS keyring, else an
 owner-only file), never in the database.
 
 The *head* (seq and hash of the newest event this desk wrote) is kept the same
-way and rewritten after every committed append. A chain whose newest events were
+way and rewritten after committed appends (at most once a second per desk and
+process: :mod:`auditheadnote`). A chain whose newest events were
 deleted still links correctly, so only this out-of-database note can reveal the
 truncation. The head may lag behind the database by the last event(s) if the
 process died between commit and the note; verification therefore only flags a
@@ -26,8 +27,9 @@ import logging
 import secrets
 
 from dxdesk.i18n import Msg
-from dxdesk.paths import AppPaths
+from dxdesk.paths import AppPaths, app_paths
 from dxdesk.security.auditchain import ChainHead
+from dxdesk.security.auditheadnote import note_head, noted_head
 from dxdesk.store.keys import KeyMissingError, get_secret, set_secret
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,11 @@ def load_or_create_audit_key(desk_id: str, paths: AppPaths | None = None, *, may
 
 
 def load_chain_head(desk_id: str, paths: AppPaths | None = None) -> ChainHead | None:
+    """The newest head: one this process noted but has not written yet (:mod:`auditheadnote`), else the note."""
+    paths = paths or app_paths()
+    waiting = noted_head(desk_id, paths)
+    if waiting is not None:
+        return waiting
     stored = get_secret(audit_head_user(desk_id), paths)
     if stored is None:
         return None
@@ -104,11 +111,16 @@ def load_chain_head(desk_id: str, paths: AppPaths | None = None) -> ChainHead | 
 
 
 def save_chain_head(desk_id: str, head: ChainHead, paths: AppPaths | None = None) -> None:
-    """Record the newest committed event. Never raises: the event itself is already safely committed.
+    """Record the newest committed event, written now or within a second (:mod:`auditheadnote`).
 
     Always overwrites (last writer wins): a head that lags is harmless, and refusing
     to move it backwards would make a restored backup look truncated forever.
     """
+    note_head(desk_id, head, paths or app_paths(), _write_chain_head)
+
+
+def _write_chain_head(desk_id: str, head: ChainHead, paths: AppPaths) -> None:
+    """Never raises: the event itself is already safely committed."""
     try:
         set_secret(audit_head_user(desk_id), json.dumps({"seq": head.seq, "hash": head.hash}), paths,
                    quiet=True)

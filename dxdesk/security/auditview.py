@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -18,7 +18,16 @@ from sqlalchemy import select
 
 from dxdesk.csvfiles import spreadsheet_safe, write_text_atomic
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result, load_records
-from dxdesk.security.auditchain import AuditRecord, ChainHead, VerifyResult, utc_iso, verify_chain
+from dxdesk.security.auditchain import AuditRecord, ChainHead, ChainWalker, VerifiedPoint, VerifyResult, utc_iso
+from dxdesk.security.auditcheckpoint import (
+    TamperedCheckpointError,
+    desks,
+    hash_at,
+    load_checkpoint,
+    save_checkpoint,
+    still_holds,
+    stream_records,
+)
 from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head, load_cutover
 from dxdesk.security.permissions import Permission, Session, require, requires
 from dxdesk.store.models import Clerk
@@ -80,31 +89,62 @@ class AuditService:
             return self._rows(records, self._logins(orm))
 
     @requires(Permission.VIEW_AUDIT)
-    def verify(self, session: Session) -> dict[str, VerifyResult]:
-        """Each desk's chain -> its VerifyResult (an empty log verifies as {})."""
-        return self.check_chains()
+    def verify(self, session: Session, full: bool = False) -> dict[str, VerifyResult]:
+        """Each desk's chain -> its VerifyResult (an empty log verifies as {}).
 
-    def verify_before_sign_in(self, sign_in: Callable[[], Session]) -> tuple[Session, "AuditCheck"]:
+        Walks only events after each desk's verified checkpoint unless ``full``; records new checkpoints.
+        """
+        results, points = self._check(full)
+        self._record(points)
+        return results
+
+    def verify_before_sign_in(self, sign_in: Callable[[], Session],
+                              full: bool = False) -> tuple[Session, "AuditCheck"]:
         """Check every chain, the head note and the triggers, *then* sign in (VIEW_AUDIT) and hand the answer over.
 
         Signing in appends an event and moves the head note; checking first means that
         append can neither hide a truncation nor vouch for a chain rewritten without the key.
+        The new checkpoints are recorded only once the person is signed in.
         """
-        check = AuditCheck(self.check_chains(), trigger_problem(self.database))
+        results, points = self._check(full)
+        check = AuditCheck(results, trigger_problem(self.database))
         session = require(sign_in(), Permission.VIEW_AUDIT)
+        self._record(points)
         return session, check
 
-    def check_chains(self) -> dict[str, VerifyResult]:
-        """The verification itself, with no permission check: only for callers that check one (above)."""
-        with self.database.session() as orm:
-            records = load_records(orm)
-        by_desk: dict[str, list[AuditRecord]] = {}
-        for rec in records:
-            by_desk.setdefault(rec.desk_id, []).append(rec)
+    def check_chains(self, full: bool = False) -> dict[str, VerifyResult]:
+        """The verification itself, with no permission check and nothing recorded: for callers that check one."""
+        return self._check(full)[0]
+
+    def _check(self, full: bool) -> tuple[dict[str, VerifyResult], dict[str, VerifiedPoint]]:
         local = str(getattr(self.database, "desk_id", ""))
-        if local and local not in by_desk and self._head_or_none(local) is not None:
-            by_desk[local] = []  # every event of this desk is gone: the noted head still tells
-        return {desk: self._verify_desk(desk, chain, local) for desk, chain in by_desk.items()}
+        results: dict[str, VerifyResult] = {}
+        points: dict[str, VerifiedPoint] = {}
+        with self.database.session() as orm:
+            conn = orm.connection()
+            found = desks(conn)
+            if local and local not in found and self._head_or_none(local) is not None:
+                found.append(local)  # every event of this desk is gone: the noted head still tells
+            for desk in found:
+                results[desk], point = self._verify_desk(conn, desk, local, full)
+                if point is not None:
+                    points[desk] = point
+        return results, points
+
+    def _record(self, points: dict[str, VerifiedPoint]) -> None:
+        """Store each verified point as the desk's checkpoint (keyed; only desks whose key is here)."""
+        paths = getattr(self.database, "paths", None)
+        keys = {desk: load_audit_key(desk, paths) for desk in points}
+        now = datetime.now(timezone.utc)
+
+        def job(orm: Any) -> None:
+            for desk, point in points.items():
+                key = keys[desk]
+                if key is not None:
+                    save_checkpoint(orm.connection(), desk, point, key, now)
+
+        if any(key is not None for key in keys.values()):
+            self.database.writer.run(job)
 
     def _head(self, desk: str) -> ChainHead | None:
         return load_chain_head(desk, getattr(self.database, "paths", None))
@@ -115,7 +155,9 @@ class AuditService:
         except AuditKeyError:
             return ChainHead(0, "")  # unreadable: let _verify_desk report it
 
-    def _verify_desk(self, desk: str, chain: list[AuditRecord], local: str) -> VerifyResult:
+    def _verify_desk(self, conn: Any, desk: str, local: str,
+                     full: bool) -> tuple[VerifyResult, VerifiedPoint | None]:
+        """One desk's verdict, and the point to record as its checkpoint (None: record nothing)."""
         paths = getattr(self.database, "paths", None)
         try:
             key = load_audit_key(desk, paths)
@@ -123,9 +165,29 @@ class AuditService:
             head = self._head(desk) if desk == local else None
             cutover = load_cutover(desk, paths) if desk == local else None
         except AuditKeyError as exc:
-            return VerifyResult(False, None, str(exc), key_missing=True)
-        return verify_chain(chain, key, head, cutover)
-
+            return VerifyResult(False, None, str(exc), key_missing=True), None
+        start: VerifiedPoint | None = None
+        tampered: VerifyResult | None = None
+        if key is not None:
+            try:
+                start = load_checkpoint(conn, desk, key)
+            except TamperedCheckpointError as exc:
+                tampered = VerifyResult(
+                    False, exc.seq, "the verified checkpoint stored for this desk was changed outside dxdesk (its "
+                    "keyed MAC does not match), so it cannot be trusted; 'dxdesk audit verify --full' walks the "
+                    "whole chain and replaces it")
+                if not full:
+                    return tampered, None
+            if full or (start is not None and not still_holds(conn, desk, start)):
+                start = None  # walk from seq 1: a changed history is named by the full walk
+        walker = ChainWalker(key, head, cutover, start)
+        for record in stream_records(conn, desk, start.seq if start else 0):
+            if not walker.feed(record):
+                break
+        result = walker.finish(lambda seq: hash_at(conn, desk, seq))
+        point = walker.point() if result.ok else None
+        # A bad event is the finding to name first; a chain that is fine still reports the doctored checkpoint.
+        return (result if not result.ok else tampered or result), point
     @requires(Permission.MANAGE_SETTINGS)
     def repair_triggers(self, session: Session) -> list[str]:
         """Recreate missing append-only triggers (an explicit administrator act, audited); returns their names."""

@@ -197,7 +197,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     with _services() as (db, auth), _user_errors():
         # The chain and the head note are checked before the sign-in appends its own event.
         _session, check = _audit_service(db, auth).verify_before_sign_in(
-            lambda: _sign_in(auth, args.as_login, "verifying the audit log"))
+            lambda: _sign_in(auth, args.as_login, "verifying the audit log"), full=args.full)
     if not check.chains:
         print("audit log is empty")
     for desk, result in sorted(check.chains.items()):
@@ -304,6 +304,8 @@ def register(subparsers: Any) -> None:
     p = audsub.add_parser("verify", help="check the hash chain, head and triggers before signing in; exits 1 "
                                          "naming the first bad event")
     _add_as(p)
+    p.add_argument("--full", action="store_true",
+                   help="re-verify every event, not only those after the last verified checkpoint")
     p.set_defaults(func=_audit_verify)
     p = audsub.add_parser("repair-triggers", help="recreate missing append-only triggers (administrator; audited)")
     _add_as(p)

@@ -149,6 +149,9 @@ class Database:
         if not self.writer.close(timeout):
             log.error("database %s left open: a write job is still running", self.path.name)
             return
+        from dxdesk.security.auditheadnote import flush
+
+        flush(self.paths)  # the audit head noted in the last second (written at most once a second)
         self.engine.dispose()
         if self.instance_lock is not None:
             self.instance_lock.release()
@@ -310,6 +313,11 @@ def _create_private_file(path: Path) -> None:
 
 
 def _migrate(engine: Engine, path: Path, paths: AppPaths) -> Path | None:
+    fast_head = migrate.head_revision_without_alembic()
+    if fast_head is not None:
+        with engine.connect() as conn:
+            if migrate.stored_revision(conn) == fast_head:
+                return None  # current: the usual start, without importing Alembic
     head = migrate.head_revision()
     current = migrate.current_revision(engine)
     if current == head:

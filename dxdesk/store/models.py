@@ -231,6 +231,25 @@ class AuditEvent(RecordMixin, Base):
     hash: Mapped[str] = mapped_column(String(128), nullable=False, default="")
 
 
+class AuditCheckpoint(Base):
+    """How far each desk's audit chain was last verified, so the routine check walks only newer events.
+
+    Local only, never synced. ``mac`` is HMAC-SHA256 with that desk's audit key over the other
+    columns (dxdesk.security.auditcheckpoint): a row edited in the file does not verify, and is
+    reported as tampering; a row deleted only makes the next check a full one.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    desk_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    through_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    through_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    events: Mapped[int] = mapped_column(Integer, nullable=False)  # rows of the desk up to through_seq
+    keyed: Mapped[bool] = mapped_column(Boolean, nullable=False)  # a keyed event was seen up to there
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    mac: Mapped[str] = mapped_column(String(80), nullable=False)
+
+
 class DeskKey(RecordMixin, Base):
     """A desk's data or audit key *wrapped* with the town recovery key (dxdesk.store.escrow).
 

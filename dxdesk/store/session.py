@@ -6,12 +6,12 @@ transaction rolls back, both disappear; if it commits, both are there.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session, UOWTransaction
 
-from dxdesk.store.base import RecordMixin, new_id
+from dxdesk.store.base import RecordMixin, new_id, utcnow
 from dxdesk.i18n import Msg
 from dxdesk.store.errors import AppendOnlyError, StoreError
 from dxdesk.store.models import PUSHED_TABLES, AuditEvent, Outbox, natural_id
@@ -82,3 +82,14 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
 def _entry(obj: RecordMixin, op: str) -> tuple[int, str, str, str]:
     table = obj.__table__.name  # type: ignore[attr-defined]
     return (_ORDER.get(table, len(_ORDER)), table, obj.id, op)
+
+
+def queue_for_server(session: Session, table: str, record_id: str, op: str = "upsert") -> None:
+    """Queue a row written with a Core statement, which the flush hook above never sees.
+
+    Same rules as the hook: nothing is queued in training mode.
+    """
+    if session.info.get("training"):
+        return
+    session.connection().execute(insert(cast(Table, Outbox.__table__)), dict(
+        table_name=table, record_id=record_id, op=op, created_at=utcnow()))

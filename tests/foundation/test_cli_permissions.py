@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,12 +156,14 @@ def test_the_maintenance_rows_are_the_use_cases_rows():
 
 
 def _events() -> list[tuple[int, str, str | None, str]]:
-    with sqlite3.connect(app_paths().database_file) as conn:
+    # closing(): a sqlite3 connection's own ``with`` only commits; left open, it makes ``db restore`` see the
+    # database in use (it was closed only by a garbage collection that importing every command set off).
+    with closing(sqlite3.connect(app_paths().database_file)) as conn:
         return conn.execute("SELECT seq, event_type, actor, result FROM audit_events ORDER BY seq").fetchall()
 
 
 def _clerk_id(login: str) -> str:
-    with sqlite3.connect(app_paths().database_file) as conn:
+    with closing(sqlite3.connect(app_paths().database_file)) as conn:
         return conn.execute("SELECT id FROM clerks WHERE login = ?", (login,)).fetchone()[0]
 
 

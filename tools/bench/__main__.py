@@ -81,6 +81,19 @@ def _support_store(args: argparse.Namespace) -> int:
     return 0 if all(t.exit_code == 0 for t in timings) else 1
 
 
+def _audit(args: argparse.Namespace) -> int:
+    import platform
+
+    from tools.bench.audit import bench_audit
+
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    timings = bench_audit(args.n, single=args.single)
+    print(f"{'what':<58} {'time':>10} {'peak RSS':>11}")
+    for t in timings:
+        print(t.line())
+    return 0 if all(t.exit_code == 0 for t in timings) else 1
+
+
 def _sync(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
@@ -155,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--home", type=Path, metavar="DIR",
                    help="keep the filled desk in DIR and reuse it on the next run (the 1,000,000 fill takes minutes)")
     p.set_defaults(func=_support_store)
+
+    p = sub.add_parser("audit", help="fill a temp desk with N audit events; time append and audit verify",
+                       description="Appends N events to a temporary desk (never yours) through the product's "
+                                   "append path, then times whole `dxdesk audit verify` processes: --full, "
+                                   "routine (from the checkpoint), and routine after --single more events.")
+    p.add_argument("-n", type=_positive, default=100_000, help="events in the log (default 100000)")
+    p.add_argument("--single", type=_positive, default=1_000,
+                   help="events then appended one transaction each (default 1000)")
+    p.set_defaults(func=_audit)
 
     p = sub.add_parser(
         "sync", help="fill a temp desk, time a full sync and a resumed (interrupted) sync",
