@@ -227,12 +227,9 @@ def record_from_row(row: Any) -> AuditRecord:
 
 
 def last_record(orm: OrmSession, desk_id: str) -> AuditRecord | None:
-    from dxdesk.store.models import AuditEvent
+    from dxdesk.security.auditcheckpoint import newest_record
 
-    row = orm.scalars(
-        select(AuditEvent).where(AuditEvent.desk_id == desk_id).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    return record_from_row(row) if row is not None else None
+    return newest_record(orm.connection(), desk_id)
 
 
 def load_records(
@@ -306,7 +303,7 @@ class AuditLog:
 
     def _gap(self, orm: OrmSession, last: AuditRecord | None) -> dict[str, Any] | None:
         """Details for an ``audit.gap`` event when the database is behind (or other than) the noted head."""
-        from dxdesk.store.models import AuditEvent
+        from dxdesk.security.auditcheckpoint import hash_at
 
         try:
             head = load_chain_head(self.desk_id, self._paths())
@@ -319,8 +316,7 @@ class AuditLog:
         if head.seq > last_seq:
             log.error("audit events after seq %d are missing: this desk last wrote seq %d", last_seq, head.seq)
             return {"cause": "missing", "last_seq": last_seq, "noted_seq": head.seq}
-        stored = orm.scalars(select(AuditEvent.hash).where(
-            AuditEvent.desk_id == self.desk_id, AuditEvent.seq == head.seq)).first()
+        stored = hash_at(orm.connection(), self.desk_id, head.seq)
         if stored is not None and stored != head.hash:
             log.error("audit event seq %d differs from the one this desk wrote: the chain was rewritten", head.seq)
             return {"cause": "rewritten", "last_seq": last_seq, "noted_seq": head.seq}

@@ -1,4 +1,4 @@
-"""Verified checkpoints of the audit chain, and reading a chain from the store in bounded memory.
+"""Verified checkpoints of the audit chain, and reading a chain from the store (bounded memory, no ORM objects).
 
 After a successful ``audit verify`` the last verified event of each desk (seq, hash, how
 many events up to it, whether keyed events were seen) is stored in ``audit_checkpoints``
@@ -106,17 +106,30 @@ def desks(conn: Connection) -> list[str]:
         found.append(str(desk))
 
 
+_COLUMNS = (_events.c.id, _events.c.seq, _events.c.occurred_at, _events.c.actor, _events.c.desk_id,
+            _events.c.event_type, _events.c.jimu_type, _events.c.reason, _events.c["items"], _events.c.result,
+            _events.c.details, _events.c.prev_hash, _events.c.hash)
+
+
+def _record(r: Any) -> AuditRecord:
+    return AuditRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "", r[7] or "", tuple(r[8] or ()), r[9] or "",
+                       dict(r[10] or {}), r[11], r[12])
+
+
+def newest_record(conn: Connection, desk_id: str) -> AuditRecord | None:
+    """The desk's newest event (one index look-up; no ORM object)."""
+    row = conn.execute(select(*_COLUMNS).where(_events.c.desk_id == desk_id)
+                       .order_by(_events.c.seq.desc()).limit(1)).first()
+    return None if row is None else _record(row)
+
+
 def stream_records(conn: Connection, desk_id: str, after_seq: int = 0) -> Iterator[AuditRecord]:
     """The desk's events with seq > ``after_seq`` in seq order, :data:`BATCH` rows per query."""
-    columns = (_events.c.id, _events.c.seq, _events.c.occurred_at, _events.c.actor, _events.c.desk_id,
-               _events.c.event_type, _events.c.jimu_type, _events.c.reason, _events.c["items"], _events.c.result,
-               _events.c.details, _events.c.prev_hash, _events.c.hash)
     while True:
-        rows = conn.execute(select(*columns).where(_events.c.desk_id == desk_id, _events.c.seq > after_seq)
+        rows = conn.execute(select(*_COLUMNS).where(_events.c.desk_id == desk_id, _events.c.seq > after_seq)
                             .order_by(_events.c.seq).limit(BATCH)).all()
         for r in rows:
-            yield AuditRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "", r[7] or "", tuple(r[8] or ()),
-                              r[9] or "", r[10] or {}, r[11], r[12])
+            yield _record(r)
         if len(rows) < BATCH:
             return
         after_seq = rows[-1][1]

@@ -218,6 +218,9 @@ class AuditEvent(RecordMixin, Base):
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("desk_id", "seq", name="uq_audit_events_desk_seq"),)
 
+    # No index of its own (migration 0011): the unique (desk_id, seq) index serves desk_id look-ups.
+    desk_id: Mapped[str] = mapped_column(String(36), nullable=False)
+
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     actor: Mapped[str | None] = mapped_column(String(36))  # clerk id
