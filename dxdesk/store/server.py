@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, Table, create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
@@ -90,6 +89,8 @@ def prepare_server_schema(engine: Engine) -> None:
     to create the schema at once; the transaction-scoped advisory lock lets the first
     do it while the others wait, then find it at head.
     """
+    from alembic.runtime.migration import MigrationContext  # here: importing this module must not load Alembic
+
     current = migrate.current_revision(engine)
     if current == migrate.head_revision():
         return

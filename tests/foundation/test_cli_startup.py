@@ -82,3 +82,8 @@ def test_the_head_read_from_the_scripts_is_alembics():
     from dxdesk.store import migrate
 
     assert migrate.head_revision_without_alembic() == migrate.head_revision()
+
+
+def test_the_server_and_join_modules_load_without_alembic():
+    """The window imports them for the join dialog; Alembic is needed only when a server schema is prepared."""
+    assert "alembic" not in _imported_after("import dxdesk.security.join, dxdesk.store.server")
