@@ -25,6 +25,15 @@ def _checkpoint_seq(db) -> int | None:
     return row[0] if row else None
 
 
+def _edit_file(db, *statements: str) -> None:
+    """What someone with the SQLite file does: drop the append-only triggers, then edit."""
+    conn = raw_connection(db)
+    drop_audit_triggers(conn)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+
+
 def _newest_seq(db) -> int:
     conn = raw_connection(db)
     seq = conn.execute("SELECT max(seq) FROM audit_events").fetchone()[0]
@@ -49,11 +58,8 @@ def test_a_verify_records_a_checkpoint_and_the_next_one_starts_after_it(db, audi
 def test_an_event_edited_before_the_checkpoint_is_caught_by_full(db, audit, sessions):
     _fill(audit, sessions)
     assert _verify(db, audit, sessions).ok
-    conn = raw_connection(db)
-    drop_audit_triggers(conn)
     # Contents changed, stored hash left alone: only re-hashing the event shows it.
-    conn.execute("UPDATE audit_events SET reason = '変更' WHERE seq = 3")
-    conn.close()
+    _edit_file(db, "UPDATE audit_events SET reason = '変更' WHERE seq = 3")
     full = _verify(db, audit, sessions, full=True)
     assert not full.ok and full.first_bad_seq == 3 and "hash mismatch" in full.reason
 
@@ -61,10 +67,7 @@ def test_an_event_edited_before_the_checkpoint_is_caught_by_full(db, audit, sess
 def test_an_event_deleted_before_the_checkpoint_makes_the_routine_check_walk_everything(db, audit, sessions):
     _fill(audit, sessions)
     assert _verify(db, audit, sessions).ok
-    conn = raw_connection(db)
-    drop_audit_triggers(conn)
-    conn.execute("DELETE FROM audit_events WHERE seq = 4")
-    conn.close()
+    _edit_file(db, "DELETE FROM audit_events WHERE seq = 4")
     result = _verify(db, audit, sessions)
     assert not result.ok and result.first_bad_seq == 5 and "missing event" in result.reason
 
@@ -103,10 +106,7 @@ def test_full_reports_a_tampered_checkpoint_once_then_records_a_good_one(db, aud
 def test_the_walk_reads_in_batches(db, audit, sessions, monkeypatch):
     monkeypatch.setattr(auditcheckpoint, "BATCH", 2)
     _fill(audit, sessions)
-    conn = raw_connection(db)
-    drop_audit_triggers(conn)
-    conn.execute("UPDATE audit_events SET reason = '変更' WHERE seq = 7")
-    conn.close()
+    _edit_file(db, "UPDATE audit_events SET reason = '変更' WHERE seq = 7")
     result = _verify(db, audit, sessions, full=True)
     assert not result.ok and result.first_bad_seq == 7
 
