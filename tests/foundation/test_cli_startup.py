@@ -87,3 +87,10 @@ def test_the_head_read_from_the_scripts_is_alembics():
 def test_the_server_and_join_modules_load_without_alembic():
     """The window imports them for the join dialog; Alembic is needed only when a server schema is prepared."""
     assert "alembic" not in _imported_after("import dxdesk.security.join, dxdesk.store.server")
+
+
+def test_every_revision_id_fits_the_version_table_of_postgresql():
+    """alembic_version.version_num is VARCHAR(32) on PostgreSQL: a longer id breaks the server's upgrade."""
+    from dxdesk.store import migrate
+
+    assert all(len(rev) <= 32 for rev in migrate.known_revisions())

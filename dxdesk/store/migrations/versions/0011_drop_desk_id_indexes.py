@@ -8,14 +8,14 @@
   desk" is narrowed by its date index. The central server keeps them (one region, many desks;
   reading a lost desk's rows selects by desk_id).
 
-Revision ID: 0011_drop_desk_id_indexes_on_desks
+Revision ID: 0011_drop_desk_id_indexes
 Revises: 0010_audit_checkpoints
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0011_drop_desk_id_indexes_on_desks"
+revision = "0011_drop_desk_id_indexes"
 down_revision = "0010_audit_checkpoints"
 branch_labels = None
 depends_on = None
