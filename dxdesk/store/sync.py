@@ -49,6 +49,7 @@ import logging
 import os
 import sys
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, cast
@@ -160,6 +161,7 @@ class SyncEngine:
         # Raises (a StoreError, shown as the sync status) when the server is not one an administrator chose.
         self._destination_check = destination_check
         self._refused = 0
+        self._marking: Future[None] | None = None  # the last batch's "sent" mark, still on the writer thread
 
     def server(self) -> Engine:
         if self._server is None:
@@ -174,7 +176,10 @@ class SyncEngine:
         """Push everything pending, then pull. Raises SyncError (connectivity is updated either way)."""
         with self._lock:
             try:
-                result = self._run()
+                try:
+                    result = self._run()
+                finally:
+                    self._settle_marks()
             except Exception as exc:
                 error = as_sync_error(exc)
                 unreachable = isinstance(error, ServerUnreachableError)
@@ -209,12 +214,14 @@ class SyncEngine:
             number += 1
             sent += self._push_or_set_aside(server, batch, number)
             after = batch[-1].id
+        self._settle_marks()  # the pull skips records with unsent changes: the queue must be current
         self._refused = 0
         pulled = self._pull(server)
         if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
             while batch := self._pending_batch():
                 number += 1
                 sent += self._push_or_set_aside(server, batch, number)
+                self._settle_marks()  # the next look at the queue must see this batch as sent
         if sent:
             self._drop_old_sent()
         return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
@@ -322,6 +329,7 @@ class SyncEngine:
             send_rows(conn,
                       [(_shape(name), upserts[name]) for name in sorted(upserts, key=_table_rank)],  # parents first
                       [(name, deletes[name]) for name in sorted(deletes, key=_table_rank, reverse=True)])
+            self._settle_marks()  # the previous batch is confirmed before this one can commit
             self._hook("in-transaction", number)
 
     def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], Row]:
@@ -350,11 +358,24 @@ class SyncEngine:
         return tuple(values)
 
     def _mark_sent(self, ids: list[int]) -> None:
+        """Mark a committed batch sent, on the writer thread while the next batch is read and sent.
+
+        At most one mark is in flight: it is settled inside the next batch's server transaction
+        (before that batch can commit or a hook can stop the run) and before anything reads the
+        queue, so a batch is never confirmed on the desk before the server has it, and every
+        earlier batch is confirmed when a later one is interrupted.
+        """
+        self._settle_marks()
         when = utcnow()
 
         def mark(s: Session) -> None:
             s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when))
-        self.db.writer.run(mark)
+        self._marking = self.db.writer.submit(mark)
+
+    def _settle_marks(self) -> None:
+        marking, self._marking = self._marking, None
+        if marking is not None:
+            marking.result(60.0)
 
     def _drop_old_sent(self) -> None:
         """Sent entries are kept a while for troubleshooting, then dropped so the queue stays small."""
