@@ -35,20 +35,14 @@ and the rest of the queue goes on. ``dxdesk sync --retry-set-aside`` resends.
 
 docs/sync.md explains these rules and the guarantees for administrators.
 
-Fault injection (tests/store/test_faults.py, ``python -m tools.bench sync``): a
-``batch_hook(phase, batch_number)`` is called inside each batch's server transaction
-("in-transaction") and after its commit, before the desk marks it sent
-("after-commit"). It is None in normal use. The environment variable
-``DXDESK_TEST_SYNC_STALL=<phase>:<n>`` installs a hook that announces itself on
-stderr and then blocks forever at that point, so a test can kill -9 the sync
-process at an exact moment; it is inert unless set and must never be set in production.
+Fault injection: ``batch_hook`` (synchook.py) is called inside each batch's server
+transaction and after its commit; the background loop is syncscheduler.py.
 """
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, cast
@@ -68,6 +62,8 @@ from dxdesk.store.errors import StoreError
 from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
+from dxdesk.store.synchook import HOOK_PHASES, STALL_ANNOUNCEMENT, STALL_ENV, BatchHook, stall_hook_from_env
+from dxdesk.store.syncscheduler import SyncScheduler
 from dxdesk.store.syncpush import Row, TableShape, read_local_rows, send_rows, sqlite_driver_connection, table_shape
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 from dxdesk.store.syncfailures import (
@@ -88,6 +84,7 @@ log = logging.getLogger(__name__)
 __all__ = [  # the failure types live in syncfailures.py; callers keep importing them from here
     "ServerSchemaTooNewError", "ServerUnreachableError", "SyncAuthError", "SyncError", "SyncRefusedError",
     "SyncTlsError", "set_aside_records", "MSG_TLS_FAILED", "SyncEngine", "SyncResult", "SyncScheduler",
+    "BatchHook", "HOOK_PHASES", "STALL_ENV", "STALL_ANNOUNCEMENT", "stall_hook_from_env",
 ]
 
 APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
@@ -111,13 +108,9 @@ STATE_REFRESH = timedelta(minutes=10)  # how stale the stored "last sync" may ge
 _PUSH_STATE = "push"
 _TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
-BatchHook = Callable[[str, int], None]
 # Decides which pulled account rows may be applied, inside the pull's writer transaction:
 # (session, rows) -> (accepted rows, number refused). See dxdesk.security.accounttrust.AccountGate.
 AccountGate = Callable[[Session, list[dict[str, Any]]], tuple[list[dict[str, Any]], int]]
-HOOK_PHASES = ("in-transaction", "after-commit")
-STALL_ENV = "DXDESK_TEST_SYNC_STALL"
-STALL_ANNOUNCEMENT = "dxdesk-sync-stalled"
 
 
 @dataclass(frozen=True)
@@ -160,6 +153,7 @@ class SyncEngine:
         # Raises (a StoreError, shown as the sync status) when the server is not one an administrator chose.
         self._destination_check = destination_check
         self._refused = 0
+        self._marking: Future[None] | None = None  # the last batch's "sent" mark, still on the writer thread
 
     def server(self) -> Engine:
         if self._server is None:
@@ -174,7 +168,10 @@ class SyncEngine:
         """Push everything pending, then pull. Raises SyncError (connectivity is updated either way)."""
         with self._lock:
             try:
-                result = self._run()
+                try:
+                    result = self._run()
+                finally:
+                    self._settle_marks()
             except Exception as exc:
                 error = as_sync_error(exc)
                 unreachable = isinstance(error, ServerUnreachableError)
@@ -209,12 +206,14 @@ class SyncEngine:
             number += 1
             sent += self._push_or_set_aside(server, batch, number)
             after = batch[-1].id
+        self._settle_marks()  # the pull skips records with unsent changes: the queue must be current
         self._refused = 0
         pulled = self._pull(server)
         if ensure_wrapped_keys(self.db):  # e.g. the town recovery key just arrived: send the wrapped keys now
             while batch := self._pending_batch():
                 number += 1
                 sent += self._push_or_set_aside(server, batch, number)
+                self._settle_marks()  # the next look at the queue must see this batch as sent
         if sent:
             self._drop_old_sent()
         return SyncResult(sent=sent, pulled=pulled, pending=self.db.pending_count(),
@@ -322,6 +321,7 @@ class SyncEngine:
             send_rows(conn,
                       [(_shape(name), upserts[name]) for name in sorted(upserts, key=_table_rank)],  # parents first
                       [(name, deletes[name]) for name in sorted(deletes, key=_table_rank, reverse=True)])
+            self._settle_marks()  # the previous batch is confirmed before this one can commit
             self._hook("in-transaction", number)
 
     def _local_rows(self, batch: list[OutboxEntry]) -> dict[tuple[str, str], Row]:
@@ -350,11 +350,24 @@ class SyncEngine:
         return tuple(values)
 
     def _mark_sent(self, ids: list[int]) -> None:
+        """Mark a committed batch sent, on the writer thread while the next batch is read and sent.
+
+        At most one mark is in flight: it is settled inside the next batch's server transaction
+        (before that batch can commit or a hook can stop the run) and before anything reads the
+        queue, so a batch is never confirmed on the desk before the server has it, and every
+        earlier batch is confirmed when a later one is interrupted.
+        """
+        self._settle_marks()
         when = utcnow()
 
         def mark(s: Session) -> None:
             s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=when))
-        self.db.writer.run(mark)
+        self._marking = self.db.writer.submit(mark)
+
+    def _settle_marks(self) -> None:
+        marking, self._marking = self._marking, None
+        if marking is not None:
+            marking.result(60.0)
 
     def _drop_old_sent(self) -> None:
         """Sent entries are kept a while for troubleshooting, then dropped so the queue stays small."""
@@ -476,73 +489,9 @@ def _shape(name: str) -> TableShape:
     return table_shape(name, POLICIES[name] == APPEND_ONLY)
 
 
-def stall_hook_from_env() -> BatchHook | None:
-    """The kill -9 test hook (see the module docstring); None unless DXDESK_TEST_SYNC_STALL is set."""
-    spec = os.environ.get(STALL_ENV, "").strip()
-    if not spec:
-        return None
-    phase, _, number = spec.partition(":")
-    if phase not in HOOK_PHASES or not number.isdigit():
-        log.warning("ignoring %s=%r (expected <%s>:<batch number>)", STALL_ENV, spec, "|".join(HOOK_PHASES))
-        return None
-    log.warning("%s is set: sync will stall at %s of batch %s (test hook)", STALL_ENV, phase, number)
-
-    def stall(at_phase: str, at_number: int) -> None:
-        if (at_phase, at_number) == (phase, int(number)):
-            sys.stderr.write(f"{STALL_ANNOUNCEMENT} {at_phase} {at_number}\n")
-            sys.stderr.flush()
-            threading.Event().wait()  # until the test kills this process
-    return stall
-
-
 def last_sync_time(db: Database) -> datetime | None:
     with db.session() as s:
         state = s.get(SyncState, _PUSH_STATE)
         return state.last_sync_at if state else None
 
 
-class SyncScheduler:
-    """Runs ``engine.run_once()`` every ``sync_interval_s`` on a background thread.
-
-    ``trigger()`` asks for a run now (e.g. after saving a record, or "sync now");
-    ``stop()`` wakes the thread and joins it. Skips runs while the mode is manual
-    offline or disabled. ``on_result`` (if given) is called on this thread after
-    each attempt with the result or the error; the UI re-posts it to the GUI thread.
-    """
-
-    def __init__(self, engine: SyncEngine,
-                 on_result: Callable[[SyncResult | None, StoreError | None], None] | None = None) -> None:
-        self.engine = engine
-        self.on_result = on_result
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="dxdesk-sync", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def trigger(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.engine.connectivity.should_sync():
-                result: SyncResult | None = None
-                error: StoreError | None = None
-                try:
-                    result = self.engine.run_once()
-                except StoreError as exc:
-                    error = exc
-                except Exception:  # keep the thread alive; the failure is in the log with its traceback
-                    log.exception("unexpected sync failure")
-                    error = SyncError()
-                if self.on_result is not None:
-                    self.on_result(result, error)
-            self._wake.wait(max(1, self.engine.settings.sync_interval_s))
-            self._wake.clear()

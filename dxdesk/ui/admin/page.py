@@ -9,6 +9,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from dxdesk.app.recovery import RecoveryKeys
 from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Settings
 from dxdesk.i18n import N_, tr
@@ -23,6 +24,7 @@ from dxdesk.ui.admin.audit import AuditTab
 from dxdesk.ui.admin.calibration import CalibrationTab
 from dxdesk.ui.admin.connection import ConnectionTab
 from dxdesk.ui.admin.display import DisplayTab
+from dxdesk.ui.admin.recovery import RecoveryTab
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
@@ -34,6 +36,7 @@ TAB_AUDIT = N_("監査ログ")
 TAB_CONNECTION = N_("接続・同期")
 TAB_CALIBRATION = N_("プリンタ調整")
 TAB_DISPLAY = N_("表示設定")
+TAB_RECOVERY = N_("復旧キー")
 
 # Which permission opens which tab (the role table itself lives in dxdesk.security.permissions).
 TAB_PERMISSIONS: dict[str, Permission] = {
@@ -42,6 +45,7 @@ TAB_PERMISSIONS: dict[str, Permission] = {
     TAB_CONNECTION: Permission.MANAGE_SETTINGS,
     TAB_CALIBRATION: Permission.MANAGE_SETTINGS,
     TAB_DISPLAY: Permission.MANAGE_SETTINGS,
+    TAB_RECOVERY: Permission.MANAGE_KEYS,
 }
 
 
@@ -50,7 +54,7 @@ class AdminPage(QWidget):
                  connectivity: ConnectivityState, settings: Settings, runner: TaskRunner,
                  parent: QWidget | None = None, *, sync: Callable[[], SyncResult | None] | None = None,
                  paths: AppPaths | None = None, printers: list[str] | None = None,
-                 changes: SettingsChanges | None = None) -> None:
+                 changes: SettingsChanges | None = None, recovery: RecoveryKeys | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adminPage")
         self.setFont(ui_font(12))
@@ -61,6 +65,7 @@ class AdminPage(QWidget):
         self.connection_tab: ConnectionTab | None = None
         self.calibration_tab: CalibrationTab | None = None
         self.display_tab: DisplayTab | None = None
+        self.recovery_tab: RecoveryTab | None = None
         # Every settings tab saves through the one audited use case (the app's, or one on this audit log).
         changes = changes or SettingsChanges(audit_service.audit, settings, paths)
 
@@ -83,6 +88,11 @@ class AdminPage(QWidget):
         if session.can(TAB_PERMISSIONS[TAB_DISPLAY]):
             self.display_tab = DisplayTab(session, settings, runner, changes=changes, parent=self)
             self.tabs.addTab(self.display_tab, tr(TAB_DISPLAY))
+        if session.can(TAB_PERMISSIONS[TAB_RECOVERY]):
+            recovery = recovery or RecoveryKeys(audit_service.database, audit_service.audit,
+                                                settings.general.municipality)
+            self.recovery_tab = RecoveryTab(session, recovery, runner, parent=self)
+            self.tabs.addTab(self.recovery_tab, tr(TAB_RECOVERY))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)

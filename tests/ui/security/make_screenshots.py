@@ -29,7 +29,7 @@ from dxdesk.security.permissions import Role  # noqa: E402
 from dxdesk.store.connectivity import ConnectivityState  # noqa: E402
 from dxdesk.store.database import open_database  # noqa: E402
 from dxdesk.ui.admin import AdminPage  # noqa: E402
-from dxdesk.ui.admin.page import TAB_CALIBRATION, TAB_DISPLAY  # noqa: E402
+from dxdesk.ui.admin.page import TAB_CALIBRATION, TAB_DISPLAY, TAB_RECOVERY  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts, ui_font  # noqa: E402
 from dxdesk.ui.security.idle import LockScreen  # noqa: E402
 from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog  # noqa: E402
@@ -135,6 +135,7 @@ def main() -> int:
     page.show_tab(TAB_DISPLAY)
     settle(app)
     grab(page, "admin_display.png")
+    recovery_shots(app, page, db)
     page.close()
 
     audit_page = AdminPage(supervisor, auth, AuditService(db, auth.audit), connectivity, settings, runner)
@@ -150,6 +151,38 @@ def main() -> int:
     runner.shutdown()
     db.close()
     return 0
+
+
+def recovery_shots(app: QApplication, page: AdminPage, db) -> None:
+    """復旧キー: before the set-up, right after it, and a changed key waiting for the sheet's fingerprint."""
+    import base64
+
+    from dxdesk.security.recoverykey import RecoverySecret, fingerprint
+    from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY
+    from dxdesk.store.models import SharedSetting
+
+    page.show_tab(TAB_RECOVERY)
+    tab = page.recovery_tab
+    settle(app)
+    grab(page, "admin_recovery_setup.png")
+    usb = Path(tempfile.mkdtemp(prefix="dxdesk-shots-usb-"))
+    tab.choose_file = lambda _title, suggested, _filters: usb / suggested
+    tab.setup_button.click()
+    settle(app, lambda: "指紋" in tab.status.text() or "fingerprint" in tab.status.text())
+    grab(page, "admin_recovery_created.png")
+
+    other = RecoverySecret.generate()  # someone replaced the town's key on the server: this desk waits
+
+    def swap(s) -> None:
+        row = s.query(SharedSetting).filter_by(key=RECOVERY_PUBLIC_KEY).one()
+        row.value = {"public": base64.b64encode(other.public).decode(), "fingerprint": fingerprint(other.public)}
+    db.writer.run(swap)
+    tab.refresh()
+    settle(app, lambda: tab.accept_box.isVisible())
+    tab.fingerprint_edit.setText("1a2b-3c4d")
+    tab.accept_button.click()
+    settle(app, lambda: bool(tab.status.text()))
+    grab(page, "admin_recovery_confirm.png")
 
 
 if __name__ == "__main__":
