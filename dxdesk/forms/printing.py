@@ -105,3 +105,44 @@ def submit_pdf(pdf: bytes, printer: str, copies: int = 1, title: str = "dxdesk")
         raise PrintError(Msg(f"プリンタ「{printer}」に送れませんでした。プリンタ名と電源を確認してください。",
                              f"CUPS refused the job for printer '{printer}': {err or out.strip() or 'no answer'}"))
     return match.group(1)
+
+
+@dataclass(frozen=True)
+class Band:
+    page: int  # page of the original PDF
+    top: int  # first pixel row of the band on that page
+    rows: int  # pixel rows in the band
+    width: int  # pixel columns (the whole page width)
+
+
+def banded_pdf(pdf: bytes, dpi: int, band_bytes: int) -> tuple[bytes, list[Band]]:
+    """The PDF cut into horizontal bands, one page per band, for raster printing with bounded memory.
+
+    Each band page shares the original content stream and only narrows the MediaBox/CropBox to its
+    strip, so the renderer draws exactly that strip at its true position (band edges fall on whole
+    pixel rows at ``dpi``). ``band_bytes`` bounds one band's ARGB bitmap. Bands come in page order.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    bands: list[Band] = []
+    for index, page in enumerate(reader.pages):
+        box = page.mediabox
+        left, bottom, right, top_pt = float(box.left), float(box.bottom), float(box.right), float(box.top)
+        width = round((right - left) / 72 * dpi)
+        height = round((top_pt - bottom) / 72 * dpi)
+        rows = max(1, band_bytes // (4 * max(1, width)))
+        for top in range(0, height, rows):
+            n = min(rows, height - top)
+            strip = RectangleObject((left, top_pt - (top + n) * 72 / dpi, right, top_pt - top * 72 / dpi))
+            added = writer.add_page(page)
+            added.mediabox = strip
+            added.cropbox = strip
+            bands.append(Band(index, top, n, width))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), bands

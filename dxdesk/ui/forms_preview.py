@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRect, QSize, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QSize, Signal
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
@@ -195,8 +195,8 @@ class FormPreview(QWidget):
             return None
         return printer
 
-    def print_document(self, printer: QPrinter | None = None, document: QPdfDocument | None = None) -> int:
-        """Print every page (of ``document``, default the one shown); returns pages printed (0 when
+    def print_document(self, printer: QPrinter | None = None, pdf: bytes | None = None) -> int:
+        """Print every page (of ``pdf``, default the document shown); returns pages printed (0 when
         cancelled or no printer)."""
         if not self.page_count():
             return 0
@@ -204,7 +204,7 @@ class FormPreview(QWidget):
             printer = self.choose_printer()
             if printer is None:
                 return 0
-        pages = render_to_printer(document or self.document, printer)
+        pages = render_to_printer(pdf if pdf is not None else self._pdf, printer, self)
         self.printed.emit(pages)
         return pages
 
@@ -212,9 +212,8 @@ class FormPreview(QWidget):
 def pdf_document(pdf: bytes, parent: QObject) -> QPdfDocument | None:
     """A QPdfDocument over PDF bytes (kept alive by ``parent``), or None when it does not load."""
     document = QPdfDocument(parent)
-    data = QByteArray(pdf)
     buffer = QBuffer(document)
-    buffer.setData(data)
+    buffer.setData(QByteArray(pdf))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document.load(buffer)
     if document.status() != QPdfDocument.Status.Ready:
@@ -222,20 +221,38 @@ def pdf_document(pdf: bytes, parent: QObject) -> QPdfDocument | None:
     return document
 
 
-def page_bands(document: QPdfDocument, page: int, dpi: int, band_bytes: int = BAND_BYTES) -> Iterator[tuple[int, QImage]]:
-    """Yield (top pixel row, QImage) bands that together are the page rendered at ``dpi``."""
-    size_pt = document.pagePointSize(page)
-    full = QSize(round(size_pt.width() / 72 * dpi), round(size_pt.height() / 72 * dpi))
-    rows = max(1, band_bytes // (4 * max(1, full.width())))
-    for top in range(0, full.height(), rows):
-        height = min(rows, full.height() - top)
-        options = QPdfDocumentRenderOptions()
-        options.setScaledSize(full)
-        options.setScaledClipRect(QRect(0, top, full.width(), height))
-        yield top, document.render(page, QSize(full.width(), height), options)
+def page_bands(pdf: bytes, dpi: int, parent: QObject, band_bytes: int | None = None
+               ) -> Iterator[tuple[int, int, QImage]]:
+    """Yield (page, top pixel row, QImage) bands that together are every page rendered at ``dpi``.
+
+    The pages are cut into strips (dxdesk.forms.printing.banded_pdf: one narrow MediaBox per
+    strip), so no bitmap is ever larger than ``band_bytes``. (QPdfDocumentRenderOptions' scaled
+    clip rect would avoid the cut but, in Qt 6.11, drifts by about 1 % of the clip's top.) Each band
+    is opaque 8-bit grey on white: the forms are drawn in grey only, and an opaque grey band is a
+    quarter of pdfium's ARGB bitmap, which is transparent where nothing is drawn (a print engine
+    would also have to carry that alpha mask).
+    """
+    from dxdesk.forms.printing import banded_pdf
+
+    strips_pdf, bands = banded_pdf(pdf, dpi, band_bytes or BAND_BYTES)
+    strips = pdf_document(strips_pdf, parent)
+    if strips is None:
+        raise ValueError("the banded copy of the document did not load")
+    try:
+        for i, band in enumerate(bands):
+            rendered = strips.render(i, QSize(band.width, band.rows))
+            image = QImage(rendered.size(), QImage.Format.Format_Grayscale8)
+            image.fill(255)
+            painter = QPainter(image)
+            painter.drawImage(0, 0, rendered)
+            painter.end()
+            yield band.page, band.top, image
+    finally:
+        strips.close()
+        strips.deleteLater()
 
 
-def render_to_printer(document: QPdfDocument, printer: QPrinter) -> int:
+def render_to_printer(pdf: bytes, printer: QPrinter, parent: QObject) -> int:
     """Paint each PDF page at printer resolution, band by band, at its true size (no scaling).
 
     True size matters: overlay forms must land in the pre-printed boxes, so the page is
@@ -247,12 +264,14 @@ def render_to_printer(document: QPdfDocument, printer: QPrinter) -> int:
     if not painter.begin(printer):
         log.warning("printing: cannot start the printer")
         return 0
+    pages = 0
     try:
-        for i in range(document.pageCount()):
-            if i:
-                printer.newPage()
-            for top, band in page_bands(document, i, dpi):
-                painter.drawImage(0, top, band)
+        for page, top, band in page_bands(pdf, dpi, parent):
+            if page + 1 > pages:
+                if pages:
+                    printer.newPage()
+                pages = page + 1
+            painter.drawImage(0, top, band)
     finally:
         painter.end()
-    return document.pageCount()
+    return pages

@@ -68,6 +68,22 @@ def _support(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print(args: argparse.Namespace) -> int:
+    import platform
+
+    from tools.bench.printing import bench_print
+
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    try:
+        timings = bench_print(args.dpi, tuple(args.path), args.compare_whole_page)
+    except RuntimeError as exc:
+        raise BenchUsageError(str(exc)) from None
+    print(f"{'path':<8} {'time':>10} {'peak RSS':>12}  3-form visit from 印刷 to the last page handed over")
+    for t in timings:
+        print(t.line())
+    return 0
+
+
 def _support_store(args: argparse.Namespace) -> int:
     import platform
 
@@ -156,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--form", default="juminhyo_request")
     p.set_defaults(func=_form)
 
+    p = sub.add_parser("print", help="3-form visit from 印刷 to the spooler: CUPS vector and Qt banded raster")
+    p.add_argument("--dpi", type=_positive, default=600, help="raster path resolution (default 600)")
+    p.add_argument("--path", choices=("cups", "raster"), action="append", default=None,
+                   help="measure only this path (repeatable; default both)")
+    p.add_argument("--compare-whole-page", action="store_true",
+                   help="also time the former raster way (one bitmap per page) for comparison")
+    p.set_defaults(func=_print, path=None)
+
     p = sub.add_parser("support", help="time KPIs + PDF + CSV for N synthetic support sessions")
     p.add_argument("-n", type=_positive, default=10_000)
     p.set_defaults(func=_support)
@@ -200,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "what", None) == "print" and not args.path:
+        args.path = ["cups", "raster"]
     try:
         code: int = args.func(args)
     except BenchUsageError as exc:

@@ -12,7 +12,7 @@ from dxdesk.i18n import tr
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
 from dxdesk.forms.calibration import calibration_for
-from dxdesk.ui.forms_preview import FormPreview, pdf_document
+from dxdesk.ui.forms_preview import FormPreview
 
 from dxdesk.app.formpdf import FormsPayload, VisitPdf, printer_job, render_visit_pdf, visit_form_payload
 from dxdesk.forms.printing import PrintError, submit_pdf
@@ -121,8 +121,7 @@ class PrintStep(QWidget):
         except (PrintError, VisitError) as exc:
             set_error(self.error, exc.message.text())
             return 0
-        document = pdf_document(job.document.pdf, self) if job.document is not self.document else None
-        pages = self.preview.print_document(printer, document)
+        pages = self.preview.print_document(printer, job.document.pdf)
         if pages == 0:
             self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
         return pages

@@ -1,0 +1,151 @@
+"""``python -m tools.bench print``: a 3-form visit from 「印刷」 to the last page handed to the spooler.
+
+Two paths, each measured in a fresh child process so its peak memory (ru_maxrss) is its own:
+
+- ``cups``: what the counter does on Linux: the visit drawn with the chosen printer's calibration
+  (a printer other than the configured one, so it is drawn again: the worst case) and the PDF
+  handed to a private cupsd (tools.cupsd) with ``lp``; done when ``lp`` returns (the scheduler
+  has the whole job).
+- ``raster``: what the counter does on Windows: the same PDF painted through Qt in bands at the
+  printer's resolution (``--dpi``), here on a QPrinter writing a PDF file (no Windows spooler on
+  this machine; the painting and its memory are the same).
+
+Warm as at the counter: fonts registered and the preview drawn before 「印刷」 is pressed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from dxdesk.app.formpdf import FormsPayload
+
+FORMS = ("juminhyo_request", "inkan_request", "guide_sheet")
+DATA = Path(__file__).parents[2] / "tests" / "forms" / "data" / "resident.json"
+
+
+@dataclass(frozen=True)
+class PrintTiming:
+    path: str
+    seconds: float
+    peak_mb: float
+    pages: int
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.path:<8} {self.seconds:8.3f} s {self.peak_mb:9.0f} MB  {self.pages} pages  {self.detail}"
+
+
+def _payload() -> FormsPayload:
+
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
+    raw["card"].update({"family_name": "𠮷田", "given_name": "𩸽子", "name": "𠮷田\u3000𩸽子"})
+    return FormsPayload(FORMS, {f: raw for f in FORMS if f != "guide_sheet"}, raw, date(2025, 4, 1))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def _child_cups(printer: str) -> dict[str, object]:
+    from dxdesk.app.formpdf import printer_job, render_visit_pdf
+    from dxdesk.config import Calibration, load_settings
+    from dxdesk.forms.printing import submit_pdf
+
+    settings = load_settings()
+    settings.forms.calibrations[printer] = Calibration(dx_mm=0.5, dy_mm=-0.5)
+    payload = _payload()
+    shown = render_visit_pdf(payload)  # the preview, drawn before 「印刷」
+    t0 = time.perf_counter()
+    job = printer_job(settings, payload, shown, printer, queue=True)
+    t1 = time.perf_counter()
+    request = submit_pdf(job.document.pdf, printer, 1, "dxdesk bench")
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "pages": len(job.document.forms),
+            "detail": f"drawn again for the chosen printer {t1 - t0:.2f} s + lp {seconds - (t1 - t0):.2f} s; "
+                      f"{len(job.document.pdf) // 1024} kB PDF to CUPS ({request})"}
+
+
+def _child_raster(dpi: int, out: str, whole_page: bool) -> dict[str, object]:
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QApplication
+
+    from dxdesk.app.formpdf import printer_job, render_visit_pdf
+    from dxdesk.config import load_settings
+    from dxdesk.ui import forms_preview
+
+    app = QApplication.instance() or QApplication([])
+    payload = _payload()
+    shown = render_visit_pdf(replace(payload))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(out)
+    printer.setResolution(dpi)
+    if whole_page:  # the former way, for comparison: one bitmap per page
+        forms_preview.BAND_BYTES = 1 << 40
+    t0 = time.perf_counter()
+    job = printer_job(load_settings(), payload, shown, "", queue=False)
+    pages = forms_preview.render_to_printer(job.document.pdf, printer, app)
+    seconds = time.perf_counter() - t0
+    # The same bands without a print engine: dxdesk's own share, apart from the stand-in spooler
+    # (Qt's PDF writer deflates every band; a Windows driver takes them as GDI bitmaps instead).
+    t1 = time.perf_counter()
+    for _page, _top, _band in forms_preview.page_bands(job.document.pdf, dpi, app):
+        pass
+    render_only = time.perf_counter() - t1
+    label = "whole-page bitmaps" if whole_page else f"bands of {forms_preview.BAND_BYTES >> 20} MB"
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "pages": pages,
+            "detail": f"Qt raster at {dpi} dpi, {label}; rendering the bands alone {render_only:.2f} s; "
+                      f"{os.path.getsize(out) >> 20} MB spool file written by Qt's PDF engine"}
+
+
+def _run_child(*args: str) -> dict[str, object]:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    done = subprocess.run([sys.executable, "-m", "tools.bench.printing", *args], capture_output=True, text=True,
+                          env=env, cwd=Path(__file__).parents[2])
+    if done.returncode != 0:
+        raise RuntimeError(f"print bench child failed: {done.stderr.strip().splitlines()[-1:]}")
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _timing(path: str, r: dict[str, object]) -> PrintTiming:
+    return PrintTiming(path, float(r["seconds"]), float(r["peak_mb"]),  # type: ignore[arg-type]
+                       int(r["pages"]), str(r["detail"]))  # type: ignore[call-overload]
+
+
+def bench_print(dpi: int = 600, paths: tuple[str, ...] = ("cups", "raster"), compare_whole_page: bool = False
+                ) -> list[PrintTiming]:
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="dxdesk-bench-print-") as tmp:
+        os.environ["DXDESK_HOME"] = str(Path(tmp) / "home")  # never the bencher's desk
+        if "cups" in paths:
+            from tools.cupsd import PrivateCups, missing_reason
+
+            reason = missing_reason()
+            if reason:
+                raise RuntimeError(f"cannot bench the CUPS path: {reason}")
+            with PrivateCups() as cups:
+                r = _run_child("cups", cups.queue)
+                cups.wait_for_pdfs([str(r["detail"]).rsplit("(", 1)[1].rstrip(")")])  # it did come out
+                timings.append(_timing("cups", r))
+        if "raster" in paths:
+            timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "spool.pdf"), "bands")))
+            if compare_whole_page:
+                timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "w.pdf"), "whole")))
+    return timings
+
+
+if __name__ == "__main__":  # the child: one measurement, one JSON line
+    kind = sys.argv[1]
+    if kind == "cups":
+        print(json.dumps(_child_cups(sys.argv[2])))
+    else:
+        print(json.dumps(_child_raster(int(sys.argv[2]), sys.argv[3], sys.argv[4] == "whole")))
