@@ -23,6 +23,7 @@ from dxdesk.support.model import SupportSession
 from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import EntryForm
+from dxdesk.ui.support.importer import ImportPanel
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
 from dxdesk.ui.errors import error_text
 from dxdesk.ui.support.jobs import Jobs, ask_confirmation, field_errors
@@ -139,6 +140,8 @@ class SessionListTab(QWidget):
         self.close_button.setObjectName("closeFollowUpButton")
         self.close_button.setToolTip(tr("完了にすると、記録していた連絡先は削除されます"))
         self.banner = Banner()
+        self.importer = ImportPanel(repository, jobs, who, self.banner)
+        self.importer.imported.connect(self._after_import)
 
         # Two rows: period and the three filters in one row were wider than a 1366-px screen allows.
         filters = QHBoxLayout()
@@ -172,6 +175,7 @@ class SessionListTab(QWidget):
         col.addWidget(self.table, 1)
         col.addWidget(self.note_label)
         col.addLayout(actions)
+        col.addWidget(self.importer)
         col.addWidget(hint)
 
         self.period.changed.connect(self.refresh)
@@ -342,6 +346,11 @@ class SessionListTab(QWidget):
             lambda _r: self._done(tr("フォローアップを完了にし、連絡先を削除しました。")),
             self._failed,
         )
+
+    def _after_import(self, stored: int) -> None:
+        if stored:
+            self.changed.emit()
+            self.refresh()
 
     def _done(self, text: str) -> None:
         self.banner.show_message("ok", text)

@@ -118,6 +118,7 @@ class SupportPage(QWidget):
         from dxdesk.security.permissions import Permission
 
         self.tabs.setTabVisible(TAB_ENTRY, session.can(Permission.LOG_SUPPORT))
+        self.list.importer.setVisible(session.can(Permission.LOG_SUPPORT))  # importing is logging sessions
         self.tabs.setTabVisible(TAB_REPORTS, session.can(Permission.VIEW_REPORTS))
         if not self.tabs.isTabVisible(TAB_ENTRY):
             self.tabs.setCurrentIndex(TAB_LIST)  # a supervisor reads; they do not log sessions
