@@ -211,6 +211,16 @@ def covers(query: SessionQuery) -> tuple[str, str] | None:
     return f"{first:%Y-%m}", f"{last:%Y-%m}"
 
 
+def count(session: Session, query: SessionQuery) -> int | None:
+    """How many live sessions ``query`` selects, from the totals (None: they cannot answer; count rows)."""
+    months = covers(query)
+    if months is None or query.include_deleted or not is_current(session):
+        return None
+    t = totals_table.c
+    return int(session.scalar(select(func.coalesce(func.sum(t.sessions), 0))
+                              .where(t.month.between(*months), t.dim == "all")) or 0)
+
+
 def summarize(session: Session, query: SessionQuery) -> KpiSummary | None:
     """The KPIs of ``query`` from the totals, or None when the totals cannot answer it (then use GROUP BY)."""
     months = covers(query)

@@ -373,7 +373,9 @@ class SqlRepository:
     def count(self, query: SessionQuery = SessionQuery()) -> int:
         stmt = select(func.count()).select_from(m.SupportSession).where(*sql_kpi.session_conditions(query))
         with self._db.session() as s:
-            return int(s.scalar(stmt) or 0)
+            # Whole months, no other filter (the list's usual periods): the monthly totals know the number.
+            counted = monthly_totals.count(s, query)
+            return counted if counted is not None else int(s.scalar(stmt) or 0)
 
     def iter_sessions(self, query: SessionQuery = SessionQuery()) -> Iterator[SupportSession]:
         """Stream the sessions ``query`` selects, oldest first, a batch of rows at a time (CSV exports)."""

@@ -113,6 +113,8 @@ def test_totals_equal_a_fresh_group_by_after_random_changes() -> None:
             assert from_totals is not None
             every = repo.list(WHOLE)  # the KPI module's own arithmetic over the stored sessions
             assert from_totals == kpi.summarize(every)
+            with db.session() as s:
+                assert monthly_totals.count(s, WHOLE) == len(every) == repo.count(WHOLE)
             db.writer.run(monthly_totals.rebuild)
             with db.session() as s:
                 assert monthly_totals.rows_for_check(s) == maintained
