@@ -16,7 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
+import secrets
+import string
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,6 +93,24 @@ Grp root
 """
 
 
+def _libcups_server(server: str | None) -> None:
+    """Point this process's libcups (which Qt's print support uses) at ``server``.
+
+    libcups reads CUPS_SERVER once per thread and caches it, so a test process that already
+    asked Qt about printers would otherwise keep talking to the system scheduler. The subprocesses
+    (lp, lpstat) read the environment variable afresh.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("cups")
+    if name is None:
+        return
+    libcups = ctypes.CDLL(name)
+    libcups.cupsSetServer.argtypes = [ctypes.c_char_p]
+    libcups.cupsSetServer(server.encode() if server else None)
+
+
 class PrivateCups:
     """``with PrivateCups() as cups:`` a scheduler on its own socket with one CUPS-PDF queue, ``cups.queue``."""
 
@@ -100,8 +119,10 @@ class PrivateCups:
         self.base.chmod(0o755)  # the filters run as lp and read the spool
         self.sock = self.base / "cups.sock"
         self.out = self.base / "out"
-        self.queue = f"dxdesk-pdf-{uuid.uuid4().hex[:8]}"
+        # Letters only: a queue name with a run of digits would look like a number to the audit log.
+        self.queue = "dxdesk-pdf-" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
         self.proc: subprocess.Popen[bytes] | None = None
+        self._seen: dict[str, int] = {}  # captured file → its mtime (ns) when a wait last returned it
         self._old_server: str | None = None
 
     @property
@@ -126,6 +147,7 @@ class PrivateCups:
             stdout=subprocess.DEVNULL, stderr=open(self.base / "log" / "stderr", "wb"))
         self._old_server = os.environ.get("CUPS_SERVER")
         os.environ["CUPS_SERVER"] = str(self.sock)
+        _libcups_server(str(self.sock))
         self._wait(lambda: self.sock.exists() and self._lpstat("-r").returncode == 0, 30, "the scheduler to listen")
         # The device URI names the queue so cups-pdf reads cups-pdf-QUEUE.conf (our Out directory).
         self._run(["lpadmin", "-p", self.queue, "-E", "-v", f"cups-pdf:/{self.queue}", "-P", str(CUPS_PDF_PPD)])
@@ -145,6 +167,7 @@ class PrivateCups:
             os.environ.pop("CUPS_SERVER", None)
         else:
             os.environ["CUPS_SERVER"] = self._old_server
+        _libcups_server(self._old_server)
         self.queue_conf.unlink(missing_ok=True)
         shutil.rmtree(self.base, ignore_errors=True)
 
@@ -181,12 +204,18 @@ class PrivateCups:
             time.sleep(0.05)
 
     def completed(self, job_id: str) -> bool:
-        return any(line.split()[:1] == [job_id] for line in self._lpstat("-W", "completed", "-o", self.queue).stdout.splitlines())
+        return any(line.split()[:1] == [job_id] for line in self._lpstat("-W", "completed", "-o").stdout.splitlines())
 
     def wait_for_pdfs(self, job_ids: list[str], timeout_s: float = 120) -> list[Path]:
-        """The PDFs cups-pdf wrote for these jobs (one per job, in job order)."""
+        """The PDFs cups-pdf wrote for these jobs (one per job, oldest first).
+
+        cups-pdf names a file after the job title and replaces a file of the same name, so what is
+        new is told by modification time, not by name.
+        """
         self._wait(lambda: all(self.completed(j) for j in job_ids), timeout_s, f"jobs {', '.join(job_ids)}")
-        pdfs = sorted(self.out.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
-        if len(pdfs) < len(job_ids):
-            raise CupsdError(f"{len(job_ids)} job(s) completed but {len(pdfs)} PDF(s) captured\n{self.log()}")
-        return pdfs[-len(job_ids):]
+        new = [p for p in self.out.glob("*.pdf") if self._seen.get(p.name) != p.stat().st_mtime_ns]
+        if len(new) != len(job_ids):
+            raise CupsdError(f"{len(job_ids)} job(s) completed but {len(new)} new PDF(s) captured\n{self.log()}")
+        for p in new:
+            self._seen[p.name] = p.stat().st_mtime_ns
+        return sorted(new, key=lambda p: p.stat().st_mtime_ns)

@@ -15,7 +15,7 @@ from dxdesk.app.visit_records import print_entry
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for
 from dxdesk.forms.printing import submit_pdf
-from dxdesk.security.audit import AuditLog
+from dxdesk.security.audit import AuditError, AuditLog, check_entry
 from dxdesk.security.permissions import Permission, Session, require
 
 
@@ -37,12 +37,20 @@ class FormPrinting:
                   copies: int = 1, title: str = "dxdesk", visit_id: str = "") -> str:
         """Hand the PDF to CUPS as ``session``; return the spooler's request id."""
 
+        base = print_entry(session.clerk_id, visit_id, forms, pages)
+        entry = replace(base, details={**base.details, "printer": printer, "copies": copies, "path": "cups"})
+        try:
+            check_entry(entry)
+        except AuditError:
+            # The audit log refuses values that look like numbers (a printer named "EPSON-1234567"):
+            # the print is still recorded, without the printer's name.
+            entry = replace(entry, details={**base.details, "printer": "(withheld)", "copies": copies, "path": "cups"})
+
         def job(orm: OrmSession) -> str:
             require(session, Permission.PRINT_FORMS)
+            check_entry(entry)  # an event the log would refuse stops the print before the spooler has it
             request = submit_pdf(pdf, printer, copies, title)
-            entry = print_entry(session.clerk_id, visit_id, forms, pages)
-            details = {**entry.details, "printer": printer, "copies": copies, "job": request, "path": "cups"}
-            self.audit.append_in(orm, replace(entry, details=details))
+            self.audit.append_in(orm, entry)
             return request
 
         return self.audit.database.writer.run(job)

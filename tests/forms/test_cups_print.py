@@ -6,16 +6,13 @@ no fit-to-page anywhere in the chain).
 """
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageFilter
-from pypdf import PdfReader
+from PIL import Image
 
 from dxdesk.app.formpdf import FormsPayload, printer_job, render_visit_pdf
 from dxdesk.cli import main
@@ -23,57 +20,20 @@ from dxdesk.config import Calibration, load_settings, save_settings
 from dxdesk.forms.calibration import CROSSHAIRS, calibration_page
 from dxdesk.forms.printing import cups_status, submit_pdf
 from dxdesk.paths import app_paths
-from tools.cupsd import PrivateCups, missing_reason
+from tools.cupsd import CUPS_PDF_PPD, PrivateCups, missing_reason
+
+from printcompare import assert_same_print, pages, raster
 
 from .helpers import DATA
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=f"no private CUPS: {missing_reason()}")
 MM_PER_INCH = 25.4
-DPI = 100
 
 
 @pytest.fixture(scope="module")
 def cups():
     with PrivateCups() as server:
         yield server
-
-
-def _pages(pdf: bytes) -> list[tuple[float, float]]:
-    return [(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1))
-            for p in PdfReader(io.BytesIO(pdf)).pages]
-
-
-def _raster(pdf: bytes, tmp: Path, name: str, dpi: int = DPI) -> list[Image.Image]:
-    src = tmp / f"{name}.pdf"
-    src.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(src), str(tmp / name)], check=True)
-    return [Image.open(p).convert("L") for p in sorted(tmp.glob(f"{name}-*.pgm"))]
-
-
-def _unmatched(a: Image.Image, b: Image.Image) -> int:
-    """Ink in ``a`` (darker than mid-grey) with no ink in ``b`` within one pixel."""
-    ink_a = a.point(lambda v: 255 if v < 128 else 0)
-    near_b = b.filter(ImageFilter.MinFilter(3)).point(lambda v: 255 if v < 128 else 0)
-    missing = ImageChops.subtract(ink_a, near_b)
-    return missing.histogram()[255]
-
-
-def _differing_fraction(a: Image.Image, b: Image.Image) -> float:
-    """Share of pixels inked in one picture and not within a pixel in the other: the renderers
-    (poppler for the filled PDF, Ghostscript inside cups-pdf) round thin lines to different pixels."""
-    assert abs(a.size[0] - b.size[0]) <= 1 and abs(a.size[1] - b.size[1]) <= 1
-    common = (0, 0, min(a.size[0], b.size[0]), min(a.size[1], b.size[1]))
-    a, b = a.crop(common), b.crop(common)
-    return (_unmatched(a, b) + _unmatched(b, a)) / (a.size[0] * a.size[1])
-
-
-def _assert_same_print(filled: bytes, captured: bytes, tmp: Path) -> None:
-    # Ghostscript (inside cups-pdf) writes whole-point media boxes: A4 595.3x841.9 comes out 595x842.
-    assert len(_pages(captured)) == len(_pages(filled))
-    for got, want in zip(_pages(captured), _pages(filled), strict=True):
-        assert abs(got[0] - want[0]) <= 1 and abs(got[1] - want[1]) <= 1, (got, want)
-    for want, got in zip(_raster(filled, tmp, "filled"), _raster(captured, tmp, "captured"), strict=True):
-        assert _differing_fraction(want, got) < 0.0005
 
 
 def _payload(today: date = date(2025, 4, 1)) -> FormsPayload:
@@ -93,8 +53,8 @@ def test_a_visits_forms_reach_the_spooler_as_they_were_filled(cups, tmp_path):
     assert job.to_cups and job.document is not shown  # the chosen printer's calibration, drawn again
     request = submit_pdf(job.document.pdf, cups.queue)
     [captured] = cups.wait_for_pdfs([request])
-    assert len(_pages(captured.read_bytes())) == 3
-    _assert_same_print(job.document.pdf, captured.read_bytes(), tmp_path)
+    assert len(pages(captured.read_bytes())) == 3
+    assert_same_print(job.document.pdf, captured.read_bytes(), tmp_path)
 
 
 def _crosshair_centre(page: Image.Image, x_mm: float, y_mm: float, dpi: int) -> tuple[float, float]:
@@ -116,7 +76,7 @@ def test_calibration_mark_lands_within_half_a_millimetre(cups, tmp_path):
     request = submit_pdf(calibration_page(cal, cups.queue), cups.queue)
     [captured] = cups.wait_for_pdfs([request])
     dpi = 300
-    [page] = _raster(captured.read_bytes(), tmp_path, "cal", dpi)
+    [page] = raster(captured.read_bytes(), tmp_path, "cal", dpi)
     for x, y in CROSSHAIRS:
         want = (x + cal.dx_mm, y + cal.dy_mm)
         got = _crosshair_centre(page, *want, dpi)
@@ -139,12 +99,37 @@ def test_form_print_cli_prints_signed_in_and_audited(cups, desk_accounts, tmp_pa
 
     expected = fill_form("juminhyo_request", _data(DATA / "resident.json"), settings.forms.default_mode,
                          Calibration(dx_mm=-1.0))
-    _assert_same_print(expected.pdf, captured.read_bytes(), tmp_path)
+    assert_same_print(expected.pdf, captured.read_bytes(), tmp_path)
     with sqlite3.connect(app_paths().database_file) as conn:
         event = conn.execute("SELECT event_type, details FROM audit_events WHERE event_type = 'form.print'").fetchall()
     assert len(event) == 1 and cups.queue in event[0][1] and '"copies": 2' in event[0][1]
     assert main([*argv, "--as", "clerk", "--copies", "0"]) == 2
     assert "copies must be between 1 and 99" in capsys.readouterr().err
+
+
+def test_a_printer_name_that_looks_like_a_number_is_withheld_from_the_audit_log(cups, desk_accounts, capsys):
+    from dxdesk.app.formprint import FormPrinting
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.auth import AuthService
+    from dxdesk.store.database import open_database
+    from signin import CLERK_PW
+
+    subprocess.run(["lpadmin", "-p", "EPSON-1234567", "-E", "-v", f"cups-pdf:/{cups.queue}", "-P",
+                    str(CUPS_PDF_PPD)], check=True, capture_output=True)
+    db = open_database()
+    try:
+        auth = AuthService(db, AuditLog(db))
+        session = auth.sign_in("clerk", CLERK_PW)
+        pdf = calibration_page()
+        request = FormPrinting(auth.audit, load_settings()).print_pdf(session, pdf, "EPSON-1234567",
+                                                                      forms=("calibration",), pages=1)
+    finally:
+        db.close()
+    assert request.startswith("EPSON-1234567-")
+    cups.wait_for_pdfs([request])
+    with sqlite3.connect(app_paths().database_file) as conn:
+        [details] = conn.execute("SELECT details FROM audit_events WHERE event_type = 'form.print'").fetchone()
+    assert '"printer": "(withheld)"' in details and "1234567" not in details
 
 
 def test_a_refused_job_is_a_sentence_and_not_audited(cups, desk_accounts, capsys):
