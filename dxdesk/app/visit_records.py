@@ -74,6 +74,8 @@ def card_read_entry(clerk_id: str, visit_id: str, method: IdentifyMethod, items_
         items.append(Item.MY_NUMBER)
     if method is IdentifyMethod.CARD_MATCHING_B:
         items.append(Item.PINLESS)
+    if "face_photo" in items_read:  # the clerk compared the chip's photo: named, never its content
+        items.append(Item.FACE_PHOTO)
     return AuditEntry(
         event_type=EventType.CARD_READ, actor=clerk_id, jimu_type=jimu_type, reason=reason, items=tuple(items),
         details={"visit_id": visit_id, "method": method.value, "simulated": simulated},

@@ -116,19 +116,27 @@ class Card2016:
         """The four items (and the number if asked) plus photo, expiry, certificate expiry and chip check."""
         card = MyNumberCard(self._transport)
         holder = card.read(pin=pin, code_b=code_b, include_my_number=include_my_number, allow_last_try=allow_last_try)
+        pin = None
+        return IdentityRead(holder, self.read_extras(card, code_b=code_b, anchors=anchors,
+                                                     allow_last_try=allow_last_try))
+
+    def read_extras(
+        self, card: MyNumberCard, *, code_b: str | None = None, anchors: list[rsa.RSAPublicKey] | None = None,
+        allow_last_try: bool = False,
+    ) -> IdentityExtras:
+        """After ``card`` (the text AP, on this transport) has read and checked the four items."""
+        card.select_text_ap()  # detection selected other APs since: make the text AP current again
         chip = self._chip_check(card, anchors or [])
         face: CardFace | None = None
         photo = None
         if code_b is not None:
             face = read_card_face(self._transport, code_b, allow_last_try=allow_last_try)
             photo = decode_photo(face.photo_jp2)  # the encoded photo is not kept past this point
-        code_b = pin = None
-        not_after = self.auth_cert_not_after()
-        extras = IdentityExtras(
+        code_b = None
+        return IdentityExtras(
             profile=self.name, card_expiry=face.expiry if face else None, photo=photo,
-            auth_cert_not_after=not_after, chip=chip,
+            auth_cert_not_after=self.auth_cert_not_after(), chip=chip,
         )
-        return IdentityRead(holder, extras)
 
     def _chip_check(self, card: MyNumberCard, anchors: list[rsa.RSAPublicKey]) -> ChipCheck:
         if card.integrity_ef is None:  # read() always checks integrity; this would be a programming error

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dxdesk.cardreader.cardface import FacePhoto
     from dxdesk.cardreader.chipcheck import ChipCheck
     from dxdesk.cardreader.model import CardHolder
+    from dxdesk.cardreader.mynumber import MyNumberCard
 
 
 @dataclass(frozen=True, repr=False)
@@ -59,6 +60,13 @@ class CardProfile(Protocol):
         self, *, pin: str | None = None, code_b: str | None = None, include_my_number: bool = False,
         allow_last_try: bool = False, anchors: "list[rsa.RSAPublicKey] | None" = None,
     ) -> IdentityRead: ...
+
+    def read_extras(
+        self, card: "MyNumberCard", *, code_b: str | None = None, anchors: "list[rsa.RSAPublicKey] | None" = None,
+        allow_last_try: bool = False,
+    ) -> IdentityExtras:
+        """The extras after ``card`` read the four items the usual way (so that read's APDUs stay as they were)."""
+        ...
 
     def auth_cert_not_after(self) -> dt.datetime: ...
 

@@ -368,13 +368,12 @@ class CardService:
             traced = TracingTransport(transport, log)
             card = MyNumberCard(traced)
             if code_b is not None:
-                if identity:
-                    read = detect_profile(traced).read_identity(code_b=code_b, anchors=self._anchors())
-                    self._check_training_card(read.holder)
-                    return CardReadResult(read.holder, source, read.extras)
                 holder = card.read(code_b=code_b)
                 self._check_training_card(holder)
-                return CardReadResult(holder, source)
+                # The extras come after the usual read, whose APDUs stay exactly as they were.
+                extras = detect_profile(traced).read_extras(card, code_b=code_b, anchors=self._anchors()) \
+                    if identity else None
+                return CardReadResult(holder, source, extras)
             tries = card.remaining_tries()
             if tries == 0:
                 raise PinBlockedError(Credential.TEXT_PIN)
@@ -388,18 +387,12 @@ class CardService:
             self._check_cancel()
             if pin is None:
                 raise ReadCancelledError()
-            extras = None
             try:
-                if identity:
-                    # The tries query above is repeated inside (the profile selects its APs first); it spends nothing.
-                    read = detect_profile(traced).read_identity(
-                        pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1, anchors=self._anchors())
-                    holder, extras = read.holder, read.extras
-                else:
-                    holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
+                holder = card.read(pin=pin, include_my_number=include_my_number, allow_last_try=minimum <= 1)
             finally:
                 pin = None
             self._check_training_card(holder)
+            extras = detect_profile(traced).read_extras(card, anchors=self._anchors()) if identity else None
             log.info("card read done (%s)", "simulated" if source.simulated else "reader")
             return CardReadResult(holder, source, extras)
         finally:

@@ -46,7 +46,10 @@ CARD_ITEM_LABELS: dict[str, Msg] = {
     "birth_date": Msg("生年月日", "Date of birth"),
     "sex": Msg("性別", "Sex"),
     "my_number": Msg("個人番号", "Individual number (My Number)"),
+    # Not a value the visit holds: the clerk compared the chip's face photo with the resident (issue #18).
+    "face_photo": Msg("顔写真（ICチップ）と本人の照合", "Face photo on the chip compared with the resident"),
 }
+FACE_PHOTO_ITEM = "face_photo"
 
 SEX_LABELS: dict[str, Msg] = {  # card codes (ISO 5218 / JIS X 0303)
     "1": Msg("男", "Male"),
@@ -186,6 +189,22 @@ class VisitCardData:
             self._values[key] = None
         self._values.clear()
         self._discarded = True
+
+    def mark_face_checked(self) -> None:
+        """The clerk confirmed the chip's face photo against the resident: part of the 本人確認 record.
+
+        Only the fact is kept (an item name, audited as ``face_photo``); the photo itself never
+        reaches this object.
+        """
+        if self.method is not IdentifyMethod.CARD_MATCHING_B or self._discarded:
+            raise VisitError(Msg("顔写真は照合番号Bで読み取ったときだけ確認できます",
+                                 "The face photo can only be checked after a 照合番号B read."), code="bad_card_data")
+        if FACE_PHOTO_ITEM not in self.items_read:
+            self.items_read = (*self.items_read, FACE_PHOTO_ITEM)
+
+    @property
+    def face_checked(self) -> bool:
+        return FACE_PHOTO_ITEM in self.items_read
 
     def value(self, item: str) -> Any:
         """A card item by name (see CARD_ITEM_LABELS)."""

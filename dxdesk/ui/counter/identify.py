@@ -23,6 +23,7 @@ from dxdesk.ui.qtfonts import ui_font
 from .card_help import CardHelp, help_for
 from .cardbridge import QtPinProvider, answer_exchange
 from .codeb import CodeBForm
+from .facecheck import FaceCheckDialog, check_identity
 from .manual import ManualEntryForm
 from .numberread import PurposeFields
 from .pinpad import PinPadDialog
@@ -48,6 +49,7 @@ class Identification:
     simulated: bool = False
     jimu_type: str = ""
     reason: str = ""
+    renewals: tuple[str, ...] = ()  # catalogue ids the card's or certificate's expiry suggests (facecheck.py)
 
 
 class IdentifyStep(QWidget):
@@ -64,6 +66,7 @@ class IdentifyStep(QWidget):
         self.card_present = False
         self.simulated = False
         self.pin_dialog: PinPadDialog | None = None
+        self.face_dialog: FaceCheckDialog | None = None
         self._reading = False
         self._read_id = 0  # bumped by each read and by cancel_read: a late answer of an abandoned read is dropped
         self._needs_my_number = False
@@ -392,14 +395,14 @@ class IdentifyStep(QWidget):
         purpose = self._purpose()
         if purpose is None:
             return
-        self._start(self.card_service.read_card(self._provider, include_my_number=self._needs_my_number),
+        self._start(self.card_service.read_card(self._provider, include_my_number=self._needs_my_number, identity=True),
                     IdentifyMethod.CARD_PIN, purpose)
 
     def read_with_code_b(self, code: str) -> None:
         if self.card_service is None or self._provider is None or self._reading:
             return
         # 照合番号B opens the basic four only; the number (if needed) is added later with the PIN or typed.
-        self._start(self.card_service.read_card(self._provider, include_my_number=False, code_b=code),
+        self._start(self.card_service.read_card(self._provider, include_my_number=False, code_b=code, identity=True),
                     IdentifyMethod.CARD_MATCHING_B, ("", ""))
 
     def _start(self, future, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
@@ -417,6 +420,7 @@ class IdentifyStep(QWidget):
         self._reading = False
         self._close_pin_pad()
         self._update_buttons()
+        extras = getattr(result, "extras", None)
         try:
             card = VisitCardData.from_card_holder(method, result.holder)
         except VisitError as exc:
@@ -425,7 +429,21 @@ class IdentifyStep(QWidget):
         finally:
             result = None  # the holder (with any number) is not kept beyond VisitCardData
         show_message(self.card_label, tr("カード: 読み取りました"), "ok")
-        self.identified.emit(Identification(card, self.simulated, *purpose))
+        # Hook (facecheck.py): the chip's photo for the clerk, expiry, renewals; then identified.
+        self.face_dialog = check_identity(
+            self, extras, card, today=self.services.local_now().date(),
+            months=self.services.settings.card.renewal_warning_months, catalogue=self.services.catalogue,
+            confirmed=lambda renewals: self.identified.emit(Identification(card, self.simulated, *purpose, renewals)),
+            mismatch=lambda: self._face_mismatch(card))
+        if self.face_dialog is not None:
+            self.face_dialog.finished.connect(lambda *_: setattr(self, "face_dialog", None))
+        extras = None
+
+    def _face_mismatch(self, card: VisitCardData) -> None:
+        card.discard()
+        show_message(self.card_label, tr("カード: 顔写真で本人を確認できませんでした"), "error")
+        self.show_help(CardHelp(N_("顔写真で本人を確認できませんでした"),
+                                (N_("読み取った内容は使いません。他の本人確認書類で確認してください。"),)))
 
     def _on_read_error(self, exc: BaseException) -> None:
         self._reading = False
@@ -447,6 +465,8 @@ class IdentifyStep(QWidget):
 
     def cancel_read(self) -> None:
         """Suspend, cancel, shutdown: stop the read; whatever the card thread still returns is dropped."""
+        if self.face_dialog is not None:
+            self.face_dialog.close()  # the photo never outlives the identify step
         if self.card_service is not None and self._reading:
             self.card_service.cancel()
             self._read_id += 1

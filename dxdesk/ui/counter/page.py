@@ -246,6 +246,9 @@ class CounterPage(QWidget):
             return
         if audited is not None:
             self._watch_audit(audited)
+        renewals = [p for p in ident.renewals if p not in self.visit.procedure_ids and p in self.services.catalogue]
+        if renewals:  # an expired or expiring card/certificate: the renewal joins the visit and its guide sheet
+            self.visit.set_procedures([*self.visit.procedure_ids, *renewals])
         self.show_message(tr("本人確認ができました。") + (tr("（模擬カード）") if ident.simulated else ""))
         self.interview.load(self.visit)
         self._go(VisitStep.INTERVIEW.value)

@@ -13,6 +13,7 @@ from dxdesk.cardreader.service import SIMULATED_READER, CardSource
 from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
 from dxdesk.cardreader.testdata import PERSON_KOKUTOU, PERSON_LONG_ADDRESS
 from dxdesk.counter import VisitStep
+from test_counter_facecheck import confirm_face_photo
 from test_counter_visit import ctrl_enter, show, start_juminhyo, type_and_enter, type_text
 
 READ_BINARY = 0xB0
@@ -126,6 +127,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
     assert form.yymmdd.text() == "550217"
     type_and_enter(qtbot, form.expiry, "2035")
     type_and_enter(qtbot, form.security, "2285")
+    confirm_face_photo(qtbot, page)
     qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
     visit = page.visit
     assert visit.card.name == PERSON_KOKUTOU.holder.name and not visit.card.has_my_number
@@ -143,13 +145,13 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
         ctrl_enter(qtbot, kit)
     record = stored.args[0]
     assert record.outcome == "completed" and record.identify_method == "card_matching_b"
-    assert record.card_items_read == ("name", "address", "birth_date", "sex")
+    assert record.card_items_read == ("name", "address", "birth_date", "sex", "face_photo")
     assert kit.card_service.card.tries_left() == 3  # the PIN counter was never touched
 
     db = kit.database
     qtbot.waitUntil(lambda: bool(_card_reads(db)))  # a fresh read each poll (see _card_reads)
     read = _card_reads(db)[0]
-    assert read.items == ("basic4", "pinless") and read.details["method"] == "card_matching_b"
+    assert read.items == ("basic4", "pinless", "face_photo") and read.details["method"] == "card_matching_b"
 
 
 # -- My Number for a procedure added after identification ----------------------------------------------
@@ -228,6 +230,7 @@ def test_code_b_visit_cannot_take_a_number(qtbot, make_kit):
     start_juminhyo(qtbot, kit)
     qtbot.waitUntil(lambda: "残り回数: 1 回" in page.identify.tries_label.text())
     page.identify.read_with_code_b("55021720352285")
+    confirm_face_photo(qtbot, page)
     qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
     page.add_procedure("kokuho_kanyu")
     panel = page.interview.number_panel

@@ -167,6 +167,9 @@ def test_low_tries_never_shows_pin_pad_and_offers_code_b(qtbot, make_kit):
     assert form.yymmdd.text() == "550217"  # prefilled from the typed date
     type_and_enter(qtbot, form.expiry, "2035")
     type_and_enter(qtbot, form.security, "2285")
+    from test_counter_facecheck import confirm_face_photo  # here: that module imports this one
+
+    confirm_face_photo(qtbot, page)
     qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
     assert page.identify.pin_dialog is None
     assert page.visit.identify_method.value == "card_matching_b"
