@@ -10,7 +10,8 @@ ASCII escaping); ``checksum`` is the record's (CRC-32 of ``[form_id, form_versio
 so a scanner checks the joined text exactly as it checks a JSON record. Capacity: a code must keep its
 modules at least :data:`MIN_MODULE_MM` wide to scan from paper, which bounds its version for the corner's
 size; a record too long for one code is split across two, and one too long for two is left out, with
-「QRコード省略」 printed in the corner so nobody looks for it. Drawn with ReportLab's own QR widget.
+「QRコード省略」 printed in the corner so nobody looks for it. Drawn with ReportLab's own QR code
+(``reportlab.graphics.barcode.qr``), no fonts involved.
 """
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ import json
 from dataclasses import dataclass
 
 from reportlab.graphics.barcode import qrencoder
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -130,8 +130,8 @@ def draw_record_qr(c: Canvas, template: FormTemplate, record: HandoffRecord) -> 
     codes, level = fitted
     side = corner.size * mm
     for i, text in enumerate(codes):
-        widget = QrCodeWidget(text, barLevel=level, barWidth=side, barHeight=side, barBorder=QUIET_MODULES)
-        drawing = Drawing(side, side)
-        drawing.add(widget)
-        drawing.drawOn(c, (corner.x + i * (corner.size + corner.gap)) * mm, top - side)
+        # ReportLab's QR flowable draws filled rectangles straight on the canvas (its Drawing widget would
+        # go through renderPDF, which starts every drawing in unembedded Helvetica).
+        code = QrCode(text, width=side, height=side, qrBorder=QUIET_MODULES, qrLevel=level)
+        code.drawOn(c, (corner.x + i * (corner.size + corner.gap)) * mm, top - side)
     return len(codes)

@@ -44,6 +44,7 @@ def test_every_bundled_form_carries_its_record_as_qr(handoff_desk, tmp_path) -> 
     visit = confirmed_visit(visits, clerk)
     payload = visit_form_payload(visit, local_today(), municipality="白老町", qr_codes=True)
     document = render_visit_pdf(payload)
+    assert b"/Helvetica" not in document.pdf  # the codes are drawn without any font (no stray Helvetica)
     visits.record_printed(visit, document.forms, len(document.pages), filled=document.filled).result(10)
     folder = visits.handoff.folder.path
     decoded_forms = set()
