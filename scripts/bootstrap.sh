@@ -10,6 +10,7 @@
 #   fonts-ipamj-mincho       MJ character set font with rare name kanji (e.g. 𠮷) used as fallback
 #   xvfb, xauth              virtual screen for screenshots of real windows
 #   poppler-utils, qpdf      pdftoppm/pdffonts/pdftotext to inspect generated PDFs in tests
+#   zbar-tools               zbarimg: the tests decode the hand-off QR codes from a 300 dpi rendering
 #   postgresql               the central-server sync tests start a throwaway cluster
 #   cups-daemon, cups-client, printer-driver-cups-pdf  the print tests start a private cupsd with a
 #                            CUPS-PDF queue (tools/cupsd.py) and compare what it captures with the form
@@ -21,7 +22,7 @@ set -euo pipefail
 PACKAGES=(
   pcscd libpcsclite1 libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc
   fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho fonts-ipamj-mincho
-  xvfb xauth poppler-utils qpdf postgresql cups-daemon cups-client printer-driver-cups-pdf
+  xvfb xauth poppler-utils qpdf zbar-tools postgresql cups-daemon cups-client printer-driver-cups-pdf
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from dxdesk.config import Calibration, Settings
 from dxdesk.counter import Visit, build_form_data, guide_sheet_data
@@ -20,6 +21,7 @@ from dxdesk.forms import FormData, FillIssue, find_template
 from dxdesk.forms.calibration import calibration_for
 from dxdesk.forms.pdfcanvas import new_canvas
 from dxdesk.forms.printing import cups_available
+from dxdesk.forms.template import FormTemplate
 from dxdesk.forms.render import draw_form
 from dxdesk.timeutil import to_desk
 
@@ -33,6 +35,8 @@ class FormsPayload:
     mode: str = "plain"
     calibration: Calibration | None = None  # the printer's offset/scale (settings.forms.calibrations)
     municipality: str = ""
+    visit_id: str = ""
+    qr_codes: bool = False  # [handoff] qr: each form's record as a QR code in its template's [qr] corner
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def _local_time(value: datetime | None) -> str:
 
 
 def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
-                       calibration: Calibration | None = None, municipality: str = "") -> FormsPayload:
+                       calibration: Calibration | None = None, municipality: str = "",
+                       qr_codes: bool = False) -> FormsPayload:
     # Per form: each template reads its own interview keys (the procedures' [form_map] tables).
     forms = tuple(f for f in visit.forms_to_print if f != GUIDE_SHEET_FORM)
     data = {form_id: build_form_data(visit, form_id) for form_id in forms}
@@ -97,13 +102,23 @@ def visit_form_payload(visit: Visit, today: date, mode: str = "plain",
     }
     guide = {"card": {"name": base["card"]["name"]}, "interview": guide_interview,
              "computed": {**base["computed"], "contact": f"{visit.desk_name or visit.desk_id}（{sheet['identify_method_ja']}）"}}  # i18n: ja-only
-    return FormsPayload(visit.forms_to_print, data, guide, today, mode, calibration, municipality)
+    return FormsPayload(visit.forms_to_print, data, guide, today, mode, calibration, municipality, visit.id, qr_codes)
 
 
 def form_fill_data(payload: FormsPayload, form_id: str) -> FormData:
     """The data one form of the payload is drawn from, computed values included (also the hand-off record's)."""
     raw = payload.guide if form_id == GUIDE_SHEET_FORM else payload.data[form_id]
     return FormData.from_dict(raw).with_computed(today=payload.today, municipality=payload.municipality)
+
+
+def _draw_qr(c: Canvas, template: FormTemplate, data: FormData, visit_id: str) -> None:
+    """The form's hand-off record as a QR code in its reserved corner (same fields and checksum as the folder's)."""
+    from dxdesk.handoff.qr import draw_record_qr
+    from dxdesk.handoff.record import build_record
+
+    record = build_record(template, data, visit_id=visit_id, desk_id="", desk_name="", clerk="",
+                          printed_at=datetime.now().astimezone())  # only form, version, visit and fields go in the code
+    draw_record_qr(c, template, record)
 
 
 def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
@@ -122,6 +137,8 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
         # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
         mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode
         pages[form_id] = i
+        if payload.qr_codes and template.qr is not None and form_id != GUIDE_SHEET_FORM:
+            _draw_qr(c, template, data, payload.visit_id)
         # Calibration belongs to the printer, so every page of the job gets the same correction.
         issues.extend(draw_form(c, template, data, mode, payload.calibration))
     c.save()

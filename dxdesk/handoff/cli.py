@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--enabled", choices=("on", "off"), help="write a record of every printed form")
     p.add_argument("--folder", metavar="DIR", help='the hand-off folder ("" = "handoff" in the data folder)')
     p.add_argument("--retention-days", type=int, metavar="N", help="delete records not picked up after N days")
+    p.add_argument("--qr", choices=("on", "off"), help="also print each record as a QR code in its form's [qr] corner")
     _add_as(p)
     p.set_defaults(func=cmd_set)
 
@@ -90,7 +91,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = load_settings()
     folder = HandoffFolder(handoff_folder(settings))
     waiting = [f.name for f in folder.files()]
-    doc = {"enabled": settings.handoff.enabled, "folder": folder.path,
+    doc = {"enabled": settings.handoff.enabled, "folder": folder.path, "qr": settings.handoff.qr,
            "retention_days": settings.handoff.retention_days, "waiting": waiting}
     if args.json:
         emit(doc)
@@ -98,6 +99,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"hand-off:  {'on' if settings.handoff.enabled else 'off'}")
     print(f"folder:    {folder.path}")
     print(f"retention: {settings.handoff.retention_days} day(s)")
+    print(f"QR codes:  {'on' if settings.handoff.qr else 'off'}")
     print(f"waiting:   {len(waiting)} file(s)")
     return 0
 
@@ -105,8 +107,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_set(args: argparse.Namespace) -> int:
     from dxdesk.app.settings import SettingsChanges
 
-    if args.enabled is None and args.folder is None and args.retention_days is None:
-        raise UserError("give --enabled on|off, --folder DIR and/or --retention-days N")
+    if args.enabled is None and args.folder is None and args.retention_days is None and args.qr is None:
+        raise UserError("give --enabled on|off, --folder DIR, --retention-days N and/or --qr on|off")
     if args.retention_days is not None and not 1 <= args.retention_days <= 3650:
         raise UserError("--retention-days must be between 1 and 3650")
     with _signed_in(args.as_login, "changing the hand-off settings") as (settings, session, handoff):
@@ -121,9 +123,11 @@ def cmd_set(args: argparse.Namespace) -> int:
             changed["folder"] = "custom" if folder else "default"  # a path could name a person: not in the audit log
         if args.retention_days is not None:
             settings.handoff.retention_days = changed["retention_days"] = args.retention_days
+        if args.qr is not None:
+            settings.handoff.qr = changed["qr"] = args.qr == "on"
         changes.save(session, "handoff", **changed)
     print(f"hand-off {'on' if settings.handoff.enabled else 'off'}; folder {handoff.folder.path}; "
-          f"retention {settings.handoff.retention_days} day(s)")
+          f"retention {settings.handoff.retention_days} day(s); QR codes {'on' if settings.handoff.qr else 'off'}")
     return 0
 
 

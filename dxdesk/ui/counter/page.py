@@ -287,7 +287,10 @@ class CounterPage(QWidget):
         if self.visit is None:
             return
         try:
-            audited = self.services.visits.record_printed(self.visit, forms, pages)
+            # The data the pages were drawn from: the hand-off record says exactly what was printed.
+            document = self.printing.document
+            filled = document.filled if document is not None and document.forms == forms else None
+            audited = self.services.visits.record_printed(self.visit, forms, pages, filled=filled)
         except (VisitError, PermissionDeniedError, AuditError) as exc:
             self._refused(exc)
             return

@@ -73,7 +73,7 @@ class PrintStep(QWidget):
         calibration = calibration_for(settings, settings.forms.printer) if settings.forms.printer else None
         try:
             payload = visit_form_payload(visit, self.services.local_now().date(), settings.forms.default_mode,
-                                         calibration, settings.general.municipality)
+                                         calibration, settings.general.municipality, qr_codes=settings.handoff.qr)
         except VisitError as exc:
             set_error(self.error, exc.message.text())
             return
