@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk import __version__
-from dxdesk.i18n import tr
+from dxdesk.i18n import N_, tr
 from dxdesk.ui.home import APP_TITLE_JA, HomePage
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
@@ -35,7 +35,7 @@ __all__ = ["APP_TITLE_JA", "OPERATIONS_MENU", "HomePage", "MainWindow", "PageSpe
 
 # Alt+I: not Alt+O, which the support entry uses for 結果 (a menu mnemonic would take the key from it);
 # tests/ui/fit/test_mnemonics.py keeps every window's Alt keys apart.
-OPERATIONS_MENU = "操作(&I)"
+OPERATIONS_MENU = N_("操作(&I)")
 
 PREFERRED_SIZE = (1280, 800)
 
