@@ -23,7 +23,7 @@ from dxdesk.config import Calibration
 from dxdesk.forms.data import FormData, as_text
 from dxdesk.forms.layout import LEADING, TextFit, fit_text
 from dxdesk.forms.pdfcanvas import new_canvas
-from dxdesk.forms.template import Field, FormTemplate, StaticItem
+from dxdesk.forms.template import Column, Field, FormTemplate, StaticItem
 from dxdesk.wareki import format_wareki, format_wareki_short, parse_date, wareki_yymmdd
 
 log = logging.getLogger(__name__)
@@ -234,33 +234,69 @@ class _FieldRenderer:
 
     def _rows(self, f: Field, value: Any) -> None:
         header = any(col.title for col in f.columns)
-        capacity = int((f.h + 1e-6) // f.row_h) - (1 if header else 0)
+        units = int((f.h + 1e-6) // f.row_h)
+        capacity = units - (1 if header else 0)
+        rows = value if isinstance(value, list) else []
+        spans = self._row_spans(f, rows, capacity)
         if self.plain and f.draw_frame:
-            n = int((f.h + 1e-6) // f.row_h)
             if header:
                 self.page.rect(f.x, f.y, f.w, f.row_h, 0.5, LABEL_GREY)
                 for col in f.columns:
                     self.text_box(f, col.title, f.x + col.x, f.y, col.w, f.row_h, "center", 9.0, 6.0, 1)
-            self.page.rect(f.x, f.y, f.w, n * f.row_h, 0.6)
-            for i in range(1, n):
-                self.page.line(f.x, f.y + i * f.row_h, f.x + f.w, f.y + i * f.row_h, 0.3)
+            self.page.rect(f.x, f.y, f.w, units * f.row_h, 0.6)
+            # A line under the header and under each row; a wrapped row spans several row heights.
+            at = 1 if header else 0
+            bounds = [at]
+            for span in spans:
+                at += span
+                bounds.append(at)
+            for i in [*bounds, *range(at + 1, units)]:
+                if 0 < i < units:
+                    self.page.line(f.x, f.y + i * f.row_h, f.x + f.w, f.y + i * f.row_h, 0.3)
             for col in f.columns[1:]:
-                self.page.line(f.x + col.x, f.y, f.x + col.x, f.y + n * f.row_h, 0.3)
+                self.page.line(f.x + col.x, f.y, f.x + col.x, f.y + units * f.row_h, 0.3)
         if value in (None, ""):
             return
         if not isinstance(value, list):
             self.issue(f, "bad_value", f"{f.source} must be a list of rows")
             return
-        if len(value) > capacity:
-            self.issue(f, "overflow", f"{len(value)} rows for {capacity} lines; {len(value) - capacity} not printed")
+        if len(spans) < len(value):
+            self.issue(f, "overflow", f"{len(value)} rows for {capacity} lines; {len(value) - len(spans)} not printed")
         top = f.y + (f.row_h if header else 0)
-        for r, row in enumerate(value[:capacity]):
+        for row, span in zip(value, spans):
             cells = row if isinstance(row, dict) else {f.columns[0].key: row}
             for col in f.columns:
                 cell = cells.get(col.key)
                 text = as_text(cell) if not (col.format and cell) else (self.date_text(f, cell, col.format) or "")
-                self.text_box(f, text, f.x + col.x, top + r * f.row_h, col.w, f.row_h,
-                              col.align, max_lines=1)
+                self.text_box(f, text, f.x + col.x, top, col.w, span * f.row_h, col.align,
+                              min_size=col.min_size or None, max_lines=0 if col.wrap else 1)
+            top += span * f.row_h
+
+    def _row_spans(self, f: Field, rows: list[Any], capacity: int) -> list[int]:
+        """Row heights (in row_h units) of the rows that fit: a wrapping column's long text takes as many
+        lines as it needs at its minimum size or more; the rows after the last that fits are not printed."""
+        spans: list[int] = []
+        left = capacity
+        for row in rows:
+            cells = row if isinstance(row, dict) else {}
+            span, fits = 1, True
+            for col in f.columns:
+                if not col.wrap or not cells.get(col.key):
+                    continue
+                text = as_text(cells[col.key])
+
+                def cut(lines: int, col: Column = col, text: str = text) -> bool:
+                    return fit_text(text, f.font, (col.w - 2 * PAD_MM) * mm, lines * f.row_h * mm, f.size,
+                                    col.min_size or f.min_size, 0, self.use_fallback).overflow
+
+                while span < left and cut(span):
+                    span += 1
+                fits = fits and not cut(span)
+            if span > left or (not fits and spans):
+                break  # not printed (an overflow issue); a first row too long for the table is printed cut
+            spans.append(span)
+            left -= span
+        return spans
 
 
 def apply_calibration(c: rl_canvas.Canvas, height_mm: float, cal: Calibration) -> None:

@@ -52,6 +52,10 @@ class Column:
     align: str = "left"
     title: str = ""
     format: str = ""  # "" (as is) or a date format: a cell holding an ISO date is shown in 和暦
+    # wrap: a long cell takes more lines (the row grows by whole row heights) instead of shrinking
+    # below min_size (0: the field's min_size); the 手続き案内票's ご案内 column (#14).
+    wrap: bool = False
+    min_size: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,8 @@ def _parse_field(t: _Table, page_w: float, page_h: float) -> Field:
         ct = _Table(raw, f"field '{name}' column {i + 1}", t.path)
         col = Column(ct.get("key", str), ct.get("x", float), ct.get("w", float),
                      ct.get("align", str, "left", ALIGNS), ct.get("title", str, ""),
-                     ct.get("format", str, "", DATE_FORMATS + ("",)))
+                     ct.get("format", str, "", DATE_FORMATS + ("",)), ct.get("wrap", bool, False),
+                     ct.get("min_size", float, 0.0))
         if col.x < 0 or col.w <= 0 or col.x + col.w > w + 0.01:
             raise ct.fail("column must lie inside the field's width")
         columns.append(col)

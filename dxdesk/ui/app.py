@@ -20,7 +20,7 @@ from dxdesk.paths import app_paths
 from dxdesk.ui import crash_dialog
 from dxdesk.ui.crash_dialog import install_excepthook
 from dxdesk.ui.home import APP_TITLE_JA, HomePage, HomeSources
-from dxdesk.ui.main_window import MainWindow, PageSpec
+from dxdesk.ui.main_window import MainWindow, PageSpec, add_operations_menu
 from dxdesk.ui.qtfonts import register_fonts, ui_font
 from dxdesk.ui.tasks import PeriodicTask, TaskRunner
 from dxdesk.ui.theme import BODY_PT, apply_theme
@@ -343,13 +343,9 @@ def _run_session(app: QApplication, services, session, runner: TaskRunner,
         dialog.open()
 
     idle.sign_out_requested.connect(sign_out)
-    menu = window.menuBar().addMenu(tr("操作(&O)"))  # Alt+O: reachable without a mouse
-    menu.addAction(idle.lock_action)
     # Accounts start with an initial password the administrator handed over; the clerk replaces it here.
-    menu.addAction(tr("パスワード変更…"), change_password)
-    menu.addAction(tr("サインアウト"), sign_out)
-    menu.addSeparator()
-    menu.addAction(tr("終了"), window.close)
+    add_operations_menu(window, [idle.lock_action, (tr("パスワード変更…"), change_password),
+                                 (tr("サインアウト"), sign_out), None, (tr("終了"), window.close)])
     if counter is not None:
         # The crash dialog promises an autosave only while a visit is open (its journal is the autosave).
         crash_dialog.set_open_visit_probe(counter.has_open_visit)

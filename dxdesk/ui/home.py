@@ -113,7 +113,7 @@ class HomePage(QWidget):
         self.buttons_title.hide()
         self.error = note("", BODY_PT, role="error")
         self.error.hide()
-        hint = note(tr("左の一覧から選ぶこともできます。Ctrl+数字で業務を切り替え、Alt+O で操作メニュー"
+        hint = note(tr("左の一覧から選ぶこともできます。Ctrl+数字で業務を切り替え、Alt+I で操作メニュー"
                        "（ロック・パスワード変更・サインアウト）を開きます。"), BODY_PT)
 
         layout = QVBoxLayout(self)

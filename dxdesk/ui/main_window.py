@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QMenu,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,14 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk import __version__
-from dxdesk.i18n import tr
+from dxdesk.i18n import N_, tr
 from dxdesk.ui.home import APP_TITLE_JA, HomePage
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import PeriodicTask
 from dxdesk.ui.training_band import add_training_band
 
-__all__ = ["APP_TITLE_JA", "HomePage", "MainWindow", "PageSpec"]
+__all__ = ["APP_TITLE_JA", "OPERATIONS_MENU", "HomePage", "MainWindow", "PageSpec", "add_operations_menu"]
+
+# Alt+I: not Alt+O, which the support entry uses for 結果 (a menu mnemonic would take the key from it);
+# tests/ui/fit/test_mnemonics.py keeps every window's Alt keys apart.
+OPERATIONS_MENU = N_("操作(&I)")
 
 PREFERRED_SIZE = (1280, 800)
 
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         """
         screen = self.screen() or QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen is not None else None
+        self._cap_to_screen()
         # Room for the window frame and title bar the window manager adds around 1280×800.
         if available is not None and (available.width() < PREFERRED_SIZE[0] + 40
                                       or available.height() < PREFERRED_SIZE[1] + 60):
@@ -115,6 +121,29 @@ class MainWindow(QMainWindow):
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         else:
             self.resize(*PREFERRED_SIZE)
+
+    def _cap_to_screen(self) -> None:
+        """The window never grows past the screen by itself: a page whose content needs more room
+        (a long follow-on list, an error shown) wraps or scrolls inside instead (#14).
+
+        The cap is the available geometry (without the taskbar) less the window frame the window
+        manager adds, known once the window is shown.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        frame_w = max(0, self.frameGeometry().width() - self.width()) if self.isVisible() else 0
+        frame_h = max(0, self.frameGeometry().height() - self.height()) if self.isVisible() else 0
+        self.setMaximumSize(available.width() - frame_w, available.height() - frame_h)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._cap_to_screen()
+        screen = self.windowHandle().screen() if self.windowHandle() is not None else None
+        if screen is not None and not getattr(self, "_screen_watched", False):
+            self._screen_watched = True
+            self.windowHandle().screenChanged.connect(lambda _s: self._cap_to_screen())
 
     def show_page(self, key: str) -> None:
         for i, page in enumerate(self._pages):
@@ -148,3 +177,17 @@ class MainWindow(QMainWindow):
 
     def set_card_text(self, text: str) -> None:
         self.card_label.setText(text)
+
+
+def add_operations_menu(window: QMainWindow, items: list[Any]) -> QMenu:
+    """The 操作 menu (lock, change password, sign out, quit): QActions, (text, slot) pairs, None = separator."""
+    menu = window.menuBar().addMenu(tr(OPERATIONS_MENU))  # reachable without a mouse
+    for item in items:
+        if item is None:
+            menu.addSeparator()
+        elif isinstance(item, QAction):
+            menu.addAction(item)
+        else:
+            text, slot = item
+            menu.addAction(text, slot)
+    return menu

@@ -28,7 +28,7 @@ def _visible(class_name: str) -> QWidget | None:
 
 
 def _menu_action(window, text: str):
-    assert window.menuBar().actions()[0].text() == "操作(&O)"  # Alt+O opens it without a mouse
+    assert window.menuBar().actions()[0].text() == "操作(&I)"  # Alt+I opens it without a mouse (Alt+O is 結果)
     menu = window.menuBar().actions()[0].menu()
     return next(a for a in menu.actions() if a.text() == text)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from dxdesk.i18n import tr
 from dxdesk.counter import AnswerError, Visit, VisitError
+from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.scrolling import VerticalScroll
 
 from .fields import QuestionField, make_field
 from .numberread import NumberReadPanel
@@ -44,7 +46,8 @@ class InterviewStep(QWidget):
 
         self.follow_box = QFrame(self)
         self.follow_box.setProperty("panel", True)
-        self.follow_layout = QHBoxLayout(self.follow_box)
+        # Wraps into rows: five follow-ons in a row were wider than a 1366 px screen (#14).
+        self.follow_layout = FlowLayout(self.follow_box)
         self.follow_box.hide()
         # A procedure added here may need the My Number the identification did not read.
         self.number_panel = NumberReadPanel(services, self)
@@ -53,10 +56,7 @@ class InterviewStep(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.form.setVerticalSpacing(6)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.form_host)
+        scroll = VerticalScroll(self.form_host, self)
         self.error = error_label(self)
 
         who = QHBoxLayout()
@@ -149,6 +149,7 @@ class InterviewStep(QWidget):
             taken = self.follow_layout.takeAt(0)
             old = taken.widget() if taken is not None else None
             if old is not None:
+                old.hide()  # gone from the screen now, not at the next turn of the event loop
                 old.deleteLater()
         suggestions = interview.suggested_follow_ons()
         if suggestions:
@@ -160,7 +161,6 @@ class InterviewStep(QWidget):
                 b.setToolTip(tr("{counter} の手続きを追加します").format(counter=procedure.counter.name.text()))
                 b.clicked.connect(lambda _=False, pid=procedure.id: self.procedure_added.emit(pid))
                 self.follow_layout.addWidget(b)
-            self.follow_layout.addStretch(1)
         self.follow_box.setVisible(bool(suggestions))
 
     def read_my_number(self) -> None:

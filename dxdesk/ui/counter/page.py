@@ -13,7 +13,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from dxdesk.i18n import Msg, N_, tr
 from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
@@ -22,6 +22,7 @@ from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.errors import error_text
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.scrolling import VerticalScroll
 
 from .cardbridge import CardEventBridge
 from .confirm import ConfirmStep
@@ -62,6 +63,7 @@ class CounterPage(QWidget):
         self._close_armed = False
         self._checked_pending = False
         self._monitor: Any = None
+        self.cancel_question: QMessageBox | None = None  # the open 「中止しますか？」, if any
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.stepbar = StepBar(self)
@@ -72,8 +74,12 @@ class CounterPage(QWidget):
         self.printing = PrintStep(services, self)
         self.done = DoneStep(services.catalogue, self)
         self.stack = QStackedWidget(self)
+        # Each step scrolls inside the page when its content is taller than the screen (照合番号B with
+        # its help shown, a long follow-on list): a step must never push the window past the screen (#14).
+        self._scrolls: dict[QWidget, QScrollArea] = {}
         for w in (self.start, self.identify, self.interview, self.confirm, self.printing, self.done):
-            self.stack.addWidget(w)
+            self._scrolls[w] = scroll = VerticalScroll(w, self.stack)
+            self.stack.addWidget(scroll)
         self.suspended_label = QLabel(tr("中断中です。Esc で再開します。"), self)
         self.suspended_label.setObjectName("notice")
         self.suspended_label.setFont(ui_font(16, bold=True))
@@ -116,7 +122,7 @@ class CounterPage(QWidget):
             (("F2",), self.identify.read_with_pin), (("F3",), self._manual), (("F4",), self.identify.show_code_b),
             (("F5",), self.confirm.show_resident_window), (("F6",), self.interview.read_my_number),
             (("Ctrl+P",), self.printing.print_all),
-            (("Esc",), self.toggle_suspend), (("Ctrl+Shift+Del",), self.cancel_visit),
+            (("Esc",), self.toggle_suspend), (("Ctrl+Shift+Del",), self.ask_cancel_visit),
         ):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self)
@@ -135,7 +141,7 @@ class CounterPage(QWidget):
                   VisitStep.CONFIRM.value: self.confirm, VisitStep.PRINT.value: self.printing,
                   VisitStep.CLOSED.value: self.done}
         widget = steps[key]
-        self.stack.setCurrentWidget(widget)
+        self.stack.setCurrentWidget(self._scrolls[widget])
         self.stepbar.set_current(key)
         self.stepbar.update_times(self.visit)
         self._close_armed = False
@@ -148,7 +154,9 @@ class CounterPage(QWidget):
         if self.visit is not None and self.visit.suspended:
             self.setFocus()  # only Esc (resume) works while suspended
             return
-        focus_first = getattr(self.stack.currentWidget(), "focus_first", None)  # every step has one
+        current = self.stack.currentWidget()
+        step = current.widget() if isinstance(current, QScrollArea) else current
+        focus_first = getattr(step, "focus_first", None)  # every step has one
         if callable(focus_first):
             focus_first()
 
@@ -169,6 +177,9 @@ class CounterPage(QWidget):
 
     def next(self) -> None:
         step = self.current_step()
+        # A message belongs to the step it was shown on: "check the entries" must not stay red on the
+        # next step (#14). A refusal below shows its own message again.
+        self.show_message("")
         try:
             if step == "start":
                 self.start.request_start()
@@ -192,6 +203,7 @@ class CounterPage(QWidget):
     def back(self) -> None:
         if self.visit is None or self.current_step() != VisitStep.CONFIRM.value:
             return
+        self.show_message("")
         try:
             self.visit.reopen_interview()
         except VisitError as exc:
@@ -305,6 +317,29 @@ class CounterPage(QWidget):
             self.show_message(tr("まだ印刷していない帳票があります。印刷せずに完了するには、もう一度 Ctrl+Enter を押してください。"), error=True)
             return
         self._end(self.visit.close())
+
+    def ask_cancel_visit(self) -> None:
+        """Ctrl+Shift+Del: a key that ends the visit asks first; No is the default (Enter keeps the visit)."""
+        if self.visit is None or self.visit.closed:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("受付の中止"),
+                          tr("この受付を中止しますか？入力した内容と読み取った情報は消去されます。"),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(tr("中止する"))
+        box.button(QMessageBox.StandardButton.No).setText(tr("続ける"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.cancel_question = box
+        box.finished.connect(lambda result: self._cancel_answered(result == QMessageBox.StandardButton.Yes))
+        box.open()
+
+    def _cancel_answered(self, cancel: bool) -> None:
+        self.cancel_question = None
+        if cancel:
+            self.cancel_visit()
+        else:
+            self.focus_first()
 
     def cancel_visit(self) -> None:
         if self.visit is None or self.visit.closed:

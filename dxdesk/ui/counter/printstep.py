@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from dxdesk.i18n import tr
+from dxdesk.i18n import N_, tr
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
 from dxdesk.forms.calibration import calibration_for
@@ -20,6 +20,11 @@ from .services import CounterServices
 from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
 
 log = logging.getLogger(__name__)
+
+# FillIssue.kind → what the clerk is told (dxdesk.forms.render).
+ISSUE_WORDS = {"overflow": N_("欄に収まらない文字があります"),
+               "missing_glyph": N_("印刷できない文字があります（〓で印刷されます）"),
+               "bad_value": N_("帳票に書けない値があります")}
 
 
 class PrintStep(QWidget):
@@ -61,6 +66,7 @@ class PrintStep(QWidget):
         self.document = None
         set_error(self.error, "")
         self.print_button.setEnabled(False)
+        self.print_button.setText(tr("すべて印刷（Ctrl+P）"))
         titles = []
         for form_id in visit.forms_to_print:
             try:
@@ -90,8 +96,13 @@ class PrintStep(QWidget):
         self.status.setText(tr("{forms} 種類の帳票（{pages} ページ）を表示しています。").format(
             forms=len(document.forms), pages=self.preview.page_count()))
         if document.issues:
-            # Overflow or a missing glyph: the clerk checks that page before printing (messages name fields, not values).
-            set_error(self.error, tr("確認が必要な箇所があります: ") + tr("、").join(sorted({i.field for i in document.issues})))
+            # Overflow or a missing glyph: the clerk checks the pages before printing. The message says what
+            # kind of problem in plain words; the template's field keys ("procedures") go to the log only (#14).
+            kinds = [tr(ISSUE_WORDS.get(kind, ISSUE_WORDS["bad_value"])) for kind in
+                     sorted({i.kind for i in document.issues})]
+            set_error(self.error, tr("プレビューで確認してください: {kinds}（{count} 箇所）").format(
+                kinds=tr("、").join(kinds), count=len(document.issues)))
+            log.info("form fill issues: %s", "; ".join(str(i) for i in document.issues))
         self.print_button.setEnabled(True)
         self.ready.emit()
 
@@ -124,12 +135,15 @@ class PrintStep(QWidget):
         pages = self.preview.print_document(printer, job.document.pdf)
         if pages == 0:
             self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
+            self.print_button.setText(tr("印刷をやり直す（Ctrl+P）"))
         return pages
 
     def _on_printed(self, pages: int) -> None:
         if self.document is None:
             return
         show_message(self.status, tr("印刷しました（{pages} ページ）。").format(pages=pages), "ok")
+        # A jam or a page taken by someone else: the same forms once more, without leaving the step.
+        self.print_button.setText(tr("もう一度印刷（Ctrl+P）"))
         self.printed.emit(self.document.forms, pages)
 
     def focus_first(self) -> None:

@@ -1,0 +1,61 @@
+"""#14: a destructive key asks first, messages belong to their step, a printed visit can print again."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from dxdesk.counter import VisitStep
+from test_counter_paths import press_pin, wait_for_pad
+from test_counter_visit import show, start_juminhyo
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def test_ctrl_shift_del_asks_and_enter_keeps_the_visit(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: page.cancel_question is not None and page.cancel_question.isVisible())
+    question = page.cancel_question
+    qtbot.keyClick(question, Qt.Key.Key_Return)  # the default answer keeps the visit
+    qtbot.waitUntil(lambda: page.cancel_question is None)
+    assert page.visit is not None and not page.visit.closed
+    assert page.current_step() == VisitStep.IDENTIFY.value
+
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: page.cancel_question is not None and page.cancel_question.isVisible())
+    with qtbot.waitSignal(page.visit_stored, timeout=15000) as stored:
+        page.cancel_question.button(page.cancel_question.StandardButton.Yes).click()
+    assert stored.args[0].outcome == "cancelled"
+    assert page.current_step() == VisitStep.CLOSED.value
+
+
+def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_repeated(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    page.start_visit(["juminhyo"])
+    qtbot.waitUntil(lambda: page.identify.tries_left == 3)
+    page.identify.read_with_pin()
+    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    page.next()  # nothing answered: refused, in red
+    assert page.current_step() == VisitStep.INTERVIEW.value and page.status.text()
+    page.interview.kana.setText("コクトウ　ミキヤ")
+    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank",
+                       "requester": "self"}.items():
+        page.interview.fields[qid].set_value(value)
+    page.next()
+    assert page.current_step() == VisitStep.CONFIRM.value
+    assert page.status.text() == ""  # the interview's refusal is gone
+    page.next()
+    qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=15000)
+    assert page.printing.print_button.text() == "すべて印刷（Ctrl+P）"
+    with qtbot.waitSignal(page.printing.printed, timeout=15000):
+        page.printing.print_all()
+    assert page.printing.print_button.text() == "もう一度印刷（Ctrl+P）"
+    assert page.printing.print_button.isEnabled()
+    with qtbot.waitSignal(page.printing.printed, timeout=15000):
+        page.printing.print_all()

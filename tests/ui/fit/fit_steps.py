@@ -1,0 +1,237 @@
+"""Every counter step and route on one screen size, in Japanese and English: does it all fit?
+
+Not collected on its own (the name has no test_ prefix): test_counter_fit.py runs it in a child pytest on
+an offscreen screen of the size under test (screens.py), since a process has one platform. The child is
+given DXDESK_FIT_SCREEN (e.g. 1366x728); with DXDESK_FIT_SHOTS=DIR it also saves a PNG of every step.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from dxdesk import i18n
+from dxdesk.counter import VisitStep
+from dxdesk.ui.main_window import MainWindow, PageSpec, add_operations_menu
+from fitcheck import window_problems
+from internalkeys import internal_keys, leaked_keys
+
+SCREEN = os.environ.get("DXDESK_FIT_SCREEN", "")
+SHOTS = os.environ.get("DXDESK_FIT_SHOTS", "")
+pytestmark = pytest.mark.skipif(not SCREEN, reason="run by test_counter_fit.py on a sized offscreen screen")
+
+PIN = "1234"
+RESIDENT_HALF = {"PinPadDialog"}
+
+
+class Checker:
+    """Checks (and, when asked, photographs) the window and every open dialog at each step."""
+
+    def __init__(self, qtbot, window: QWidget, language: str) -> None:
+        self.qtbot, self.window, self.language = qtbot, window, language
+        self.problems: list[str] = []
+        self.resident_problems: list[str] = []
+        self.checked: list[str] = []
+
+    def __call__(self, step: str) -> None:
+        # Layouts settle through posted LayoutRequest events, one level of nesting per turn.
+        for _ in range(4):
+            QApplication.processEvents()
+        available = QGuiApplication.primaryScreen().availableGeometry()
+        windows = [self.window] + [w for w in QApplication.topLevelWidgets()
+                                   if isinstance(w, QDialog) and w.isVisible()]
+        for w in windows:
+            for problem in window_problems(w, available, owned_elsewhere=RESIDENT_HALF):
+                # The PIN pad belongs to the resident half of #14 (pinpad.py): its problems are checked by
+                # the xfail test below, not hidden.
+                elsewhere = type(w).__name__ in RESIDENT_HALF or problem.startswith("elsewhere:")
+                target = self.resident_problems if elsewhere else self.problems
+                text = f"[{self.language} {step}] {problem}"
+                if text not in target:
+                    target.append(text)
+        for w in windows:
+            self.problems.extend(f"[{self.language} {step}] internal key on screen: {leak}"
+                                 for leak in leaked_keys(w, internal_keys(), self.language))
+        self.checked.append(step)
+        if SHOTS:
+            directory = Path(SHOTS)
+            directory.mkdir(parents=True, exist_ok=True)
+            for i, w in enumerate(windows):
+                suffix = "" if i == 0 else f"-dialog{i}"
+                w.grab().save(str(directory / f"{self.language}-{step}{suffix}.png"))
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture(params=["ja", "en"])
+def language(request):
+    i18n.set_language(request.param)
+    yield request.param
+    i18n.set_language("ja")
+
+
+@pytest.fixture
+def counter(qtbot, fit_kit, language):
+    """(kit, window, check): the counter page in the real main window with its 操作 menu, shown on the screen."""
+
+    def make(**options):
+        kit = fit_kit(**options)
+        window = MainWindow([PageSpec("counter", i18n.tr("窓口受付"), kit.page)])
+        add_operations_menu(window, [])
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        window.show_page("counter")
+        kit.page.focus_first()
+        return kit, window, Checker(qtbot, window, language)
+
+    return make
+
+
+def _wait_tries(qtbot, kit, tries: int) -> None:
+    qtbot.waitUntil(lambda: kit.page.identify.tries_left == tries)
+
+
+def _pad(qtbot, owner):
+    qtbot.waitUntil(lambda: owner.pin_dialog is not None and owner.pin_dialog.isVisible())
+    return owner.pin_dialog.pad
+
+
+def _enter_pin(qtbot, owner, pin: str) -> None:
+    pad = _pad(qtbot, owner)
+    for digit in pin:
+        qtbot.keyClick(pad, getattr(Qt.Key, f"Key_{digit}"))
+    qtbot.keyClick(pad, Qt.Key.Key_Return)
+
+
+def _answer_all_follow_ons(page) -> None:
+    """Answers that bring up every follow-on the 転入届 suggests."""
+    for qid, value in {"insurance": "kokuho", "has_children_under_18": True, "has_school_children": True,
+                       "has_member_65_plus": True}.items():
+        if qid in page.interview.fields:
+            page.interview.fields[qid].set_value(value)
+            page.interview.commit(qid)
+
+
+def test_pin_route_every_step(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    check("01-start")
+    page.start.request_start()  # nothing chosen: the error under the list
+    check("01-start-error")
+    for i in range(page.start.list.count()):
+        page.start.list.item(i).setCheckState(Qt.CheckState.Checked)
+    check("01-start-all-chosen")
+    page.start.reset()
+    page.start_visit(["tennyu", "juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    check("02-identify")
+    page.identify.read_with_pin()
+    _pad(qtbot, page.identify)
+    check("03-pin-pad")
+    _enter_pin(qtbot, page.identify, PIN)
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    check("04-interview")
+    _answer_all_follow_ons(page)
+    check("05-interview-long-follow-ons")
+    page.next()  # required answers missing: errors under the fields
+    check("06-interview-missing")
+    for pid in ("kokuho_kanyu", "jido_teate", "inkan_toroku", "tenko", "kaigo_hoken"):
+        page.add_procedure(pid)
+    check("07-interview-all-follow-ons-added")
+    check.assert_clean()
+
+
+def test_wrong_pin_low_tries_and_code_b(qtbot, counter):
+    kit, window, check = counter(tries_left=2)
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 2)
+    page.identify.read_with_pin()
+    _enter_pin(qtbot, page.identify, "9999")
+    _wait_tries(qtbot, kit, 1)
+    check("08-wrong-pin-low-tries")  # one try left: help and the 照合番号B form
+    page.identify.code_b_form.submit()  # empty: the form's error
+    check("09-code-b-error")
+    page.identify.read_with_code_b("55021720352285")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    page.add_procedure("kokuho_kanyu")  # needs the number the B read did not give
+    check("10-code-b-then-number-needed")
+    check.assert_clean()
+
+
+def test_number_read_for_a_follow_on(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.read_with_pin()
+    _enter_pin(qtbot, page.identify, PIN)
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    page.add_procedure("kokuho_kanyu")
+    check("11-number-read-panel")
+    page.interview.read_my_number()
+    _pad(qtbot, page.interview.number_panel)
+    check("12-number-read-pin-pad")
+    check.assert_clean()
+
+
+def test_manual_entry_to_the_end(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.show_manual()
+    check("13-manual")
+    page.identify.manual_form.submit()  # empty: every error shown
+    check("14-manual-errors")
+    form = page.identify.manual_form
+    form.family.setText("窓口")
+    form.given.setText("太郎")
+    form.kana.setText("マドグチ　タロウ")
+    form.address.setText("東京都千代田区霞が関一丁目1番1号　霞が関ビルディング別館東棟12階1201号室")
+    form.birth.setText("1950-04-01")
+    form.sex.setCurrentIndex(1)
+    form.my_number.setText("537686677188")
+    form.submit()
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    interview = page.interview
+    for qid, field in interview.fields.items():
+        question = field.question
+        if question.choices:
+            field.set_value(question.choices[0].value)
+        elif question.type.value == "int":
+            field.set_value(1)
+    interview.kana.setText("マドグチ　タロウ")
+    page.next()
+    check("15-interview-filled-or-missing")
+    if page.current_step() == VisitStep.CONFIRM.value:
+        check("16-confirm")
+        page.next()
+        qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=20000)
+        check("17-print")
+        with qtbot.waitSignal(page.visit_stored, timeout=20000):
+            page.finish_visit()
+            page.finish_visit()
+        check("18-done")
+    check.assert_clean()
+
+
+@pytest.mark.xfail(reason="the PIN pad (pinpad.py) is the resident half of #14: 779 px tall on a 728 px screen",
+                   strict=False)
+def test_pin_pad_fits(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.read_with_pin()
+    _pad(qtbot, page.identify)
+    check("pin-pad")
+    assert not check.resident_problems, "\n".join(check.resident_problems)
+
