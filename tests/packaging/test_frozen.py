@@ -86,7 +86,9 @@ def test_frozen_folder_carries_data_and_drops_unused_qt(frozen_build):
                 "dxdesk/store/migrations/env.py"):
         assert (internal / rel).is_file(), rel
     names = [p.relative_to(internal).as_posix().lower() for p in internal.rglob("*") if p.is_file()]
-    for unused in ("webengine", "qt6qml", "qt6quick", "qt63d", "qt6multimedia"):
+    # Qt6Multimedia's core library stays (QtTextToSpeech links it, for read-aloud); its widgets and
+    # plugins (the ffmpeg backend) do not.
+    for unused in ("webengine", "qt6qml", "qt6quick", "qt63d", "qt6multimediawidgets", "plugins/multimedia"):
         assert not [n for n in names if unused in n], unused
     for kept in ("qt6printsupport", "qt6pdf.", "qt6pdfwidgets"):
         assert [n for n in names if kept in n], kept
