@@ -16,6 +16,8 @@
 #                            CUPS-PDF queue (tools/cupsd.py) and compare what it captures with the form
 #   libegl1, libgl1, libxkbcommon0, libfontconfig1, libdbus-1-3  runtime libraries PySide6 loads
 #   build-essential, python3-dev  C compiler and headers (pyscard is built from source)
+#   libpulse0, speech-dispatcher(-espeak-ng), espeak-ng  QtTextToSpeech loads (libpulse) and has a voice
+#                            for the resident view's read-aloud; sox measures the spoken WAV in tests
 #   python3-venv, python3-pip, ca-certificates  so `uv` can be installed and create environments
 set -euo pipefail
 
@@ -27,6 +29,7 @@ PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0
   build-essential python3-dev python3-venv python3-pip ca-certificates
+  libpulse0 speech-dispatcher speech-dispatcher-espeak-ng espeak-ng sox
 )
 
 missing=()

@@ -86,7 +86,9 @@ def test_frozen_folder_carries_data_and_drops_unused_qt(frozen_build):
                 "dxdesk/store/migrations/env.py"):
         assert (internal / rel).is_file(), rel
     names = [p.relative_to(internal).as_posix().lower() for p in internal.rglob("*") if p.is_file()]
-    for unused in ("webengine", "qt6qml", "qt6quick", "qt63d", "qt6multimedia"):
+    # Qt6Multimedia's core library stays (QtTextToSpeech links it, for read-aloud); its widgets and
+    # plugins (the ffmpeg backend) do not.
+    for unused in ("webengine", "qt6qml", "qt6quick", "qt63d", "qt6multimediawidgets", "plugins/multimedia"):
         assert not [n for n in names if unused in n], unused
     for kept in ("qt6printsupport", "qt6pdf.", "qt6pdfwidgets"):
         assert [n for n in names if kept in n], kept
@@ -103,3 +105,12 @@ def test_frozen_folder_stays_within_the_size_budget(frozen_build, record_propert
     assert size_mb < SIZE_BUDGET_MB, (
         f"dist/dxdesk is {size_mb:.0f} MB (budget {SIZE_BUDGET_MB} MB): see docs/performance.md 'Packaging'"
     )
+
+
+def test_frozen_folder_ships_read_aloud(frozen_build):
+    """The resident view's read-aloud: QtTextToSpeech and the platform's engine plugin (SAPI on Windows)."""
+    names = [p.name.lower() for p in frozen_build.folder.rglob("*")]
+    plugin = "qtexttospeech_sapi" if sys.platform == "win32" else "qtexttospeech_speechd"
+    assert any("qt6texttospeech" in n for n in names), "libQt6TextToSpeech is missing"
+    assert any(plugin in n for n in names), f"the {plugin} engine plugin is missing"
+    assert not any("qtexttospeech_mock" in n for n in names), "Qt's mock engine is for Qt's own tests"

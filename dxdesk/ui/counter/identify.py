@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk.i18n import N_, Msg, tr
 from dxdesk.cardreader import errors as ce
+from dxdesk.cardreader.service import ReadCancelledError
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
@@ -26,7 +27,7 @@ from .codeb import CodeBForm
 from .facecheck import FaceCheckDialog, check_identity
 from .manual import ManualEntryForm
 from .numberread import PurposeFields
-from .pinpad import PinPadDialog
+from .pinpad import PIN_UNKNOWN_HELP, PinPadDialog, WrongPinNotice, close_notice, show_wrong_pin_notice
 from .services import CounterServices
 from dxdesk.ui.theme import LARGE_PT, SECTION_PT, button, heading, note, show_message
 
@@ -67,6 +68,8 @@ class IdentifyStep(QWidget):
         self.simulated = False
         self.pin_dialog: PinPadDialog | None = None
         self.face_dialog: FaceCheckDialog | None = None
+        self.wrong_pin_notice: WrongPinNotice | None = None  # on the resident's screen after a wrong PIN
+        self._pin_unknown = False  # the resident pressed 「わからない・やめる」 on the pad
         self._reading = False
         self._read_id = 0  # bumped by each read and by cancel_read: a late answer of an abandoned read is dropped
         self._needs_my_number = False
@@ -419,6 +422,7 @@ class IdentifyStep(QWidget):
     def _on_read(self, result, method: IdentifyMethod, purpose: tuple[str, str]) -> None:
         self._reading = False
         self._close_pin_pad()
+        close_notice(self.wrong_pin_notice)
         self._update_buttons()
         extras = getattr(result, "extras", None)
         try:
@@ -448,6 +452,14 @@ class IdentifyStep(QWidget):
     def _on_read_error(self, exc: BaseException) -> None:
         self._reading = False
         self._close_pin_pad()
+        if isinstance(exc, ReadCancelledError) and self._pin_unknown:
+            self._pin_unknown = False
+            self._update_buttons()
+            self.show_code_b()  # 「わからない・やめる」: the card was not touched; 照合番号B needs no PIN
+            self.show_help(PIN_UNKNOWN_HELP)
+            return
+        if isinstance(exc, ce.WrongPinError) and exc.tries_left is not None:
+            self.wrong_pin_notice = show_wrong_pin_notice(self.window(), exc.tries_left)
         if isinstance(exc, ce.CardError):
             if isinstance(exc, (ce.WrongPinError, ce.LowTriesError)):
                 self.tries_left = exc.tries_left
@@ -474,6 +486,7 @@ class IdentifyStep(QWidget):
             show_message(self.card_label, tr("カード: 読み取りを取り消しました"), "body")
             self._update_buttons()
         self._close_pin_pad()
+        close_notice(self.wrong_pin_notice)
 
     # -- PIN pad -------------------------------------------------------------------------------
 
@@ -485,6 +498,8 @@ class IdentifyStep(QWidget):
         dialog.accepted.connect(lambda: answer_exchange(exchange, dialog.take_pin()))
         dialog.accepted.connect(lambda: self.card_label.setText(tr("カードを読み取っています。カードを動かさないでください…")))
         dialog.rejected.connect(exchange.cancel)
+        dialog.dont_know.connect(lambda: setattr(self, "_pin_unknown", True))
+        close_notice(self.wrong_pin_notice)
         self.pin_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "pin_dialog", None))
         self.card_label.setText(tr("ご本人が暗証番号を入力しています…"))

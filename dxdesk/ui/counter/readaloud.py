@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QLocale, QObject
+from PySide6.QtCore import QCoreApplication, QLocale, QObject
 
 from dxdesk.counter.residentview import ResidentSection
 from dxdesk.i18n import current_language, tr
@@ -44,48 +44,91 @@ def choose_engine(available: list[str]) -> str | None:
 
 
 class ReadAloud(QObject):
-    """One QTextToSpeech for the view, set to a voice of the UI language when the engine has one."""
+    """QTextToSpeech for the view, connected on the first use, in a voice of the UI language.
+
+    Whether read-aloud is offered is decided without connecting: the module loads and a real engine
+    plugin is installed. Connecting to speech-dispatcher can block for a long time when the daemon
+    is wedged, so it never happens while a window is being built, only when 「読み上げる」 is pressed.
+    """
 
     def __init__(self, parent: QObject | None = None, engine: str | None = None) -> None:
         super().__init__(parent)
         self.engine: Any = None
         self.reason = ""
-        cls = text_to_speech_class()
-        if cls is None:
+        self._cls = text_to_speech_class()
+        self._name: str | None = None
+        if self._cls is None:
             self.reason = "QtTextToSpeech could not be loaded"
             return
-        name = engine or choose_engine(list(cls.availableEngines()))
-        if name is None:
+        self._name = engine or choose_engine(list(self._cls.availableEngines()))
+        if self._name is None:
             self.reason = "no text-to-speech engine is installed"
-            return
+
+    def _connect(self) -> Any:
+        if self.engine is not None or self._cls is None or self._name is None:
+            return self.engine
         try:
-            tts = cls(name, self)
-        except Exception as exc:  # noqa: BLE001 - a broken backend must only hide read-aloud
-            self.reason = f"engine {name} failed: {type(exc).__name__}"
-            return
-        if tts.state() == cls.State.Error:
-            self.reason = f"engine {name}: {tts.errorString() or 'error'}"
-            return
-        wanted = QLocale(QLocale.Language.English if current_language() == "en" else QLocale.Language.Japanese)
-        voices = [v for v in tts.availableVoices() if v.language() == wanted.language()] or list(tts.availableVoices())
-        if not voices:
-            self.reason = f"engine {name} has no voice"
-            return
-        tts.setVoice(voices[0])
+            tts = self._cls(self._name, self)
+        except Exception as exc:  # noqa: BLE001 - a broken backend must only stop read-aloud
+            self.reason = f"engine {self._name} failed: {type(exc).__name__}"
+            self._name = None
+            return None
+        if tts.state() == self._cls.State.Error or not tts.availableVoices():
+            self.reason = f"engine {self._name}: {tts.errorString() or 'no voice'}"
+            tts.deleteLater()
+            self._name = None
+            return None
+        log.info("read-aloud: engine %s", self._name)
         self.engine = tts
-        log.info("read-aloud: engine %s, voice %s", name, voices[0].name())
+        return tts
 
     @property
     def available(self) -> bool:
-        return self.engine is not None
+        return self._name is not None
 
-    def say(self, text: str) -> None:
-        if self.engine is not None and text:
-            self.engine.say(text)
+    def say(self, text: str) -> bool:
+        """Speak in a voice of the UI language (chosen now: the language may change at sign-in).
+
+        False when the engine turned out unusable; :attr:`available` is then False too."""
+        engine = self._connect() if text else None
+        if engine is None:
+            return False
+        voice = pick_voice(list(engine.availableVoices()), current_language())
+        if voice is not None and voice != engine.voice():
+            engine.setVoice(voice)
+        engine.say(text)
+        return True
 
     def stop(self) -> None:
         if self.engine is not None:
             self.engine.stop()
+
+
+_LANGUAGE_NAMES = {"ja": ("japanese",), "en": ("english",)}
+
+
+def pick_voice(voices: list[Any], language: str) -> Any:
+    """A voice for the UI language: by its locale, else by its name (speech-dispatcher's espeak-ng
+    voices carry no locale, only names like "Japanese"); else the engine's first voice."""
+    wanted = QLocale.Language.English if language == "en" else QLocale.Language.Japanese
+    by_locale = [v for v in voices if v.language() == wanted]
+    if by_locale:
+        return by_locale[0]
+    names = _LANGUAGE_NAMES.get(language, ())
+    by_name = [v for v in voices if v.name().lower() in names] + \
+              [v for v in voices if any(v.name().lower().startswith(n) for n in names)]
+    return by_name[0] if by_name else (voices[0] if voices else None)
+
+
+_shared: ReadAloud | None = None
+
+
+def shared_read_aloud() -> ReadAloud:
+    """One engine per process: connecting to speech-dispatcher (and starting it) once, not per view."""
+    global _shared
+    if _shared is None:
+        _shared = ReadAloud(QCoreApplication.instance())
+    return _shared
 
 
 def spoken_text(sections: list[ResidentSection]) -> str:

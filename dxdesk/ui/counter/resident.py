@@ -21,7 +21,7 @@ from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.theme import NAVY
 from dxdesk.ui.training_band import add_training_band
 
-from .readaloud import ReadAloud, spoken_text
+from .readaloud import ReadAloud, shared_read_aloud, spoken_text
 from .residentpages import LABEL_PT, paginate
 from .residentscreen import show_on_resident_screen
 
@@ -53,7 +53,7 @@ class ResidentView(QWidget):
         self._sections: list[ResidentSection] = []
         self._laid_out_for: tuple[int, int] | None = None
         self._page_widgets: list[QWidget] = []
-        self.speech = read_aloud if read_aloud is not None else ReadAloud(self)
+        self.speech = read_aloud if read_aloud is not None else shared_read_aloud()
 
         self.banner = QLabel(tr("内容をご確認ください"), self)
         self.banner.setFont(ui_font(BANNER_PT, bold=True))
@@ -186,7 +186,9 @@ class ResidentView(QWidget):
             super().keyPressEvent(event)
 
     def read_aloud(self) -> None:
-        self.speech.say(spoken_text(self._sections))
+        if not self.speech.say(spoken_text(self._sections)) and not self.speech.available:
+            self.read_aloud_button.hide()  # the engine failed on first use: say so instead
+            self.read_aloud_note.show()
 
     def show_for_resident(self) -> None:
         """As its own window: full screen on the second monitor when there is one, else large here."""

@@ -88,7 +88,7 @@ def render(out: Path) -> list[Path]:
     page.next()
     resident = page.confirm
     resident.show_resident_window()
-    window = resident.resident_window
+    window = resident.resident_window or resident.resident_overlay  # one screen (offscreen): the overlay
     window.resize(1280, 800)
     shots.append(grab(page, out / "05-confirm-clerk.png"))
     shots.append(grab(window, out / "06-resident-view.png"))
