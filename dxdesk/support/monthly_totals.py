@@ -114,7 +114,9 @@ def _contribution(row: str, sign: int) -> str:
         f"SELECT substr(d.day, 1, 7), k.dim, CASE k.dim {keys} END, {values} "
         f"FROM (SELECT date({row}.started_at, utc_offset || ' seconds') AS day FROM {STATE} "
         f"      WHERE id = 1 AND utc_offset IS NOT NULL) AS d, ({dims}) AS k "
-        f"WHERE {row}.deleted_at IS NULL "  # also required by SQLite's upsert-after-SELECT grammar
+        # A started_at that does not parse (a damaged row: reading it is refused as DamagedRecordError)
+        # has no month and adds nothing, instead of failing the writer's statement on NOT NULL.
+        f"WHERE {row}.deleted_at IS NULL AND d.day IS NOT NULL "  # WHERE: also SQLite's upsert-after-SELECT grammar
         f"ON CONFLICT (month, dim, key) DO UPDATE SET {updates};"
     )
 
