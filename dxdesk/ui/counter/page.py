@@ -8,6 +8,7 @@ database writes and audit appends all run off the GUI thread.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import shiboken6
@@ -21,6 +22,7 @@ from dxdesk.counter.timing import VisitStep
 from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.errors import error_text
+from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.scrolling import VerticalScroll
 
@@ -88,7 +90,17 @@ class CounterPage(QWidget):
         self.status.setFont(ui_font(13, bold=True))
         self.status.setWordWrap(True)
         self.status.setProperty("role", "value")
-        hint = note(tr(SHORTCUTS_HINT), 11, self)
+        # One label per key, wrapped as whole items: a single wrapped line broke 「Esc 中/断・再開」 (#14).
+        hint = QWidget(self)
+        hint_flow = FlowLayout(hint, spacing=4)
+        hint_flow.setContentsMargins(0, 0, 0, 0)
+        text = tr(SHORTCUTS_HINT)
+        separator = "／" if "／" in text else "/"
+        items = re.split(r"\s[／/]\s", text)
+        for i, item in enumerate(items):
+            key = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
+            key.setWordWrap(False)  # each item whole; the flow wraps between items
+            hint_flow.addWidget(key)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)
