@@ -98,9 +98,9 @@ class CounterPage(QWidget):
         separator = "／" if "／" in text else "/"
         items = re.split(r"\s[／/]\s", text)
         for i, item in enumerate(items):
-            key = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
-            key.setWordWrap(False)  # each item whole; the flow wraps between items
-            hint_flow.addWidget(key)
+            key_label = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
+            key_label.setWordWrap(False)  # each item whole; the flow wraps between items
+            hint_flow.addWidget(key_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)
