@@ -8,7 +8,6 @@ database writes and audit appends all run off the GUI thread.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import shiboken6
@@ -45,6 +44,7 @@ MSG_STORE_FAILED = Msg("記録を保存できませんでした。記録は端�
                        "The record could not be saved. It is kept on this PC; press Retry saving.")
 MSG_CAUSE_UNKNOWN = Msg("原因不明のエラー", "unknown error")
 
+FULLWIDTH_SLASH = chr(0xFF0F)  # the separator of the Japanese shortcut hint
 SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
                   "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開"))
 
@@ -95,8 +95,8 @@ class CounterPage(QWidget):
         hint_flow = FlowLayout(hint, spacing=4)
         hint_flow.setContentsMargins(0, 0, 0, 0)
         text = tr(SHORTCUTS_HINT)
-        separator = "／" if "／" in text else "/"
-        items = re.split(r"\s[／/]\s", text)
+        separator = FULLWIDTH_SLASH if FULLWIDTH_SLASH in text else "/"
+        items = text.split(f" {separator} ")
         for i, item in enumerate(items):
             key_label = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
             key_label.setWordWrap(False)  # each item whole; the flow wraps between items
