@@ -21,6 +21,7 @@ from dxdesk.counter.timing import VisitStep
 from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.errors import error_text
+from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.scrolling import VerticalScroll
 
@@ -43,6 +44,7 @@ MSG_STORE_FAILED = Msg("記録を保存できませんでした。記録は端�
                        "The record could not be saved. It is kept on this PC; press Retry saving.")
 MSG_CAUSE_UNKNOWN = Msg("原因不明のエラー", "unknown error")
 
+FULLWIDTH_SLASH = chr(0xFF0F)  # the separator of the Japanese shortcut hint
 SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
                   "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開"))
 
@@ -88,7 +90,17 @@ class CounterPage(QWidget):
         self.status.setFont(ui_font(13, bold=True))
         self.status.setWordWrap(True)
         self.status.setProperty("role", "value")
-        hint = note(tr(SHORTCUTS_HINT), 11, self)
+        # One label per key, wrapped as whole items: a single wrapped line broke 「Esc 中/断・再開」 (#14).
+        hint = QWidget(self)
+        hint_flow = FlowLayout(hint, spacing=4)
+        hint_flow.setContentsMargins(0, 0, 0, 0)
+        text = tr(SHORTCUTS_HINT)
+        separator = FULLWIDTH_SLASH if FULLWIDTH_SLASH in text else "/"
+        items = text.split(f" {separator} ")
+        for i, item in enumerate(items):
+            key_label = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
+            key_label.setWordWrap(False)  # each item whole; the flow wraps between items
+            hint_flow.addWidget(key_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)

@@ -25,7 +25,7 @@ SHOTS = os.environ.get("DXDESK_FIT_SHOTS", "")
 pytestmark = pytest.mark.skipif(not SCREEN, reason="run by test_counter_fit.py on a sized offscreen screen")
 
 PIN = "1234"
-RESIDENT_HALF = {"PinPadDialog"}
+RESIDENT_HALF = {"PinPadDialog", "ResidentView"}
 
 
 class Checker:
@@ -46,8 +46,8 @@ class Checker:
                                    if isinstance(w, QDialog) and w.isVisible()]
         for w in windows:
             for problem in window_problems(w, available, owned_elsewhere=RESIDENT_HALF):
-                # The PIN pad belongs to the resident half of #14 (pinpad.py): its problems are checked by
-                # the xfail test below, not hidden.
+                # The PIN pad and the resident's view belong to the resident half of #14 (pinpad.py,
+                # resident.py): their problems are checked by the xfail tests below, not hidden.
                 elsewhere = type(w).__name__ in RESIDENT_HALF or problem.startswith("elsewhere:")
                 target = self.resident_problems if elsewhere else self.problems
                 text = f"[{self.language} {step}] {problem}"
@@ -110,6 +110,23 @@ def _enter_pin(qtbot, owner, pin: str) -> None:
     qtbot.keyClick(pad, Qt.Key.Key_Return)
 
 
+def _to_interview(qtbot, page, check=None, step: str = "") -> None:
+    """After a card read: the face-photo check (identity's dialog, when the read has a photo) is checked for fit
+    too, then confirmed as the clerk does; the visit reaches the interview."""
+    def face_dialog():
+        dialog = getattr(page.identify, "face_dialog", None)
+        return dialog if dialog is not None and dialog.isVisible() else None
+
+    qtbot.waitUntil(lambda: face_dialog() is not None or page.current_step() == VisitStep.INTERVIEW.value,
+                    timeout=15000)
+    dialog = face_dialog()
+    if dialog is not None:
+        if check is not None:
+            check(step)
+        qtbot.keyClick(dialog.confirm_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+
+
 def _answer_all_follow_ons(page) -> None:
     """Answers that bring up every follow-on the 転入届 suggests."""
     for qid, value in {"insurance": "kokuho", "has_children_under_18": True, "has_school_children": True,
@@ -136,7 +153,7 @@ def test_pin_route_every_step(qtbot, counter):
     _pad(qtbot, page.identify)
     check("03-pin-pad")
     _enter_pin(qtbot, page.identify, PIN)
-    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    _to_interview(qtbot, page, check, "03-face-check")
     check("04-interview")
     _answer_all_follow_ons(page)
     check("05-interview-long-follow-ons")
@@ -160,7 +177,7 @@ def test_wrong_pin_low_tries_and_code_b(qtbot, counter):
     page.identify.code_b_form.submit()  # empty: the form's error
     check("09-code-b-error")
     page.identify.read_with_code_b("55021720352285")
-    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    _to_interview(qtbot, page)
     page.add_procedure("kokuho_kanyu")  # needs the number the B read did not give
     check("10-code-b-then-number-needed")
     check.assert_clean()
@@ -173,7 +190,7 @@ def test_number_read_for_a_follow_on(qtbot, counter):
     _wait_tries(qtbot, kit, 3)
     page.identify.read_with_pin()
     _enter_pin(qtbot, page.identify, PIN)
-    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    _to_interview(qtbot, page)
     page.add_procedure("kokuho_kanyu")
     check("11-number-read-panel")
     page.interview.read_my_number()
@@ -235,3 +252,27 @@ def test_pin_pad_fits(qtbot, counter):
     check("pin-pad")
     assert not check.resident_problems, "\n".join(check.resident_problems)
 
+
+
+@pytest.mark.xfail(reason="the resident's view (resident.py) is the resident half of #14: on the confirm step its "
+                          "paged rows are squeezed below their text height at 1366x728", strict=False)
+def test_resident_view_on_the_confirm_step_fits(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.show_manual()
+    form = page.identify.manual_form
+    for edit, text in ((form.family, "窓口"), (form.given, "太郎"), (form.kana, "マドグチ　タロウ"),
+                       (form.address, "東京都千代田区霞が関一丁目1番1号"), (form.birth, "1950-04-01")):
+        edit.setText(text)
+    form.sex.setCurrentIndex(1)
+    form.submit()
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank",
+                       "requester": "self"}.items():
+        page.interview.fields[qid].set_value(value)
+    page.next()
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.CONFIRM.value)
+    check("confirm")
+    assert not check.resident_problems, "\n".join(check.resident_problems)
