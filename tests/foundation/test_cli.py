@@ -28,7 +28,7 @@ def _parser_with(handler):
     parser.add_argument("--self-test", action="store_true")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("boom").set_defaults(func=handler)
-    return lambda modules=None: parser  # build_parser(modules) loads only the command modules it is given
+    return lambda modules=None: parser  # main() passes the command modules it needs
 
 
 def test_a_bad_settings_file_is_one_line_not_a_traceback(monkeypatch, capsys):
