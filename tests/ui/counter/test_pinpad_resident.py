@@ -54,6 +54,7 @@ def test_wrong_pin_tells_the_resident_the_tries_left_in_large_type(qtbot, make_k
     assert notice.tries_label.text() == "あと 2 回"
     assert QFontInfo(notice.tries_label.font()).pointSizeF() >= 48
     assert "もう一度" in notice.body.text()
+    assert "押\nさず" not in notice.body.text()
     assert notice.minimumSizeHint().height() <= 728 - 40
     # The notice does not take the clerk's keyboard: F2 on the clerk's window opens the pad again.
     page.activateWindow()
