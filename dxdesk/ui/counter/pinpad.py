@@ -21,6 +21,7 @@ from dxdesk.i18n import N_, tr
 from dxdesk.ui.qtfonts import ui_font
 
 from .card_help import CardHelp
+from .residentpages import wrap_phrases
 from .residentscreen import show_on_resident_screen
 from dxdesk.ui.theme import ERROR, NAVY
 from dxdesk.ui.training_band import add_training_band
@@ -262,9 +263,9 @@ class WrongPinNotice(QDialog):
             text = tr("カードを守るため、暗証番号はこれ以上使いません。職員が別の方法（照合番号B）でお手続きします。")
         else:
             text = tr("もう一度入力できます。わからないときは、無理に押さずに「わからない・やめる」を押してください。")
-        self.body = QLabel(text, self)
-        self.body.setFont(ui_font(26))
-        self.body.setWordWrap(True)
+        body_font = ui_font(26)
+        self.body = QLabel(wrap_phrases(text, body_font, 800), self)  # lines end between words
+        self.body.setFont(body_font)
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         close = QPushButton(tr("閉じる"), self)
         close.setFont(ui_font(24, bold=True))

@@ -72,12 +72,37 @@ def resident_pages(app, kit, out: Path, prefix: str) -> list[Path]:
     return shots
 
 
+def pinpad_shots(app, out: Path) -> list[Path]:
+    """The pad (3 tries), after one wrong PIN (the resident's notice), and the pad at 2 tries."""
+    from dxdesk.ui.counter.pinpad import PinPadDialog, WrongPinNotice
+
+    shots = []
+    pad = PinPadDialog(3, simulated=True)
+    pad.resize(pad.sizeHint().expandedTo(pad.minimumSizeHint()))
+    pad.show()
+    pad.pad.press("1")
+    pad.pad.press("2")
+    shots.append(grab(pad, out / "pinpad-1366.png"))
+    pad.close()
+    notice = WrongPinNotice(2)
+    notice.resize(900, min(notice.sizeHint().height(), 688))
+    notice.show()
+    shots.append(grab(notice, out / "pinpad-wrong-pin-notice.png"))
+    notice.close()
+    low = PinPadDialog(2, simulated=True)
+    low.resize(low.sizeHint().expandedTo(low.minimumSizeHint()))
+    low.show()
+    shots.append(grab(low, out / "pinpad-two-tries-left.png"))
+    low.close()
+    return shots
+
+
 def render(out: Path) -> list[Path]:
     app = create_application(sys.argv)
     register_fonts()
     app.setFont(ui_font(12))
     out.mkdir(parents=True, exist_ok=True)
-    shots: list[Path] = []
+    shots: list[Path] = pinpad_shots(app, out)
     kit = visit_at_confirm(app, Path(tempfile.mkdtemp()))
     shots += resident_pages(app, kit, out, "resident")
     shots.append(grab(kit.page, out / "resident-clerk-confirm.png"))

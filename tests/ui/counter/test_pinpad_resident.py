@@ -13,6 +13,17 @@ from test_counter_paths import press_pin, wait_for_pad
 from test_counter_visit import show, start_juminhyo
 
 
+def _pad_open(qtbot, make_kit):
+    """A 住民票 visit with the resident's pad open (F2), 3 tries left."""
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
+    return kit, page, wait_for_pad(qtbot, page.identify)
+
+
 def test_pad_fits_a_town_laptop_screen(qtbot):
     dialog = PinPadDialog(3, simulated=True)
     qtbot.addWidget(dialog)
@@ -24,13 +35,7 @@ def test_pad_fits_a_town_laptop_screen(qtbot):
 
 
 def test_dont_know_offers_code_b_and_leaves_the_card_alone(qtbot, make_kit):
-    kit = make_kit()
-    page = kit.page
-    show(qtbot, kit)
-    start_juminhyo(qtbot, kit)
-    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
-    pad = wait_for_pad(qtbot, page.identify)
+    kit, page, pad = _pad_open(qtbot, make_kit)
     pad.press("1")  # started typing, then gave up
     qtbot.mouseClick(pad.dont_know_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.identify.stack.currentWidget() is page.identify.code_b_form)
@@ -42,18 +47,14 @@ def test_dont_know_offers_code_b_and_leaves_the_card_alone(qtbot, make_kit):
 
 
 def test_wrong_pin_tells_the_resident_the_tries_left_in_large_type(qtbot, make_kit):
-    kit = make_kit()
-    page = kit.page
-    show(qtbot, kit)
-    start_juminhyo(qtbot, kit)
-    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F2)
-    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "9999")
+    kit, page, pad = _pad_open(qtbot, make_kit)
+    press_pin(qtbot, pad, "9999")
     qtbot.waitUntil(lambda: page.identify.wrong_pin_notice is not None and page.identify.wrong_pin_notice.isVisible())
     notice = page.identify.wrong_pin_notice
     assert notice.tries_label.text() == "あと 2 回"
     assert QFontInfo(notice.tries_label.font()).pointSizeF() >= 48
     assert "もう一度" in notice.body.text()
+    assert "押\nさず" not in notice.body.text()
     assert notice.minimumSizeHint().height() <= 728 - 40
     # The notice does not take the clerk's keyboard: F2 on the clerk's window opens the pad again.
     page.activateWindow()

@@ -6,24 +6,15 @@ import pytest
 from PySide6.QtGui import QFontInfo, QFontMetrics
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from dxdesk import i18n
 from dxdesk.counter.residentview import default_glossary, phrases, resident_sections
 from dxdesk.ui.counter.resident import ResidentView
 from dxdesk.ui.counter.residentpages import RUBY_OBJECT_NAME, VALUE_PT
 
 from resident_helpers import visit_at_confirm
+from test_counter_english import english  # noqa: F401 - the shared fixture
 from test_counter_visit import show
 
 SIZES = [(1366, 768), (1920, 1080)]
-
-
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
 
 
 def _texts_on_page(view):
@@ -72,6 +63,16 @@ def _check_every_page(qtbot, view, sections):
     return seen
 
 
+def _shown_view(qtbot, sections, size):
+    view = ResidentView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show_items(sections)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
 def _boundaries(text):
     out, pos = {0, len(text)}, 0
     for phrase in phrases(text):
@@ -86,12 +87,7 @@ def test_resident_view_is_large_and_every_row_is_reachable(qtbot, make_kit, size
     show(qtbot, kit)
     visit = visit_at_confirm(qtbot, kit)
     sections = resident_sections(visit, default_glossary())
-    view = ResidentView()
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show_items(sections)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown_view(qtbot, sections, size)
     assert view.page_count() > 1  # 転入 + 住民票 is more than one screen, even at 1920×1080
     seen = _check_every_page(qtbot, view, sections)
     expected = [row.key for section in sections for row in section.rows]
@@ -114,17 +110,12 @@ def test_plain_words_reach_the_resident_not_the_jargon(qtbot, make_kit):
     assert "コクトウ　ミキヤ" in texts
 
 
-def test_english_values_are_english(qtbot, make_kit, english):
+@pytest.mark.usefixtures("english")
+def test_english_values_are_english(qtbot, make_kit):
     kit = make_kit()
     show(qtbot, kit)
     visit = visit_at_confirm(qtbot, kit)
-    sections = resident_sections(visit, default_glossary())
-    view = ResidentView()
-    qtbot.addWidget(view)
-    view.resize(1366, 728)
-    view.show_items(sections)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown_view(qtbot, resident_sections(visit, default_glossary()), (1366, 728))
     values = []
     for _ in range(view.page_count()):
         values += [w.text().replace("\n", " ") for w in _texts_on_page(view)[1]]
