@@ -64,7 +64,8 @@ def status_identity_fields(status: "CardStatus", today: dt.date | None = None) -
 
 
 def identify_fields(result: "CardReadResult", today: dt.date) -> dict[str, Any]:
-    """Exactly the keys of issue #18's ``card identify``."""
+    """Exactly the keys of issue #18's ``card identify``; the four items as ``card read --json`` writes them."""
+    from dxdesk.cardreader.cardjson import SEX_KEYS
     from dxdesk.cardreader.validity import expiry_state, suggested_renewals
 
     holder, extras = result.holder, result.extras
@@ -78,7 +79,7 @@ def identify_fields(result: "CardReadResult", today: dt.date) -> dict[str, Any]:
         "name": holder.name,
         "address": holder.address,
         "birth_date": holder.birth_date.isoformat(),
-        "sex": holder.sex.value,
+        "sex": SEX_KEYS[holder.sex],  # male/female/not_applicable, as in card read --json
         "card_expiry": card_expiry.isoformat() if card_expiry else None,
         "card_state": card_state.value if card_state else None,
         "face_photo": {"width": photo.width, "height": photo.height} if photo else None,

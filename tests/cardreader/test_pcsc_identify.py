@@ -47,7 +47,7 @@ def test_status_json_reports_the_auth_certificate_without_a_pin(validity, insert
     insert_card(card)
     code, out, _ = _run(monkeypatch, capsys, ["card", "status", "--reader", READER0, "--json"])
     status = json.loads(out)
-    assert code == 0 and status["pin_tries_left"] == 3
+    assert code == 0 and status["tries_left"] == 3
     assert status["auth_cert_not_after"] == validity_preset(validity, local_today()).isoformat()
     assert status["auth_cert_state"] == STATE[validity]
     assert card.tries_left() == 3  # nothing spent
@@ -64,7 +64,7 @@ def test_identify_with_code_b_reads_photo_expiry_and_suggests_renewals(
     assert code == 0, err
     result = json.loads(out)
     assert set(result) == IDENTIFY_KEYS
-    assert (result["name"], result["birth_date"], result["sex"]) == ("黒桐\u3000幹也", "1980-02-17", "1")
+    assert (result["name"], result["birth_date"], result["sex"]) == ("黒桐\u3000幹也", "1980-02-17", "male")
     assert result["face_photo"] == {"width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1]}
     assert result["card_expiry"] == validity_preset(validity, local_today()).isoformat()
     assert result["card_state"] == STATE[validity]
