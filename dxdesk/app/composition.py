@@ -250,7 +250,8 @@ class AppServices:
         visits, support = visible_figures(session, counter_desk=not self.support_only)
         # Failing background jobs (the retention purge) reach those who oversee the desk.
         oversee = session.can(Permission.VIEW_AUDIT) or session.can(Permission.MANAGE_SETTINGS)
-        return load_home_summary(self.database, visits=visits, support=support, problems=oversee)
+        return load_home_summary(self.database, visits=visits, support=support, problems=oversee,
+                                 server_configured=bool(self.settings.store.server_url))
 
     def close(self) -> None:
         while self._closers:

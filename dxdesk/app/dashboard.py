@@ -29,6 +29,8 @@ class HomeSummary:
     support_sessions: int | None = None
     pending_sync: int = 0  # records waiting to be sent to the server
     set_aside_sync: int = 0  # records the server refused (set aside until an administrator resends them)
+    # False on a desk with no town server: its records are kept here, and nothing is "waiting to be sent".
+    server_configured: bool = True
     problems: tuple[str, ...] = ()  # failing background jobs (dxdesk.store.problems names), for supervisors
 
 
@@ -41,7 +43,7 @@ def visible_figures(session: Session, *, counter_desk: bool) -> tuple[bool, bool
 
 
 def load_home_summary(database: Database, *, visits: bool, support: bool, day: date | None = None,
-                      problems: bool = False) -> HomeSummary:
+                      problems: bool = False, server_configured: bool = True) -> HomeSummary:
     """Counts for ``day`` (default: the desk's today) on this desk (``database.desk_id``).
 
     ``visits``: closed / cancelled counter visits and their mean wall-clock duration.
@@ -76,4 +78,5 @@ def load_home_summary(database: Database, *, visits: bool, support: bool, day: d
         failing = tuple(sorted(current_problems(database)))
     return HomeSummary(day=day, visits_closed=closed, visits_cancelled=cancelled, mean_visit_seconds=mean,
                        support_sessions=sessions, pending_sync=database.pending_count(),
-                       set_aside_sync=database.set_aside_count(), problems=failing)
+                       set_aside_sync=database.set_aside_count(), problems=failing,
+                       server_configured=server_configured)

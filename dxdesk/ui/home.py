@@ -192,11 +192,16 @@ class HomePage(QWidget):
             self.support_detail.setText(tr("削除した記録は数えません"))
         if self.sync_value is not None:
             assert self.sync_detail is not None
-            value = tr("未送信 {count} 件").format(count=s.pending_sync)
-            if s.set_aside_sync:  # refused by the server: an administrator must look (dxdesk db status)
-                value += "\n" + tr("保留 {count} 件（サーバーが受け付けません）").format(count=s.set_aside_sync)
-            self.sync_value.setText(value)
-            set_role(self.sync_value, "value" if s.pending_sync == 0 and not s.set_aside_sync else "warning")
+            if not s.server_configured and not s.set_aside_sync:
+                # Nothing is late on a desk that works alone: its records stay here until a server is set.
+                self.sync_value.setText(tr("サーバー未設定"))
+                set_role(self.sync_value, "value")
+            else:
+                value = tr("未送信 {count} 件").format(count=s.pending_sync)
+                if s.set_aside_sync:  # refused by the server: an administrator must look (dxdesk db status)
+                    value += "\n" + tr("保留 {count} 件（サーバーが受け付けません）").format(count=s.set_aside_sync)
+                self.sync_value.setText(value)
+                set_role(self.sync_value, "value" if s.pending_sync == 0 and not s.set_aside_sync else "warning")
             self.sync_detail.setText(self.sources.store_mode() if self.sources.store_mode else "")
         if s.problems:
             texts = {"purge": tr("保存期間を過ぎた個人情報の定期削除が失敗しています。管理者に連絡してください"

@@ -183,3 +183,20 @@ def test_a_sync_outcome_reaches_the_status_bar_at_once_and_a_failure_is_not_onli
     window.status_poll.stop()
     for page in window.closables:
         page.shutdown()
+
+
+def test_a_desk_with_no_server_shows_no_amber_waiting_count(qtbot, services, runner, session_for):
+    """A desk that works alone has nothing late to send: no 「未送信 N 件」 warning for records kept here."""
+    supervisor = session_for(services, "supervisor")
+    _store_visit(services, session_for(services, "clerk"), minutes=5)  # an outbox entry exists
+    assert not services.settings.store.server_url
+    window = build_main_window(services, supervisor, runner)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("home")
+    home = window._pages[0].widget
+    qtbot.waitUntil(lambda: home.sync_value.text() == "サーバー未設定", timeout=5000)
+    assert home.sync_value.property("role") == "value"
+    window.status_poll.stop()
+    for page in window.closables:
+        page.shutdown()
