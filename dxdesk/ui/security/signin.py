@@ -104,6 +104,14 @@ class TaskDialog(QDialog):
         self.busy.label.setText(busy_text)
         self.cancel_button.setText(tr("キャンセル"))
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        # Focus starts in the first field, never on a button: a typed space on キャンセル closed the
+        # 初期設定 dialog (and quit the app) without a word.
+        fields = [w for w in self.inputs() if w.isEnabled() and w.isVisibleTo(self)]
+        if fields and self.focusWidget() not in fields:
+            fields[0].setFocus(Qt.FocusReason.OtherFocusReason)
+
     # -- subclasses ---------------------------------------------------------------
     def submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -183,3 +183,18 @@ def test_weak_passwords_are_listed_as_they_are_typed(qtbot, auth, runner, admin)
     assert MSG_COMMON.ja in dialog.passwords.problems()
     dialog.passwords.password.setText("aaaaaaaa")
     assert MSG_ONE_CHARACTER.ja in dialog.passwords.problems()
+
+
+def test_first_field_has_the_focus_and_a_typed_space_is_text_not_cancel(qtbot, auth, runner, admin):
+    """初期設定 and アカウント追加 open with the cursor in the first field (a space on キャンセル quit the app)."""
+    from dxdesk.ui.admin.accounts import AddAccountDialog
+
+    first = FirstAdminDialog(auth, runner)
+    add = AddAccountDialog(auth, runner, admin)
+    for dialog in (first, add):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(lambda d=dialog: d.focusWidget() is d.login_edit, timeout=3000)
+        qtbot.keyClick(dialog.login_edit, Qt.Key.Key_Space)
+        assert dialog.isVisible() and dialog.login_edit.text() == " "
