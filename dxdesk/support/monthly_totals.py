@@ -114,7 +114,8 @@ def _contribution(row: str, sign: int) -> str:
         f"SELECT substr(d.day, 1, 7), k.dim, CASE k.dim {keys} END, {values} "
         f"FROM (SELECT date({row}.started_at, utc_offset || ' seconds') AS day FROM {STATE} "
         f"      WHERE id = 1 AND utc_offset IS NOT NULL) AS d, ({dims}) AS k "
-        f"WHERE {row}.deleted_at IS NULL "  # also required by SQLite's upsert-after-SELECT grammar
+        # A time SQLite cannot read (hand-edited file) counts nowhere rather than failing the write.
+        f"WHERE {row}.deleted_at IS NULL AND d.day IS NOT NULL "  # a WHERE is also required by the upsert grammar
         f"ON CONFLICT (month, dim, key) DO UPDATE SET {updates};"
     )
 
@@ -195,7 +196,7 @@ def rebuild(session: Session) -> int:
             f"sum(CASE WHEN follow_up_needed AND follow_up_closed_at IS NULL THEN 1 ELSE 0 END), "
             f"sum(CASE WHEN helpers < {staff_needed} THEN 1 ELSE 0 END) "
             f"FROM (SELECT *, date(started_at, :offset) AS day FROM support_sessions "
-            f"      WHERE deleted_at IS NULL) AS s "
+            f"      WHERE deleted_at IS NULL) AS s WHERE s.day IS NOT NULL "
             f"GROUP BY 1, 3"
         ), {"offset": f"{offset} seconds"})
     return int(session.scalar(select(func.count()).select_from(totals_table)) or 0)
