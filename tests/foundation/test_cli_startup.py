@@ -94,3 +94,11 @@ def test_every_revision_id_fits_the_version_table_of_postgresql():
     from dxdesk.store import migrate
 
     assert all(len(rev) <= 32 for rev in migrate.known_revisions())
+
+
+def test_the_window_and_the_counter_load_no_form_drawing_until_a_visit_prints():
+    """ReportLab and pypdf (about 0.3 s) load when a visit reaches the print step, not at window start."""
+    imported = _imported_after("import os\nos.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')\n"
+                               "import dxdesk.ui.app, dxdesk.ui.main_window, dxdesk.ui.counter")
+    assert "PySide6" in imported  # the probe did import the window code
+    assert not {"reportlab", "pypdf"} & set(imported)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter
@@ -11,15 +12,17 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from dxdesk.i18n import N_, tr
 from dxdesk.counter import Visit, VisitError
 from dxdesk.forms.registry import find_template
-from dxdesk.forms.calibration import calibration_for
 from dxdesk.ui.forms_preview import FormPreview
 
-from dxdesk.app.formpdf import FormsPayload, VisitPdf, printer_job, render_visit_pdf, visit_form_payload
-from dxdesk.forms.printing import PrintError, submit_pdf
 from .services import CounterServices
 from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
 
+if TYPE_CHECKING:
+    from dxdesk.app.formpdf import FormsPayload, VisitPdf
+
 log = logging.getLogger(__name__)
+# The form drawing (ReportLab, pypdf) is imported when a visit reaches this step, not when the
+# window starts: it was about 0.3 s of every cold start.
 
 # FillIssue.kind → what the clerk is told (dxdesk.forms.render).
 ISSUE_WORDS = {"overflow": N_("欄に収まらない文字があります"),
@@ -75,6 +78,9 @@ class PrintStep(QWidget):
                 titles.append(form_id)
         self.forms_label.setText(tr("印刷する帳票: ") + tr("、").join(titles))
         show_message(self.status, tr("帳票を作成しています…"), "hint")
+        from dxdesk.app.formpdf import render_visit_pdf, visit_form_payload
+        from dxdesk.forms.calibration import calibration_for
+
         settings = self.services.settings
         calibration = calibration_for(settings, settings.forms.printer) if settings.forms.printer else None
         try:
@@ -114,6 +120,9 @@ class PrintStep(QWidget):
     def print_all(self) -> int:
         """Print on the printer the clerk chooses, with that printer's calibration: on CUPS the PDF
         itself goes to the spooler (vector, true size); elsewhere Qt prints it in raster bands."""
+        from dxdesk.app.formpdf import printer_job
+        from dxdesk.forms.printing import PrintError, submit_pdf
+
         if self.document is None or self.payload is None:
             return 0
         factory: Callable | None = self.services.printer_factory
