@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def _sql(path: Path, *statements: str) -> None:
 
 
 def _top(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:  # closed: an open handle makes restore see the file in use
         return conn.execute("SELECT max(seq) FROM audit_events").fetchone()[0]
 
 
@@ -91,7 +92,7 @@ def test_deleting_the_newest_events_fails_and_stays_failed_after_the_next_sign_i
     assert main(["account", "list", *AS_ADMIN]) == 0  # the desk carries on: a sign-in appends
     code, out = _verify(capsys)
     assert code == 1 and f"broken at event seq {top - 1}" in out and f"after seq {top - 2} were missing" in out
-    with sqlite3.connect(desk) as conn:
+    with closing(sqlite3.connect(desk)) as conn, conn:  # closed: an open handle makes restore see the file in use
         assert conn.execute(f"SELECT event_type FROM audit_events WHERE seq = {top - 1}").fetchone()[0] == "audit.gap"
 
 
@@ -142,7 +143,7 @@ def test_dropped_triggers_are_reported_and_recreated_only_by_an_administrator(de
     code, out = _verify(capsys)
     assert code == 0 and "intact" in out
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        with sqlite3.connect(desk) as conn:
+        with closing(sqlite3.connect(desk)) as conn, conn:  # closed: an open handle makes restore see the file in use
             conn.execute("DELETE FROM audit_events")
 
 
@@ -166,7 +167,7 @@ def test_no_new_first_administrator_where_accounts_were_removed_behind_dxdesks_b
     _sql(desk, "DELETE FROM clerks")
     assert main(["account", "add", "evil"]) == 2
     assert "has history" in capsys.readouterr().err
-    with sqlite3.connect(desk) as conn:
+    with closing(sqlite3.connect(desk)) as conn, conn:  # closed: an open handle makes restore see the file in use
         assert conn.execute("SELECT count(*) FROM clerks").fetchone()[0] == 0
 
 
@@ -180,7 +181,7 @@ def test_a_lost_database_comes_back_only_through_an_audited_restore(desk, tmp_pa
     assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 0  # the admin signs in on the backup
     code, out = _verify(capsys)
     assert code == 0 and "intact" in out
-    with sqlite3.connect(desk) as conn:
+    with closing(sqlite3.connect(desk)) as conn, conn:  # closed: an open handle makes restore see the file in use
         details = conn.execute("SELECT details FROM audit_events WHERE event_type = 'db.restore'").fetchone()[0]
     import json
 
@@ -212,7 +213,7 @@ def _live_bytes() -> str:
 def test_restore_of_a_newer_schema_touches_nothing(desk, tmp_path, capsys):
     backup = tmp_path / "future.sqlite3"
     assert main(["db", "backup", str(backup), *AS_ADMIN]) == 0
-    with sqlite3.connect(backup) as conn:
+    with closing(sqlite3.connect(backup)) as conn, conn:  # closed: an open handle makes restore see the file in use
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     before = _live_bytes()
     assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 2
@@ -278,7 +279,7 @@ def test_routine_sync_refuses_a_server_written_into_settings_by_hand(desk, capsy
     save_settings(settings)
     assert main(["sync"]) == 2
     assert "not set by an administrator" in capsys.readouterr().err
-    with sqlite3.connect(desk) as conn:
+    with closing(sqlite3.connect(desk)) as conn, conn:  # closed: an open handle makes restore see the file in use
         row = conn.execute("SELECT actor, result FROM audit_events WHERE event_type = 'sync.run'").fetchone()
     assert row == ("desk", "denied")
 
