@@ -279,6 +279,22 @@ def test_code_b_visit_reads_the_number_in_place(qtbot, make_kit):
     assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
 
 
+def test_code_b_for_a_procedure_needing_the_number_offers_it_at_once(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    page.start_visit(["kokuho_kanyu"])  # the number is needed from the start; the clerk still uses 照合番号B
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    identify_with_code_b(qtbot, kit)
+    panel = page.interview.number_panel
+    assert panel.isVisible() and panel.read_button.isEnabled()  # offered on arrival, no restart
+    assert panel.read_button.text() == "個人番号も読み取る（暗証番号）"
+    page.interview.read_my_number()
+    press_pin(qtbot, wait_for_pad(qtbot, panel), "1234")
+    qtbot.waitUntil(lambda: page.visit.card.has_my_number)
+    assert page.visit.identify_method.value == "card_matching_b" and not panel.isVisible()
+
+
 def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_kit):
     kit = make_kit(tries_left=1)
     page = kit.page
