@@ -94,6 +94,7 @@ class NumberReadPanel(QFrame):
         self.is_simulated: Callable[[], bool] = lambda: False
         # Set by the page: (PIN tries left as the identify step last saw them, the lock-out margin).
         self.pin_tries: Callable[[], tuple[int | None, int]] = lambda: (None, 1)
+        self._tries_after_read: int | None = None  # a wrong PIN here: fewer tries than the identify step saw
         self._provider = QtPinProvider(self.card_service, self) if self.card_service is not None else None
         if self._provider is not None:
             self._provider.pin_requested.connect(self._show_pin_pad)
@@ -125,6 +126,8 @@ class NumberReadPanel(QFrame):
 
     def update_for(self, visit: Visit | None) -> None:
         """Visible only while the number is needed and missing."""
+        if visit is not self.visit:
+            self._tries_after_read = None
         self.visit = visit
         card = visit.card if visit is not None else None
         needed = bool(visit is not None and visit.needs_my_number and card is not None
@@ -145,7 +148,8 @@ class NumberReadPanel(QFrame):
         code_b = card.method is IdentifyMethod.CARD_MATCHING_B
         self.read_button.setText(tr(OFFER_BUTTON) if code_b else tr("個人番号を読み取る（F6）"))
         if code_b:  # the B read opened no number: offer the PIN read in place (codebnumber.py)
-            offer = code_b_offer(quoted, *self.pin_tries())
+            tries, minimum = self.pin_tries()
+            offer = code_b_offer(quoted, tries if self._tries_after_read is None else self._tries_after_read, minimum)
             self.explain.setText(offer.explain)
             self.read_button.setEnabled(offer.can_read and not self._reading)
             return
@@ -225,6 +229,10 @@ class NumberReadPanel(QFrame):
         self._close_pin_pad()
         if not isinstance(exc, ce.CardError):
             log.warning("My Number read failed: %s", type(exc).__name__)
+        if isinstance(exc, (ce.WrongPinError, ce.LowTriesError)):
+            self._tries_after_read = exc.tries_left
+        elif isinstance(exc, ce.PinBlockedError):
+            self._tries_after_read = 0
         self._fail(error_text(exc, MSG_READ_FAILED))
 
     def _fail(self, message: str) -> None:

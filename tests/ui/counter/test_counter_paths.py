@@ -312,6 +312,26 @@ def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_
     assert page.visit.card.name == PERSON_KOKUTOU.holder.name and not page.visit.card.has_my_number
 
 
+def test_code_b_number_read_down_to_one_try_stops_offering_the_pad(qtbot, make_kit):
+    kit = make_kit(tries_left=2)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 2 回" in page.identify.tries_label.text())
+    identify_with_code_b(qtbot, kit)
+    page.add_procedure("kokuho_kanyu")
+    panel = page.interview.number_panel
+    assert panel.read_button.isEnabled()  # 2 tries: the PIN may still be asked
+    page.interview.read_my_number()
+    press_pin(qtbot, wait_for_pad(qtbot, panel), "0000")
+    qtbot.waitUntil(lambda: panel.error.isVisible())
+    assert "残りは1回です" in panel.error.text()
+    assert not panel.read_button.isEnabled() and "残り回数が1回" in panel.explain.text()
+    page.interview.read_my_number()
+    assert panel.pin_dialog is None and kit.card_service.card.tries_left() == 1
+    assert page.visit.card.name == PERSON_KOKUTOU.holder.name  # the visit and its B identity stay
+
+
 def test_suspend_cancels_a_pending_number_read(qtbot, make_kit):
     kit = make_kit()
     page = kit.page
