@@ -407,9 +407,10 @@ def test_gui_keeps_turning_while_the_card_is_slow(qtbot, make_kit, gate):
 
 
 def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch):
-    from dxdesk.ui.counter import printstep
+    # The print step imports the renderer when a visit reaches it (cold start): patch it where it lives.
+    from dxdesk.app import formpdf
 
-    real_render = printstep.render_visit_pdf
+    real_render = formpdf.render_visit_pdf
     started = threading.Event()
 
     def slow_render(payload):
@@ -417,7 +418,7 @@ def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch
         gate.wait(30)
         return real_render(payload)
 
-    monkeypatch.setattr(printstep, "render_visit_pdf", slow_render)
+    monkeypatch.setattr(formpdf, "render_visit_pdf", slow_render)
     kit = make_kit()
     page = kit.page
     show(qtbot, kit)
