@@ -99,6 +99,8 @@ class CounterVisits:
         """The number read after identification (READ_MY_NUMBER, with 事務種別 and 処理事由), audited."""
         card = visit.card
         method = card.method if card is not None else IdentifyMethod.CARD_PIN
+        if method is IdentifyMethod.CARD_MATCHING_B:
+            method = IdentifyMethod.CARD_PIN  # after a 照合番号B identification the number is read with the PIN
         entry = self._checked(card_read_entry(self._actor(visit), visit.id, method, ("my_number",), simulated,
                                               jimu_type, reason))
         visit.attach_my_number(my_number)

@@ -74,6 +74,7 @@ class VisitCardData:
         sex: str,
         name_kana: str = "",
         my_number: str | None = None,
+        number_added_later: bool = False,
     ) -> None:
         if sex not in SEX_LABELS:
             raise VisitError(Msg("性別コードが正しくありません", "Unknown sex code (expected 1, 2, 9 or 0)."), code="bad_card_data")
@@ -83,12 +84,14 @@ class VisitCardData:
                 Msg("個人番号が正しくありません（12桁・検査用数字）", "The individual number is invalid (12 digits with a check digit)."),
                 code="bad_card_data",
             )
-        if my_number is not None and method is IdentifyMethod.CARD_MATCHING_B:
-            # 照合番号B opens the basic-4 EF only; a number here means the caller mixed up sources.
+        if my_number is not None and method is IdentifyMethod.CARD_MATCHING_B and not number_added_later:
+            # 照合番号B opens the basic-4 EF only; a number in the same read means the caller mixed up sources.
+            # The number may join later, from a separate PIN read (Visit.attach_my_number).
             raise VisitError(
                 Msg("照合番号Bでは個人番号は読み取れません", "照合番号B cannot read the individual number."), code="bad_card_data"
             )
         self.method = method
+        self.number_added_later = number_added_later
         self._values: dict[str, Any] = {
             "name": name, "address": address, "birth_date": birth_date, "sex": sex, "name_kana": name_kana,
         }
@@ -219,6 +222,7 @@ class VisitCardData:
             "values": data,
             "my_number": self._my_number.decode("ascii") if self._my_number is not None and self.has_my_number else None,
             "items_read": list(self.items_read),
+            "number_added_later": self.number_added_later,
         }
 
     @classmethod
@@ -228,11 +232,13 @@ class VisitCardData:
             card = cls.__new__(cls)
             card.method = IdentifyMethod(data["method"])
             card._values, card._my_number, card._discarded = {}, None, True
+            card.number_added_later = bool(data.get("number_added_later"))
         else:
             card = cls(
                 IdentifyMethod(data["method"]), name=values["name"], address=values["address"],
                 birth_date=date.fromisoformat(values["birth_date"]), sex=values["sex"],
                 name_kana=values.get("name_kana", ""), my_number=data.get("my_number"),
+                number_added_later=bool(data.get("number_added_later")),
             )
         card.items_read = tuple(data.get("items_read", ()))  # the number may have been dropped since it was read
         return card

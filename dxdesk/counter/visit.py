@@ -262,12 +262,14 @@ class Visit:
                 Msg("選ばれた手続きでは個人番号を取得できません", "None of the chosen procedures allows collecting the individual number."),
                 code="my_number_not_allowed",
             )
-        if card.method is IdentifyMethod.CARD_MATCHING_B:
-            raise VisitError(Msg("照合番号Bでは個人番号は読み取れません", "照合番号B cannot read the individual number."), code="bad_card_data")
+        # After 照合番号B the number comes from a second, PIN-verified read (the B read never opens it);
+        # the identity stays the B one, and what was read (face photo included) is kept.
         replacement = VisitCardData(
             card.method, name=card.name, address=card.address, birth_date=card.birth_date, sex=card.sex,
-            name_kana=card.name_kana, my_number=my_number,
+            name_kana=card.name_kana, my_number=my_number, number_added_later=True,
         )
+        if card.method.reads_card:
+            replacement.items_read = (*(i for i in card.items_read if i != "my_number"), "my_number")
         card.discard()
         self._card = replacement
         self._save()

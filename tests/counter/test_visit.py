@@ -6,6 +6,7 @@ import pytest
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, VisitError, VisitStep
 from dxdesk.counter.timing import EventKind
 from clerks import clerk_session
+from dxdesk.cardreader.testdata import PERSON_KOKUTOU
 
 
 def start(catalogue, clock, procedures=("juminhyo",), journal=None) -> Visit:
@@ -194,6 +195,25 @@ def test_matching_b_cannot_carry_a_number(kit, catalogue, clock):
     with pytest.raises(VisitError):
         VisitCardData(IdentifyMethod.CARD_MATCHING_B, name="a", address="b", birth_date=kit.manual_card().birth_date, sex="1",
                       my_number=kit.RESIDENT_NUMBER)
+
+
+def test_matching_b_visit_takes_the_number_from_a_later_pin_read(kit, catalogue, clock, journal):
+    """照合番号B identifies; a procedure needs the number: a separate PIN read adds it to the same visit."""
+    visit = start(catalogue, clock, procedures=("kokuho_kanyu",), journal=journal)
+    card = VisitCardData.from_card_holder(IdentifyMethod.CARD_MATCHING_B, PERSON_KOKUTOU.holder.without_my_number())
+    card.mark_face_checked()
+    visit.identify(card)
+    visit.attach_my_number(kit.RESIDENT_NUMBER)
+    assert visit.identify_method is IdentifyMethod.CARD_MATCHING_B  # the identity is still the B one
+    assert visit.card.masked_my_number() == "**** **** 7188"
+    assert visit.card.items_read == ("name", "address", "birth_date", "sex", "face_photo", "my_number")
+    # A crash now: the journal brings the visit back with the number (the B + number rule holds on load).
+    restored = journal.load(visit.id, catalogue, clock=clock)
+    assert restored.card.has_my_number and restored.card.number_added_later
+    assert restored.card.items_read == visit.card.items_read
+    # The same read can still not carry the number: only a later, separate read adds it.
+    with pytest.raises(VisitError):
+        VisitCardData.from_card_holder(IdentifyMethod.CARD_MATCHING_B, PERSON_KOKUTOU.holder)
 
 
 def test_my_number_only_when_a_procedure_requires_it(kit, catalogue, clock):

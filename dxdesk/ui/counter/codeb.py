@@ -64,7 +64,7 @@ class CodeBForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("照合番号Bで読み取る（暗証番号なし）"), 16))
         layout.addWidget(note(tr("カードの表面に印字された ①生年月日 ②有効期限の年 ③セキュリティコード を入力します。"
-                              "暗証番号の回数は減りません。個人番号は読み取れません。")))
+                              "暗証番号の回数は減りません。個人番号が必要なときは、このあと暗証番号で追加して読み取れます。")))
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.submit_button)

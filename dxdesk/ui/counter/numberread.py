@@ -27,6 +27,7 @@ from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
 
 from .cardbridge import QtPinProvider, answer_exchange
+from .codebnumber import OFFER_BUTTON, code_b_offer
 from .pinpad import PinPadDialog
 from .services import CounterServices
 from dxdesk.ui.theme import WARNING_BORDER, WARNING_SOFT, button, show_message, error_label, note, set_error
@@ -91,6 +92,9 @@ class NumberReadPanel(QFrame):
         self._read_id = 0  # as in IdentifyStep: a late answer of a cancelled read is dropped
         # Set by the page: whether the card is training mode's fictional one (the PIN pad says so).
         self.is_simulated: Callable[[], bool] = lambda: False
+        # Set by the page: (PIN tries left as the identify step last saw them, the lock-out margin).
+        self.pin_tries: Callable[[], tuple[int | None, int]] = lambda: (None, 1)
+        self._tries_after_read: int | None = None  # a wrong PIN here: fewer tries than the identify step saw
         self._provider = QtPinProvider(self.card_service, self) if self.card_service is not None else None
         if self._provider is not None:
             self._provider.pin_requested.connect(self._show_pin_pad)
@@ -122,6 +126,8 @@ class NumberReadPanel(QFrame):
 
     def update_for(self, visit: Visit | None) -> None:
         """Visible only while the number is needed and missing."""
+        if visit is not self.visit:
+            self._tries_after_read = None
         self.visit = visit
         card = visit.card if visit is not None else None
         needed = bool(visit is not None and visit.needs_my_number and card is not None
@@ -134,17 +140,18 @@ class NumberReadPanel(QFrame):
         names = [p.name.text() for p in visit.procedures if p.requires_my_number]
         self.purpose.prefill(names)
         quoted = tr("、").join(tr("「{procedure}」").format(procedure=n) for n in names)
-        if card.method is IdentifyMethod.CARD_MATCHING_B:
-            # The core refuses: identity opened with 照合番号B cannot carry a number (no PIN was verified).
-            self.explain.setText(tr("{procedures}には個人番号が必要ですが、照合番号Bで本人確認した受付には"
-                                    "個人番号を追加できません。受付をやり直し、暗証番号で読み取ってください。")
-                                 .format(procedures=quoted))
-            self.read_button.setEnabled(False)
-            return
         if self.card_service is None:
             self.explain.setText(tr("{procedures}には個人番号が必要ですが、この端末ではカードを読み取れません。")
                                  .format(procedures=quoted))
             self.read_button.setEnabled(False)
+            return
+        code_b = card.method is IdentifyMethod.CARD_MATCHING_B
+        self.read_button.setText(tr(OFFER_BUTTON) if code_b else tr("個人番号を読み取る（F6）"))
+        if code_b:  # the B read opened no number: offer the PIN read in place (codebnumber.py)
+            tries, minimum = self.pin_tries()
+            offer = code_b_offer(quoted, tries if self._tries_after_read is None else self._tries_after_read, minimum)
+            self.explain.setText(offer.explain)
+            self.read_button.setEnabled(offer.can_read and not self._reading)
             return
         self.explain.setText(tr("{procedures}には個人番号が必要です。ご本人のカードを読み取り機に置いていただき、"
                                 "暗証番号はご本人が専用の画面で押します。読み取るのは個人番号だけです。")
@@ -222,6 +229,10 @@ class NumberReadPanel(QFrame):
         self._close_pin_pad()
         if not isinstance(exc, ce.CardError):
             log.warning("My Number read failed: %s", type(exc).__name__)
+        if isinstance(exc, (ce.WrongPinError, ce.LowTriesError)):
+            self._tries_after_read = exc.tries_left
+        elif isinstance(exc, ce.PinBlockedError):
+            self._tries_after_read = 0
         self._fail(error_text(exc, MSG_READ_FAILED))
 
     def _fail(self, message: str) -> None:

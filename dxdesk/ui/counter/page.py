@@ -16,7 +16,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from dxdesk.i18n import Msg, N_, tr
-from dxdesk.counter import JournalError, Visit, VisitError, VisitRecord
+from dxdesk.counter import IdentifyMethod, JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
 from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
@@ -115,6 +115,7 @@ class CounterPage(QWidget):
         self.interview.number_panel.notice.connect(self.show_message)
         self.interview.number_panel.audited.connect(self._watch_audit)
         self.interview.number_panel.is_simulated = lambda: self.identify.simulated
+        self.interview.number_panel.pin_tries = lambda: (self.identify.tries_left, self.identify.min_tries)
         self.confirm.edit_button.clicked.connect(self.back)
         self.confirm.ok_button.clicked.connect(self.next)
         self.printing.printed.connect(self._on_printed)
@@ -289,6 +290,8 @@ class CounterPage(QWidget):
         extra = ""
         if self.visit.needs_my_number and (self.visit.card is None or not self.visit.card.has_my_number):
             extra = tr("この手続きには個人番号が必要です。「個人番号を読み取る（F6）」で読み取ってください。")
+            if self.visit.identify_method is IdentifyMethod.CARD_MATCHING_B:  # the panel says how (codebnumber.py)
+                extra = tr("この手続きには個人番号が必要です。上の「個人番号が必要です」の案内をご覧ください。")
         self.show_message(tr("「{name}」を追加しました。").format(name=name) + extra, error=bool(extra))
         self.interview.load(self.visit)
         self.interview.focus_first()

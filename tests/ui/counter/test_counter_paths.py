@@ -223,21 +223,113 @@ def test_my_number_from_someone_elses_card_is_refused(qtbot, make_kit):
     assert panel.read_button.isEnabled()  # the right card can still be read
 
 
-def test_code_b_visit_cannot_take_a_number(qtbot, make_kit):
+def identify_with_code_b(qtbot, kit):
+    page = kit.page
+    page.identify.read_with_code_b("55021720352285")
+    confirm_face_photo(qtbot, page)
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    assert page.visit.identify_method.value == "card_matching_b" and not page.visit.card.has_my_number
+
+
+def visible_texts(page):
+    """Every text the clerk's window shows (labels, buttons, fields)."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
+
+    return [w.text() for kind in (QLabel, QAbstractButton, QLineEdit) for w in page.findChildren(kind)
+            if w.isVisible()]
+
+
+def test_code_b_visit_reads_the_number_in_place(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    identify_with_code_b(qtbot, kit)
+    visit = page.visit
+    page.add_procedure("kokuho_kanyu")  # now a chosen procedure needs the number
+    panel = page.interview.number_panel
+    assert panel.isVisible() and panel.read_button.isEnabled()
+    assert panel.read_button.text() == "個人番号も読み取る（暗証番号）"
+    assert "照合番号Bでの本人確認はそのまま" in panel.explain.text()
+    assert panel.purpose.reason.text() == "国民健康保険の加入"  # the 処理事由 fields, prefilled
+    assert "個人番号が必要です" in page.status.text() and "F6）」で読み取って" not in page.status.text()
+
+    panel.purpose.reason.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    pad = wait_for_pad(qtbot, panel)
+    assert "あと 3 回" in pad.tries_label.text()
+    press_pin(qtbot, pad, "1234")
+    qtbot.waitUntil(lambda: visit.card.has_my_number)
+    assert page.visit is visit and page.current_step() == VisitStep.INTERVIEW.value  # same visit, no restart
+    assert visit.identify_method.value == "card_matching_b"
+    assert visit.card.name == PERSON_KOKUTOU.holder.name  # the four items read with B are kept
+    assert visit.card.items_read == ("name", "address", "birth_date", "sex", "face_photo", "my_number")
+    assert visit.card.masked_my_number() == "**** **** 7188"
+    assert not panel.isVisible() and panel.pin_dialog is None
+    assert page.status.text().startswith("個人番号を読み取りました")
+    assert not any(PERSON_KOKUTOU.my_number in text for text in visible_texts(page))  # masked on screen
+    assert kit.card_service.card.tries_left() == 3
+
+    db = kit.database
+    qtbot.waitUntil(lambda: len(_card_reads(db)) == 2)
+    number_read = _card_reads(db)[-1]
+    # This read opened the card with the PIN (not 照合番号B): the audit says so.
+    assert number_read.items == ("basic4", "my_number") and number_read.details["method"] == "card_pin"
+    assert number_read.jimu_type and number_read.reason == "国民健康保険の加入"
+
+
+def test_code_b_for_a_procedure_needing_the_number_offers_it_at_once(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    page.start_visit(["kokuho_kanyu"])  # the number is needed from the start; the clerk still uses 照合番号B
+    qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    identify_with_code_b(qtbot, kit)
+    panel = page.interview.number_panel
+    assert panel.isVisible() and panel.read_button.isEnabled()  # offered on arrival, no restart
+    assert panel.read_button.text() == "個人番号も読み取る（暗証番号）"
+    page.interview.read_my_number()
+    press_pin(qtbot, wait_for_pad(qtbot, panel), "1234")
+    qtbot.waitUntil(lambda: page.visit.card.has_my_number)
+    assert page.visit.identify_method.value == "card_matching_b" and not panel.isVisible()
+
+
+def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_kit):
     kit = make_kit(tries_left=1)
     page = kit.page
     show(qtbot, kit)
     start_juminhyo(qtbot, kit)
     qtbot.waitUntil(lambda: "残り回数: 1 回" in page.identify.tries_label.text())
-    page.identify.read_with_code_b("55021720352285")
-    confirm_face_photo(qtbot, page)
-    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    identify_with_code_b(qtbot, kit)
     page.add_procedure("kokuho_kanyu")
     panel = page.interview.number_panel
     assert panel.isVisible() and not panel.read_button.isEnabled()
-    assert "照合番号B" in panel.explain.text()
+    assert "残り回数が1回" in panel.explain.text() and "手入力（F3）" in panel.explain.text()
+    page.interview.read_my_number()  # F6 does nothing either
+    assert panel.pin_dialog is None and not panel.reading
+    assert kit.card_service.card.tries_left() == 1  # nothing was sent to the card
+    assert page.visit.card.name == PERSON_KOKUTOU.holder.name and not page.visit.card.has_my_number
+
+
+def test_code_b_number_read_down_to_one_try_stops_offering_the_pad(qtbot, make_kit):
+    kit = make_kit(tries_left=2)
+    page = kit.page
+    show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: "残り回数: 2 回" in page.identify.tries_label.text())
+    identify_with_code_b(qtbot, kit)
+    page.add_procedure("kokuho_kanyu")
+    panel = page.interview.number_panel
+    assert panel.read_button.isEnabled()  # 2 tries: the PIN may still be asked
     page.interview.read_my_number()
-    assert panel.pin_dialog is None
+    press_pin(qtbot, wait_for_pad(qtbot, panel), "0000")
+    qtbot.waitUntil(lambda: panel.error.isVisible())
+    assert "残りは1回です" in panel.error.text()
+    assert not panel.read_button.isEnabled() and "残り回数が1回" in panel.explain.text()
+    page.interview.read_my_number()
+    assert panel.pin_dialog is None and kit.card_service.card.tries_left() == 1
+    assert page.visit.card.name == PERSON_KOKUTOU.holder.name  # the visit and its B identity stay
 
 
 def test_suspend_cancels_a_pending_number_read(qtbot, make_kit):
@@ -315,9 +407,10 @@ def test_gui_keeps_turning_while_the_card_is_slow(qtbot, make_kit, gate):
 
 
 def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch):
-    from dxdesk.ui.counter import printstep
+    # The print step imports the renderer when a visit reaches it (cold start): patch it where it lives.
+    from dxdesk.app import formpdf
 
-    real_render = printstep.render_visit_pdf
+    real_render = formpdf.render_visit_pdf
     started = threading.Event()
 
     def slow_render(payload):
@@ -325,7 +418,7 @@ def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch
         gate.wait(30)
         return real_render(payload)
 
-    monkeypatch.setattr(printstep, "render_visit_pdf", slow_render)
+    monkeypatch.setattr(formpdf, "render_visit_pdf", slow_render)
     kit = make_kit()
     page = kit.page
     show(qtbot, kit)

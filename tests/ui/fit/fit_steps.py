@@ -183,6 +183,21 @@ def test_wrong_pin_low_tries_and_code_b(qtbot, counter):
     check.assert_clean()
 
 
+def test_code_b_then_number_in_place(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["juminhyo"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.read_with_code_b("55021720352285")
+    _to_interview(qtbot, page)
+    page.add_procedure("kokuho_kanyu")  # 照合番号B then a procedure needing the number: the offer
+    check("10b-code-b-number-offer")
+    page.interview.read_my_number()
+    _pad(qtbot, page.interview.number_panel)
+    check("10c-code-b-number-pin-pad")
+    check.assert_clean()
+
+
 def test_number_read_for_a_follow_on(qtbot, counter):
     kit, window, check = counter()
     page = kit.page
