@@ -164,6 +164,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--month", type=_month, metavar="YYYY-MM")
     s.add_argument("--pdf", type=Path, metavar="OUT.pdf")
     s.add_argument("--csv", type=Path, metavar="OUT.csv", help="also writes OUT_summary.csv")
+    s.add_argument("--classes-csv", type=Path, metavar="OUT.csv",
+                   help="one row per class (講座・コマ: 2+ attendees) with the staffing check "
+                        "(the PDF always has the per-class summary table)")
     s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
     s.add_argument("--force", action="store_true", help="replace output files that already exist")
     _add_as(s)
@@ -359,11 +362,12 @@ def report_period(args: argparse.Namespace, today: date) -> tuple[date, date]:
 @json_command
 def cmd_report(args: argparse.Namespace) -> int:
     from dxdesk.support import kpi
+    from dxdesk.support.classes import summary_document
     from dxdesk.support.report import ReportOptions
 
     written: list[Path] = []
-    if not args.pdf and not args.csv and not args.json:
-        raise UserError("give --pdf OUT.pdf and/or --csv OUT.csv")
+    if not args.pdf and not args.csv and not args.classes_csv and not args.json:
+        raise UserError("give --pdf OUT.pdf, --csv OUT.csv and/or --classes-csv OUT.csv")
     _check_outputs(args)
     period = report_period(args, local_today())
     settings = _settings()
@@ -374,6 +378,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             catalog = repo.catalog()
             # Summarised once, in the database; the PDF is drawn from the aggregates, the CSV streamed.
             summary = kpi.summarize(repo.scope(query))
+            # The per-class (講座・コマ) summary: one more GROUP BY, for the PDF's table and --json.
+            classes = repo.class_summary(query) if args.pdf or args.json else None
+            if classes is not None:
+                options = dataclasses.replace(options, classes=classes)
             if args.pdf:
                 repo.write_report_pdf(args.pdf, summary, catalog, options)
                 written.append(args.pdf)
@@ -385,12 +393,18 @@ def cmd_report(args: argparse.Namespace) -> int:
                 written.extend(paths)
                 if not args.json:
                     print("wrote " + " and ".join(str(p) for p in paths))
+            if args.classes_csv:
+                language = "en" if args.english_headers else "ja"
+                written.append(repo.write_classes_csv(args.classes_csv, query, catalog, language))
+                if not args.json:
+                    print(f"wrote {args.classes_csv}")
         except _refusals() as exc:
             raise _fail(exc) from exc
         except OSError as exc:
             raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
     if args.json:
-        emit({"from": period[0], "to": period[1], "venue": args.venue, "summary": summary, "written": written})
+        emit({"from": period[0], "to": period[1], "venue": args.venue, "summary": summary,
+              "classes": summary_document(classes) if classes is not None else None, "written": written})
         return 0
     print(f"{summary.sessions} session(s), {format_range_en(period)}", file=sys.stderr)
     return 0
@@ -404,6 +418,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
     outputs = [args.pdf] if args.pdf else []
     if args.csv:
         outputs += [args.csv, summary_path_for(args.csv)]
+    if args.classes_csv:
+        outputs.append(args.classes_csv)
     try:
         for out in outputs:
             check_output(out, args.force)

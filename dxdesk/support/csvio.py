@@ -25,6 +25,7 @@ from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
 
 if TYPE_CHECKING:
+    from dxdesk.support.classes import ClassRecord
     from _csv import Writer as CsvWriter  # the type csv.writer() returns (no runtime name)
 
 
@@ -115,6 +116,52 @@ def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: 
         for s in sessions:
             if not s.deleted:
                 w.writerow(session_row(s, catalog, language))
+    return path
+
+
+# --- classes (講座・コマ) ----------------------------------------------------------
+
+CLASS_COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID"),
+    Column("started_at", "開始日時"),
+    Column("venue", "会場"),
+    Column("venue_type", "会場種別"),
+    Column("topics", "トピック"),
+    Column("topic_labels", "トピック名"),
+    Column("participants", "参加者数"),
+    Column("staff", "支援者数(講師含む)"),
+    Column("staff_role", "支援者の役割"),
+    Column("staff_required", "必要支援者数"),
+    Column("below_ratio", "体制基準未満"),
+    Column("duration_minutes", "所要時間(分)"),
+)
+
+
+def class_row(c: ClassRecord, catalog: Catalog, language: str = "ja") -> list[str]:
+    values = {
+        "id": c.id,
+        "started_at": _fmt_dt(c.started_at),
+        "venue": c.venue,
+        "venue_type": c.venue_type,
+        "topics": TOPIC_SEPARATOR.join(c.topics),
+        "topic_labels": TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in c.topics),
+        "participants": str(c.participants),
+        "staff": str(c.staff),
+        "staff_role": c.staff_role,
+        "staff_required": str(c.staff_required),
+        "below_ratio": "1" if c.below_ratio else "0",
+        "duration_minutes": str(c.duration_minutes),
+    }
+    return [spreadsheet_safe(values[col.key]) for col in CLASS_COLUMNS]
+
+
+def write_classes_csv(path: Path, classes: Iterable[ClassRecord], catalog: Catalog, language: str = "ja") -> Path:
+    """One row per class (コマ), streamed like the sessions CSV (UTF-8 BOM, CRLF, atomic, owner-only)."""
+    with atomic_text_file(path) as f:
+        w = _writer(f)
+        w.writerow([c.key if language == "en" else c.ja for c in CLASS_COLUMNS])
+        for c in classes:
+            w.writerow(class_row(c, catalog, language))
     return path
 
 

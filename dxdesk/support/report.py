@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -26,10 +26,14 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from dxdesk import fonts, training
 from dxdesk.support.kpi import ReportData, summary_of
+from dxdesk.support.kpi import _ratio
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.charts import ChartStyle, horizontal_bars, vertical_bars
 from dxdesk.support.periods import DateRange, format_range_ja, iso_week_key, iso_week_start, month_key
 from dxdesk.timeutil import local_today
+
+if TYPE_CHECKING:
+    from dxdesk.support.classes import ClassSummary, ClassTotals
 
 FONT = fonts.GOTHIC.family
 FONT_BOLD = fonts.GOTHIC_BOLD.family
@@ -50,6 +54,7 @@ class ReportOptions:
     municipality: str
     venue: str | None = None  # report limited to one venue (shown in the heading)
     generated_on: date | None = None  # default today; fixed in tests
+    classes: ClassSummary | None = None  # the per-class (講座・コマ) table; None leaves it out
 
     @property
     def title(self) -> str:
@@ -179,6 +184,9 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
         venue_rows.append(["（記録なし）", "0", "0"])
     story.append(KeepTogether([Paragraph("会場別", h2), _table(venue_rows, [90 * mm, 20 * mm, 24 * mm])]))
 
+    if options.classes is not None:
+        story.append(_classes_table(options.classes, catalog, h2))
+
     story.append(Spacer(0, 3 * mm))
     story.append(Paragraph(
         "※1 複数のトピックを扱った回は、トピックごとに1回として数えます（合計はセッション数を上回ることがあります）。"
@@ -186,7 +194,32 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
     story.append(Paragraph(
         "※2 体制基準: 講師1名に加え、参加者4名ごとに補助者1名（支援者数＝講師を含む全員）。参加者1名の個別相談は1名で可。"
         "必要人数 = 1 + 参加者数÷4（端数切り上げ）（参加者2名以上）。", note))
+    if options.classes is not None:
+        story.append(Paragraph(
+            "※3 講座（コマ）: 参加者2名以上の回。複数のトピックを扱ったコマはトピックごとに数えます。"
+            "「体制基準未満」は※2の必要人数に支援者数が満たないコマの数で、1件以上の行に▲を付けて網掛けしています。"
+            "コマごとの一覧は --classes-csv で出力できます。", note))
     return story
+
+
+def _classes_table(summary: ClassSummary, catalog: Catalog, h2: ParagraphStyle) -> Any:
+    """Classes, participants and staff per curriculum topic; rows with classes below the ratio flagged (▲, shaded)."""
+    def cells(label: str, t: ClassTotals) -> list[str]:
+        mark = "▲ " if t.below_ratio else ""
+        return [label, f"{t.classes:,}", f"{t.participants:,}", f"{t.staff:,}", _dec(_ratio(t.participants, t.classes), 1),
+                f"{mark}{t.below_ratio:,}"]
+
+    rows = [["トピック", "コマ数", "参加者数", "支援者数", "1コマ平均参加者", "体制基準未満 ※2"]]
+    codes = [t.code for t in catalog.sorted_topics() if t.code in summary.per_topic]
+    codes += [c for c in summary.per_topic if c not in codes]
+    rows += [cells(catalog.topic_label(c), summary.per_topic[c]) for c in codes]
+    rows.append(cells("合計（コマ単位）", summary.total))
+    table = _table(rows, [56 * mm, 18 * mm, 20 * mm, 20 * mm, 30 * mm, 30 * mm])
+    shade = [("BACKGROUND", (0, i), (-1, i), colors.Color(0.85, 0.85, 0.85))
+             for i, row in enumerate(rows[1:], start=1) if row[-1].startswith("▲")]
+    table.setStyle(TableStyle([*shade, ("FONT", (0, len(rows) - 1), (-1, len(rows) - 1), FONT_BOLD, 8.5),
+                               ("LINEABOVE", (0, len(rows) - 1), (-1, len(rows) - 1), 1.0, colors.black)]))
+    return KeepTogether([Paragraph("講座（コマ）別 ※3", h2), table])
 
 
 def _pair(left, right) -> Table:  # type: ignore[no-untyped-def]

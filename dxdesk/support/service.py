@@ -33,7 +33,7 @@ import builtins  # a method named list shadows the builtin in annotations after 
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
 from dxdesk.security.permissions import Permission, PermissionDeniedError, Session, require, require_any
@@ -43,11 +43,15 @@ from dxdesk.support.model import SupportSession, local_now
 from dxdesk.support.report import ReportOptions
 from dxdesk.support.repository import DEFAULT_EDIT_WINDOW, AddManyResult, SessionQuery, SupportRepository
 
+if TYPE_CHECKING:
+    from dxdesk.support.classes import ClassRecord, ClassSummary
+
 log = logging.getLogger(__name__)
 
 READ_PERMISSIONS = (Permission.VIEW_REPORTS, Permission.LOG_SUPPORT)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class SupportService:
@@ -205,6 +209,26 @@ class SupportService:
         scope = getattr(self.repository, "scope", None)
         return scope(allowed) if scope is not None else self.repository.list(allowed)
 
+    def iter_classes(self, query: SessionQuery = SessionQuery()) -> Iterable[ClassRecord]:
+        """The classes (講座・コマ) ``query`` selects, streamed and filtered in SQL when the repository can."""
+        from dxdesk.support.classes import classes_of
+
+        allowed = self._allowed(query)
+        if allowed is None:
+            return iter(())
+        stream = getattr(self.repository, "iter_classes", None)
+        return stream(allowed) if stream is not None else classes_of(self.repository.list(allowed))
+
+    def class_summary(self, query: SessionQuery = SessionQuery()) -> ClassSummary:
+        """Classes, participants, staff and classes below the staffing ratio, in total and per topic."""
+        from dxdesk.support.classes import ClassSummary, summarize
+
+        allowed = self._allowed(query)
+        if allowed is None:
+            return ClassSummary()
+        in_sql = getattr(self.repository, "class_summary", None)
+        return in_sql(allowed) if in_sql is not None else summarize(self.repository.list(allowed))
+
     def rebuild_totals(self) -> int:
         """Recompute the report's monthly totals from the sessions (a repair; audited, supervisors)."""
         self._require(Permission.VIEW_REPORTS, EventType.REPORT, "support_totals_rebuilt")
@@ -247,14 +271,26 @@ class SupportService:
         return written
 
 
-class _Counted:
-    """Passes sessions through, counting the live ones written (the audit's row count of a stream)."""
+    def write_classes_csv(self, path: Path, query: SessionQuery, catalog: Catalog, language: str = "ja") -> Path:
+        """The per-class CSV (:func:`dxdesk.support.csvio.write_classes_csv`) of ``query``, checked and audited."""
+        from dxdesk.support.csvio import write_classes_csv
 
-    def __init__(self, sessions: Iterable[SupportSession]) -> None:
-        self._sessions = sessions
+        self._require(Permission.VIEW_REPORTS, EventType.EXPORT, "support_classes_csv")
+        self._require(Permission.EXPORT_DATA, EventType.EXPORT, "support_classes_csv")
+        rows = _Counted(self.iter_classes(query))
+        written = write_classes_csv(path, rows, catalog, language)
+        self._audit(EventType.EXPORT, {"kind": "support_classes_csv", "rows": rows.live, "files": 1})
+        return written
+
+
+class _Counted(Generic[R]):
+    """Passes rows through, counting the live ones written (the audit's row count of a stream)."""
+
+    def __init__(self, rows: Iterable[R]) -> None:
+        self._rows = rows
         self.live = 0
 
-    def __iter__(self) -> Iterator[SupportSession]:
-        for s in self._sessions:
-            self.live += not s.deleted
-            yield s
+    def __iter__(self) -> Iterator[R]:
+        for r in self._rows:
+            self.live += not getattr(r, "deleted", False)
+            yield r

@@ -34,6 +34,7 @@ from dxdesk.store import models as m
 from dxdesk.store.database import Database
 from dxdesk.store.session import NotOwnerError
 from dxdesk.support import monthly_totals, sql_kpi
+from dxdesk.support.classes import ClassRecord, ClassSummary, class_condition, classes_of, summarize_sql
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
@@ -381,6 +382,15 @@ class SqlRepository:
         """Stream the sessions ``query`` selects, oldest first, a batch of rows at a time (CSV exports)."""
         return _stream(self._db.session, query, self._db.desk_id)
 
+    def iter_classes(self, query: SessionQuery = SessionQuery()) -> Iterator[ClassRecord]:
+        """Stream the classes (講座・コマ: 2+ attendees) ``query`` selects, oldest first, filtered in SQL."""
+        return classes_of(_stream(self._db.session, query, self._db.desk_id, class_condition()))
+
+    def class_summary(self, query: SessionQuery = SessionQuery()) -> ClassSummary:
+        """Classes, participants, staff and classes below the staffing ratio, per topic (GROUP BY)."""
+        with self._db.session() as s:
+            return summarize_sql(s, dataclasses.replace(query, include_deleted=False))
+
     def ensure_totals(self) -> bool:
         """Build the monthly totals if they are missing or were built for another zone; True if rebuilt.
 
@@ -426,9 +436,9 @@ class SqlRepository:
 
 
 def _stream(open_session: Callable[[], ContextManager[Session]], query: SessionQuery,
-            own_desk: str | None = None) -> Iterator[SupportSession]:
+            own_desk: str | None = None, *extra: Any) -> Iterator[SupportSession]:
     # Plain column rows, not ORM objects: no identity map to fill and empty, half the time per row.
-    stmt = (select(*m.SupportSession.__table__.columns).where(*sql_kpi.session_conditions(query))
+    stmt = (select(*m.SupportSession.__table__.columns).where(*sql_kpi.session_conditions(query), *extra)
             .order_by(m.SupportSession.started_at, m.SupportSession.id))
     with open_session() as s:
         names = desk_names(s)

@@ -88,6 +88,7 @@ COMMANDS: dict[str, Cmd] = {
     "support list": Cmd("signed-read", P.LOG_SUPPORT),
     "support delete": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("no-such-id",)),
     "support close-follow-up": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("no-such-id",)),
+    # --pdf is report.create; --csv and --classes-csv (per-class 講座・コマ CSV) are data.export and need EXPORT_DATA.
     "support report": Cmd("signed-read", P.VIEW_REPORTS, "report.create", output=True),
     "support rebuild-totals": Cmd("mutating", P.VIEW_REPORTS, "report.create", sample=(), runs=True),
     "support import": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("{tmp}/none.csv",)),

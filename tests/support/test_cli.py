@@ -231,3 +231,30 @@ def test_list_pages_in_sql_and_filters_topics_exactly(capsys, tmp_path, dataset)
     with pytest.raises(SystemExit) as exited:
         run(capsys, "list", *SUPERVISOR, "--limit", "-1")
     assert exited.value.code == 2 and "not a number of sessions" in capsys.readouterr().err
+
+
+def test_report_classes_csv_and_the_pdf_class_table(capsys, tmp_path):
+    """``--classes-csv``: one row per class (2+ attendees) with the staffing check; audited as an export."""
+    base = ["add", "--topics", "line", "--age", "75-79", "--device", "android", "--duration", "90",
+            "--outcome", "resolved", "--venue", "中央公民館", "--venue-type", "community_hall", *SUPPORTER]
+    for when, attendees, helpers in (("2026-10-01T10:00", "9", "2"), ("2026-10-02T10:00", "8", "3"),
+                                     ("2026-10-03T10:00", "1", "1")):
+        assert run(capsys, *base, "--at", when, "--attendees", attendees, "--helpers", helpers)[0] == 0
+    out = tmp_path / "classes.csv"
+    code, _, err = run(capsys, "report", "--month", "2026-10", "--classes-csv", str(out), *SUPPORTER)
+    assert code == 2 and "not allowed" in err and not out.exists()
+    code, stdout, _ = run(capsys, "report", "--month", "2026-10", "--classes-csv", str(out), *SUPERVISOR)
+    assert code == 0 and f"wrote {out}" in stdout
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("ID,開始日時,会場") and len(lines) == 3  # the 1-attendee session is no class
+    assert [line.split(",")[6:11] for line in lines[1:]] == [["9", "2", "", "4", "1"],
+                                                            ["8", "3", "", "3", "0"]]
+    code, _, err = run(capsys, "report", "--month", "2026-10", "--classes-csv", str(out), *SUPERVISOR)
+    assert code == 2 and "already exists" in err  # never replaced without --force
+    exports = [e.details for e in audit_events("data.export")
+               if e.details.get("kind") == "support_classes_csv" and e.result == "success"]
+    assert [d["rows"] for d in exports] == [2]
+    denied = [e for e in audit_events("data.export") if e.result == "denied"]
+    assert [e.details["kind"] for e in denied] == ["support_classes_csv"]
+    code, stdout, _ = run(capsys, "report", "--month", "2026-10", "--json", *SUPERVISOR)
+    assert code == 0 and '"classes":{"total":{"classes":2,"participants":17,"staff":5,"below_ratio":1}' in stdout
