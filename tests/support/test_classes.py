@@ -27,6 +27,8 @@ from dxdesk.support.periods import fiscal_year_range, month_range
 from dxdesk.support.report import ReportOptions, write_report_pdf
 from dxdesk.support.repository import SessionQuery
 
+from tests.store.conftest import pg_binaries_available, pg_server, pg_url  # noqa: F401 (the PostgreSQL fixtures)
+
 from .conftest import build_dataset, sid
 
 poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -143,3 +145,33 @@ def test_render_the_class_table(tmp_path):
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, Path(target) / "report-classes.png")
+
+
+def test_sql_summary_on_postgresql(request):
+    """The same GROUP BY on a real PostgreSQL server (the suite's throw-away cluster)."""
+    if not pg_binaries_available():
+        pytest.skip("PostgreSQL server binaries not found")
+    import dataclasses
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from dxdesk.store import models as m
+    from dxdesk.store.server import parse_server_url, prepare_server_schema
+    from dxdesk.support.sql_repository import _fill
+    from dxdesk.timeutil import local_now
+
+    engine = create_engine(parse_server_url(request.getfixturevalue("pg_url")))
+    try:
+        prepare_server_schema(engine)
+        everything = [*hand_built_log(), *build_dataset()]
+        with Session(engine) as s, s.begin():
+            for session in everything:
+                s.add(_fill(m.SupportSession(id=session.id, desk_id="desk-classes"),
+                            dataclasses.replace(session, follow_up_contact=None), local_now()))
+        with Session(engine) as s:
+            assert classes.summarize_sql(s, SessionQuery()) == classes.summarize(everything)
+            october = SessionQuery(*month_range(2026, 10))
+            assert classes.summarize_sql(s, october) == classes.summarize(hand_built_log())
+    finally:
+        engine.dispose()
