@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.i18n import N_, Msg, current_language, tr
-from dxdesk.support import kpi
+from dxdesk.support import classes, kpi
+from dxdesk.support.classes import ClassSummary, ClassTotals
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
@@ -73,6 +74,7 @@ class ReportData:
     sessions: Iterable[SupportSession]  # a stored scope (streamed for the CSV) or a list
     summary: KpiSummary
     venues: frozenset[str]  # every venue in the period, for the venue filter
+    classes: ClassSummary = ClassSummary()  # the classes (講座・コマ: 2+ attendees) among the sessions
 
 
 def kpi_cards(s: KpiSummary) -> list[tuple[str, str, str]]:
@@ -168,6 +170,24 @@ def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableW
     ]
 
 
+BY_CLASS = N_("講座（コマ）別")
+
+
+def classes_table(summary: ClassSummary, catalog: Catalog) -> QTableWidget:
+    """Classes, participants and staff per topic; ▲ marks rows with classes below the staffing rule."""
+    lang = current_language()
+
+    def cells(label: str, t: ClassTotals) -> list[str]:
+        return [label, str(t.classes), str(t.participants), str(t.staff),
+                ("▲ " if t.below_ratio else "") + str(t.below_ratio)]
+
+    rows = [cells(catalog.topic_label(code, lang), t) for code, t in summary.per_topic.items()]
+    rows.append(cells(tr("合計（コマ単位）"), summary.total))
+    table = _table("classTable", [tr("相談内容"), tr("コマ数"), tr("参加者"), tr("支援者"), tr("体制基準未満")], rows)
+    table.setToolTip(tr("参加者2名以上の回。必要な支援者数は講師1名＋参加者4名ごとに1名（PDFの※2と同じ基準）"))
+    return table
+
+
 class ReportsTab(QWidget):
     loaded = Signal(object)  # ReportData
     file_written = Signal(object)  # list[Path]
@@ -243,12 +263,14 @@ class ReportsTab(QWidget):
             if scope is None:  # a repository without SQL (tests, demo): the sessions themselves
                 sessions = repo.list(query)
                 venues = frozenset(s.venue for s in repo.list(SessionQuery(date_from=period[0], date_to=period[1])))
-                return ReportData(period, venue, sessions, kpi.summarize(sessions), venues)
+                return ReportData(period, venue, sessions, kpi.summarize(sessions), venues, classes.summarize(sessions))
             # Aggregated in the database: a fiscal year of a whole town is never loaded row by row.
             stored = scope(query)
             summary = kpi.summarize(stored)
             everywhere = summary if venue is None else kpi.summarize(scope(dataclasses.replace(query, venue=None)))
-            return ReportData(period, venue, stored, summary, frozenset(everywhere.per_venue))
+            class_summary = getattr(repo, "class_summary", None)  # GROUP BY in the database
+            per_class = class_summary(query) if class_summary is not None else classes.summarize(stored)
+            return ReportData(period, venue, stored, summary, frozenset(everywhere.per_venue), per_class)
 
         self._jobs.run("load report", load, self._loaded, lambda exc: self.banner.show_message("error", error_text(exc)))
 
@@ -259,10 +281,10 @@ class ReportsTab(QWidget):
         where = f"　{data.venue}" if data.venue else ""
         period = format_range_en(data.period) if current_language() == "en" else format_range_ja(data.period)
         self.heading.setText(f"{period}{where}")
-        self._show_summary(data.summary)
+        self._show_summary(data.summary, data.classes)
         self.loaded.emit(data)
 
-    def _show_summary(self, s: KpiSummary) -> None:
+    def _show_summary(self, s: KpiSummary, per_class: ClassSummary) -> None:
         while self._content_layout.count():
             item = self._content_layout.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -290,6 +312,8 @@ class ReportsTab(QWidget):
             column.addStretch(1)
             columns.addLayout(column, 1)
         self._content_layout.addWidget(grid_box)
+        self._content_layout.addWidget(section_title(tr(BY_CLASS)))
+        self._content_layout.addWidget(classes_table(per_class, self._catalog))
         self._content_layout.addStretch(1)
 
     # --- files ------------------------------------------------------------------
@@ -305,7 +329,7 @@ class ReportsTab(QWidget):
         if path is None:
             return
         options = ReportOptions(period=data.period, municipality=self._municipality, venue=data.venue,
-                                generated_on=self._clock().date())
+                                generated_on=self._clock().date(), classes=data.classes)
         catalog = self._catalog
         self._start_writing(tr("PDFを作成しています…"))
         self._jobs.run("write report pdf", lambda: [self._exports().write_report_pdf(path, data.summary, catalog, options)],

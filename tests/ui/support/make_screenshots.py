@@ -1,4 +1,4 @@
-"""Render docs/screenshots/support/{entry,list,reports}.png (1280x800, sample data).
+"""Render docs/screenshots/support/{entry,list,reports,reports-classes}.png (1280x800, sample data).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/support/make_screenshots.py [OUT_DIR]
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 import support_ui_sample as sample  # noqa: E402
 from dxdesk.ui.app import create_application  # noqa: E402
@@ -65,6 +65,16 @@ def render(out_dir: Path) -> list[Path]:
     page.reports.period.set_preset("this_month")
     _settle(app, page)
     written.append(out_dir / "reports.png")
+    window.grab().save(str(written[-1]))
+
+    # The same tab scrolled to its end: the per-class (講座・コマ) table.
+    page.reports.period.set_preset("this_fy")
+    window.resize(1280, 800)  # offscreen, the window may have come up at its size hint
+    _settle(app, page)
+    bar = page.reports.findChild(QScrollArea).verticalScrollBar()
+    bar.setValue(bar.maximum())
+    _settle(app, page)
+    written.append(out_dir / "reports-classes.png")
     window.grab().save(str(written[-1]))
     page.shutdown()
     return written

@@ -92,3 +92,19 @@ def test_a_repository_without_a_signed_in_person_writes_no_file(qtbot, make_page
     qtbot.waitUntil(lambda: rep.banner.kind == "error", timeout=5000)
     assert "サインインしてください" in rep.banner.text()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_class_view_matches_the_core_and_flags_understaffed_classes(qtbot, make_page, sample_repo):
+    from dxdesk.support import classes
+
+    page = make_page(sample_repo)
+    rep, data = open_reports(qtbot, page, "this_fy")
+    first, last = rep.period.range()
+    expected = classes.summarize(s for s in sample.sessions() if first <= s.started_at.date() <= last)
+    assert data.classes == expected and expected.total.classes > 0
+    table = rep.findChild(QTableWidget, "classTable")
+    assert table.rowCount() == len(expected.per_topic) + 1
+    total = [table.item(table.rowCount() - 1, c).text() for c in range(5)]
+    below = expected.total.below_ratio
+    assert total == ["合計（コマ単位）", str(expected.total.classes), str(expected.total.participants),
+                     str(expected.total.staff), ("▲ " if below else "") + str(below)]
