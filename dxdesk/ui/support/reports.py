@@ -312,7 +312,17 @@ class ReportsTab(QWidget):
             column.addStretch(1)
             columns.addLayout(column, 1)
         self._content_layout.addWidget(grid_box)
-        self._content_layout.addWidget(section_title(tr(BY_CLASS)))
+        class_box = QWidget()  # a widget, not a bare layout: the clearing above removes widgets only
+        class_row = QHBoxLayout(class_box)
+        class_row.setContentsMargins(0, 0, 0, 0)
+        class_row.addWidget(section_title(tr(BY_CLASS)))
+        class_row.addStretch(1)
+        self.classes_button = big_button(tr("講座CSVを出力…"))
+        self.classes_button.setObjectName("classesCsvButton")
+        self.classes_button.setToolTip(tr("講座（コマ）ごとに1行のCSV（必要支援者数・体制基準未満つき）を保存します"))
+        self.classes_button.clicked.connect(self.write_classes_csv)
+        class_row.addWidget(self.classes_button)
+        self._content_layout.addWidget(class_box)
         self._content_layout.addWidget(classes_table(per_class, self._catalog))
         self._content_layout.addStretch(1)
 
@@ -345,6 +355,20 @@ class ReportsTab(QWidget):
         catalog = self._catalog
         self._start_writing(tr("CSVを出力しています…"))
         self._jobs.run("write report csv", lambda: list(self._exports().write_csv_pair(path, data.sessions, data.summary, catalog)),
+                       self._written, self._write_failed)
+
+    def write_classes_csv(self) -> None:
+        data = self._data
+        if data is None:
+            return
+        stem = tr("講座_{first}-{last}").format(first=f"{data.period[0]:%Y%m%d}", last=f"{data.period[1]:%Y%m%d}")
+        path = self.ask_path(self, tr("CSVの保存先"), stem + ".csv", "CSV (*.csv)")
+        if path is None:
+            return
+        query = SessionQuery(date_from=data.period[0], date_to=data.period[1], venue=data.venue)
+        catalog = self._catalog
+        self._start_writing(tr("CSVを出力しています…"))
+        self._jobs.run("write classes csv", lambda: [self._exports().write_classes_csv(path, query, catalog)],
                        self._written, self._write_failed)
 
     def _exports(self) -> SupportService:

@@ -1,6 +1,7 @@
 """The レポート tab: period presets, KPI summary on screen, PDF and CSV through the core's writers."""
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
@@ -108,3 +109,21 @@ def test_the_class_view_matches_the_core_and_flags_understaffed_classes(qtbot, m
     below = expected.total.below_ratio
     assert total == ["合計（コマ単位）", str(expected.total.classes), str(expected.total.participants),
                      str(expected.total.staff), ("▲ " if below else "") + str(below)]
+
+
+def test_writes_the_classes_csv_through_the_service(qtbot, make_page, sample_repo, as_supervisor, tmp_path):
+    page = make_page(as_supervisor(sample_repo))
+    rep, data = open_reports(qtbot, page, "this_fy")
+    # Reloads replace the class section: one title and one button stay, never the previous ones beside them.
+    assert len(rep.findChildren(type(rep.classes_button), "classesCsvButton")) == 1
+    asked = []
+    rep.ask_path = lambda parent, title, suggested, name_filter: asked.append(suggested) or tmp_path / suggested
+    with qtbot.waitSignal(rep.file_written, timeout=10000) as written:
+        rep.classes_button.click()
+    [out] = written.args[0]
+    assert asked == ["講座_20260401-20270331.csv"]
+    rows = list(csv.reader(out.open(encoding="utf-8-sig", newline="")))
+    assert rows[0][:3] == ["ID", "開始日時", "会場"] and len(rows) == 1 + data.classes.total.classes
+    assert sum(row[10] == "1" for row in rows[1:]) == data.classes.total.below_ratio
+    assert rep.banner.kind == "ok"
+
