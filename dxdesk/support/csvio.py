@@ -121,13 +121,9 @@ def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: 
 
 # --- classes (講座・コマ) ----------------------------------------------------------
 
+# The class's where/what columns are the sessions CSV's own (same headers, same formats).
 CLASS_COLUMNS: tuple[Column, ...] = (
-    Column("id", "ID"),
-    Column("started_at", "開始日時"),
-    Column("venue", "会場"),
-    Column("venue_type", "会場種別"),
-    Column("topics", "トピック"),
-    Column("topic_labels", "トピック名"),
+    *(c for c in COLUMNS if c.key in ("id", "started_at", "venue", "venue_type", "topics", "topic_labels")),
     Column("participants", "参加者数"),
     Column("staff", "支援者数(講師含む)"),
     Column("staff_role", "支援者の役割"),
