@@ -351,9 +351,17 @@ def rotate_key(settings: Settings, paths: AppPaths, sign_in: SignIn, confirm: Co
 
 # ------------------------------------------------------ server and offline
 def _save_audited(db: Any, audit: AuditLog, settings: Settings, paths: AppPaths, name: str, actor: str,
-                  **details: Any) -> None:
-    """The audit event and the settings file together: a failed save rolls the event back."""
+                  *, start_queuing: bool = False, **details: Any) -> None:
+    """The audit event and the settings file together: a failed save rolls the event back.
+
+    ``start_queuing``: a server is being set, so from now on every record is queued for it, and
+    the records of a desk that worked alone so far are enqueued in this same transaction.
+    """
     def job(orm: Any) -> None:
+        if start_queuing:
+            from dxdesk.store.session import start_queuing as enqueue_everything
+
+            log.info("queuing for the server switched on: %d existing records enqueued", enqueue_everything(orm))
         audit.append_in(orm, AuditEntry(USE_CASES[name].event, actor, Result.SUCCESS, details=details))
         save_settings(settings, paths)
 
@@ -388,7 +396,7 @@ def set_server(settings: Settings, paths: AppPaths, sign_in: SignIn, url: str,
             where = store_server_password(secret, paths)
         settings.store.server_url = url
         # The TLS choice is part of the record: a plaintext opt-out is an administrator's, by name.
-        _save_audited(db, audit, settings, paths, "set_server", session.clerk_id,
+        _save_audited(db, audit, settings, paths, "set_server", session.clerk_id, start_queuing=bool(url),
                       server_sha256=server_fingerprint(url) if url else "", cleared=not url,
                       tls=str(settings.store.server_tls) if url else "")
     finally:

@@ -46,6 +46,7 @@ from dxdesk.security.townkey import TownKeyError, TownSigner, fingerprint, unwra
 from dxdesk.store.database import Database
 from dxdesk.store.models import Clerk, Outbox, SupportSession
 from dxdesk.store.server import prepare_server_schema, raw_table
+from dxdesk.store.session import start_queuing
 
 CATALOGUE_TABLES = ("support_topics", "venues", "shared_settings")
 
@@ -179,6 +180,9 @@ def adopt_town(db: Database, town: Town, desk_name: str, server_host: str) -> Jo
     report = JoinReport(town.fingerprint, town.first_desk)
 
     def job(orm: OrmSession) -> None:
+        # First: a desk that worked alone enqueues all its records now (the catalogue rows the
+        # server already has are dropped from the queue again below).
+        start_queuing(orm)
         renamed_ids: list[str] = []
         signed_ids: list[str] = []
         if town.signer is not None:

@@ -305,6 +305,20 @@ class SyncState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class DeskState(Base):
+    """Local-only facts about this desk's own store (never synced). Revision 0012.
+
+    ``queue_for_server`` = ``on`` once the desk has had a server (``db set-server``, ``db join``, a
+    sync): from then on every change is queued in the outbox. A desk that never had one queues
+    nothing (dxdesk.store.session), so its outbox does not grow forever.
+    """
+
+    __tablename__ = "desk_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class TownTrust(Base):
     """Local-only facts about the town this desk trusts (the pinned public town key). Never synced:
     the server is exactly what the pin protects against."""

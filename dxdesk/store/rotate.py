@@ -16,7 +16,7 @@ from dxdesk.store.crypto import KeySet, _Encrypted
 from dxdesk.store.database import Database
 from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.keys import save_keyset
-from dxdesk.store.models import Outbox
+from dxdesk.store.session import queue_for_server
 from dxdesk.store.server import raw_table
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def rotate_key(db: Database) -> int:
                 if values:
                     session.execute(update(table).where(table.c.id == row["id"]).values(**values))
                     # The server keeps ciphertext under the old key otherwise; resend the record.
-                    session.add(Outbox(table_name=name, record_id=row["id"], op="upsert"))
+                    queue_for_server(session, name, row["id"])
                     changed += 1
         return changed
 

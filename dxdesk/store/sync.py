@@ -62,6 +62,7 @@ from dxdesk.store.errors import StoreError
 from dxdesk.store.escrow import ensure_wrapped_keys
 from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
+from dxdesk.store.session import queuing, start_queuing
 from dxdesk.store.synchook import HOOK_PHASES, STALL_ANNOUNCEMENT, STALL_ENV, BatchHook, stall_hook_from_env
 from dxdesk.store.syncscheduler import SyncScheduler
 from dxdesk.store.syncpush import Row, TableShape, read_local_rows, send_rows, sqlite_driver_connection, table_shape
@@ -190,6 +191,7 @@ class SyncEngine:
     def _run(self) -> SyncResult:
         if self._destination_check is not None:
             self._destination_check()  # before any connection: nothing goes to a server nobody chose
+        self._ensure_queuing()
         server = self.server()
         if not self._schema_ready:
             prepare_server_schema(server)
@@ -238,6 +240,18 @@ class SyncEngine:
             current = s.scalar(select(SharedSetting.value).where(SharedSetting.key == key))
         if current != name:
             self.db.writer.run(publish)
+
+    def _ensure_queuing(self) -> None:
+        """A desk that syncs has a server: if nothing switched queuing on yet, do it now (once).
+
+        ``db set-server`` and ``db join`` do it with their audit event; this covers any other way
+        a server came to be used, so no record written before is ever left behind.
+        """
+        with self.db.session() as s:
+            if queuing(s):
+                return
+        queued = self.db.writer.run(start_queuing, timeout=None)
+        log.info("queuing for the server switched on: %d existing records enqueued", queued)
 
     def retry_set_aside(self) -> int:
         """Put every set-aside record back in the queue (after the cause was fixed); returns how many entries."""

@@ -16,6 +16,7 @@ from dxdesk.config import Settings
 from dxdesk.paths import AppPaths
 from dxdesk.store.database import Database, open_database
 from dxdesk.store.servertls import INSECURE
+from dxdesk.store.session import start_queuing
 from tools.pgcluster import PG_BIN, PgCluster, PgClusterError, pg_binaries_available
 
 
@@ -37,9 +38,13 @@ def desk_settings(desk_id: str | None = None, server_url: str = "", *, lab_no_tl
 def make_db(tmp_path: Path) -> Iterator[Callable[..., Database]]:
     opened: list[Database] = []
 
-    def make(name: str = "desk-a", settings: Settings | None = None, **kwargs: object) -> Database:
+    def make(name: str = "desk-a", settings: Settings | None = None, *, town_desk: bool = True,
+             **kwargs: object) -> Database:
+        """``town_desk``: the desk has (had) a server, so it queues every change; False: a desk used alone."""
         db = open_database(settings or desk_settings(), desk_paths(tmp_path / name), **kwargs)  # type: ignore[arg-type]
         opened.append(db)
+        if town_desk:
+            db.writer.run(start_queuing)
         return db
 
     yield make

@@ -140,8 +140,15 @@ def _server_set_by_an_administrator(db, url: str) -> None:
     from dxdesk.app.maintenance import server_fingerprint
     from dxdesk.security.audit import AuditEntry, AuditLog, EventType
 
-    AuditLog(db).append(AuditEntry(EventType.DB_SET_SERVER, "test-administrator",
-                                   details={"server_sha256": server_fingerprint(url), "cleared": False}))
+    from dxdesk.store.session import start_queuing
+
+    entry = AuditEntry(EventType.DB_SET_SERVER, "test-administrator",
+                       details={"server_sha256": server_fingerprint(url), "cleared": False})
+
+    def job(orm) -> None:
+        start_queuing(orm)  # as set-server does: the desk's records so far are enqueued with the event
+        AuditLog(db).append_in(orm, entry)
+    db.writer.run(job)
 
 
 @pytest.mark.postgres
@@ -331,7 +338,9 @@ from dxdesk.store.base import utcnow
 from dxdesk.store.database import open_database
 from dxdesk.store.models import AuditEvent, Visit, VisitStep
 
+from dxdesk.store.session import start_queuing
 db = open_database()
+db.writer.run(start_queuing)  # a town desk: every record has its outbox entry
 # Without automatic checkpoints every commit stays in the WAL, so the test may cut the WAL
 # anywhere (a real power cut can only lose WAL frames written after the last checkpoint).
 event.listen(db.engine, "connect", lambda c, r: c.execute("PRAGMA wal_autocheckpoint=0"))

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from dxdesk.security.accounttrust import refused_accounts
 from dxdesk.security.audit import EventType
@@ -21,7 +21,7 @@ from dxdesk.security.passwords import ScryptParams, hash_password
 from dxdesk.security.permissions import Role
 from dxdesk.security.townkey import fingerprint
 from dxdesk.store.base import utcnow
-from dxdesk.store.models import AuditEvent, Clerk, SupportTopic, TownTrust
+from dxdesk.store.models import AuditEvent, Clerk, Outbox, SupportTopic, TownTrust
 from dxdesk.store.server import create_server_engine, parse_server_url
 from dxdesk.store.servertls import INSECURE, ServerTLS
 from dxdesk.store.sync import SyncEngine
@@ -46,11 +46,11 @@ C_STAFF_PW = "desk c staff pw 6"
 class Desk:
     """One desk PC: its database, sign-in service and sync engine (production wiring)."""
 
-    def __init__(self, make_db, pg_url: str, name: str) -> None:
+    def __init__(self, make_db, pg_url: str, name: str, *, town_desk: bool = True) -> None:
         self.name = name
         self.settings = desk_settings(server_url=pg_url, lab_no_tls=True)
         self.settings.general.desk_name = name
-        self.db = make_db(name, settings=self.settings)
+        self.db = make_db(name, settings=self.settings, town_desk=town_desk)
         self.auth = AuthService(self.db, params=FAST, failure_delay_s=0)
         self.sync = SyncEngine(self.db, self.settings.store)
         self.pg_url = pg_url
@@ -126,7 +126,7 @@ def test_three_desks_one_server_join_merge_and_keep_authors(make_db, pg_url, ser
 
     # C works alone for a while: its own first administrator "admin" and supporter "sato" (named like
     # A's) and "tanaka" (only on C); the supporters log sessions.
-    c = Desk(make_db, pg_url, "desk-c")
+    c = Desk(make_db, pg_url, "desk-c", town_desk=False)
     c.settings.store.server_url = ""
     c_admin = c.auth.create_first_admin("admin", "C の管理者", C_ADMIN_PW)
     c.issue(c_admin, "sato", "C の佐藤", Role.SUPPORTER, C_STAFF_PW)
@@ -134,6 +134,7 @@ def test_three_desks_one_server_join_merge_and_keep_authors(make_db, pg_url, ser
     c_ids = [c.log_session(c.service("sato", C_STAFF_PW), "C0"), c.log_session(c.service("tanaka", C_STAFF_PW), "C1")]
     with c.db.session() as s:
         c_sato_id = s.scalar(select(Clerk.id).where(Clerk.login == "sato"))
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 0  # alone: nothing queued (issue #17)
 
     # ... then joins the town. Its "admin" and "sato" step aside (renamed, deactivated), keeping their ids;
     # "tanaka" is signed into the town by the joining administrator.
@@ -145,6 +146,10 @@ def test_three_desks_one_server_join_merge_and_keep_authors(make_db, pg_url, ser
     results = [desk.sync.run_once() for _ in range(2) for desk in (a, b, c)]
     assert all(r.refused == 0 and r.set_aside == 0 for r in results)
     everything = set(a_ids + b_ids + c_ids)
+    with c.db.session() as s:  # every record C wrote alone reached the server at its join, audit events too
+        c_events = set(s.scalars(select(AuditEvent.id).where(AuditEvent.desk_id == c.db.desk_id)))
+    assert {r[0] for r in _server_rows(server, "SELECT id FROM audit_events WHERE desk_id = :d",
+                                       d=c.db.desk_id)} == c_events
     assert {r[0] for r in _server_rows(server, "SELECT id FROM support_sessions")} == everything
     for desk in (a, b, c):
         assert (desk.db.pending_count(), desk.db.set_aside_count()) == (0, 0), desk.name  # nothing waits

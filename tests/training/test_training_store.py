@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -26,7 +27,7 @@ def _sign_in_and_add_a_clerk(services: AppServices) -> None:
 
 
 def _outbox_rows(path) -> int:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
 
@@ -65,16 +66,21 @@ def test_training_desk_has_its_own_database_never_synced_and_no_outbox(dxdesk_ho
     assert _outbox_rows(db_path) == 0  # training records never reach the outbox
     assert not base.database_file.exists()  # the desk's real database was never even created
 
-    # The same actions at a normal desk do fill the outbox (so the check above can fail).
+    # The same actions at a normal town desk do fill the outbox (so the check above can fail). A desk
+    # that never had a server queues nothing either (issue #17): this one has one.
+    from dxdesk.store.session import start_queuing
+
     os.environ[training.TRAINING_ENV] = "0"
     settings.general.training = False
     real = AppServices.open(settings=settings, with_card=False, with_sync=False)
     try:
         assert real.database.path == base.database_file and not real.database.training
+        real.database.writer.run(start_queuing)
+        before = _outbox_rows(base.database_file)
         _sign_in_and_add_a_clerk(real)
     finally:
         real.close()
-    assert _outbox_rows(base.database_file) > 0
+    assert _outbox_rows(base.database_file) > before
     assert _accounts(db_path) == 2  # and the training database was left alone
 
 

@@ -41,6 +41,9 @@ def test_app_wide_theme_has_one_visible_focus_ring(qapp):
 
 
 def test_home_summary_counts_only_todays_closed_visits_of_this_desk(services, signed_in_clerk):
+    from dxdesk.store.session import start_queuing
+
+    services.database.writer.run(start_queuing)  # a town desk (db set-server does this): its records wait
     _store_visit(services, signed_in_clerk, minutes=10)
     _store_visit(services, signed_in_clerk, minutes=20)
     _store_visit(services, signed_in_clerk, minutes=5, cancel=True)

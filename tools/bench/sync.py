@@ -36,6 +36,7 @@ from dxdesk.store.models import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Suppo
 from tools.pgcluster import PgCluster
 from dxdesk.store.server import create_server_engine
 from dxdesk.store.servertls import INSECURE, ServerTLS
+from dxdesk.store.session import start_queuing
 from dxdesk.store.sync import SyncEngine
 
 CHUNK = 1000  # records per writer transaction while filling the desk
@@ -103,7 +104,9 @@ def fill_desk(db: Database, sessions: int, visits: int, steps_per_visit: int) ->
 
 def _desk(root: Path, settings: Settings, path: Path | None = None) -> Database:
     paths = AppPaths(root / "config", root / "data", root / "logs", root / "cache")
-    return open_database(settings, paths, path=path)
+    db = open_database(settings, paths, path=path)
+    db.writer.run(start_queuing)  # a town desk whose server was away: every record waits in the outbox
+    return db
 
 
 def _server_rows(url: str, tls: ServerTLS) -> int:
