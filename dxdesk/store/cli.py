@@ -1,6 +1,7 @@
 """``dxdesk db ...`` and ``dxdesk sync`` subcommands."""
 from __future__ import annotations
 
+from contextlib import closing
 import argparse
 import getpass
 import os
@@ -247,7 +248,7 @@ def _refused_accounts(paths: object) -> int:
     if not file.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
             row = conn.execute("SELECT count(*) FROM sync_state WHERE name LIKE 'refused:clerks:%'").fetchone()
     except sqlite3.Error:
         return 0
@@ -262,7 +263,7 @@ def _town_fingerprint(paths: object) -> str:
     if not file.exists():
         return "(none yet)"
     try:
-        with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
             row = conn.execute("SELECT value FROM town_trust WHERE name = 'public_key'").fetchone()
     except sqlite3.Error:
         return "(none yet)"

@@ -21,6 +21,7 @@ and the home page.
 """
 from __future__ import annotations
 
+from contextlib import closing
 import base64
 import hashlib
 import json
@@ -152,7 +153,7 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
 
 def recovery_status(path: Path) -> str:
     """For ``dxdesk db status``: the town recovery key's fingerprint and what this desk has wrapped."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
         try:
             value = conn.execute("SELECT value FROM shared_settings WHERE key = ?", (RECOVERY_PUBLIC_KEY,)).fetchone()
             kinds = [k for (k,) in conn.execute("SELECT DISTINCT kind FROM desk_keys ORDER BY kind")]
@@ -197,7 +198,7 @@ def recover_keys(rows: list[dict[str, Any]], secret: RecoverySecret) -> tuple[st
 
 def rows_from_backup(path: Path) -> list[dict[str, Any]]:
     """``desk_keys`` rows of a backup file (read-only)."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
         conn.row_factory = sqlite3.Row
         try:
             return [dict(r) for r in conn.execute(

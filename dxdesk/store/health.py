@@ -1,6 +1,7 @@
 """The store's check for ``dxdesk doctor``: read-only, creates nothing."""
 from __future__ import annotations
 
+from contextlib import closing
 import os
 import sqlite3
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
         revision = validate_dxdesk_file(path)
     except StoreError as exc:
         return CheckResult(name, Status.FAIL, str(exc), "restore a backup: dxdesk db restore FILE")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
         pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
         try:
             aside = conn.execute("SELECT count(DISTINCT table_name || ':' || record_id) FROM outbox "

@@ -8,6 +8,7 @@ of failure is kept (an exception class name), never record data.
 """
 from __future__ import annotations
 
+from contextlib import closing
 import logging
 import sqlite3
 from datetime import datetime
@@ -54,7 +55,7 @@ def current_problems(database: Any) -> dict[str, tuple[str, datetime | None]]:
 
 def read_problems(path: Path) -> dict[str, str]:
     """The same for ``dxdesk doctor``: a read-only look at the file, creating nothing."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
         try:
             rows = conn.execute("SELECT name, last_error FROM sync_state WHERE name LIKE ?", (_PREFIX + "%",))
             return {name.removeprefix(_PREFIX): error or "" for name, error in rows}
