@@ -222,13 +222,19 @@ def _items(include_my_number: bool) -> tuple[str, ...]:
 
 def _audit_read(audit: Any, session: Any, args: argparse.Namespace, purpose: Any, result: str,
                 details: dict[str, Any]) -> None:
-    from dxdesk.cli import UserError
-    from dxdesk.security.audit import AuditEntry, AuditError, EventType
+    from dxdesk.security.audit import AuditEntry, EventType
 
-    entry = AuditEntry(
+    append_card_read(audit, AuditEntry(
         EventType.CARD_READ, session.clerk_id, result, jimu_type=purpose.jimu_text if purpose.reason else "",
         reason=purpose.reason, items=_items(args.my_number), details={"via": "cli", **details},
-    )
+    ))
+
+
+def append_card_read(audit: Any, entry: Any) -> None:
+    """Append a card-read event (``card read``, ``card identify``); a refusal is the command's one line."""
+    from dxdesk.cli import UserError
+    from dxdesk.security.audit import AuditError
+
     try:
         audit.append(entry)
     except AuditError as exc:

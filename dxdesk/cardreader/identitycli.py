@@ -90,27 +90,16 @@ def identify_fields(result: "CardReadResult", today: dt.date) -> dict[str, Any]:
 
 def _audit(audit: Any, session: Any, result: str, items: list[str], details: dict[str, Any]) -> None:
     """The same CARD_READ event as ``card read``; ``items`` names what was read (``face_photo``), never values."""
-    from dxdesk.cli import UserError
-    from dxdesk.security.audit import AuditEntry, AuditError, EventType
+    from dxdesk.cardreader.cli import append_card_read
+    from dxdesk.security.audit import AuditEntry, EventType
 
-    entry = AuditEntry(EventType.CARD_READ, session.clerk_id, result, items=tuple(items),
-                       details={"via": "cli", "command": "identify", **details})
-    try:
-        audit.append(entry)
-    except AuditError as exc:
-        raise UserError(exc.message.en) from None
-
-
-class _StdinLine:
-    """The PIN (or nothing) from the next standard-input line, asked for on the card thread."""
-
-    def request_pin(self, key_label: str, tries_left: int) -> str | None:
-        return sys.stdin.readline().rstrip("\r\n") or None
+    append_card_read(audit, AuditEntry(EventType.CARD_READ, session.clerk_id, result, items=tuple(items),
+                                       details={"via": "cli", "command": "identify", **details}))
 
 
 @json_command
 def cmd_identify(args: argparse.Namespace) -> int:
-    from dxdesk.cardreader.cli import _signed_in, _source_line
+    from dxdesk.cardreader.cli import _signed_in, _source_line, _StdinPinProvider
     from dxdesk.cardreader.errors import CardError
     from dxdesk.cardreader.service import CardService
     from dxdesk.cli import UserError
@@ -125,7 +114,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
         with service:
             service.bind_session(session)
             try:
-                result = service.read_card(_StdinLine(), code_b=code_b, session=session, identity=True).result()
+                result = service.read_card(_StdinPinProvider(), code_b=code_b, session=session, identity=True).result()
             except PermissionDeniedError as exc:
                 _audit(audit, session, Result.DENIED, [Item.BASIC4], {})
                 raise UserError(exc.message.en) from None
