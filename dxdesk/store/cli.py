@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     from dxdesk.store.recoverycli import register_recovery
 
     register_recovery(dbsub)
+    from dxdesk.store.benchsynccli import register_bench_sync
+
+    register_bench_sync(dbsub)
     p = dbsub.add_parser("set-server", help="configure the central PostgreSQL (administrator; password asked, "
                                             "kept in keyring)")
     p.add_argument("url", help="e.g. postgresql://dxdesk@server.example/dxdesk ('' to disable)")

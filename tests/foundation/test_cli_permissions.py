@@ -53,6 +53,7 @@ COMMANDS: dict[str, Cmd] = {
                               "--printer", "no-such-queue")),
     "form calibration-page": Cmd("read-only", output=True),
     "db status": RO,
+    "db bench-sync": RO,  # a temporary desk and scratch server databases; never this desk's data
     "db upgrade": Cmd("mutating", P.MANAGE_SETTINGS, "db.upgrade", sample=(), runs=True),
     "db backup": Cmd("mutating", P.MANAGE_KEYS, "db.backup", output=True, sample=("{tmp}/b.sqlite3",), runs=True),
     "db restore": Cmd("mutating", P.MANAGE_KEYS, "db.restore", confirm=True,

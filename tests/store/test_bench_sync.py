@@ -38,3 +38,28 @@ def test_bench_sync_explains_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         main(["sync", "--sessions", "0"])
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_dxdesk_db_bench_sync_is_the_same_bench(pg_server, capsys, tmp_path, monkeypatch):
+    """The issue's name for it: ``dxdesk db bench-sync`` runs the same bench from a source checkout."""
+    from dxdesk.cli import main as dxdesk_main
+
+    monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "home"))
+    args = ["db", "bench-sync", "--sessions", "30", "--visits", "10", "--steps", "1", "--batch-size", "20",
+            "--server", pg_server.url("postgres"), "--insecure-no-tls"]
+    assert dxdesk_main(args) == 0
+    out = capsys.readouterr().out
+    assert "full sync: sent 50 entries" in out  # 30 + 10 * (1 + 1)
+    assert "resume sent only the missing part" in out
+    assert _scratch_databases(pg_server) == []
+
+
+def test_dxdesk_db_bench_sync_outside_a_checkout_says_where_it_is(capsys, tmp_path, monkeypatch):
+    import dxdesk
+    from dxdesk.cli import main as dxdesk_main
+
+    monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(dxdesk, "__file__", str(tmp_path / "site-packages" / "dxdesk" / "__init__.py"))
+    assert dxdesk_main(["db", "bench-sync"]) == 2
+    err = capsys.readouterr().err
+    assert "source checkout" in err and "Traceback" not in err
