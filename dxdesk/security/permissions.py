@@ -99,9 +99,26 @@ class Session:
 
 
 MSG_DENIED = Msg(
-    ja="この操作は「{role_ja}」の権限では行えません（必要な権限: {permission}）。",
-    en="A {role_en} is not allowed to do this (needs permission {permission}).",
+    ja="この操作は「{role_ja}」の権限では行えません（必要な権限: {permission_ja}）。",
+    en="The {role_en} role is not allowed to do this (it needs the permission to {permission_en}).",
 )
+
+# What each permission lets a person do, in words a clerk reads (never the enum name on screen or CLI).
+PERMISSION_LABELS: Mapping[Permission, Msg] = {
+    Permission.READ_CARD: Msg("カードの読み取り", "read cards"),
+    Permission.READ_MY_NUMBER: Msg("個人番号の読み取り", "read the individual number"),
+    Permission.MANAGE_VISITS: Msg("窓口の受付記録", "record counter visits"),
+    Permission.PRINT_FORMS: Msg("様式の印刷", "print forms"),
+    Permission.LOG_SUPPORT: Msg("支援記録の入力", "log support sessions"),
+    Permission.VIEW_REPORTS: Msg("集計・報告の閲覧", "view reports"),
+    Permission.EXPORT_DATA: Msg("データの書き出し", "export data"),
+    Permission.VIEW_AUDIT: Msg("監査ログの閲覧", "view the audit log"),
+    Permission.MANAGE_ACCOUNTS: Msg("アカウントの管理", "manage accounts"),
+    Permission.MANAGE_SETTINGS: Msg("設定の管理", "manage settings"),
+    Permission.MANAGE_CATALOGUE: Msg("手続き・相談内容の一覧の管理", "manage the catalogues"),
+    Permission.MANAGE_KEYS: Msg("暗号鍵とバックアップの管理", "manage keys and backups"),
+    Permission.REVEAL_MY_NUMBER: Msg("個人番号の全桁表示", "show the whole individual number"),
+}
 MSG_NOT_SIGNED_IN = Msg(ja="サインインしてください。", en="Please sign in first.")
 MSG_MUST_CHANGE_PASSWORD = Msg(
     ja="最初に新しいパスワードを設定してください。管理者が設定したパスワードのままでは操作できません。",
@@ -143,7 +160,9 @@ def require(session: Session | None, permission: Permission) -> Session:
         role = Role(session.role) if session.role in {r.value for r in Role} else None
         label = role.label if role else Msg(str(session.role), str(session.role))
         raise PermissionDeniedError(
-            MSG_DENIED.format(role_ja=label.ja, role_en=label.en.lower(), permission=permission.name),
+            MSG_DENIED.format(role_ja=label.ja, role_en=label.en.lower(),
+                              permission_ja=PERMISSION_LABELS[permission].ja,
+                              permission_en=PERMISSION_LABELS[permission].en),
             permission,
         )
     return session

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dxdesk.security.permissions import (
-    ROLE_PERMISSIONS, Permission, PermissionDeniedError, Role, Session, require, requires,
+    PERMISSION_LABELS, ROLE_PERMISSIONS, Permission, PermissionDeniedError, Role, Session, require, requires,
 )
 
 
@@ -31,7 +31,16 @@ def test_require(role, allowed, denied):
     with pytest.raises(PermissionDeniedError) as info:
         require(session, denied)
     assert info.value.permission is denied
-    assert denied.name in info.value.message.en and denied.name in info.value.message.ja
+    # The refusal names the permission in words, never its internal name (it reaches screens and the CLI).
+    assert PERMISSION_LABELS[denied].en in info.value.message.en
+    assert PERMISSION_LABELS[denied].ja in info.value.message.ja
+    assert denied.name not in info.value.message.en + info.value.message.ja
+    assert info.value.message.en.startswith(f"The {role.value} role is not allowed")
+
+
+def test_every_permission_has_words_in_both_languages():
+    assert set(PERMISSION_LABELS) == set(Permission)
+    assert all(label.ja and label.en and "_" not in label.en for label in PERMISSION_LABELS.values())
 
 
 def test_require_without_session():
