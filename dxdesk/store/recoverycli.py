@@ -52,10 +52,10 @@ def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     from dxdesk.app.maintenance import _authorise
     from dxdesk.security.cli import user_errors
     from dxdesk.security.permissions import Permission
-    from dxdesk.store.cli import _signer
+    from dxdesk.store.cli import signer
     from dxdesk.store.database import open_database
 
-    sign_in = _signer(args, what)
+    sign_in = signer(args, what)
     paths = app_paths()
     settings = load_settings(paths)
     with user_errors():
