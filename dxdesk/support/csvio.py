@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable, TextIO
 from dxdesk.csvfiles import atomic_text_file, spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
 from dxdesk.support.catalog import AGE_BAND_LABELS, AGE_BANDS, DEVICE_LABELS, DEVICES, OUTCOME_LABELS, OUTCOMES, Catalog
+from dxdesk.support import kpilabels
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.model import SupportSession
 
@@ -198,11 +199,12 @@ def summary_rows(summary: KpiSummary, catalog: Catalog, language: str = "ja") ->
         text = label.text(L) if isinstance(label, Msg) else label
         rows.append((SECTION_LABELS[section].text(L), code, text, _num(value, digits)))
 
-    add("total", "sessions", Msg("セッション数", "Sessions"), summary.sessions)
-    add("total", "attendees", Msg("参加者数(延べ)", "Attendees (total)"), summary.attendees)
-    add("total", "mean_duration_minutes", Msg("平均所要時間(分)", "Mean duration (min)"), summary.mean_duration_minutes, 1)
-    add("total", "repeat_visitor_share", Msg("再来の割合", "Repeat-visitor share"), summary.repeat_visitor_share)
-    add("total", "open_follow_ups", Msg("未完了フォローアップ", "Open follow-ups"), summary.open_follow_ups)
+    # The KPI wording is the PDF's and the screen's (kpilabels).
+    add("total", "sessions", kpilabels.SESSIONS, summary.sessions)
+    add("total", "attendees", kpilabels.ATTENDEES, summary.attendees)
+    add("total", "mean_duration_minutes", kpilabels.MEAN_DURATION, summary.mean_duration_minutes, 1)
+    add("total", "repeat_visitor_share", kpilabels.REPEAT_VISITOR_SHARE, summary.repeat_visitor_share)
+    add("total", "open_follow_ups", kpilabels.OPEN_FOLLOW_UPS, summary.open_follow_ups)
     for code, n in summary.per_topic.items():
         add("topic", code, catalog.topic_label(code, L), n)
     for name, n in summary.per_venue.items():
@@ -213,16 +215,16 @@ def summary_rows(summary: KpiSummary, catalog: Catalog, language: str = "ja") ->
         add("month", key, key, n)
     for key, n in summary.per_iso_week.items():
         add("week", key, key, n)
-    add("attendees", "mean", Msg("1回あたり平均参加者数", "Mean attendees per session"), summary.mean_attendees, 2)
+    add("attendees", "mean", kpilabels.MEAN_ATTENDEES, summary.mean_attendees, 2)
     for code, m in summary.mean_attendees_per_venue_type.items():
         add("attendees", f"mean:{code}", Msg(f"平均参加者数({vt(code)})", f"Mean attendees ({vt(code)})"), m, 2)
-    add("attendees", "single_share", Msg("参加者1人の回の割合", "Single-attendee share"), summary.single_attendee_share)
+    add("attendees", "single_share", kpilabels.SINGLE_ATTENDEE_SHARE, summary.single_attendee_share)
     for bucket, n in summary.attendee_distribution.items():
         add("attendees", f"dist:{bucket}", Msg(f"参加者{bucket}人の回数", f"Sessions with {bucket} attendees"), n)
-    add("helpers", "per_attendee", Msg("参加者1人あたり支援者数", "Helpers per attendee"), summary.helpers_per_attendee)
+    add("helpers", "per_attendee", kpilabels.HELPERS_PER_ATTENDEE, summary.helpers_per_attendee)
     for code, r in summary.helpers_per_attendee_per_venue_type.items():
         add("helpers", f"per_attendee:{code}", Msg(f"参加者1人あたり支援者数({vt(code)})", f"Helpers per attendee ({vt(code)})"), r)
-    add("helpers", "understaffed", Msg("体制基準未満の回数", "Understaffed sessions"), summary.understaffed)
+    add("helpers", "understaffed", kpilabels.UNDERSTAFFED, summary.understaffed)
     for band, n in summary.age_band_counts.items():
         add("age_band", band, AGE_BAND_LABELS[band], n)
     for band, share in summary.age_band_shares.items():

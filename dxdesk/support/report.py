@@ -25,6 +25,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dxdesk import fonts, training
+from dxdesk.support import kpilabels
 from dxdesk.support.kpi import ReportData, summary_of
 from dxdesk.support.kpi import _ratio
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
@@ -123,19 +124,15 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
     story.append(Paragraph(heading, body))
     story.append(Paragraph(f"作成日: {generated.year}年{generated.month}月{generated.day}日", body))
 
-    summary_rows = [
-        ["項目", "値"],
-        ["セッション数", f"{s.sessions:,}"],
-        ["参加者数（延べ）", f"{s.attendees:,}"],
-        ["1回あたり平均参加者数", _dec(s.mean_attendees)],
-        ["参加者1人の回の割合", _pct(s.single_attendee_share)],
-        ["参加者1人あたり支援者数", _dec(s.helpers_per_attendee)],
-        ["体制基準未満の回数 ※2", f"{s.understaffed:,}"],
-        ["平均所要時間（分）", _dec(s.mean_duration_minutes, 1)],
-        ["再来の割合", _pct(s.repeat_visitor_share)],
-        ["未完了のフォローアップ", f"{s.open_follow_ups:,}"],
-    ]
-    vt_rows = [["会場種別", "回数", "平均参加者数", "支援者/参加者"]]
+    kpi_values = {"sessions": f"{s.sessions:,}", "attendees": f"{s.attendees:,}", "mean_attendees": _dec(s.mean_attendees),
+              "single_attendee_share": _pct(s.single_attendee_share),
+              "helpers_per_attendee": _dec(s.helpers_per_attendee), "understaffed": f"{s.understaffed:,}",
+              "mean_duration_minutes": _dec(s.mean_duration_minutes, 1),
+              "repeat_visitor_share": _pct(s.repeat_visitor_share), "open_follow_ups": f"{s.open_follow_ups:,}"}
+    notes = {"understaffed": " ※2"}  # the staffing rule, explained under the charts
+    summary_rows = [["項目", "値"]] + [[label.ja + notes.get(key, ""), kpi_values[key]]
+                                       for key, label in kpilabels.SUMMARY_LABELS.items()]
+    vt_rows = [["会場種別", kpilabels.COUNT_HEADER.ja, "平均参加者数", "支援者/参加者"]]
     for code, n in s.per_venue_type.items():
         vt_rows.append([catalog.venue_type_label(code), f"{n:,}", _dec(s.mean_attendees_per_venue_type[code]),
                         _dec(s.helpers_per_attendee_per_venue_type[code])])
@@ -177,7 +174,7 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
                       distinct_greys=True, label_angle=30),
     ))
 
-    venue_rows = [["会場", "回数", "参加者数"]]
+    venue_rows = [["会場", kpilabels.COUNT_HEADER.ja, "参加者数"]]
     for name, n in s.per_venue.items():
         venue_rows.append([name, f"{n:,}", f"{s.attendees_per_venue.get(name, 0):,}"])
     if len(venue_rows) == 1:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,12 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.i18n import Msg, N_, tr
-from dxdesk.security.audit import EventType, Result
+from dxdesk.i18n import Msg, N_, current_language, tr
+from dxdesk.security.audit import Result
+from dxdesk.security.auditlabels import (
+    EVENT_LABELS, detail_pairs, details_text, event_label, items_text, result_label,
+)
 from dxdesk.security.auditchain import VerifyResult
 from dxdesk.security.auditview import AuditRow, AuditService
-from dxdesk.security.permissions import Permission, Role, Session
+from dxdesk.security.permissions import Permission, Session
 from dxdesk.ui.admin.common import BackgroundCalls
+from dxdesk.ui.detail_dialog import DetailDialog
 from dxdesk.ui.security.widgets import message_label, show_message
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.timeutil import local_midnight, to_desk
@@ -38,31 +43,9 @@ from dxdesk.timeutil import local_midnight, to_desk
 MAX_SHOWN = 1000  # newest first; the CSV export has them all
 DEFAULT_DAYS = 7
 COLUMNS = (N_("日時"), N_("職員"), N_("種別"), N_("結果"), N_("事務種別・事由"), N_("項目"), N_("詳細"), N_("番号"))
-
-EVENT_LABELS: dict[str, str] = {
-    EventType.SIGN_IN.value: N_("サインイン"),
-    EventType.SIGN_OUT.value: N_("サインアウト"),
-    EventType.UNLOCK.value: N_("ロック解除"),
-    EventType.PASSWORD_CHANGE.value: N_("パスワード変更"),
-    EventType.CARD_READ.value: N_("カード読取"),
-    EventType.PRINT.value: N_("帳票印刷"),
-    EventType.VISIT_CLOSE.value: N_("受付記録"),
-    EventType.EXPORT.value: N_("データ出力"),
-    EventType.REPORT.value: N_("報告書作成"),
-    EventType.SETTINGS_CHANGE.value: N_("設定変更"),
-    EventType.ACCOUNT_CHANGE.value: N_("アカウント変更"),
-    EventType.MY_NUMBER_REVEAL.value: N_("個人番号表示"),
-    EventType.PURGE.value: N_("データ削除"),
-    EventType.CHECKPOINT.value: N_("チェックポイント"),
-    EventType.ACCOUNT_REFUSED.value: N_("署名のないアカウントを拒否"),
-    EventType.SERVER_JOIN.value: N_("町のサーバーに参加"),
-}
-RESULT_LABELS: dict[str, str] = {
-    Result.SUCCESS.value: N_("成功"),
-    Result.FAILURE.value: N_("失敗"),
-    Result.DENIED.value: N_("拒否"),
-    Result.LOCKED.value: N_("ロック中"),
-}
+DETAIL_COLUMN = 6
+# Columns that may be longer than their share of a 1366-px window: elided, opened whole with Enter.
+ELIDED_COLUMNS = {4, 5, DETAIL_COLUMN}
 
 MSG_VERIFY_OK = Msg(ja="検証OK: 監査ログは改ざんされていません（{count}件、{desks}台の端末）。",
                     en="Verified: the audit log is intact ({count} events, {desks} desks).")
@@ -100,51 +83,31 @@ def verify_message(results: dict[str, VerifyResult], triggers: str = "") -> tupl
     return True, MSG_VERIFY_OK.format(count=count, desks=len(results)).text()
 
 
-ACTION_LABELS: dict[str, str] = {
-    "create_first_admin": N_("初期管理者作成"), "create": N_("作成"), "deactivate": N_("無効化"),
-    "reactivate": N_("有効化"), "set_role": N_("役割変更"), "reset_password": N_("パスワード再設定"),
-    "unlock": N_("ロック解除"),
-}
-CAUSE_LABELS: dict[str, str] = {
-    "bad_password": N_("パスワード誤り"), "unknown_login": N_("未登録のログインID"),
-    "inactive": N_("無効なアカウント"), "locked": N_("ロック中"),
-}
-DETAIL_KEYS: dict[str, str] = {
-    "action": N_("操作"), "clerk_id": N_("対象"), "role": N_("役割"), "old_role": N_("元の役割"),
-    "cause": N_("原因"), "locked": N_("ロック"), "setting": N_("設定"), "value": N_("値"), "what": N_("対象"),
-    "rows": N_("対象件数"), "from": N_("から"), "to": N_("まで"),
-}
-
-def _role_label(value: object) -> str:
-    try:
-        return Role(str(value)).label.text()
-    except ValueError:
-        return str(value)
-
-
 def describe_details(row: AuditRow, logins: dict[str, str]) -> str:
-    """The details as short Japanese 'key: value' pairs; clerk ids shown by login when known."""
-    order = {key: i for i, key in enumerate(DETAIL_KEYS)}
-    parts: list[str] = []
-    for key, value in sorted(row.record.details.items(), key=lambda kv: order.get(kv[0], len(order))):
-        if key == "action":
-            text = tr(ACTION_LABELS.get(str(value), str(value)))
-        elif key == "cause":
-            text = tr(CAUSE_LABELS.get(str(value), str(value)))
-        elif key in ("role", "old_role"):
-            text = _role_label(value)
-        elif key == "clerk_id":
-            text = logins.get(str(value), str(value)[:8])
-        elif key == "locked":
-            if not value:
-                continue  # "not locked" is the normal case: omit it
-            text = tr("ロックしました")
-        elif isinstance(value, bool):
-            text = tr("オン") if value else tr("オフ")
-        else:
-            text = str(value)
-        parts.append(f"{tr(DETAIL_KEYS.get(key, key))}: {text}")
-    return tr("、").join(parts)
+    """The details as short 'label: value' pairs in the UI language (the catalogue: dxdesk.security.auditlabels)."""
+    return details_text(row.record.details, logins, current_language())
+
+
+def _when_and_actor(row: AuditRow) -> tuple[str, str]:
+    r = row.record
+    when = r.occurred_at if r.occurred_at.tzinfo else r.occurred_at.replace(tzinfo=timezone.utc)  # SQLite drops tzinfo
+    actor = row.actor_login or (tr("（不明）") if r.actor is None else r.actor[:8])
+    return to_desk(when).strftime("%Y/%m/%d %H:%M:%S"), actor
+
+
+def row_pairs(row: AuditRow, logins: dict[str, str]) -> list[tuple[str, str]]:
+    """Every column of one event plus each detail on its own line, for the detail dialog."""
+    r, lang = row.record, current_language()
+    when, actor = _when_and_actor(row)
+    pairs = [(tr("日時"), when), (tr("職員"), actor),
+             (tr("種別"), event_label(r.event_type, lang)), (tr("結果"), result_label(r.result, lang))]
+    if r.jimu_type or r.reason:
+        pairs.append((tr("事務種別・事由"), " / ".join(x for x in (r.jimu_type, r.reason) if x)))
+    if r.items:
+        pairs.append((tr("項目"), items_text(r.items, lang)))
+    pairs += detail_pairs(r.details, logins, lang)
+    pairs.append((tr("番号"), str(r.seq)))
+    return pairs
 
 
 class AuditTab(QWidget):
@@ -165,8 +128,9 @@ class AuditTab(QWidget):
             edit.setDisplayFormat("yyyy/MM/dd")
         self.event_type = QComboBox(self)
         self.event_type.addItem(tr("すべての種別"), None)
-        for value, label in EVENT_LABELS.items():
-            self.event_type.addItem(tr(label), value)
+        lang = current_language()
+        for value in EVENT_LABELS:
+            self.event_type.addItem(event_label(value, lang), value)
         self.search_button = QPushButton(tr("表示"), self)
         self.search_button.setProperty("kind", "primary")  # the tab's main action
         self.verify_button = QPushButton(tr("検証"), self)
@@ -177,6 +141,10 @@ class AuditTab(QWidget):
         self.status = message_label(self)
         self.count_label = QLabel(self)
         self.count_label.setProperty("role", "hint")
+        self.detail_button = QPushButton(tr("詳細を見る (Enter)"), self)
+        self.detail_button.setEnabled(False)
+        self.detail_dialog: DetailDialog | None = None
+        self._logins: dict[str, str] = {}
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -184,11 +152,16 @@ class AuditTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((4, 150), (5, 150)):  # purpose, items: elided when longer
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel(tr("期間:"), self))
@@ -209,7 +182,10 @@ class AuditTab(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.verify_label)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
+        below = QHBoxLayout()
+        below.addWidget(self.count_label, 1)
+        below.addWidget(self.detail_button)
+        layout.addLayout(below)
         layout.addWidget(self.status)
 
         self.calls = BackgroundCalls(self, runner, self.status,
@@ -217,6 +193,14 @@ class AuditTab(QWidget):
         self.search_button.clicked.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.ask_export)
+        self.detail_button.clicked.connect(self.open_detail)
+        self.table.doubleClicked.connect(self.open_detail)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.detail_button.setEnabled(self.selected_row() is not None))
+        for keys in ("Return", "Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.open_detail)
 
     # -- filters --------------------------------------------------------------------
     def date_range(self) -> tuple[datetime, datetime] | None:
@@ -246,22 +230,38 @@ class AuditTab(QWidget):
         # Clerk ids in details are shown by login where the same clerk appears as an actor.
         logins = {r.record.actor: r.actor_login for r in rows if r.record.actor and r.actor_login}
         self.rows = newest
+        self._logins = logins
+        lang = current_language()
         self.table.setRowCount(len(newest))
         for i, row in enumerate(newest):
             r = row.record
-            when = r.occurred_at if r.occurred_at.tzinfo else r.occurred_at.replace(tzinfo=timezone.utc)  # SQLite drops tzinfo
-            actor = row.actor_login or (tr("（不明）") if r.actor is None else r.actor[:8])
+            when, actor = _when_and_actor(row)
             purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
-            cells = (to_desk(when).strftime("%Y/%m/%d %H:%M:%S"), actor,
-                     tr(EVENT_LABELS.get(r.event_type, r.event_type)), tr(RESULT_LABELS.get(r.result, r.result)),
-                     purpose, ", ".join(r.items), describe_details(row, logins), str(r.seq))
+            cells = (when, actor, event_label(r.event_type, lang),
+                     result_label(r.result, lang), purpose, items_text(r.items, lang), describe_details(row, logins),
+                     str(r.seq))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if col in ELIDED_COLUMNS:
+                    item.setToolTip(text)  # the mouse's view; Enter / double-click opens the whole row
                 if col == 3 and r.result != Result.SUCCESS.value:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(i, col, item)
         more = tr("（新しい順に{max}件まで表示。全件はCSV出力で）").format(max=MAX_SHOWN) if len(rows) > MAX_SHOWN else ""
         self.count_label.setText(tr("全{count}件").format(count=len(rows)) + more)
+
+    # -- detail ---------------------------------------------------------------------
+    def selected_row(self) -> AuditRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+
+    def open_detail(self) -> None:
+        """The selected event, every column and detail in full (a read-only dialog)."""
+        row = self.selected_row()
+        if row is None:
+            return
+        self.detail_dialog = DetailDialog(tr("監査ログの詳細"), row_pairs(row, self._logins), self)
+        self.detail_dialog.open()
 
     # -- verify ---------------------------------------------------------------------
     def verify(self) -> None:

@@ -21,6 +21,7 @@ from dxdesk.i18n import tr
 from dxdesk.support.catalog import OUTCOME_LABELS, OUTCOMES, Catalog
 from dxdesk.support.model import SupportSession
 from dxdesk.support.repository import SessionQuery, SupportRepository
+from dxdesk.ui.detail_dialog import DetailDialog
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.support.entry import EntryForm
 from dxdesk.ui.support.importer import ImportPanel
@@ -90,6 +91,8 @@ class SessionListTab(QWidget):
         self._page_shown = False
         self._pending_count: int | None = None
         self.edit_dialog: EditDialog | None = None
+        self.detail_dialog: DetailDialog | None = None
+        self.editable = True  # False for a supervisor: Enter opens the record read-only (set_editable)
 
         self.period = PeriodPicker(lambda: clock().date())
         self.venue = choice_combo("venueFilter", tr("すべての会場"), [])
@@ -139,6 +142,8 @@ class SessionListTab(QWidget):
         self.close_button = big_button(tr("フォローアップ完了"))
         self.close_button.setObjectName("closeFollowUpButton")
         self.close_button.setToolTip(tr("完了にすると、記録していた連絡先は削除されます"))
+        self.detail_button = big_button(tr("詳細を見る"))
+        self.detail_button.setObjectName("detailButton")
         self.banner = Banner()
         self.importer = ImportPanel(repository, jobs, who, self.banner)
         self.importer.imported.connect(self._after_import)
@@ -160,6 +165,7 @@ class SessionListTab(QWidget):
         actions.setSpacing(8)
         actions.addWidget(self.banner, 20)
         actions.addStretch(1)
+        actions.addWidget(self.detail_button)
         actions.addWidget(self.close_button)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
@@ -183,11 +189,12 @@ class SessionListTab(QWidget):
             combo.currentIndexChanged.connect(self.refresh)
         self.follow_ups_only.toggled.connect(self._view_changed)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.table.doubleClicked.connect(self.edit_selected)
+        self.table.doubleClicked.connect(self.open_selected)
+        self.detail_button.clicked.connect(self.show_detail)
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.close_button.clicked.connect(self.close_follow_up_selected)
-        for keys, slot in (("Return", self.edit_selected), ("Enter", self.edit_selected),
+        for keys, slot in (("Return", self.open_selected), ("Enter", self.open_selected),
                            ("Delete", self.delete_selected)):
             sc = QShortcut(QKeySequence(keys), self.table)
             sc.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -297,6 +304,32 @@ class SessionListTab(QWidget):
         self.edit_button.setEnabled(mine)
         self.delete_button.setEnabled(mine)
         self.close_button.setEnabled(mine and s is not None and s.follow_up_open)
+        self.detail_button.setEnabled(s is not None)
+
+    def set_editable(self, editable: bool) -> None:
+        """A supervisor reads the list: no edit/delete buttons, and Enter opens the record read-only."""
+        self.editable = editable
+        for button in (self.edit_button, self.delete_button, self.close_button):
+            button.setVisible(editable)
+        self.detail_button.setText(tr("詳細を見る") if editable else tr("詳細を見る (Enter)"))
+
+    def open_selected(self) -> None:
+        """Enter / double-click: the editor for someone who may edit this record, else the read-only detail."""
+        s = self.selected()
+        if s is None:
+            return
+        if self.editable and not s.other_desk:
+            self.edit_selected()
+        else:
+            self.show_detail()
+
+    def show_detail(self) -> None:
+        """The selected record in full (the note is elided under the table)."""
+        s = self.selected()
+        if s is None:
+            return
+        self.detail_dialog = DetailDialog(tr("支援記録の詳細"), self.model.detail_pairs(s), self)
+        self.detail_dialog.open()
 
     def edit_selected(self) -> None:
         s = self.selected()

@@ -119,6 +119,7 @@ class SupportPage(QWidget):
 
         self.tabs.setTabVisible(TAB_ENTRY, session.can(Permission.LOG_SUPPORT))
         self.list.importer.setVisible(session.can(Permission.LOG_SUPPORT))  # importing is logging sessions
+        self.list.set_editable(session.can(Permission.LOG_SUPPORT))
         self.tabs.setTabVisible(TAB_REPORTS, session.can(Permission.VIEW_REPORTS))
         if not self.tabs.isTabVisible(TAB_ENTRY):
             self.tabs.setCurrentIndex(TAB_LIST)  # a supervisor reads; they do not log sessions

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.i18n import N_, Msg, current_language, tr
-from dxdesk.support import classes, kpi
+from dxdesk.support import classes, kpi, kpilabels
 from dxdesk.support.classes import ClassSummary, ClassTotals
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
 from dxdesk.support.kpi import KpiSummary
@@ -47,7 +47,7 @@ from dxdesk.ui.support.widgets import Banner, big_button, section_title
 # Msg pairs, not tr(): the merged catalogue holds one English per msgid, and other screens
 # use the same Japanese (件数 = "rows" in the admin tools) with another meaning.
 COUNT_VALUE = Msg("{count}件", "{count}")
-COUNT_HEADER = Msg("件数", "Sessions")
+KPI_NOTE = Msg("{label}　{value}", "{label}: {value}")
 
 ROW_PX = 26
 HEADER_PX = 34
@@ -78,21 +78,23 @@ class ReportData:
 
 
 def kpi_cards(s: KpiSummary) -> list[tuple[str, str, str]]:
-    """(title, value, note) for the headline tiles."""
-    mean_attendees = _dec(s.mean_attendees, 1)
-    mean_minutes = _dec(s.mean_duration_minutes, 0)
+    """(title, value, note) for the headline tiles: titles and notes worded as the PDF's 概要 (kpilabels)."""
+    lang = current_language()
+
+    def note(label: Msg, value: str) -> str:
+        return KPI_NOTE.format(label=label.text(lang), value=value).text(lang)
+
     return [
-        (tr("支援件数"), COUNT_VALUE.format(count=s.sessions).text(),
-         tr("参加者 延べ{count}人").format(count=s.attendees)),
-        (tr("1件あたり参加者"),
-         tr("{value}人").format(value=mean_attendees) if s.mean_attendees is not None else mean_attendees,
-         tr("1人だけの回 {share}").format(share=_pct(s.single_attendee_share))),
-        (tr("支援者／参加者"), _dec(s.helpers_per_attendee),
-         tr("人員不足の回 {count}件").format(count=s.understaffed)),
-        (tr("平均時間"),
-         tr("{minutes}分").format(minutes=mean_minutes) if s.mean_duration_minutes is not None else mean_minutes,
-         tr("再訪 {share}").format(share=_pct(s.repeat_visitor_share))),
-        (tr("未完了フォローアップ"), COUNT_VALUE.format(count=s.open_follow_ups).text(), tr("一覧タブで完了にできます")),
+        (kpilabels.SESSIONS.text(lang), COUNT_VALUE.format(count=s.sessions).text(lang),
+         note(kpilabels.ATTENDEES, f"{s.attendees:,}")),
+        (kpilabels.MEAN_ATTENDEES.text(lang), _dec(s.mean_attendees, 1),
+         note(kpilabels.SINGLE_ATTENDEE_SHARE, _pct(s.single_attendee_share))),
+        (kpilabels.HELPERS_PER_ATTENDEE.text(lang), _dec(s.helpers_per_attendee),
+         note(kpilabels.UNDERSTAFFED, f"{s.understaffed:,}")),
+        (kpilabels.MEAN_DURATION.text(lang), _dec(s.mean_duration_minutes, 0),
+         note(kpilabels.REPEAT_VISITOR_SHARE, _pct(s.repeat_visitor_share))),
+        (kpilabels.OPEN_FOLLOW_UPS.text(lang), COUNT_VALUE.format(count=s.open_follow_ups).text(lang),
+         tr("一覧タブで完了にできます")),
     ]
 
 
@@ -102,6 +104,7 @@ def _tile(title: str, value: str, note: str) -> QFrame:
     col = QVBoxLayout(frame)
     col.setContentsMargins(14, 10, 14, 10)
     t = QLabel(title)
+    t.setObjectName("kpiTitle")
     t.setProperty("role", "hint")
     t.setFont(ui_font(12))
     v = QLabel(value)
@@ -109,6 +112,7 @@ def _tile(title: str, value: str, note: str) -> QFrame:
     v.setFont(ui_font(24, bold=True))
     v.setProperty("role", "value")
     n = QLabel(note)
+    n.setObjectName("kpiNote")
     n.setProperty("role", "hint")
     n.setFont(ui_font(11))
     for w in (t, v, n):
@@ -161,7 +165,7 @@ def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableW
     ]
     ages = [[AGE_BAND_LABELS[a].text(), str(n), _pct(s.age_band_shares[a])] for a, n in s.age_band_counts.items()]
     outcomes = [[OUTCOME_LABELS[o].text(), str(n), _pct(s.outcome_shares[o])] for o, n in s.outcome_counts.items()]
-    count, share_header = COUNT_HEADER.text(), tr("割合")
+    count, share_header = kpilabels.COUNT_HEADER.text(), kpilabels.SHARE_HEADER.text()
     return [
         (BY_TOPIC, _table("topicTable", [tr("相談内容"), count, share_header], topics)),
         (BY_VENUE_TYPE, _table("venueTypeTable", [tr("会場の種類"), count, tr("平均参加者")], venue_types)),

@@ -137,6 +137,15 @@ class SessionTableModel(QAbstractTableModel):
     def session_at(self, row: int) -> SupportSession | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def detail_pairs(self, s: SupportSession) -> list[tuple[str, str]]:
+        """Every column of one record in full, with the note (the detail dialog; the contact stays out)."""
+        pairs = [(header, text(s)) for header, text in self._columns]
+        pairs[0] = (pairs[0][0], f"{s.started_at:%Y/}" + _when(s))  # the year too: the dialog has the room
+        pairs.append((tr("メモ"), s.note))
+        if s.other_desk:
+            pairs.append((tr("作成した端末"), s.other_desk))
+        return pairs
+
     def row_of(self, session_id: str) -> int:
         return next((i for i, s in enumerate(self._rows) if s.id == session_id), -1)
 

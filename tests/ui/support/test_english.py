@@ -88,7 +88,7 @@ def test_reports_in_english(qtbot, make_page, sample_repo, english):
     # Widgets added to a shown layout appear on the next event-loop turn.
     qtbot.waitUntil(lambda: "By result" in visible_texts(rep), timeout=5000)
     texts = visible_texts(rep)
-    assert "Open follow-ups" in texts and "Attendees per session" in texts
+    assert "Open follow-ups" in texts and "Mean attendees per session" in texts
     assert [t for t in texts if JAPANESE.search(t)] == []
 
 
