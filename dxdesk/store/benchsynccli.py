@@ -2,8 +2,9 @@
 
 The benchmark itself lives in the repository's ``tools/bench`` (it needs a throw-away
 PostgreSQL cluster and fills a temporary desk, so it is not shipped in the installed or
-frozen build). This command runs it when dxdesk runs from a source checkout, and says
-where to find it otherwise. It never touches the desk's own database or settings.
+frozen build: issue #19). The command is therefore registered only when dxdesk runs from a
+source checkout that has ``tools/bench`` (``uv run dxdesk ...``); an installed or frozen
+build neither offers nor advertises it. It never touches the desk's own database or settings.
 """
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ def _positive(value: str) -> int:
 
 
 def register_bench_sync(dbsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    if repository_root() is None:
+        return  # an installed or frozen build: no benchmark to offer (tests/foundation/test_shipped.py)
     p = dbsub.add_parser(
-        "bench-sync", help="benchmark: fill a temporary desk and time a full, a resumed and a no-op sync "
-                           "(source checkout only; never touches this desk's data)",
+        "bench-sync", help="benchmark (source checkout only): fill a temporary desk and time a full, a resumed "
+                           "and a no-op sync; never touches this desk's data",
         description="Same as `python -m tools.bench sync` (docs/performance.md). Fills a temporary desk database "
                     "and syncs it to scratch databases on a throw-away local PostgreSQL cluster, or on --server. "
                     "The issue's figure: --sessions 100000 --visits 100000.")
@@ -43,19 +46,20 @@ def register_bench_sync(dbsub: argparse._SubParsersAction[argparse.ArgumentParse
     p.set_defaults(func=_bench_sync)
 
 
-def _repository_root() -> Path:
+def repository_root() -> Path | None:
     """The checkout dxdesk runs from, if it has the benchmarks (an editable install or ``uv run``)."""
     root = Path(dxdesk.__file__).resolve().parent.parent
-    if not (root / "tools" / "bench" / "sync.py").is_file():
-        raise UserError("the sync benchmark ships with the source checkout, not with an installed build: "
-                        "run `uv run dxdesk db bench-sync` in a clone of the dxdesk repository")
-    return root
+    return root if (root / "tools" / "bench" / "sync.py").is_file() else None
 
 
 def _bench_sync(args: argparse.Namespace) -> int:
-    root = _repository_root()
+    root = repository_root()
+    if root is None:  # registered only in a checkout; a moved or trimmed one ends up here
+        raise UserError("the sync benchmark ships with the source checkout, not with an installed build: "
+                        "run `uv run dxdesk db bench-sync` in a clone of the dxdesk repository")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    # The only place the package reaches into tools/: reached only from a checkout (see above).
     from tools.bench.__main__ import main as bench_main
 
     argv = ["sync", "--sessions", str(args.sessions), "--visits", str(args.visits), "--steps", str(args.steps)]

@@ -1,6 +1,8 @@
 """``python -m tools.bench sync`` end to end, small, against the session's PostgreSQL."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -54,12 +56,15 @@ def test_dxdesk_db_bench_sync_is_the_same_bench(pg_server, capsys, tmp_path, mon
     assert _scratch_databases(pg_server) == []
 
 
-def test_dxdesk_db_bench_sync_outside_a_checkout_says_where_it_is(capsys, tmp_path, monkeypatch):
-    import dxdesk
+def test_dxdesk_db_bench_sync_from_a_checkout_that_lost_its_tools_says_where_it_is(capsys, tmp_path, monkeypatch):
+    """Registered in a checkout, then tools/ is gone (a trimmed copy): a sentence and exit 2, no traceback.
+    (An installed build does not offer the command at all: tests/foundation/test_shipped.py.)"""
     from dxdesk.cli import main as dxdesk_main
+    from dxdesk.store import benchsynccli
 
     monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(dxdesk, "__file__", str(tmp_path / "site-packages" / "dxdesk" / "__init__.py"))
+    parser_first = iter([Path(".")])  # registration sees a checkout; the run no longer does
+    monkeypatch.setattr(benchsynccli, "repository_root", lambda: next(parser_first, None))
     assert dxdesk_main(["db", "bench-sync"]) == 2
     err = capsys.readouterr().err
     assert "source checkout" in err and "Traceback" not in err
