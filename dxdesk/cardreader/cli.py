@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 from dxdesk.cardreader.errors import CardError
+from dxdesk.clisession import add_as
 from dxdesk.jsonout import add_json_flag, emit, json_command
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 35963
 # --jimu-type values -> dxdesk.security.mynumber.JimuType member names (ASCII for the command line).
+CARD_READ_AS_HELP = "sign in as this account (needs the card-read permission; password is asked)"
 _JIMU_CHOICES = {"juminhyo": "JUMINHYO", "tax": "TAX", "social-security": "SOCIAL_SECURITY",
                  "disaster": "DISASTER", "other": "OTHER"}
 
@@ -51,8 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = sub.add_parser(
         "read", help="read the four basic items as a signed-in clerk (password, then PIN on hidden prompts; audited)")
-    p.add_argument("--as", dest="as_login", metavar="LOGIN",
-                   help="sign in as this account (needs the card-read permission; password is asked)")
+    add_as(p, CARD_READ_AS_HELP)
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
     p.add_argument("--my-number", action="store_true",
                    help="also read the My Number (shown masked; needs --reason)")
@@ -197,20 +198,16 @@ def _purpose(args: argparse.Namespace) -> Any:
 @contextmanager
 def _signed_in(args: argparse.Namespace) -> Iterator[tuple[Any, Any, Any]]:
     """(settings, session, audit log) for the account named by --as; the database stays open inside."""
-    from dxdesk.cli import UserError
+    from dxdesk.clisession import open_auth, sign_in, user_errors
     from dxdesk.config import load_settings
-    from dxdesk.security.cli import open_auth, sign_in, user_errors
 
     settings = load_settings()
     with open_auth(settings) as (_db, auth):
         with user_errors():
-            if args.pin_stdin or args.code_b_stdin:
-                if not args.as_login:
-                    raise UserError("reading a card needs --as LOGIN (an account allowed to do it)")
-                # Same pipe as the PIN: a front end feeding the PIN has no terminal for the password either.
-                session = auth.sign_in(args.as_login, sys.stdin.readline().rstrip("\r\n"))
-            else:
-                session = sign_in(auth, args.as_login, "reading a card")
+            # With the PIN (or 照合番号B) piped, the password comes first on the same pipe: a front end
+            # feeding the PIN has no terminal for the password either.
+            session = sign_in(auth, args.as_login, "reading a card",
+                              password_stdin=bool(args.pin_stdin or args.code_b_stdin))
         yield settings, session, auth.audit
 
 

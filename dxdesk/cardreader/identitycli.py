@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Any
 
+from dxdesk.clisession import add_as
 from dxdesk.jsonout import add_json_flag, emit, json_command
 
 if TYPE_CHECKING:
@@ -22,12 +23,13 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dxdesk.cardreader.cli import CARD_READ_AS_HELP  # cli imports this module inside its register
+
     p = sub.add_parser(
         "identify",
         help="本人確認 read as a signed-in clerk: the four items, card and certificate expiry, face photo size, "
              "renewals to offer (audited)")
-    p.add_argument("--as", dest="as_login", metavar="LOGIN",
-                   help="sign in as this account (needs the card-read permission; password is asked)")
+    add_as(p, CARD_READ_AS_HELP)
     p.add_argument("--reader", metavar="PREFIX", help="reader name prefix (default: settings, else first reader)")
     route = p.add_mutually_exclusive_group(required=True)
     route.add_argument("--code-b-stdin", action="store_true",

@@ -138,7 +138,7 @@ class CardService:
         reader_prefix: str | None = None,
         list_reader_infos: Callable[[], list[ReaderInfo]] = reader_infos,
         simulated_card: SimulatedCard | None = None,
-        require_session: bool = False,
+        require_session: bool = True,
         training: bool | None = None,
     ) -> None:
         self.settings = settings or CardSettings()
@@ -148,9 +148,10 @@ class CardService:
 
             training = training_mode.active()
         self.training = training
-        # The app sets require_session and binds the signed-in clerk, so a read is refused at this
-        # layer for a role without READ_CARD (READ_MY_NUMBER for the number), whatever the screen does.
-        # `dxdesk card read` does the same for the account given with --as.
+        # A read needs a signed-in session (the bound clerk, or the one passed to read_card), so it is
+        # refused at this layer for nobody or a role without READ_CARD (READ_MY_NUMBER for the number),
+        # whatever the screen does. The app binds the clerk at sign-in; `dxdesk card read` passes the
+        # account given with --as. require_session=False only checks a session when there is one.
         self.require_session = require_session
         self._session: "Session | None" = None
         self.reader_prefix = self.settings.reader_prefix if reader_prefix is None else reader_prefix

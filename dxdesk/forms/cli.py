@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import add_as
 
 if TYPE_CHECKING:
     from dxdesk.config import Calibration
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--printer", required=True, metavar="NAME", help="CUPS queue; its stored calibration is applied")
     s.add_argument("--copies", type=int, default=1, help="number of copies (1-99)")
     s.add_argument("--mode", choices=("plain", "overlay"), default=None, help="default: settings forms.default_mode")
-    s.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
+    add_as(s)
     s.set_defaults(func=cmd_print)
 
     s = sub.add_parser("check", help="report overflowing fields and missing glyphs (exit 1 if any)")
@@ -169,7 +170,7 @@ def cmd_print(args: argparse.Namespace) -> int:
     from dxdesk.config import load_settings
     from dxdesk.forms import fill_form
     from dxdesk.forms.printing import PrintError
-    from dxdesk.security.cli import open_auth, sign_in, user_errors
+    from dxdesk.clisession import open_auth, sign_in, user_errors
 
     template = _template(args.form)
     data = _data(args.data)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import add_as
 from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
 
 
@@ -34,12 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--folder", metavar="DIR", help='the hand-off folder ("" = "handoff" in the data folder)')
     p.add_argument("--retention-days", type=int, metavar="N", help="delete records not picked up after N days")
     p.add_argument("--qr", choices=("on", "off"), help="also print each record as a QR code in its form's [qr] corner")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=cmd_set)
 
     p = sub.add_parser("pickup", help="move every waiting record to DIR (supervisor; audited)")
     p.add_argument("destination", type=Path, metavar="DIR")
-    _add_as(p)
+    add_as(p)
     add_json_flag(p)
     p.set_defaults(func=cmd_pickup)
 
@@ -54,12 +55,8 @@ def add_visit_export(vsub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--out", type=Path, metavar="PATH",
                    help="json: a file (default: standard output); csv: a folder that gets one FORM_ID.csv per form")
     p.add_argument("--force", action="store_true", help="replace output files that already exist")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=cmd_visit_export)
-
-
-def _add_as(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
 
 
 def _day(text: str) -> date:
@@ -74,7 +71,7 @@ def _signed_in(login: str | None, what: str) -> Iterator[tuple[Any, Any, Any]]:
     """(settings, session, Handoff) for the account named by --as."""
     from dxdesk.app.handoff import Handoff
     from dxdesk.config import load_settings
-    from dxdesk.security.cli import open_auth, sign_in, user_errors
+    from dxdesk.clisession import open_auth, sign_in, user_errors
 
     settings = load_settings()
     with open_auth(settings) as (_db, auth), user_errors():

@@ -3,99 +3,21 @@
 Commands that act for a person sign in first (``--as LOGIN``, password asked with
 getpass, never taken from the command line or the environment), so the role checks
 and the audit trail work exactly as in the window. The only exception is creating
-the very first administrator on a fresh installation.
+the very first administrator on a fresh installation. The sign-in itself is
+:mod:`dxdesk.clisession`, shared by every command that acts for a person.
 """
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import add_as, new_password, open_auth, read_password, require_login, sign_in, user_errors
 from dxdesk.jsonout import add_json_flag, emit_items, json_command
 from dxdesk.timeutil import local_midnight
-
-PASSWORD_ATTEMPTS = 3
-
-
-@contextmanager
-def open_auth(settings: Any = None) -> Iterator[tuple[Any, Any]]:
-    """(database, AuthService with its AuditLog as ``.audit``) for a CLI command; closes the database.
-
-    Shared by every command that signs in (accounts, audit, support log, card reads).
-    """
-    from dxdesk.config import load_settings
-    from dxdesk.security.audit import AuditLog
-    from dxdesk.security.auth import AuthService
-    from dxdesk.store.database import open_database
-    from dxdesk.store.errors import StoreError
-
-    try:
-        settings = settings or load_settings()
-        db = open_database(settings)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    try:
-        yield db, AuthService(db, AuditLog(db), settings.security)
-    finally:
-        db.close()
-
-
-_services = open_auth
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn the services' bilingual errors into one English CLI line."""
-    from dxdesk.security.audit import AuditError
-    from dxdesk.security.auth import AuthError
-    from dxdesk.security.mynumber import ReasonError
-    from dxdesk.security.permissions import PermissionDeniedError
-    from dxdesk.store.errors import StoreError
-
-    try:
-        yield
-    except (AuthError, PermissionDeniedError, AuditError, ReasonError) as exc:
-        raise UserError(exc.message.en) from None
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-
-def _sign_in(auth: Any, login: str | None, what: str) -> Any:
-    if not login:
-        raise UserError(f"{what} needs --as LOGIN (an account allowed to do it)")
-    password = getpass.getpass(f"Password for {login}: ")
-    session = auth.sign_in(login, password)
-    if session.must_change_password:
-        # A new or reset account: the password an administrator gave must be replaced before anything else.
-        print(f"First sign-in of {session.login} with a password an administrator set: choose your own now.",
-              file=sys.stderr)
-        session = auth.change_password(session, password, _new_password())
-        print("password changed", file=sys.stderr)
-    return session
-
-
-# Public names for other packages' CLIs (``dxdesk support ...``) that act for a signed-in person.
-sign_in = _sign_in
-user_errors = _user_errors
-
-
-def _new_password(prompt: str = "New password") -> str:
-    from dxdesk.security.passwords import MIN_PASSWORD_LENGTH
-
-    for _ in range(PASSWORD_ATTEMPTS):
-        first = getpass.getpass(f"{prompt} (at least {MIN_PASSWORD_LENGTH} characters): ")
-        second = getpass.getpass(f"{prompt} again: ")
-        if first == second:
-            return first
-        print("The two passwords differ; try again.", file=sys.stderr)
-    raise UserError("the passwords did not match")
 
 
 def _parse_day(text: str | None, end: bool = False) -> datetime | None:
@@ -113,24 +35,24 @@ def _parse_day(text: str | None, end: bool = False) -> datetime | None:
 
 # ----------------------------------------------------------------- account
 def _account_add(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
+    with open_auth() as (_db, auth), user_errors():
         if auth.needs_first_admin():
             if args.role not in (None, "administrator"):
                 raise UserError("there are no accounts yet: the first account must be an administrator")
-            password = _new_password()
+            password = new_password()
             session = auth.create_first_admin(args.login, args.name or args.login, password)
             print(f"created the first administrator {session.login}")
             return 0
-        admin = _sign_in(auth, args.as_login, "adding an account")
-        password = _new_password(f"Password for the new account {args.login}")
+        admin = sign_in(auth, args.as_login, "adding an account")
+        password = new_password(f"Password for the new account {args.login}")
         info = auth.create_account(admin, args.login, args.name or args.login, args.role or "clerk", password)
         print(f"created {info.login} ({info.role.value}); the first sign-in must set a new password")
     return 0
 
 
 def _account_list(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
-        admin = _sign_in(auth, args.as_login, "listing accounts")
+    with open_auth() as (_db, auth), user_errors():
+        admin = sign_in(auth, args.as_login, "listing accounts")
         now = auth.clock()
         print(f"{'login':<20} {'role':<14} {'status':<10} display name")
         accounts = auth.list_accounts(admin)
@@ -145,39 +67,39 @@ def _account_list(args: argparse.Namespace) -> int:
 
 
 def _account_passwd(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
+    with open_auth() as (_db, auth), user_errors():
         if args.as_login and args.as_login.strip().lower() != args.login.strip().lower():
-            admin = _sign_in(auth, args.as_login, "resetting a password")
-            auth.reset_password(admin, args.login, _new_password(f"New password for {args.login}"))
+            admin = sign_in(auth, args.as_login, "resetting a password")
+            auth.reset_password(admin, args.login, new_password(f"New password for {args.login}"))
             print(f"password of {args.login} reset; the account is unlocked and its next sign-in must set a new "
                   "password")
             return 0
-        old = getpass.getpass(f"Current password for {args.login}: ")
+        old = read_password(args.login, prompt=f"Current password for {args.login}: ")
         session = auth.sign_in(args.login, old)
-        auth.change_password(session, old, _new_password())
+        auth.change_password(session, old, new_password())
         print("password changed")
     return 0
 
 
 def _account_deactivate(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
-        admin = _sign_in(auth, args.as_login, "deactivating an account")
+    with open_auth() as (_db, auth), user_errors():
+        admin = sign_in(auth, args.as_login, "deactivating an account")
         info = auth.deactivate_account(admin, args.login)
         print(f"{info.login} deactivated")
     return 0
 
 
 def _account_unlock(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
-        admin = _sign_in(auth, args.as_login, "unlocking an account")
+    with open_auth() as (_db, auth), user_errors():
+        admin = sign_in(auth, args.as_login, "unlocking an account")
         auth.unlock_account(admin, args.login)
         print(f"{args.login} unlocked")
     return 0
 
 
 def _account_sign_pending(args: argparse.Namespace) -> int:
-    with _services() as (_db, auth), _user_errors():
-        admin = _sign_in(auth, args.as_login, "signing account changes")
+    with open_auth() as (_db, auth), user_errors():
+        admin = sign_in(auth, args.as_login, "signing account changes")
         signed = auth.sign_pending(admin)
         print(f"signed: {', '.join(signed)}" if signed
               else "nothing to sign: every account carries the town's signature")
@@ -192,12 +114,11 @@ def _audit_service(db: Any, auth: Any) -> Any:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    if not args.as_login:
-        raise UserError("verifying the audit log needs --as LOGIN (an account allowed to do it)")
-    with _services() as (db, auth), _user_errors():
+    require_login(args.as_login, "verifying the audit log")
+    with open_auth() as (db, auth), user_errors():
         # The chain and the head note are checked before the sign-in appends its own event.
         _session, check = _audit_service(db, auth).verify_before_sign_in(
-            lambda: _sign_in(auth, args.as_login, "verifying the audit log"), full=args.full)
+            lambda: sign_in(auth, args.as_login, "verifying the audit log"), full=args.full)
     if not check.chains:
         print("audit log is empty")
     for desk, result in sorted(check.chains.items()):
@@ -208,8 +129,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_repair_triggers(args: argparse.Namespace) -> int:
-    with _services() as (db, auth), _user_errors():
-        admin = _sign_in(auth, args.as_login, "recreating the audit triggers")
+    with open_auth() as (db, auth), user_errors():
+        admin = sign_in(auth, args.as_login, "recreating the audit triggers")
         recreated = _audit_service(db, auth).repair_triggers(admin)
     print(f"recreated {', '.join(recreated)}" if recreated else "the append-only triggers were all present")
     return 0
@@ -219,8 +140,8 @@ def _audit_repair_triggers(args: argparse.Namespace) -> int:
 def _audit_list(args: argparse.Namespace) -> int:
     from dxdesk.security.auditchain import utc_iso
 
-    with _services() as (db, auth), _user_errors():
-        session = _sign_in(auth, args.as_login, "listing the audit log")
+    with open_auth() as (db, auth), user_errors():
+        session = sign_in(auth, args.as_login, "listing the audit log")
         rows = _audit_service(db, auth).list_events(
             session, _parse_day(args.date_from), _parse_day(args.date_to, end=True), args.type, args.limit)
     if args.json:
@@ -240,10 +161,10 @@ def _audit_list(args: argparse.Namespace) -> int:
 def _audit_export(args: argparse.Namespace) -> int:
     from dxdesk.outputfiles import check_output
 
-    with _user_errors():
+    with user_errors():
         check_output(Path(args.csv), args.force)  # before the sign-in: nothing to audit for a refused path
-    with _services() as (db, auth), _user_errors():
-        session = _sign_in(auth, args.as_login, "exporting the audit log")
+    with open_auth() as (db, auth), user_errors():
+        session = sign_in(auth, args.as_login, "exporting the audit log")
         count = _audit_service(db, auth).export_csv(
             session, Path(args.csv), _parse_day(args.date_from), _parse_day(args.date_to, end=True))
     print(f"wrote {count} event(s) to {args.csv}")
@@ -259,15 +180,11 @@ def _purge(args: argparse.Namespace) -> int:
             raise UserError("purging erases personal data for good; add --yes to confirm (or try --dry-run)")
         if input("Erase personal data past the retention period for good? [y/N] ").strip().lower() not in ("y", "yes"):
             raise UserError("cancelled; nothing was erased")
-    with _services() as (db, auth), _user_errors():
-        session = _sign_in(auth, args.as_login, "purging old personal data")
+    with open_auth() as (db, auth), user_errors():
+        session = sign_in(auth, args.as_login, "purging old personal data")
         report = RetentionService(db, auth.audit, auth.settings).purge(session, dry_run=args.dry_run)
     print(report.summary())
     return 0
-
-
-def _add_as(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
 
 
 def register(subparsers: Any) -> None:
@@ -277,44 +194,44 @@ def register(subparsers: Any) -> None:
     p.add_argument("login")
     p.add_argument("--name", help="display name (defaults to the login)")
     p.add_argument("--role", choices=["clerk", "supporter", "supervisor", "administrator"])
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_add)
     p = accsub.add_parser("list", help="list accounts (administrator)")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_list)
     p = accsub.add_parser("passwd", help="change your password, or with --as ADMIN reset someone's")
     p.add_argument("login")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_passwd)
     p = accsub.add_parser("deactivate", help="stop an account from signing in (administrator)")
     p.add_argument("login")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_deactivate)
     p = accsub.add_parser("unlock", help="lift a sign-in lockout (administrator)")
     p.add_argument("login")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_unlock)
     p = accsub.add_parser("sign-pending", help="sign this desk's account changes with the town key (administrator), "
                                                 "e.g. a clerk's own new password, so the other desks accept them")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_account_sign_pending)
 
     aud = subparsers.add_parser("audit", help="audit log: verify the hash chain, list, export CSV (supervisor)")
     audsub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     p = audsub.add_parser("verify", help="check the hash chain, head and triggers before signing in; exits 1 "
                                          "naming the first bad event")
-    _add_as(p)
+    add_as(p)
     p.add_argument("--full", action="store_true",
                    help="re-verify every event, not only those after the last verified checkpoint")
     p.set_defaults(func=_audit_verify)
     p = audsub.add_parser("repair-triggers", help="recreate missing append-only triggers (administrator; audited)")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_audit_repair_triggers)
     for name, func, text in (("list", _audit_list, "show events"), ("export", _audit_export, "write a CSV")):
         p = audsub.add_parser(name, help=text)
         p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (local time)")
         p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, included")
-        _add_as(p)
+        add_as(p)
         p.set_defaults(func=func)
     audsub.choices["list"].add_argument("--type", help="only this event type, e.g. card.read")
     audsub.choices["list"].add_argument("--limit", type=int, help="at most this many events")
@@ -326,5 +243,5 @@ def register(subparsers: Any) -> None:
         "purge", help="erase personal data past the retention period; old audit events as a chain prefix")
     p.add_argument("--dry-run", action="store_true", help="only report what would be removed")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
-    _add_as(p)
+    add_as(p)
     p.set_defaults(func=_purge)

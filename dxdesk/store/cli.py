@@ -7,13 +7,10 @@ Split by job: ``db status`` in :mod:`dxdesk.store.statuscli`, the server (set-se
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from dxdesk.cli import UserError
+from dxdesk.clisession import add_as, confirmer, signer, user_errors
 from dxdesk.config import load_settings
 from dxdesk.jsonout import add_json_flag
 from dxdesk.paths import app_paths
@@ -100,43 +97,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_sign_in(p: argparse.ArgumentParser, confirm: bool = False) -> None:
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password as one line from standard input instead of a hidden prompt (scripts)")
+    add_as(p, password_stdin=True)
     if confirm:
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
 
 
-def signer(args: argparse.Namespace, what: str) -> "Callable[[Any], Any]":
-    """The maintenance use cases' sign-in step: --as LOGIN, password on a hidden prompt or stdin."""
-    if not args.as_login:
-        raise UserError(f"{what} needs --as LOGIN (an administrator)")
-
-    def sign_in(auth: Any) -> Any:
-        if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = getpass.getpass(f"Password for {args.as_login}: ")
-        return auth.sign_in(args.as_login, password)
-
-    return sign_in
-
-
-def _confirmer(args: argparse.Namespace) -> "Callable[[str], bool]":
-    def confirm(question: str) -> bool:
-        if args.yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UserError(f"{question} Add --yes to confirm (there is no terminal to ask on).")
-        return input(f"{question}\nContinue? [y/N] ").strip().lower() in ("y", "yes")
-
-    return confirm
-
-
-
 def _upgrade(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     sign_in = signer(args, "upgrading the database")
     paths = app_paths()
@@ -150,7 +117,6 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     sign_in = signer(args, "backing up the database")
     paths = app_paths()
@@ -162,7 +128,6 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     sign_in = signer(args, "restoring the database")
     paths = app_paths().ensure()
@@ -173,7 +138,7 @@ def _restore(args: argparse.Namespace) -> int:
         # A new PC after a lost one: the backup's keys first (this PC takes over the lost desk's id).
         recovered = install_from_backup(args.source, args.recovery_sheet)
     with user_errors():
-        result = maintenance.restore(load_settings(paths), paths, sign_in, args.source, _confirmer(args))
+        result = maintenance.restore(load_settings(paths), paths, sign_in, args.source, confirmer(args))
     if result.kept:
         print(f"previous database kept at {result.kept}")
     print(f"restored {args.source} -> {paths.database_file} (audit log: desk head seq {result.plan.from_seq} -> "
@@ -187,12 +152,11 @@ def _restore(args: argparse.Namespace) -> int:
 
 def _rotate_key(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     sign_in = signer(args, "rotating the key")
     paths = app_paths()
     with user_errors():
-        changed = maintenance.rotate_key(load_settings(paths), paths, sign_in, _confirmer(args))
+        changed = maintenance.rotate_key(load_settings(paths), paths, sign_in, confirmer(args))
     print(f"key rotated; {changed} record(s) re-encrypted. Backups made before now stay readable: the old key "
           "is kept wrapped with the town recovery key (db restore --recovery-sheet), or, without one, in the "
           "key store.")
@@ -202,7 +166,6 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
 def _work_offline(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     sign_in = signer(args, "switching work offline")
     paths = app_paths()
@@ -214,7 +177,6 @@ def _work_offline(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
 
     # No --as: the desk's routine sync to the server an administrator set (recorded as the desk).
     sign_in = signer(args, "sync") if args.as_login else None

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import add_as
 from dxdesk.config import load_settings, save_settings
 from dxdesk.paths import app_paths
 
 
 def register_recovery(dbsub: Any) -> None:
-    from dxdesk.store.cli import _add_sign_in
-
     p = dbsub.add_parser(
         "recovery-setup", help="create the town recovery key once (private half to a USB file and/or a PDF sheet)",
         description="Creates the town's recovery key pair. The public half is shared with every desk through the "
@@ -29,30 +28,29 @@ def register_recovery(dbsub: Any) -> None:
                     "to --out (a USB stick) and/or --sheet (a PDF to print), never to this PC's data folder.")
     p.add_argument("--out", type=Path, help="secret file to create (put it on a USB stick kept in the safe)")
     p.add_argument("--sheet", type=Path, help="recovery sheet PDF to create and print")
-    _add_sign_in(p)
+    add_as(p, password_stdin=True)
     p.set_defaults(func=_setup)
     p = dbsub.add_parser(
         "recovery-accept", help="confirm the town recovery key this desk received (first or changed) by typing "
                                 "the key fingerprint from the recovery sheet")
     p.add_argument("fingerprint", help="the key fingerprint as printed on the recovery sheet, e.g. 3f2a-91c0 "
                                        "(refused unless it is that of the key this desk received)")
-    _add_sign_in(p)
+    add_as(p, password_stdin=True)
     p.set_defaults(func=_accept)
     p = dbsub.add_parser(
         "read-lost-desk", help="with the recovery secret, export a lost desk's records from the server (decrypted)")
     p.add_argument("desk_id", help="the lost desk's id (see the server, or the desk's settings)")
     p.add_argument("--recovery-sheet", required=True, metavar="FILE|-", help="secret file, or - to type it")
     p.add_argument("--out", type=Path, required=True, help="new folder for visits.csv and support_sessions.csv")
-    _add_sign_in(p)
+    add_as(p, password_stdin=True)
     p.set_defaults(func=_read_lost_desk)
 
 
 def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     """The desk database and the administrator's session on it (--as LOGIN)."""
     from dxdesk.app.maintenance import _authorise
-    from dxdesk.security.cli import user_errors
+    from dxdesk.clisession import signer, user_errors
     from dxdesk.security.permissions import Permission
-    from dxdesk.store.cli import signer
     from dxdesk.store.database import open_database
 
     sign_in = signer(args, what)
@@ -99,7 +97,7 @@ def read_secret(source: str) -> Any:
 def _setup(args: argparse.Namespace) -> int:
     from dxdesk.app.recovery import RecoveryKeys
     from dxdesk.security.audit import AuditLog
-    from dxdesk.security.cli import user_errors
+    from dxdesk.clisession import user_errors
 
     if args.out is None and args.sheet is None:
         raise UserError("give --out FILE (USB) and/or --sheet PDF: the secret is written nowhere else")
@@ -123,7 +121,7 @@ def _setup(args: argparse.Namespace) -> int:
 def _accept(args: argparse.Namespace) -> int:
     from dxdesk.app.recovery import RecoveryKeys
     from dxdesk.security.audit import AuditLog
-    from dxdesk.security.cli import user_errors
+    from dxdesk.clisession import user_errors
 
     db, session = _open_signed(args, "accepting a town recovery key")
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import read_password
 from dxdesk.config import load_settings
 from dxdesk.paths import AppPaths, app_paths
 
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 
 def set_server(args: argparse.Namespace) -> int:
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import user_errors
-    from dxdesk.store.cli import signer
+    from dxdesk.clisession import signer, user_errors
 
     sign_in = signer(args, "setting the server")
     paths = app_paths()
@@ -111,10 +111,8 @@ def join(args: argparse.Namespace) -> int:
         server_pw = getpass.getpass("server password: ")
         if not server_pw:
             raise UserError("empty server password; use --no-password if the server needs none")
-    if args.password_stdin:
-        admin_pw = sys.stdin.readline().rstrip("\n")
-    else:
-        admin_pw = getpass.getpass(f"Password for {args.as_login} (a town administrator): ")
+    admin_pw = read_password(args.as_login, from_stdin=args.password_stdin,
+                             prompt=f"Password for {args.as_login} (a town administrator): ")
     from dxdesk.store.server import ServerConfigError, parse_server_url
     from dxdesk.store.servertls import ServerTLS
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from dxdesk.cli import UserError
+from dxdesk.clisession import add_as
 from dxdesk.i18n import Msg
 from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
@@ -65,7 +66,7 @@ def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
     try:
         import dxdesk.store.database  # noqa: F401 - a trimmed build (supporter laptop) may lack storage
         from dxdesk.app.composition import AppServices
-        from dxdesk.security.cli import sign_in, user_errors
+        from dxdesk.clisession import sign_in, user_errors
         from dxdesk.store.errors import StoreError
     except ModuleNotFoundError as exc:
         raise UserError(f"support-session storage is unavailable in this installation ({exc.name} missing)") from exc
@@ -134,7 +135,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--repeat", action="store_true", help="the attendee has come before")
     s.add_argument("--follow-up", action="store_true", help="a follow-up is needed")
     s.add_argument("--by", default="", help="who logged it (default: the --as login)")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_add)
 
     s = sub.add_parser("list", help="list sessions (oldest first)")
@@ -142,20 +143,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--follow-ups", action="store_true", help="only open follow-ups")
     s.add_argument("--limit", type=_positive, metavar="N", help="at most N sessions (one page)")
     s.add_argument("--offset", type=_positive, default=0, metavar="N", help="skip the first N sessions (next pages)")
-    _add_as(s)
+    add_as(s)
     add_json_flag(s)
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("delete", help="delete a recent session (kept as deleted, out of reports)")
     s.add_argument("id")
     s.add_argument("--by", default="")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_delete)
 
     s = sub.add_parser("close-follow-up", help="mark a follow-up done (erases the contact)")
     s.add_argument("id")
     s.add_argument("--by", default="")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_close_follow_up)
 
     s = sub.add_parser("report", help="PDF report and/or CSV (+ _summary.csv) for a period")
@@ -169,7 +170,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "(the PDF always has the per-class summary table)")
     s.add_argument("--english-headers", action="store_true", help="CSV headers in English")
     s.add_argument("--force", action="store_true", help="replace output files that already exist")
-    _add_as(s)
+    add_as(s)
     add_json_flag(s)  # the KPIs themselves on stdout; --pdf/--csv become optional
     s.set_defaults(func=cmd_report)
 
@@ -177,13 +178,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("file", type=Path)
     s.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is invalid")
     s.add_argument("--by", default="")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("rebuild-totals", help="recompute the report's monthly totals from the sessions (repair)",
                        description="Reports on whole months read pre-computed monthly totals, kept up to date "
                                    "with every change; this recomputes them from the sessions in one pass.")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_rebuild_totals)
 
     s = sub.add_parser("topics", help="list topics; add or retire town topics")
@@ -191,12 +192,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--ja", help="Japanese label for --add")
     s.add_argument("--en", help="English label for --add")
     s.add_argument("--retire", metavar="CODE", help="stop offering a topic (old records keep it)")
-    _add_as(s)
+    add_as(s)
     s.set_defaults(func=cmd_topics)
-
-
-def _add_as(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="sign in as this account (password is asked)")
 
 
 def _add_filters(p: argparse.ArgumentParser, *, topic_outcome: bool = True) -> None:

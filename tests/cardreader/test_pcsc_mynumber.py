@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from clerks import clerk_session
 
 from dxdesk.cardreader.errors import LowTriesError, WrongPinError
 from dxdesk.cardreader.mynumber import MyNumberCard
@@ -70,6 +71,7 @@ def test_service_reads_on_its_own_thread_and_passes_tries_left(insert_card) -> N
     insert_card(SimulatedCard.from_person(PERSON_KOKUTOU))
     provider = RecordingPinProvider("1234")
     with CardService(CardSettings(reader_prefix=READER0)) as service:
+        service.bind_session(clerk_session())  # a clerk signed in at the desk
         status = service.status().result(timeout=10)
         assert status.card_present and status.tries_left == 3
         assert not status.source.simulated and status.source.reader == READER0
@@ -86,6 +88,7 @@ def test_service_with_one_try_left_never_asks_for_the_pin(insert_card) -> None:
     insert_card(card)
     provider = RecordingPinProvider("1234")
     with CardService(CardSettings(reader_prefix=READER0, min_tries_for_pin=2)) as service:
+        service.bind_session(clerk_session())
         future = service.read_card(provider)
         with pytest.raises(LowTriesError) as info:
             future.result(timeout=10)

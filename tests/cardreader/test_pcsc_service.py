@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from clerks import clerk_session
 
 from dxdesk.cardreader.errors import (
     InvalidPinFormatError,
@@ -51,8 +52,17 @@ def no_service() -> list[ReaderInfo]:
 
 
 def service(card: SimulatedCard | None = None, **settings) -> CardService:
-    """Training mode: the in-process fictional card (no reader listed)."""
-    return CardService(CardSettings(**settings), list_reader_infos=no_readers, simulated_card=card, training=True)
+    """Training mode: the in-process fictional card (no reader listed), a clerk signed in at the desk."""
+    svc = CardService(CardSettings(**settings), list_reader_infos=no_readers, simulated_card=card, training=True)
+    svc.bind_session(clerk_session())
+    return svc
+
+
+def unsimulated(list_reader_infos, *, training: bool) -> CardService:
+    """A service over the given reader list, a clerk signed in at the desk."""
+    svc = CardService(CardSettings(), list_reader_infos=list_reader_infos, training=training)
+    svc.bind_session(clerk_session())
+    return svc
 
 
 def test_training_card_is_used_and_labelled_in_training_mode() -> None:
@@ -82,11 +92,11 @@ def test_training_mode_never_reads_a_real_reader() -> None:
 
 
 def test_outside_training_no_reader_or_no_service_is_an_error_never_a_demo_card() -> None:
-    with CardService(CardSettings(), list_reader_infos=no_readers, training=False) as svc:
+    with unsimulated(no_readers, training=False) as svc:
         assert svc.status().result(5).source is None
         with pytest.raises(NoReaderError):
             svc.read_card(Provider("1234")).result(5)
-    with CardService(CardSettings(), list_reader_infos=no_service, training=False) as svc:
+    with unsimulated(no_service, training=False) as svc:
         with pytest.raises(ReaderUnavailableError):
             svc.status().result(5)
         with pytest.raises(ReaderUnavailableError):

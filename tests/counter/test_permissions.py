@@ -60,7 +60,8 @@ def test_card_service_refuses_reads_without_the_permission():
         def request_pin(self, key_label: str, tries_left: int) -> str | None:
             return PERSON_KOKUTOU.pin
 
-    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True, require_session=True) as service:
+    # The default: no read without a signed-in session allowed to read cards.
+    with CardService(CardSettings(), list_reader_infos=lambda: [], simulated_card=card, training=True) as service:
         with pytest.raises(PermissionDeniedError):  # nobody signed in
             service.read_card(Pin()).result(10)
         service.bind_session(session_for(Role.SUPPORTER))

@@ -286,7 +286,7 @@ def test_routine_sync_refuses_a_server_written_into_settings_by_hand(desk, capsy
 
 def test_a_restore_the_administrator_declines_changes_nothing(desk, tmp_path):
     from dxdesk.app import maintenance
-    from dxdesk.security.cli import sign_in
+    from dxdesk.clisession import sign_in
     from dxdesk.store.errors import StoreError
 
     backup = tmp_path / "b.sqlite3"
