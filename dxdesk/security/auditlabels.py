@@ -115,6 +115,7 @@ VALUE_LABELS: Mapping[str, Mapping[str, Msg]] = {
     },
     "outcome": {"closed": Msg("完了", "Completed"), "abandoned": Msg("中止", "Cancelled")},
     "via": {"cli": Msg("コマンド", "Command line")},
+    "folder": {"custom": Msg("指定のフォルダ", "A chosen folder"), "default": Msg("標準のフォルダ", "The default folder")},
     "setting": {
         "forms.calibrations": Msg("プリンタ調整", "Printer calibration"),
         "store.keep_support_notes_on_desk": Msg("支援メモの保存先", "Where support notes are kept"),
@@ -161,6 +162,11 @@ DETAIL_LABELS: Mapping[str, Msg] = {
     "audit_events_removed": Msg("削除した監査記録", "Audit events removed"),
     "personal_before": Msg("個人情報の保存期限", "Personal data before"),
     "server_sha256": Msg("サーバーのハッシュ", "Server hash"),
+    "forced": Msg("管理者が設定したパスワードからの変更", "Replaced an issued password"),
+    "signed": Msg("町の署名", "Town signature"), "cleared": Msg("サーバー設定の解除", "Server cleared"),
+    "tls": Msg("暗号化通信", "TLS"), "offline": Msg("オフライン", "Offline"),
+    "enabled": Msg("使用", "Enabled"), "folder": Msg("フォルダ", "Folder"),
+    "retention_days": Msg("保存日数", "Retention days"), "qr": Msg("QRコード", "QR codes"),
 }
 OTHER_DETAIL = Msg("その他", "Other")
 ON_OFF = (Msg("オフ", "Off"), Msg("オン", "On"))
