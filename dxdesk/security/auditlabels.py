@@ -12,7 +12,8 @@ from typing import Any
 
 from dxdesk.i18n import Msg
 from dxdesk.security.audit import EventType, Item, Result
-from dxdesk.security.permissions import Permission, Role
+from dxdesk.security.permissions import PERMISSION_LABELS as PERMISSIONS_IN_WORDS
+from dxdesk.security.permissions import Role
 
 EVENT_LABELS: Mapping[str, Msg] = {
     EventType.SIGN_IN.value: Msg("サインイン", "Sign-in"),
@@ -67,21 +68,8 @@ ITEM_LABELS: Mapping[str, Msg] = {
     Item.PINLESS: Msg("照合番号Bで読取", "Read with verification code B"),
 }
 
-PERMISSION_LABELS: Mapping[str, Msg] = {
-    Permission.READ_CARD.value: Msg("カード読取", "Read cards"),
-    Permission.READ_MY_NUMBER.value: Msg("個人番号の読取", "Read My Numbers"),
-    Permission.MANAGE_VISITS.value: Msg("窓口受付", "Counter visits"),
-    Permission.PRINT_FORMS.value: Msg("帳票印刷", "Print forms"),
-    Permission.LOG_SUPPORT.value: Msg("支援記録の入力", "Log support sessions"),
-    Permission.VIEW_REPORTS.value: Msg("レポート閲覧", "View reports"),
-    Permission.EXPORT_DATA.value: Msg("データ出力", "Export data"),
-    Permission.VIEW_AUDIT.value: Msg("監査ログ閲覧", "View the audit log"),
-    Permission.MANAGE_ACCOUNTS.value: Msg("アカウント管理", "Manage accounts"),
-    Permission.MANAGE_SETTINGS.value: Msg("設定変更", "Change settings"),
-    Permission.MANAGE_CATALOGUE.value: Msg("一覧表の編集", "Edit catalogues"),
-    Permission.MANAGE_KEYS.value: Msg("鍵の管理", "Manage keys"),
-    Permission.REVEAL_MY_NUMBER.value: Msg("個人番号の表示", "Show My Numbers"),
-}
+# The words a refusal uses (dxdesk.security.permissions), by the id the audit log stores.
+PERMISSION_LABELS: Mapping[str, Msg] = {p.value: label for p, label in PERMISSIONS_IN_WORDS.items()}
 
 # Coded values inside details, by detail key.
 VALUE_LABELS: Mapping[str, Mapping[str, Msg]] = {

@@ -66,12 +66,12 @@ def all_visible_texts(root: QWidget) -> list[str]:
 
 
 def leaked_names(root: QWidget, language: str) -> list[str]:
-    """Internal names among the visible texts: any in Japanese; in English those with "_" or "." (an English
-    sentence may say "sessions" or "topic", but never "support.change" or "log_support")."""
+    """Internal names among the visible texts: any in Japanese; in English those with "_", "." or a digit (an
+    English sentence may say "sessions" or "topic", but never "support.change", "log_support" or "basic4")."""
     keys = supervisor_keys()
     leaks = []
     for text in all_visible_texts(root):
         for token in re.findall(r"[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9]", text):
-            if token in keys and (language == "ja" or "_" in token or "." in token):
+            if token in keys and (language == "ja" or re.search(r"[_.0-9]", token)):
                 leaks.append(f"{token!r} in {text[:60]!r}")
     return sorted(set(leaks))
