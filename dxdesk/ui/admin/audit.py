@@ -48,7 +48,7 @@ DETAIL_COLUMN = 6
 ELIDED_COLUMNS = {4, 5, DETAIL_COLUMN}
 
 MSG_VERIFY_OK = Msg(ja="検証OK: 監査ログは改ざんされていません（{count}件、{desks}台の端末）。",
-                    en="Verified: the audit log is intact ({count} events, {desks} desks).")
+                    en="Verified: the audit log is intact ({count} events, {desks} desk(s)).")
 MSG_VERIFY_EMPTY = Msg(ja="検証OK: 監査ログはまだ空です。", en="Verified: the audit log is empty.")
 MSG_VERIFY_BAD = Msg(
     ja="検証NG: 端末 {desk} の {seq} 番目の記録（ID {id}）で改ざんまたは欠落が見つかりました。"
