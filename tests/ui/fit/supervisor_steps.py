@@ -155,7 +155,10 @@ def test_supervisor_pages(qtbot, desk):
 
     window.show_page("home")
     _wait_home(qtbot, window)
-    check("10-home")
+    home = _page(window, "home")
+    qtbot.waitUntil(lambda: home.error.isVisible(), timeout=10_000)  # the failed purge reaches the supervisor
+    assert "doctor" in home.error.text()
+    check("10-home-failed-purge")
     check.assert_clean()
 
 
