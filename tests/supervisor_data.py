@@ -1,6 +1,6 @@
 """A desk a supervisor would open: support records logged this month by a signed-in supporter, and an audit log
 with the events a town's week leaves (sign-ins, a failed one, account changes, card reads with 照合番号B,
-support edits and deletes, a failed sync). Shared by the supervisor landing test, the fit harness and the
+support edits and deletes, a failed sync) and a failed retention purge noted for the home page. Shared by the supervisor landing test, the fit harness and the
 1366 screenshots. Everything goes through the services and sessions as the app writes it.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dxdesk.counter.card import IdentifyMethod  # noqa: E402
 from dxdesk.security.audit import AuditEntry, EventType, Result  # noqa: E402
 from dxdesk.security.auth import InvalidCredentialsError  # noqa: E402
 from dxdesk.security.permissions import Role, Session  # noqa: E402
+from dxdesk.store.problems import PURGE, note_problem  # noqa: E402
 from signin import admin_session  # noqa: E402
 
 PASSWORD = "correct horse 3"
@@ -71,8 +72,14 @@ def add_counter_events(services: AppServices, clerk: Session) -> None:
     audit.append(AuditEntry(EventType.SYNC_RUN, clerk.clerk_id, Result.FAILURE))
 
 
+def add_failed_purge(services: AppServices) -> None:
+    """The daily retention purge failed last night: the job notes it as it does (dxdesk.security.purgeschedule)."""
+    note_problem(services.database, PURGE, "OperationalError")
+
+
 def seed_desk(services: AppServices) -> dict[str, Session]:
     people = add_people(services)
     add_support_records(services, people["supporter"])
     add_counter_events(services, people["clerk"])
+    add_failed_purge(services)
     return people

@@ -12,7 +12,8 @@ from typing import Any
 
 from dxdesk.i18n import Msg
 from dxdesk.security.audit import EventType, Item, Result
-from dxdesk.security.permissions import Permission, Role
+from dxdesk.security.permissions import PERMISSION_LABELS as PERMISSIONS_IN_WORDS
+from dxdesk.security.permissions import Role
 
 EVENT_LABELS: Mapping[str, Msg] = {
     EventType.SIGN_IN.value: Msg("サインイン", "Sign-in"),
@@ -67,21 +68,8 @@ ITEM_LABELS: Mapping[str, Msg] = {
     Item.PINLESS: Msg("照合番号Bで読取", "Read with verification code B"),
 }
 
-PERMISSION_LABELS: Mapping[str, Msg] = {
-    Permission.READ_CARD.value: Msg("カード読取", "Read cards"),
-    Permission.READ_MY_NUMBER.value: Msg("個人番号の読取", "Read My Numbers"),
-    Permission.MANAGE_VISITS.value: Msg("窓口受付", "Counter visits"),
-    Permission.PRINT_FORMS.value: Msg("帳票印刷", "Print forms"),
-    Permission.LOG_SUPPORT.value: Msg("支援記録の入力", "Log support sessions"),
-    Permission.VIEW_REPORTS.value: Msg("レポート閲覧", "View reports"),
-    Permission.EXPORT_DATA.value: Msg("データ出力", "Export data"),
-    Permission.VIEW_AUDIT.value: Msg("監査ログ閲覧", "View the audit log"),
-    Permission.MANAGE_ACCOUNTS.value: Msg("アカウント管理", "Manage accounts"),
-    Permission.MANAGE_SETTINGS.value: Msg("設定変更", "Change settings"),
-    Permission.MANAGE_CATALOGUE.value: Msg("一覧表の編集", "Edit catalogues"),
-    Permission.MANAGE_KEYS.value: Msg("鍵の管理", "Manage keys"),
-    Permission.REVEAL_MY_NUMBER.value: Msg("個人番号の表示", "Show My Numbers"),
-}
+# The words a refusal uses (dxdesk.security.permissions), by the id the audit log stores.
+PERMISSION_LABELS: Mapping[str, Msg] = {p.value: label for p, label in PERMISSIONS_IN_WORDS.items()}
 
 # Coded values inside details, by detail key.
 VALUE_LABELS: Mapping[str, Mapping[str, Msg]] = {
@@ -115,6 +103,7 @@ VALUE_LABELS: Mapping[str, Mapping[str, Msg]] = {
     },
     "outcome": {"closed": Msg("完了", "Completed"), "abandoned": Msg("中止", "Cancelled")},
     "via": {"cli": Msg("コマンド", "Command line")},
+    "folder": {"custom": Msg("指定のフォルダ", "A chosen folder"), "default": Msg("標準のフォルダ", "The default folder")},
     "setting": {
         "forms.calibrations": Msg("プリンタ調整", "Printer calibration"),
         "store.keep_support_notes_on_desk": Msg("支援メモの保存先", "Where support notes are kept"),
@@ -134,9 +123,9 @@ DETAIL_LABELS: Mapping[str, Msg] = {
     "sessions": Msg("件数", "Sessions"), "period_from": Msg("期間の始め", "Period from"),
     "period_to": Msg("期間の終わり", "Period to"), "venue_filter": Msg("会場で絞り込み", "One venue only"),
     "files": Msg("ファイル数", "Files"), "added": Msg("追加", "Added"),
-    "already_present": Msg("登録済み", "Already present"), "session_id": Msg("記録ID", "Record id"),
+    "already_present": Msg("登録済み", "Already present"),
     "topic": Msg("相談内容", "Topic"), "active": Msg("使用中", "In use"),
-    "visit_id": Msg("受付ID", "Visit id"), "method": Msg("本人確認の方法", "Identified by"),
+    "method": Msg("本人確認の方法", "Identified by"),
     "simulated": Msg("研修カード", "Training card"), "forms": Msg("帳票", "Forms"), "pages": Msg("ページ数", "Pages"),
     "outcome": Msg("結果", "Outcome"), "procedures": Msg("手続き", "Procedures"),
     "forms_printed": Msg("印刷した帳票数", "Forms printed"), "printer": Msg("プリンタ", "Printer"),
@@ -161,6 +150,13 @@ DETAIL_LABELS: Mapping[str, Msg] = {
     "audit_events_removed": Msg("削除した監査記録", "Audit events removed"),
     "personal_before": Msg("個人情報の保存期限", "Personal data before"),
     "server_sha256": Msg("サーバーのハッシュ", "Server hash"),
+    "forced": Msg("管理者が設定したパスワードからの変更", "Replaced an issued password"),
+    "signed": Msg("町の署名", "Town signature"),
+    # Ids last: the list's 詳細 column shows the words first, the dialog has them all.
+    "session_id": Msg("記録ID", "Record id"), "visit_id": Msg("受付ID", "Visit id"), "cleared": Msg("サーバー設定の解除", "Server cleared"),
+    "tls": Msg("暗号化通信", "TLS"), "offline": Msg("オフライン", "Offline"),
+    "enabled": Msg("使用", "Enabled"), "folder": Msg("フォルダ", "Folder"),
+    "retention_days": Msg("保存日数", "Retention days"), "qr": Msg("QRコード", "QR codes"),
 }
 OTHER_DETAIL = Msg("その他", "Other")
 ON_OFF = (Msg("オフ", "Off"), Msg("オン", "On"))

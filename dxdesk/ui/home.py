@@ -208,8 +208,9 @@ class HomePage(QWidget):
                                  "（dxdesk doctor で確認できます）。"),
                      "recovery_key": tr("町の復旧キーが変更されています。新しい復旧シートと照合するまで使いません"
                                         "（dxdesk db status / dxdesk db recovery-accept）。")}
-            self.error.setText("\n".join(texts.get(p, tr("バックグラウンドの処理が失敗しています: {name}").format(name=p))
-                                         for p in s.problems))
+            # A job without its own sentence is still never shown by its internal name.
+            other = tr("バックグラウンドの処理が失敗しています。管理者に連絡してください（dxdesk doctor で確認できます）。")
+            self.error.setText("\n".join(dict.fromkeys(texts.get(p, other) for p in s.problems)))
             self.error.show()
 
     def _summary_failed(self, _exc: BaseException) -> None:

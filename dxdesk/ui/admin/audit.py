@@ -48,7 +48,7 @@ DETAIL_COLUMN = 6
 ELIDED_COLUMNS = {4, 5, DETAIL_COLUMN}
 
 MSG_VERIFY_OK = Msg(ja="検証OK: 監査ログは改ざんされていません（{count}件、{desks}台の端末）。",
-                    en="Verified: the audit log is intact ({count} events, {desks} desks).")
+                    en="Verified: the audit log is intact ({count} events, {desks} desk(s)).")
 MSG_VERIFY_EMPTY = Msg(ja="検証OK: 監査ログはまだ空です。", en="Verified: the audit log is empty.")
 MSG_VERIFY_BAD = Msg(
     ja="検証NG: 端末 {desk} の {seq} 番目の記録（ID {id}）で改ざんまたは欠落が見つかりました。"
@@ -127,10 +127,15 @@ class AuditTab(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy/MM/dd")
         self.event_type = QComboBox(self)
+        # The longest event names would widen the filter row past a 1366-px window (English): the list
+        # opens as wide as it needs, the closed box shows about 14 characters.
+        self.event_type.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.event_type.setMinimumContentsLength(14)
         self.event_type.addItem(tr("すべての種別"), None)
         lang = current_language()
         for value in EVENT_LABELS:
             self.event_type.addItem(event_label(value, lang), value)
+        self.event_type.view().setMinimumWidth(self.event_type.view().sizeHintForColumn(0) + 24)
         self.search_button = QPushButton(tr("表示"), self)
         self.search_button.setProperty("kind", "primary")  # the tab's main action
         self.verify_button = QPushButton(tr("検証"), self)

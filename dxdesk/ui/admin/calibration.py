@@ -113,7 +113,7 @@ class CalibrationTab(QWidget):
         left.addStretch(1)
         left_box = QWidget(self)
         left_box.setLayout(left)
-        left_box.setFixedWidth(440)
+        left_box.setFixedWidth(460)  # the English form labels and the 240-px printer box need 447
         layout = QHBoxLayout(self)
         layout.addWidget(left_box)
         layout.addWidget(self.preview, 1)

@@ -169,7 +169,8 @@ class SessionListTab(QWidget):
         actions.addWidget(self.close_button)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
-        hint = QLabel(tr("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。"))
+        self.edit_hint = hint = QLabel(
+            tr("最近31日以内の記録だけ編集・削除できます。削除した記録は集計から外れます（記録は監査のため残ります）。"))
         hint.setProperty("role", "hint")
         hint.setFont(ui_font(11))
         hint.setWordWrap(True)  # the English sentence is longer than the window is wide
@@ -268,6 +269,8 @@ class SessionListTab(QWidget):
 
     def _show_count(self, text: str, count: int) -> None:
         self.count_label.setText(text.format(count=count))
+        if count == 0:  # an empty table says why, where the eye goes (the count is far to the right)
+            self.note_label.setText(tr("この条件に当てはまる記録はありません。期間や条件を変えてください。"))
         self._page_shown, self._pending_count = False, None
         self.refreshed.emit(count)
 
@@ -309,8 +312,8 @@ class SessionListTab(QWidget):
     def set_editable(self, editable: bool) -> None:
         """A supervisor reads the list: no edit/delete buttons, and Enter opens the record read-only."""
         self.editable = editable
-        for button in (self.edit_button, self.delete_button, self.close_button):
-            button.setVisible(editable)
+        for widget in (self.edit_button, self.delete_button, self.close_button, self.edit_hint):
+            widget.setVisible(editable)
         self.detail_button.setText(tr("詳細を見る") if editable else tr("詳細を見る (Enter)"))
 
     def open_selected(self) -> None:

@@ -115,6 +115,8 @@ def _tile(title: str, value: str, note: str) -> QFrame:
     n.setObjectName("kpiNote")
     n.setProperty("role", "hint")
     n.setFont(ui_font(11))
+    for w in (t, n):  # five tiles share a 1366-px row: the longer English names wrap instead of widening it
+        w.setWordWrap(True)
     for w in (t, v, n):
         col.addWidget(w)
     return frame
@@ -299,7 +301,7 @@ class ReportsTab(QWidget):
         row = QHBoxLayout(tiles)
         row.setContentsMargins(0, 0, 0, 0)
         for title, value, note in kpi_cards(s):
-            row.addWidget(_tile(title, value, note))
+            row.addWidget(_tile(title, value, note), 1)
         self._content_layout.addWidget(tiles)
         grid_box = QWidget()
         columns = QHBoxLayout(grid_box)

@@ -98,7 +98,11 @@ def main() -> int:
     except InvalidCredentialsError:
         pass
     auth.deactivate_account(admin, "sato")
-    supervisor = auth.sign_in("takahashi", PASSWORD)
+    # An account made by the administrator must choose its own password before it may do anything
+    # (Session.must_change_password): without this the supervisor's 管理 page had no 監査ログ tab.
+    own = "supervisor's own 7"
+    auth.change_password(auth.sign_in("takahashi", PASSWORD), PASSWORD, own)
+    supervisor = auth.sign_in("takahashi", own)
 
     dialog = SignInDialog(auth, runner, desk_name="市民課 窓口1")
     dialog.login_edit.setText("tanaka")
