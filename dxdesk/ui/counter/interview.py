@@ -16,7 +16,7 @@ from dxdesk.i18n import tr
 from dxdesk.counter import AnswerError, Visit, VisitError
 from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
-from dxdesk.ui.scrolling import VerticalScroll
+from dxdesk.ui.scrolling import VerticalScroll, reveal
 
 from .fields import QuestionField, make_field
 from .numberread import NumberReadPanel
@@ -236,4 +236,5 @@ class InterviewStep(QWidget):
         for qid, label in self._errors.items():
             if label.isVisibleTo(self.form_host) and label.text():
                 self.fields[qid].focus_widget().setFocus()
+                reveal(self._rows[qid][1])  # the field and its message, scrolled into the form's view
                 return

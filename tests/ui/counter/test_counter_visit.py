@@ -218,7 +218,7 @@ def test_manual_entry_path(qtbot, make_kit):
     assert "昭和23年3月9日" in form.birth_shown.text()
     choose(qtbot, form.sex, "女")
     ctrl_enter(qtbot, kit)
-    assert page.current_step() == VisitStep.INTERVIEW.value, form.error.text()
+    assert page.current_step() == VisitStep.INTERVIEW.value, form.summary.text()
     assert page.visit.identify_method.value == "manual"
     assert page.visit.card.name_kana == "ヤマダ　ハナコ"
 
