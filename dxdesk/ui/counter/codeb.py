@@ -49,6 +49,7 @@ class CodeBForm(QWidget):
         self.security.setPlaceholderText(tr("セキュリティコード 4桁（顔写真の下）"))
         self.security.setAccessibleName(tr("セキュリティコード"))
         self.shown = note("")
+        self.shown.hide()
         self.error = error_label(self)
         self.submit_button = button(tr("照合番号Bで読み取る（Enter）"), self, kind="primary")
         for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
@@ -75,15 +76,16 @@ class CodeBForm(QWidget):
         return self.birth_date
 
     def _prefill(self, text: str) -> None:
-        if not text.strip():
-            self.shown.setText("")
-            return
-        try:
-            day = parse_birth_date(text)
-            self.yymmdd.setText(wareki_yymmdd(day))
-            self.shown.setText(f"→ {format_wareki(day)}")
-        except ValueError:
-            self.shown.setText("")
+        shown = ""
+        if text.strip():
+            try:
+                day = parse_birth_date(text)
+                self.yymmdd.setText(wareki_yymmdd(day))
+                shown = f"→ {format_wareki(day)}"
+            except ValueError:
+                pass
+        self.shown.setText(shown)
+        self.shown.setVisible(bool(shown))  # no blank line in the form while there is nothing to show
 
     def code(self) -> str | None:
         problems: list[tuple[QLineEdit, str]] = []

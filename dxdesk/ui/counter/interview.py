@@ -225,11 +225,14 @@ class InterviewStep(QWidget):
         return ok
 
     def show_missing(self, message: str) -> None:
-        set_error(self.error, message)
-        if self.visit is None:
-            return
-        for question in self.visit.interview.missing_required():
+        missing = self.visit.interview.missing_required() if self.visit is not None else []
+        shown = [q for q in missing if q.id in self._errors]
+        for question in shown:
             set_error(self._errors[question.id], tr("入力してください"))
+        # Each unanswered field says so under itself; the full list of names here took half the form's
+        # height at 1366x728 (#14), so the line under the form gives the count and where to look.
+        set_error(self.error, tr("未回答の必須項目が {count} 件あります。「入力してください」の欄を上から入力してください。")
+                  .format(count=len(shown)) if shown else message)
         self._focus_first_error()
 
     def _focus_first_error(self) -> None:

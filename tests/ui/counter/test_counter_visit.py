@@ -236,7 +236,8 @@ def test_interview_shows_core_validation_inline(qtbot, make_kit):
     ctrl_enter(qtbot, kit)
     ctrl_enter(qtbot, kit)  # nothing answered yet
     assert page.current_step() == VisitStep.INTERVIEW.value
-    assert "未回答の必須項目があります" in page.interview.error.text()
+    assert page.interview.error.text().startswith("未回答の必須項目が ")  # the count; each field says so itself
+    assert page.interview._errors["has_inkan_card"].text() == "入力してください"
     has_card = page.interview.fields["has_inkan_card"]
     choose(qtbot, has_card.combo, "はい")
     number = page.interview.fields["inkan_card_number"]
