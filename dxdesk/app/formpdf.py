@@ -129,14 +129,14 @@ def render_visit_pdf(payload: FormsPayload) -> VisitPdf:
     issues: list[FillIssue] = []
     pages: dict[str, int] = {}
     filled: dict[str, FormData] = {}
-    for i, form_id in enumerate(payload.forms):
+    for form_id in payload.forms:
         template = find_template(form_id)
         c.setPageSize((template.width_mm * mm, template.height_mm * mm))
         data = form_fill_data(payload, form_id)
         filled[form_id] = data
         # The guide sheet is always drawn whole: it goes on plain paper, never on pre-printed stock.
         mode = "plain" if form_id == GUIDE_SHEET_FORM else payload.mode
-        pages[form_id] = i
+        pages[form_id] = c.getPageNumber() - 1  # a form may take more than one sheet (a continued table)
         if payload.qr_codes and template.qr is not None and form_id != GUIDE_SHEET_FORM:
             _draw_qr(c, template, data, payload.visit_id)
         # Calibration belongs to the printer, so every page of the job gets the same correction.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable
 
@@ -31,6 +31,7 @@ MODES = ("plain", "overlay")
 PAD_MM = 0.8  # inner padding between a box edge and its text
 LABEL_GREY = 0.92
 CENTER_SHIFT = 0.36  # baseline offset (x size) that centres a CJK em box on a line's middle
+PAGE_NUMBER_SPACE_MM = 18.0  # the bottom band of a sheet that holds "1/2" (and the printer's margin)
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ def _truthy(value: Any) -> bool:
 
 
 class _FieldRenderer:
-    def __init__(self, page: _Page, data: FormData, mode: str, use_fallback: bool):
-        self.page, self.data, self.plain, self.use_fallback = page, data, mode == "plain", use_fallback
+    def __init__(self, page: _Page | None, data: FormData, mode: str, use_fallback: bool,
+                 sheet_rows: dict[str, tuple[int, int]] | None = None):
+        self.page: _Page = page  # type: ignore[assignment]  # None only when measuring rows (_sheets)
+        self.data, self.plain, self.use_fallback = data, mode == "plain", use_fallback
+        self.sheet_rows = sheet_rows or {}  # continuing rows field → the rows [start, end) on this sheet
         self.issues: list[FillIssue] = []
 
     def issue(self, f: Field, kind: str, message: str) -> None:
@@ -236,6 +240,9 @@ class _FieldRenderer:
         header = any(col.title for col in f.columns)
         units = int((f.h + 1e-6) // f.row_h)
         capacity = units - (1 if header else 0)
+        if isinstance(value, list) and f.name in self.sheet_rows:
+            start, end = self.sheet_rows[f.name]  # this sheet's share of a list that continues
+            value = value[start:end]
         rows = value if isinstance(value, list) else []
         spans = self._row_spans(f, rows, capacity)
         if self.plain and f.draw_frame:
@@ -309,22 +316,77 @@ def apply_calibration(c: rl_canvas.Canvas, height_mm: float, cal: Calibration) -
 
 def draw_form(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode: str = "plain",
               calibration: Calibration | None = None, use_fallback: bool = True) -> list[FillIssue]:
-    """Draw one filled form as the current page of ``c``; return the issues found."""
+    """Draw one filled form on the next page(s) of ``c`` (a ``continues`` table too long for one sheet
+    goes on to more); return the issues found."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    from dxdesk.forms.checks import data_issues  # checks builds on FillIssue from this module
+
+    issues = data_issues(template, data)
+    sheets = _sheets(template, data, use_fallback)
+    for number, rows in enumerate(sheets):
+        for issue in _draw_sheet(c, template, data, mode, calibration, use_fallback, rows, number, len(sheets)):
+            if issue not in issues:  # the fields repeated on a continuation sheet report once
+                issues.append(issue)
+    return issues
+
+
+def _sheets(template: FormTemplate, data: FormData, use_fallback: bool) -> list[dict[str, tuple[int, int]]]:
+    """For each sheet, the rows [start, end) of every ``continues`` field drawn on it (one sheet when all fit)."""
+    measure = _FieldRenderer(None, data, "plain", use_fallback)  # _row_spans measures text, draws nothing
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for f in template.fields:
+        rows = measure.value(f) if f.continues else None
+        if not isinstance(rows, list):
+            continue
+        header = 1 if any(col.title for col in f.columns) else 0
+        start, ranges[f.name] = 0, []
+        while start < len(rows):
+            table = _continued(f, template, len(ranges[f.name]))
+            capacity = int((table.h + 1e-6) // table.row_h) - header
+            # At least one row a sheet: a row too long for a whole table is printed cut (an overflow issue).
+            end = start + max(1, len(measure._row_spans(table, rows[start:], capacity)))
+            ranges[f.name].append((start, end))
+            start = end
+    count = max((len(r) for r in ranges.values()), default=1)
+    return [{name: r[i] if i < len(r) else (0, 0) for name, r in ranges.items()} for i in range(count)]
+
+
+def _continued(f: Field, template: FormTemplate, number: int) -> Field:
+    """The table as drawn on sheet ``number``: from the second sheet on it runs down to the page number
+    (nothing else is below it there), so a long list takes as few sheets as it can."""
+    if number == 0 or not f.continues:
+        return f
+    units = int((template.height_mm - PAGE_NUMBER_SPACE_MM - f.y) // f.row_h)
+    return replace(f, h=max(f.h, units * f.row_h))
+
+
+def _draw_sheet(c: rl_canvas.Canvas, template: FormTemplate, data: FormData, mode: str,
+                calibration: Calibration | None, use_fallback: bool, rows: dict[str, tuple[int, int]],
+                number: int, count: int) -> list[FillIssue]:
+    """One sheet. A continuation sheet repeats what is above the continuing table (title, name, date)
+    and the table with its header; what is below the table (other tables, contact) is on the first only."""
     c.saveState()
     if calibration is not None:
         apply_calibration(c, template.height_mm, calibration)
     page = _Page(c, template.height_mm)
+    top = min((f.y for f in template.fields if f.continues), default=template.height_mm)
+
+    def on_sheet(y: float, continuing: bool = False) -> bool:
+        return number == 0 or continuing or y < top
+
     if mode == "plain":
         for item in template.static:
-            _draw_static(page, item)
-    from dxdesk.forms.checks import data_issues  # checks builds on FillIssue from this module
-
-    renderer = _FieldRenderer(page, data, mode, use_fallback)
-    renderer.issues.extend(data_issues(template, data))
+            if on_sheet(min(item.y, item.y2) if item.kind == "line" else item.y):
+                _draw_static(page, item)
+    renderer = _FieldRenderer(page, data, mode, use_fallback, rows)
     for f in template.fields:
-        renderer.draw(f)
+        if on_sheet(f.y, f.continues):
+            renderer.draw(_continued(f, template, number))
+    if count > 1:  # "1/2" in the bottom corner of every sheet: the resident knows there is more
+        _draw_static(page, StaticItem("text", x=15, y=template.height_mm - PAGE_NUMBER_SPACE_MM + 4,
+                                      w=template.width_mm - 30, h=6, text=f"{number + 1}/{count}", size=10,
+                                      align="right"))
     c.restoreState()
     if training.active():  # 研修モード: every printed page says 見本 (also on pre-printed stock)
         training.draw_sample_mark(c, template.width_mm * mm, template.height_mm * mm)

@@ -82,6 +82,9 @@ class Field:
     allow_my_number: bool = False
     required: bool = False  # a clerk would not hand over the form without it: missing → an issue, not a blank
     draw_frame: bool = True  # plain mode draws comb cells / checkbox squares / choice labels / row grid
+    # rows: rows that do not fit continue on another sheet of the same form (header repeated, "1/2"
+    # numbered) instead of being left off; the 手続き案内票's procedures (#14).
+    continues: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,8 +233,10 @@ def _parse_field(t: _Table, page_w: float, page_h: float) -> Field:
         font=t.get("font", str, "mincho", FONTS), cells=cells, digits_only=t.get("digits_only", bool, False),
         format=t.get("format", str, "wareki", DATE_FORMATS), options=tuple(options), columns=tuple(columns),
         row_h=t.get("row_h", float, 8.0), allow_my_number=allow_mn, draw_frame=t.get("draw_frame", bool, True),
-        required=t.get("required", bool, False),
+        required=t.get("required", bool, False), continues=t.get("continues", bool, False),
     )
+    if f.continues and ftype != "rows":
+        raise t.fail("'continues' is for rows fields only")
     t.check_unknown()
     return f
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QSize, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
@@ -119,8 +120,29 @@ class FormPreview(QWidget):
         return self.view.zoomFactor()
 
     def _set_zoom(self, factor: float) -> None:
+        places = self._place()
         self.view.setZoomMode(QPdfView.ZoomMode.Custom)
         self.view.setZoomFactor(max(ZOOM_MIN, min(ZOOM_MAX, factor)))
+        self._restore_place(places)
+
+    def _place(self) -> list[float]:
+        """Where the middle of the view is, as a share of the whole document, across and down.
+
+        QPdfView keeps the scroll bars' pixel values when the zoom changes, so the same pixels land
+        on another part (often another page) of the re-scaled document: zooming in on page 2 showed
+        page 1 (#14). The share survives the change (only the thin gaps between pages do not scale).
+        """
+        shares = []
+        for bar in (self.view.horizontalScrollBar(), self.view.verticalScrollBar()):
+            total = bar.maximum() - bar.minimum() + bar.pageStep()
+            shares.append((bar.value() - bar.minimum() + bar.pageStep() / 2) / total if total > 0 else 0.0)
+        return shares
+
+    def _restore_place(self, shares: list[float]) -> None:
+        for bar, share in zip((self.view.horizontalScrollBar(), self.view.verticalScrollBar()), shares):
+            total = bar.maximum() - bar.minimum() + bar.pageStep()
+            bar.setValue(bar.minimum() + round(share * total - bar.pageStep() / 2))
+        self._update_page_label()
 
     def zoom_in(self) -> None:
         self._set_zoom(self.zoom_factor() * ZOOM_STEP)
@@ -129,7 +151,11 @@ class FormPreview(QWidget):
         self._set_zoom(self.zoom_factor() / ZOOM_STEP)
 
     def fit(self) -> None:
+        """The page the clerk was looking at, whole (not the first page)."""
+        page = self.current_page()
         self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+        if page > 0:
+            self.go_to_page(page)
 
     def go_to_page(self, page: int) -> None:
         if 0 <= page < self.page_count():
@@ -143,6 +169,8 @@ class FormPreview(QWidget):
         self.go_to_page(self.current_page() - 1)
 
     def _update_page_label(self) -> None:
+        if not shiboken6.isValid(self.document):
+            return  # the navigator's last signal while the widget is being destroyed
         n = self.page_count()
         self.page_label.setText(tr("{page} / {count} ページ").format(page=self.current_page() + 1, count=n)
                                 if n else "－")  # i18n: ja-only (a dash, no words)

@@ -2,8 +2,8 @@
 never sideways (the content wraps to the width instead)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QWidget
 
 
 class VerticalScroll(QScrollArea):
@@ -38,3 +38,38 @@ class VerticalScroll(QScrollArea):
         need = max(layout.totalHeightForWidth(self.viewport().width()), layout.totalMinimumSize().height())
         if need != content.minimumHeight():
             content.setMinimumHeight(need)
+
+
+def reveal(*widgets: QWidget, margin: int = 24) -> None:
+    """Scroll every scroll area around ``widgets`` (a form inside a scrolled step) until they show.
+
+    An error shown below the fold is an error the clerk never sees (#14). What is not all in view yet
+    is scrolled to the top of the view; with several widgets (a summary and the first field to fix) all
+    of them show when they fit together, and the last one always does. Layouts settle through posted LayoutRequest events, one nesting level per
+    turn: they are settled first, and the scroll is done once more on the next turn for a layout that
+    only settles when the event loop runs.
+    """
+    if not widgets:
+        return
+    _scroll_to(widgets, margin)
+    QTimer.singleShot(0, widgets[-1], lambda: _scroll_to(widgets, margin))
+
+
+def _scroll_to(widgets: tuple[QWidget, ...], margin: int) -> None:
+    for _ in range(8):  # deep enough for a form in a panel in a step in the page
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    last = widgets[-1]
+    parent = last.parentWidget()
+    while parent is not None:  # innermost first: an outer area then sees the inner one already scrolled
+        content = parent.widget() if isinstance(parent, QScrollArea) else None
+        if isinstance(parent, QScrollArea) and content is not None:
+            shown = [w for w in widgets if content.isAncestorOf(w)]
+            area = QRect()
+            for w in shown:
+                area = area.united(QRect(w.mapTo(content, QPoint(0, 0)), w.size()))
+            bar = parent.verticalScrollBar()
+            if area.top() < bar.value() or area.bottom() > bar.value() + parent.viewport().height():
+                # Not all in view: its top to the top of the view (the most of a form below it shows too).
+                bar.setValue(area.top() - margin)
+            parent.ensureWidgetVisible(last, 0, margin)
+        parent = parent.parentWidget()

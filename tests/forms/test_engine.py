@@ -1,6 +1,7 @@
 """Forms engine: every real form fills, text lands in its box, fonts embedded, modes, calibration, merge."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -157,6 +158,12 @@ def test_my_number_printed_only_when_given_and_only_where_allowed(tmp_path, dxde
 def test_rows_field_and_row_overflow(tmp_path):
     many = [{"name": f"手続き{i}", "status": "完了"} for i in range(9)]
     result = fill_form("guide_sheet", fixture_data(procedures=many))
+    # The guide sheet's table continues on a second sheet (test_guide_sheet_wrap.py); a table that does
+    # not continue reports the rows it left off.
+    assert result.issues == [] and len(PdfReader(io.BytesIO(result.pdf)).pages) == 2
+    table = dataclasses.replace(find_template("guide_sheet").field("procedures"), continues=False)
+    template = dataclasses.replace(find_template("guide_sheet"), fields=(table,))
+    result = fill_form(template, fixture_data(procedures=many))
     assert [(i.kind, i.field) for i in result.issues] == [("overflow", "procedures")]
     assert "2 not printed" in result.issues[0].message
     ws = words(fill_form("guide_sheet", fixture_data()).pdf, tmp_path)

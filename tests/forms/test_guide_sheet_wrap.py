@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import subprocess
 
 from pypdf import PdfReader
 
@@ -36,9 +37,47 @@ def test_long_follow_on_notes_wrap_at_nine_points_or_more():
     assert sizes and min(sizes) >= 9.0, sizes
 
 
-def test_rows_that_no_longer_fit_are_reported_not_shrunk():
+def test_rows_that_no_longer_fit_are_reported_not_shrunk_on_a_table_that_does_not_continue():
+    template = procedures_only()
+    table = dataclasses.replace(template.field("procedures"), continues=False)
     rows = [{"name": f"手続き{i}", "status": "次へ", "next_window": "2番", "note": LONG_NOTE} for i in range(6)]
-    result = fill_form(procedures_only(), fixture_data(procedures=rows))
+    result = fill_form(dataclasses.replace(template, fields=(table,)), fixture_data(procedures=rows))
     assert [(i.kind, i.field) for i in result.issues] == [("overflow", "procedures")]
     assert "not printed" in result.issues[0].message
     assert min(font_sizes(result.pdf)) >= 9.0
+    assert len(PdfReader(io.BytesIO(result.pdf)).pages) == 1
+
+
+def pdftotext_pages(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page as poppler reads it (what a screen reader or a search would find)."""
+    path = tmp_path / "guide.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return text.rstrip("\f").split("\f")
+
+
+def test_a_long_list_continues_on_a_second_sheet_with_the_header_and_page_numbers(tmp_path):
+    """#14: rows that do not fit go on to a second sheet: the sheet's heading, the resident's name and the
+    table header repeated, "1/2" and "2/2", every procedure printed, nothing reported as cut."""
+    rows = [{"name": f"手続き{i}", "status": "次へ", "next_window": f"{i}番", "note": LONG_NOTE} for i in range(1, 7)]
+    result = fill_form("guide_sheet", fixture_data(procedures=rows))
+    assert result.issues == []
+    assert len(PdfReader(io.BytesIO(result.pdf)).pages) == 2
+    first, second = pdftotext_pages(result.pdf, tmp_path)
+    for page, number in ((first, "1/2"), (second, "2/2")):
+        assert "手続き案内票" in page and "ご案内" in page and "次の窓口" in page  # heading and table header
+        assert number in page
+    assert "2/2" not in first
+    assert "マイナンバーカードから読み取った項目" in first and "マイナンバーカードから読み取った項目" not in second
+    printed = [name for name in (r["name"] for r in rows) if name in first + second]
+    assert printed == [r["name"] for r in rows]
+    assert not any(r["name"] in first and r["name"] in second for r in rows)  # each row on one sheet only
+    assert min(font_sizes(result.pdf)) >= 8.0  # nothing shrunk to fit (8 pt: the read-items note)
+
+
+def test_a_short_list_stays_on_one_sheet_without_a_page_number(tmp_path):
+    rows = [{"name": "転入届", "status": "完了", "next_window": "", "note": "住民票の異動が済みました"}]
+    result = fill_form("guide_sheet", fixture_data(procedures=rows))
+    [page] = pdftotext_pages(result.pdf, tmp_path)
+    assert "1/1" not in page and "転入届" in page

@@ -16,6 +16,7 @@ from dxdesk.i18n import tr
 from dxdesk.wareki import format_wareki, wareki_yymmdd
 
 from .manual import parse_birth_date
+from dxdesk.ui.scrolling import reveal
 from dxdesk.ui.theme import button, error_label, heading, note, set_error
 
 
@@ -48,6 +49,7 @@ class CodeBForm(QWidget):
         self.security.setPlaceholderText(tr("セキュリティコード 4桁（顔写真の下）"))
         self.security.setAccessibleName(tr("セキュリティコード"))
         self.shown = note("")
+        self.shown.hide()
         self.error = error_label(self)
         self.submit_button = button(tr("照合番号Bで読み取る（Enter）"), self, kind="primary")
         for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
@@ -74,26 +76,29 @@ class CodeBForm(QWidget):
         return self.birth_date
 
     def _prefill(self, text: str) -> None:
-        if not text.strip():
-            self.shown.setText("")
-            return
-        try:
-            day = parse_birth_date(text)
-            self.yymmdd.setText(wareki_yymmdd(day))
-            self.shown.setText(f"→ {format_wareki(day)}")
-        except ValueError:
-            self.shown.setText("")
+        shown = ""
+        if text.strip():
+            try:
+                day = parse_birth_date(text)
+                self.yymmdd.setText(wareki_yymmdd(day))
+                shown = f"→ {format_wareki(day)}"
+            except ValueError:
+                pass
+        self.shown.setText(shown)
+        self.shown.setVisible(bool(shown))  # no blank line in the form while there is nothing to show
 
     def code(self) -> str | None:
-        problems = []
+        problems: list[tuple[QLineEdit, str]] = []
         if not re.fullmatch(r"\d{6}", self.yymmdd.text()):
-            problems.append(tr("生年月日は和暦の年月日6桁で入力してください"))
+            problems.append((self.yymmdd, tr("生年月日は和暦の年月日6桁で入力してください")))
         if not re.fullmatch(r"\d{4}", self.expiry.text()):
-            problems.append(tr("有効期限の年は西暦4桁で入力してください"))
+            problems.append((self.expiry, tr("有効期限の年は西暦4桁で入力してください")))
         if not re.fullmatch(r"\d{4}", self.security.text()):
-            problems.append(tr("セキュリティコードは数字4桁です"))
+            problems.append((self.security, tr("セキュリティコードは数字4桁です")))
         if problems:
-            set_error(self.error, tr("／").join(problems))
+            set_error(self.error, tr("／").join(text for _, text in problems))
+            problems[0][0].setFocus()  # the first field to fix, and the message under the form in view (#14)
+            reveal(problems[0][0], self.error)
             return None
         set_error(self.error, "")
         return self.yymmdd.text() + self.expiry.text() + self.security.text()

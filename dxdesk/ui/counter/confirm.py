@@ -16,7 +16,7 @@ from dxdesk.ui.theme import button, error_label, heading, note, set_error
 class ConfirmStep(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.preview = ResidentView(self)
+        self.preview = ResidentView(self, compact=True)
         self.resident_window: ResidentView | None = None  # two screens: full screen on the resident's
         self.resident_overlay: ResidentOverlay | None = None  # one screen: over the clerk's window
         self.resident_button = button(tr("お客様用画面に表示（F5）"), self)

@@ -20,6 +20,7 @@ from dxdesk.cardreader.service import ReadCancelledError
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.scrolling import reveal
 
 from .card_help import CardHelp, help_for
 from .cardbridge import QtPinProvider, answer_exchange
@@ -245,7 +246,7 @@ class IdentifyStep(QWidget):
         self.code_b_form.clear()
         self.show_help(None)
         if self.card_service is None:
-            self.show_manual()
+            self._open(self.PAGE_MANUAL, self.manual_form)
         else:
             self.stack.setCurrentIndex(self.PAGE_CARD)
             self.refresh_status()
@@ -369,14 +370,19 @@ class IdentifyStep(QWidget):
     # -- reading -------------------------------------------------------------------------------
 
     def show_code_b(self) -> None:
-        if self.card_service is None:
-            return
-        self.stack.setCurrentIndex(self.PAGE_CODE_B)
-        self.code_b_form.first_field().setFocus()
+        if self.card_service is not None:
+            self._open(self.PAGE_CODE_B, self.code_b_form)
+            self.message.emit("")  # 「受付を開始しました。」 is stale once the clerk is at the form
 
     def show_manual(self) -> None:
-        self.stack.setCurrentIndex(self.PAGE_MANUAL)
-        self.manual_form.first_field().setFocus()
+        self._open(self.PAGE_MANUAL, self.manual_form)
+        self.message.emit("")
+
+    def _open(self, page: int, form: CodeBForm | ManualEntryForm) -> None:
+        """Below the panels, a form opened at 1366x728 starts under the fold: scroll it up and focus it (#14)."""
+        self.stack.setCurrentIndex(page)
+        form.first_field().setFocus()
+        reveal(form)
 
     def _purpose(self) -> tuple[str, str] | None:
         if not self._needs_my_number:
@@ -414,6 +420,7 @@ class IdentifyStep(QWidget):
         read_id = self._read_id
         self._update_buttons()
         self.show_help(None)
+        self.message.emit("")  # 「受付を開始しました。」 is stale once the card is being read
         show_message(self.card_label, tr("カードを読み取っています。カードを動かさないでください…"), "body")
         handle = self.services.runner.watch(future, owner=self)
         handle.finished.connect(lambda result: self._on_read(result, method, purpose) if read_id == self._read_id else None)
@@ -469,7 +476,7 @@ class IdentifyStep(QWidget):
             show_message(self.card_label, tr("カード: 読み取れませんでした"), "error")
             self.show_help(help_for(exc), error_text(exc))
             if not self.pin_allowed:
-                self.stack.setCurrentIndex(self.PAGE_CODE_B)
+                self.show_code_b()
         else:
             log.warning("card read failed: %s", type(exc).__name__)
             self.show_help(help_for(exc), error_text(exc, MSG_READ_FAILED))

@@ -16,7 +16,7 @@ from dxdesk.i18n import tr
 from dxdesk.counter import AnswerError, Visit, VisitError
 from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
-from dxdesk.ui.scrolling import VerticalScroll
+from dxdesk.ui.scrolling import VerticalScroll, reveal
 
 from .fields import QuestionField, make_field
 from .numberread import NumberReadPanel
@@ -225,15 +225,19 @@ class InterviewStep(QWidget):
         return ok
 
     def show_missing(self, message: str) -> None:
-        set_error(self.error, message)
-        if self.visit is None:
-            return
-        for question in self.visit.interview.missing_required():
+        missing = self.visit.interview.missing_required() if self.visit is not None else []
+        shown = [q for q in missing if q.id in self._errors]
+        for question in shown:
             set_error(self._errors[question.id], tr("入力してください"))
+        # Each unanswered field says so under itself; the full list of names here took half the form's
+        # height at 1366x728 (#14), so the line under the form gives the count and where to look.
+        set_error(self.error, tr("未回答の必須項目が {count} 件あります。「入力してください」の欄を上から入力してください。")
+                  .format(count=len(shown)) if shown else message)
         self._focus_first_error()
 
     def _focus_first_error(self) -> None:
         for qid, label in self._errors.items():
             if label.isVisibleTo(self.form_host) and label.text():
                 self.fields[qid].focus_widget().setFocus()
+                reveal(self._rows[qid][1])  # the field and its message, scrolled into the form's view
                 return

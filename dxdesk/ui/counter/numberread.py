@@ -111,12 +111,15 @@ class NumberReadPanel(QFrame):
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
         self.error = error_label(self)
+        self.status.hide()  # no blank line under the fields while there is nothing to say
+        # The button on its own line: beside the purpose fields the English row was wider than 1366 px (#14).
         row = QHBoxLayout()
-        row.addWidget(self.purpose, 1)
+        row.addStretch(1)
         row.addWidget(self.read_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.explain)
+        layout.addWidget(self.purpose)
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.error)
@@ -134,7 +137,7 @@ class NumberReadPanel(QFrame):
                       and not card.discarded and not card.has_my_number)
         self.setVisible(needed)
         if not needed or visit is None or card is None:
-            self.status.setText("")
+            show_message(self.status, "", "body")
             set_error(self.error, "")
             return
         names = [p.name.text() for p in visit.procedures if p.requires_my_number]
@@ -219,7 +222,7 @@ class NumberReadPanel(QFrame):
         finally:
             holder = None
         self.audited.emit(audited)
-        self.status.setText("")
+        show_message(self.status, "", "body")
         self.update_for(visit)
         self.notice.emit(tr("個人番号を読み取りました。") + (tr("（模擬カード）") if simulated else ""), False)
         self.attached.emit()

@@ -304,8 +304,7 @@ class CounterPage(QWidget):
         try:
             self.visit.finish_interview()
         except VisitError as exc:
-            self.interview.show_missing(exc.message.text())
-            self._refused(exc)
+            self.interview.show_missing(exc.message.text())  # under the form, once: not again in the status line
             return
         self.confirm.load(self.visit)
         self._go(VisitStep.CONFIRM.value)
@@ -477,7 +476,8 @@ class CounterPage(QWidget):
         return self.recovery.resume_dialog
 
     def check_pending(self) -> None:
-        self.recovery.check_pending()
+        # Posted when the page first shows: a visit may have started before it runs.
+        self.recovery.check_pending(self.visit.id if self.visit is not None else None)
 
     def _resumed(self, visit: Visit) -> None:
         self.visit = visit

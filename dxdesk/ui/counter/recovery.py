@@ -45,12 +45,17 @@ class StartupRecovery(QObject):
         self._dialog_parent = parent
         self.resume_dialog: ResumeDialog | None = None
 
-    def check_pending(self) -> None:
-        """Store records a crash left unstored; offer to resume unfinished visits."""
+    def check_pending(self, in_progress: str | None = None) -> None:
+        """Store records a crash left unstored; offer to resume unfinished visits.
+
+        ``in_progress`` is the visit the page already runs (started before this check ran): it is
+        neither a leftover to store nor one to offer, and 破棄 on it would cancel the visit at the desk.
+        """
         try:
             for record in self.services.visits.unstored_records():
-                self._store(record, (), None)
-            pending = self.services.visits.pending()
+                if record.visit_id != in_progress:
+                    self._store(record, (), None)
+            pending = [p for p in self.services.visits.pending() if p.visit_id != in_progress]
         except (JournalError, Exception) as exc:  # noqa: BLE001 - a damaged journal must not block the counter
             log.warning("journal check failed: %s", type(exc).__name__)
             self.message.emit(tr("中断中の受付を確認できませんでした。") + error_text(exc, MSG_NO_DETAIL), True)

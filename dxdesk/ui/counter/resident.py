@@ -45,7 +45,10 @@ class ResidentView(QWidget):
     page_changed = Signal(int)
     close_requested = Signal()  # Esc (or F5) while shown as the one-screen overlay
 
-    def __init__(self, parent: QWidget | None = None, read_aloud: ReadAloud | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, read_aloud: ReadAloud | None = None,
+                 compact: bool = False) -> None:
+        """``compact``: the clerk's copy in the confirm step, without the banner, subtitle and training
+        band (the step and the window show those): at 1366x728 they left room for one row a page (#14)."""
         super().__init__(parent)
         self.setObjectName("residentView")
         self.setAutoFillBackground(True)
@@ -88,10 +91,12 @@ class ResidentView(QWidget):
         layout.setContentsMargins(0, 0, 0, 8)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
-        band = add_training_band(layout, self)  # the resident sees it too: nothing here is a real application
+        band = None if compact else add_training_band(layout, self)  # the resident sees it too: nothing here is real
         if band is not None:
             band.setFont(ui_font(TEXT_PT, bold=True))
         layout.addWidget(self.subtitle)
+        self.banner.setVisible(not compact)
+        self.subtitle.setVisible(not compact)
         layout.addWidget(self.pages, 1)
         nav = QHBoxLayout()
         nav.setContentsMargins(16, 0, 16, 0)

@@ -161,6 +161,8 @@ class StartStep(QWidget):
     def _update_chosen(self) -> None:
         names = [self.catalogue.get(pid).name.text() for pid in self.chosen()]
         self.chosen_label.setText(tr("選んだ手続き: ") + (tr("、").join(names) if names else tr("（まだありません）")))
+        if names:  # 「1つ以上選んでください」 is answered once something is ticked: it must not stay red (#14)
+            set_error(self.error, "")
 
 
 _STEP_NAMES = {k: v for k, v in STEPS}

@@ -40,5 +40,5 @@ def visit_at_confirm(qtbot, kit, procedures=("tennyu", "juminhyo")):
     page.visit.set_name_kana("こくとう　みきや")  # the reading the resident confirms at the desk
     page.interview.load(page.visit)
     page.next()
-    assert page.current_step() == VisitStep.CONFIRM.value, page.status.text()
+    assert page.current_step() == VisitStep.CONFIRM.value, page.interview.error.text()
     return page.visit

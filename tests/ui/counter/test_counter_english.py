@@ -98,7 +98,9 @@ def test_start_and_manual_entry_in_english(qtbot, english, make_kit):
     assert [form.sex.itemText(i) for i in range(form.sex.count())] == [
         "Please select", "Male", "Female", "Not applicable", "Unknown"]
     form.submit()
-    assert form.error.text().startswith("Enter the family name / Enter the address / Enter the date of birth")
+    assert form.summary.text().startswith(
+        "4 entries to fix: Enter the family name / Enter the address / Enter the date of birth")
+    assert form.errors[form.family].text() == "Enter the family name"
     assert japanese(visible_texts(page.identify)) == []
 
 

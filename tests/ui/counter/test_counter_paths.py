@@ -136,7 +136,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
     for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank", "requester": "self"}.items():
         page.interview.fields[qid].set_value(value)
     ctrl_enter(qtbot, kit)
-    assert page.current_step() == VisitStep.CONFIRM.value, page.status.text()
+    assert page.current_step() == VisitStep.CONFIRM.value, page.interview.error.text()
     ctrl_enter(qtbot, kit)
     qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=15000)
     with qtbot.waitSignal(page.printing.printed, timeout=15000):
@@ -429,7 +429,7 @@ def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch
         page.visit.answer(qid, value)
     page.interview.load(page.visit)
     page.next()
-    assert page.current_step() == VisitStep.CONFIRM.value, page.status.text()
+    assert page.current_step() == VisitStep.CONFIRM.value, page.interview.error.text()
     page.next()
     assert page.current_step() == VisitStep.PRINT.value
     qtbot.waitUntil(started.is_set)

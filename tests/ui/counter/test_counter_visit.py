@@ -218,7 +218,7 @@ def test_manual_entry_path(qtbot, make_kit):
     assert "昭和23年3月9日" in form.birth_shown.text()
     choose(qtbot, form.sex, "女")
     ctrl_enter(qtbot, kit)
-    assert page.current_step() == VisitStep.INTERVIEW.value, form.error.text()
+    assert page.current_step() == VisitStep.INTERVIEW.value, form.summary.text()
     assert page.visit.identify_method.value == "manual"
     assert page.visit.card.name_kana == "ヤマダ　ハナコ"
 
@@ -236,7 +236,8 @@ def test_interview_shows_core_validation_inline(qtbot, make_kit):
     ctrl_enter(qtbot, kit)
     ctrl_enter(qtbot, kit)  # nothing answered yet
     assert page.current_step() == VisitStep.INTERVIEW.value
-    assert "未回答の必須項目があります" in page.interview.error.text()
+    assert page.interview.error.text().startswith("未回答の必須項目が ")  # the count; each field says so itself
+    assert page.interview._errors["has_inkan_card"].text() == "入力してください"
     has_card = page.interview.fields["has_inkan_card"]
     choose(qtbot, has_card.combo, "はい")
     number = page.interview.fields["inkan_card_number"]

@@ -52,3 +52,16 @@ def test_storing_a_record_twice_is_harmless(make_kit, tmp_path):
         closes = load_records(orm, event_type="visit.close")
     assert [(e.actor, e.details["visit_id"], e.details["outcome"]) for e in closes] == [
         (kit.services.session.clerk_id, visit_id, "abandoned")]  # stored once, audited once
+
+
+def test_a_visit_started_before_the_check_is_not_offered_for_resume(qtbot, make_kit, tmp_path):
+    """The pending check is posted when the page first shows; a visit started before it runs is the one at
+    the desk, not a leftover: offering it (破棄 would cancel it) was seen in the 1366 screenshots (#14)."""
+    journal = VisitJournal(InMemoryKeyProvider(), tmp_path / "visits")
+    kit = make_kit(with_card=False, journal=journal)
+    kit.page.show()
+    kit.page.start_visit(["juminhyo"])  # before the posted check runs
+    assert [p.visit_id for p in journal.pending()] == [kit.page.visit.id]
+    kit.page.check_pending()  # what the posted check does when it runs
+    assert kit.page.resume_dialog is None
+    assert kit.page.current_step() == "identify"

@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from dxdesk import i18n
 from dxdesk.counter import VisitStep
+from dxdesk.ui.app import create_application
 from dxdesk.ui.main_window import MainWindow, PageSpec, add_operations_menu
 from fitcheck import window_problems
 from internalkeys import internal_keys, leaked_keys
+from test_form_errors_in_view import in_view
 
 SCREEN = os.environ.get("DXDESK_FIT_SCREEN", "")
 SHOTS = os.environ.get("DXDESK_FIT_SHOTS", "")
@@ -77,7 +79,9 @@ def language(request):
 
 @pytest.fixture
 def counter(qtbot, fit_kit, language):
-    """(kit, window, check): the counter page in the real main window with its 操作 menu, shown on the screen."""
+    """(kit, window, check): the counter page in the real main window with its 操作 menu, shown on the screen,
+    in the app's own font and theme (create_application): what a town sees, and what the fit is measured on."""
+    create_application([])
 
     def make(**options):
         kit = fit_kit(**options)
@@ -221,9 +225,13 @@ def test_manual_entry_to_the_end(qtbot, counter):
     _wait_tries(qtbot, kit, 3)
     page.identify.show_manual()
     check("13-manual")
-    page.identify.manual_form.submit()  # empty: every error shown
-    check("14-manual-errors")
     form = page.identify.manual_form
+    qtbot.waitUntil(lambda: in_view(form.family))  # the form is scrolled up from below the card panels
+    page._scrolls[page.identify].verticalScrollBar().setValue(0)
+    form.submit()  # empty: every error shown; the first field to fix and the summary scrolled into view
+    assert QApplication.focusWidget() is form.family
+    qtbot.waitUntil(lambda: in_view(form.summary) and in_view(form.family) and in_view(form.errors[form.family]))
+    check("14-manual-errors")
     form.family.setText("窓口")
     form.given.setText("太郎")
     form.kana.setText("マドグチ　タロウ")
