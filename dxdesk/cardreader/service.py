@@ -43,12 +43,11 @@ from dxdesk.cardreader.generations import IdentityExtras, detect_profile
 from dxdesk.cardreader.model import CardHolder
 from dxdesk.cardreader.mynumber import MyNumberCard
 from dxdesk.cardreader.pcsc import PcscTransport, ReaderInfo, choose_reader, reader_infos
-from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
-from dxdesk.cardreader.testdata import PERSON_KOKUTOU, PERSONS
 from dxdesk.config import CardSettings
 from dxdesk.i18n import Msg
 
 if TYPE_CHECKING:
+    from dxdesk.cardreader.simcard import SimulatedCard
     from dxdesk.security.permissions import Session
 
 log = logging.getLogger(__name__)
@@ -248,6 +247,10 @@ class CardService:
     # -- card thread ---------------------------------------------------------------
 
     def _simulated(self) -> tuple[Transport, CardSource]:
+        # Imported here: the simulator's certificates (cryptography.x509) cost a real reader's start-up.
+        from dxdesk.cardreader.simcard import SimulatedCard, SimulatedTransport
+        from dxdesk.cardreader.testdata import PERSON_KOKUTOU
+
         if self._sim_card is None:
             self._sim_card = SimulatedCard.from_person(PERSON_KOKUTOU)
         log.info("training mode: using the built-in fictional card")
@@ -281,7 +284,10 @@ class CardService:
     def _close(self, transport: Transport) -> None:
         if isinstance(transport, PcscTransport):
             transport.close(unpower=True)
-        elif isinstance(transport, SimulatedTransport):
+            return
+        from dxdesk.cardreader.simcard import SimulatedTransport  # loaded already: only it made one
+
+        if isinstance(transport, SimulatedTransport):
             transport.card.power_off()  # like SCARD_UNPOWER_CARD: no verified state survives
 
     def _anchors(self) -> list[Any]:
@@ -330,6 +336,8 @@ class CardService:
         (vsmartcard's remote reader app), and a resident's data must never enter training records."""
         if not self.training:
             return
+        from dxdesk.cardreader.testdata import PERSONS
+
         fictional = {(p.holder.name, p.holder.birth_date) for p in PERSONS.values()}
         if (holder.name, holder.birth_date) not in fictional:
             raise NotTrainingCardError()

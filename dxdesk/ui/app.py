@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any, cast
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dxdesk import i18n, training
@@ -22,6 +23,7 @@ from dxdesk.ui.crash_dialog import install_excepthook
 from dxdesk.ui.home import APP_TITLE_JA, HomePage, HomeSources
 from dxdesk.ui.main_window import MainWindow, PageSpec, add_operations_menu
 from dxdesk.ui.qtfonts import register_fonts, ui_font
+from dxdesk.ui.startup import DeferredAuth, ServicesOpening, after_first_paint
 from dxdesk.ui.tasks import PeriodicTask, TaskRunner
 from dxdesk.ui.theme import BODY_PT, apply_theme
 
@@ -272,7 +274,7 @@ def _maybe_probe(window: QWidget) -> None:
         QApplication.exit(0)
         window.close()
 
-    QTimer.singleShot(0, probe)
+    after_first_paint(window, probe)  # what the clerk sees: the dialog drawn, not merely asked to show
 
 
 def _fatal(message: str) -> int:
@@ -280,8 +282,41 @@ def _fatal(message: str) -> int:
     return 1
 
 
-def run_app() -> int:
+def _open_services(settings: Settings, relay: SyncResultRelay):
     from dxdesk.app.composition import AppServices
+
+    return AppServices.open(settings=settings, with_purge=True, exclusive=True, on_sync_result=relay)
+
+
+def _first_sign_in(opening: ServicesOpening, settings: Settings, runner: TaskRunner):
+    """(services, session or None): the first dialog of this start, and the services it signed in with.
+
+    A desk with accounts shows the sign-in dialog at once and opens the services behind it
+    (dxdesk.ui.startup); a desk without (first start) opens them first, as its dialogs need them.
+    """
+    from dxdesk.store.startprobe import check_not_in_use, has_accounts
+
+    if not has_accounts(settings):
+        services = opening.open_now()
+        return services, _sign_in(services, runner)
+    check_not_in_use(settings)  # a second window says so at once, before a dialog that could not sign in
+    from dxdesk.ui.security.signin import SignInDialog
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)  # create_application() has made it
+    dialog = SignInDialog(cast(Any, DeferredAuth(opening)), runner, desk_name=settings.general.desk_name,
+                          language=settings.general.language)
+    dialog.language_changed.connect(lambda _language: apply_language(app))
+    apply_language(app)  # the dialog has just set the desk's language
+    opening.failed.connect(dialog.reject)  # the reason is shown once the dialog is gone (below)
+    after_first_paint(dialog, opening.start)
+    _maybe_probe(dialog)
+    accepted = dialog.exec()
+    services = opening.services()  # waits for the opening if need be; raises what it raised
+    return services, (dialog.session if accepted else None)
+
+
+def run_app() -> int:
     from dxdesk.errors import as_dx_error
 
     # The language first: the application's name and Qt's own translations depend on it.
@@ -292,19 +327,19 @@ def run_app() -> int:
     i18n.set_language(settings.general.language)
     app = create_application()
     install_excepthook()
-    try:
-        relay = SyncResultRelay()
-        services = AppServices.open(settings=settings, with_purge=True, exclusive=True, on_sync_result=relay)
-    except Exception as exc:
-        error = as_dx_error(exc)  # read-only folder, locked, corrupt...: the sentence; a bug goes to the crash dialog
-        if error is None:
-            raise
-        log.error("cannot open the database: %s", error.message.en)
-        return _fatal(error.message.text())
+    relay = SyncResultRelay()
     runner = TaskRunner()
+    opening = ServicesOpening(runner, lambda: _open_services(settings, relay))
     try:
+        try:
+            services, session = _first_sign_in(opening, settings, runner)
+        except Exception as exc:
+            error = as_dx_error(exc)  # read-only folder, locked, corrupt...: the sentence; a bug goes to the crash dialog
+            if error is None:
+                raise
+            log.error("cannot open the database: %s", error.message.en)
+            return _fatal(error.message.text())
         while True:  # sign out returns here for the next clerk
-            session = _sign_in(services, runner)
             if session is None or os.environ.get(STARTUP_PROBE_ENV) or os.environ.get(SCREENSHOT_ENV):
                 return 0
             services.bind_session(session)
@@ -314,9 +349,10 @@ def run_app() -> int:
                 services.bind_session(None)
             if outcome != "sign_out":
                 return 0
+            session = _sign_in(services, runner)
     finally:
-        runner.shutdown()
-        services.close()
+        runner.shutdown()  # the opening too, if the dialog was left before it finished
+        opening.close()
 
 
 def _run_session(app: QApplication, services, session, runner: TaskRunner,

@@ -11,16 +11,19 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import N_, tr
-from dxdesk.app.dashboard import HomeSummary
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import BODY_PT, LARGE_PT, SECTION_PT, TITLE_PT, button, heading, note, set_role
 from dxdesk.timeutil import local_today
+
+if TYPE_CHECKING:  # the type only: dashboard loads SQLAlchemy, which the first dialog can do without
+    from dxdesk.app.dashboard import HomeSummary
 
 APP_TITLE_JA = N_("dxdesk 窓口支援システム")  # the msgid: show tr(APP_TITLE_JA)
 

@@ -7,7 +7,7 @@ are disabled (no double submit) and a busy row says what is happening.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
 
 from dxdesk import i18n
 from dxdesk.i18n import Msg, tr
-from dxdesk.security.auth import AuthService, InvalidCredentialsError, PasswordPolicyError
-from dxdesk.security.clerks import display_name_problem, login_problem
 from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Session
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.errors import error_text
@@ -39,6 +37,10 @@ from dxdesk.ui.security.widgets import (
 from dxdesk.ui.tasks import SingleCall, TaskRunner
 from dxdesk.ui.training_band import add_training_band
 from dxdesk.ui.theme import HEADING_PT, heading as heading_label, set_kind
+
+if TYPE_CHECKING:  # the account service is imported where it is used: it loads SQLAlchemy, which the sign-in
+    # dialog shown at start-up does without (dxdesk.ui.app opens the database while the dialog is on screen)
+    from dxdesk.security.auth import AuthService
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,8 @@ class TaskDialog(QDialog):
 
     def show_failure(self, exc: BaseException, passwords: NewPasswordFields | None = None) -> None:
         """A refused submit: the core's policy problems go under the password fields, the reason below."""
+        from dxdesk.security.auth import PasswordPolicyError
+
         if passwords is not None and isinstance(exc, PasswordPolicyError):
             passwords.show_problems([p.text() for p in exc.problems])
         self.show_error(error_text(exc))
@@ -285,6 +289,8 @@ class FirstAdminDialog(TaskDialog):
     def submit(self) -> None:
         if self.is_busy():
             return
+        from dxdesk.security.clerks import display_name_problem, login_problem
+
         login, name = self.login_edit.text(), self.name_edit.text()
         for problem in (login_problem(login), display_name_problem(name)):
             if problem is not None:
@@ -362,6 +368,8 @@ class ChangePasswordDialog(TaskDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        from dxdesk.security.auth import InvalidCredentialsError
+
         if not self.forced:  # the forced change keeps the password typed at sign-in
             self.current_edit.clear()
         if isinstance(exc, InvalidCredentialsError):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.i18n import Msg, tr
-from dxdesk.security.clerks import normalize_login
 from dxdesk.security.passwords import password_problems
 from dxdesk.ui.theme import message_label, show_message  # noqa: F401 - re-exported for the security/admin screens
 
@@ -92,6 +91,10 @@ class NewPasswordFields(QWidget):
 
     def set_login(self, login: str) -> None:
         """The policy forbids a password equal to the login, so it needs to know it."""
+        # Imported here: dxdesk.security.clerks holds the account queries (SQLAlchemy), which the
+        # sign-in dialog shown at start-up must not wait for.
+        from dxdesk.security.clerks import normalize_login
+
         self.login = normalize_login(login)
         self._update()
 

@@ -1,0 +1,251 @@
+"""The window's cold start on a desk in use: the sign-in dialog first, the store opened behind it.
+
+What is checked is the order and what is loaded, never a duration (timings: docs/performance.md,
+``python -m tools.bench startup --existing-home``):
+- the sign-in dialog is on screen while the services are still opening, and a sign-in typed
+  meanwhile waits for them and succeeds; cancelling closes what was opened;
+- a second window on the same data, or a database that cannot open, is told in one sentence and
+  no window stays open;
+- when the first dialog has been drawn, none of the heavy libraries has been imported.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from typing import Callable
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+import dxdesk.ui.app as app_module
+from dxdesk.app.composition import AppServices
+from dxdesk.config import load_settings
+from dxdesk.paths import app_paths
+from dxdesk.store import startprobe
+from dxdesk.store.errors import DatabaseCorruptError
+from dxdesk.store.instancelock import InstanceLock
+from dxdesk.ui import crash_dialog
+from signin import CHEAP
+
+ADMIN_PW = "correct horse 1"
+
+
+def _visible(class_name: str) -> QWidget | None:
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and type(widget).__name__ == class_name:
+            return widget
+    return None
+
+
+@pytest.fixture
+def desk_in_use():
+    """A desk whose database holds its administrator (created through the account service)."""
+    services = AppServices.open(with_card=False, with_sync=False)
+    try:
+        services.auth.params = CHEAP
+        services.auth.create_first_admin("admin", "管理者", ADMIN_PW)
+    finally:
+        services.close()
+
+
+@pytest.fixture
+def quiet_app(monkeypatch):
+    """run_app without the crash dialog hook (a failure must surface) and with its fatal box recorded."""
+    fatal: list[str] = []
+    monkeypatch.setattr(crash_dialog, "install_excepthook", lambda: None)
+    monkeypatch.setattr(app_module, "install_excepthook", lambda: None)
+    monkeypatch.setattr(app_module.QMessageBox, "critical", lambda _parent, _title, text: fatal.append(text))
+    return fatal
+
+
+def _drive(steps: list[Callable[[], bool]]) -> int:
+    """run_app with a step machine on a timer (the app runs its own modal loops); returns its exit code."""
+    errors: list[BaseException] = []
+
+    def tick() -> None:
+        if not steps:
+            return
+        try:
+            if steps[0]():
+                steps.pop(0)
+        except BaseException as exc:  # noqa: BLE001 - reported after run_app returns
+            errors.append(exc)
+            steps.clear()
+            for widget in QApplication.topLevelWidgets():
+                if widget.isVisible():
+                    widget.close()
+
+    def give_up() -> None:
+        errors.append(TimeoutError(f"stuck before {steps[0].__name__}" if steps else "stuck"))
+        steps.clear()
+        for widget in QApplication.topLevelWidgets():
+            if widget.isVisible():
+                widget.close()
+
+    driver = QTimer()
+    driver.setInterval(20)
+    driver.timeout.connect(tick)
+    driver.start()
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(give_up)
+    deadline.start(60_000)
+    try:
+        code = app_module.run_app()
+    finally:
+        driver.stop()
+        deadline.stop()
+    if errors:
+        raise errors[0]
+    assert not steps, f"run_app returned before {steps[0].__name__}"
+    return code
+
+
+def test_the_probe_knows_a_desk_in_use_from_a_new_one(desk_in_use):
+    settings = load_settings(app_paths())
+    assert startprobe.has_accounts(settings)
+    startprobe.check_not_in_use(settings)  # nobody holds it: no error, and the lock is released again
+    InstanceLock.acquire(app_paths().database_file).release()
+
+
+def test_a_new_desk_or_an_unreadable_file_opens_the_store_first(tmp_path):
+    settings = load_settings(app_paths())
+    assert not startprobe.has_accounts(settings)  # no database yet: the first start's dialogs need the store
+    app_paths().database_file.write_bytes(b"")
+    assert not startprobe.has_accounts(settings)
+    app_paths().database_file.write_bytes(b"not a database at all, but some bytes")
+    assert not startprobe.has_accounts(settings)
+
+
+def test_sign_in_is_on_screen_while_the_store_opens(qapp, desk_in_use, quiet_app, monkeypatch):
+    release = threading.Event()
+    seen: dict[str, object] = {}
+    real_open = app_module._open_services
+
+    def held_open(settings, relay):
+        # The store may only open once the test has seen the dialog: opened before it (the old
+        # order), this waits in vain and the flag below says so.
+        seen["dialog_came_first"] = release.wait(timeout=30)
+        services = real_open(settings, relay)
+        services.auth.params = CHEAP
+        return services
+
+    monkeypatch.setattr(app_module, "_open_services", held_open)
+
+    def sign_in_before_the_store_is_open() -> bool:
+        dialog = _visible("SignInDialog")
+        if dialog is None:
+            return False
+        dialog.login_edit.setText("admin")
+        dialog.password_edit.setText(ADMIN_PW)
+        dialog.ok_button.click()  # typed at once: the check waits for the store on its worker
+        assert dialog.busy.isVisibleTo(dialog)
+        release.set()
+        return True
+
+    def main_window_then_sign_out() -> bool:
+        window = _visible("MainWindow")
+        if window is None:
+            return False
+        assert "管理者" in window.card_label.text()
+        menu = window.menuBar().actions()[0].menu()
+        next(a for a in menu.actions() if a.text() == "サインアウト").trigger()
+        return True
+
+    def next_clerk_cancels() -> bool:
+        dialog = _visible("SignInDialog")
+        if dialog is None:
+            return False
+        dialog.reject()
+        return True
+
+    assert _drive([sign_in_before_the_store_is_open, main_window_then_sign_out, next_clerk_cancels]) == 0
+    assert seen["dialog_came_first"] is True
+    assert quiet_app == []
+    InstanceLock.acquire(app_paths().database_file).release()  # closed: the next start may open it
+
+
+def test_cancelling_before_the_store_is_open_closes_it_afterwards(qapp, desk_in_use, quiet_app, monkeypatch):
+    opened: list[AppServices] = []
+    release = threading.Event()
+    real_open = app_module._open_services
+
+    def held_open(settings, relay):
+        release.wait(timeout=30)
+        opened.append(real_open(settings, relay))
+        return opened[-1]
+
+    monkeypatch.setattr(app_module, "_open_services", held_open)
+
+    def cancel_at_once() -> bool:
+        dialog = _visible("SignInDialog")
+        if dialog is None:
+            return False
+        dialog.reject()
+        release.set()
+        return True
+
+    assert _drive([cancel_at_once]) == 0
+    assert len(opened) == 1 and not opened[0]._closers  # opened after the cancel, and closed by run_app
+    InstanceLock.acquire(app_paths().database_file).release()
+
+
+def test_a_second_window_is_refused_before_any_dialog(qapp, desk_in_use, quiet_app):
+    shown: list[str] = []
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets()
+                                               if w.isVisible()))
+    probe.start()
+    with InstanceLock.acquire(app_paths().database_file):  # the first window holds the desk
+        try:
+            assert app_module.run_app() == 1
+        finally:
+            probe.stop()
+    assert len(quiet_app) == 1 and "既に" in quiet_app[0]
+    assert "SignInDialog" not in shown
+
+
+def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, desk_in_use, quiet_app, monkeypatch):
+    def broken_open(_settings, _relay):
+        raise DatabaseCorruptError()
+
+    monkeypatch.setattr(app_module, "_open_services", broken_open)
+
+    def dialog_was_shown() -> bool:
+        return _visible("SignInDialog") is not None
+
+    assert _drive([dialog_was_shown]) == 1
+    assert quiet_app == [DatabaseCorruptError().message.text()]
+    assert _visible("SignInDialog") is None
+
+
+HEAVY = ("sqlalchemy", "alembic", "keyring", "smartcard", "reportlab", "pypdf", "cryptography",
+         "PySide6.QtTextToSpeech", "PySide6.QtPdf", "PySide6.QtMultimedia", "budoux", "dxdesk.store.models",
+         "dxdesk.cardreader.service", "dxdesk.app.composition")
+
+# A child process (this one has imported everything): the real start-up, stopped when the first
+# dialog has been drawn, listing which heavy modules were loaded by then.
+_CHILD = f"""
+import json, os, sys
+os.environ["DXDESK_STARTUP_PROBE"] = "1"
+from dxdesk.ui import app, startup
+real_start = startup.ServicesOpening.start
+
+def start(self):
+    print("MODULES=" + json.dumps([m for m in {HEAVY!r} if m in sys.modules]), flush=True)
+    real_start(self)
+
+startup.ServicesOpening.start = start
+sys.exit(app.run_app())
+"""
+
+
+def test_nothing_heavy_is_loaded_before_the_sign_in_dialog_is_drawn(desk_in_use):
+    out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=120, check=True)
+    assert "dxdesk-window-shown" in out.stdout  # the probe saw the dialog painted
+    line = next(line for line in out.stdout.splitlines() if line.startswith("MODULES="))
+    assert json.loads(line.removeprefix("MODULES=")) == []
