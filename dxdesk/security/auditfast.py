@@ -11,7 +11,7 @@ from the stored text with a fixed template:
   escaping ``json.dumps(ensure_ascii=False)`` applies to a string;
 * ``occurred_at``: SQLite keeps SQLAlchemy's ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC), which is
   the canonical ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` with two characters changed (why that needs no
-  parse: :func:`canonical_from_stored`); any other shape goes the reference way;
+  parse: :func:`canonical_maker`); any other shape goes the reference way;
 * ``details`` and ``items`` repeat a lot across events (the same form, the same counts): their
   canonical JSON is computed once per distinct stored text (a bounded cache);
 * HMAC-SHA256 from the key's inner and outer pads hashed once (``hashlib`` ``copy()``), which is
@@ -86,40 +86,36 @@ def _canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-class _Canonicals:
-    """Stored details/items text -> its canonical JSON (None: the reference way must judge it)."""
+def _canonical_details(stored: Any) -> str | None:
+    try:
+        details = dict(load_stored_json(stored) or {})
+        _check_no_floats(details, "details")
+        return _canonical_json(details)
+    except (TypeError, ValueError):  # floats, not a mapping: canonical_payload refuses it, with its words
+        return None
 
-    def __init__(self) -> None:
-        self.details: dict[Any, str | None] = {}
-        self.items: dict[Any, str | None] = {}
 
-    def of_details(self, stored: Any) -> str | None:
-        found = self.details.get(stored, False)
-        if found is not False:
-            return found  # type: ignore[return-value]
-        try:
-            details = dict(load_stored_json(stored) or {})
-            _check_no_floats(details, "details")
-            text: str | None = _canonical_json(details)
-        except (TypeError, ValueError):  # floats, not a mapping: canonical_payload refuses it, with its words
-            text = None
-        if len(self.details) >= _CACHE_LIMIT:
-            self.details.clear()
-        self.details[stored] = text
-        return text
+def _canonical_items(stored: Any) -> str | None:
+    try:
+        return _canonical_json(list(load_stored_json(stored) or ()))
+    except (TypeError, ValueError):
+        return None
 
-    def of_items(self, stored: Any) -> str | None:
-        found = self.items.get(stored, False)
-        if found is not False:
-            return found  # type: ignore[return-value]
-        try:
-            text: str | None = _canonical_json(list(load_stored_json(stored) or ()))
-        except (TypeError, ValueError):
-            text = None
-        if len(self.items) >= _CACHE_LIMIT:
-            self.items.clear()
-        self.items[stored] = text
-        return text
+
+def _remembered(compute: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """``compute`` once per distinct stored text (most events repeat a few details and item lists)."""
+    seen: dict[Any, str | None] = {}
+    missing = object()
+
+    def lookup(stored: Any) -> str | None:
+        found = seen.get(stored, missing)
+        if found is missing:
+            if len(seen) >= _CACHE_LIMIT:
+                seen.clear()
+            found = seen[stored] = compute(stored)
+        return found  # type: ignore[return-value]
+
+    return lookup
 
 
 def hmac_sha256_hex(key: bytes) -> Callable[[bytes], str]:
@@ -141,8 +137,9 @@ def hmac_sha256_hex(key: bytes) -> Callable[[bytes], str]:
     return digest
 
 
-def canonical_from_stored(row: tuple[Any, ...], desk_id: str, canonicals: _Canonicals | None = None) -> bytes | None:
-    """The canonical payload of a stored row, or None when only the reference way may judge it.
+def canonical_maker(desk_id: str) -> Callable[[tuple[Any, ...]], bytes | None]:
+    """row -> the canonical payload of one of ``desk_id``'s stored rows, or None when only the reference
+    way may judge it. One per walk: it remembers the canonical text of repeated values.
 
     ``occurred_at`` is taken as text: the template turns ``YYYY-MM-DD HH:MM:SS.ffffff`` into
     ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` without parsing it. That is safe because the result is only
@@ -151,22 +148,38 @@ def canonical_from_stored(row: tuple[Any, ...], desk_id: str, canonicals: _Canon
     the reference way parses back to the same bytes. Text of another length or separator (an
     offset, no microseconds) is not guessed at; the reference way parses it.
     """
-    canonicals = canonicals or _Canonicals()
-    moment = row[2]
-    if type(moment) is not str or len(moment) != 26 or moment[10] != " " or type(row[1]) is not int:
-        return None
-    details, items = canonicals.of_details(row[9]), canonicals.of_items(row[7])
-    if details is None or items is None:
-        return None
-    actor = row[3]
-    try:
-        return (_TEMPLATE % (
-            "null" if actor is None else encode_basestring(actor), encode_basestring(desk_id), details,
-            encode_basestring(row[4]), encode_basestring(row[0]), items, encode_basestring(row[5] or ""),
-            moment[:10], moment[11:], encode_basestring(row[10]), encode_basestring(row[6] or ""),
-            encode_basestring(row[8] or ""), row[1])).encode("utf-8")
-    except (TypeError, UnicodeEncodeError):  # a value of another type, a lone surrogate: the reference judges
-        return None
+    desk = encode_basestring(desk_id)
+    details_of, items_of = _remembered(_canonical_details), _remembered(_canonical_items)
+    # Event types, results, actors, 事務種別 and 処理事由 repeat: each distinct text is escaped once.
+    texts: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        found = texts.get(value)
+        if found is None:
+            if len(texts) >= _CACHE_LIMIT:
+                texts.clear()
+            found = texts[value] = encode_basestring(value)
+        return found
+
+    template, escape = _TEMPLATE, encode_basestring
+
+    def make(row: tuple[Any, ...]) -> bytes | None:
+        moment, seq = row[2], row[1]
+        if type(moment) is not str or len(moment) != 26 or moment[10] != " " or type(seq) is not int:
+            return None
+        details, items = details_of(row[9]), items_of(row[7])
+        if details is None or items is None:
+            return None
+        actor = row[3]
+        try:
+            return (template % (
+                "null" if actor is None else text(actor), desk, details, text(row[4]), escape(row[0]), items,
+                text(row[5] or ""), moment[:10], moment[11:], escape(row[10]), text(row[6] or ""),
+                text(row[8] or ""), seq)).encode("utf-8")
+        except (TypeError, UnicodeEncodeError):  # a value of another type, a lone surrogate: the reference judges
+            return None
+
+    return make
 
 
 def walk_stored(walker: ChainWalker, rows: Iterable[tuple[Any, ...]], desk_id: str) -> None:
@@ -179,7 +192,7 @@ def walk_stored(walker: ChainWalker, rows: Iterable[tuple[Any, ...]], desk_id: s
     # A walker that already failed takes nothing more (feed says so); the fast path must not either.
     mac = hmac_sha256_hex(key) if key and not walker.failed else None
     head_seq = head.seq if head is not None else None
-    canonicals = _Canonicals()
+    canonical = canonical_maker(desk_id)
     compare = hmac.compare_digest
     special = (CHECKPOINT_EVENT, GAP_EVENT)
     for row in rows:
@@ -188,7 +201,7 @@ def walk_stored(walker: ChainWalker, rows: Iterable[tuple[Any, ...]], desk_id: s
         if (mac is not None and last is not None and type(stored_hash) is str and stored_hash.isascii()
                 and stored_hash.startswith(KEYED_PREFIX) and seq == last[0] + 1 and row[10] == last[1]
                 and seq != head_seq and row[4] not in special):
-            payload = canonical_from_stored(row, desk_id, canonicals)
+            payload = canonical(row)
             if payload is not None and compare(mac(payload), stored_hash[_KEYED_LEN:]):
                 walker.keyed = True
                 walker.last = (seq, stored_hash)
