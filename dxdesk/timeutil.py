@@ -116,6 +116,14 @@ def desk_tz() -> tzinfo:
     return pc
 
 
+def desk_zone() -> ZoneInfo | None:
+    """The configured zone, or None for the PC's own rules (``astimezone(None)`` at each instant).
+
+    For a loop over many values (a million-row export) that looks the zone up once, then
+    converts each value as :func:`to_desk` does."""
+    return _configured_zone()
+
+
 def to_desk(moment: datetime) -> datetime:
     """An aware instant as the desk's wall-clock time (aware). A naive value is taken as UTC,
     the store's convention, never as the PC's zone."""

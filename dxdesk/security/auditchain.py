@@ -268,6 +268,11 @@ class ChainWalker:
         self.checked += 1
         return True
 
+    @property
+    def failed(self) -> bool:
+        """Something wrong was found: feeding more events changes nothing."""
+        return self._failure is not None
+
     def finish(self, stored_hash: Callable[[int], str | None] | None = None) -> VerifyResult:
         """The verdict. ``stored_hash(seq)`` looks up an event before ``start`` (for the head note)."""
         if self._anchor is not None:

@@ -29,7 +29,8 @@ from typing import Any, Iterator, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
-from dxdesk.security.auditchain import AuditRecord, VerifiedPoint, utc_iso
+from dxdesk.security import auditfast
+from dxdesk.security.auditchain import AuditRecord, ChainWalker, VerifiedPoint, utc_iso
 from dxdesk.store.models import AuditCheckpoint, AuditEvent
 
 _MAC_PREFIX = "c1:"
@@ -133,3 +134,25 @@ def stream_records(conn: Connection, desk_id: str, after_seq: int = 0) -> Iterat
         if len(rows) < BATCH:
             return
         after_seq = rows[-1][1]
+
+
+def walk(conn: Connection, walker: ChainWalker, desk_id: str, after_seq: int = 0) -> None:
+    """Feed the desk's events with seq > ``after_seq`` to ``walker``, in seq order, until it stops.
+
+    On SQLite the stored values go straight from the driver's cursor to the fast walk
+    (:mod:`auditfast`: no row objects, no type conversion; one streamed query over the
+    ``(desk_id, seq)`` index); other databases give typed rows, walked as records.
+    """
+    if conn.dialect.name != "sqlite":
+        for record in stream_records(conn, desk_id, after_seq):
+            if not walker.feed(record):
+                return
+        return
+    columns = ", ".join(f'"{name}"' for name in auditfast.COLUMNS)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT {columns} FROM audit_events WHERE desk_id = ? AND seq > ? ORDER BY seq",
+                       (desk_id, after_seq))
+        auditfast.walk_stored(walker, cursor, desk_id)
+    finally:
+        cursor.close()

@@ -26,7 +26,7 @@ from dxdesk.security.auditcheckpoint import (
     load_checkpoint,
     save_checkpoint,
     still_holds,
-    stream_records,
+    walk,
 )
 from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head, load_cutover
 from dxdesk.security.permissions import Permission, Session, require, requires
@@ -181,9 +181,7 @@ class AuditService:
             if full or (start is not None and not still_holds(conn, desk, start)):
                 start = None  # walk from seq 1: a changed history is named by the full walk
         walker = ChainWalker(key, head, cutover, start)
-        for record in stream_records(conn, desk, start.seq if start else 0):
-            if not walker.feed(record):
-                break
+        walk(conn, walker, desk, start.seq if start else 0)
         result = walker.finish(lambda seq: hash_at(conn, desk, seq))
         point = walker.point() if result.ok else None
         # A bad event is the finding to name first; a chain that is fine still reports the doctored checkpoint.

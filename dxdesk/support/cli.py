@@ -374,7 +374,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             catalog = repo.catalog()
             # Summarised once, in the database; the PDF is drawn from the aggregates, the CSV streamed.
-            summary = kpi.summarize(repo.scope(query))
+            scope = repo.scope(query)
+            summary = kpi.summarize(scope)
             # The per-class (講座・コマ) summary: one more GROUP BY, for the PDF's table and --json.
             classes = repo.class_summary(query) if args.pdf or args.json else None
             if classes is not None:
@@ -386,7 +387,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                     print(f"wrote {args.pdf}")
             if args.csv:
                 language = "en" if args.english_headers else "ja"
-                paths = repo.write_csv_pair(args.csv, repo.iter_sessions(query), summary, catalog, language)
+                # The stored scope writes its rows straight from SQL (dxdesk.support.sql_export).
+                paths = repo.write_csv_pair(args.csv, scope, summary, catalog, language)
                 written.extend(paths)
                 if not args.json:
                     print("wrote " + " and ".join(str(p) for p in paths))

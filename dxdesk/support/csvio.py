@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, TextIO
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol, TextIO, runtime_checkable
 
 from dxdesk.csvfiles import atomic_text_file, spreadsheet_safe, write_text_atomic
 from dxdesk.i18n import Msg
@@ -103,10 +103,23 @@ def sessions_csv_text(sessions: Iterable[SupportSession], catalog: Catalog, lang
     buffer = io.StringIO()
     w = _writer(buffer)
     w.writerow(header(language))
-    for s in sessions:
-        if not s.deleted:
-            w.writerow(session_row(s, catalog, language))
+    w.writerows(session_rows(sessions, catalog, language))
     return buffer.getvalue()
+
+
+@runtime_checkable
+class CsvRowSource(Protocol):
+    """Sessions that give their CSV rows themselves, as :func:`session_row` would make them (a stored
+    scope does it straight from SQL, without a record per row: dxdesk.support.sql_export)."""
+
+    def csv_rows(self, catalog: Catalog, language: str) -> Iterator[list[str]]: ...
+
+
+def session_rows(sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> Iterator[list[str]]:
+    """The CSV rows of ``sessions``, deleted ones left out."""
+    if isinstance(sessions, CsvRowSource):
+        return sessions.csv_rows(catalog, language)
+    return (session_row(s, catalog, language) for s in sessions if not s.deleted)
 
 
 def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: Catalog, language: str = "ja") -> Path:
@@ -114,9 +127,7 @@ def write_sessions_csv(path: Path, sessions: Iterable[SupportSession], catalog: 
     with atomic_text_file(path) as f:
         w = _writer(f)
         w.writerow(header(language))
-        for s in sessions:
-            if not s.deleted:
-                w.writerow(session_row(s, catalog, language))
+        w.writerows(session_rows(sessions, catalog, language))
     return path
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from dxdesk.support.catalog import AGE_BANDS, OUTCOMES, UNKNOWN_CHOICE, VENUE_TYPES
 from dxdesk.support.model import SupportSession
@@ -55,6 +55,8 @@ class StoredScope(Protocol):
     def kpi_summary(self) -> "KpiSummary": ...
 
     def understaffed_sessions(self) -> list[SupportSession]: ...
+
+    def __iter__(self) -> Iterator[SupportSession]: ...  # the sessions themselves, streamed (CSV exports)
 
 
 Sessions = Iterable[SupportSession] | StoredScope

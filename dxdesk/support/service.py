@@ -265,7 +265,7 @@ class SupportService:
 
         self._require(Permission.VIEW_REPORTS, EventType.EXPORT, "support_csv")
         self._require(Permission.EXPORT_DATA, EventType.EXPORT, "support_csv")
-        rows = _Counted(sessions)
+        rows = _CountedRows(sessions)
         written = write_csv_pair(path, rows, summary, catalog, language)
         self._audit(EventType.EXPORT, {"kind": "support_csv", "rows": rows.live, "files": len(written)})
         return written
@@ -281,6 +281,24 @@ class SupportService:
         written = write_classes_csv(path, rows, catalog, language)
         self._audit(EventType.EXPORT, {"kind": "support_classes_csv", "rows": rows.live, "files": 1})
         return written
+
+
+class _CountedRows:
+    """The sessions CSV's rows (from SQL when the sessions are a stored scope), counting those written."""
+
+    def __init__(self, sessions: Iterable[SupportSession]) -> None:
+        self._sessions = sessions
+        self.live = 0
+
+    def __iter__(self) -> Iterator[SupportSession]:  # only csv_rows is used; iterating gives the sessions
+        return iter(self._sessions)
+
+    def csv_rows(self, catalog: Catalog, language: str) -> Iterator[builtins.list[str]]:
+        from dxdesk.support.csvio import session_rows
+
+        for row in session_rows(self._sessions, catalog, language):
+            self.live += 1
+            yield row
 
 
 class _Counted(Generic[R]):

@@ -483,6 +483,12 @@ class StoredSessions:
         """The sessions themselves, streamed (a CSV export of the same scope)."""
         return _stream(self._open, self.query, self._own_desk)
 
+    def csv_rows(self, catalog: Catalog, language: str = "ja") -> Iterator[builtins.list[str]]:
+        """The sessions CSV's rows straight from SQL (:class:`dxdesk.support.csvio.CsvRowSource`)."""
+        from dxdesk.support.sql_export import csv_rows
+
+        return csv_rows(self._open, self.query, catalog, language)
+
     def understaffed_sessions(self) -> builtins.list[SupportSession]:
         stmt = _select(self.query).where(sql_kpi.understaffed_condition())
         with self._open() as s:

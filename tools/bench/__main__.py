@@ -103,7 +103,7 @@ def _audit(args: argparse.Namespace) -> int:
     from tools.bench.audit import bench_audit
 
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    timings = bench_audit(args.n, single=args.single)
+    timings = bench_audit(args.n, single=args.single, home=args.home)
     print(f"{'what':<58} {'time':>10} {'peak RSS':>11}")
     for t in timings:
         print(t.line())
@@ -202,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=_positive, default=100_000, help="events in the log (default 100000)")
     p.add_argument("--single", type=_positive, default=1_000,
                    help="events then appended one transaction each (default 1000)")
+    p.add_argument("--home", type=Path, metavar="DIR",
+                   help="keep the filled desk in DIR and reuse it on the next run (the 1,000,000 fill takes minutes)")
     p.set_defaults(func=_audit)
 
     p = sub.add_parser(
