@@ -177,15 +177,15 @@ def write_classes_csv(path: Path, classes: Iterable[ClassRecord], catalog: Catal
 
 SECTION_LABELS: dict[str, Msg] = {
     "total": Msg("合計", "Totals"),
-    "topic": Msg("トピック別", "By topic"),
+    "topic": kpilabels.BY_TOPIC,
     "venue": Msg("会場別", "By venue"),
-    "venue_type": Msg("会場種別", "By venue type"),
+    "venue_type": kpilabels.BY_VENUE_TYPE,
     "month": Msg("月別", "By month"),
     "week": Msg("週別(ISO)", "By ISO week"),
     "attendees": Msg("参加者数", "Attendees"),
     "helpers": Msg("支援体制", "Staffing"),
-    "age_band": Msg("年齢層別", "By age band"),
-    "outcome": Msg("結果別", "By outcome"),
+    "age_band": kpilabels.BY_AGE,
+    "outcome": kpilabels.BY_OUTCOME,
 }
 
 

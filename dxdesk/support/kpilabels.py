@@ -33,3 +33,21 @@ SUMMARY_LABELS: Mapping[str, Msg] = {
 }
 COUNT_HEADER = Msg("回数", "Sessions")  # the count column of every breakdown table
 SHARE_HEADER = Msg("割合", "Share")
+
+# The breakdowns: a section title on the tab, the start of a chart title in the PDF ("相談内容別セッション数").
+BY_TOPIC = Msg("相談内容別", "By topic")
+BY_VENUE_TYPE = Msg("会場の種類別", "By venue type")
+BY_AGE = Msg("年齢層別", "By age group")
+BY_OUTCOME = Msg("結果別", "By result")
+BY_CLASS = Msg("講座（コマ）別", "Classes (2+ attendees)")
+# Their column headers.
+TOPIC = Msg("相談内容", "Topics")
+VENUE_TYPE = Msg("会場の種類", "Venue type")
+AGE_BAND = Msg("年齢層", "Age group")
+OUTCOME = Msg("結果", "Result")
+VENUE_MEAN_ATTENDEES = Msg("平均参加者数", "Avg. attendees")
+CLASSES = Msg("コマ数", "Classes")
+PARTICIPANTS = Msg("参加者数", "Attendees")
+STAFF = Msg("支援者数", "Helpers")
+BELOW_RULE = Msg("体制基準未満", "Below staffing rule")
+CLASS_TOTAL = Msg("合計（コマ単位）", "Total (each class once)")

@@ -132,7 +132,7 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
     notes = {"understaffed": " ※2"}  # the staffing rule, explained under the charts
     summary_rows = [["項目", "値"]] + [[label.ja + notes.get(key, ""), kpi_values[key]]
                                        for key, label in kpilabels.SUMMARY_LABELS.items()]
-    vt_rows = [["会場種別", kpilabels.COUNT_HEADER.ja, "平均参加者数", "支援者/参加者"]]
+    vt_rows = [[kpilabels.VENUE_TYPE.ja, kpilabels.COUNT_HEADER.ja, kpilabels.VENUE_MEAN_ATTENDEES.ja, "支援者/参加者"]]
     for code, n in s.per_venue_type.items():
         vt_rows.append([catalog.venue_type_label(code), f"{n:,}", _dec(s.mean_attendees_per_venue_type[code]),
                         _dec(s.helpers_per_attendee_per_venue_type[code])])
@@ -147,18 +147,18 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
     codes = [t.code for t in catalog.sorted_topics() if t.active or s.per_topic.get(t.code)]
     codes += [c for c in s.per_topic if c not in codes]
     story.append(Spacer(0, 3 * mm))
-    story.append(horizontal_bars("トピック別セッション数 ※1", [catalog.topic_label(c) for c in codes],
+    story.append(horizontal_bars(f"{kpilabels.BY_TOPIC.ja}セッション数 ※1", [catalog.topic_label(c) for c in codes],
                                  [s.per_topic.get(c, 0) for c in codes], cs))
 
     title, labels, values = time_series(s, options.period)
     story.append(Spacer(0, 2 * mm))
     story.append(_pair(
         vertical_bars(title, labels, values, cs, label_angle=45 if len(labels) > 6 else 0),
-        vertical_bars("年齢層別セッション数", [AGE_BAND_LABELS[b].ja for b in s.age_band_counts],
+        vertical_bars(f"{kpilabels.BY_AGE.ja}セッション数", [AGE_BAND_LABELS[b].ja for b in s.age_band_counts],
                       list(s.age_band_counts.values()), cs, fill=colors.Color(0.45, 0.45, 0.45)),
     ))
     story.append(_pair(
-        vertical_bars("結果別セッション数", [OUTCOME_LABELS[o].ja for o in s.outcome_counts],
+        vertical_bars(f"{kpilabels.BY_OUTCOME.ja}セッション数", [OUTCOME_LABELS[o].ja for o in s.outcome_counts],
                       list(s.outcome_counts.values()), cs, distinct_greys=True),
         vertical_bars("参加者数別セッション数（人）", list(s.attendee_distribution),
                       list(s.attendee_distribution.values()), cs, fill=colors.Color(0.7, 0.7, 0.7)),
@@ -167,9 +167,9 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
     hpa = {c: v for c, v in s.helpers_per_attendee_per_venue_type.items() if s.per_venue_type[c]}
     mpv = {c: s.mean_attendees_per_venue_type[c] for c in hpa}
     story.append(_pair(
-        vertical_bars("会場種別 参加者1人あたり支援者数", [catalog.venue_type_label(c) for c in hpa],
+        vertical_bars(f"{kpilabels.BY_VENUE_TYPE.ja} {kpilabels.HELPERS_PER_ATTENDEE.ja}", [catalog.venue_type_label(c) for c in hpa],
                       [v or 0.0 for v in hpa.values()], cs, decimals=2, distinct_greys=True, label_angle=30),
-        vertical_bars("会場種別 1回あたり平均参加者数", [catalog.venue_type_label(c) for c in hpa],
+        vertical_bars(f"{kpilabels.BY_VENUE_TYPE.ja} {kpilabels.MEAN_ATTENDEES.ja}", [catalog.venue_type_label(c) for c in hpa],
                       [v or 0.0 for v in mpv.values()], cs, decimals=1,
                       distinct_greys=True, label_angle=30),
     ))
@@ -186,14 +186,14 @@ def build_story(data: ReportData, catalog: Catalog, options: ReportOptions) -> l
 
     story.append(Spacer(0, 3 * mm))
     story.append(Paragraph(
-        "※1 複数のトピックを扱った回は、トピックごとに1回として数えます（合計はセッション数を上回ることがあります）。"
+        "※1 複数の相談内容を扱った回は、相談内容ごとに1回として数えます（合計はセッション数を上回ることがあります）。"
         "年齢層・結果・端末・再来は1回ごとの記録で、割合はセッション数に対する割合です。削除された記録は含みません。", note))
     story.append(Paragraph(
         "※2 体制基準: 講師1名に加え、参加者4名ごとに補助者1名（支援者数＝講師を含む全員）。参加者1名の個別相談は1名で可。"
         "必要人数 = 1 + 参加者数÷4（端数切り上げ）（参加者2名以上）。", note))
     if options.classes is not None:
         story.append(Paragraph(
-            "※3 講座（コマ）: 参加者2名以上の回。複数のトピックを扱ったコマはトピックごとに数えます。"
+            "※3 講座（コマ）: 参加者2名以上の回。複数の相談内容を扱ったコマは相談内容ごとに数えます。"
             "「体制基準未満」は※2の必要人数に支援者数が満たないコマの数で、1件以上の行に▲を付けて網掛けしています。"
             "コマごとの一覧は --classes-csv で出力できます。", note))
     return story
@@ -206,17 +206,18 @@ def _classes_table(summary: ClassSummary, catalog: Catalog, h2: ParagraphStyle) 
         return [label, f"{t.classes:,}", f"{t.participants:,}", f"{t.staff:,}", _dec(_ratio(t.participants, t.classes), 1),
                 f"{mark}{t.below_ratio:,}"]
 
-    rows = [["トピック", "コマ数", "参加者数", "支援者数", "1コマ平均参加者", "体制基準未満 ※2"]]
+    k = kpilabels
+    rows = [[k.TOPIC.ja, k.CLASSES.ja, k.PARTICIPANTS.ja, k.STAFF.ja, "1コマ平均参加者", f"{k.BELOW_RULE.ja} ※2"]]
     codes = [t.code for t in catalog.sorted_topics() if t.code in summary.per_topic]
     codes += [c for c in summary.per_topic if c not in codes]
     rows += [cells(catalog.topic_label(c), summary.per_topic[c]) for c in codes]
-    rows.append(cells("合計（コマ単位）", summary.total))
+    rows.append(cells(k.CLASS_TOTAL.ja, summary.total))
     table = _table(rows, [56 * mm, 18 * mm, 20 * mm, 20 * mm, 30 * mm, 30 * mm])
     shade = [("BACKGROUND", (0, i), (-1, i), colors.Color(0.85, 0.85, 0.85))
              for i, row in enumerate(rows[1:], start=1) if row[-1].startswith("▲")]
     table.setStyle(TableStyle([*shade, ("FONT", (0, len(rows) - 1), (-1, len(rows) - 1), FONT_BOLD, 8.5),
                                ("LINEABOVE", (0, len(rows) - 1), (-1, len(rows) - 1), 1.0, colors.black)]))
-    return KeepTogether([Paragraph("講座（コマ）別 ※3", h2), table])
+    return KeepTogether([Paragraph(f"{k.BY_CLASS.ja} ※3", h2), table])
 
 
 def _pair(left, right) -> Table:  # type: ignore[no-untyped-def]

@@ -53,7 +53,7 @@ def test_summary_csv(tmp_path, dataset, catalog):
     assert rows[0] == ["区分", "コード", "項目", "値"]
     values = {(r[0], r[1]): r[3] for r in rows[1:]}
     assert values[("合計", "sessions")] == "12"
-    assert values[("トピック別", "line")] == "4"
+    assert values[("相談内容別", "line")] == "4"
     assert values[("参加者数", "mean")] == "3.25"
     assert values[("支援体制", "understaffed")] == "4"
     assert values[("参加者数", "mean:other")] == ""  # no data is blank, not 0

@@ -45,7 +45,7 @@ def test_fonts_are_embedded_bizud_only(fy_report):
 def test_text_has_headings_and_numbers(fy_report):
     text = _run("pdftotext", "-layout", str(fy_report), "-")
     for expected in ("サンプル町 デジタル活用支援 実施報告", "2026年4月1日〜2027年3月31日", "作成日: 2027年4月2日",
-                     "トピック別セッション数", "月別セッション数", "年齢層別", "結果別", "会場別", "1 / 2"):
+                     "相談内容別セッション数", "月別セッション数", "年齢層別", "結果別", "会場別", "1 / 2"):
         assert expected in text, expected
     flat = " ".join(text.split())
     assert "セッション数 12" in flat

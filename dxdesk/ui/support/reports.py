@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.i18n import N_, Msg, current_language, tr
+from dxdesk.i18n import Msg, current_language, tr
 from dxdesk.support import classes, kpi, kpilabels
 from dxdesk.support.classes import ClassSummary, ClassTotals
 from dxdesk.support.catalog import AGE_BAND_LABELS, OUTCOME_LABELS, Catalog
@@ -148,13 +148,13 @@ def _table(name: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     return table
 
 
-# Breakdown table keys (msgids): the titles above the tables, in the current language via tr().
-BY_TOPIC, BY_OUTCOME = N_("相談内容別"), N_("結果別")
-BY_VENUE_TYPE, BY_AGE = N_("会場の種類別"), N_("年齢層別")
+# Breakdown titles and headers are the PDF's (kpilabels): one wording for the tab, the PDF and the CSV.
+BY_TOPIC, BY_OUTCOME = kpilabels.BY_TOPIC, kpilabels.BY_OUTCOME
+BY_VENUE_TYPE, BY_AGE, BY_CLASS = kpilabels.BY_VENUE_TYPE, kpilabels.BY_AGE, kpilabels.BY_CLASS
 
 
-def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableWidget]]:
-    """(title msgid, table); the tables' texts are already in the current language."""
+def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[Msg, QTableWidget]]:
+    """(title, table); the tables' texts are already in the current language."""
     lang = current_language()
 
     def share(n: int) -> str:
@@ -167,16 +167,15 @@ def breakdown_tables(s: KpiSummary, catalog: Catalog) -> list[tuple[str, QTableW
     ]
     ages = [[AGE_BAND_LABELS[a].text(), str(n), _pct(s.age_band_shares[a])] for a, n in s.age_band_counts.items()]
     outcomes = [[OUTCOME_LABELS[o].text(), str(n), _pct(s.outcome_shares[o])] for o, n in s.outcome_counts.items()]
-    count, share_header = kpilabels.COUNT_HEADER.text(), kpilabels.SHARE_HEADER.text()
+    k = kpilabels
+    count, share_header = k.COUNT_HEADER.text(lang), k.SHARE_HEADER.text(lang)
     return [
-        (BY_TOPIC, _table("topicTable", [tr("相談内容"), count, share_header], topics)),
-        (BY_VENUE_TYPE, _table("venueTypeTable", [tr("会場の種類"), count, tr("平均参加者")], venue_types)),
-        (BY_AGE, _table("ageTable", [tr("年齢層"), count, share_header], ages)),
-        (BY_OUTCOME, _table("outcomeTable", [tr("結果"), count, share_header], outcomes)),
+        (BY_TOPIC, _table("topicTable", [k.TOPIC.text(lang), count, share_header], topics)),
+        (BY_VENUE_TYPE, _table("venueTypeTable", [k.VENUE_TYPE.text(lang), count, k.VENUE_MEAN_ATTENDEES.text(lang)],
+                               venue_types)),
+        (BY_AGE, _table("ageTable", [k.AGE_BAND.text(lang), count, share_header], ages)),
+        (BY_OUTCOME, _table("outcomeTable", [k.OUTCOME.text(lang), count, share_header], outcomes)),
     ]
-
-
-BY_CLASS = N_("講座（コマ）別")
 
 
 def classes_table(summary: ClassSummary, catalog: Catalog) -> QTableWidget:
@@ -188,8 +187,10 @@ def classes_table(summary: ClassSummary, catalog: Catalog) -> QTableWidget:
                 ("▲ " if t.below_ratio else "") + str(t.below_ratio)]
 
     rows = [cells(catalog.topic_label(code, lang), t) for code, t in summary.per_topic.items()]
-    rows.append(cells(tr("合計（コマ単位）"), summary.total))
-    table = _table("classTable", [tr("相談内容"), tr("コマ数"), tr("参加者"), tr("支援者"), tr("体制基準未満")], rows)
+    k = kpilabels
+    rows.append(cells(k.CLASS_TOTAL.text(lang), summary.total))
+    table = _table("classTable", [m.text(lang) for m in (k.TOPIC, k.CLASSES, k.PARTICIPANTS, k.STAFF, k.BELOW_RULE)],
+                   rows)
     table.setToolTip(tr("参加者2名以上の回。必要な支援者数は講師1名＋参加者4名ごとに1名（PDFの※2と同じ基準）"))
     return table
 
@@ -311,9 +312,9 @@ class ReportsTab(QWidget):
         tables = dict(breakdown_tables(s, self._catalog))
         # The long topic list and the short outcome table on the left, the two five-row tables on the right.
         for column, titles in ((left, (BY_TOPIC, BY_OUTCOME)), (right, (BY_VENUE_TYPE, BY_AGE))):
-            for title in titles:
-                column.addWidget(section_title(tr(title)))
-                column.addWidget(tables[title])
+            for section in titles:
+                column.addWidget(section_title(section.text()))
+                column.addWidget(tables[section])
                 column.addSpacing(6)
             column.addStretch(1)
             columns.addLayout(column, 1)
@@ -321,7 +322,7 @@ class ReportsTab(QWidget):
         class_box = QWidget()  # a widget, not a bare layout: the clearing above removes widgets only
         class_row = QHBoxLayout(class_box)
         class_row.setContentsMargins(0, 0, 0, 0)
-        class_row.addWidget(section_title(tr(BY_CLASS)))
+        class_row.addWidget(section_title(BY_CLASS.text()))
         class_row.addStretch(1)
         self.classes_button = big_button(tr("講座CSVを出力…"))
         self.classes_button.setObjectName("classesCsvButton")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QTableWidget
 
 from dxdesk.support import kpilabels
 from test_reports import open_reports
@@ -39,6 +40,21 @@ def test_the_screen_the_pdf_and_the_csv_use_one_wording(qtbot, make_page, sample
     for label in shown:
         assert any(line.startswith(label) for line in pdf_lines), f"{label!r} is not a row of the PDF's 概要"
     assert "支援件数" not in text and "支援件数" not in " ".join(shown)
+
+    # The breakdowns: each section title on the tab starts a heading or chart title of the PDF (charts stand
+    # side by side, so a title may start mid-line in pdftotext's layout), and each
+    # column header of the tab's tables is a header of the PDF's (the PDF has more columns, never other words).
+    titles = [w.text() for w in rep.findChildren(QLabel) if w.text() in {
+        m.ja for m in (kpilabels.BY_TOPIC, kpilabels.BY_VENUE_TYPE, kpilabels.BY_AGE, kpilabels.BY_OUTCOME,
+                       kpilabels.BY_CLASS)}]
+    assert len(titles) == 5, titles
+    for title in titles:
+        assert re.search(rf"(^|\s){re.escape(title)}", text, re.MULTILINE), f"section {title!r} is not in the PDF"
+    headers = {table.horizontalHeaderItem(c).text() for table in rep.findChildren(QTableWidget)
+               for c in range(table.columnCount())}
+    for header in headers - {kpilabels.SHARE_HEADER.ja}:  # the PDF draws shares as bars, not a column
+        assert header in text, f"column {header!r} is not in the PDF"
+    assert "トピック" not in text  # the screen's word (相談内容) throughout
 
     with qtbot.waitSignal(rep.file_written, timeout=10000) as written:
         rep.csv_button.click()
