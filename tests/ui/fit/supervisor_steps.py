@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
 from dxdesk import i18n
+from dxdesk.security.auditlabels import items_text
 from dxdesk.ui.admin.page import (
     TAB_ACCOUNTS, TAB_AUDIT, TAB_CALIBRATION, TAB_CONNECTION, TAB_DISPLAY, TAB_RECOVERY,
 )
@@ -147,6 +148,7 @@ def test_supervisor_pages(qtbot, desk):
     qtbot.waitUntil(audit.table.hasFocus)
     qtbot.keyClick(audit.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: audit.detail_dialog is not None and audit.detail_dialog.isVisible())
+    assert items_text(["basic4", "pinless"]) in audit.detail_dialog.text()  # 基本4情報、照合番号Bで読取
     check("08-audit-detail-code-b-read")
     _close_dialogs()
     with qtbot.waitSignal(audit.verified, timeout=20_000):
