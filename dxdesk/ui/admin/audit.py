@@ -163,9 +163,10 @@ class AuditTab(QWidget):
         header = self.table.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for column, width in ((4, 150), (5, 150)):  # purpose, items: elided when longer
+        for column, width in ((4, 120), (5, 120)):  # purpose, items: elided when longer, the header never
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, width)
+            header_px = header.fontMetrics().horizontalAdvance(tr(COLUMNS[column])) + 24
+            header.resizeSection(column, max(width, header_px))
         header.setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
 
         filters = QHBoxLayout()
