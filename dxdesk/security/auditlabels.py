@@ -7,6 +7,7 @@ sentence, details with an unknown key to 「その他」 with the value only (th
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -186,7 +187,17 @@ def role_label(value: object, language: str | None = None) -> str:
         return OTHER_DETAIL.text(language)
 
 
+@functools.cache
+def _topic_labels() -> Mapping[str, Msg]:
+    """The national support topics (a town's own topics, added later, keep their code)."""
+    from dxdesk.support.catalog import Catalog
+
+    return {t.code: t.label for t in Catalog.seeded().topics}
+
+
 def _value_text(key: str, value: Any, logins: Mapping[str, str], language: str | None) -> str:
+    if key == "topic" and str(value) in _topic_labels():
+        return _topic_labels()[str(value)].text(language)
     if key in VALUE_LABELS and not isinstance(value, (list, tuple, bool)):
         label = VALUE_LABELS[key].get(str(value))
         return label.text(language) if label else str(value)

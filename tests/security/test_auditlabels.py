@@ -36,3 +36,8 @@ def test_an_unknown_code_never_shows_its_name():
     assert labels.items_text(["future_item"], "en") == "Other"
     text = labels.details_text({"future_key": 3, "locked": False}, language="ja")
     assert text == "その他: 3" and "future_key" not in text
+
+
+def test_a_saved_topic_is_named_by_its_label():
+    assert labels.details_text({"kind": "topic_saved", "topic": "line", "active": True}, language="ja") == \
+        "内容: 相談内容の保存、相談内容: LINE・SNS、使用中: オン"
