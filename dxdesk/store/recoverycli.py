@@ -49,7 +49,7 @@ def register_recovery(dbsub: Any) -> None:
 
 def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     """The desk database and the administrator's session on it (--as LOGIN)."""
-    from dxdesk.app.maintenance import _authorise
+    from dxdesk.app.maintenancesteps import authorise
     from dxdesk.clisession import signer, user_errors
     from dxdesk.security.permissions import Permission
     from dxdesk.store.database import open_database
@@ -60,7 +60,7 @@ def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     with user_errors():
         db = open_database(settings, paths)
         try:
-            _audit_log, session = _authorise(db, settings, sign_in, Permission.MANAGE_KEYS)
+            _audit_log, session = authorise(db, settings, sign_in, Permission.MANAGE_KEYS)
         except BaseException:
             db.close()
             raise
