@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session as OrmSession
 from dxdesk.i18n import Msg
 from dxdesk.security.audit import AuditEntry, AuditLog
 from dxdesk.security.permissions import Permission, Session, require
-from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint
+from dxdesk.security.recoverykey import (
+    RecoveryKeyError, RecoverySecret, fingerprint, legacy_fingerprint, stored_fingerprints, typed_fingerprint,
+)
 from dxdesk.store.database import Database
 from dxdesk.store.escrow import (
     accept_in, awaiting_confirmation, ensure_wrapped_keys, recovery_public_key, store_recovery_public_key,
@@ -58,12 +60,6 @@ class RecoverySetUp:
     written: tuple[Path, ...]
 
 
-def normalise_fingerprint(typed: str) -> str:
-    """``3F2A 91C0``, ``3f2a91c0`` and ``3f2a-91c0`` are the same fingerprint."""
-    digits = "".join(ch for ch in typed.lower() if ch in "0123456789abcdef")
-    return f"{digits[:4]}-{digits[4:]}" if len(digits) == 8 else typed.strip().lower()
-
-
 class RecoveryKeys:
     def __init__(self, db: Database, audit: AuditLog, municipality: str = "") -> None:
         self.db = db
@@ -74,8 +70,9 @@ class RecoveryKeys:
         with self.db.session() as s:
             public = recovery_public_key(s)
             fp = fingerprint(public) if public is not None else None
-            kinds = s.scalars(select(DeskKey.kind).where(DeskKey.desk_id == self.db.desk_id,
-                                                         DeskKey.recovery_fingerprint == fp).distinct())
+            kinds = s.scalars(select(DeskKey.kind).where(
+                DeskKey.desk_id == self.db.desk_id,
+                DeskKey.recovery_fingerprint.in_(stored_fingerprints(public) if public is not None else ())).distinct())
             wrapped = tuple(sorted(kinds)) if fp else ()
         return RecoveryKeyState(fp, awaiting_confirmation(self.db), wrapped)
 
@@ -114,17 +111,17 @@ class RecoveryKeys:
 
         def record(orm: OrmSession) -> None:
             store_recovery_public_key(orm, secret.public)
-            accept_in(orm, fp)  # this administrator made it here and now: confirmed on this desk
-            # The full SHA-256 of the public key (a printed 8-digit fingerprint could look like a postal code).
+            accept_in(orm, secret.public)  # this administrator made it here and now: confirmed on this desk
+            # The full SHA-256 of the public key: the audit log names the key itself, not its printed fingerprint.
             self.audit.append_in(orm, self._entry(session, SETUP_EVENT, {
                 "public_key_sha256": hashlib.sha256(secret.public).hexdigest()}))
         self.db.writer.run(record)
         return RecoverySetUp(fp, secret.check_code, ensure_wrapped_keys(self.db), targets)
 
-    def accept(self, session: Session, typed_fingerprint: str) -> int:
+    def accept(self, session: Session, typed: str) -> int:
         """Confirm the town recovery key on this desk after comparing with the sheet; returns keys wrapped."""
         require(session, Permission.MANAGE_KEYS)
-        typed = normalise_fingerprint(typed_fingerprint)
+        typed = typed_fingerprint(typed)
         with self.db.session() as s:
             public = recovery_public_key(s)
         if public is None:
@@ -132,6 +129,15 @@ class RecoveryKeys:
                 "この端末にはまだ町の復旧キーが届いていません。サーバーと同期してから確認してください。",
                 "this desk has no town recovery key yet; sync with the server first"))
         fp = fingerprint(public)
+        if typed == legacy_fingerprint(public):
+            # An 8-digit fingerprint (a sheet printed by an earlier version) is too short to tell the town's
+            # key from one an intruder made to match it: the full one is read from a desk that has the key.
+            raise RecoveryUseError(Msg(
+                f"入力した指紋（{typed}）は以前の版の短い指紋です。短い指紋では確認できません。この鍵を使っている別の端末の"
+                "「復旧キー」タブ（または dxdesk db status）に表示される 16 桁の指紋を入力してください。",
+                f"the fingerprint typed ({typed}) is the short form printed by an earlier version, too short to "
+                "confirm a key; type the full 16-digit fingerprint shown on a desk that already uses the key "
+                "(its 復旧キー tab, or dxdesk db status)"))
         if typed != fp:
             raise RecoveryUseError(Msg(
                 f"入力した指紋（{typed}）は、この端末に届いた復旧キーの指紋と一致しません。復旧シートの「鍵の指紋」を"
@@ -141,7 +147,7 @@ class RecoveryKeys:
                 "administrator"))
 
         def record(orm: OrmSession) -> None:
-            accept_in(orm, fp)
+            accept_in(orm, public)
             self.audit.append_in(orm, self._entry(session, ACCEPT_EVENT, {
                 "public_key_sha256": hashlib.sha256(public).hexdigest()}))
         self.db.writer.run(record)

@@ -1,4 +1,4 @@
-"""Sign-in, lockout, first administrator, password changes and account administration.
+"""Sign-in, lockout, first administrator and password changes (account administration: accountadmin.py).
 
 Sign-in takes ~0.1 s of scrypt plus a deliberate delay after a failure, so the UI
 calls it off the GUI thread. Failures never say whether the login exists: an
@@ -21,13 +21,17 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 from sqlalchemy import select
 
 from dxdesk.config import SecuritySettings, load_settings
-from dxdesk.errors import DxError
-from dxdesk.i18n import Msg
 from dxdesk.security import accounttrust as trust
 from dxdesk.security import clerks as cq
 from dxdesk.security import throttle
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Result
+from dxdesk.security.accountadmin import AccountAdminMixin
 from dxdesk.security.auditkey import load_or_create_audit_key
+from dxdesk.security.autherrors import (
+    MSG_ACCOUNT_INACTIVE, MSG_BAD_CREDENTIALS, MSG_DESK_HAS_HISTORY, MSG_FIRST_ADMIN_EXISTS, MSG_LAST_ADMIN,
+    MSG_LOCKED, MSG_LOGIN_TAKEN, MSG_NO_SUCH_ACCOUNT, MSG_SAME_AS_OLD, AccountLockedError, AuthError,
+    InvalidCredentialsError, PasswordPolicyError,
+)
 from dxdesk.security.clerks import ClerkInfo, as_utc, info_from_row, normalize_login
 from dxdesk.security.passwords import (
     DEFAULT_PARAMS,
@@ -38,11 +42,10 @@ from dxdesk.security.passwords import (
     password_problems,
     verify_password,
 )
-from dxdesk.security.permissions import Permission, Role, Session, parse_role, requires
+from dxdesk.security.permissions import Role, Session
 from dxdesk.security.townkey import TownSigner
 from dxdesk.security.townsigning import TownSigningMixin
 from dxdesk.store.models import Clerk
-from dxdesk.timeutil import to_desk
 
 if TYPE_CHECKING:  # for annotations only: no import cycle through the store at run time
     from dxdesk.store.database import Database
@@ -51,61 +54,6 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 Clock = Callable[[], datetime]
-
-MSG_BAD_CREDENTIALS = Msg(
-    ja="ログインIDまたはパスワードが違います。",
-    en="Wrong login name or password.",
-)
-MSG_LOCKED = Msg(
-    ja="サインインに続けて失敗したため、一時的にロックしています。{time} 以降にもう一度お試しください。",
-    en="Too many failed sign-ins; try again after {time}.",
-)
-MSG_FIRST_ADMIN_EXISTS = Msg(
-    ja="既にアカウントがあります。管理者がサインインしてアカウントを追加してください。",
-    en="Accounts already exist; an administrator must sign in to add accounts.",
-)
-MSG_LOGIN_TAKEN = Msg(ja="そのログインIDは既に使われています。", en="That login name is already in use.")
-MSG_NO_SUCH_ACCOUNT = Msg(ja="そのアカウントは見つかりません。", en="No such account.")
-MSG_LAST_ADMIN = Msg(
-    ja="有効なシステム管理者が1人もいなくなるため、この変更はできません。",
-    en="This would leave no active administrator; add another administrator first.",
-)
-MSG_SAME_AS_OLD = Msg(
-    ja="新しいパスワードは今のパスワードと別のものにしてください。",
-    en="The new password must differ from the current one.",
-)
-MSG_DESK_HAS_HISTORY = Msg(
-    ja="このパソコンの dxdesk には以前のアカウントと記録があるため、初期管理者は作成できません。"
-       "データベースが消えたか置き換えられています。管理者がバックアップから復元してください（dxdesk db restore）。",
-    en="This desk has history (earlier accounts and audit events), so no new first administrator can be "
-       "created: its database was lost or replaced. An administrator must restore a backup (dxdesk db restore).",
-)
-MSG_ACCOUNT_INACTIVE = Msg(ja="このアカウントは無効になっています。", en="This account has been deactivated.")
-
-
-class AuthError(DxError):
-    """A sign-in or account problem; ``message`` is the bilingual text to show."""
-
-    def __init__(self, msg: Msg) -> None:
-        super().__init__(msg)
-
-
-class InvalidCredentialsError(AuthError):
-    def __init__(self) -> None:
-        super().__init__(MSG_BAD_CREDENTIALS)
-
-
-class AccountLockedError(AuthError):
-    def __init__(self, retry_at: datetime) -> None:
-        local = to_desk(retry_at)  # the desk's clock, the same zone as the forms and the support log
-        super().__init__(MSG_LOCKED.format(time=local.strftime("%H:%M")))
-        self.retry_at = retry_at
-
-
-class PasswordPolicyError(AuthError):
-    def __init__(self, problems: list[Msg]) -> None:
-        super().__init__(Msg(" ".join(p.ja for p in problems), " ".join(p.en for p in problems)))
-        self.problems = problems
 
 
 def _utcnow() -> datetime:
@@ -121,7 +69,7 @@ class _Outcome:
     counted: bool = False  # a failure that counted towards the lockout (followed by the delay)
 
 
-class AuthService(TownSigningMixin):
+class AuthService(AccountAdminMixin, TownSigningMixin):
     def __init__(
         self,
         database: Database,
@@ -378,136 +326,9 @@ class AuthService(TownSigningMixin):
         info = self._write(job)
         return replace(session, role=info.role, display_name=info.display_name, must_change_password=False)
 
-    # ----------------------------------------------------------- administration
-    def _validate_new(self, login: str, display_name: str, password: str) -> None:
-        for problem in (cq.login_problem(login), cq.display_name_problem(display_name)):
-            if problem is not None:
-                raise AuthError(problem)
-        self._check_policy(password, login)
 
-    def _insert(self, orm: Any, login: str, display_name: str, role: Role, password_hash: str) -> Clerk:
-        if cq.find_by_login(orm, login) is not None:
-            raise AuthError(MSG_LOGIN_TAKEN)
-        row = Clerk(login=normalize_login(login), display_name=display_name.strip(), role=role.value,
-                    password_hash=password_hash, failed_attempts=0, active=True, must_change_password=False)
-        orm.add(row)
-        orm.flush()
-        return row
-
-    def _admin_row(self, orm: Any, login: str) -> Clerk:
-        row = cq.find_by_login(orm, login)
-        if row is None:
-            raise AuthError(MSG_NO_SUCH_ACCOUNT)
-        return row
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def create_account(self, session: Session, login: str, display_name: str, role: Role | str,
-                       password: str) -> ClerkInfo:
-        role = role if isinstance(role, Role) else parse_role(role)
-        self._validate_new(login, display_name, password)
-        password_hash = self._hash(password)
-
-        def job(orm: Any) -> ClerkInfo:
-            row = self._insert(orm, login, display_name, role, password_hash)
-            row.must_change_password = True  # the administrator knows it: the holder must choose their own
-            signer = self.signer_for(session)
-            trust.sign_row(row, signer)
-            if role is Role.ADMINISTRATOR and signer is not None:
-                # the new administrator can sign too
-                trust.store_wrap(orm, row.id, signer, password, self.params)
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="create",
-                        clerk_id=row.id, role=role.value)
-            return info_from_row(row)
-
-        return self._write(job)
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def list_accounts(self, session: Session, include_inactive: bool = True) -> list[ClerkInfo]:
-        with self.database.session() as orm:
-            query = select(Clerk).order_by(Clerk.login)
-            if not include_inactive:
-                query = query.where(Clerk.active.is_(True))
-            return [info_from_row(row) for row in orm.scalars(query)]
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def deactivate_account(self, session: Session, login: str) -> ClerkInfo:
-        def job(orm: Any) -> ClerkInfo:
-            row = self._admin_row(orm, login)
-            if row.role == Role.ADMINISTRATOR.value and row.active and cq.count_active_admins(orm) <= 1:
-                raise AuthError(MSG_LAST_ADMIN)
-            row.active = False
-            trust.sign_row(row, self.signer_for(session))
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="deactivate",
-                        clerk_id=row.id)
-            return info_from_row(row)
-
-        return self._write(job)
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def reactivate_account(self, session: Session, login: str) -> ClerkInfo:
-        def job(orm: Any) -> ClerkInfo:
-            row = self._admin_row(orm, login)
-            row.active = True
-            trust.sign_row(row, self.signer_for(session))
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reactivate",
-                        clerk_id=row.id)
-            return info_from_row(row)
-
-        return self._write(job)
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def set_role(self, session: Session, login: str, role: Role | str) -> ClerkInfo:
-        role = role if isinstance(role, Role) else parse_role(role)
-
-        def job(orm: Any) -> ClerkInfo:
-            row = self._admin_row(orm, login)
-            if (row.role == Role.ADMINISTRATOR.value and role is not Role.ADMINISTRATOR and row.active
-                    and cq.count_active_admins(orm) <= 1):
-                raise AuthError(MSG_LAST_ADMIN)
-            old = row.role
-            row.role = role.value
-            trust.sign_row(row, self.signer_for(session))
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="set_role",
-                        clerk_id=row.id, old_role=old, role=role.value)
-            return info_from_row(row)
-
-        return self._write(job)
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def reset_password(self, session: Session, login: str, new_password: str) -> None:
-        """Administrator sets a new password (e.g. a forgotten one); also lifts a lockout."""
-        self._check_policy(new_password, login)
-        new_hash = self._hash(new_password)
-
-        def job(orm: Any) -> None:
-            row = self._admin_row(orm, login)
-            row.password_hash = new_hash
-            row.must_change_password = True  # as for a new account: the holder must choose their own
-            row.failed_attempts = 0
-            row.locked_until = None
-            signer = self.signer_for(session)
-            trust.sign_row(row, signer)
-            if row.role == Role.ADMINISTRATOR.value and signer is not None:
-                # also how a promoted administrator gets one
-                trust.store_wrap(orm, row.id, signer, new_password, self.params)
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="reset_password",
-                        clerk_id=row.id)
-
-        self._write(job)
-
-    @requires(Permission.MANAGE_ACCOUNTS)
-    def unlock_account(self, session: Session, login: str) -> None:
-        def job(orm: Any) -> None:
-            row = self._admin_row(orm, login)
-            row.failed_attempts = 0
-            row.locked_until = None
-            self._audit(orm, EventType.ACCOUNT_CHANGE, session.clerk_id, Result.SUCCESS, action="unlock",
-                        clerk_id=row.id)
-
-        self._write(job)
-
-
-__all__ = [
-    "AccountLockedError", "AuthError", "AuthService", "ClerkInfo", "InvalidCredentialsError",
-    "PasswordPolicyError",
+__all__ = [  # the errors and messages live in dxdesk.security.autherrors; importing them from here still works
+    "MSG_ACCOUNT_INACTIVE", "MSG_BAD_CREDENTIALS", "MSG_DESK_HAS_HISTORY", "MSG_FIRST_ADMIN_EXISTS", "MSG_LAST_ADMIN",
+    "MSG_LOCKED", "MSG_LOGIN_TAKEN", "MSG_NO_SUCH_ACCOUNT", "MSG_SAME_AS_OLD", "AccountLockedError", "AuthError",
+    "AuthService", "ClerkInfo", "InvalidCredentialsError", "PasswordPolicyError",
 ]

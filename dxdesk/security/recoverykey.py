@@ -14,12 +14,19 @@ to open instead of opening as the wrong key.
 
 The secret is written as 13 groups of 4 base32 characters, followed by a 6-character
 check code: a typo on the sheet is caught before anything is tried with it.
+
+The key's fingerprint, what an administrator types from the sheet to confirm a key that
+reached a desk through the server, is 16 hex digits shown in groups of 4 (64 bits: an
+intruder cannot make a key of their own that matches it; the 8 digits of earlier versions
+could be matched by brute force). Desks store it without the dashes (``fingerprint_id``);
+rows written before hold the short form, which is still read (``stored_fingerprints``).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -44,10 +51,51 @@ class RecoveryKeyError(StoreError):
     )
 
 
+FINGERPRINT_DIGITS = 16
+_LEGACY_DIGITS = 8  # the fingerprint of earlier versions: still read where it was stored
+_HEX = frozenset("0123456789abcdef")
+_SEPARATORS = frozenset(" \t-\u2010\u2012\u2013\u2014\u2212\u30fc")  # dashes as typed, and the IME's ー
+
+
+def _digest(public: bytes) -> str:
+    return hashlib.sha256(b"dxdesk-recovery-public:" + public).hexdigest()
+
+
+def fingerprint_id(public: bytes) -> str:
+    """The fingerprint as desks store it (``desk_keys.recovery_fingerprint``, wraps): 16 hex digits."""
+    return _digest(public)[:FINGERPRINT_DIGITS]
+
+
+def show_fingerprint(stored: str) -> str:
+    """A stored fingerprint as people read and type it: hex digits in groups of 4, e.g. ``3f2a-91c0-5b7e-0d14``."""
+    digits = stored.replace("-", "")
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def fingerprint(public: bytes) -> str:
-    """Short id of a recovery public key (printed on the sheet and shown by desks), e.g. ``3f2a-91c0``."""
-    digest = hashlib.sha256(b"dxdesk-recovery-public:" + public).hexdigest()
-    return f"{digest[:4]}-{digest[4:8]}"
+    """The recovery public key's fingerprint as printed on the sheet and shown by desks, e.g. ``3f2a-91c0-5b7e-0d14``."""
+    return show_fingerprint(fingerprint_id(public))
+
+
+def legacy_fingerprint(public: bytes) -> str:
+    """The 8-digit form earlier versions stored and printed (``3f2a-91c0``): the first half of the new one."""
+    return show_fingerprint(_digest(public)[:_LEGACY_DIGITS])
+
+
+def stored_fingerprints(public: bytes) -> tuple[str, str]:
+    """Every form a desk may have stored this key's fingerprint in: the current one first, then the legacy one."""
+    return fingerprint_id(public), legacy_fingerprint(public)
+
+
+def typed_fingerprint(typed: str) -> str:
+    """What was typed from the sheet, as shown: ``3F2A 91C0 5B7E 0D14``, ``3f2a91c05b7e0d14`` and full-width
+    ``３Ｆ２Ａ－９１Ｃ０…`` all read ``3f2a-91c0-5b7e-0d14`` (8 digits: the legacy ``3f2a-91c0``); anything
+    else comes back trimmed, to be named in the refusal."""
+    text = unicodedata.normalize("NFKC", typed).strip().lower()  # an IME's full-width digits and dashes
+    digits = "".join(ch for ch in text if ch in _HEX)
+    if all(ch in _HEX or ch in _SEPARATORS for ch in text) and len(digits) in (FINGERPRINT_DIGITS, _LEGACY_DIGITS):
+        return show_fingerprint(digits)
+    return text
 
 
 def _check_code(private: bytes) -> str:
@@ -131,7 +179,7 @@ def wrap(public: bytes, secret: bytes, context: str) -> str:
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
     nonce = os.urandom(_NONCE)
     sealed = AESGCM(_kek(shared, eph_pub, public)).encrypt(nonce, secret, context.encode())
-    return f"{WRAP_PREFIX}:{fingerprint(public)}:{base64.b64encode(eph_pub + nonce + sealed).decode()}"
+    return f"{WRAP_PREFIX}:{fingerprint_id(public)}:{base64.b64encode(eph_pub + nonce + sealed).decode()}"
 
 
 def unwrap(recovery: RecoverySecret, wrapped: str, context: str) -> bytes:
@@ -141,10 +189,10 @@ def unwrap(recovery: RecoverySecret, wrapped: str, context: str) -> bytes:
     except ValueError:
         raise RecoveryKeyError(Msg("復旧用に保存されたキーが壊れています。", "A wrapped key is damaged.")) from None
     public = recovery.public
-    if prefix != WRAP_PREFIX or fp != fingerprint(public):
+    if prefix != WRAP_PREFIX or fp not in stored_fingerprints(public):  # a wrap made before: the short form
         raise RecoveryKeyError(Msg(
-            f"このキーは別の復旧キー（{fp}）で保護されています。その復旧シートを使ってください。",
-            f"This key was wrapped with another recovery key ({fp}); use that recovery sheet.",
+            f"このキーは別の復旧キー（{show_fingerprint(fp)}）で保護されています。その復旧シートを使ってください。",
+            f"This key was wrapped with another recovery key ({show_fingerprint(fp)}); use that recovery sheet.",
         ))
     eph_pub, nonce, sealed = raw[:32], raw[32:32 + _NONCE], raw[32 + _NONCE:]
     shared = X25519PrivateKey.from_private_bytes(recovery.private).exchange(X25519PublicKey.from_public_bytes(eph_pub))

@@ -36,7 +36,9 @@ from sqlalchemy.orm import Session
 
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths
-from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint, unwrap, wrap
+from dxdesk.security.recoverykey import (
+    RecoveryKeyError, RecoverySecret, fingerprint, fingerprint_id, show_fingerprint, stored_fingerprints, unwrap, wrap,
+)
 from dxdesk.store.crypto import KeySet
 from dxdesk.store.models import DeskKey, SharedSetting, SyncState
 
@@ -48,10 +50,15 @@ ACCEPTED_PREFIX = "recovery-accepted:"  # local sync_state rows: changed recover
 PROBLEM_ROW = "problem:recovery_key"  # dxdesk.store.problems: shown on the home page and by doctor
 
 
-def accept_in(s: Session, fp: str) -> None:
-    """An administrator confirmed (against the sheet) that the town's recovery key ``fp`` is genuine."""
-    if s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
-        s.add(SyncState(name=ACCEPTED_PREFIX + fp))
+def accept_in(s: Session, public: bytes) -> None:
+    """An administrator confirmed (against the sheet) that the town's recovery key ``public`` is genuine."""
+    if not _accepted(s, public):
+        s.add(SyncState(name=ACCEPTED_PREFIX + fingerprint_id(public)))
+
+
+def _accepted(s: Session, public: bytes) -> bool:
+    """Confirmed on this desk (a row written before holds the legacy short fingerprint)."""
+    return any(s.get(SyncState, ACCEPTED_PREFIX + fp) is not None for fp in stored_fingerprints(public))
 
 
 def awaiting_confirmation(db: Any) -> str | None:
@@ -60,10 +67,9 @@ def awaiting_confirmation(db: Any) -> str | None:
         public = recovery_public_key(s)
         if public is None:
             return None
-        fp = fingerprint(public)
-        used = s.scalar(select(DeskKey.id).where(DeskKey.desk_id == db.desk_id, DeskKey.recovery_fingerprint == fp)
-                        .limit(1))
-        return None if used is not None or s.get(SyncState, ACCEPTED_PREFIX + fp) is not None else fp
+        used = s.scalar(select(DeskKey.id).where(
+            DeskKey.desk_id == db.desk_id, DeskKey.recovery_fingerprint.in_(stored_fingerprints(public))).limit(1))
+        return None if used is not None or _accepted(s, public) else fingerprint(public)
 
 
 PERSONAL_TABLES = ("visits", "support_sessions")
@@ -115,13 +121,13 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
         public = recovery_public_key(s)
         if public is None:
             return 0
-        fp = fingerprint(public)
+        fp, stored = fingerprint(public), stored_fingerprints(public)
         earlier = set(s.scalars(select(DeskKey.recovery_fingerprint).where(DeskKey.desk_id == desk_id)))
         problem = s.get(SyncState, PROBLEM_ROW)
-        if fp not in earlier and s.get(SyncState, ACCEPTED_PREFIX + fp) is None:
+        if not earlier & set(stored) and not _accepted(s, public):
             # The key came through the server: a new or changed one is used only once an administrator
             # of this desk confirms it against the sheet (else a server intruder could put in their own).
-            was = f" (was {', '.join(sorted(earlier))})" if earlier else ""
+            was = f" (was {', '.join(sorted(show_fingerprint(e) for e in earlier))})" if earlier else ""
             log.error("town recovery key %s received%s; not used until an administrator confirms it with the "
                       "fingerprint on the recovery sheet (dxdesk db recovery-accept)", fp, was)
             problem = problem or SyncState(name=PROBLEM_ROW)
@@ -132,7 +138,7 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
         if problem is not None:
             s.delete(problem)
         have = {(kind, ids) for kind, ids in s.execute(select(DeskKey.kind, DeskKey.key_ids).where(
-            DeskKey.desk_id == desk_id, DeskKey.recovery_fingerprint == fp))}
+            DeskKey.desk_id == desk_id, DeskKey.recovery_fingerprint.in_(stored)))}
         wanted = [(DATABASE, ",".join(sorted(keyset.keys)), keyset.to_json().encode())]
         if audit_key is not None:
             wanted.append((AUDIT, audit_key_id(audit_key), audit_key))
@@ -140,7 +146,7 @@ def ensure_wrapped_keys(db: Any, audit_key: bytes | None = None) -> int:
         for kind, key_ids, secret in wanted:
             if (kind, key_ids) in have:
                 continue
-            s.add(DeskKey(kind=kind, key_ids=key_ids, recovery_fingerprint=fp,
+            s.add(DeskKey(kind=kind, key_ids=key_ids, recovery_fingerprint=fingerprint_id(public),
                           wrapped=wrap(public, secret, _context(desk_id, kind, key_ids))))
             added += 1
         return added
@@ -162,8 +168,10 @@ def recovery_status(path: Path) -> str:
     if value is None:
         return "not set up (dxdesk db recovery-setup): a lost PC's data cannot be recovered"
     try:
-        fp = json.loads(value[0]).get("fingerprint", "?")
-    except (ValueError, AttributeError):
+        stored = json.loads(value[0])
+        # From the key itself: the fingerprint stored beside it by an earlier version is the short one.
+        fp = fingerprint(base64.b64decode(stored["public"])) if "public" in stored else stored.get("fingerprint", "?")
+    except (ValueError, AttributeError, TypeError):
         fp = "?"
     return f"town key {fp}; wrapped here: {', '.join(kinds) or 'nothing yet (next sync or backup)'}"
 

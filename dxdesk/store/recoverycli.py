@@ -33,8 +33,9 @@ def register_recovery(dbsub: Any) -> None:
     p = dbsub.add_parser(
         "recovery-accept", help="confirm the town recovery key this desk received (first or changed) by typing "
                                 "the key fingerprint from the recovery sheet")
-    p.add_argument("fingerprint", help="the key fingerprint as printed on the recovery sheet, e.g. 3f2a-91c0 "
-                                       "(refused unless it is that of the key this desk received)")
+    p.add_argument("fingerprint", help="the key fingerprint as printed on the recovery sheet, 16 hex digits, e.g. "
+                                       "3f2a-91c0-5b7e-0d14 (dashes, spaces and case do not matter; refused unless it "
+                                       "is that of the key this desk received)")
     add_as(p, password_stdin=True)
     p.set_defaults(func=_accept)
     p = dbsub.add_parser(
@@ -48,7 +49,7 @@ def register_recovery(dbsub: Any) -> None:
 
 def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     """The desk database and the administrator's session on it (--as LOGIN)."""
-    from dxdesk.app.maintenance import _authorise
+    from dxdesk.app.maintenancesteps import authorise
     from dxdesk.clisession import signer, user_errors
     from dxdesk.security.permissions import Permission
     from dxdesk.store.database import open_database
@@ -59,7 +60,7 @@ def _open_signed(args: argparse.Namespace, what: str) -> tuple[Any, Any]:
     with user_errors():
         db = open_database(settings, paths)
         try:
-            _audit_log, session = _authorise(db, settings, sign_in, Permission.MANAGE_KEYS)
+            _audit_log, session = authorise(db, settings, sign_in, Permission.MANAGE_KEYS)
         except BaseException:
             db.close()
             raise
@@ -120,8 +121,9 @@ def _setup(args: argparse.Namespace) -> int:
 
 def _accept(args: argparse.Namespace) -> int:
     from dxdesk.app.recovery import RecoveryKeys
-    from dxdesk.security.audit import AuditLog
     from dxdesk.clisession import user_errors
+    from dxdesk.security.audit import AuditLog
+    from dxdesk.security.recoverykey import typed_fingerprint
 
     db, session = _open_signed(args, "accepting a town recovery key")
     try:
@@ -129,7 +131,8 @@ def _accept(args: argparse.Namespace) -> int:
             added = RecoveryKeys(db, AuditLog(db)).accept(session, args.fingerprint)
     finally:
         db.close()
-    print(f"town recovery key {args.fingerprint.strip().lower()} accepted on this desk; keys wrapped with it: {added}")
+    print(f"town recovery key {typed_fingerprint(args.fingerprint)} accepted on this desk; keys wrapped with it: "
+          f"{added}")
     return 0
 
 

@@ -99,9 +99,9 @@ def test_a_restore_in_progress_keeps_the_app_from_starting(tmp_path: Path, monke
     assert main(["db", "backup", str(backup), *AS_ADMIN]) == 0
     seen: list[BaseException] = []
 
-    from dxdesk.app import maintenance
+    from dxdesk.app import backuprestore
 
-    validate = maintenance.validate_restore_source
+    validate = backuprestore.validate_restore_source
 
     def validate_while_app_starts(staging, settings, paths):  # the app starts mid-restore
         with pytest.raises(DatabaseInUseError) as refused:
@@ -109,7 +109,7 @@ def test_a_restore_in_progress_keeps_the_app_from_starting(tmp_path: Path, monke
         seen.append(refused.value)
         return validate(staging, settings, paths)
 
-    monkeypatch.setattr(maintenance, "validate_restore_source", validate_while_app_starts)
+    monkeypatch.setattr(backuprestore, "validate_restore_source", validate_while_app_starts)
     assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 0
     assert len(seen) == 1
     open_database(exclusive=True).close()  # and free again afterwards

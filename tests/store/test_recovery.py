@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sqlite3
 
@@ -14,7 +15,10 @@ from dxdesk.paths import app_paths
 from dxdesk.security.audit import AuditLog, load_records
 from dxdesk.security.auditchain import verify_chain
 from dxdesk.security.auditkey import load_audit_key
-from dxdesk.security.recoverykey import RecoveryKeyError, RecoverySecret, fingerprint, unwrap, wrap
+from dxdesk.security.recoverykey import (
+    RecoveryKeyError, RecoverySecret, fingerprint, fingerprint_id, legacy_fingerprint, stored_fingerprints,
+    typed_fingerprint, unwrap, wrap,
+)
 from dxdesk.store.database import open_database
 from dxdesk.store.escrow import read_desk_from_server
 from dxdesk.store.errors import EncryptionKeyError
@@ -42,6 +46,69 @@ def test_secret_text_round_trip_and_typo_is_caught():
     with pytest.raises(RecoveryKeyError) as other:
         unwrap(RecoverySecret.generate(), sealed, "ctx-a")
     assert fingerprint(secret.public) in str(other.value)
+
+
+def test_the_fingerprint_is_16_hex_digits_in_groups_of_4_typed_any_way():
+    public = RecoverySecret.generate().public
+    fp = fingerprint(public)
+    assert re.fullmatch(r"[0-9a-f]{4}(-[0-9a-f]{4}){3}", fp)
+    assert fingerprint_id(public) == fp.replace("-", "") and len(fingerprint_id(public)) == 16  # fits the column
+    assert legacy_fingerprint(public) == fp[:9]  # what earlier versions printed: its first 8 digits
+    full_width = fp.upper().translate(str.maketrans("0123456789ABCDEF-", "０１２３４５６７８９ＡＢＣＤＥＦ－"))
+    for typed in (fp, fp.upper(), fp.replace("-", ""), fp.replace("-", " "), f"  {fp.upper().replace('-', ' - ')} ",
+                  full_width, fp.replace("-", "ー")):
+        assert typed_fingerprint(typed) == fp, typed
+    assert typed_fingerprint(legacy_fingerprint(public).upper()) == legacy_fingerprint(public)
+    assert typed_fingerprint("3f2a-91c0-5b7e-0d1") == "3f2a-91c0-5b7e-0d1"  # a digit short: named as typed
+    assert typed_fingerprint("3f2a-91c0-5b7e-0d1x") == "3f2a-91c0-5b7e-0d1x"
+
+
+def test_a_desk_set_up_by_an_earlier_version_still_reads_its_short_fingerprint_rows(tmp_path, monkeypatch, capsys,
+                                                                                      desk_accounts):
+    """desk_keys rows, wraps and the confirmation that an earlier version wrote hold the 8-digit fingerprint:
+    they still count (nothing is wrapped again, no confirmation asked) and a backup still opens with the sheet."""
+    from dxdesk.app.recovery import RecoveryKeys
+    from dxdesk.security import recoverykey
+    from dxdesk.store import escrow
+    from dxdesk.store.problems import current_problems
+
+    safe = tmp_path / "usb"
+    safe.mkdir()
+    with monkeypatch.context() as earlier_version:  # stores the short form, as dxdesk did before
+        earlier_version.setattr(recoverykey, "fingerprint_id", recoverykey.legacy_fingerprint)
+        earlier_version.setattr(escrow, "fingerprint_id", recoverykey.legacy_fingerprint)
+        assert main(["db", "recovery-setup", "--out", str(safe / "town.key"), "--as", "admin"]) == 0
+    secret = RecoverySecret.parse((safe / "town.key").read_text())
+    short = legacy_fingerprint(secret.public)
+    desk_id = _fill_desk()
+    db = open_database()
+    try:
+        with db.session() as s:
+            rows = s.execute(select(DeskKey.recovery_fingerprint, DeskKey.wrapped)).all()
+        assert len(rows) == 2 and all(fp == short and wrapped.startswith(f"r1:{short}:") for fp, wrapped in rows)
+        assert escrow.ensure_wrapped_keys(db) == 0  # the short rows are this key's: nothing wrapped twice
+        assert escrow.awaiting_confirmation(db) is None and "recovery_key" not in current_problems(db)
+        state = RecoveryKeys(db, AuditLog(db)).state()
+        assert (state.town_key, state.wrapped) == (fingerprint(secret.public), ("audit", "database"))
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["db", "status"]) == 0
+    assert f"recovery:  town key {fingerprint(secret.public)}; wrapped here: audit, database" in capsys.readouterr().out
+
+    backup = tmp_path / "b.sqlite3"
+    assert main(["db", "backup", str(backup), "--as", "admin"]) == 0
+    shutil.rmtree(app_paths().config_dir.parent)  # the PC is lost
+    monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "new-pc"))
+    assert main(["db", "restore", str(backup), "--recovery-sheet", str(safe / "town.key"), "--as", "admin",
+                 "--yes"]) == 0
+    assert load_settings(app_paths()).general.desk_id == desk_id
+    db = open_database()
+    try:
+        with db.session() as s:
+            assert s.scalars(select(Visit.resident_name)).one() == NAME
+    finally:
+        db.close()
 
 
 def _fill_desk():
@@ -204,7 +271,7 @@ def test_a_changed_recovery_key_is_not_used_until_an_administrator_confirms_it(t
         assert ensure_wrapped_keys(db) == 0
         with db.session() as s:
             fingerprints = set(s.scalars(select(DeskKey.recovery_fingerprint)))
-        assert fingerprint(intruder.public) not in fingerprints
+        assert not fingerprints & set(stored_fingerprints(intruder.public))
         assert "recovery-accept" in current_problems(db)["recovery_key"][0]
     finally:
         db.close()
@@ -247,14 +314,18 @@ def test_the_first_recovery_key_from_the_server_is_used_only_after_the_sheet_fin
     other = fingerprint(RecoverySecret.generate().public)
     assert main(["db", "recovery-accept", other, "--as", "admin"]) == 2
     assert "not that of the recovery key this desk received" in capsys.readouterr().err
+    # A sheet printed by an earlier version shows 8 digits: cheap to match with a key of one's own, so refused.
+    assert main(["db", "recovery-accept", legacy_fingerprint(town.public), "--as", "admin"]) == 2
+    assert "the short form printed by an earlier version" in capsys.readouterr().err
     typed = fingerprint(town.public).upper().replace("-", " ")  # as read aloud from the sheet
     assert main(["db", "recovery-accept", typed, "--as", "admin"]) == 0
-    assert "keys wrapped with it: 2" in capsys.readouterr().out
+    assert f"town recovery key {fingerprint(town.public)} accepted on this desk; keys wrapped with it: 2" \
+        in capsys.readouterr().out
     db = open_database()
     try:
         assert "recovery_key" not in current_problems(db)
         with db.session() as s:
-            assert set(s.scalars(select(DeskKey.recovery_fingerprint))) == {fingerprint(town.public)}
+            assert set(s.scalars(select(DeskKey.recovery_fingerprint))) == {fingerprint_id(town.public)}
             events = {r.event_type for r in load_records(s)}
         assert "key.recovery_accept" in events
     finally:

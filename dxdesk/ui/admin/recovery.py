@@ -45,7 +45,7 @@ MSG_CREATED = N_("復旧キーを作成しました。指紋: {fp}　確認コ�
                  "復旧シートを印刷して金庫に保管し、PDF ファイルは削除してください。"
                  "ほかの端末では、管理者がこの指紋を入力して確認します。")
 MSG_ACCEPTED = N_("復旧キー（指紋 {fp}）を確認しました。この端末の鍵を保護しました（{wrapped} 件）。")
-MSG_TYPE_FP = N_("復旧シートの「鍵の指紋」を入力してください（例: 3f2a-91c0）。")
+MSG_TYPE_FP = N_("復旧シートの「鍵の指紋」（16 桁）を入力してください（例: 3f2a-91c0-5b7e-0d14）。")
 KIND_NAMES = {"audit": N_("監査ログ"), "database": N_("データ")}
 
 
@@ -86,8 +86,8 @@ class RecoveryTab(QWidget):
         self.awaiting_label.setWordWrap(True)
         self.fingerprint_edit = QLineEdit(self.accept_box)
         self.fingerprint_edit.setPlaceholderText(tr("鍵の指紋（復旧シートに記載）"))
-        self.fingerprint_edit.setMaxLength(20)
-        self.fingerprint_edit.setMinimumWidth(220)
+        self.fingerprint_edit.setMaxLength(40)  # 16 hex digits in groups of 4, with any spaces or dashes typed
+        self.fingerprint_edit.setMinimumWidth(260)
         self.accept_button = QPushButton(tr("確認して使う(&C)"), self.accept_box)
         accept_row = QHBoxLayout()
         accept_row.addWidget(QLabel(tr("鍵の指紋:"), self.accept_box))

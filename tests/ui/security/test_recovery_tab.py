@@ -14,7 +14,7 @@ from dxdesk.paths import app_paths
 from dxdesk.security.audit import load_records
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
-from dxdesk.security.recoverykey import RecoverySecret, fingerprint
+from dxdesk.security.recoverykey import RecoverySecret, fingerprint, fingerprint_id, legacy_fingerprint
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY
 from dxdesk.store.models import DeskKey, SharedSetting
@@ -80,6 +80,7 @@ def test_set_up_the_town_recovery_key_saves_the_sheet_and_file_only(qtbot, make_
     secret = RecoverySecret.parse((usb / "dxdesk-recovery.key").read_text())
     fp = fingerprint(secret.public)
     assert tab.key_label.text() == f"町の復旧キー: 指紋 {fp}"
+    assert len(fp) == len("3f2a-91c0-5b7e-0d14")  # the 16 digits the sheet prints, in groups of 4
     assert tab.wrapped_label.text() == "この端末の鍵: 復旧キーで保護済み（監査ログ、データ）"
     assert fp in tab.status.text() and secret.check_code in tab.status.text()
     assert not tab.setup_box.isVisible() and not tab.accept_box.isVisible()
@@ -106,6 +107,11 @@ def test_a_received_key_is_used_only_after_the_sheet_fingerprint_is_typed(qtbot,
     qtbot.waitUntil(lambda: "一致しません" in tab.status.text(), timeout=10000)
     with db.session() as s:
         assert s.scalars(select(DeskKey)).all() == []
+    tab.fingerprint_edit.setText(legacy_fingerprint(town.public))  # an old sheet's 8 digits: too short to trust
+    tab.accept_button.click()
+    qtbot.waitUntil(lambda: "短い指紋" in tab.status.text(), timeout=10000)
+    with db.session() as s:
+        assert s.scalars(select(DeskKey)).all() == []
 
     tab.fingerprint_edit.setText(fp.upper().replace("-", " "))
     with qtbot.waitSignal(tab.changed, timeout=10000):
@@ -113,6 +119,6 @@ def test_a_received_key_is_used_only_after_the_sheet_fingerprint_is_typed(qtbot,
     assert not tab.accept_box.isVisible()
     assert tab.status.text() == f"復旧キー（指紋 {fp}）を確認しました。この端末の鍵を保護しました（2 件）。"
     with db.session() as s:
-        assert set(s.scalars(select(DeskKey.recovery_fingerprint))) == {fp}
+        assert set(s.scalars(select(DeskKey.recovery_fingerprint))) == {fingerprint_id(town.public)}
     assert "recovery_key" not in current_problems(db)
     assert "key.recovery_accept" in _events(db)
