@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import io
 
-from reportlab.lib.units import mm
-
 from dxdesk.config import Calibration, Settings
-from dxdesk.forms.glyphs import font_name
-from dxdesk.forms.pdfcanvas import new_canvas
-from dxdesk.forms.render import apply_calibration
 
 A4_MM = (210.0, 297.0)
 # Crosshair centres (mm from the top-left of the paper).
@@ -32,6 +27,14 @@ def calibration_page(calibration: Calibration | None = None, printer: str = "") 
     With a calibration, the marks are drawn through it, so printing again after saving
     the values shows whether they are right (every crosshair at its stated position).
     """
+    # Imported here: the drawing (ReportLab, ~0.1 s) is for this page only, and the 管理 page and
+    # the counter import this module for calibration_for when they open.
+    from reportlab.lib.units import mm
+
+    from dxdesk.forms.glyphs import font_name
+    from dxdesk.forms.pdfcanvas import new_canvas
+    from dxdesk.forms.render import apply_calibration
+
     w, h = A4_MM
     gothic = font_name("gothic")
     buf = io.BytesIO()

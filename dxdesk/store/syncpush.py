@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-import psycopg
-from psycopg import sql
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -85,6 +83,11 @@ def send_rows(conn: Connection, upserts: list[tuple[TableShape, list[Row]]],
 
     ``upserts`` in parents-first order, ``deletes`` children first (the server's foreign keys).
     """
+    # Imported here, where a server is reached: the driver costs ~0.3 s, and every window that shows
+    # the sync state (the admin page) imports this module, also on a desk with no server at all.
+    import psycopg
+    from psycopg import sql
+
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     # Round trips are what a batch costs on a busy machine or a town network, so statements without

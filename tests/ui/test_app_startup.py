@@ -249,3 +249,37 @@ def test_nothing_heavy_is_loaded_before_the_sign_in_dialog_is_drawn(desk_in_use)
     assert "dxdesk-window-shown" in out.stdout  # the probe saw the dialog painted
     line = next(line for line in out.stdout.splitlines() if line.startswith("MODULES="))
     assert json.loads(line.removeprefix("MODULES=")) == []
+
+
+# After sign-in: the administrator's window (home and 管理, landing on 管理) draws no PDF and reaches
+# no server: ReportLab loads with the calibration page's button, the PostgreSQL driver with a sync.
+_ADMIN_WINDOW = f"""
+import json, os, sys
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from dxdesk.app.composition import AppServices
+from dxdesk.ui.app import build_main_window, create_application
+from dxdesk.ui.tasks import TaskRunner
+
+app = create_application([])
+services = AppServices.open(with_sync=False)
+session = services.auth.sign_in("admin", {ADMIN_PW!r})
+runner = TaskRunner()
+window = build_main_window(services, session, runner)
+window.show()
+app.processEvents()
+print("PAGE=" + type(window.stack.currentWidget()).__name__)
+print("MODULES=" + json.dumps([m for m in ("reportlab", "pypdf", "psycopg") if m in sys.modules]), flush=True)
+window.status_poll.stop()
+for page in window.closables:
+    page.shutdown()
+runner.shutdown()
+services.close()
+"""
+
+
+def test_the_administrators_window_loads_no_pdf_drawing_and_no_server_driver(desk_in_use):
+    out = subprocess.run([sys.executable, "-c", _ADMIN_WINDOW], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert "PAGE=AdminPage" in out.stdout.splitlines()  # the page the administrator lands on was built
+    line = next(line for line in out.stdout.splitlines() if line.startswith("MODULES="))
+    assert json.loads(line.removeprefix("MODULES=")) == []
