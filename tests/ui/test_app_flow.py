@@ -1,16 +1,15 @@
 """run_app end to end: first-run administrator, a clerk account, sign out, the clerk signs in, sign out, quit.
 
 The real bootstrap runs its own modal loops (sign-in dialogs, app.exec), so the test is a
-step machine on a QTimer that acts whenever the expected window is on screen: the same
-thing a person would do, without sleeping. A deadline ends the run if a step never comes.
+step machine on a QTimer (tests/runapp.py) that acts whenever the expected window is on screen:
+the same thing a person would do, without sleeping. A deadline ends the run if a step never comes.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from runapp import drive_run_app, visible
 
 import dxdesk.ui.app as app_module
 from dxdesk.ui import crash_dialog
@@ -18,13 +17,6 @@ from dxdesk.ui import crash_dialog
 ADMIN_PW = "correct horse 1"
 CLERK_PW = "correct horse 2"  # what the administrator gives the new clerk
 CLERK_OWN_PW = "counter river 8"  # what the clerk must choose at the first sign-in
-
-
-def _visible(class_name: str) -> QWidget | None:
-    for widget in QApplication.topLevelWidgets():
-        if widget.isVisible() and type(widget).__name__ == class_name:
-            return widget
-    return None
 
 
 def _menu_action(window, text: str):
@@ -42,17 +34,16 @@ def no_excepthook(monkeypatch):
 
 def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
     seen: dict[str, object] = {}
-    errors: list[BaseException] = []
 
     def start_alone() -> bool:
-        dialog = _visible("StartChoiceDialog")  # the first-start choice: join the town's server, or alone
+        dialog = visible("StartChoiceDialog")  # the first-start choice: join the town's server, or alone
         if dialog is None:
             return False
         dialog.alone_button.click()
         return True
 
     def first_admin() -> bool:
-        dialog = _visible("FirstAdminDialog")
+        dialog = visible("FirstAdminDialog")
         if dialog is None:
             return False
         dialog.login_edit.setText("admin")
@@ -63,7 +54,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     def admin_window() -> bool:
-        window = _visible("MainWindow")
+        window = visible("MainWindow")
         if window is None:
             return False
         assert window.stack.currentWidget() is window._pages[-1].widget  # the admin lands on 管理
@@ -88,7 +79,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     def clerk_signs_in() -> bool:
-        dialog = _visible("SignInDialog")
+        dialog = visible("SignInDialog")
         if dialog is None:
             return False
         dialog.login_edit.setText("clerk1")
@@ -97,17 +88,17 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     def clerk_must_choose_a_password_first() -> bool:
-        dialog = _visible("ChangePasswordDialog")
+        dialog = visible("ChangePasswordDialog")
         if dialog is None:
             return False
-        assert dialog.forced and _visible("MainWindow") is None  # nothing else opens before it is done
+        assert dialog.forced and visible("MainWindow") is None  # nothing else opens before it is done
         dialog.passwords.password.setText(CLERK_OWN_PW)
         dialog.passwords.confirm.setText(CLERK_OWN_PW)
         dialog.ok_button.click()
         return True
 
     def counter_page_then_password_dialog() -> bool:
-        window = _visible("MainWindow")
+        window = visible("MainWindow")
         if window is None or "髙橋" not in window.card_label.text():
             return False
         assert [p.key for p in window._pages] == ["home", "counter"]
@@ -117,7 +108,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     def password_dialog_then_sign_out() -> bool:
-        dialog = _visible("ChangePasswordDialog")
+        dialog = visible("ChangePasswordDialog")
         if dialog is None or dialog.forced:
             return False
         dialog.reject()
@@ -128,7 +119,7 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
         return True
 
     def back_at_sign_in() -> bool:
-        dialog = _visible("SignInDialog")
+        dialog = visible("SignInDialog")
         if dialog is None:
             return False
         seen["signed_out"] = True
@@ -140,43 +131,8 @@ def test_first_run_to_clerk_sign_out(qapp, no_excepthook):
                                        counter_page_then_password_dialog, password_dialog_then_sign_out,
                                        back_at_sign_in]
 
-    def tick() -> None:
-        if not steps:
-            return
-        try:
-            if steps[0]():
-                steps.pop(0)
-        except BaseException as exc:  # noqa: BLE001 - reported after run_app returns
-            errors.append(exc)
-            steps.clear()
-            for widget in QApplication.topLevelWidgets():
-                if widget.isVisible():
-                    widget.close()
-
-    driver = QTimer()
-    driver.setInterval(20)
-    driver.timeout.connect(tick)
-    driver.start()
-
-    def give_up() -> None:
-        errors.append(TimeoutError(f"stuck before {steps[0].__name__}" if steps else "stuck"))
-        steps.clear()
-        for widget in QApplication.topLevelWidgets():
-            if widget.isVisible():
-                widget.close()
-
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(give_up)
-    deadline.start(60_000)
-    try:
-        assert app_module.run_app() == 0
-    finally:
-        driver.stop()
-        deadline.stop()
-    if errors:
-        raise errors[0]
-    assert seen.get("signed_out") and not steps
+    assert drive_run_app(steps) == 0
+    assert seen.get("signed_out")
     # Sign-out stopped what the session started.
     assert seen["counter"]._monitor is None
     assert seen["poll"]._stopped

@@ -14,11 +14,9 @@ import json
 import subprocess
 import sys
 import threading
-from typing import Callable
-
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 import dxdesk.ui.app as app_module
 from dxdesk.app.composition import AppServices
@@ -28,16 +26,10 @@ from dxdesk.store import startprobe
 from dxdesk.store.errors import DatabaseCorruptError
 from dxdesk.store.instancelock import InstanceLock
 from dxdesk.ui import crash_dialog
+from runapp import drive_run_app, visible
 from signin import CHEAP
 
 ADMIN_PW = "correct horse 1"
-
-
-def _visible(class_name: str) -> QWidget | None:
-    for widget in QApplication.topLevelWidgets():
-        if widget.isVisible() and type(widget).__name__ == class_name:
-            return widget
-    return None
 
 
 @pytest.fixture
@@ -59,49 +51,6 @@ def quiet_app(monkeypatch):
     monkeypatch.setattr(app_module, "install_excepthook", lambda: None)
     monkeypatch.setattr(app_module.QMessageBox, "critical", lambda _parent, _title, text: fatal.append(text))
     return fatal
-
-
-def _drive(steps: list[Callable[[], bool]]) -> int:
-    """run_app with a step machine on a timer (the app runs its own modal loops); returns its exit code."""
-    errors: list[BaseException] = []
-
-    def tick() -> None:
-        if not steps:
-            return
-        try:
-            if steps[0]():
-                steps.pop(0)
-        except BaseException as exc:  # noqa: BLE001 - reported after run_app returns
-            errors.append(exc)
-            steps.clear()
-            for widget in QApplication.topLevelWidgets():
-                if widget.isVisible():
-                    widget.close()
-
-    def give_up() -> None:
-        errors.append(TimeoutError(f"stuck before {steps[0].__name__}" if steps else "stuck"))
-        steps.clear()
-        for widget in QApplication.topLevelWidgets():
-            if widget.isVisible():
-                widget.close()
-
-    driver = QTimer()
-    driver.setInterval(20)
-    driver.timeout.connect(tick)
-    driver.start()
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(give_up)
-    deadline.start(60_000)
-    try:
-        code = app_module.run_app()
-    finally:
-        driver.stop()
-        deadline.stop()
-    if errors:
-        raise errors[0]
-    assert not steps, f"run_app returned before {steps[0].__name__}"
-    return code
 
 
 def test_the_probe_knows_a_desk_in_use_from_a_new_one(desk_in_use):
@@ -136,7 +85,7 @@ def test_sign_in_is_on_screen_while_the_store_opens(qapp, desk_in_use, quiet_app
     monkeypatch.setattr(app_module, "_open_services", held_open)
 
     def sign_in_before_the_store_is_open() -> bool:
-        dialog = _visible("SignInDialog")
+        dialog = visible("SignInDialog")
         if dialog is None:
             return False
         dialog.login_edit.setText("admin")
@@ -147,7 +96,7 @@ def test_sign_in_is_on_screen_while_the_store_opens(qapp, desk_in_use, quiet_app
         return True
 
     def main_window_then_sign_out() -> bool:
-        window = _visible("MainWindow")
+        window = visible("MainWindow")
         if window is None:
             return False
         assert "管理者" in window.card_label.text()
@@ -156,13 +105,13 @@ def test_sign_in_is_on_screen_while_the_store_opens(qapp, desk_in_use, quiet_app
         return True
 
     def next_clerk_cancels() -> bool:
-        dialog = _visible("SignInDialog")
+        dialog = visible("SignInDialog")
         if dialog is None:
             return False
         dialog.reject()
         return True
 
-    assert _drive([sign_in_before_the_store_is_open, main_window_then_sign_out, next_clerk_cancels]) == 0
+    assert drive_run_app([sign_in_before_the_store_is_open, main_window_then_sign_out, next_clerk_cancels]) == 0
     assert seen["dialog_came_first"] is True
     assert quiet_app == []
     InstanceLock.acquire(app_paths().database_file).release()  # closed: the next start may open it
@@ -181,14 +130,14 @@ def test_cancelling_before_the_store_is_open_closes_it_afterwards(qapp, desk_in_
     monkeypatch.setattr(app_module, "_open_services", held_open)
 
     def cancel_at_once() -> bool:
-        dialog = _visible("SignInDialog")
+        dialog = visible("SignInDialog")
         if dialog is None:
             return False
         dialog.reject()
         release.set()
         return True
 
-    assert _drive([cancel_at_once]) == 0
+    assert drive_run_app([cancel_at_once]) == 0
     assert len(opened) == 1 and not opened[0]._closers  # opened after the cancel, and closed by run_app
     InstanceLock.acquire(app_paths().database_file).release()
 
@@ -216,11 +165,11 @@ def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, desk_in_u
     monkeypatch.setattr(app_module, "_open_services", broken_open)
 
     def dialog_was_shown() -> bool:
-        return _visible("SignInDialog") is not None
+        return visible("SignInDialog") is not None
 
-    assert _drive([dialog_was_shown]) == 1
+    assert drive_run_app([dialog_was_shown]) == 1
     assert quiet_app == [DatabaseCorruptError().message.text()]
-    assert _visible("SignInDialog") is None
+    assert visible("SignInDialog") is None
 
 
 HEAVY = ("sqlalchemy", "alembic", "keyring", "smartcard", "reportlab", "pypdf", "cryptography",
