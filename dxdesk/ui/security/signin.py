@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk import i18n
 from dxdesk.i18n import Msg, tr
+from dxdesk.security.autherrors import InvalidCredentialsError, PasswordPolicyError
 from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Session
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.errors import error_text
@@ -150,8 +151,6 @@ class TaskDialog(QDialog):
 
     def show_failure(self, exc: BaseException, passwords: NewPasswordFields | None = None) -> None:
         """A refused submit: the core's policy problems go under the password fields, the reason below."""
-        from dxdesk.security.auth import PasswordPolicyError
-
         if passwords is not None and isinstance(exc, PasswordPolicyError):
             passwords.show_problems([p.text() for p in exc.problems])
         self.show_error(error_text(exc))
@@ -368,8 +367,6 @@ class ChangePasswordDialog(TaskDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        from dxdesk.security.auth import InvalidCredentialsError
-
         if not self.forced:  # the forced change keeps the password typed at sign-in
             self.current_edit.clear()
         if isinstance(exc, InvalidCredentialsError):
