@@ -96,6 +96,22 @@ def _topic_cells(catalog: Catalog, language: str) -> Callable[[Any], tuple[str, 
     return cells
 
 
+def _remembered_safe() -> Callable[[Any], str]:
+    """str(value), spreadsheet-safe, remembered per distinct value (venues, codes, roles, counts repeat)."""
+    seen: dict[Any, str] = {}
+
+    def cell(value: Any) -> str:
+        found = seen.get(value)
+        if found is None:
+            if len(seen) >= _CACHE_LIMIT:
+                seen.clear()
+            text = "" if value is None else str(value)
+            found = seen[value] = "'" + text if text.startswith(FORMULA_STARTS) else text
+        return found
+
+    return cell
+
+
 def csv_rows(open_session: Callable[[], ContextManager[Session]], query: SessionQuery, catalog: Catalog,
              language: str = "ja") -> Iterator[list[str]]:
     """The sessions CSV's rows (csvio.COLUMNS order, cells spreadsheet-safe) of ``query``'s live sessions."""
@@ -103,14 +119,34 @@ def csv_rows(open_session: Callable[[], ContextManager[Session]], query: Session
             .order_by(_SS.started_at, _SS.id))
     local = _local_text(desk_zone())
     topics = _topic_cells(catalog, language)
-    safe = _safe
+    cell = _remembered_safe()
+    formula = FORMULA_STARTS
     with open_session() as s:
-        for (id_, started, venue, venue_type, stored_topics, note, device, age_band, attendees, helpers, role,
-             minutes, outcome, follow_up, closed, repeat, logged_by) in s.execute(
-                 stmt.execution_options(yield_per=_BATCH)):
-            codes, labels = topics(stored_topics)
-            yield [safe(id_), safe(local(started)), safe(venue), safe(venue_type), codes, labels, safe(note or ""),
-                   safe(device), safe(age_band), safe(str(attendees)), safe(str(helpers)), safe(role or ""),
-                   safe(str(minutes)),
-                   safe(outcome), "1" if follow_up else "0", safe(local(closed)), "1" if repeat else "0",
-                   safe(logged_by or "")]
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            # The driver's own cursor: SQLAlchemy has bound the parameters, and with every type coerced there
+            # is nothing left for it to do per row (a Row object each would cost as much as the rest).
+            # Without stream_results nothing is read ahead into SQLAlchemy's buffer (the test counts rows).
+            result = conn.execute(stmt)
+            batches: Iterator[Any] = iter(lambda: result.cursor.fetchmany(_BATCH), [])
+        else:  # PostgreSQL: a server-side cursor, rows in partitions
+            result = conn.execute(stmt.execution_options(yield_per=_BATCH))
+            batches = result.partitions()
+        try:
+            for batch in batches:
+                for (id_, started, venue, venue_type, stored_topics, note, device, age_band, attendees, helpers,
+                     role, minutes, outcome, follow_up, closed, repeat, logged_by) in batch:
+                    codes, labels = topics(stored_topics)
+                    started = local(started)
+                    note = note or ""
+                    yield [
+                        "'" + id_ if id_.startswith(formula) else id_,
+                        "'" + started if started.startswith(formula) else started,
+                        cell(venue), cell(venue_type), codes, labels,
+                        "'" + note if note.startswith(formula) else note,
+                        cell(device), cell(age_band), cell(attendees), cell(helpers), cell(role), cell(minutes),
+                        cell(outcome), "1" if follow_up else "0", cell(local(closed)), "1" if repeat else "0",
+                        cell(logged_by),
+                    ]
+        finally:
+            result.close()
