@@ -11,6 +11,7 @@ per distinct stored list. :func:`dxdesk.support.csvio.session_row` stays the def
 """
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable, ContextManager, Iterator
@@ -74,42 +75,27 @@ def _local_text(zone: Any) -> Callable[[Any], str]:
 
 
 def _topic_cells(catalog: Catalog, language: str) -> Callable[[Any], tuple[str, str]]:
-    """Stored topic list -> (codes cell, labels cell), remembered per distinct stored list."""
-    seen: dict[Any, tuple[str, str]] = {}
+    """Stored topic list -> (codes cell, labels cell), made once per distinct stored list."""
+
+    @functools.lru_cache(_CACHE_LIMIT)
+    def of_text(stored: str | None) -> tuple[str, str]:
+        try:
+            topics = tuple(json.loads(stored) or ()) if stored is not None else ()
+        except ValueError:
+            raise DamagedRecordError() from None
+        return (_safe(TOPIC_SEPARATOR.join(topics)),
+                _safe(TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in topics)))
 
     def cells(stored: Any) -> tuple[str, str]:
-        key = stored if isinstance(stored, str) or stored is None else json.dumps(stored)
-        found = seen.get(key)
-        if found is None:
-            try:
-                topics = json.loads(stored) if isinstance(stored, str) else stored
-            except ValueError:
-                raise DamagedRecordError() from None
-            topics = tuple(topics or ())
-            found = (_safe(TOPIC_SEPARATOR.join(topics)),
-                     _safe(TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in topics)))
-            if len(seen) >= _CACHE_LIMIT:
-                seen.clear()
-            seen[key] = found
-        return found
+        return of_text(stored if isinstance(stored, str) or stored is None else json.dumps(stored))  # PostgreSQL: a list
 
     return cells
 
 
-def _remembered_safe() -> Callable[[Any], str]:
-    """str(value), spreadsheet-safe, remembered per distinct value (venues, codes, roles, counts repeat)."""
-    seen: dict[Any, str] = {}
-
-    def cell(value: Any) -> str:
-        found = seen.get(value)
-        if found is None:
-            if len(seen) >= _CACHE_LIMIT:
-                seen.clear()
-            text = "" if value is None else str(value)
-            found = seen[value] = "'" + text if text.startswith(FORMULA_STARTS) else text
-        return found
-
-    return cell
+def _safe_cell(value: Any) -> str:
+    """str(value), spreadsheet-safe (None: "")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_rows(open_session: Callable[[], ContextManager[Session]], query: SessionQuery, catalog: Catalog,
@@ -119,7 +105,8 @@ def csv_rows(open_session: Callable[[], ContextManager[Session]], query: Session
             .order_by(_SS.started_at, _SS.id))
     local = _local_text(desk_zone())
     topics = _topic_cells(catalog, language)
-    cell = _remembered_safe()
+    # Venues, codes, roles, counts repeat: each distinct value is made safe once (typed: 1 is not True).
+    cell = functools.lru_cache(_CACHE_LIMIT, typed=True)(_safe_cell)
     formula = FORMULA_STARTS
     with open_session() as s:
         conn = s.connection()
