@@ -26,6 +26,7 @@ test_audit_fast.py`` checks the bytes against ``canonical_payload`` for arbitrar
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -47,7 +48,7 @@ from dxdesk.store.errors import DamagedRecordError
 # jimu_type < occurred_at < prev_hash < reason < result < seq), each value already JSON text.
 _TEMPLATE = ('{"actor":%s,"desk_id":%s,"details":%s,"event_type":%s,"id":%s,"items":%s,"jimu_type":%s,'
              '"occurred_at":"%sT%sZ","prev_hash":%s,"reason":%s,"result":%s,"seq":%d}')
-_CACHE_LIMIT = 4096  # distinct details/items texts remembered; cleared when full (memory stays bounded)
+_CACHE_LIMIT = 4096  # distinct texts remembered (least recently used dropped: memory stays bounded)
 _KEYED_LEN = len(KEYED_PREFIX)
 
 # The stored columns read per event, in the order every function here indexes them. ``desk_id`` is
@@ -102,22 +103,6 @@ def _canonical_items(stored: Any) -> str | None:
         return None
 
 
-def _remembered(compute: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    """``compute`` once per distinct stored text (most events repeat a few details and item lists)."""
-    seen: dict[Any, str | None] = {}
-    missing = object()
-
-    def lookup(stored: Any) -> str | None:
-        found = seen.get(stored, missing)
-        if found is missing:
-            if len(seen) >= _CACHE_LIMIT:
-                seen.clear()
-            found = seen[stored] = compute(stored)
-        return found  # type: ignore[return-value]
-
-    return lookup
-
-
 def hmac_sha256_hex(key: bytes) -> Callable[[bytes], str]:
     """``hmac.new(key, msg, sha256).hexdigest`` with the key's pads hashed once (RFC 2104)."""
     block = hashlib.sha256().block_size
@@ -149,18 +134,11 @@ def canonical_maker(desk_id: str) -> Callable[[tuple[Any, ...]], bytes | None]:
     offset, no microseconds) is not guessed at; the reference way parses it.
     """
     desk = encode_basestring(desk_id)
-    details_of, items_of = _remembered(_canonical_details), _remembered(_canonical_items)
-    # Event types, results, actors, 事務種別 and 処理事由 repeat: each distinct text is escaped once.
-    texts: dict[str, str] = {}
-
-    def text(value: str) -> str:
-        found = texts.get(value)
-        if found is None:
-            if len(texts) >= _CACHE_LIMIT:
-                texts.clear()
-            found = texts[value] = encode_basestring(value)
-        return found
-
+    # Most events repeat a few details and item lists, and event types, results, actors, 事務種別 and
+    # 処理事由: each distinct stored text is made canonical (escaped) once, within a bounded memory.
+    details_of = functools.lru_cache(_CACHE_LIMIT)(_canonical_details)
+    items_of = functools.lru_cache(_CACHE_LIMIT)(_canonical_items)
+    text = functools.lru_cache(_CACHE_LIMIT)(encode_basestring)
     template, escape = _TEMPLATE, encode_basestring
 
     def make(row: tuple[Any, ...]) -> bytes | None:

@@ -11,6 +11,7 @@ per distinct stored list. :func:`dxdesk.support.csvio.session_row` stays the def
 """
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable, ContextManager, Iterator
@@ -74,26 +75,27 @@ def _local_text(zone: Any) -> Callable[[Any], str]:
 
 
 def _topic_cells(catalog: Catalog, language: str) -> Callable[[Any], tuple[str, str]]:
-    """Stored topic list -> (codes cell, labels cell), remembered per distinct stored list."""
-    seen: dict[Any, tuple[str, str]] = {}
+    """Stored topic list -> (codes cell, labels cell), made once per distinct stored list."""
+
+    @functools.lru_cache(_CACHE_LIMIT)
+    def of_text(stored: str | None) -> tuple[str, str]:
+        try:
+            topics = tuple(json.loads(stored) or ()) if stored is not None else ()
+        except ValueError:
+            raise DamagedRecordError() from None
+        return (_safe(TOPIC_SEPARATOR.join(topics)),
+                _safe(TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in topics)))
 
     def cells(stored: Any) -> tuple[str, str]:
-        key = stored if isinstance(stored, str) or stored is None else json.dumps(stored)
-        found = seen.get(key)
-        if found is None:
-            try:
-                topics = json.loads(stored) if isinstance(stored, str) else stored
-            except ValueError:
-                raise DamagedRecordError() from None
-            topics = tuple(topics or ())
-            found = (_safe(TOPIC_SEPARATOR.join(topics)),
-                     _safe(TOPIC_SEPARATOR.join(catalog.topic_label(t, language) for t in topics)))
-            if len(seen) >= _CACHE_LIMIT:
-                seen.clear()
-            seen[key] = found
-        return found
+        return of_text(stored if isinstance(stored, str) or stored is None else json.dumps(stored))  # PostgreSQL: a list
 
     return cells
+
+
+def _safe_cell(value: Any) -> str:
+    """str(value), spreadsheet-safe (None: "")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_rows(open_session: Callable[[], ContextManager[Session]], query: SessionQuery, catalog: Catalog,
@@ -103,14 +105,35 @@ def csv_rows(open_session: Callable[[], ContextManager[Session]], query: Session
             .order_by(_SS.started_at, _SS.id))
     local = _local_text(desk_zone())
     topics = _topic_cells(catalog, language)
-    safe = _safe
+    # Venues, codes, roles, counts repeat: each distinct value is made safe once (typed: 1 is not True).
+    cell = functools.lru_cache(_CACHE_LIMIT, typed=True)(_safe_cell)
+    formula = FORMULA_STARTS
     with open_session() as s:
-        for (id_, started, venue, venue_type, stored_topics, note, device, age_band, attendees, helpers, role,
-             minutes, outcome, follow_up, closed, repeat, logged_by) in s.execute(
-                 stmt.execution_options(yield_per=_BATCH)):
-            codes, labels = topics(stored_topics)
-            yield [safe(id_), safe(local(started)), safe(venue), safe(venue_type), codes, labels, safe(note or ""),
-                   safe(device), safe(age_band), safe(str(attendees)), safe(str(helpers)), safe(role or ""),
-                   safe(str(minutes)),
-                   safe(outcome), "1" if follow_up else "0", safe(local(closed)), "1" if repeat else "0",
-                   safe(logged_by or "")]
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            # The driver's own cursor: SQLAlchemy has bound the parameters, and with every type coerced there
+            # is nothing left for it to do per row (a Row object each would cost as much as the rest).
+            # Without stream_results nothing is read ahead into SQLAlchemy's buffer (the test counts rows).
+            result = conn.execute(stmt)
+            batches: Iterator[Any] = iter(lambda: result.cursor.fetchmany(_BATCH), [])
+        else:  # PostgreSQL: a server-side cursor, rows in partitions
+            result = conn.execute(stmt.execution_options(yield_per=_BATCH))
+            batches = result.partitions()
+        try:
+            for batch in batches:
+                for (id_, started, venue, venue_type, stored_topics, note, device, age_band, attendees, helpers,
+                     role, minutes, outcome, follow_up, closed, repeat, logged_by) in batch:
+                    codes, labels = topics(stored_topics)
+                    started = local(started)
+                    note = note or ""
+                    yield [
+                        "'" + id_ if id_.startswith(formula) else id_,
+                        "'" + started if started.startswith(formula) else started,
+                        cell(venue), cell(venue_type), codes, labels,
+                        "'" + note if note.startswith(formula) else note,
+                        cell(device), cell(age_band), cell(attendees), cell(helpers), cell(role), cell(minutes),
+                        cell(outcome), "1" if follow_up else "0", cell(local(closed)), "1" if repeat else "0",
+                        cell(logged_by),
+                    ]
+        finally:
+            result.close()

@@ -91,7 +91,7 @@ def _support_store(args: argparse.Namespace) -> int:
 
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     timings = bench_support_store(args.n, import_rows=args.import_rows, repeats=args.repeats, home=args.home)
-    print(f"{'what':<58} {'time':>10} {'peak RSS':>11}")
+    print(f"{'what':<58} {'time':>10} {'peak RSS':>11} {'CPU':>12}")
     for t in timings:
         print(t.line())
     return 0 if all(t.exit_code == 0 for t in timings) else 1
@@ -104,7 +104,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     timings = bench_audit(args.n, single=args.single, home=args.home)
-    print(f"{'what':<58} {'time':>10} {'peak RSS':>11}")
+    print(f"{'what':<58} {'time':>10} {'peak RSS':>11} {'CPU':>12}")
     for t in timings:
         print(t.line())
     return 0 if all(t.exit_code == 0 for t in timings) else 1

@@ -21,6 +21,11 @@ from pathlib import Path
 
 from tools.bench.support import _VENUES, synthetic_sessions
 
+try:
+    import resource  # the children's CPU time (Unix)
+except ImportError:  # Windows: wall time and memory only
+    resource = None  # type: ignore[assignment]
+
 PASSWORD = "bench password 9"
 FILL_BATCH = 5_000
 # The child notes its own peak RSS (VmHWM): ru_maxrss from wait4 would include the bench's own
@@ -48,10 +53,12 @@ class Timing:
     seconds: float
     max_rss_mb: float
     exit_code: int
+    cpu_seconds: float | None = None  # the process's own CPU time (user + system): steadier than wall on a shared machine
 
     def line(self) -> str:
         flag = "" if self.exit_code == 0 else f"  (exit {self.exit_code})"
-        return f"{self.what:<58} {self.seconds:8.2f} s {self.max_rss_mb:8.0f} MB{flag}"
+        cpu = "" if self.cpu_seconds is None else f" {self.cpu_seconds:8.2f} s CPU"
+        return f"{self.what:<58} {self.seconds:8.2f} s {self.max_rss_mb:8.0f} MB{cpu}{flag}"
 
 
 def prepare_desk(home: Path) -> None:
@@ -102,12 +109,16 @@ def fill(n_sessions: int, *, seed: int = 0) -> float:
 def run_cli(what: str, argv: list[str], env: dict[str, str]) -> Timing:
     """One whole dxdesk process; its wall time and its own peak memory."""
     with tempfile.NamedTemporaryFile(prefix="dxdesk-bench-rss-") as rss:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None
         started = time.perf_counter()
         code = subprocess.call([sys.executable, "-c", _RUNNER, *argv], env=dict(env, DXDESK_BENCH_RSS=rss.name),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None  # + the child waited for
         peak_kb = int(Path(rss.name).read_text() or 0)
-    return Timing(what, elapsed, peak_kb / 1024, code)
+    cpu = None if before is None or after is None else (
+        (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
+    return Timing(what, elapsed, peak_kb / 1024, code, cpu)
 
 
 def write_import_file(path: Path, n_rows: int, seed: int) -> None:
