@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from dxdesk.i18n import N_, Msg, tr
@@ -19,10 +19,10 @@ from dxdesk.cardreader import errors as ce
 from dxdesk.cardreader.service import ReadCancelledError
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.ui.errors import MSG_READ_FAILED, error_text
-from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.scrolling import reveal
 
 from .card_help import CardHelp, help_for
+from .cardstatus import CardStatusPanel
 from .cardbridge import QtPinProvider, answer_exchange
 from .codeb import CodeBForm
 from .facecheck import FaceCheckDialog, check_identity
@@ -79,42 +79,9 @@ class IdentifyStep(QWidget):
             self._provider.pin_requested.connect(self._show_pin_pad)
 
         # -- status panel: large, so the clerk reads the card state from a step back
-        status = QFrame(self)
-        status.setProperty("panel", True)
-        status_title = heading(tr("カードの状態"), SECTION_PT, status)
-        self.reader_label = QLabel("", status)
-        self.reader_label.setFont(ui_font(LARGE_PT))
-        self.reader_label.setWordWrap(True)
-        self.demo_badge = QLabel(tr("模擬カード（研修用）"), status)
-        self.demo_badge.setObjectName("notice")
-        self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
-        self.demo_badge.hide()
-        self.card_label = QLabel("", status)
-        self.card_label.setFont(ui_font(20, bold=True))
-        self.card_label.setWordWrap(True)
-        self.tries_label = QLabel("", status)
-        self.tries_label.setFont(ui_font(20, bold=True))
-        self.tries_label.setWordWrap(True)
-        self.tries_label.setAccessibleName(tr("暗証番号の残り回数"))
-        top = QHBoxLayout()
-        top.addWidget(status_title, 1)
-        top.addWidget(self.demo_badge)
-        sl = QVBoxLayout(status)
-        sl.setContentsMargins(20, 16, 20, 16)
-        sl.setSpacing(12)
-        sl.addLayout(top)
-        sl.addWidget(self.reader_label)
-        sl.addWidget(self.card_label)
-        sl.addStretch(1)
-        # The tries left as a big figure: the one number that decides whether the PIN pad may be shown.
-        self.tries_figure = QLabel("", status)
-        self.tries_figure.setFont(ui_font(72, bold=True))
-        self.tries_figure.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tries_figure.setAccessibleName(tr("暗証番号の残り回数（数字）"))
-        self.tries_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sl.addWidget(self.tries_figure)
-        sl.addWidget(self.tries_label)
-        sl.addStretch(1)
+        status = CardStatusPanel(self)
+        self.reader_label, self.demo_badge, self.card_label = status.reader_label, status.demo_badge, status.card_label
+        self.tries_figure, self.tries_label = status.tries_figure, status.tries_label
 
         # -- My Number purpose (only when a chosen procedure requires the number)
         self.purpose_box = PurposeFields(self)
