@@ -1,6 +1,9 @@
 """The identify step's card panel: reader, card state and the PIN tries left, large enough to read
-from a step back. IdentifyStep (identify.py) fills the labels; this module only builds them."""
+from a step back, and the line spacing of its step-by-step texts. IdentifyStep (identify.py) fills
+the labels; this module only builds them."""
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -8,6 +11,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from dxdesk.i18n import tr
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.theme import LARGE_PT, SECTION_PT, heading
+
+
+def spaced(text: str) -> str:
+    """Numbered steps with air between the lines: without it the wrapped lines of one step ran into
+    the next (#14). Rich text, since a QLabel's plain text has no line height."""
+    lines = "<br>".join(html.escape(line, quote=False) for line in text.split("\n"))
+    return f'<div style="line-height: 130%;">{lines}</div>'
 
 
 class CardStatusPanel(QFrame):

@@ -22,7 +22,7 @@ from dxdesk.ui.errors import MSG_READ_FAILED, error_text
 from dxdesk.ui.scrolling import reveal
 
 from .card_help import CardHelp, help_for
-from .cardstatus import CardStatusPanel
+from .cardstatus import CardStatusPanel, spaced
 from .cardbridge import QtPinProvider, answer_exchange
 from .codeb import CodeBForm
 from .facecheck import FaceCheckDialog, check_identity
@@ -122,10 +122,10 @@ class IdentifyStep(QWidget):
         gl = QVBoxLayout(self.guide_box)
         gl.setContentsMargins(20, 16, 20, 16)
         gl.addWidget(heading(tr("読み取りの手順"), SECTION_PT, self.guide_box))
-        self.guide_text = note(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
+        self.guide_text = note(spaced(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
                           "2. 「カードを読み取る（F2）」を押します。\n"
                           "3. 暗証番号（数字4桁）はご本人がお客様用の画面で押します。職員は入力しません。\n"
-                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。"),
+                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。")),
                           LARGE_PT, self.guide_box, role="body")
         gl.addWidget(self.guide_text)
         gl.addStretch(1)
@@ -323,14 +323,15 @@ class IdentifyStep(QWidget):
         self.help_title.setText(tr(help_.title))  # CardHelp texts are msgids (N_)
         self.help_message.setText(message)
         self.help_message.setVisible(bool(message))
-        self.help_steps.setText("\n".join(tr("・{item}").format(item=tr(s)) for s in help_.steps))
+        steps = "\n".join(tr("・{item}").format(item=tr(s)) for s in help_.steps)
         extras = []
         if help_.offer_code_b and self.card_service is not None:
             extras.append(tr("照合番号B（F4）"))
         if help_.offer_manual:
             extras.append(tr("手入力（F3）"))
         if extras:
-            self.help_steps.setText(self.help_steps.text() + tr("\n→ 切り替え: ") + tr("／").join(extras))
+            steps += tr("\n→ 切り替え: ") + tr("／").join(extras)
+        self.help_steps.setText(spaced(steps))
         self.help_box.show()
         self._show_side_panels()  # on a small screen the problem's own steps replace the usual ones
 
