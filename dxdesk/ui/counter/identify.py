@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from dxdesk.i18n import N_, Msg, tr
@@ -19,10 +19,10 @@ from dxdesk.cardreader import errors as ce
 from dxdesk.cardreader.service import ReadCancelledError
 from dxdesk.counter import IdentifyMethod, VisitCardData, VisitError
 from dxdesk.ui.errors import MSG_READ_FAILED, error_text
-from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.scrolling import reveal
 
 from .card_help import CardHelp, help_for
+from .cardstatus import CardStatusPanel, spaced
 from .cardbridge import QtPinProvider, answer_exchange
 from .codeb import CodeBForm
 from .facecheck import FaceCheckDialog, check_identity
@@ -79,42 +79,9 @@ class IdentifyStep(QWidget):
             self._provider.pin_requested.connect(self._show_pin_pad)
 
         # -- status panel: large, so the clerk reads the card state from a step back
-        status = QFrame(self)
-        status.setProperty("panel", True)
-        status_title = heading(tr("カードの状態"), SECTION_PT, status)
-        self.reader_label = QLabel("", status)
-        self.reader_label.setFont(ui_font(LARGE_PT))
-        self.reader_label.setWordWrap(True)
-        self.demo_badge = QLabel(tr("模擬カード（研修用）"), status)
-        self.demo_badge.setObjectName("notice")
-        self.demo_badge.setFont(ui_font(LARGE_PT, bold=True))
-        self.demo_badge.hide()
-        self.card_label = QLabel("", status)
-        self.card_label.setFont(ui_font(20, bold=True))
-        self.card_label.setWordWrap(True)
-        self.tries_label = QLabel("", status)
-        self.tries_label.setFont(ui_font(20, bold=True))
-        self.tries_label.setWordWrap(True)
-        self.tries_label.setAccessibleName(tr("暗証番号の残り回数"))
-        top = QHBoxLayout()
-        top.addWidget(status_title, 1)
-        top.addWidget(self.demo_badge)
-        sl = QVBoxLayout(status)
-        sl.setContentsMargins(20, 16, 20, 16)
-        sl.setSpacing(12)
-        sl.addLayout(top)
-        sl.addWidget(self.reader_label)
-        sl.addWidget(self.card_label)
-        sl.addStretch(1)
-        # The tries left as a big figure: the one number that decides whether the PIN pad may be shown.
-        self.tries_figure = QLabel("", status)
-        self.tries_figure.setFont(ui_font(72, bold=True))
-        self.tries_figure.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tries_figure.setAccessibleName(tr("暗証番号の残り回数（数字）"))
-        self.tries_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sl.addWidget(self.tries_figure)
-        sl.addWidget(self.tries_label)
-        sl.addStretch(1)
+        status = CardStatusPanel(self)
+        self.reader_label, self.demo_badge, self.card_label = status.reader_label, status.demo_badge, status.card_label
+        self.tries_figure, self.tries_label = status.tries_figure, status.tries_label
 
         # -- My Number purpose (only when a chosen procedure requires the number)
         self.purpose_box = PurposeFields(self)
@@ -155,10 +122,10 @@ class IdentifyStep(QWidget):
         gl = QVBoxLayout(self.guide_box)
         gl.setContentsMargins(20, 16, 20, 16)
         gl.addWidget(heading(tr("読み取りの手順"), SECTION_PT, self.guide_box))
-        self.guide_text = note(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
+        self.guide_text = note(spaced(tr("1. ご本人にマイナンバーカードを読み取り機に置いていただきます。\n"
                           "2. 「カードを読み取る（F2）」を押します。\n"
                           "3. 暗証番号（数字4桁）はご本人がお客様用の画面で押します。職員は入力しません。\n"
-                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。"),
+                          "暗証番号が分からない・残り回数が少ないときは、照合番号B（F4）か手入力（F3）で確認します。")),
                           LARGE_PT, self.guide_box, role="body")
         gl.addWidget(self.guide_text)
         gl.addStretch(1)
@@ -356,14 +323,15 @@ class IdentifyStep(QWidget):
         self.help_title.setText(tr(help_.title))  # CardHelp texts are msgids (N_)
         self.help_message.setText(message)
         self.help_message.setVisible(bool(message))
-        self.help_steps.setText("\n".join(tr("・{item}").format(item=tr(s)) for s in help_.steps))
+        steps = "\n".join(tr("・{item}").format(item=tr(s)) for s in help_.steps)
         extras = []
         if help_.offer_code_b and self.card_service is not None:
             extras.append(tr("照合番号B（F4）"))
         if help_.offer_manual:
             extras.append(tr("手入力（F3）"))
         if extras:
-            self.help_steps.setText(self.help_steps.text() + tr("\n→ 切り替え: ") + tr("／").join(extras))
+            steps += tr("\n→ 切り替え: ") + tr("／").join(extras)
+        self.help_steps.setText(spaced(steps))
         self.help_box.show()
         self._show_side_panels()  # on a small screen the problem's own steps replace the usual ones
 

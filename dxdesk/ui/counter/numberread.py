@@ -58,6 +58,7 @@ class PurposeFields(QFrame):
     def prefill(self, procedure_names: list[str]) -> None:
         if not self.reason.text():
             self.reason.setText(tr("、").join(procedure_names)[:100])
+            self.reason.setCursorPosition(0)  # the start shows: a long English list was cut at the left
 
     def purpose(self) -> tuple[str, str] | None:
         """(事務種別, 処理事由), or None when the reason is empty (the caller explains and focuses it)."""

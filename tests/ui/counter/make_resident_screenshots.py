@@ -105,7 +105,7 @@ def render(out: Path) -> list[Path]:
     shots: list[Path] = pinpad_shots(app, out)
     kit = visit_at_confirm(app, Path(tempfile.mkdtemp()))
     shots += resident_pages(app, kit, out, "resident")
-    shots.append(grab(kit.page, out / "resident-clerk-confirm.png"))
+    # The clerk's confirm step itself: 16-confirm-ja.png (tests/ui/fit/make_counter_shots.py).
     kit.close()
     i18n.set_language("en")
     try:

@@ -25,18 +25,19 @@ def in_view(widget: QWidget) -> bool:
     return True
 
 
-def _short_page(qtbot, make_kit, **options):
-    kit = make_kit(**options)
-    kit.page.resize(1100, 560)  # a 1366x728 desk less the window's side list and menus, and then some
+def _identify_on_a_short_page(qtbot, make_kit):
+    """A visit at 本人確認 on a page as short as a 1366x728 desk leaves it (less the side list and menus)."""
+    kit = make_kit()
+    kit.page.resize(1100, 560)
     show(qtbot, kit)
+    start_juminhyo(qtbot, kit)
+    qtbot.waitUntil(lambda: kit.page.identify.tries_left == 3)
     return kit
 
 
 def test_manual_entry_errors_are_scrolled_to_and_focused(qtbot, make_kit):
-    kit = _short_page(qtbot, make_kit)
+    kit = _identify_on_a_short_page(qtbot, make_kit)
     page = kit.page
-    start_juminhyo(qtbot, kit)
-    qtbot.waitUntil(lambda: page.identify.tries_left == 3)
     page.identify.show_manual()
     form = page.identify.manual_form
     scroll = page._scrolls[page.identify]
@@ -58,10 +59,8 @@ def test_manual_entry_errors_are_scrolled_to_and_focused(qtbot, make_kit):
 
 
 def test_code_b_errors_are_scrolled_to_and_focused(qtbot, make_kit):
-    kit = _short_page(qtbot, make_kit)
+    kit = _identify_on_a_short_page(qtbot, make_kit)
     page = kit.page
-    start_juminhyo(qtbot, kit)
-    qtbot.waitUntil(lambda: page.identify.tries_left == 3)
     page.identify.show_code_b()
     form = page.identify.code_b_form
     qtbot.waitUntil(lambda: in_view(form.birth_date))
