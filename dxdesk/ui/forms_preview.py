@@ -19,7 +19,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import Msg, tr
-from dxdesk.ui.rasterprint import render_to_printer
+from dxdesk.ui.rasterprint import render_to_printer, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ class FormPreview(QWidget):
         if not ok:
             log.warning("form preview: PDF did not load (%s)", self.document.error())
             self.message.emit(MSG_LOAD_FAILED.text())
+        else:
+            warm_up()  # printing's band cutter, imported while the clerk looks at the preview
         self.fit()
         self._update_page_label()
         return ok

@@ -22,7 +22,9 @@ QPainter.drawImage (measured: another Python thread gets no turn for the whole c
 """
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -63,6 +65,31 @@ class RasterBand:
     top: int  # first pixel row of the band on that page
     image: QImage  # the band, opaque: Grayscale8, or RGB32 when it holds colour
     pieces: tuple[Piece, ...]  # what is painted (none for a blank band)
+
+
+_warm_up_lock = threading.Lock()
+_warm_up: threading.Thread | None = None
+
+
+def warm_up() -> threading.Thread:
+    """Import the band cutter (pypdf: 0.3 to 0.8 s) on a background thread, once per process.
+
+    The preview calls this when it shows a document, so the clerk's first 「印刷」 of the day does not
+    wait for the import; the clerk looks at the preview for longer than that.
+    """
+    global _warm_up
+
+    def run() -> None:
+        try:
+            importlib.import_module("pypdf")
+        except Exception as exc:  # noqa: BLE001 - printing imports it again and reports then
+            log.warning("printing: the band cutter did not import in advance: %s", exc)
+
+    with _warm_up_lock:
+        if _warm_up is None:
+            _warm_up = threading.Thread(target=run, name="dxdesk-print-warm-up", daemon=True)
+            _warm_up.start()
+        return _warm_up
 
 
 def pdf_document(pdf: bytes) -> QPdfDocument | None:
@@ -179,6 +206,24 @@ def band_pieces(image: QImage, width: int, rows: int = STRIP_ROWS) -> tuple[Piec
     return (*mono, *grey)
 
 
+def coloured_pages(pdf: bytes) -> set[int]:
+    """The pages with any colour, from an anti-aliased 72-dpi rendering: a coloured mark too small to
+    show there still tints the pixels it touches. Only their bands are checked one by one (a check
+    of every 600-dpi band costs as much as drawing the grey pieces)."""
+    document = pdf_document(pdf)
+    if document is None:
+        raise ValueError("the document to print did not load")
+    try:
+        found = set()
+        for page in range(document.pageCount()):
+            size = document.pagePointSize(page)
+            if not document.render(page, QSize(max(1, round(size.width())), max(1, round(size.height())))).allGray():
+                found.add(page)
+        return found
+    finally:
+        document.close()
+
+
 def raster_bands(pdf: bytes, dpi: int, colour: bool = True, band_bytes: int | None = None,
                  rows: int = STRIP_ROWS) -> Generator[RasterBand, None, None]:
     """Every page of ``pdf`` at ``dpi`` as opaque bands with their pieces, in page order.
@@ -186,12 +231,12 @@ def raster_bands(pdf: bytes, dpi: int, colour: bool = True, band_bytes: int | No
     The pages are cut into strips (dxdesk.forms.printing.banded_pdf: one narrow MediaBox per
     strip), so no bitmap is ever larger than ``band_bytes``. (QPdfDocumentRenderOptions' scaled
     clip rect would avoid the cut but, in Qt 6.11, drifts by about 1 % of the clip's top.)
-    ``colour`` False (a printer set to grey) makes every band grey. The document is opened here,
-    so this can run on a worker thread.
+    ``colour`` False (a printer set to grey) makes every band grey.
     """
     from dxdesk.forms.printing import banded_pdf
 
     strips_pdf, bands = banded_pdf(pdf, dpi, band_bytes or BAND_BYTES)
+    coloured = coloured_pages(pdf) if colour else set()
     strips = pdf_document(strips_pdf)
     if strips is None:
         raise ValueError("the banded copy of the document did not load")
@@ -199,7 +244,7 @@ def raster_bands(pdf: bytes, dpi: int, colour: bool = True, band_bytes: int | No
     try:
         for i, band in enumerate(bands):
             rendered = strips.render(i, QSize(band.width, band.rows), options)
-            image = opaque(rendered, colour and not rendered.allGray())
+            image = opaque(rendered, band.page in coloured and not rendered.allGray())
             del rendered  # the ARGB bitmap is the largest thing here: gone before the next band
             yield RasterBand(band.page, band.top, image, band_pieces(image, band.width, rows))
     finally:

@@ -171,6 +171,7 @@ def _colour_pixel(pdf: bytes, tmp: Path, x_pt: float, y_pt: float) -> tuple[int,
 
 def test_a_coloured_seal_stays_coloured_and_a_blank_page_is_still_a_page(qapp, tmp_path):
     pdf = _seal_pdf()
+    assert rasterprint.coloured_pages(pdf) == {0}
     kinds = {band.image.format() for band in rasterprint.raster_bands(pdf, 300)}
     assert kinds == {QImage.Format.Format_Grayscale8, QImage.Format.Format_RGB32}  # only the seal's band in colour
     printed = _print(pdf, tmp_path / "seal.pdf", 300)
@@ -180,8 +181,51 @@ def test_a_coloured_seal_stays_coloured_and_a_blank_page_is_still_a_page(qapp, t
     assert len(set(_colour_pixel(printed, tmp_path, 172, 620))) == 1  # the grey cell is grey
 
 
+def test_a_coloured_mark_far_smaller_than_a_72_dpi_pixel_still_marks_its_page(qapp, visit_pdf):
+    assert rasterprint.coloured_pages(visit_pdf) == set()  # the forms: grey only
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=A4)
+    c.showPage()
+    c.setStrokeColorRGB(0.8, 0.1, 0.1)
+    c.setLineWidth(0.1)  # 0.035 mm: a tenth of a 72-dpi pixel
+    c.line(300, 300, 300.5, 300)
+    c.showPage()
+    c.save()
+    assert rasterprint.coloured_pages(buffer.getvalue()) == {1}
+
+
 def test_a_printer_set_to_grey_gets_the_seal_in_grey(qapp, tmp_path):
     printed = _print(_seal_pdf(), tmp_path / "grey.pdf", 300, colour=False)
     red, green, blue = _colour_pixel(printed, tmp_path, 400, 400)
     assert red == green == blue and red < 200  # printed, as grey
 
+
+
+def test_showing_a_preview_imports_the_band_cutter_before_the_first_print(tmp_path):
+    """In a fresh process (this one has pypdf already): the clerk's first 「印刷」 does not wait for it."""
+    script = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import io
+from reportlab.pdfgen.canvas import Canvas
+from dxdesk.ui import rasterprint
+from dxdesk.ui.forms_preview import FormPreview
+out = io.BytesIO()
+c = Canvas(out)
+c.drawString(72, 720, "dxdesk")
+c.save()
+pdf = out.getvalue()
+assert "pypdf" not in sys.modules, "imported too early"
+FormPreview().load_pdf(pdf)
+rasterprint.warm_up().join(60)
+print("pypdf" in sys.modules)
+"""
+    import os
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DXDESK_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True"
