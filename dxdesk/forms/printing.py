@@ -4,7 +4,7 @@ On CUPS (Linux, macOS) the PDF itself is submitted with ``lp``: the printer gets
 a 3-form visit is a few hundred kB instead of a raster spool of hundreds of MB, and CUPS'
 own filters rasterise at the device's resolution. The page must land at true size because
 overlay forms go onto pre-printed boxes, so every job says no fit-to-page and no scaling.
-On Windows (no ``lp``) the window prints through Qt in bands (dxdesk.ui.forms_preview).
+On Windows (no ``lp``) the window prints through Qt in bands (dxdesk.ui.rasterprint).
 
 The calibration applied is always that of the printer the job goes to
 (:func:`dxdesk.forms.calibration.calibration_for`), whichever printer is configured.

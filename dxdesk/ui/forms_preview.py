@@ -1,32 +1,30 @@
 """Preview and print a filled form: zoom, page navigation, Print, and Save as PDF.
 
 Printing through Qt (Windows, or a PDF printer in tests) renders each page at the printer's
-resolution in horizontal bands and paints them on the QPrinter: memory stays at one band
-(~10 MB at 600 dpi) instead of one whole page bitmap (229 MB at 600 dpi, 730 MB at 1200 dpi).
-On CUPS the counter hands the PDF itself to the spooler instead (dxdesk.forms.printing). With no printer installed the widget says so (in the UI language) and
-offers to save the PDF instead: the document is never lost.
+resolution in horizontal bands (dxdesk.ui.rasterprint): memory stays at a few bands instead of one
+whole page bitmap (229 MB at 600 dpi, 730 MB at 1200 dpi). On CUPS the counter hands the PDF itself
+to the spooler instead (dxdesk.forms.printing). With no printer installed the widget says so (in the
+UI language) and offers to save the PDF instead: the document is never lost.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QSize, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import Msg, tr
+from dxdesk.ui.rasterprint import render_to_printer, warm_up
 
 log = logging.getLogger(__name__)
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.25, 4.0
-BAND_BYTES = 16 * 1024 * 1024  # one raster band (ARGB32) at most: bounds print memory at any resolution
 
 MSG_NO_PRINTER = Msg(
     ja="プリンタが見つかりません。PDFファイルとして保存して、後で印刷できます。保存しますか？",
@@ -105,6 +103,8 @@ class FormPreview(QWidget):
         if not ok:
             log.warning("form preview: PDF did not load (%s)", self.document.error())
             self.message.emit(MSG_LOAD_FAILED.text())
+        else:
+            warm_up()  # printing's band cutter, imported while the clerk looks at the preview
         self.fit()
         self._update_page_label()
         return ok
@@ -232,74 +232,6 @@ class FormPreview(QWidget):
             printer = self.choose_printer()
             if printer is None:
                 return 0
-        pages = render_to_printer(pdf if pdf is not None else self._pdf, printer, self)
+        pages = render_to_printer(pdf if pdf is not None else self._pdf, printer)
         self.printed.emit(pages)
         return pages
-
-
-def pdf_document(pdf: bytes, parent: QObject) -> QPdfDocument | None:
-    """A QPdfDocument over PDF bytes (kept alive by ``parent``), or None when it does not load."""
-    document = QPdfDocument(parent)
-    buffer = QBuffer(document)
-    buffer.setData(QByteArray(pdf))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document.load(buffer)
-    if document.status() != QPdfDocument.Status.Ready:
-        return None
-    return document
-
-
-def page_bands(pdf: bytes, dpi: int, parent: QObject, band_bytes: int | None = None
-               ) -> Iterator[tuple[int, int, QImage]]:
-    """Yield (page, top pixel row, QImage) bands that together are every page rendered at ``dpi``.
-
-    The pages are cut into strips (dxdesk.forms.printing.banded_pdf: one narrow MediaBox per
-    strip), so no bitmap is ever larger than ``band_bytes``. (QPdfDocumentRenderOptions' scaled
-    clip rect would avoid the cut but, in Qt 6.11, drifts by about 1 % of the clip's top.) Each band
-    is opaque 8-bit grey on white: the forms are drawn in grey only, and an opaque grey band is a
-    quarter of pdfium's ARGB bitmap, which is transparent where nothing is drawn (a print engine
-    would also have to carry that alpha mask).
-    """
-    from dxdesk.forms.printing import banded_pdf
-
-    strips_pdf, bands = banded_pdf(pdf, dpi, band_bytes or BAND_BYTES)
-    strips = pdf_document(strips_pdf, parent)
-    if strips is None:
-        raise ValueError("the banded copy of the document did not load")
-    try:
-        for i, band in enumerate(bands):
-            rendered = strips.render(i, QSize(band.width, band.rows))
-            image = QImage(rendered.size(), QImage.Format.Format_Grayscale8)
-            image.fill(255)
-            painter = QPainter(image)
-            painter.drawImage(0, 0, rendered)
-            painter.end()
-            yield band.page, band.top, image
-    finally:
-        strips.close()
-        strips.deleteLater()
-
-
-def render_to_printer(pdf: bytes, printer: QPrinter, parent: QObject) -> int:
-    """Paint each PDF page at printer resolution, band by band, at its true size (no scaling).
-
-    True size matters: overlay forms must land in the pre-printed boxes, so the page is
-    placed at the paper's origin and never 'fit to page'.
-    """
-    printer.setFullPage(True)
-    dpi = printer.resolution()
-    painter = QPainter()
-    if not painter.begin(printer):
-        log.warning("printing: cannot start the printer")
-        return 0
-    pages = 0
-    try:
-        for page, top, band in page_bands(pdf, dpi, parent):
-            if page + 1 > pages:
-                if pages:
-                    printer.newPage()
-                pages = page + 1
-            painter.drawImage(0, top, band)
-    finally:
-        painter.end()
-    return pages

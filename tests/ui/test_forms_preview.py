@@ -99,20 +99,22 @@ def test_bad_pdf_reports_instead_of_crashing(qtbot):
 def test_printing_bands_add_up_to_the_whole_page_within_the_memory_bound(preview, two_page_pdf):
     from PySide6.QtGui import QColor, QImage, QPainter
 
+    from dxdesk.ui import rasterprint
+
     dpi = 120
     width = round(preview.document.pagePointSize(0).width() / 72 * dpi)
-    bands = [(top, b) for page, top, b in forms_preview.page_bands(two_page_pdf, dpi, preview, 4 * width * 100)
-             if page == 0]  # 100 rows a band
+    bands = [(b.top, b.image) for b in rasterprint.raster_bands(two_page_pdf, dpi, band_bytes=4 * width * 100)
+             if b.page == 0]  # 100 rows a band
     assert len(bands) > 5 and all(b.height() <= 100 and b.sizeInBytes() <= 4 * width * 100 for _, b in bands)
     assert all(b.format() == QImage.Format.Format_Grayscale8 for _, b in bands)  # opaque: no alpha to spool
-    [(_, _, full), _second] = list(forms_preview.page_bands(two_page_pdf, dpi, preview, 1 << 40))
+    [full, _second] = [b.image for b in rasterprint.raster_bands(two_page_pdf, dpi, band_bytes=1 << 40)]
     joined = QImage(full.size(), QImage.Format.Format_Grayscale8)
     joined.fill(QColor("white"))
     painter = QPainter(joined)
     for top, band in bands:
         painter.drawImage(0, top, band)
     painter.end()
-    differing = sum(1 for y in range(0, full.height(), 3) for x in range(0, full.width(), 3)
+    differing = sum(1 for y in range(0, full.height(), 3) for x in range(0, width, 3)
                     if abs(QColor(full.pixel(x, y)).red() - QColor(joined.pixel(x, y)).red()) > 64)
-    assert differing < 0.001 * (full.width() // 3) * (full.height() // 3)
+    assert differing < 0.001 * (width // 3) * (full.height() // 3)
     assert QColor(full.pixel(2, 2)).red() == 255  # the paper is white, not transparent black

@@ -7,8 +7,12 @@ Two paths, each measured in a fresh child process so its peak memory (ru_maxrss)
   handed to a private cupsd (tools.cupsd) with ``lp``; done when ``lp`` returns (the scheduler
   has the whole job).
 - ``raster``: what the counter does on Windows: the same PDF painted through Qt in bands at the
-  printer's resolution (``--dpi``), here on a QPrinter writing a PDF file (no Windows spooler on
-  this machine; the painting and its memory are the same).
+  printer's resolution (``--dpi``; dxdesk.ui.rasterprint). There is no Windows spooler here, so
+  the bands go to two stand-ins, both real QPrinter paint devices: Qt's PDF engine writing a file,
+  and (when cupsd is installed) Qt's CUPS engine handing the job to a private cupsd (done when
+  painting ends: Qt has submitted the job). Both are Qt's PDF engine compressing what it is given;
+  a Windows driver takes the same pieces as GDI bitmaps. The visit is printed twice in the child:
+  the first print also imports the band cutter (pypdf), as the first print of a day does.
 
 Warm as at the counter: fonts registered and the preview drawn before 「印刷」 is pressed.
 """
@@ -73,37 +77,55 @@ def _child_cups(printer: str) -> dict[str, object]:
                       f"{len(job.document.pdf) // 1024} kB PDF to CUPS ({request})"}
 
 
-def _child_raster(dpi: int, out: str, whole_page: bool) -> dict[str, object]:
+def _child_raster(dpi: int, out: str, whole_page: bool, queue: str) -> dict[str, object]:
     from PySide6.QtPrintSupport import QPrinter
     from PySide6.QtWidgets import QApplication
 
     from dxdesk.app.formpdf import printer_job, render_visit_pdf
     from dxdesk.config import load_settings
-    from dxdesk.ui import forms_preview
+    from dxdesk.ui import rasterprint
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while printing
     payload = _payload()
     shown = render_visit_pdf(replace(payload))
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(out)
-    printer.setResolution(dpi)
-    if whole_page:  # the former way, for comparison: one bitmap per page
-        forms_preview.BAND_BYTES = 1 << 40
-    t0 = time.perf_counter()
-    job = printer_job(load_settings(), payload, shown, "", queue=False)
-    pages = forms_preview.render_to_printer(job.document.pdf, printer, app)
-    seconds = time.perf_counter() - t0
-    # The same bands without a print engine: dxdesk's own share, apart from the stand-in spooler
-    # (Qt's PDF writer deflates every band; a Windows driver takes them as GDI bitmaps instead).
+
+    def printer(n: int) -> QPrinter:
+        p = QPrinter(QPrinter.PrinterMode.HighResolution)
+        p.setDocName(f"dxdesk raster bench {n}")  # cups-pdf names its file after the title
+        if queue:  # Qt's own CUPS engine: the job goes to the private cupsd when painting ends
+            p.setPrinterName(queue)
+            assert p.outputFormat() == QPrinter.OutputFormat.NativeFormat and p.isValid()
+        else:
+            p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            p.setOutputFileName(out)
+        p.setResolution(dpi)
+        return p
+
+    if whole_page:  # for comparison: one band per page
+        rasterprint.BAND_BYTES = 1 << 40
+    runs = []
+    for n in range(2):  # the first print of the day also imports the band cutter (pypdf); then warm
+        target = printer(n)
+        t0, c0 = time.perf_counter(), time.process_time()
+        job = printer_job(load_settings(), payload, shown, "", queue=False)
+        pages = rasterprint.render_to_printer(job.document.pdf, target)
+        runs.append((time.perf_counter() - t0, time.process_time() - c0))
+    # The same bands without a print engine: dxdesk's own share, apart from the stand-in spooler.
     t1 = time.perf_counter()
-    for _page, _top, _band in forms_preview.page_bands(job.document.pdf, dpi, app):
-        pass
+    kinds = {"mono": 0, "grey": 0, "colour": 0}
+    for band in rasterprint.raster_bands(job.document.pdf, dpi):
+        for piece in band.pieces:
+            kind = {"Format_Mono": "mono", "Format_Grayscale8": "grey"}.get(piece.image.format().name, "colour")
+            kinds[kind] += piece.image.width() * piece.image.height()
     render_only = time.perf_counter() - t1
-    label = "whole-page bitmaps" if whole_page else f"bands of {forms_preview.BAND_BYTES >> 20} MB"
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "pages": pages,
-            "detail": f"Qt raster at {dpi} dpi, {label}; rendering the bands alone {render_only:.2f} s; "
-                      f"{os.path.getsize(out) >> 20} MB spool file written by Qt's PDF engine"}
+    label = "one band per page" if whole_page else f"bands of {rasterprint.BAND_BYTES >> 20} MB"
+    spool = (f"Qt's CUPS engine to a private cupsd ({queue})" if queue
+             else f"{os.path.getsize(out) >> 10} kB PDF written by Qt's PDF engine")
+    handed = ", ".join(f"{kind} {pixels / 1e6:.0f} Mpx" for kind, pixels in kinds.items() if pixels)
+    return {"seconds": runs[0][0], "peak_mb": _peak_mb(), "pages": pages,
+            "detail": f"Qt raster at {dpi} dpi, {label}; again (warm) {runs[1][0]:.2f} s; CPU {runs[0][1]:.2f} s "
+                      f"then {runs[1][1]:.2f} s; rendering and cutting the bands alone {render_only:.2f} s; "
+                      f"handed over: {handed}; {spool}"}
 
 
 def _run_child(*args: str) -> dict[str, object]:
@@ -126,10 +148,10 @@ def bench_print(dpi: int = 600, paths: tuple[str, ...] = ("cups", "raster"), com
     timings = []
     with tempfile.TemporaryDirectory(prefix="dxdesk-bench-print-") as tmp:
         os.environ["DXDESK_HOME"] = str(Path(tmp) / "home")  # never the bencher's desk
-        if "cups" in paths:
-            from tools.cupsd import PrivateCups, missing_reason
+        from tools.cupsd import PrivateCups, missing_reason
 
-            reason = missing_reason()
+        reason = missing_reason()
+        if "cups" in paths:
             if reason:
                 raise RuntimeError(f"cannot bench the CUPS path: {reason}")
             with PrivateCups() as cups:
@@ -137,9 +159,14 @@ def bench_print(dpi: int = 600, paths: tuple[str, ...] = ("cups", "raster"), com
                 cups.wait_for_pdfs([str(r["detail"]).rsplit("(", 1)[1].rstrip(")")])  # it did come out
                 timings.append(_timing("cups", r))
         if "raster" in paths:
-            timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "spool.pdf"), "bands")))
+            timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "spool.pdf"), "bands", "")))
             if compare_whole_page:
-                timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "w.pdf"), "whole")))
+                timings.append(_timing("raster", _run_child("raster", str(dpi), str(Path(tmp) / "w.pdf"), "whole", "")))
+            if reason is None:  # the same bands handed to a real spooler through Qt's CUPS print engine
+                with PrivateCups() as cups:
+                    r = _run_child("raster", str(dpi), "", "bands", cups.queue)
+                    cups.wait_for_pdfs([f"{cups.queue}-1", f"{cups.queue}-2"])  # both prints came out
+                    timings.append(_timing("raster", r))
     return timings
 
 
@@ -148,4 +175,4 @@ if __name__ == "__main__":  # the child: one measurement, one JSON line
     if kind == "cups":
         print(json.dumps(_child_cups(sys.argv[2])))
     else:
-        print(json.dumps(_child_raster(int(sys.argv[2]), sys.argv[3], sys.argv[4] == "whole")))
+        print(json.dumps(_child_raster(int(sys.argv[2]), sys.argv[3], sys.argv[4] == "whole", sys.argv[5])))
