@@ -58,6 +58,11 @@ def handoff_folder(settings: Settings, paths: AppPaths | None = None) -> Path:
     """``[handoff] folder``, else ``handoff`` in the data folder (a training desk: its own data folder)."""
     if settings.handoff.folder.strip():
         return Path(settings.handoff.folder).expanduser()
+    return default_handoff_folder(paths)
+
+
+def default_handoff_folder(paths: AppPaths | None = None) -> Path:
+    """``handoff`` in the data folder: the folder when ``[handoff] folder`` is empty."""
     return (paths or app_paths()).data_dir / "handoff"
 
 
