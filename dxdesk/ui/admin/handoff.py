@@ -79,14 +79,19 @@ class HandoffTab(QWidget):
         self.folder_edit.setMinimumWidth(360)
         self.choose_button = QPushButton(tr("フォルダーを選ぶ(&F)…"), self)
         self.default_button = QPushButton(tr("既定に戻す(&D)"), self)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_edit, 1)
-        folder_row.addWidget(self.choose_button)
-        folder_row.addWidget(self.default_button)
+        # The path gets the whole row (a town's share can be long); the buttons go under it.
+        folder_buttons = QHBoxLayout()
+        folder_buttons.addWidget(self.choose_button)
+        folder_buttons.addWidget(self.default_button)
+        folder_buttons.addStretch(1)
+        folder_row = QVBoxLayout()
+        folder_row.addWidget(self.folder_edit)
+        folder_row.addLayout(folder_buttons)
         self.retention_spin = QSpinBox(self)
         self.retention_spin.setRange(*RETENTION_DAYS)
         self.retention_spin.setSuffix(tr(" 日"))
         self.retention_spin.setMinimumWidth(120)
+        self.retention_spin.setMaximumWidth(200)  # a number of days, not a line
         self.qr_check = QCheckBox(tr("申請書に QR コードも印刷する(&Q)"), self)
         form = QFormLayout()
         form.addRow(tr("書き出し:"), self.enabled_check)
@@ -137,6 +142,7 @@ class HandoffTab(QWidget):
         self.folder_draft = folder
         shown = folder or tr(MSG_DEFAULT).format(path=default_handoff_folder(self.handoff.paths))
         self.folder_edit.setText(shown)
+        self.folder_edit.setToolTip(shown)
         self.folder_edit.setCursorPosition(0)
         self.default_button.setEnabled(bool(folder))
 
