@@ -6,11 +6,15 @@ Visit is not thread-safe) and :meth:`Handoff.write_in` inside the writer job tha
 ``dxdesk visit export``) and the files commit together. A folder that cannot be written does not
 undo the print: the event says ``failure`` and the stored copy is kept for the export.
 Pickup and the export are supervisors' acts (EXPORT_DATA), audited the same way.
+Turning it on or off, the folder, the retention and the QR codes are an administrator's settings
+change (:meth:`Handoff.configure`, MANAGE_SETTINGS): ``dxdesk handoff set`` and 管理 → データ引き渡し
+both call it, so both check the folder the same way and write the same ``settings.change`` event.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +22,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from dxdesk.config import Settings
+from dxdesk.config import HandoffSettings, Settings
 from dxdesk.counter import Visit
 from dxdesk.counter.visit import GUIDE_SHEET_FORM
+from dxdesk.errors import DxError
 from dxdesk.forms import FormData, find_template
 from dxdesk.forms.template import FormTemplate
 from dxdesk.handoff.folder import HandoffFolder
 from dxdesk.handoff.record import HandoffRecord, build_record
+from dxdesk.i18n import Msg
 from dxdesk.outputfiles import OutputRefusedError
 from dxdesk.paths import AppPaths, app_paths
 from dxdesk.security.audit import AuditEntry, AuditLog, EventType, Item, Result
@@ -33,12 +39,40 @@ from dxdesk.timeutil import local_now, local_today
 
 log = logging.getLogger(__name__)
 
+RETENTION_DAYS = (1, 3650)  # the range an administrator may choose (files hold personal data: not forever)
+
+
+@dataclass(frozen=True)
+class HandoffState:
+    """What 管理 → データ引き渡し and ``dxdesk handoff status`` show."""
+
+    enabled: bool
+    folder: Path  # the folder in use (the default one when ``custom_folder`` is False)
+    custom_folder: bool
+    retention_days: int
+    qr: bool
+    waiting: tuple[str, ...]  # the record files waiting for pickup, by name
+
 
 def handoff_folder(settings: Settings, paths: AppPaths | None = None) -> Path:
     """``[handoff] folder``, else ``handoff`` in the data folder (a training desk: its own data folder)."""
     if settings.handoff.folder.strip():
         return Path(settings.handoff.folder).expanduser()
+    return default_handoff_folder(paths)
+
+
+def default_handoff_folder(paths: AppPaths | None = None) -> Path:
+    """``handoff`` in the data folder: the folder when ``[handoff] folder`` is empty."""
     return (paths or app_paths()).data_dir / "handoff"
+
+
+def handoff_state(settings: Settings, paths: AppPaths | None = None) -> HandoffState:
+    """The current setting and the files waiting in the folder (lists the folder: call it off the GUI thread)."""
+    current = settings.handoff
+    folder = HandoffFolder(handoff_folder(settings, paths))
+    return HandoffState(enabled=current.enabled, folder=folder.path, custom_folder=bool(current.folder.strip()),
+                        retention_days=current.retention_days, qr=current.qr,
+                        waiting=tuple(f.name for f in folder.files()))
 
 
 class Handoff:
@@ -54,6 +88,51 @@ class Handoff:
     @property
     def folder(self) -> HandoffFolder:
         return HandoffFolder(handoff_folder(self.settings, self.paths))
+
+    # -- the setting ---------------------------------------------------------------------------
+
+    def state(self) -> HandoffState:
+        return handoff_state(self.settings, self.paths)
+
+    def configure(self, session: Session, *, enabled: bool | None = None, folder: str | None = None,
+                  retention_days: int | None = None, qr: bool | None = None) -> HandoffState:
+        """Change the hand-off setting as an administrator (MANAGE_SETTINGS), audited as ``settings.change``.
+
+        ``folder`` "" means the default folder. The folder in use is checked (created if only it is
+        missing, a file written and removed) whenever the hand-off is being turned on or the folder
+        changes; a refusal (HandoffFolderError, a sentence) leaves the setting and the file as they were.
+        Blocks: the GUI runs it on a worker.
+        """
+        from dxdesk.app.settings import SettingsChanges
+
+        changes = SettingsChanges(self.audit, self.settings, self.paths)
+        changes.check(session)
+        if retention_days is not None and not RETENTION_DAYS[0] <= retention_days <= RETENTION_DAYS[1]:
+            raise DxError(Msg("保存期間は {low}〜{high} 日で指定してください。",
+                              "The retention must be between {low} and {high} days.").format(
+                low=RETENTION_DAYS[0], high=RETENTION_DAYS[1]))
+        current = self.settings.handoff
+        before = HandoffSettings(current.enabled, current.folder, current.retention_days, current.qr)
+        changed: dict[str, Any] = {}
+        if folder is not None:
+            current.folder = str(Path(folder).expanduser().resolve()) if folder.strip() else ""
+            changed["folder"] = "custom" if current.folder else "default"  # a path could name a person: not audited
+        if enabled is not None:
+            current.enabled = changed["enabled"] = enabled
+        if retention_days is not None:
+            current.retention_days = changed["retention_days"] = retention_days
+        if qr is not None:
+            current.qr = changed["qr"] = qr
+        try:
+            if folder is not None or enabled:
+                self.folder.check_usable()
+            changes.save(session, "handoff", **changed)
+        except BaseException:
+            # The shared Settings (the printing desk reads it) keeps what the file still says.
+            current.enabled, current.folder = before.enabled, before.folder
+            current.retention_days, current.qr = before.retention_days, before.qr
+            raise
+        return self.state()
 
     # -- printing --------------------------------------------------------------------------------
 

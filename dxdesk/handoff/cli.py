@@ -81,50 +81,37 @@ def _signed_in(login: str | None, what: str) -> Iterator[tuple[Any, Any, Any]]:
 
 @json_command
 def cmd_status(args: argparse.Namespace) -> int:
-    from dxdesk.app.handoff import handoff_folder
+    from dxdesk.app.handoff import handoff_state
     from dxdesk.config import load_settings
-    from dxdesk.handoff.folder import HandoffFolder
 
-    settings = load_settings()
-    folder = HandoffFolder(handoff_folder(settings))
-    waiting = [f.name for f in folder.files()]
-    doc = {"enabled": settings.handoff.enabled, "folder": folder.path, "qr": settings.handoff.qr,
-           "retention_days": settings.handoff.retention_days, "waiting": waiting}
+    state = handoff_state(load_settings())
+    doc = {"enabled": state.enabled, "folder": state.folder, "qr": state.qr,
+           "retention_days": state.retention_days, "waiting": list(state.waiting)}
     if args.json:
         emit(doc)
         return 0
-    print(f"hand-off:  {'on' if settings.handoff.enabled else 'off'}")
-    print(f"folder:    {folder.path}")
-    print(f"retention: {settings.handoff.retention_days} day(s)")
-    print(f"QR codes:  {'on' if settings.handoff.qr else 'off'}")
-    print(f"waiting:   {len(waiting)} file(s)")
+    print(f"hand-off:  {'on' if state.enabled else 'off'}")
+    print(f"folder:    {state.folder}")
+    print(f"retention: {state.retention_days} day(s)")
+    print(f"QR codes:  {'on' if state.qr else 'off'}")
+    print(f"waiting:   {len(state.waiting)} file(s)")
     return 0
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from dxdesk.app.settings import SettingsChanges
+    from dxdesk.app.handoff import RETENTION_DAYS
 
     if args.enabled is None and args.folder is None and args.retention_days is None and args.qr is None:
         raise UserError("give --enabled on|off, --folder DIR, --retention-days N and/or --qr on|off")
-    if args.retention_days is not None and not 1 <= args.retention_days <= 3650:
-        raise UserError("--retention-days must be between 1 and 3650")
-    with _signed_in(args.as_login, "changing the hand-off settings") as (settings, session, handoff):
-        changes = SettingsChanges(handoff.audit, settings)
-        changes.check(session)
-        changed: dict[str, Any] = {}
-        if args.enabled is not None:
-            settings.handoff.enabled = changed["enabled"] = args.enabled == "on"
-        if args.folder is not None:
-            folder = str(Path(args.folder).expanduser().resolve()) if args.folder.strip() else ""
-            settings.handoff.folder = folder
-            changed["folder"] = "custom" if folder else "default"  # a path could name a person: not in the audit log
-        if args.retention_days is not None:
-            settings.handoff.retention_days = changed["retention_days"] = args.retention_days
-        if args.qr is not None:
-            settings.handoff.qr = changed["qr"] = args.qr == "on"
-        changes.save(session, "handoff", **changed)
-    print(f"hand-off {'on' if settings.handoff.enabled else 'off'}; folder {handoff.folder.path}; "
-          f"retention {settings.handoff.retention_days} day(s); QR codes {'on' if settings.handoff.qr else 'off'}")
+    low, high = RETENTION_DAYS
+    if args.retention_days is not None and not low <= args.retention_days <= high:
+        raise UserError(f"--retention-days must be between {low} and {high}")
+    with _signed_in(args.as_login, "changing the hand-off settings") as (_settings, session, handoff):
+        state = handoff.configure(session, enabled=None if args.enabled is None else args.enabled == "on",
+                                  folder=args.folder, retention_days=args.retention_days,
+                                  qr=None if args.qr is None else args.qr == "on")
+    print(f"hand-off {'on' if state.enabled else 'off'}; folder {state.folder}; "
+          f"retention {state.retention_days} day(s); QR codes {'on' if state.qr else 'off'}")
     return 0
 
 

@@ -15,13 +15,16 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dxdesk.errors import DxError
 from dxdesk.forms.template import FormTemplate
 from dxdesk.handoff.record import HandoffRecord, csv_header
+from dxdesk.i18n import Msg
 from dxdesk.outputfiles import private_file
 
 SUFFIXES = (".json", ".csv")
@@ -33,9 +36,45 @@ class Written:
     csv_file: Path
 
 
+class HandoffFolderError(DxError):
+    """The folder an administrator chose cannot hold the records: says why and what to do."""
+
+
+def _folder_error(ja: str, en: str, **names: object) -> HandoffFolderError:
+    return HandoffFolderError(Msg(ja, en).format(**names))
+
+
 class HandoffFolder:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+
+    def check_usable(self) -> None:
+        """Create the folder if only it is missing, and prove a file can be written there (then removed).
+
+        Called when an administrator turns the hand-off on or chooses a folder, so a typo or a
+        read-only share is said at once, not found out at the first print. A missing parent is
+        not created: a mistyped path should not grow a tree of folders somewhere.
+        """
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise _folder_error("「{path}」はフォルダーではありません。引き渡し用のフォルダーを選んでください。",
+                                "{path} is not a folder. Choose a folder for the hand-off.", path=path)
+        if not path.exists() and not path.parent.is_dir():
+            raise _folder_error("フォルダー「{parent}」がありません。あるフォルダーを選ぶか、先に作成してください。",
+                                "The folder {parent} does not exist. Choose an existing folder or create it first.",
+                                parent=path.parent)
+        try:
+            if not path.exists():
+                path.mkdir(mode=0o700)
+            handle, probe = tempfile.mkstemp(dir=path, prefix=".dxdesk-probe-")  # a dot file: never a record
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            raise _folder_error("フォルダー「{path}」に書き込めません（{reason}）。書き込みできるフォルダーを選ぶか、"
+                                "フォルダーの権限を確かめてください。",
+                                "Cannot write to the folder {path} ({reason}). Choose a folder you can write to, "
+                                "or check its permissions.",
+                                path=path, reason=exc.strerror or type(exc).__name__) from None
 
     def ensure(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)

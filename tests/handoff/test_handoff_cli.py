@@ -91,3 +91,24 @@ def test_export_refuses_a_clerk_and_an_existing_file(desk_accounts, tmp_path, ca
     existing.write_text("keep me")
     assert main(["visit", "export", "--from", day, "--to", day, "--out", str(existing), *AS_BOSS]) == 2
     assert "already exists" in capsys.readouterr().err and existing.read_text() == "keep me"
+
+
+def test_set_refuses_a_folder_that_cannot_hold_records_with_a_sentence(desk_accounts, tmp_path, capsys) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for folder, said in ((tmp_path / "no" / "such" / "place", "does not exist"), (a_file, "is not a folder")):
+        assert main(["handoff", "set", "--enabled", "on", "--folder", str(folder), "--as", "admin"]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err
+    assert not (tmp_path / "no").exists()  # a mistyped path grows no folders
+    assert main(["handoff", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["enabled"] is False and status["folder"] == str(app_paths().data_dir / "handoff")
+    assert [e for e in events("settings.change") if e.details.get("setting") == "handoff"] == []
+
+    new = tmp_path / "town-share" / "handoff"  # only the last folder missing: created owner-only
+    new.parent.mkdir()
+    assert main(["handoff", "set", "--enabled", "on", "--folder", str(new), "--as", "admin"]) == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o700 and list(new.iterdir()) == []
+    [change] = [e for e in events("settings.change") if e.details.get("setting") == "handoff"]
+    assert change.details == {"setting": "handoff", "folder": "custom", "enabled": True}

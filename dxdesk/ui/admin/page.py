@@ -9,6 +9,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from dxdesk.app.handoff import Handoff
 from dxdesk.app.recovery import RecoveryKeys
 from dxdesk.app.settings import SettingsChanges
 from dxdesk.config import Settings
@@ -24,6 +25,7 @@ from dxdesk.ui.admin.audit import AuditTab
 from dxdesk.ui.admin.calibration import CalibrationTab
 from dxdesk.ui.admin.connection import ConnectionTab
 from dxdesk.ui.admin.display import DisplayTab
+from dxdesk.ui.admin.handoff import HandoffTab
 from dxdesk.ui.admin.recovery import RecoveryTab
 from dxdesk.ui.focus import focus_first_control
 from dxdesk.ui.qtfonts import ui_font
@@ -37,6 +39,7 @@ TAB_CONNECTION = N_("接続・同期")
 TAB_CALIBRATION = N_("プリンタ調整")
 TAB_DISPLAY = N_("表示設定")
 TAB_RECOVERY = N_("復旧キー")
+TAB_HANDOFF = N_("データ引き渡し")
 
 # Which permission opens which tab (the role table itself lives in dxdesk.security.permissions).
 TAB_PERMISSIONS: dict[str, Permission] = {
@@ -46,6 +49,7 @@ TAB_PERMISSIONS: dict[str, Permission] = {
     TAB_CALIBRATION: Permission.MANAGE_SETTINGS,
     TAB_DISPLAY: Permission.MANAGE_SETTINGS,
     TAB_RECOVERY: Permission.MANAGE_KEYS,
+    TAB_HANDOFF: Permission.MANAGE_SETTINGS,
 }
 
 
@@ -54,7 +58,8 @@ class AdminPage(QWidget):
                  connectivity: ConnectivityState, settings: Settings, runner: TaskRunner,
                  parent: QWidget | None = None, *, sync: Callable[[], SyncResult | None] | None = None,
                  paths: AppPaths | None = None, printers: list[str] | None = None,
-                 changes: SettingsChanges | None = None, recovery: RecoveryKeys | None = None) -> None:
+                 changes: SettingsChanges | None = None, recovery: RecoveryKeys | None = None,
+                 handoff: Handoff | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adminPage")
         self.setFont(ui_font(12))
@@ -66,6 +71,7 @@ class AdminPage(QWidget):
         self.calibration_tab: CalibrationTab | None = None
         self.display_tab: DisplayTab | None = None
         self.recovery_tab: RecoveryTab | None = None
+        self.handoff_tab: HandoffTab | None = None
         # Every settings tab saves through the one audited use case (the app's, or one on this audit log).
         changes = changes or SettingsChanges(audit_service.audit, settings, paths)
 
@@ -93,6 +99,11 @@ class AdminPage(QWidget):
                                                 settings.general.municipality)
             self.recovery_tab = RecoveryTab(session, recovery, runner, parent=self)
             self.tabs.addTab(self.recovery_tab, tr(TAB_RECOVERY))
+        if session.can(TAB_PERMISSIONS[TAB_HANDOFF]):
+            # On the shared Settings: the counter's printing reads the hand-off setting from it.
+            handoff = handoff or Handoff(settings, audit_service.audit, paths)
+            self.handoff_tab = HandoffTab(session, handoff, runner, parent=self)
+            self.tabs.addTab(self.handoff_tab, tr(TAB_HANDOFF))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 from dxdesk import i18n
 from dxdesk.security.auditlabels import items_text
 from dxdesk.ui.admin.page import (
-    TAB_ACCOUNTS, TAB_AUDIT, TAB_CALIBRATION, TAB_CONNECTION, TAB_DISPLAY, TAB_RECOVERY,
+    TAB_ACCOUNTS, TAB_AUDIT, TAB_CALIBRATION, TAB_CONNECTION, TAB_DISPLAY, TAB_HANDOFF, TAB_RECOVERY,
 )
 from dxdesk.ui.app import build_main_window, create_application
 from dxdesk.ui.support.page import TAB_LIST, TAB_REPORTS
@@ -187,4 +187,13 @@ def test_administrator_pages(qtbot, desk):
     window.show_page("home")
     _wait_home(qtbot, window)
     check("07-home")
+    window.show_page("admin")
+    assert admin.show_tab(TAB_HANDOFF)
+    qtbot.waitUntil(lambda: not admin.handoff_tab.calls.busy(), timeout=10_000)  # the waiting files counted
+    check("08-handoff")
+    handoff = admin.handoff_tab
+    handoff.enabled_check.setChecked(True)  # turned on, in the default folder: the saved state and its message
+    with qtbot.waitSignal(handoff.saved, timeout=10_000):
+        handoff.save_button.click()
+    check("09-handoff-on")
     check.assert_clean()

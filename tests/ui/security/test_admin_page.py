@@ -56,7 +56,7 @@ def make_page(qtbot, auth, db, runner, settings):
 
 def test_tabs_follow_the_role(make_page, sessions):
     assert make_page(sessions[Role.ADMINISTRATOR]).tab_titles() == ["アカウント", "接続・同期", "プリンタ調整", "表示設定",
-                                                                    "復旧キー"]
+                                                                    "復旧キー", "データ引き渡し"]
     supervisor = make_page(sessions[Role.SUPERVISOR])
     assert supervisor.tab_titles() == ["監査ログ"]
     assert supervisor.accounts_tab is None and supervisor.calibration_tab is None

@@ -134,7 +134,7 @@ def test_admin_accounts_tab_in_english(qtbot, auth, admin, admin_page, english):
     auth.create_account(admin, "tanaka", "Tanaka", Role.CLERK, PASSWORD)
     page = admin_page(auth.sign_in("admin", PASSWORD))
     assert page.tab_titles() == ["Accounts", "Connection and sync", "Printer calibration", "Display",
-                                 "Recovery key"]
+                                 "Recovery key", "Data hand-off"]
     tab = page.accounts_tab
     qtbot.waitUntil(lambda: tab.table.rowCount() == 2, timeout=5000)
     tab.select_login("tanaka")
