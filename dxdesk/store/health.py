@@ -28,6 +28,11 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
     try:
         revision = validate_dxdesk_file(path)
     except StoreError as exc:
+        if not os.access(path.parent, os.W_OK):
+            # SQLite cannot open a WAL database whose folder it cannot write (no -shm file): the file
+            # itself may be fine, and "restore a backup" would send the clerk the wrong way.
+            return CheckResult(name, Status.FAIL, f"{path} cannot be opened: its folder is read-only",
+                               f"make {path.parent} and the files in it writable for the user running dxdesk")
         return CheckResult(name, Status.FAIL, str(exc), "restore a backup: dxdesk db restore FILE")
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed: an open handle blocks restore
         pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]

@@ -400,7 +400,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         except _refusals() as exc:
             raise _fail(exc) from exc
         except OSError as exc:
-            raise UserError(f"cannot write the report: {exc.strerror} ({exc.filename})") from exc
+            where = f" ({exc.filename})" if exc.filename else ""  # a full disk names no file
+            raise UserError(f"cannot write the report: {exc.strerror or exc}{where}. Free some disk space or "
+                            "choose another folder, then try again.") from exc
     if args.json:
         emit({"from": period[0], "to": period[1], "venue": args.venue, "summary": summary,
               "classes": summary_document(classes) if classes is not None else None, "written": written})

@@ -157,3 +157,14 @@ def test_doctor_check_reports_the_database_without_creating_it():
     assert "key file (no keyring" in report.detail
     paths.database_file.write_bytes(b"garbage" * 1000)
     assert doctor_check(paths).status is Status.FAIL
+
+
+def test_a_failed_backup_leaves_no_partial_file(tmp_path: Path):
+    # A full disk or a damaged source stops the copy part-way: nothing half-written may stay beside OUT
+    # (a clerk would take "backup.sqlite3.partial" for a backup).
+    source = tmp_path / "not-a-database.sqlite3"
+    source.write_bytes(b"\x13" * 5000)
+    out = tmp_path / "out" / "backup.sqlite3"
+    with pytest.raises(sqlite3.DatabaseError):
+        backup_sqlite(source, out)
+    assert list(out.parent.iterdir()) == []

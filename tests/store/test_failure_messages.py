@@ -139,7 +139,10 @@ def test_read_only_data_folder(desk):
         assert_refused(cli(*ADD), DataFolderReadOnlyError())
         assert_refused(cli(*LIST), DataFolderReadOnlyError())
         assert_refused(cli(*STATUS), DataFolderReadOnlyError())
-        assert f"cannot write to {desk.parent}" in cli("doctor")[1]
+        doctor = cli("doctor")[1]
+        assert f"cannot write to {desk.parent}" in doctor
+        assert "its folder is read-only" in doctor  # the file is fine: no advice to restore a backup over it
+        assert "restore a backup" not in doctor
         with pytest.raises(DxError) as raised:
             open_database().close()
         assert_window_says(raised.value, DataFolderReadOnlyError())

@@ -179,6 +179,19 @@ def test_report_needs_an_output(capsys):
     assert code == 2 and "--pdf" in err
 
 
+def test_a_full_disk_while_writing_the_report_is_one_sentence(capsys, monkeypatch, tmp_path):
+    # What a full disk raises while the PDF is written: ENOSPC without a file name.
+    import errno
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("dxdesk.support.service.SupportService.write_report_pdf", disk_full)
+    code, _, err = run(capsys, "report", "--month", "2026-10", "--pdf", str(tmp_path / "r.pdf"), *SUPERVISOR)
+    assert code == 2
+    assert "No space left on device. Free some disk space" in err and "None" not in err
+
+
 def test_storage_unavailable_is_reported(capsys, monkeypatch):
     # A trimmed build without dxdesk.store: importing it fails with ModuleNotFoundError.
     monkeypatch.setitem(sys.modules, "dxdesk.store.database", None)
