@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", choices=("cups", "raster"), action="append", default=None,
                    help="measure only this path (repeatable; default both)")
     p.add_argument("--compare-whole-page", action="store_true",
-                   help="also time the former raster way (one bitmap per page) for comparison")
+                   help="also time the raster path with one band per page (memory comparison)")
     p.set_defaults(func=_print, path=None)
 
     p = sub.add_parser("support", help="time KPIs + PDF + CSV for N synthetic support sessions")
