@@ -188,16 +188,24 @@ def role_label(value: object, language: str | None = None) -> str:
 
 
 @functools.cache
-def _topic_labels() -> Mapping[str, Msg]:
-    """The national support topics (a town's own topics, added later, keep their code)."""
+def _national_topics() -> Mapping[str, Msg]:
+    """The national support topics, from the seed file (labels of a town's own topics come from its store)."""
     from dxdesk.support.catalog import Catalog
 
     return {t.code: t.label for t in Catalog.seeded().topics}
 
 
-def _value_text(key: str, value: Any, logins: Mapping[str, str], language: str | None) -> str:
-    if key == "topic" and str(value) in _topic_labels():
-        return _topic_labels()[str(value)].text(language)
+def topic_label(code: str, topics: Mapping[str, Msg] | None, language: str | None) -> str | None:
+    """A support topic's label: the town's catalogue (``topics``, the store's support_topics) first, else the
+    national seed; None for a code known to neither (a topic deleted since, or a desk not yet synced)."""
+    label = (topics or {}).get(code) or _national_topics().get(code)
+    return label.text(language) if label is not None else None
+
+
+def _value_text(key: str, value: Any, logins: Mapping[str, str], language: str | None,
+                topics: Mapping[str, Msg] | None = None) -> str:
+    if key == "topic" and (topic := topic_label(str(value), topics, language)) is not None:
+        return topic
     if key in VALUE_LABELS and not isinstance(value, (list, tuple, bool)):
         label = VALUE_LABELS[key].get(str(value))
         return label.text(language) if label else str(value)
@@ -213,8 +221,9 @@ def _value_text(key: str, value: Any, logins: Mapping[str, str], language: str |
 
 
 def detail_pairs(details: Mapping[str, Any], logins: Mapping[str, str] | None = None,
-                 language: str | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs of an event's details, in the catalogue's order; clerk ids by login when known."""
+                 language: str | None = None, topics: Mapping[str, Msg] | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs of an event's details, in the catalogue's order; clerk ids by login when known,
+    support topics by the label in ``topics`` (the town's catalogue: AuditService.topic_labels) or the national one."""
     logins = logins or {}
     order = {key: i for i, key in enumerate(DETAIL_LABELS)}
     pairs: list[tuple[str, str]] = []
@@ -224,12 +233,12 @@ def detail_pairs(details: Mapping[str, Any], logins: Mapping[str, str] | None = 
                 pairs.append((DETAIL_LABELS[key].text(language), LOCKED_NOW.text(language)))
             continue  # "not locked" is the normal case: omitted
         label = DETAIL_LABELS.get(key, OTHER_DETAIL).text(language)
-        pairs.append((label, _value_text(key, value, logins, language)))
+        pairs.append((label, _value_text(key, value, logins, language, topics)))
     return pairs
 
 
 def details_text(details: Mapping[str, Any], logins: Mapping[str, str] | None = None,
-                 language: str | None = None) -> str:
+                 language: str | None = None, topics: Mapping[str, Msg] | None = None) -> str:
     """The details as one line of 'label: value' pairs (the list's 詳細 column)."""
     return SEPARATOR.text(language).join(f"{label}: {value}" for label, value in
-                                         detail_pairs(details, logins, language))
+                                         detail_pairs(details, logins, language, topics))

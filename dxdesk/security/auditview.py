@@ -30,7 +30,8 @@ from dxdesk.security.auditcheckpoint import (
 )
 from dxdesk.security.auditkey import AuditKeyError, load_audit_key, load_chain_head, load_cutover
 from dxdesk.security.permissions import Permission, Session, require, requires
-from dxdesk.store.models import Clerk
+from dxdesk.i18n import Msg
+from dxdesk.store.models import Clerk, SupportTopic
 
 CSV_COLUMNS = (
     "seq", "id", "occurred_at_utc", "desk_id", "actor_id", "actor_login", "event_type", "jimu_type", "reason",
@@ -76,6 +77,14 @@ class AuditService:
 
     def _logins(self, orm: Any) -> dict[str, str]:
         return {row.id: row.login for row in orm.execute(select(Clerk.id, Clerk.login))}
+
+    def topic_labels(self) -> dict[str, Msg]:
+        """The town's support topics by code (a town-added one included), so details name a topic in words.
+
+        A topic without an English label shows its Japanese one in English too: it is the town's data."""
+        with self.database.session() as orm:
+            rows = orm.execute(select(SupportTopic.code, SupportTopic.label_ja, SupportTopic.label_en))
+            return {code: Msg(ja, en or ja) for code, ja, en in rows}
 
     def _rows(self, records: Iterable[AuditRecord], logins: dict[str, str]) -> list[AuditRow]:
         return [AuditRow(r, logins.get(r.actor or "", "")) for r in records]

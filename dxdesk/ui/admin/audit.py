@@ -6,6 +6,7 @@ last day exclusive.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -83,9 +84,9 @@ def verify_message(results: dict[str, VerifyResult], triggers: str = "") -> tupl
     return True, MSG_VERIFY_OK.format(count=count, desks=len(results)).text()
 
 
-def describe_details(row: AuditRow, logins: dict[str, str]) -> str:
+def describe_details(row: AuditRow, logins: dict[str, str], topics: Mapping[str, Msg] | None = None) -> str:
     """The details as short 'label: value' pairs in the UI language (the catalogue: dxdesk.security.auditlabels)."""
-    return details_text(row.record.details, logins, current_language())
+    return details_text(row.record.details, logins, current_language(), topics)
 
 
 def _when_and_actor(row: AuditRow) -> tuple[str, str]:
@@ -95,7 +96,8 @@ def _when_and_actor(row: AuditRow) -> tuple[str, str]:
     return to_desk(when).strftime("%Y/%m/%d %H:%M:%S"), actor
 
 
-def row_pairs(row: AuditRow, logins: dict[str, str]) -> list[tuple[str, str]]:
+def row_pairs(row: AuditRow, logins: dict[str, str], topics: Mapping[str, Msg] | None = None,
+              ) -> list[tuple[str, str]]:
     """Every column of one event plus each detail on its own line, for the detail dialog."""
     r, lang = row.record, current_language()
     when, actor = _when_and_actor(row)
@@ -105,7 +107,7 @@ def row_pairs(row: AuditRow, logins: dict[str, str]) -> list[tuple[str, str]]:
         pairs.append((tr("事務種別・事由"), " / ".join(x for x in (r.jimu_type, r.reason) if x)))
     if r.items:
         pairs.append((tr("項目"), items_text(r.items, lang)))
-    pairs += detail_pairs(r.details, logins, lang)
+    pairs += detail_pairs(r.details, logins, lang, topics)
     pairs.append((tr("番号"), str(r.seq)))
     return pairs
 
@@ -150,6 +152,7 @@ class AuditTab(QWidget):
         self.detail_button.setEnabled(False)
         self.detail_dialog: DetailDialog | None = None
         self._logins: dict[str, str] = {}
+        self._topics: dict[str, Msg] = {}  # the town's support topics, read with each listing
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -228,15 +231,18 @@ class AuditTab(QWidget):
             return
         start, end = span
         event_type = self.event_type.currentData()
-        self.calls.call(lambda: self.service.list_events(self.session, start, end, event_type), self._show)
+        self.calls.call(lambda: (self.service.list_events(self.session, start, end, event_type),
+                                 self.service.topic_labels()),
+                        lambda listed: self._show(*listed))
 
-    def _show(self, rows: list[AuditRow]) -> None:
+    def _show(self, rows: list[AuditRow], topics: dict[str, Msg] | None = None) -> None:
         self.calls.hint("")
         newest = list(reversed(rows))[:MAX_SHOWN]
         # Clerk ids in details are shown by login where the same clerk appears as an actor.
         logins = {r.record.actor: r.actor_login for r in rows if r.record.actor and r.actor_login}
         self.rows = newest
         self._logins = logins
+        self._topics = topics or {}
         lang = current_language()
         self.table.setRowCount(len(newest))
         for i, row in enumerate(newest):
@@ -244,7 +250,7 @@ class AuditTab(QWidget):
             when, actor = _when_and_actor(row)
             purpose = " / ".join(x for x in (r.jimu_type, r.reason) if x)
             cells = (when, actor, event_label(r.event_type, lang),
-                     result_label(r.result, lang), purpose, items_text(r.items, lang), describe_details(row, logins),
+                     result_label(r.result, lang), purpose, items_text(r.items, lang), describe_details(row, logins, self._topics),
                      str(r.seq))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -266,7 +272,7 @@ class AuditTab(QWidget):
         row = self.selected_row()
         if row is None:
             return
-        self.detail_dialog = DetailDialog(tr("監査ログの詳細"), row_pairs(row, self._logins), self)
+        self.detail_dialog = DetailDialog(tr("監査ログの詳細"), row_pairs(row, self._logins, self._topics), self)
         self.detail_dialog.open()
 
     # -- verify ---------------------------------------------------------------------
