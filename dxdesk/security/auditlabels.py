@@ -43,8 +43,8 @@ EVENT_LABELS: Mapping[str, Msg] = {
     EventType.DB_UPGRADE.value: Msg("データベース更新", "Database upgrade"),
     EventType.SYNC_RUN.value: Msg("同期", "Sync"),
     EventType.AUDIT_TRIGGERS.value: Msg("監査ログ保護の修復", "Audit protection repaired"),
-    EventType.HANDOFF_WRITE.value: Msg("連携フォルダへの書き出し", "Hand-off written"),
-    EventType.HANDOFF_PICKUP.value: Msg("連携フォルダからの取り込み", "Hand-off picked up"),
+    EventType.HANDOFF_WRITE.value: Msg("引き渡しフォルダーへの書き出し", "Hand-off written"),
+    EventType.HANDOFF_PICKUP.value: Msg("引き渡しフォルダーからの取り出し", "Hand-off picked up"),
     "key.recovery_setup": Msg("復旧キーの作成", "Recovery key created"),
     "key.recovery_accept": Msg("復旧キーの確認", "Recovery key confirmed"),
 }
@@ -104,12 +104,12 @@ VALUE_LABELS: Mapping[str, Mapping[str, Msg]] = {
     },
     "outcome": {"closed": Msg("完了", "Completed"), "abandoned": Msg("中止", "Cancelled")},
     "via": {"cli": Msg("コマンド", "Command line")},
-    "folder": {"custom": Msg("指定のフォルダ", "A chosen folder"), "default": Msg("標準のフォルダ", "The default folder")},
+    "folder": {"custom": Msg("指定のフォルダー", "A chosen folder"), "default": Msg("既定のフォルダー", "The default folder")},
     "setting": {
         "forms.calibrations": Msg("プリンタ調整", "Printer calibration"),
         "store.keep_support_notes_on_desk": Msg("支援メモの保存先", "Where support notes are kept"),
         "general.language": Msg("表示言語", "Display language"),
-        "handoff": Msg("連携フォルダ", "Hand-off folder"),
+        "handoff": Msg("データ引き渡し", "Data hand-off"),  # the 管理 tab's title
     },
     "permission": {key: label for key, label in PERMISSION_LABELS.items()},
 }

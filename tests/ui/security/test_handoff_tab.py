@@ -20,6 +20,7 @@ from dxdesk.config import load_settings
 from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
 from dxdesk.paths import app_paths
 from dxdesk.security.audit import load_records
+from dxdesk.security.auditlabels import details_text
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
 from dxdesk.store.connectivity import ConnectivityState
@@ -92,6 +93,9 @@ def test_turning_it_on_in_the_tab_is_what_the_cli_reads_and_a_print_leaves_a_rec
     [change] = _handoff_changes(db)
     assert change.actor == admin.clerk_id
     assert change.details == {"setting": "handoff", "folder": "custom", "enabled": True, "retention_days": 14}
+    # The supervisor's 監査ログ says it in the tab's words (no path: it could name a person).
+    assert details_text(change.details, language="ja") == \
+        "設定: データ引き渡し、使用: オン、フォルダ: 指定のフォルダー、保存日数: 14"
     capsys.readouterr()
     assert main(["handoff", "status", "--json"]) == 0  # the CLI reads the file the tab wrote
     status = json.loads(capsys.readouterr().out)
