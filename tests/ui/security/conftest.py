@@ -6,10 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dxdesk.config import SecuritySettings
+from dxdesk import i18n
+from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.security.audit import AuditLog
+from dxdesk.security.auditview import AuditService
 from dxdesk.security.auth import AuthService
 from dxdesk.security.passwords import ScryptParams
+from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import open_database
 from dxdesk.ui.qtfonts import register_fonts
 from dxdesk.ui.tasks import TaskRunner
@@ -74,3 +77,28 @@ def runner(sleep, db):  # after db: shut down before the database closes
 @pytest.fixture
 def admin(auth):
     return auth.create_first_admin("admin", "管理 太郎", PASSWORD)
+
+
+@pytest.fixture
+def english():
+    i18n.set_language("en")
+    try:
+        yield
+    finally:
+        i18n.set_language("ja")
+
+
+@pytest.fixture
+def make_page(qtbot, auth, db, runner):
+    """The 管理 page for a signed-in ``session`` on this store (``settings``: the desk's shared Settings)."""
+    from dxdesk.ui.admin import AdminPage
+
+    def make(session, settings=None):
+        settings = settings or load_settings()
+        page = AdminPage(session, auth, AuditService(db, auth.audit), ConnectivityState(settings.store, db.pending_count),
+                         settings, runner)
+        qtbot.addWidget(page)
+        page.resize(1100, 680)
+        page.show()
+        return page
+    return make

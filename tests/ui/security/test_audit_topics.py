@@ -7,16 +7,12 @@ from __future__ import annotations
 import pytest
 from accounts import add_ready_account
 
-from dxdesk import i18n
-from dxdesk.config import load_settings
 from dxdesk.security.auditlabels import details_text
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
-from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.support.catalog import Topic
 from dxdesk.support.service import SupportService
 from dxdesk.support.sql_repository import SqlRepository
-from dxdesk.ui.admin import AdminPage
 from dxdesk.ui.admin.audit import DETAIL_COLUMN, row_pairs
 
 from .conftest import PASSWORD
@@ -32,12 +28,8 @@ def town_topics(auth, admin, db):
     support.save_topic(Topic("snow_alert", "除雪情報メール", "Snow clearing mail"))
 
 
-def _audit_tab(qtbot, auth, admin, db, runner):
-    supervisor = add_ready_account(auth, admin, "boss", "課長", Role.SUPERVISOR, PASSWORD)
-    settings = load_settings()
-    page = AdminPage(supervisor, auth, AuditService(db, auth.audit), ConnectivityState(settings.store, db.pending_count),
-                     settings, runner)
-    qtbot.addWidget(page)
+def _audit_tab(qtbot, make_page, auth, admin):
+    page = make_page(add_ready_account(auth, admin, "boss", "課長", Role.SUPERVISOR, PASSWORD))
     tab = page.audit_tab
     qtbot.waitUntil(lambda: not tab.calls.busy() and tab.table.rowCount() > 0, timeout=10_000)
     return page, tab
@@ -47,9 +39,9 @@ def _topic_rows(tab):
     return [(i, row) for i, row in enumerate(tab.rows) if row.record.details.get("kind") == "topic_saved"]
 
 
-def test_a_town_added_topic_reads_as_its_label_in_the_audit_list_and_detail(qtbot, auth, admin, db, runner,
+def test_a_town_added_topic_reads_as_its_label_in_the_audit_list_and_detail(qtbot, make_page, auth, admin,
                                                                              town_topics):
-    _page, tab = _audit_tab(qtbot, auth, admin, db, runner)
+    _page, tab = _audit_tab(qtbot, make_page, auth, admin)
     shown = {tab.table.item(i, DETAIL_COLUMN).text() for i, _row in _topic_rows(tab)}
     assert shown == {"内容: 相談内容の保存、相談内容: 町営バスアプリ、使用中: オン",
                      "内容: 相談内容の保存、相談内容: 除雪情報メール、使用中: オン"}
@@ -58,18 +50,9 @@ def test_a_town_added_topic_reads_as_its_label_in_the_audit_list_and_detail(qtbo
     assert ("相談内容", "町営バスアプリ") in row_pairs(bus, {}, tab._topics)
 
 
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
-
-
-def test_in_english_the_town_topics_read_as_their_english_labels(qtbot, auth, admin, db, runner,
-                                                                   town_topics, english):
-    _page, tab = _audit_tab(qtbot, auth, admin, db, runner)
+def test_in_english_the_town_topics_read_as_their_english_labels(qtbot, make_page, auth, admin, town_topics,
+                                                                   english):
+    _page, tab = _audit_tab(qtbot, make_page, auth, admin)
     shown = {row.record.details["topic"]: tab.table.item(i, DETAIL_COLUMN).text() for i, row in _topic_rows(tab)}
     assert shown == {"town_bus_app": "What: Topic saved, Topic: Town bus app, In use: On",
                      "snow_alert": "What: Topic saved, Topic: Snow clearing mail, In use: On"}

@@ -27,15 +27,6 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
 @pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
-
-
-@pytest.fixture
 def ja_after():
     """For tests that switch the language themselves: never leak English into the next test."""
     try:

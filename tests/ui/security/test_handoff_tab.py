@@ -21,30 +21,14 @@ from dxdesk.counter import InMemoryKeyProvider, VisitJournal, load_catalogue
 from dxdesk.paths import app_paths
 from dxdesk.security.audit import load_records
 from dxdesk.security.auditlabels import details_text
-from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
-from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.timeutil import local_today
-from dxdesk.ui.admin import AdminPage
 from dxdesk.ui.admin.handoff import HandoffTab
 from dxdesk.ui.admin.page import TAB_HANDOFF
 
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def make_page(qtbot, auth, db, runner):
-    def make(session, settings=None) -> AdminPage:
-        settings = settings or load_settings()
-        page = AdminPage(session, auth, AuditService(db, auth.audit), ConnectivityState(settings.store, db.pending_count),
-                         settings, runner)
-        qtbot.addWidget(page)
-        page.resize(1100, 680)
-        page.show()
-        return page
-    return make
 
 
 @pytest.fixture

@@ -9,35 +9,18 @@ from accounts import add_ready_account
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
-from dxdesk.config import load_settings
 from dxdesk.paths import app_paths
 from dxdesk.security.audit import load_records
-from dxdesk.security.auditview import AuditService
 from dxdesk.security.permissions import Role
 from dxdesk.security.recoverykey import RecoverySecret, fingerprint, fingerprint_id, legacy_fingerprint
-from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.escrow import RECOVERY_PUBLIC_KEY
 from dxdesk.store.models import DeskKey, SharedSetting
 from dxdesk.store.problems import current_problems
-from dxdesk.ui.admin import AdminPage
 from dxdesk.ui.admin.page import TAB_RECOVERY
 
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def make_page(qtbot, auth, db, runner):
-    def make(session) -> AdminPage:
-        settings = load_settings()
-        page = AdminPage(session, auth, AuditService(db, auth.audit), ConnectivityState(settings.store, db.pending_count),
-                         settings, runner)
-        qtbot.addWidget(page)
-        page.resize(1100, 680)
-        page.show()
-        return page
-    return make
 
 
 @pytest.fixture
