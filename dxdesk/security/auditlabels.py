@@ -156,7 +156,7 @@ DETAIL_LABELS: Mapping[str, Msg] = {
     # Ids last: the list's 詳細 column shows the words first, the dialog has them all.
     "session_id": Msg("記録ID", "Record id"), "visit_id": Msg("受付ID", "Visit id"), "cleared": Msg("サーバー設定の解除", "Server cleared"),
     "tls": Msg("暗号化通信", "TLS"), "offline": Msg("オフライン", "Offline"),
-    "enabled": Msg("使用", "Enabled"), "folder": Msg("フォルダ", "Folder"),
+    "enabled": Msg("使用", "Enabled"), "folder": Msg("フォルダー", "Folder"),
     "retention_days": Msg("保存日数", "Retention days"), "qr": Msg("QRコード", "QR codes"),
 }
 OTHER_DETAIL = Msg("その他", "Other")

@@ -38,7 +38,7 @@ class DatabaseReadOnlyError(StoreError):
 
     default_message = Msg(
         "データベースファイルが読み取り専用になっているため、記録できませんでした。入力内容は保存されていません。"
-        "管理者に、データフォルダの dxdesk.sqlite3 を書き込めるようにするよう依頼してください"
+        "管理者に、データフォルダーの dxdesk.sqlite3 を書き込めるようにするよう依頼してください"
         "（場所は dxdesk doctor で確認できます）。",
         "The database file is read-only, so nothing could be recorded (nothing was saved). Make dxdesk.sqlite3 "
         "in the data folder writable for the user running dxdesk ('dxdesk doctor' shows where it is), "
@@ -50,8 +50,8 @@ class DataFolderReadOnlyError(StoreError):
     """The folder holding the database cannot be written, so SQLite cannot create its -wal/-shm files."""
 
     default_message = Msg(
-        "データフォルダに書き込めないため、データベースを開けません。"
-        "管理者に、データフォルダとその中のファイルを書き込めるようにするよう依頼してください"
+        "データフォルダーに書き込めないため、データベースを開けません。"
+        "管理者に、データフォルダーとその中のファイルを書き込めるようにするよう依頼してください"
         "（場所と状態は dxdesk doctor で確認できます）。",
         "The data folder cannot be written, so the database cannot be opened. Make the data folder and the "
         "files in it writable for the user running dxdesk ('dxdesk doctor' shows where it is and checks it), "

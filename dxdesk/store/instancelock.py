@@ -84,7 +84,7 @@ class InstanceLock:
 
 def _unusable(path: Path, exc: OSError) -> StoreError:
     return StoreError(Msg(
-        "データフォルダにロックファイルを作成できません。フォルダの書き込み権限を確認してください。",
+        "データフォルダーにロックファイルを作成できません。フォルダーの書き込み権限を確認してください。",
         f"cannot use the lock file {path}: {exc.strerror or type(exc).__name__}; check the data folder's permissions",
     ))
 

@@ -79,7 +79,7 @@ def test_turning_it_on_in_the_tab_is_what_the_cli_reads_and_a_print_leaves_a_rec
     assert change.details == {"setting": "handoff", "folder": "custom", "enabled": True, "retention_days": 14}
     # The supervisor's 監査ログ says it in the tab's words (no path: it could name a person).
     assert details_text(change.details, language="ja") == \
-        "設定: データ引き渡し、使用: オン、フォルダ: 指定のフォルダー、保存日数: 14"
+        "設定: データ引き渡し、使用: オン、フォルダー: 指定のフォルダー、保存日数: 14"
     capsys.readouterr()
     assert main(["handoff", "status", "--json"]) == 0  # the CLI reads the file the tab wrote
     status = json.loads(capsys.readouterr().out)
