@@ -50,6 +50,11 @@ class CodeBForm(QWidget):
         self.security.setAccessibleName(tr("セキュリティコード"))
         self.shown = note("")
         self.shown.hide()
+        # A chosen procedure needs the My Number: say before the read that it can be added in place.
+        self.number_note = note(tr("この受付には個人番号が必要な手続きがあります。照合番号Bで本人確認したあと、"
+                                   "聞き取りの画面で「個人番号も読み取る（暗証番号）」から個人番号だけを読み取れます。"
+                                   "受付をやり直す必要はありません。"), role="warning")
+        self.number_note.hide()
         self.error = error_label(self)
         self.submit_button = button(tr("照合番号Bで読み取る（Enter）"), self, kind="primary")
         for w in (self.birth_date, self.yymmdd, self.expiry, self.security):
@@ -67,10 +72,14 @@ class CodeBForm(QWidget):
         layout.addWidget(heading(tr("照合番号Bで読み取る（暗証番号なし）"), 16))
         layout.addWidget(note(tr("カードの表面に印字された ①生年月日 ②有効期限の年 ③セキュリティコード を入力します。"
                               "暗証番号の回数は減りません。個人番号が必要なときは、このあと暗証番号で追加して読み取れます。")))
+        layout.addWidget(self.number_note)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.submit_button)
         layout.addStretch(1)
+
+    def set_needs_my_number(self, needed: bool) -> None:
+        self.number_note.setVisible(needed)
 
     def first_field(self) -> QWidget:
         return self.birth_date

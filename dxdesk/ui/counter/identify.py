@@ -209,6 +209,7 @@ class IdentifyStep(QWidget):
         if needs_my_number:
             self.purpose_box.prefill(procedure_names)
         self.manual_form.set_needs_my_number(needs_my_number)
+        self.code_b_form.set_needs_my_number(needs_my_number)
         self.manual_form.clear()
         self.code_b_form.clear()
         self.show_help(None)

@@ -123,6 +123,7 @@ def test_code_b_visit_end_to_end(qtbot, make_kit):
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F4)
     form = page.identify.code_b_form
     assert QApplication.focusWidget() is form.birth_date
+    assert not form.number_note.isVisible()  # 住民票 alone needs no number: nothing to explain
     type_text(qtbot, form.birth_date, "1980-02-17")
     assert form.yymmdd.text() == "550217"
     type_and_enter(qtbot, form.expiry, "2035")
@@ -285,6 +286,9 @@ def test_code_b_for_a_procedure_needing_the_number_offers_it_at_once(qtbot, make
     show(qtbot, kit)
     page.start_visit(["kokuho_kanyu"])  # the number is needed from the start; the clerk still uses 照合番号B
     qtbot.waitUntil(lambda: "残り回数: 3 回" in page.identify.tries_label.text())
+    page.identify.show_code_b()
+    assert page.identify.code_b_form.number_note.isVisible()  # told before the read: no restart needed
+    assert "個人番号も読み取る（暗証番号）" in page.identify.code_b_form.number_note.text()
     identify_with_code_b(qtbot, kit)
     panel = page.interview.number_panel
     assert panel.isVisible() and panel.read_button.isEnabled()  # offered on arrival, no restart

@@ -193,6 +193,16 @@ def test_wrong_pin_low_tries_and_code_b(qtbot, counter):
     check.assert_clean()
 
 
+def test_code_b_for_a_procedure_that_needs_the_number(qtbot, counter):
+    kit, window, check = counter()
+    page = kit.page
+    page.start_visit(["kokuho_kanyu"])
+    _wait_tries(qtbot, kit, 3)
+    page.identify.show_code_b()  # the form says the number can be added after the B read
+    check("09b-code-b-number-procedure")
+    check.assert_clean()
+
+
 def test_code_b_then_number_in_place(qtbot, counter):
     kit, window, check = counter()
     page = kit.page

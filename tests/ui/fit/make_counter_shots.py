@@ -29,6 +29,7 @@ JAPANESE = {
     "07-wrong-pin-one-try-left": "08-wrong-pin-low-tries",
     "08-wrong-pin-resident-notice": "08-wrong-pin-low-tries-dialog1",
     "09-code-b-errors": "09-code-b-error",
+    "09b-code-b-for-a-number-procedure": "09b-code-b-number-procedure",
     "10-code-b-then-number-not-allowed": "10-code-b-then-number-needed",
     "11-code-b-then-number-offer": "10b-code-b-number-offer",
     "12-code-b-then-number-pin": "10c-code-b-number-pin-pad",
