@@ -309,7 +309,7 @@ def _first_sign_in(opening: ServicesOpening, settings: Settings, runner: TaskRun
     dialog.language_changed.connect(lambda _language: apply_language(app))
     apply_language(app)  # the dialog has just set the desk's language
     opening.failed.connect(dialog.reject)  # the reason is shown once the dialog is gone (below)
-    after_first_paint(dialog, opening.start)
+    opening.start_when_drawn(dialog)
     _maybe_probe(dialog)
     accepted = dialog.exec()
     services = opening.services()  # waits for the opening if need be; raises what it raised

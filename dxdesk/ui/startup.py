@@ -11,6 +11,7 @@ open closes the dialog and is reported exactly as before, as one sentence.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -63,24 +64,31 @@ class ServicesOpening(QObject):
         self._open = open_services
         self._future: Future[AppServices] = Future()
         self._started = False
+        self._start_lock = threading.Lock()  # started once, whichever of GUI thread and worker asks first
 
-    @property
-    def started(self) -> bool:
-        return self._started
+    def start_when_drawn(self, widget: QWidget, latest_ms: int = 1000) -> None:
+        """Start once ``widget`` has been painted, or after ``latest_ms`` if no paint comes (a window
+        opened minimized or behind a locked screen is not painted, and sign-in must not wait on that)."""
+        after_first_paint(widget, self.start)
+        QTimer.singleShot(latest_ms, self, self.start)  # dropped with this object
 
     def start(self) -> None:
         """Open in the background (once); the answer comes back through :meth:`services` and ``failed``."""
-        if self._started:
+        if not self._claim():
             return
-        self._started = True
         handle = self._runner.run(self._job)
         handle.failed.connect(self.failed)
 
     def open_now(self) -> AppServices:
         """Open on this thread (a desk without accounts yet: its first dialogs depend on the database)."""
-        self._started = True
-        self._job(None)
-        return self._future.result()
+        return self.services()
+
+    def _claim(self) -> bool:
+        with self._start_lock:
+            if self._started:
+                return False
+            self._started = True
+            return True
 
     def _job(self, _cancel: Any) -> AppServices:
         try:
@@ -92,9 +100,10 @@ class ServicesOpening(QObject):
         return services
 
     def services(self) -> AppServices:
-        """The open services, waiting for them if need be; raises what opening raised."""
-        if not self._started:
-            return self.open_now()
+        """The open services, waiting for them if need be (opening them here if nobody has started to);
+        raises what opening raised."""
+        if self._claim():
+            self._job(None)  # raises on failure, after recording it for every other caller
         return self._future.result()
 
     def close(self) -> None:

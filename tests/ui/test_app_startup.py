@@ -232,3 +232,27 @@ def test_the_administrators_window_loads_no_pdf_drawing_and_no_server_driver(des
     assert "PAGE=AdminPage" in out.stdout.splitlines()  # the page the administrator lands on was built
     line = next(line for line in out.stdout.splitlines() if line.startswith("MODULES="))
     assert json.loads(line.removeprefix("MODULES=")) == []
+
+
+def test_the_services_open_once_whoever_asks_first(qapp, runner):
+    """The paint, the fallback timer and a sign-in on a worker may all ask: one opening, one close."""
+    from dxdesk.ui.startup import ServicesOpening
+
+    opened: list[AppServices] = []
+
+    def open_services() -> AppServices:
+        opened.append(AppServices.open(with_card=False, with_sync=False, exclusive=True))  # a second open would fail
+        return opened[-1]
+
+    opening = ServicesOpening(runner, open_services)
+    answers: list[AppServices] = []
+    for _ in range(2):  # sign-in calls on workers
+        runner.run(lambda _cancel: answers.append(opening.services()))
+    opening.start()  # the first paint
+    opening.start()  # the fallback timer
+    services = opening.services()  # the GUI thread after the dialog
+    runner.shutdown()  # waits for the workers' calls
+    assert len(opened) == 1 and services is opened[0]
+    assert answers == [services, services]
+    opening.close()
+    assert not services._closers  # closed
