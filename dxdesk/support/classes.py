@@ -11,9 +11,12 @@ assistant per started four participants), in SQL as :func:`dxdesk.support.sql_kp
 So a class of 8 needs 3 staff and a class of 9 needs 4; the report's "understaffed"
 count and this module's "below ratio" flag never disagree.
 
-Two ways in, same numbers: :func:`summarize` over sessions in memory (the in-memory
+Three ways in, same numbers: :func:`summarize` over sessions in memory (the in-memory
 repository, tests), :func:`summarize_sql` as ``GROUP BY`` queries on SQLite and
-PostgreSQL (a fiscal year of a region's log is too many rows to load).
+PostgreSQL (a fiscal year of a region's log is too many rows to load), and
+:func:`summarize_stored`, which reads whole months with no other filter from the desk's
+pre-computed monthly totals (:mod:`dxdesk.support.monthly_totals`, dimension
+``class_topics``: size-independent, like the report's KPIs) and runs the ``GROUP BY`` otherwise.
 """
 from __future__ import annotations
 
@@ -119,9 +122,24 @@ def summarize_sql(session: Session, query: SessionQuery) -> ClassSummary:
     stmt = (select(cast(SS.topics, Text), func.count(), func.sum(SS.attendees), func.sum(SS.helpers), below)
             .where(*session_conditions(query), class_condition())
             .group_by(cast(SS.topics, Text)))
+    return _fold(session.execute(stmt))
+
+
+def summarize_stored(session: Session, query: SessionQuery) -> ClassSummary:
+    """:func:`summarize_sql`'s numbers, from the monthly totals when they can answer ``query`` (whole months, no
+    other filter, totals current on a SQLite desk), else by the ``GROUP BY``."""
+    from dxdesk.support import monthly_totals  # imports this module
+
+    rows = monthly_totals.class_rows(session, query)
+    return summarize_sql(session, query) if rows is None else _fold(rows)
+
+
+def _fold(groups: Iterable[Any]) -> ClassSummary:
+    """(topic list text, classes, participants, staff, below the rule) groups -> the summary; a class of two
+    topics counts under each."""
     total = ClassTotals()
     per_topic: dict[str, ClassTotals] = {}
-    for text, n, participants, staff, short in session.execute(stmt):
+    for text, n, participants, staff, short in groups:
         group = ClassTotals(int(n), int(participants or 0), int(staff or 0), int(short or 0))
         total += group
         for code in set(json.loads(text or "[]")):

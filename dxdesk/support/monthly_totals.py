@@ -7,7 +7,8 @@ numbers per month, so the desk keeps them in ``support_monthly_totals`` (migrati
 the KPIs are made of. Dimensions: ``all`` (one row), ``day`` (key = local date: months and
 ISO weeks are folded from days), ``topics`` (key = the topic list's JSON text, as
 :mod:`dxdesk.support.sql_kpi` groups it), ``venue``, ``venue_type``, ``attendees``,
-``age_band``, ``outcome``.
+``age_band``, ``outcome``, and ``class_topics`` (the classes only: 2+ attendees, by topic list, for
+the per-class summary of :mod:`dxdesk.support.classes`).
 
 Why SQLite triggers: every writer of ``support_sessions`` - an add, an edit, a delete, a
 follow-up closed, an import batch, a sync pull's ``INSERT ... ON CONFLICT`` - changes the
@@ -36,6 +37,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dxdesk.support import sql_kpi
+from dxdesk.support.classes import MIN_PARTICIPANTS
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.repository import SessionQuery
 from dxdesk.timeutil import desk_tz
@@ -45,21 +47,28 @@ log = logging.getLogger(__name__)
 TOTALS = "support_monthly_totals"
 STATE = "support_totals_state"
 MEASURES = ("sessions", "attendees", "helpers", "duration", "repeats", "open_follow_ups", "understaffed")
-# (dimension, key expression over a session row R); the 'day' key is the local date computed once per row.
+# (dimension, key expression over a session row R, which rows count: "" = every live row); the 'day'
+# key is the local date computed once per row.
+CLASS_DIM = "class_topics"
 DIMENSIONS = (
-    ("all", "''"),
-    ("day", "DAY"),
-    ("topics", "CAST(R.topics AS TEXT)"),
-    ("venue", "R.venue"),
-    ("venue_type", "R.venue_type"),
-    ("attendees", "CAST(R.attendees AS TEXT)"),
-    ("age_band", "R.age_band"),
-    ("outcome", "R.outcome"),
+    ("all", "''", ""),
+    ("day", "DAY", ""),
+    ("topics", "CAST(R.topics AS TEXT)", ""),
+    ("venue", "R.venue", ""),
+    ("venue_type", "R.venue_type", ""),
+    ("attendees", "CAST(R.attendees AS TEXT)", ""),
+    ("age_band", "R.age_band", ""),
+    ("outcome", "R.outcome", ""),
+    # The per-class (講座・コマ) summary (dxdesk.support.classes, migration 0013_support_class_totals): the
+    # classes only, by topic list; sessions/attendees/helpers/understaffed are classes/participants/staff/
+    # below the staffing rule (the rule depends on the session alone, so it is known when a row is written).
+    (CLASS_DIM, "CAST(R.topics AS TEXT)", f"R.attendees >= {MIN_PARTICIPANTS}"),
 )
 # The columns a session's contribution depends on: an update of any other column (notes,
 # updated_at, server_xid ...) leaves the totals alone.
 WATCHED = ("started_at", "venue", "venue_type", "topics", "attendees", "helpers", "duration_minutes", "outcome",
            "age_band", "repeat_visitor", "follow_up_needed", "follow_up_closed_at", "deleted_at")
+Dimensions = tuple[tuple[str, str, str], ...]
 TRIGGERS = ("support_totals_insert", "support_totals_update", "support_totals_delete")
 
 _metadata = MetaData()
@@ -92,11 +101,14 @@ def drop_tables(conn: Connection) -> None:
     _metadata.drop_all(conn)
 
 
-def _contribution(row: str, sign: int) -> str:
+def _contribution(row: str, sign: int, dimensions: Dimensions) -> str:
     """An upsert adding ``sign`` times session ``row``'s (NEW or OLD) contribution to every dimension."""
-    keys = " ".join(f"WHEN '{dim}' THEN {expr}" for dim, expr in DIMENSIONS).replace("R.", f"{row}.")
+    keys = " ".join(f"WHEN '{dim}' THEN {expr}" for dim, expr, _ in dimensions).replace("R.", f"{row}.")
     keys = keys.replace("DAY", "d.day")
-    dims = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim, _ in DIMENSIONS)
+    dims = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim, _, _ in dimensions)
+    # A dimension that counts only some rows (the classes) is left out of the others' upsert.
+    only = "".join(f"AND (k.dim <> '{dim}' OR ({rule.replace('R.', f'{row}.')})) "
+                   for dim, _, rule in dimensions if rule)
     staff_needed = f"(CASE WHEN {row}.attendees <= 1 THEN 1 ELSE 1 + ({row}.attendees + 3) / 4 END)"
     values = ", ".join((
         f"{sign}",
@@ -116,28 +128,29 @@ def _contribution(row: str, sign: int) -> str:
         f"      WHERE id = 1 AND utc_offset IS NOT NULL) AS d, ({dims}) AS k "
         # A started_at that does not parse (a damaged row: reading it is refused as DamagedRecordError)
         # has no month and adds nothing, instead of failing the writer's statement on NOT NULL.
-        f"WHERE {row}.deleted_at IS NULL AND d.day IS NOT NULL "  # WHERE: also SQLite's upsert-after-SELECT grammar
+        f"WHERE {row}.deleted_at IS NULL AND d.day IS NOT NULL {only}"  # WHERE: also SQLite's upsert grammar
         f"ON CONFLICT (month, dim, key) DO UPDATE SET {updates};"
     )
 
 
-def trigger_sql() -> dict[str, str]:
+def trigger_sql(dimensions: Dimensions = DIMENSIONS) -> dict[str, str]:
     watched = ", ".join(WATCHED)
     return {
         "support_totals_insert":
             f"CREATE TRIGGER support_totals_insert AFTER INSERT ON support_sessions "
-            f"BEGIN {_contribution('NEW', 1)} END",
+            f"BEGIN {_contribution('NEW', 1, dimensions)} END",
         "support_totals_update":
             f"CREATE TRIGGER support_totals_update AFTER UPDATE OF {watched} ON support_sessions "
-            f"BEGIN {_contribution('OLD', -1)} {_contribution('NEW', 1)} END",
+            f"BEGIN {_contribution('OLD', -1, dimensions)} {_contribution('NEW', 1, dimensions)} END",
         "support_totals_delete":
             f"CREATE TRIGGER support_totals_delete AFTER DELETE ON support_sessions "
-            f"BEGIN {_contribution('OLD', -1)} END",
+            f"BEGIN {_contribution('OLD', -1, dimensions)} END",
     }
 
 
-def create_triggers(conn: Connection) -> None:
-    for name, sql in trigger_sql().items():
+def create_triggers(conn: Connection, dimensions: Dimensions = DIMENSIONS) -> None:
+    """(Re)create the SQLite triggers for ``dimensions`` (a migration's downgrade passes its own)."""
+    for name, sql in trigger_sql(dimensions).items():
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         conn.exec_driver_sql(sql)
 
@@ -187,20 +200,27 @@ def rebuild(session: Session) -> int:
     if offset is None:
         log.info("support totals: the desk zone has daylight saving; reports use GROUP BY")
         return 0
-    for dim, expr in DIMENSIONS:
-        key = expr.replace("R.", "s.").replace("DAY", "s.day")
-        staff_needed = "(CASE WHEN attendees <= 1 THEN 1 ELSE 1 + (attendees + 3) / 4 END)"
-        session.execute(text(
-            f"INSERT INTO {TOTALS} (month, dim, key, {', '.join(MEASURES)}) "
-            f"SELECT substr(s.day, 1, 7), '{dim}', {key}, count(*), sum(attendees), sum(helpers), "
-            f"sum(duration_minutes), sum(CASE WHEN repeat_visitor THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN follow_up_needed AND follow_up_closed_at IS NULL THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN helpers < {staff_needed} THEN 1 ELSE 0 END) "
-            f"FROM (SELECT *, date(started_at, :offset) AS day FROM support_sessions "
-            f"      WHERE deleted_at IS NULL) AS s "
-            f"GROUP BY 1, 3"
-        ), {"offset": f"{offset} seconds"})
+    for dimension in DIMENSIONS:
+        fill_dimension(session, dimension, offset)
     return int(session.scalar(select(func.count()).select_from(totals_table)) or 0)
+
+
+def fill_dimension(conn: Connection | Session, dimension: tuple[str, str, str], offset: int) -> None:
+    """Insert one dimension's totals computed from the live sessions (a rebuild; migration 0013 for the classes)."""
+    dim, expr, rule = dimension
+    key = expr.replace("R.", "s.").replace("DAY", "s.day")
+    only = f"AND {rule.replace('R.', '')}" if rule else ""
+    staff_needed = "(CASE WHEN attendees <= 1 THEN 1 ELSE 1 + (attendees + 3) / 4 END)"
+    conn.execute(text(
+        f"INSERT INTO {TOTALS} (month, dim, key, {', '.join(MEASURES)}) "
+        f"SELECT substr(s.day, 1, 7), '{dim}', {key}, count(*), sum(attendees), sum(helpers), "
+        f"sum(duration_minutes), sum(CASE WHEN repeat_visitor THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN follow_up_needed AND follow_up_closed_at IS NULL THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN helpers < {staff_needed} THEN 1 ELSE 0 END) "
+        f"FROM (SELECT *, date(started_at, :offset) AS day FROM support_sessions "
+        f"      WHERE deleted_at IS NULL {only}) AS s "
+        f"GROUP BY 1, 3"
+    ), {"offset": f"{offset} seconds"})
 
 
 def covers(query: SessionQuery) -> tuple[str, str] | None:
@@ -231,7 +251,7 @@ def summarize(session: Session, query: SessionQuery) -> KpiSummary | None:
     t = totals_table.c
     sums = [func.sum(getattr(t, m)) for m in MEASURES]
     in_range = t.month.between(*months)
-    rows = session.execute(select(t.dim, t.key, *sums).where(in_range, t.dim != "day")
+    rows = session.execute(select(t.dim, t.key, *sums).where(in_range, t.dim.not_in(("day", CLASS_DIM)))
                            .group_by(t.dim, t.key).having(func.sum(t.sessions) > 0))
     by_dim: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
     for dim, key, *values in rows:
@@ -255,6 +275,20 @@ def summarize(session: Session, query: SessionQuery) -> KpiSummary | None:
         attendee_sizes={int(k): n for k, n in counts("attendees").items()},
         age_bands=counts("age_band"), outcomes=counts("outcome"), per_day=per_day,
     ))
+
+
+def class_rows(session: Session, query: SessionQuery) -> list[tuple[str, int, int, int, int]] | None:
+    """The classes of ``query`` by topic list from the totals: (topic list text, classes, participants, staff,
+    below the staffing rule) per list, as :func:`dxdesk.support.classes.summarize_sql` groups them; None when
+    the totals cannot answer ``query`` (then it runs the GROUP BY)."""
+    months = covers(query)
+    if months is None or query.include_deleted or not is_current(session):
+        return None
+    t = totals_table.c
+    rows = session.execute(
+        select(t.key, func.sum(t.sessions), func.sum(t.attendees), func.sum(t.helpers), func.sum(t.understaffed))
+        .where(t.month.between(*months), t.dim == CLASS_DIM).group_by(t.key).having(func.sum(t.sessions) > 0))
+    return [(key, int(n), int(p or 0), int(h or 0), int(u or 0)) for key, n, p, h, u in rows]
 
 
 def rows_for_check(session: Session) -> set[tuple[Any, ...]]:

@@ -34,7 +34,7 @@ from dxdesk.store import models as m
 from dxdesk.store.database import Database
 from dxdesk.store.session import NotOwnerError
 from dxdesk.support import monthly_totals, sql_kpi
-from dxdesk.support.classes import ClassRecord, ClassSummary, class_condition, classes_of, summarize_sql
+from dxdesk.support.classes import ClassRecord, ClassSummary, class_condition, classes_of, summarize_stored
 from dxdesk.support.kpi import KpiSummary
 from dxdesk.support.catalog import Catalog, Topic, Venue, seed_topics, seed_venue_types
 from dxdesk.support.model import SessionValidationError, SupportSession, check, local_now, validate_topic
@@ -387,9 +387,11 @@ class SqlRepository:
         return classes_of(_stream(self._db.session, query, self._db.desk_id, class_condition()))
 
     def class_summary(self, query: SessionQuery = SessionQuery()) -> ClassSummary:
-        """Classes, participants, staff and classes below the staffing ratio, per topic (GROUP BY)."""
+        """Classes, participants, staff and classes below the staffing ratio, per topic (the monthly totals for
+        whole months with no other filter, as the KPIs; GROUP BY otherwise)."""
+        self.ensure_totals()
         with self._db.session() as s:
-            return summarize_sql(s, dataclasses.replace(query, include_deleted=False))
+            return summarize_stored(s, dataclasses.replace(query, include_deleted=False))
 
     def ensure_totals(self) -> bool:
         """Build the monthly totals if they are missing or were built for another zone; True if rebuilt.

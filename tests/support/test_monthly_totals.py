@@ -3,7 +3,8 @@
 Random adds, imports, edits, deletes, follow-ups closed and sync-style upserts (the
 ``INSERT ... ON CONFLICT`` a pull runs) go through the desk's real store; after each run
 the totals the triggers maintained must equal the totals rebuilt from scratch, and the
-report summary read from them must equal the KPI module's own summary of the same sessions.
+report summary read from them must equal the KPI module's own summary of the same sessions;
+the per-class summary read from them must equal the GROUP BY and the classes module's own.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dxdesk.store import models as m
 from dxdesk.store.database import open_database
-from dxdesk.support import kpi, monthly_totals
+from dxdesk.support import classes, kpi, monthly_totals
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES
 from dxdesk.support.model import SupportSession
+from dxdesk.support.periods import month_range
 from dxdesk.support.repository import SessionQuery
 from dxdesk.support.sql_repository import SqlRepository, _fill
 
@@ -115,6 +117,13 @@ def test_totals_equal_a_fresh_group_by_after_random_changes() -> None:
             assert from_totals == kpi.summarize(every)
             with db.session() as s:
                 assert monthly_totals.count(s, WHOLE) == len(every) == repo.count(WHOLE)
+                # The per-class summary: from the totals (class_topics) == the GROUP BY == Python over the rows.
+                assert monthly_totals.class_rows(s, WHOLE) is not None  # the totals path is the one compared
+                from_class_totals = classes.summarize_stored(s, WHOLE)
+                assert from_class_totals == classes.summarize_sql(s, WHOLE) == classes.summarize(every)
+                for month in ((2026, 3), (2026, 4), (2026, 5), (2026, 6)):  # each month alone too
+                    one = SessionQuery(*month_range(*month))
+                    assert classes.summarize_stored(s, one) == classes.summarize_sql(s, one)
             db.writer.run(monthly_totals.rebuild)
             with db.session() as s:
                 assert monthly_totals.rows_for_check(s) == maintained
@@ -153,6 +162,39 @@ def test_totals_are_rebuilt_for_an_upgraded_log_and_after_a_zone_change(monkeypa
     finally:
         db.close()
 
+
+
+def test_the_class_totals_migration_fills_a_desk_built_before_it() -> None:
+    """0013 fills the class rows of a desk whose totals 0008's triggers kept (no full rebuild); downgrade drops them."""
+    from alembic import command
+
+    from dxdesk.store import migrate
+
+    db = open_database()
+    try:
+        repo = SqlRepository(db)
+        nine = dataclasses.replace(_one(), id=str(uuid.uuid4()), attendees=9, helpers=2, topics=("line", "maps"))
+        repo.add_many([_one(), nine], by="tester")
+        with db.engine.begin() as conn:  # back to the schema before this change (0008's triggers, no class rows)
+            command.downgrade(migrate.alembic_config(conn), "0012_outbox_only_with_server")
+        later = dataclasses.replace(nine, id=str(uuid.uuid4()), attendees=4, helpers=2, topics=("etax",))
+        repo.add(later, by="tester")  # written at 0012: the old triggers keep no class rows
+        t = monthly_totals.totals_table.c
+        with db.session() as s:
+            assert s.scalar(select(t.key).where(t.dim == monthly_totals.CLASS_DIM)) is None
+            assert monthly_totals.is_current(s)
+        with db.engine.begin() as conn:
+            migrate.upgrade_connection(conn)
+        with db.session() as s:
+            upgraded = monthly_totals.rows_for_check(s)
+            from_totals = classes.summarize_stored(s, WHOLE)
+        assert from_totals == classes.summarize(repo.list(WHOLE))
+        assert from_totals.total == classes.ClassTotals(classes=2, participants=13, staff=4, below_ratio=1)
+        db.writer.run(monthly_totals.rebuild)
+        with db.session() as s:
+            assert monthly_totals.rows_for_check(s) == upgraded
+    finally:
+        db.close()
 
 def _one() -> SupportSession:
     return SupportSession(id=str(uuid.uuid4()), started_at=datetime(2026, 4, 30, 23, 30), venue="本庁舎窓口",
