@@ -90,7 +90,8 @@ def _support_store(args: argparse.Namespace) -> int:
     from tools.bench.support_store import bench_support_store
 
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    timings = bench_support_store(args.n, import_rows=args.import_rows, repeats=args.repeats, home=args.home)
+    timings = bench_support_store(args.n, import_rows=args.import_rows, repeats=args.repeats, home=args.home,
+                                  only=args.only)
     print(f"{'what':<58} {'time':>10} {'peak RSS':>11} {'CPU':>12}")
     for t in timings:
         print(t.line())
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=_positive, default=3)
     p.add_argument("--home", type=Path, metavar="DIR",
                    help="keep the filled desk in DIR and reuse it on the next run (the 1,000,000 fill takes minutes)")
+    p.add_argument("--only", metavar="TEXT",
+                   help="time only the repeated commands whose name contains TEXT (e.g. '--pdf (no CSV'); "
+                        "skips the first report, the imports and audit verify")
     p.set_defaults(func=_support_store)
 
     p = sub.add_parser("audit", help="fill a temp desk with N audit events; time append and audit verify",

@@ -129,11 +129,13 @@ def write_import_file(path: Path, n_rows: int, seed: int) -> None:
 
 
 def bench_support_store(n_sessions: int, *, import_rows: int = 100_000, repeats: int = 3,
-                        home: Path | None = None) -> list[Timing]:
+                        home: Path | None = None, only: str | None = None) -> list[Timing]:
     """Fill a desk to ``n_sessions`` and time report, add, list, import and audit verify (median of ``repeats``).
 
     ``home``: keep the desk there; a desk already filled there by an earlier run is reused (no fill),
-    so the slow 1,000,000-row fill is paid once and each change can be measured against it."""
+    so the slow 1,000,000-row fill is paid once and each change can be measured against it.
+    ``only``: time just the repeated commands whose name contains it (one figure re-measured in minutes,
+    without the imports that would also grow the desk)."""
     with tempfile.TemporaryDirectory(prefix="dxdesk-bench-") as tmp:
         root = Path(home or tmp)
         env = dict(os.environ, DXDESK_HOME=str(root / "home"), DXDESK_BENCH_PASSWORD=PASSWORD)
@@ -163,9 +165,10 @@ def bench_support_store(n_sessions: int, *, import_rows: int = 100_000, repeats:
                          "--as", "boss"]):  # fills the bytecode cache; not timed
             run_cli("warm-up", warm_up, env)
         # The first report after an upgrade builds the monthly totals once (migration 0008); time it alone.
-        timings.append(run_cli("support report (first: builds the monthly totals if missing)",
-                               ["support", "report", "--fy", "2026", "--pdf", str(root / "r0.pdf"), "--force",
-                                "--as", "boss"], env))
+        if only is None:
+            timings.append(run_cli("support report (first: builds the monthly totals if missing)",
+                                   ["support", "report", "--fy", "2026", "--pdf", str(root / "r0.pdf"), "--force",
+                                    "--as", "boss"], env))
         commands = [
             ("dxdesk --version", ["--version"]),
             ("support report --fy 2026 --pdf --csv",
@@ -181,9 +184,13 @@ def bench_support_store(n_sessions: int, *, import_rows: int = 100_000, repeats:
               "--as", "boss"]),
         ]
         for what, argv in commands:
+            if only is not None and only not in what:
+                continue
             runs = [run_cli(what, argv, env) for _ in range(repeats)]
             runs.sort(key=lambda t: t.seconds)
             timings.append(runs[len(runs) // 2])
+        if only is not None:
+            return timings
         timings.append(run_cli(f"support import {import_rows:,} rows (new)",
                                ["support", "import", str(import_file), "--as", "vol"], env))
         timings.append(run_cli(f"support import {import_rows:,} rows again (all present)",
