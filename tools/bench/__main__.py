@@ -92,6 +92,9 @@ def _support_store(args: argparse.Namespace) -> int:
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     timings = bench_support_store(args.n, import_rows=args.import_rows, repeats=args.repeats, home=args.home,
                                   only=args.only)
+    if not timings:
+        print(f"no timed command's name contains {args.only!r}", file=sys.stderr)
+        return 2
     print(f"{'what':<58} {'time':>10} {'peak RSS':>11} {'CPU':>12}")
     for t in timings:
         print(t.line())
