@@ -50,7 +50,8 @@ MEASURES = ("sessions", "attendees", "helpers", "duration", "repeats", "open_fol
 # (dimension, key expression over a session row R, which rows count: "" = every live row); the 'day'
 # key is the local date computed once per row.
 CLASS_DIM = "class_topics"
-DIMENSIONS = (
+Dimensions = tuple[tuple[str, str, str], ...]
+DIMENSIONS: Dimensions = (
     ("all", "''", ""),
     ("day", "DAY", ""),
     ("topics", "CAST(R.topics AS TEXT)", ""),
@@ -68,7 +69,6 @@ DIMENSIONS = (
 # updated_at, server_xid ...) leaves the totals alone.
 WATCHED = ("started_at", "venue", "venue_type", "topics", "attendees", "helpers", "duration_minutes", "outcome",
            "age_band", "repeat_visitor", "follow_up_needed", "follow_up_closed_at", "deleted_at")
-Dimensions = tuple[tuple[str, str, str], ...]
 TRIGGERS = ("support_totals_insert", "support_totals_update", "support_totals_delete")
 
 _metadata = MetaData()
