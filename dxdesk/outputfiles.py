@@ -91,8 +91,10 @@ def private_file(path: Path, encoding: str | None = None) -> Iterator[IO[Any]]:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)  # the umask can only narrow O_CREAT's mode; this states it
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename == str(tmp):
+            exc.filename = str(path)  # the error names the file the person chose, not our temporary
         raise
 
 

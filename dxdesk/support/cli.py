@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from dxdesk.cli import UserError
+from dxdesk.errors import as_dx_error
 from dxdesk.clisession import add_as
 from dxdesk.i18n import Msg
 from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
@@ -400,9 +401,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         except _refusals() as exc:
             raise _fail(exc) from exc
         except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""  # a full disk names no file
-            raise UserError(f"cannot write the report: {exc.strerror or exc}{where}. Free some disk space or "
-                            "choose another folder, then try again.") from exc
+            # A full disk, a missing folder, no permission: the shared sentence that names the cause.
+            raise as_dx_error(exc) or UserError(f"cannot write the report: {exc.strerror or exc}") from exc
     if args.json:
         emit({"from": period[0], "to": period[1], "venue": args.venue, "summary": summary,
               "classes": summary_document(classes) if classes is not None else None, "written": written})

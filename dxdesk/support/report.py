@@ -281,7 +281,9 @@ def write_report_pdf(path: Path, data: ReportData, catalog: Catalog, options: Re
         doc.build(build_story(data, catalog, options), canvasmaker=ReportCanvas)
         os.chmod(tmp, 0o600)
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)  # no half-written report left beside the one the user asked for
+        if isinstance(exc, OSError) and exc.filename == str(tmp):
+            exc.filename = str(path)  # the message names the file the person chose, not the temporary
         raise
     return path

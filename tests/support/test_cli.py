@@ -189,7 +189,14 @@ def test_a_full_disk_while_writing_the_report_is_one_sentence(capsys, monkeypatc
     monkeypatch.setattr("dxdesk.support.service.SupportService.write_report_pdf", disk_full)
     code, _, err = run(capsys, "report", "--month", "2026-10", "--pdf", str(tmp_path / "r.pdf"), *SUPERVISOR)
     assert code == 2
-    assert "No space left on device. Free some disk space" in err and "None" not in err
+    assert "The disk is full, so nothing was saved. Free some disk space" in err and "None" not in err
+
+
+def test_a_report_into_a_missing_folder_names_the_chosen_file(capsys, tmp_path):
+    out = tmp_path / "missing" / "r.pdf"
+    code, _, err = run(capsys, "report", "--month", "2026-10", "--pdf", str(out), *SUPERVISOR)
+    assert code == 2
+    assert f"Cannot read or write {out}: No such file or directory" in err and ".part" not in err
 
 
 def test_storage_unavailable_is_reported(capsys, monkeypatch):
