@@ -201,6 +201,9 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:  # saved as Shift_JIS by a text editor
+            raise SettingsError(f"cannot read settings file {path}: it is not UTF-8 text (byte {exc.start}); "
+                                "save it again as UTF-8") from exc
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
         try:
@@ -215,9 +218,41 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
     else:
         settings = Settings()
     if not settings.general.desk_id:
+        if path.exists():
+            refuse_new_desk_id(path, paths.database_file)
         settings.general.desk_id = str(uuid.uuid4())
         save_settings(settings, paths)
     return settings
+
+
+def refuse_new_desk_id(path: Path, database: Path) -> None:
+    """A settings file without desk_id on a PC whose database has records: never invent a new desk.
+
+    A town may hand out a settings.toml without desk_id before first start (one is generated then).
+    Once the desk has a database, a new id would silently start another desk beside it: its keys
+    (named by the id) would be new ones, the encrypted records and the audit chain of the real desk
+    cut off. The desk ids the database records are named so the administrator can put the right one back.
+    """
+    if not database.exists() or database.stat().st_size == 0:
+        return
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT desk_id, count(*) FROM audit_events GROUP BY desk_id "
+                                "ORDER BY count(*) DESC").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        rows = []  # unreadable here: the message still says what to do
+    recorded = "; ".join(f'desk_id = "{desk}" ({count} audit events)' for desk, count in rows)
+    raise SettingsError(
+        f"{path} has no desk_id under [general], but this PC already has a database ({database}). "
+        "dxdesk will not start a new desk beside it (its keys and audit chain would be cut off). "
+        "Put this desk's desk_id back under [general] from a copy of settings.toml"
+        + (f"; the database records: {recorded}" if recorded else "") + "."
+    )
 
 
 def save_settings(settings: Settings, paths: AppPaths | None = None) -> Path:

@@ -75,6 +75,21 @@ def check_home(paths: AppPaths) -> CheckResult:
     return CheckResult(name, Status.OK, f"data in {paths.data_dir}, logs in {paths.log_dir}")
 
 
+def check_settings(paths: AppPaths) -> CheckResult:
+    name = "Settings"
+    if not paths.settings_file.exists():  # read-only: the first start writes it
+        return CheckResult(name, Status.OK, f"no settings yet; {paths.settings_file} is written on first start")
+    from dxdesk.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings(paths)
+    except SettingsError as exc:
+        return CheckResult(name, Status.FAIL, str(exc),
+                           f"correct {paths.settings_file} as the line above says (keep its desk_id: it names "
+                           "this desk's keys)")
+    return CheckResult(name, Status.OK, f"{paths.settings_file} (desk {settings.general.desk_name})")
+
+
 def check_fonts(paths: AppPaths) -> CheckResult:
     from dxdesk import fonts
 
@@ -167,16 +182,21 @@ def check_printer(paths: AppPaths) -> CheckResult:
 
 
 CHECKS: tuple[Callable[[AppPaths], CheckResult], ...] = (
-    check_python_deps, check_home, check_fonts, check_database, check_keyring, check_pcsc, check_printer,
+    check_python_deps, check_home, check_settings, check_fonts, check_database, check_keyring, check_pcsc, check_printer,
 )
 
 
 def run_checks(paths: AppPaths | None = None) -> list[CheckResult]:
     paths = paths or app_paths()
+    from dxdesk.config import SettingsError
+
     results = []
     for check in CHECKS:
         try:
             results.append(check(paths))
+        except SettingsError:  # the Settings line says what is wrong; no traceback for a known cause
+            results.append(CheckResult(check.__name__.removeprefix("check_").capitalize(), Status.FAIL,
+                                       "not checked: settings.toml cannot be read", "fix Settings first"))
         except Exception as exc:  # a broken check must not hide the others
             log.exception("doctor check %s crashed", check.__name__)
             results.append(CheckResult(check.__name__.removeprefix("check_"), Status.FAIL,

@@ -46,3 +46,19 @@ def test_doctor_cli_writes_only_under_home(tmp_path):
     assert proc.returncode in (0, 1)
     assert list(outside.rglob("*")) == [], "doctor wrote outside DXDESK_HOME"
     assert (home / "logs" / "dxdesk.log").exists()
+
+
+def test_a_broken_settings_file_is_one_failed_line_and_no_crashed_checks(capsys):
+    # A settings.toml with a typo: the Settings line says where; the checks that need the settings
+    # say they waited for it, instead of "check crashed" and a traceback on the console.
+    from dxdesk.cli import main
+
+    app_paths().ensure().settings_file.write_text("[general\n", encoding="utf-8")
+    results = _by_name(run_checks())
+    assert results["Settings"].status is Status.FAIL and "settings.toml" in results["Settings"].detail
+    assert "keep its desk_id" in results["Settings"].fix
+    assert results["Keyring"].detail == "not checked: settings.toml cannot be read"
+    assert not [r for r in results.values() if "crashed" in r.detail]
+    assert main(["doctor"]) == 1
+    out, err = capsys.readouterr()
+    assert "crashed" not in out + err and "Traceback" not in out + err
