@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from dxdesk import __version__
@@ -126,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Whoever read the output went away (`dxdesk audit list | head`): not a failure of the command.
+        # Standard output is pointed at nothing so the interpreter's last flush cannot raise again.
+        log.info("dxdesk %s: the output pipe was closed by its reader", args.command)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command stopped by a closed pipe
     except EOFError:
         # A prompt (password, PIN, "Continue?") met the end of its input: a script piped too few
         # lines, or the terminal was closed. The command stops at that prompt, before what it asked for.

@@ -71,3 +71,19 @@ def test_input_ending_at_a_prompt_is_a_sentence_not_an_unexpected_error(tmp_path
     assert "the input ended before a prompt was answered" in proc.stderr
     assert "unexpected error" not in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_reader_that_closes_the_pipe_early_is_not_an_error(tmp_path):
+    # `dxdesk doctor | head -1`, `dxdesk audit list ... | head`: the reader leaves before the output ends.
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader already left: every write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "dxdesk", "doctor"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120, env={**os.environ, "DXDESK_HOME": str(tmp_path / "home")})
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports it
+    assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "BrokenPipeError" not in proc.stderr
