@@ -10,7 +10,7 @@ from dxdesk.paths import AppPaths
 from dxdesk.store import migrate
 from dxdesk.store.backup import validate_dxdesk_file
 from dxdesk.store.errors import StoreError
-from dxdesk.store.keys import key_storage_description
+from dxdesk.store.keys import KeyMissingError, database_key_user, key_storage_description, secret_location
 from dxdesk.store.problems import read_problems
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
                                  "WHERE sent_at IS NULL AND set_aside_at IS NOT NULL").fetchone()[0]
         except sqlite3.OperationalError:  # schema before 0004 (upgraded on next start)
             aside = 0
+    if _key_missing_for_encrypted_data(paths):
+        return CheckResult(name, Status.FAIL, f"{path}: {KeyMissingError().message.en}",
+                           "restore the key with the town recovery sheet, or restore the key store")
     problems = read_problems(path)
     detail = f"{path} (schema {revision}, {pending} record(s) waiting to sync; {key_storage_description(paths)})"
     if aside or problems:
@@ -60,3 +63,25 @@ def doctor_check(paths: AppPaths) -> "CheckResult":
     if revision != head:
         return CheckResult(name, Status.OK, detail + f"; will be upgraded to {head} (with a backup) on next start")
     return CheckResult(name, Status.OK, detail)
+
+
+def _key_missing_for_encrypted_data(paths: AppPaths) -> bool:
+    """No database key stored, yet the database holds encrypted values: dxdesk cannot start (nor make a key)."""
+    from dxdesk.config import load_settings
+
+    desk_id = load_settings(paths).general.desk_id if paths.settings_file.exists() else ""
+    if desk_id and secret_location(database_key_user(desk_id), paths) is not None:
+        return False
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from dxdesk.store.database import holds_encrypted_data
+
+    path = paths.database_file
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        return holds_encrypted_data(engine)
+    except DBAPIError:  # unreadable here: the other lines of the check say why
+        return False
+    finally:
+        engine.dispose()

@@ -102,6 +102,25 @@ def test_missing_database_key_with_encrypted_rows_is_refused_not_replaced(tmp_pa
     assert ("dxdesk", database_key_user(settings.general.desk_id)) not in flaky.store
 
 
+def test_doctor_fails_the_database_whose_key_is_missing(tmp_path, flaky):
+    # Before: "OK ... no key yet (will be created)" while the app itself refused to start.
+    from dxdesk.config import save_settings
+    from dxdesk.doctor import Status
+    from dxdesk.store.health import doctor_check
+
+    settings, paths = desk_settings(), desk_paths(tmp_path / "desk")
+    save_settings(settings, paths)
+    db = open_database(settings, paths)
+    _visit(db)
+    db.close()
+    assert doctor_check(paths).status is Status.OK
+    flaky.store.pop(("dxdesk", database_key_user(settings.general.desk_id)))
+    check = doctor_check(paths)
+    assert check.status is Status.FAIL
+    assert "key is missing" in check.detail and "recovery sheet" in check.fix
+    assert ("dxdesk", database_key_user(settings.general.desk_id)) not in flaky.store  # the check made none
+
+
 def test_empty_database_still_gets_a_key_on_first_start(tmp_path, flaky):
     settings, paths = desk_settings(), desk_paths(tmp_path / "desk")
     db = open_database(settings, paths)
