@@ -128,9 +128,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (AuthError, PermissionDeniedError, AuditError, ReasonError) as exc:
-        raise UserError(exc.message.en) from None
+        raise UserError(exc.message.en) from exc  # the cause names the kind for --json (dxdesk.jsonout)
     except StoreError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc)) from exc
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

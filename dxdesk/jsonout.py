@@ -60,7 +60,10 @@ def emit(document: object, stream: TextIO | None = None) -> None:
 def error_code(exc: BaseException) -> str:
     """``WrongPinError`` -> ``wrong_pin``: the class name without "Error", in snake case."""
     name = type(exc).__name__.removesuffix("Error") or "error"
-    if name == "User":  # dxdesk.cli.UserError: what the command line alone refused (a missing option)
+    if name == "User":  # dxdesk.cli.UserError: what the command line alone refused (a missing option) ...
+        cause = exc.__cause__
+        if cause is not None and as_dx_error(cause) is not None:
+            return error_code(as_dx_error(cause) or cause)  # ... or a service's refusal it worded: its kind
         return "invalid_request"
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

@@ -74,7 +74,7 @@ def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
     try:
         app = AppServices.open(settings=_settings(), with_card=False, with_sync=False, with_counter=False)
     except StoreError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc)) from exc
     try:
         with user_errors():
             session = sign_in(app.auth, login, what)

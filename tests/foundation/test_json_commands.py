@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from signin import PASSWORDS
+
 from dxdesk.cli import main
 
 SUPERVISOR = ["--as", "boss"]
@@ -46,3 +48,22 @@ def test_db_status_and_audit_list(desk_accounts, capsys) -> None:
 def test_refusal_is_an_error_object(desk_accounts, capsys) -> None:
     code, doc = run_json(capsys, "audit", "list", "--as", "helper")  # a supporter may not read the audit log
     assert code == 2 and doc["error"] and "not allowed" in doc["message"] and doc["tries_left"] is None
+
+
+def test_each_refusal_names_its_kind(desk_accounts, capsys, monkeypatch) -> None:
+    # A robot tells "wrong password", "locked out", "not allowed" and "database busy" apart by the code
+    # (README: permission_denied ...), not by parsing the English sentence.
+    code, doc = run_json(capsys, "audit", "list", "--as", "helper")
+    assert (code, doc["error"]) == (2, "permission_denied")
+    code, doc = run_json(capsys, "support", "report", "--month", "2026-10", "--as", "admin")
+    assert (code, doc["error"]) == (2, "permission_denied")
+    code, doc = run_json(capsys, "support", "list", "--as", "nobody")
+    assert (code, doc["error"], doc["message"]) == (2, "invalid_credentials", "Wrong login name or password.")
+    monkeypatch.setitem(PASSWORDS, "helper", "not the password")
+    for _ in range(10):
+        code, doc = run_json(capsys, "support", "list", "--as", "helper")
+        if doc["error"] != "invalid_credentials":
+            break
+    assert (code, doc["error"]) == (2, "account_locked") and "Too many failed sign-ins" in doc["message"]
+    code, doc = run_json(capsys, "support", "report", "--month", "2026-10", "--pdf", "/", "--as", "boss")
+    assert code == 2 and doc["error"] == "invalid_request"  # what the command line alone refuses stays so
