@@ -53,6 +53,7 @@ def status(args: argparse.Namespace) -> int:
         show("schema", {"current": None, "head": head, "problem": exc.message.en},
              f"schema:    NONE: {exc.message.en}")
         return finish(1)
+    too_new = False
     if not paths.database_file.exists():
         show("schema", {"current": None, "head": head, "up_to_date": False},
              f"schema:    (no database yet) -> head {head}")
@@ -84,7 +85,10 @@ def status(args: argparse.Namespace) -> int:
             raise translated from exc
         finally:
             engine.dispose()
-        state = "up to date" if current == head else "upgrade needed (dxdesk db upgrade)"
+        too_new = bool(current) and current not in migrate.known_revisions()
+        state = ("up to date" if current == head else
+                 "made by a newer dxdesk: update dxdesk (this one cannot upgrade or open it)" if too_new else
+                 "upgrade needed (dxdesk db upgrade)")
         show("schema", {"current": current or None, "head": head, "up_to_date": current == head},
              f"schema:    current {current or '(empty)'}, head {head}: {state}")
         show("unsent", pending, f"unsent:    {pending} record(s)" + (f", of which set aside: {len(aside)}" if aside else ""))
@@ -117,6 +121,10 @@ def status(args: argparse.Namespace) -> int:
     show("refused_accounts", refused, f"refused:   {refused} account record(s) from the server, not signed by the "
          "town key (see the audit log)" if refused else None)
     _require_writable(paths.database_file)
+    if too_new:
+        from dxdesk.store.errors import SchemaTooNewError
+
+        raise SchemaTooNewError()  # after the lines above: status shows what it can, then says what is wrong
     return finish(0)
 
 

@@ -85,6 +85,20 @@ def test_database_from_newer_dxdesk_is_refused(tmp_path: Path):
     assert "dxdesk を更新" in info.value.message.ja
 
 
+def test_db_status_of_a_newer_database_says_update_dxdesk_not_db_upgrade(capsys):
+    # Before: "upgrade needed (dxdesk db upgrade)" and exit 0, advice this dxdesk cannot follow.
+    from dxdesk.cli import main
+    from dxdesk.paths import app_paths
+
+    open_database().close()
+    with sqlite3.connect(app_paths().database_file) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    assert main(["db", "status"]) == 2
+    out, err = capsys.readouterr()
+    assert "made by a newer dxdesk: update dxdesk" in out and "db upgrade" not in out
+    assert "This database was created by a newer dxdesk. Update dxdesk." in err
+
+
 def test_foreign_sqlite_file_is_not_touched(tmp_path: Path):
     paths = desk_paths(tmp_path / "desk").ensure()
     with sqlite3.connect(paths.database_file) as conn:
