@@ -67,6 +67,11 @@ def _template(name: str) -> FormTemplate:
         raise UserError(str(exc)) from None
 
 
+def _not_json(constant: str) -> None:
+    """Python's json reads NaN and Infinity, which JSON has not: a name of "nan" must never be printed."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _data(path: Path) -> FormData:
     from dxdesk.config import load_settings
     from dxdesk.forms import FormData
@@ -75,12 +80,14 @@ def _data(path: Path) -> FormData:
         if path.stat().st_size > MAX_DATA_BYTES:
             raise ValueError(f"the file is larger than {MAX_DATA_BYTES // 1024} kB; form data is a few kB")
         # utf-8-sig: Notepad on Windows saves UTF-8 with a BOM by default.
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+        raw = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_not_json)
         if not isinstance(raw, dict):
             raise ValueError("the top level must be an object")
         data = FormData.from_dict(raw)
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: say so, not the codec's words
+        raise UserError(f"{path}: the file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except RecursionError:
         raise UserError(f"{path}: the data is nested too deeply to be form data") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors

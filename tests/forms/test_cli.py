@@ -85,6 +85,20 @@ def test_bad_template_and_bad_data_are_one_line_errors(tmp_path, capsys):
     assert "broken.json" in capsys.readouterr().err
 
 
+def test_data_that_json_does_not_allow_is_refused_before_printing(tmp_path, capsys):
+    # Python's json reads NaN (a name printed as "nan"); an editor saves Shift_JIS (the codec's words).
+    nan = tmp_path / "nan.json"
+    nan.write_text('{"card": {"name": NaN, "address": "東京都"}}', encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    assert main(["form", "fill", "juminhyo_request", "--data", str(nan), "--out", str(out)]) == 2
+    assert f"{nan}: NaN is not a JSON value" in capsys.readouterr().err and not out.exists()
+    sjis = tmp_path / "sjis.json"
+    sjis.write_bytes('{"card": {"name": "山田 太郎"}}'.encode("shift_jis"))
+    assert main(["form", "fill", "juminhyo_request", "--data", str(sjis), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is not UTF-8 text" in err and "save it as UTF-8" in err and "codec" not in err and not out.exists()
+
+
 def test_bench_prints_mean(capsys):
     from tools.bench.__main__ import main as bench_main
 
