@@ -100,7 +100,8 @@ def _local_chain(path: Path, desk_id: str) -> list[Any]:
             for r in rows]
 
 
-def validate_restore_source(staging: Path, settings: Settings, paths: AppPaths) -> tuple[str, list[Any]]:
+def validate_restore_source(staging: Path, settings: Settings, paths: AppPaths,
+                            source: Path | None = None) -> tuple[str, list[Any]]:
     """The whole file, before anything touches the live database: integrity, schema revision, audit chain.
 
     Returns (schema revision, this desk's audit events). Raises MaintenanceError/StoreError.
@@ -111,7 +112,7 @@ def validate_restore_source(staging: Path, settings: Settings, paths: AppPaths) 
     from dxdesk.store.backup import validate_dxdesk_file
     from dxdesk.store.errors import SchemaTooNewError
 
-    revision = validate_dxdesk_file(staging, full=True)
+    revision = validate_dxdesk_file(staging, full=True, shown=source)  # named as the person chose it
     if revision != migrate.head_revision() and revision not in migrate.known_revisions():
         raise SchemaTooNewError(Msg(
             f"このバックアップ（スキーマ {revision}）は新しいバージョンの dxdesk で作成されています。"
@@ -170,7 +171,7 @@ def restore(settings: Settings, paths: AppPaths, sign_in: SignIn, source: Path, 
         try:
             shutil.copyfile(source, staging)
             staging.chmod(0o600)
-            revision, chain = validate_restore_source(staging, settings, paths)
+            revision, chain = validate_restore_source(staging, settings, paths, source)
             session: Session | None = None
             live_last: list[Any] = []
             if _live_usable(target):

@@ -49,12 +49,14 @@ def timestamped_backup_name(tag: str) -> str:
     return f"dxdesk-{stamp}-{tag}.sqlite3"
 
 
-def validate_dxdesk_file(path: Path, full: bool = False) -> str:
+def validate_dxdesk_file(path: Path, full: bool = False, *, shown: Path | None = None) -> str:
     """Check that ``path`` is an intact dxdesk database; return its schema revision.
 
     ``full`` runs ``integrity_check`` (every index against its table) instead of the quicker
     ``quick_check``: a restore reads the whole file once before it may replace the live one.
+    ``shown`` is the file the messages name when ``path`` is a staging copy of it.
     """
+    name = (shown or path).name
     if not path.is_file():
         raise StoreError(Msg(f"ファイルが見つかりません: {path}", f"file not found: {path}"))
     try:
@@ -70,15 +72,15 @@ def validate_dxdesk_file(path: Path, full: bool = False) -> str:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise DatabaseCorruptError(
-            Msg(f"{path.name} は dxdesk のデータベースではないか、壊れています。",
-                f"{path.name} is not a dxdesk database or is damaged ({exc}).")
+            Msg(f"{name} は dxdesk のデータベースではないか、壊れています。",
+                f"{name} is not a dxdesk database or is damaged ({exc}).")
         ) from exc
     if check != "ok":
         raise DatabaseCorruptError(
-            Msg(f"{path.name} は壊れています（整合性チェック失敗）。", f"{path.name} failed the integrity check.")
+            Msg(f"{name} は壊れています（整合性チェック失敗）。", f"{name} failed the integrity check.")
         )
     if not _REQUIRED_TABLES <= tables or revision is None:
-        raise StoreError(Msg(f"{path.name} は dxdesk のデータベースではありません。", f"{path.name} is not a dxdesk database."))
+        raise StoreError(Msg(f"{name} は dxdesk のデータベースではありません。", f"{name} is not a dxdesk database."))
     return revision
 
 

@@ -68,7 +68,9 @@ def test_restore_refuses_files_that_are_not_dxdesk_databases(tmp_path: Path, cap
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database" * 100)
     assert main(["db", "restore", str(junk), *AS_ADMIN, *YES]) == 2
-    assert "not a dxdesk database or is damaged" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "junk.sqlite3 is not a dxdesk database or is damaged" in err
+    assert ".restoring" not in err  # the file the administrator named, not our staging copy
     other = tmp_path / "other.sqlite3"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE t (a)")
