@@ -86,6 +86,23 @@ def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
     return ()  # options only (--version, --self-test): no command module at all
 
 
+def _undecodable_argument(argv: list[str]) -> int:
+    """The 1-based position of the first argument holding bytes the terminal's encoding could not decode, or 0.
+
+    Python keeps such bytes as lone surrogates, which fail later wherever the text is stored or
+    printed. A file path is the exception (a folder from an old share may have such names, and
+    the OS takes them back as they came); it is recognised by its existing parent folder.
+    """
+    for position, token in enumerate(argv, start=1):
+        if not any("\udc80" <= ch <= "\udcff" for ch in token):
+            continue
+        value = token.split("=", 1)[1] if token.startswith("--") and "=" in token else token
+        if os.sep in value and os.path.isdir(os.path.dirname(value) or "."):
+            continue
+        return position
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -100,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         from dxdesk.ui.app import run_app
 
         return run_app()
+    undecodable = _undecodable_argument(argv)
+    if undecodable:
+        print(f"dxdesk: argument {undecodable} is not valid text: it holds bytes that are not UTF-8 (typed or "
+              "pasted in another encoding, e.g. Shift_JIS?). Retype it and try again.", file=sys.stderr)
+        return 2
     parser = build_parser(_modules_for(argv))
     args = parser.parse_args(argv)  # --version and --help exit here, before anything below is imported
     from dxdesk import training

@@ -87,3 +87,22 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_error(tmp_path):
     assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports it
     assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
     assert "BrokenPipeError" not in proc.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_one_sentence(capsys, tmp_path):
+    # A venue typed in Shift_JIS on a UTF-8 terminal reaches Python as lone surrogates: it was an
+    # "unexpected error (UnicodeEncodeError)" for a filter and a codec message for a login.
+    from dxdesk.cli import _undecodable_argument
+
+    sjis_venue = b"\x93\x81".decode("utf-8", "surrogateescape")
+    for argv in (["support", "list", "--as", "boss", "--venue", sjis_venue],
+                 ["support", "list", f"--venue={sjis_venue}", "--as", "boss"],
+                 ["support", "list", "--as", b"\xff\xfe".decode("utf-8", "surrogateescape")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "is not valid text: it holds bytes that are not UTF-8" in err and "Traceback" not in err
+        assert "\udcff" not in err and "\udc93" not in err
+    # A file name in an existing folder is taken as the OS gave it (names from an old file share).
+    odd_name = str(tmp_path / b"\xfe.pdf".decode("utf-8", "surrogateescape"))
+    assert _undecodable_argument(["support", "report", "--pdf", odd_name]) == 0
+    assert _undecodable_argument(["support", "report", "--pdf", "/no/such/folder/" + sjis_venue]) == 4
