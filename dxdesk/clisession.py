@@ -46,8 +46,18 @@ def require_login(login: str | None, what: str, who: str = ANY_ALLOWED) -> str:
 def read_password(login: str, *, from_stdin: bool = False, prompt: str | None = None) -> str:
     """The password for ``login``: the first line of standard input, or a hidden prompt."""
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return getpass.getpass(prompt or f"Password for {login}: ")
+        return _valid_text(sys.stdin.readline().rstrip("\r\n"))
+    return _valid_text(getpass.getpass(prompt or f"Password for {login}: "))
+
+
+def _valid_text(password: str) -> str:
+    """A password read from bytes that are not UTF-8 (a script in another encoding) cannot be hashed: say so."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError("the password given holds bytes that are not UTF-8 text (a script or terminal in "
+                        "another encoding?); give it as UTF-8 and try again") from None
+    return password
 
 
 def sign_in(auth: Any, login: str | None, what: str, *, who: str = ANY_ALLOWED, password_stdin: bool = False,
@@ -88,8 +98,8 @@ def new_password(prompt: str = "New password") -> str:
     from dxdesk.security.passwords import MIN_PASSWORD_LENGTH
 
     for _ in range(PASSWORD_ATTEMPTS):
-        first = getpass.getpass(f"{prompt} (at least {MIN_PASSWORD_LENGTH} characters): ")
-        second = getpass.getpass(f"{prompt} again: ")
+        first = _valid_text(getpass.getpass(f"{prompt} (at least {MIN_PASSWORD_LENGTH} characters): "))
+        second = _valid_text(getpass.getpass(f"{prompt} again: "))
         if first == second:
             return first
         print("The two passwords differ; try again.", file=sys.stderr)

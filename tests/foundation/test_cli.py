@@ -106,3 +106,18 @@ def test_an_argument_that_is_not_utf8_is_one_sentence(capsys, tmp_path):
     odd_name = str(tmp_path / b"\xfe.pdf".decode("utf-8", "surrogateescape"))
     assert _undecodable_argument(["support", "report", "--pdf", odd_name]) == 0
     assert _undecodable_argument(["support", "report", "--pdf", "/no/such/folder/" + sjis_venue]) == 4
+
+
+def test_a_password_that_is_not_utf8_is_one_sentence(desk_accounts, monkeypatch, capsys, tmp_path):
+    # A script piping a Shift_JIS password: it was "'utf-8' codec can't encode characters ...".
+    import io
+
+    undecodable = b"\xff\xfe pass".decode("utf-8", "surrogateescape")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": undecodable)
+    assert main(["support", "list", "--as", "boss"]) == 2
+    err = capsys.readouterr().err
+    assert "the password given holds bytes that are not UTF-8 text" in err and "codec" not in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(undecodable + "\n"))
+    out = tmp_path / "backup.sqlite3"
+    assert main(["db", "backup", str(out), "--as", "admin", "--password-stdin"]) == 2
+    assert "not UTF-8 text" in capsys.readouterr().err and not out.exists()
