@@ -86,6 +86,13 @@ def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
     return ()  # options only (--version, --self-test): no command module at all
 
 
+def _log_file_problem(exc: OSError) -> str:
+    """The sentence for a log file that cannot be opened (read-only or full disk, no permission): what to do."""
+    where = exc.filename or "the log folder"
+    return (f"dxdesk: cannot write the log file {where}: {exc.strerror or exc}. Make its folder writable for "
+            "this user (or set DXDESK_HOME to a writable folder), then try again.")
+
+
 def _undecodable_argument(argv: list[str]) -> int:
     """The 1-based position of the first argument holding bytes the terminal's encoding could not decode, or 0.
 
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             setup_logging(logging.INFO)
         except OSError as exc:
-            print(f"dxdesk: cannot open the log file: {exc}", file=sys.stderr)
+            print(_log_file_problem(exc), file=sys.stderr)
             return 2
         from dxdesk.ui.app import run_app
 
@@ -135,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log_file = setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     except OSError as exc:
-        print(f"dxdesk: cannot open the log file: {exc}", file=sys.stderr)
+        print(_log_file_problem(exc), file=sys.stderr)
         return 2
     if args.self_test:
         from dxdesk.selftest import run_self_test

@@ -121,3 +121,15 @@ def test_a_password_that_is_not_utf8_is_one_sentence(desk_accounts, monkeypatch,
     out = tmp_path / "backup.sqlite3"
     assert main(["db", "backup", str(out), "--as", "admin", "--password-stdin"]) == 2
     assert "not UTF-8 text" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_log_folder_that_cannot_be_written_says_what_to_do(monkeypatch, capsys, tmp_path):
+    # A read-only or full disk, or a file where the log folder should be (refused for root too).
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "logs").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("DXDESK_HOME", str(home))
+    assert main(["db", "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dxdesk: cannot write the log file {home / 'logs'}: ")
+    assert "set DXDESK_HOME to a writable folder" in err and "[Errno" not in err
