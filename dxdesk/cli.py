@@ -86,6 +86,32 @@ def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
     return ()  # options only (--version, --self-test): no command module at all
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args``; with ``--json``, a usage error is also the error object on stdout.
+
+    A kiosk or RPA robot reads only stdout (dxdesk.jsonout): a mistyped date must not leave it empty.
+    """
+    if "--json" not in argv:
+        return parser.parse_args(argv)
+    import contextlib
+    import io
+
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 2:
+            from dxdesk.jsonout import emit
+
+            lines = said.getvalue().strip().splitlines()
+            message = lines[-1].split(": error: ", 1)[-1] if lines else "the command line is not valid"
+            emit({"error": "invalid_request", "message": message, "tries_left": None})
+        raise
+    finally:
+        sys.stderr.write(said.getvalue())  # the usage lines as without --json
+
+
 def _log_file_problem(exc: OSError) -> str:
     """The sentence for a log file that cannot be opened (read-only or full disk, no permission): what to do."""
     where = exc.filename or "the log folder"
@@ -130,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
               "pasted in another encoding, e.g. Shift_JIS?). Retype it and try again.", file=sys.stderr)
         return 2
     parser = build_parser(_modules_for(argv))
-    args = parser.parse_args(argv)  # --version and --help exit here, before anything below is imported
+    args = _parse(parser, argv)  # --version and --help exit here, before anything below is imported
     from dxdesk import training
     from dxdesk.log import setup_logging
     from dxdesk.paths import app_paths

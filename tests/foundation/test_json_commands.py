@@ -67,3 +67,18 @@ def test_each_refusal_names_its_kind(desk_accounts, capsys, monkeypatch) -> None
     assert (code, doc["error"]) == (2, "account_locked") and "Too many failed sign-ins" in doc["message"]
     code, doc = run_json(capsys, "support", "report", "--month", "2026-10", "--pdf", "/", "--as", "boss")
     assert code == 2 and doc["error"] == "invalid_request"  # what the command line alone refuses stays so
+
+
+def test_a_usage_error_with_json_is_also_the_error_object(capsys) -> None:
+    # A robot reads stdout only: a mistyped date used to leave it empty (argparse wrote to stderr alone).
+    try:
+        main(["support", "list", "--from", "2026-13-45", "--json"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("argparse must refuse the date")
+    captured = capsys.readouterr()
+    [line] = captured.out.splitlines()
+    assert json.loads(line) == {"error": "invalid_request", "tries_left": None,
+                                "message": "argument --from: '2026-13-45' is not a date (use YYYY-MM-DD)"}
+    assert "usage: dxdesk support list" in captured.err  # the person at a terminal still sees the usage
