@@ -320,10 +320,16 @@ def run_app() -> int:
     from dxdesk.errors import as_dx_error
 
     # The language first: the application's name and Qt's own translations depend on it.
-    settings = _load_settings_or_defaults()
-    if training.active(settings):
-        training.activate()  # before any window: the 研修モード band is on every one of them
-        settings = _load_settings_or_defaults()  # the training desk's own settings (dxdesk.training)
+    try:
+        settings = load_settings(app_paths().ensure())
+        if training.active(settings):
+            training.activate()  # before any window: the 研修モード band is on every one of them
+            settings = load_settings(app_paths().ensure())  # the training desk's own settings (dxdesk.training)
+    except SettingsError as exc:
+        # Never a desk on defaults: without its desk_id it would make new keys beside the real ones.
+        log.error("%s; dxdesk does not start", exc)
+        create_application()
+        return _fatal(exc.message.text())
     i18n.set_language(settings.general.language)
     app = create_application()
     install_excepthook()

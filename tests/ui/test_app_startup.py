@@ -256,3 +256,15 @@ def test_the_services_open_once_whoever_asks_first(qapp, runner):
     assert answers == [services, services]
     opening.close()
     assert not services._closers  # closed
+
+
+def test_a_broken_settings_file_stops_the_start_and_says_so(qapp, desk_in_use, quiet_app, monkeypatch):
+    # It used to start "with defaults": no desk_id, so the database key and the audit chain were
+    # looked up (or made) under an empty desk id, and the clerk was told to restore the key.
+    settings_file = app_paths().settings_file
+    settings_file.write_text("[general\n", encoding="utf-8")
+    opened: list[object] = []
+    monkeypatch.setattr(app_module, "_open_services", lambda *args: opened.append(args))
+    assert app_module.run_app() == 1
+    assert len(quiet_app) == 1 and "settings.toml" in quiet_app[0] and "設定ファイル" in quiet_app[0]
+    assert opened == [] and settings_file.read_text(encoding="utf-8") == "[general\n"
