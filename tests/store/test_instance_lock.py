@@ -103,11 +103,11 @@ def test_a_restore_in_progress_keeps_the_app_from_starting(tmp_path: Path, monke
 
     validate = backuprestore.validate_restore_source
 
-    def validate_while_app_starts(staging, settings, paths):  # the app starts mid-restore
+    def validate_while_app_starts(staging, settings, paths, *rest):  # the app starts mid-restore
         with pytest.raises(DatabaseInUseError) as refused:
             open_database(exclusive=True)
         seen.append(refused.value)
-        return validate(staging, settings, paths)
+        return validate(staging, settings, paths, *rest)
 
     monkeypatch.setattr(backuprestore, "validate_restore_source", validate_while_app_starts)
     assert main(["db", "restore", str(backup), *AS_ADMIN, "--yes"]) == 0
