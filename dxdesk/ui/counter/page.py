@@ -350,6 +350,10 @@ class CounterPage(QWidget):
 
     def _cancel_answered(self, cancel: bool) -> None:
         self.cancel_question = None
+        if self.isVisible():
+            # The question's window is closing: without this the desk stayed without an active window
+            # after 「中止する」 and the next Ctrl+Enter went nowhere.
+            self.window().activateWindow()
         if cancel:
             self.cancel_visit()
         else:
