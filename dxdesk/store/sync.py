@@ -9,7 +9,7 @@ grouped per table (parents first, so the server's foreign keys hold); each table
 up as one ``COPY`` into a temporary table and one ``INSERT ... SELECT ... ON CONFLICT``
 (syncpush.py), with the rows read straight from SQLite, never as ORM objects.
 
-Conflict rules (per table, see POLICIES):
+Conflict rules (per table, see syncpolicy.POLICIES):
 - audit_events, visit_steps, forms_printed: append-only. ``ON CONFLICT DO NOTHING``;
   the first copy to arrive is the record (they are never edited after creation).
 - visits, support_sessions: versioned by ``updated_at``. ``ON CONFLICT DO UPDATE ...
@@ -60,12 +60,22 @@ from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.database import Database
 from dxdesk.store.errors import StoreError
 from dxdesk.store.escrow import ensure_wrapped_keys
-from dxdesk.store.models import PUSHED_TABLES, Outbox, SharedSetting, SyncState
+from dxdesk.store.models import Outbox, SharedSetting, SyncState
 from dxdesk.store.servertls import ServerTLS
 from dxdesk.store.session import queuing, start_queuing
 from dxdesk.store.synchook import HOOK_PHASES, STALL_ANNOUNCEMENT, STALL_ENV, BatchHook, stall_hook_from_env
 from dxdesk.store.syncscheduler import SyncScheduler
-from dxdesk.store.syncpush import Row, TableShape, read_local_rows, send_rows, sqlite_driver_connection, table_shape
+from dxdesk.store.syncpolicy import (
+    APPEND_ONLY,
+    AUTHORITATIVE,
+    DESK_LOCAL_COLUMNS,
+    POLICIES,
+    PULLED_TABLES,
+    SERVER_XID,
+    table_rank,
+    table_shape_of,
+)
+from dxdesk.store.syncpush import Row, TableShape, read_local_rows, send_rows, sqlite_driver_connection
 from dxdesk.store.server import create_server_engine, encrypted_columns, prepare_server_schema, raw_table
 from dxdesk.store.syncfailures import (
     ServerSchemaTooNewError,
@@ -88,26 +98,9 @@ __all__ = [  # the failure types live in syncfailures.py; callers keep importing
     "BatchHook", "HOOK_PHASES", "STALL_ENV", "STALL_ANNOUNCEMENT", "stall_hook_from_env",
 ]
 
-APPEND_ONLY, VERSIONED, AUTHORITATIVE = "append-only", "versioned", "server-authoritative"
-POLICIES: dict[str, str] = {
-    "audit_events": APPEND_ONLY, "visit_steps": APPEND_ONLY, "forms_printed": APPEND_ONLY,
-    "desk_keys": APPEND_ONLY,
-    "visits": VERSIONED, "support_sessions": VERSIONED,
-    "clerks": AUTHORITATIVE, "support_topics": AUTHORITATIVE, "venues": AUTHORITATIVE,
-    "shared_settings": AUTHORITATIVE,
-}
-# Columns that belong to the desk, not the town: sent as the neutral value, never overwritten by a pull.
-# A sign-in lockout is per desk (docs/accounts.md): unknown logins cannot lock town-wide, so a real
-# login's lock showing up on the next desk would tell which logins are real.
-DESK_LOCAL_COLUMNS: dict[str, dict[str, Any]] = {"clerks": {"failed_attempts": 0, "locked_until": None}}
-PULLED_TABLES = ("clerks", "support_topics", "venues", "shared_settings", "support_sessions")
-# Server-only column (migration 0005) set by a trigger on every INSERT/UPDATE of a pulled table:
-# the id of the transaction that wrote the row (the pull cursor, see SyncEngine._pull).
-SERVER_XID = "server_xid"
 SENT_RETENTION = timedelta(days=7)
 STATE_REFRESH = timedelta(minutes=10)  # how stale the stored "last sync" may get before a no-op sync rewrites it
 _PUSH_STATE = "push"
-_TABLE_ORDER = {name: i for i, name in enumerate(PUSHED_TABLES)}
 
 # Decides which pulled account rows may be applied, inside the pull's writer transaction:
 # (session, rows) -> (accepted rows, number refused). See dxdesk.security.accounttrust.AccountGate.
@@ -333,8 +326,8 @@ class SyncEngine:
             # else: deleted locally after this entry; its delete entry comes in a later batch
         with server.begin() as conn:
             send_rows(conn,
-                      [(_shape(name), upserts[name]) for name in sorted(upserts, key=_table_rank)],  # parents first
-                      [(name, deletes[name]) for name in sorted(deletes, key=_table_rank, reverse=True)])
+                      [(table_shape_of(name), upserts[name]) for name in sorted(upserts, key=table_rank)],  # parents first
+                      [(name, deletes[name]) for name in sorted(deletes, key=table_rank, reverse=True)])
             self._settle_marks()  # the previous batch is confirmed before this one can commit
             self._hook("in-transaction", number)
 
@@ -346,7 +339,7 @@ class SyncEngine:
         with self.db.engine.connect() as conn:
             driver = sqlite_driver_connection(conn)
             for name, ids in wanted.items():
-                shape = _shape(name)
+                shape = table_shape_of(name)
                 for record_id, row in read_local_rows(driver, shape, list(ids)).items():
                     rows[(name, record_id)] = self._outgoing(shape, row)
         return rows
@@ -493,14 +486,6 @@ def _default_account_gate(db: Database) -> AccountGate:
     from dxdesk.security.accounttrust import AccountGate as TownAccountGate
 
     return TownAccountGate(db)
-
-
-def _table_rank(name: str) -> int:
-    return _TABLE_ORDER.get(name, len(_TABLE_ORDER))
-
-
-def _shape(name: str) -> TableShape:
-    return table_shape(name, POLICIES[name] == APPEND_ONLY)
 
 
 def last_sync_time(db: Database) -> datetime | None:

@@ -17,7 +17,7 @@ import argparse
 import contextlib
 import dataclasses
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -26,6 +26,7 @@ from dxdesk.errors import as_dx_error
 from dxdesk.clisession import add_as
 from dxdesk.i18n import Msg
 from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
+from dxdesk.support.cliargs import parse_date as _date, parse_datetime as _datetime, parse_month as _month, session_count as _positive
 from dxdesk.support.catalog import AGE_BANDS, DEVICES, OUTCOMES, VENUE_TYPES, Catalog, Topic, Venue
 from dxdesk.support.model import SessionValidationError, SupportSession, local_now, new_session
 from dxdesk.support.periods import fiscal_year_range, format_range_en, last_month, month_range
@@ -81,39 +82,6 @@ def open_service(login: str | None, what: str) -> Iterator["SupportService"]:
         yield app.support_service(session)
     finally:
         app.close()
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
-
-
-def _datetime(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date-time (use e.g. 2026-10-01T10:30)") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of sessions (0 or more)")
-    return value
-
-
-def _month(text: str) -> tuple[int, int]:
-    try:
-        y, m = text.split("-")
-        month_range(int(y), int(m))
-        return int(y), int(m)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month (use YYYY-MM)") from None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -42,7 +42,9 @@ class FormPreview(QWidget):
     saved = Signal(str)  # path the PDF was saved to
     message = Signal(str)  # user-facing message shown (Japanese or English per settings)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, one_row: bool = False):
+        """``one_row``: zoom, page navigation and output in a single row above the page, with no margins,
+        for a preview as wide as the counter's print step (the page gets the height the second row took)."""
         super().__init__(parent)
         self._pdf = b""
         self._buffer: QBuffer | None = None
@@ -75,16 +77,21 @@ class FormPreview(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.save_button)
         bar.addWidget(self.print_button)
-        pages = QHBoxLayout()
-        pages.addStretch(1)
+        pages = bar if one_row else QHBoxLayout()
+        at = bar.count() - 2 if one_row else 0  # in one row: between the zoom and the output buttons
+        pages.insertStretch(at, 1)
         part: QWidget
-        for part in (self.prev_button, self.page_label, self.next_button):
-            pages.addWidget(part)
-        pages.addStretch(1)
+        for i, part in enumerate((self.prev_button, self.page_label, self.next_button)):
+            pages.insertWidget(at + 1 + i, part)
+        if not one_row:
+            pages.addStretch(1)
         layout = QVBoxLayout(self)
+        if one_row:
+            layout.setContentsMargins(0, 0, 0, 0)  # flush with the print step's own rows
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        layout.addLayout(pages)
+        if not one_row:
+            layout.addLayout(pages)
         self.view.pageNavigator().currentPageChanged.connect(lambda _p: self._update_page_label())
         self._update_page_label()
 

@@ -9,6 +9,27 @@ from dxdesk.ui.tasks import TaskRunner
 from signin import CHEAP, sign_in_clerk
 
 
+@pytest.fixture(autouse=True)
+def app_look_restored(qapp):
+    """Each test ends with the application's look and language as it found them.
+
+    There is one QApplication per session: run_app (test_app_flow.py) and create_application set its
+    font, palette and style sheet, and a later test measured its windows in that look instead of its
+    own (test_app.py's 1366x768 check passed alone and failed after test_app_flow.py). A test that
+    wants the app's real look sets it itself (create_application).
+    """
+    from dxdesk import i18n
+
+    font, palette, sheet, language = qapp.font(), qapp.palette(), qapp.styleSheet(), i18n.current_language()
+    yield
+    if i18n.current_language() != language:
+        i18n.set_language(language)
+    if qapp.styleSheet() != sheet:
+        qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+
+
 @pytest.fixture
 def services():
     svc = AppServices.open(with_card=False, with_sync=False)

@@ -74,9 +74,13 @@ def test_a_second_app_on_the_same_data_is_refused():
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_role_fits_a_1366x768_screen(qtbot, services, runner, session_for, language):
     # Town-hall laptops are often 1366x768; a window whose minimum is wider cannot be used there.
+    # Measured in the app's own font and theme (create_application), whatever ran before: the
+    # app_look_restored fixture puts the session's look back afterwards.
     from dxdesk import i18n
+    from dxdesk.ui.app import create_application
 
     i18n.set_language(language)
+    create_application([])
     try:
         for role in ("clerk", "supporter", "supervisor", "administrator"):
             window = build_main_window(services, session_for(services, role), runner)

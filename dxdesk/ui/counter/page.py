@@ -15,13 +15,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
-from dxdesk.i18n import Msg, N_, tr
+from dxdesk.i18n import Msg, tr
 from dxdesk.counter import IdentifyMethod, JournalError, Visit, VisitError, VisitRecord
 from dxdesk.counter.timing import VisitStep
 from dxdesk.security.audit import AuditError
 from dxdesk.security.permissions import Permission, PermissionDeniedError, require
 from dxdesk.ui.errors import error_text
-from dxdesk.ui.flowlayout import FlowLayout
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.scrolling import VerticalScroll
 
@@ -32,10 +31,11 @@ from .identify import Identification, IdentifyStep
 from .interview import InterviewStep
 from .printstep import PrintStep
 from .services import CounterServices
+from .shortcuthint import shortcut_hint
 from .recovery import StartupRecovery
 from .start import ResumeDialog, StartStep
 from .stepbar import StepBar
-from dxdesk.ui.theme import note, show_message
+from dxdesk.ui.theme import show_message
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,6 @@ MSG_STORE_FAILED = Msg("記録を保存できませんでした。記録は端�
                        "The record could not be saved. It is kept on this PC; press Retry saving.")
 MSG_CAUSE_UNKNOWN = Msg("原因不明のエラー", "unknown error")
 
-FULLWIDTH_SLASH = chr(0xFF0F)  # the separator of the Japanese shortcut hint
-SHORTCUTS_HINT = (N_("Ctrl+Enter 次へ ／ Ctrl+Backspace 戻る ／ F2 カード読取 ／ F3 手入力 ／ F4 照合番号B ／ "
-                  "F5 お客様画面 ／ F6 個人番号読取 ／ Ctrl+P 印刷 ／ Esc 中断・再開"))
 
 
 class CounterPage(QWidget):
@@ -90,17 +87,7 @@ class CounterPage(QWidget):
         self.status.setFont(ui_font(13, bold=True))
         self.status.setWordWrap(True)
         self.status.setProperty("role", "value")
-        # One label per key, wrapped as whole items: a single wrapped line broke 「Esc 中/断・再開」 (#14).
-        hint = QWidget(self)
-        hint_flow = FlowLayout(hint, spacing=4)
-        hint_flow.setContentsMargins(0, 0, 0, 0)
-        text = tr(SHORTCUTS_HINT)
-        separator = FULLWIDTH_SLASH if FULLWIDTH_SLASH in text else "/"
-        items = text.split(f" {separator} ")
-        for i, item in enumerate(items):
-            key_label = note(item.strip() + (f" {separator}" if i < len(items) - 1 else ""), 11, hint)
-            key_label.setWordWrap(False)  # each item whole; the flow wraps between items
-            hint_flow.addWidget(key_label)
+        hint = shortcut_hint(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stepbar)
         layout.addWidget(self.suspended_label)
@@ -350,6 +337,10 @@ class CounterPage(QWidget):
 
     def _cancel_answered(self, cancel: bool) -> None:
         self.cancel_question = None
+        if self.isVisible():
+            # The question's window is closing: without this the desk stayed without an active window
+            # after 「中止する」 and the next Ctrl+Enter went nowhere.
+            self.window().activateWindow()
         if cancel:
             self.cancel_visit()
         else:

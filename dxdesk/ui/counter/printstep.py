@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dxdesk.i18n import N_, tr
 from dxdesk.counter import Visit, VisitError
@@ -15,7 +15,7 @@ from dxdesk.forms.registry import find_template
 from dxdesk.ui.forms_preview import FormPreview
 
 from .services import CounterServices
-from dxdesk.ui.theme import button, set_role, show_message, error_label, heading, note, set_error
+from dxdesk.ui.theme import button, set_role, show_message, error_label, note, set_error
 
 if TYPE_CHECKING:
     from dxdesk.app.formpdf import FormsPayload, VisitPdf
@@ -40,28 +40,34 @@ class PrintStep(QWidget):
         self.visit: Visit | None = None
         self.document: VisitPdf | None = None
         self.payload: FormsPayload | None = None
-        self.preview = FormPreview(self)
+        # One row of preview controls and tight margins: at 1366×728 the page had about 240 px (#14).
+        self.preview = FormPreview(self, one_row=True)
         self.forms_label = note("", 13)
         self.status = QLabel("", self)
+        self.status.setWordWrap(True)
         self.print_button = button(tr("すべて印刷（Ctrl+P）"), self, kind="primary", size=14)
         self.done_button = button(tr("完了（Ctrl+Enter）"), self, kind="primary", size=14)
         self.error = error_label(self)
         self.print_button.clicked.connect(self.print_all)
         self.preview.printed.connect(self._on_printed)
         self.preview.message.connect(lambda text: set_error(self.error, text))
+        # What is printed, the progress line and the two buttons share the top rows; the page preview
+        # takes all the height left (the step bar above already says 「印刷」).
+        about = QVBoxLayout()
+        about.setSpacing(2)
+        about.addWidget(self.forms_label)
+        about.addWidget(self.status)
+        top = QHBoxLayout()
+        top.addLayout(about, 1)
+        top.addWidget(self.print_button)
+        top.addSpacing(12)
+        top.addWidget(self.done_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading(tr("印刷")))
-        layout.addWidget(self.forms_label)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.status)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
         layout.addWidget(self.error)
-        from PySide6.QtWidgets import QHBoxLayout
-
-        row = QHBoxLayout()
-        row.addWidget(self.print_button)
-        row.addStretch(1)
-        row.addWidget(self.done_button)
-        layout.addLayout(row)
+        layout.addWidget(self.preview, 1)
 
     def load(self, visit: Visit) -> None:
         """Fill the forms in the background; the preview appears when they are ready."""

@@ -8,6 +8,7 @@ uses, so the screen, the PDF and the CLI never disagree.
 from __future__ import annotations
 
 import dataclasses
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,6 +39,7 @@ from dxdesk.support.repository import SessionQuery, SupportRepository
 from dxdesk.security.permissions import MSG_NOT_SIGNED_IN, PermissionDeniedError
 from dxdesk.support.service import SupportService
 from dxdesk.ui.qtfonts import ui_font
+from dxdesk.ui.scrolling import VerticalScroll
 from dxdesk.ui.support.filters import PeriodPicker, choice_combo, set_combo_items
 from dxdesk.ui.errors import error_text
 from dxdesk.ui.support.jobs import Jobs
@@ -98,27 +99,38 @@ def kpi_cards(s: KpiSummary) -> list[tuple[str, str, str]]:
     ]
 
 
+# Line height of the tile captions: at 100 % the two lines of a wrapped caption (「参加者1人の回の割合
+# 55.6%」 at 1366 px) sat on each other and on the tile's edge (#14).
+CAPTION_LINE_HEIGHT = 125  # percent
+
+
+def _caption(text: str, name: str, size: int) -> QLabel:
+    """A tile's title or note: wraps (five tiles share a 1366-px row; the longer English names wrap
+    instead of widening it) with room between its lines. The words are the accessible name, so a
+    screen reader (and a test) gets the text without the markup that sets the line height."""
+    label = QLabel(f'<div style="line-height:{CAPTION_LINE_HEIGHT}%">{html.escape(text)}</div>')
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAccessibleName(text)
+    label.setObjectName(name)
+    label.setProperty("role", "hint")
+    label.setFont(ui_font(size))
+    label.setWordWrap(True)
+    return label
+
+
 def _tile(title: str, value: str, note: str) -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
     col = QVBoxLayout(frame)
-    col.setContentsMargins(14, 10, 14, 10)
-    t = QLabel(title)
-    t.setObjectName("kpiTitle")
-    t.setProperty("role", "hint")
-    t.setFont(ui_font(12))
+    col.setContentsMargins(14, 10, 14, 12)
+    col.setSpacing(4)
     v = QLabel(value)
     v.setObjectName("kpiValue")
     v.setFont(ui_font(24, bold=True))
     v.setProperty("role", "value")
-    n = QLabel(note)
-    n.setObjectName("kpiNote")
-    n.setProperty("role", "hint")
-    n.setFont(ui_font(11))
-    for w in (t, n):  # five tiles share a 1366-px row: the longer English names wrap instead of widening it
-        w.setWordWrap(True)
-    for w in (t, v, n):
+    for w in (_caption(title, "kpiTitle", 12), v, _caption(note, "kpiNote", 11)):
         col.addWidget(w)
+    col.addStretch(1)  # a taller neighbour (a wrapped caption) leaves this tile's room at its bottom
     return frame
 
 
@@ -240,10 +252,9 @@ class ReportsTab(QWidget):
         self._content = QWidget()
         self._content_layout = QVBoxLayout(self._content)
         self._content_layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self._content)
+        # Sized by height-for-width: a plain QScrollArea gave the tile row its one-line height, and a
+        # wrapped tile caption (「参加者1人の回の割合 55.6%」) was squeezed against the tile's bottom (#14).
+        scroll = VerticalScroll(self._content)
 
         col = QVBoxLayout(self)
         col.setContentsMargins(10, 10, 10, 10)

@@ -299,7 +299,8 @@ def test_code_b_for_a_procedure_needing_the_number_offers_it_at_once(qtbot, make
     assert page.visit.identify_method.value == "card_matching_b" and not panel.isVisible()
 
 
-def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_kit):
+def code_b_visit_with_one_try_left(qtbot, make_kit):
+    """照合番号B with one PIN try left, then a procedure that needs the number: the panel's advice shows."""
     kit = make_kit(tries_left=1)
     page = kit.page
     show(qtbot, kit)
@@ -307,6 +308,11 @@ def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_
     qtbot.waitUntil(lambda: "残り回数: 1 回" in page.identify.tries_label.text())
     identify_with_code_b(qtbot, kit)
     page.add_procedure("kokuho_kanyu")
+    return kit, page
+
+
+def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_kit):
+    kit, page = code_b_visit_with_one_try_left(qtbot, make_kit)
     panel = page.interview.number_panel
     assert panel.isVisible() and not panel.read_button.isEnabled()
     assert "残り回数が1回" in panel.explain.text() and "手入力（F3）" in panel.explain.text()
@@ -314,6 +320,45 @@ def test_code_b_visit_with_one_try_left_explains_instead_of_the_pad(qtbot, make_
     assert panel.pin_dialog is None and not panel.reading
     assert kit.card_service.card.tries_left() == 1  # nothing was sent to the card
     assert page.visit.card.name == PERSON_KOKUTOU.holder.name and not page.visit.card.has_my_number
+
+
+def test_code_b_visit_with_one_try_left_the_advice_leads_to_the_number(qtbot, make_kit):
+    """The panel's advice, followed key by key as written: F3 works only on the identify step, so the
+    advice is to cancel (Ctrl+Shift+Del), start again with the same procedures and choose 手入力（F3）."""
+    from test_counter_safety import cancel_the_visit
+    from test_counter_visit import choose
+
+    kit, page = code_b_visit_with_one_try_left(qtbot, make_kit)
+    advice = page.interview.number_panel.explain.text()
+    assert "（Ctrl+Shift+Del）" in advice and "「手入力（F3）」" in advice and "同じ手続き" in advice
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F3)  # on the interview F3 does nothing: hence the advice
+    assert page.current_step() == VisitStep.INTERVIEW.value
+
+    cancel_the_visit(qtbot, page)
+    qtbot.waitUntil(lambda: page.isAncestorOf(QApplication.focusWidget()))  # the keyboard is back on the page
+    ctrl_enter(qtbot, kit)  # the done step: a new visit
+    assert page.current_step() == "start"
+    type_and_enter(qtbot, page.start.search, "住民票")
+    type_and_enter(qtbot, page.start.search, "国保")
+    assert sorted(page.start.chosen()) == ["juminhyo", "kokuho_kanyu"]
+    ctrl_enter(qtbot, kit)
+    assert page.current_step() == VisitStep.IDENTIFY.value
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F3)
+    form = page.identify.manual_form
+    assert form.my_number_row.isVisible()  # the number is asked for on this route
+    holder = PERSON_KOKUTOU.holder
+    type_text(qtbot, form.family, "黒桐")
+    type_text(qtbot, form.given, "幹也")
+    type_text(qtbot, form.kana, "こくとう　みきや")
+    type_text(qtbot, form.address, holder.address)
+    type_text(qtbot, form.birth, holder.birth_date.isoformat())
+    choose(qtbot, form.sex, "男")
+    type_text(qtbot, form.my_number, PERSON_KOKUTOU.my_number)
+    ctrl_enter(qtbot, kit)
+    assert page.current_step() == VisitStep.INTERVIEW.value, form.summary.text()
+    assert page.visit.identify_method.value == "manual" and page.visit.card.has_my_number
+    assert not page.interview.number_panel.isVisible()
+    assert kit.card_service.card.tries_left() == 1  # the PIN was never asked
 
 
 def test_code_b_number_read_down_to_one_try_stops_offering_the_pad(qtbot, make_kit):

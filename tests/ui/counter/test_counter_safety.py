@@ -24,12 +24,17 @@ def test_ctrl_shift_del_asks_and_enter_keeps_the_visit(qtbot, make_kit):
     assert page.visit is not None and not page.visit.closed
     assert page.current_step() == VisitStep.IDENTIFY.value
 
+    cancel_the_visit(qtbot, page)
+    assert page.current_step() == VisitStep.CLOSED.value
+
+
+def cancel_the_visit(qtbot, page):
+    """Ctrl+Shift+Del, then 「中止する」: the visit ends as cancelled and its record is stored."""
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete, CTRL_SHIFT)
     qtbot.waitUntil(lambda: page.cancel_question is not None and page.cancel_question.isVisible())
     with qtbot.waitSignal(page.visit_stored, timeout=15000) as stored:
         page.cancel_question.button(page.cancel_question.StandardButton.Yes).click()
     assert stored.args[0].outcome == "cancelled"
-    assert page.current_step() == VisitStep.CLOSED.value
 
 
 def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_repeated(qtbot, make_kit):

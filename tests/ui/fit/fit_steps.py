@@ -274,6 +274,10 @@ def test_manual_entry_to_the_end(qtbot, counter):
         # QPdfView paints its pages when their render comes back: the picture waits for the ink.
         qtbot.waitUntil(lambda: _has_ink(page.printing.preview.view.viewport()), timeout=20000)
         check("17-print")
+        # The page preview gets most of the window's height: at 1366×728 a whole A4 page had 241 px of
+        # a 703 px window (#14).
+        viewport, window_height = page.printing.preview.view.viewport(), page.window().height()
+        assert viewport.height() >= window_height // 2, (viewport.height(), window_height)
         with qtbot.waitSignal(page.printing.printed, timeout=20000):
             page.printing.print_all()  # the kit's printer is a PDF file
         check("17b-printed")

@@ -26,7 +26,8 @@ def _name(w: QWidget) -> str:
     return f"{type(w).__name__}({w.objectName() or ''}{': ' + repr(text) if text else ''})"
 
 
-def _plain(label: QLabel) -> str:
+def plain_text(label: QLabel) -> str:
+    """The words a label shows: rich text without its markup."""
     text = label.text()
     if label.textFormat() == Qt.TextFormat.RichText or (
             label.textFormat() == Qt.TextFormat.AutoText and bool(re.search(r"<[a-zA-Z/][^>]*>", text))):
@@ -47,7 +48,7 @@ def _inside_scroll_content(w: QWidget, stop: QWidget) -> bool:
 
 
 def _label_problem(label: QLabel) -> str | None:
-    text = _plain(label)
+    text = plain_text(label)
     if not text.strip() or label.pixmap() is not None and not label.pixmap().isNull():
         return None
     rect = label.contentsRect()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from dxdesk.counter import load_catalogue
 from dxdesk.forms.registry import discover
 from dxdesk.security.audit import EventType
+from fitcheck import plain_text
 
 CARD_ITEMS = ("basic4", "pinless", "my_number", "birth_date")
 
@@ -31,7 +32,7 @@ def internal_keys() -> frozenset[str]:
 
 
 def visible_texts(root: QWidget) -> list[str]:
-    texts = [w.text() for w in root.findChildren(QLabel) if w.isVisible() and w.text()]
+    texts = [plain_text(w) for w in root.findChildren(QLabel) if w.isVisible() and w.text()]  # markup is not on screen
     texts += [w.text() for w in root.findChildren(QAbstractButton) if w.isVisible() and w.text()]
     texts += [w.placeholderText() for w in root.findChildren(QLineEdit) if w.isVisible() and w.placeholderText()]
     return texts

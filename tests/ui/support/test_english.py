@@ -27,7 +27,8 @@ def english():
 
 def visible_texts(root: QWidget) -> list[str]:
     """Texts of the visible labels and buttons (tooltips and accessible names too) under ``root``."""
-    texts = [w.text() for w in root.findChildren(QLabel) if w.isVisibleTo(root)]
+    # A rich-text label (a report tile's caption) carries its words as the accessible name too.
+    texts = [t for w in root.findChildren(QLabel) if w.isVisibleTo(root) for t in (w.text(), w.accessibleName())]
     for b in root.findChildren(QAbstractButton):
         if b.isVisibleTo(root):
             texts += [b.text(), b.toolTip(), b.accessibleName()]

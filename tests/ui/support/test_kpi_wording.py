@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 
 def _screen_labels(rep) -> list[str]:
     """The KPI names on the tiles: each title, and the name part of each 「name　value」 note."""
-    titles = [w.text() for w in rep.findChildren(QLabel, "kpiTitle")]
-    notes = [w.text().split("　")[0] for w in rep.findChildren(QLabel, "kpiNote") if "　" in w.text()]
+    # The tile captions are rich text (for their line height): their words are the accessible name.
+    titles = [w.accessibleName() for w in rep.findChildren(QLabel, "kpiTitle")]
+    notes = [w.accessibleName().split("　")[0] for w in rep.findChildren(QLabel, "kpiNote") if "　" in w.accessibleName()]
     return titles + notes
 
 
