@@ -16,7 +16,8 @@ import dxdesk
 from dxdesk.cli import UserError
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1 (also the benchmarks' in tools/bench)."""
     try:
         number = int(value)
     except ValueError:
@@ -35,10 +36,10 @@ def register_bench_sync(dbsub: argparse._SubParsersAction[argparse.ArgumentParse
         description="Same as `python -m tools.bench sync` (docs/performance.md). Fills a temporary desk database "
                     "and syncs it to scratch databases on a throw-away local PostgreSQL cluster, or on --server. "
                     "The issue's figure: --sessions 100000 --visits 100000.")
-    p.add_argument("--sessions", type=_positive, default=10_000, help="support sessions (default 10000)")
-    p.add_argument("--visits", type=_positive, default=10_000, help="visits (default 10000)")
-    p.add_argument("--steps", type=_positive, default=3, help="steps per visit (default 3)")
-    p.add_argument("--batch-size", type=_positive, default=None, help="outbox entries per batch (default: setting)")
+    p.add_argument("--sessions", type=positive_int, default=10_000, help="support sessions (default 10000)")
+    p.add_argument("--visits", type=positive_int, default=10_000, help="visits (default 10000)")
+    p.add_argument("--steps", type=positive_int, default=3, help="steps per visit (default 3)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="outbox entries per batch (default: setting)")
     p.add_argument("--server", metavar="URL", default=None,
                    help="existing server where you may create databases; two scratch databases are created "
                         "there and dropped afterwards (default: a throw-away local cluster)")

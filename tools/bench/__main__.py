@@ -9,19 +9,11 @@ import os
 import sys
 from pathlib import Path
 
+from dxdesk.store.benchsynccli import positive_int as _positive
+
 
 class BenchUsageError(Exception):
     """Arguments the benchmark cannot run with; printed as one line."""
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 def _startup(args: argparse.Namespace) -> int:
