@@ -12,6 +12,7 @@ sys.path.insert(0, str(HERE.parent / "counter"))
 
 import counter_harness  # noqa: E402
 
+from dxdesk import i18n  # noqa: E402
 from dxdesk.ui.qtfonts import register_fonts  # noqa: E402
 
 
@@ -31,3 +32,11 @@ def fit_kit(qtbot, tmp_path, monkeypatch):
     yield make
     for kit in kits:
         kit.close()
+
+
+@pytest.fixture(params=["ja", "en"])
+def language(request):
+    """The fit steps run once in Japanese and once in English; Japanese is put back after."""
+    i18n.set_language(request.param)
+    yield request.param
+    i18n.set_language("ja")

@@ -7,23 +7,21 @@ given DXDESK_FIT_SCREEN (e.g. 1366x728); with DXDESK_FIT_SHOTS=DIR it also saves
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QWidget
 
 from dxdesk import i18n
 from dxdesk.counter import VisitStep
 from dxdesk.ui.app import create_application
 from dxdesk.ui.main_window import MainWindow, PageSpec, add_operations_menu
-from fitcheck import window_problems
+from fitcheck import save_shots, settled_windows, window_problems
 from internalkeys import internal_keys, leaked_keys
 from test_form_errors_in_view import in_view
 
 SCREEN = os.environ.get("DXDESK_FIT_SCREEN", "")
-SHOTS = os.environ.get("DXDESK_FIT_SHOTS", "")
 pytestmark = pytest.mark.skipif(not SCREEN, reason="run by test_counter_fit.py on a sized offscreen screen")
 
 PIN = "1234"
@@ -40,12 +38,7 @@ class Checker:
         self.checked: list[str] = []
 
     def __call__(self, step: str) -> None:
-        # Layouts settle through posted LayoutRequest events, one level of nesting per turn.
-        for _ in range(4):
-            QApplication.processEvents()
-        available = QGuiApplication.primaryScreen().availableGeometry()
-        windows = [self.window] + [w for w in QApplication.topLevelWidgets()
-                                   if isinstance(w, QDialog) and w.isVisible()]
+        available, windows = settled_windows(self.window)
         for w in windows:
             for problem in window_problems(w, available, owned_elsewhere=RESIDENT_HALF):
                 # The PIN pad and the resident's view belong to the resident half of #14 (pinpad.py,
@@ -59,22 +52,10 @@ class Checker:
             self.problems.extend(f"[{self.language} {step}] internal key on screen: {leak}"
                                  for leak in leaked_keys(w, internal_keys(), self.language))
         self.checked.append(step)
-        if SHOTS:
-            directory = Path(SHOTS)
-            directory.mkdir(parents=True, exist_ok=True)
-            for i, w in enumerate(windows):
-                suffix = "" if i == 0 else f"-dialog{i}"
-                w.grab().save(str(directory / f"{self.language}-{step}{suffix}.png"))
+        save_shots(windows, f"{self.language}-{step}")
 
     def assert_clean(self) -> None:
         assert not self.problems, "\n".join(self.problems)
-
-
-@pytest.fixture(params=["ja", "en"])
-def language(request):
-    i18n.set_language(request.param)
-    yield request.param
-    i18n.set_language("ja")
 
 
 @pytest.fixture

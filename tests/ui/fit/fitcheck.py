@@ -8,12 +8,15 @@ scrolled to; a QScrollArea's content is only checked for width (a horizontal scr
 """
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractScrollArea, QCheckBox, QGroupBox, QLabel, QRadioButton, QScrollArea, QWidget,
+    QAbstractButton, QAbstractScrollArea, QApplication, QCheckBox, QDialog, QGroupBox, QLabel, QRadioButton,
+    QScrollArea, QWidget,
 )
 
 SLACK = 1  # px: rounding between font metrics and layout
@@ -161,3 +164,24 @@ def window_problems(window: QWidget, available: QRect,
     found.extend(p if p.startswith("elsewhere:") else f"{window.windowTitle() or type(window).__name__}: {p}"
                  for p in widget_problems(window, owned_elsewhere))
     return found
+
+
+def settled_windows(window: QWidget) -> tuple[QRect, list[QWidget]]:
+    """After the layouts settle: the screen's available geometry, and ``window`` with every visible dialog."""
+    for _ in range(4):  # layouts settle through posted LayoutRequest events, one level of nesting per turn
+        QApplication.processEvents()
+    available = QGuiApplication.primaryScreen().availableGeometry()
+    windows = [window] + [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    return available, windows
+
+
+def save_shots(windows: list[QWidget], name: str) -> None:
+    """With DXDESK_FIT_SHOTS=DIR: a PNG of the window (NAME.png) and of each open dialog (NAME-dialogN.png)."""
+    shots = os.environ.get("DXDESK_FIT_SHOTS", "")
+    if not shots:
+        return
+    directory = Path(shots)
+    directory.mkdir(parents=True, exist_ok=True)
+    for i, w in enumerate(windows):
+        suffix = "" if i == 0 else f"-dialog{i}"
+        w.grab().save(str(directory / f"{name}{suffix}.png"))

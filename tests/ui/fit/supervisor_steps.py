@@ -8,26 +8,22 @@ The desk is seeded through the services by signed-in people (tests/supervisor_da
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
-from dxdesk import i18n
 from dxdesk.security.auditlabels import items_text
 from dxdesk.ui.admin.page import (
     TAB_ACCOUNTS, TAB_AUDIT, TAB_CALIBRATION, TAB_CONNECTION, TAB_DISPLAY, TAB_HANDOFF, TAB_RECOVERY,
 )
 from dxdesk.ui.app import build_main_window, create_application
 from dxdesk.ui.support.page import TAB_LIST, TAB_REPORTS
-from fitcheck import window_problems
+from fitcheck import save_shots, settled_windows, window_problems
 from supervisor_data import LONG_NOTE, seed_desk
 from supervisorkeys import leaked_names
 
 SCREEN = os.environ.get("DXDESK_FIT_SCREEN", "")
-SHOTS = os.environ.get("DXDESK_FIT_SHOTS", "")
 pytestmark = pytest.mark.skipif(not SCREEN, reason="run by test_supervisor_fit.py on a sized offscreen screen")
 
 
@@ -39,31 +35,15 @@ class PageChecker:
         self.problems: list[str] = []
 
     def __call__(self, step: str) -> None:
-        for _ in range(4):  # layouts settle through posted LayoutRequest events, one level per turn
-            QApplication.processEvents()
-        available = QGuiApplication.primaryScreen().availableGeometry()
-        windows = [self.window] + [w for w in QApplication.topLevelWidgets()
-                                   if isinstance(w, QDialog) and w.isVisible()]
+        available, windows = settled_windows(self.window)
         where = f"[{self.language} {self.role} {step}]"
         for w in windows:
             self.problems += [f"{where} {p}" for p in window_problems(w, available)]
             self.problems += [f"{where} internal name on screen: {leak}" for leak in leaked_names(w, self.language)]
-        if SHOTS:
-            directory = Path(SHOTS)
-            directory.mkdir(parents=True, exist_ok=True)
-            for i, w in enumerate(windows):
-                suffix = "" if i == 0 else f"-dialog{i}"
-                w.grab().save(str(directory / f"{self.language}-{self.role}-{step}{suffix}.png"))
+        save_shots(windows, f"{self.language}-{self.role}-{step}")
 
     def assert_clean(self) -> None:
         assert not self.problems, "\n".join(self.problems)
-
-
-@pytest.fixture(params=["ja", "en"])
-def language(request):
-    i18n.set_language(request.param)
-    yield request.param
-    i18n.set_language("ja")
 
 
 @pytest.fixture
