@@ -68,6 +68,11 @@ def activate_from_settings_file(paths: "AppPaths") -> bool:
     return False
 
 
+def desk_paths(paths: "AppPaths", settings: "Settings | None" = None) -> "AppPaths":
+    """The folders the desk's store uses: the training desk's own (below) in training mode, else ``paths``."""
+    return training_paths(paths) if active(settings) else paths
+
+
 def training_paths(paths: "AppPaths") -> "AppPaths":
     """The training desk's folders, all under ``<data>/training/``: its database, journal and backups,
     and in ``config/`` its own settings file and key-file fallback; only the log folder is shared.

@@ -180,8 +180,8 @@ def open_database(
     """
     paths = paths or app_paths()
     settings = settings or load_settings(paths)
-    if training.active(settings) and path is None:
-        paths = training.training_paths(paths)  # 研修モード never opens the desk's real database
+    if path is None:
+        paths = training.desk_paths(paths, settings)  # 研修モード never opens the desk's real database
     paths = paths.ensure()
     path = path or paths.database_file
     # Before anything touches the file, so a second app cannot even migrate it under the first.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 from dxdesk import training
 from dxdesk.config import Settings
@@ -22,15 +23,14 @@ from dxdesk.store.instancelock import InstanceLock
 log = logging.getLogger(__name__)
 
 
-def desk_database_paths(settings: Settings, paths: AppPaths | None = None) -> AppPaths:
-    """The folders ``AppServices.open`` will use: a training desk has its own (dxdesk.training)."""
-    paths = paths or app_paths()
-    return training.training_paths(paths) if training.active(settings) else paths
+def _database_file(settings: Settings, paths: AppPaths | None) -> Path:
+    """The file ``AppServices.open`` will open: a training desk has its own (dxdesk.training)."""
+    return training.desk_paths(paths or app_paths(), settings).database_file
 
 
 def has_accounts(settings: Settings, paths: AppPaths | None = None) -> bool:
     """True only when the desk database exists and holds at least one account."""
-    path = desk_database_paths(settings, paths).database_file
+    path = _database_file(settings, paths)
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return False
@@ -48,4 +48,4 @@ def check_not_in_use(settings: Settings, paths: AppPaths | None = None) -> None:
     The store takes the lock itself when it opens; asking first means a second window says so
     before it shows a sign-in dialog that could never sign in.
     """
-    InstanceLock.acquire(desk_database_paths(settings, paths).database_file).release()
+    InstanceLock.acquire(_database_file(settings, paths)).release()
