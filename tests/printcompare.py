@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageFilter
 from pypdf import PdfReader
 
 DPI = 100
+RESIDENT = Path(__file__).parent / "forms" / "data" / "resident.json"
+
+
+def visit_forms_pdf() -> bytes:
+    """A counter visit's three forms (label cells in light grey, 𠮷 and 𩸽 in the name)."""
+    from dxdesk.app.formpdf import FormsPayload, render_visit_pdf
+
+    raw = json.loads(RESIDENT.read_text(encoding="utf-8"))
+    raw["card"].update({"family_name": "𠮷田", "given_name": "𩸽子", "name": "𠮷田\u3000𩸽子"})
+    forms = ("juminhyo_request", "inkan_request", "guide_sheet")
+    payload = FormsPayload(forms, {f: raw for f in forms if f != "guide_sheet"}, raw, date(2025, 4, 1))
+    return render_visit_pdf(payload).pdf
 
 
 def pages(pdf: bytes) -> list[tuple[float, float]]:

@@ -5,6 +5,9 @@ resolution in horizontal bands (dxdesk.ui.rasterprint): memory stays at a few ba
 whole page bitmap (229 MB at 600 dpi, 730 MB at 1200 dpi). On CUPS the counter hands the PDF itself
 to the spooler instead (dxdesk.forms.printing). With no printer installed the widget says so (in the
 UI language) and offers to save the PDF instead: the document is never lost.
+
+The counter has the bands made ahead (``make_bands_ahead``) while the resident reads the preview:
+one band per turn of the event loop, so the screen stays responsive and 「印刷」 only hands them over.
 """
 from __future__ import annotations
 
@@ -12,14 +15,14 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QTimer, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import Msg, tr
-from dxdesk.ui.rasterprint import render_to_printer, warm_up
+from dxdesk.ui.rasterprint import BandsAhead, PrintFormat, render_to_printer, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,10 @@ class FormPreview(QWidget):
         super().__init__(parent)
         self._pdf = b""
         self._buffer: QBuffer | None = None
+        self._ahead: BandsAhead | None = None
+        self._ahead_timer = QTimer(self)
+        self._ahead_timer.setInterval(0)  # one band each time the event loop is otherwise idle
+        self._ahead_timer.timeout.connect(self._make_next_band)
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
         self.view.setDocument(self.document)
@@ -98,6 +105,7 @@ class FormPreview(QWidget):
     # -- document ---------------------------------------------------------------
     def load_pdf(self, pdf: bytes) -> bool:
         """Show a PDF (bytes kept so it can be saved even if printing fails)."""
+        self.discard_bands_ahead()
         self._pdf = bytes(pdf)
         buffer = QBuffer(self)
         buffer.setData(QByteArray(self._pdf))
@@ -115,6 +123,17 @@ class FormPreview(QWidget):
         self.fit()
         self._update_page_label()
         return ok
+
+    def unload(self) -> None:
+        """Show nothing and forget the PDF and its bands (at the end of a visit: they are the
+        resident's forms)."""
+        self.discard_bands_ahead()
+        self.document.close()
+        self._pdf = b""
+        if self._buffer is not None:
+            self._buffer.deleteLater()
+            self._buffer = None
+        self._update_page_label()
 
     def page_count(self) -> int:
         return self.document.pageCount()
@@ -239,6 +258,35 @@ class FormPreview(QWidget):
             printer = self.choose_printer()
             if printer is None:
                 return 0
-        pages = render_to_printer(pdf if pdf is not None else self._pdf, printer)
+        pages = render_to_printer(pdf if pdf is not None else self._pdf, printer, self._ahead)
         self.printed.emit(pages)
         return pages
+
+    # -- bands made ahead -----------------------------------------------------------
+    def make_bands_ahead(self, pdf: bytes, printer: QPrinter) -> None:
+        """Start making the raster bands of ``pdf`` for ``printer`` (the one the print dialog will
+        offer first); a print of that PDF in that printer's format then uses them."""
+        self.discard_bands_ahead()
+        self._ahead = BandsAhead(pdf, PrintFormat.of(printer))
+        self._ahead_timer.start()
+
+    def bands_ahead(self) -> BandsAhead | None:
+        return self._ahead
+
+    def _make_next_band(self) -> None:
+        ahead = self._ahead
+        try:
+            more = ahead is not None and ahead.step()
+        except Exception as exc:  # noqa: BLE001 - only a head start: printing makes the bands itself and reports
+            log.warning("printing: the bands could not be made ahead: %s", exc)
+            self.discard_bands_ahead()
+            return
+        if not more:
+            self._ahead_timer.stop()
+
+    def discard_bands_ahead(self) -> None:
+        """Forget the bands (they picture the resident's forms): at the end of a visit, or for another PDF."""
+        self._ahead_timer.stop()
+        if self._ahead is not None:
+            self._ahead.discard()
+        self._ahead = None

@@ -19,13 +19,18 @@ What the print engine is handed is kept as small as the page allows, without cha
 Rendering and painting alternate on the calling thread: a worker thread one band ahead would not
 overlap them, because PySide6 holds the GIL through QPdfDocument.render, QImage conversions and
 QPainter.drawImage (measured: another Python thread gets no turn for the whole call).
+
+At the counter the bands are made *ahead* (BandsAhead), one band per turn of the event loop while
+the resident reads the preview, for the printer the print dialog will offer first; 「印刷」 then
+only hands the pieces over. A different printer, resolution or colour mode is rendered afresh.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSize, Qt
@@ -255,6 +260,104 @@ def raster_bands(pdf: bytes, dpi: int, colour: bool = True, band_bytes: int | No
         del strips
 
 
+@dataclass(frozen=True)
+class PrintFormat:
+    """What the bands depend on besides the PDF: the resolution they are rendered at and colour."""
+    dpi: int
+    colour: bool
+
+    @classmethod
+    def of(cls, printer: QPrinter) -> PrintFormat:
+        """The format render_to_printer uses for ``printer``."""
+        return cls(raster_dpi(printer.resolution())[0], printer.colorMode() == QPrinter.ColorMode.Color)
+
+
+@dataclass(frozen=True)
+class MadeBand:
+    """A band's pieces kept for printing (the band's own bitmap is not kept)."""
+    page: int
+    top: int
+    pieces: tuple[Piece, ...]
+
+
+class BandsAhead:
+    """The bands of one PDF made before 「印刷」, one at a time (``step``), for one PrintFormat.
+
+    What is kept is the pieces (for a visit of three forms about 20 MB); once they pass
+    ``budget_bytes`` (a page with large colour areas keeps whole RGB bands) nothing more is kept:
+    printing makes the rest itself, and a reprint starts afresh, so memory stays bounded. The
+    pieces picture a resident's forms: ``discard`` them when the visit ends.
+    """
+
+    def __init__(self, pdf: bytes, fmt: PrintFormat, budget_bytes: int = 64 * 1024 * 1024) -> None:
+        self.digest = hashlib.sha256(pdf).digest()
+        self.format = fmt
+        self.budget_bytes = budget_bytes
+        self.made: list[MadeBand] = []
+        self.kept_bytes = 0
+        self.dropped = False  # a band was made and not kept: the kept ones are not the whole document
+        self.discarded = False
+        self._source: Generator[RasterBand, None, None] | None = raster_bands(pdf, fmt.dpi, fmt.colour)
+        self._busy = False  # printing is draining the source: a timer step must not re-enter it
+
+    @property
+    def finished(self) -> bool:
+        return self._source is None and not self.discarded
+
+    def matches(self, pdf: bytes, fmt: PrintFormat) -> bool:
+        """These bands are (or will be) the whole of ``pdf`` printed in ``fmt``."""
+        return (not self.discarded and not self.dropped and fmt == self.format
+                and hashlib.sha256(pdf).digest() == self.digest)
+
+    def step(self) -> bool:
+        """Make the next band ahead; False when there is nothing more to make ahead."""
+        if self._busy or self._source is None or self.kept_bytes >= self.budget_bytes:
+            return False
+        band = self._next()
+        if band is None:
+            return False
+        self._keep(band)
+        return self._source is not None and self.kept_bytes < self.budget_bytes
+
+    def _next(self) -> RasterBand | None:
+        assert self._source is not None
+        band = next(self._source, None)
+        if band is None:
+            self._source = None
+        return band
+
+    def _keep(self, band: RasterBand) -> None:
+        if self.dropped or self.kept_bytes >= self.budget_bytes:
+            self.dropped = True
+            return
+        self.made.append(MadeBand(band.page, band.top, band.pieces))
+        self.kept_bytes += sum(piece.image.sizeInBytes() for piece in band.pieces)
+
+    def bands(self) -> Iterator[MadeBand]:
+        """Every band in page order: those made ahead, then the rest made now (kept as well while
+        the budget allows, for a reprint)."""
+        self._busy = True
+        try:
+            yield from list(self.made)
+            while self._source is not None:
+                band = self._next()
+                if band is None:
+                    return
+                self._keep(band)
+                yield MadeBand(band.page, band.top, band.pieces)
+        finally:
+            self._busy = False
+
+    def discard(self) -> None:
+        """Forget the pieces and stop making more."""
+        if self._source is not None:
+            self._source.close()
+        self._source = None
+        self.made = []
+        self.kept_bytes = 0
+        self.discarded = True
+
+
 def raster_dpi(printer_dpi: int) -> tuple[int, int]:
     """(resolution to render at, device pixels per rendered pixel): the printer's own resolution up
     to MAX_RASTER_DPI; above it a whole fraction of it, each rendered pixel a block of device pixels."""
@@ -262,12 +365,20 @@ def raster_dpi(printer_dpi: int) -> tuple[int, int]:
     return printer_dpi // factor, factor
 
 
-def render_to_printer(pdf: bytes, printer: QPrinter) -> int:
+def render_to_printer(pdf: bytes, printer: QPrinter, ahead: BandsAhead | None = None) -> int:
     """Paint each PDF page at the printer's resolution (see raster_dpi), band by band, at its true
-    size (never fit to the page); returns the pages printed (0 when the printer cannot start)."""
+    size (never fit to the page); returns the pages printed (0 when the printer cannot start).
+
+    ``ahead``: bands made before 「印刷」; used only when they are this PDF in this printer's format.
+    """
     printer.setFullPage(True)
-    dpi, factor = raster_dpi(printer.resolution())
-    colour = printer.colorMode() == QPrinter.ColorMode.Color
+    factor = raster_dpi(printer.resolution())[1]
+    fmt = PrintFormat.of(printer)
+    made: Iterator[MadeBand] | Iterator[RasterBand]
+    if ahead is not None and ahead.matches(pdf, fmt):
+        made = ahead.bands()
+    else:
+        made = raster_bands(pdf, fmt.dpi, fmt.colour)
     painter = QPainter()
     if not painter.begin(printer):
         log.warning("printing: cannot start the printer")
@@ -278,7 +389,7 @@ def render_to_printer(pdf: bytes, printer: QPrinter) -> int:
     painter.scale(factor, factor)
     pages = 0
     try:
-        for band in raster_bands(pdf, dpi, colour):
+        for band in made:
             if band.page + 1 > pages:
                 if pages:
                     printer.newPage()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,24 +23,15 @@ from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from dxdesk.app.formpdf import FormsPayload, render_visit_pdf  # noqa: E402
 from dxdesk.ui import rasterprint  # noqa: E402
-from printcompare import _differing_fraction, pages, raster  # noqa: E402
+from printcompare import _differing_fraction, pages, raster, visit_forms_pdf  # noqa: E402
 
 pytestmark = pytest.mark.ui
-DATA = Path(__file__).parents[1] / "forms" / "data" / "resident.json"
 
 
 @pytest.fixture(scope="module")
 def visit_pdf() -> bytes:
-    """A counter visit's three forms (label cells in light grey, 𠮷 and 𩸽 in the name)."""
-    import json
-
-    raw = json.loads(DATA.read_text(encoding="utf-8"))
-    raw["card"].update({"family_name": "𠮷田", "given_name": "𩸽子", "name": "𠮷田\u3000𩸽子"})
-    forms = ("juminhyo_request", "inkan_request", "guide_sheet")
-    payload = FormsPayload(forms, {f: raw for f in forms if f != "guide_sheet"}, raw, date(2025, 4, 1))
-    return render_visit_pdf(payload).pdf
+    return visit_forms_pdf()
 
 
 def _print(pdf: bytes, out: Path, dpi: int, colour: bool = True) -> bytes:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dxdesk.i18n import N_, tr
@@ -18,7 +18,7 @@ from .services import CounterServices
 from dxdesk.ui.theme import button, set_role, show_message, error_label, note, set_error
 
 if TYPE_CHECKING:
-    from dxdesk.app.formpdf import FormsPayload, VisitPdf
+    from dxdesk.app.formpdf import FormsPayload, PrinterJob, VisitPdf
 
 log = logging.getLogger(__name__)
 # The form drawing (ReportLab, pypdf) is imported when a visit reaches this step, not when the
@@ -116,6 +116,7 @@ class PrintStep(QWidget):
                 kinds=tr("、").join(kinds), count=len(document.issues)))
             log.info("form fill issues: %s", "; ".join(str(i) for i in document.issues))
         self.print_button.setEnabled(True)
+        self._make_bands_ahead()
         self.ready.emit()
 
     def _on_render_failed(self, exc: BaseException) -> None:
@@ -123,10 +124,38 @@ class PrintStep(QWidget):
         set_error(self.error, tr("帳票を作成できませんでした。様式の設定を確認してください。受付の内容は保存されています。"))
         self.status.setText("")
 
+    def _likely_printer(self) -> QPrinter | None:
+        """The printer 「印刷」 will most likely use: the kiosk printer, else the one the print dialog
+        offers first (the system default); None when there is none."""
+        factory: Callable | None = self.services.printer_factory
+        if factory is not None:
+            return factory()
+        return QPrinter(QPrinter.PrinterMode.HighResolution) if QPrinterInfo.availablePrinters() else None
+
+    def _job_for(self, printer: QPrinter) -> PrinterJob:
+        from dxdesk.app.formpdf import printer_job
+
+        assert self.document is not None and self.payload is not None
+        return printer_job(self.services.settings, self.payload, self.document, printer.printerName(),
+                           queue=printer.outputFormat() == QPrinter.OutputFormat.NativeFormat)
+
+    def _make_bands_ahead(self) -> None:
+        """Where Qt prints in raster bands (no CUPS), have them made while the resident reads the
+        preview, so 「印刷」 only hands them to the spooler (rasterprint.BandsAhead)."""
+        from dxdesk.forms.printing import PrintError
+
+        try:
+            printer = self._likely_printer()
+            job = self._job_for(printer) if printer is not None else None
+        except (PrintError, VisitError) as exc:  # printing reports it when the clerk prints
+            log.info("print step: no bands made ahead: %s", exc)
+            return
+        if printer is not None and job is not None and not job.to_cups:
+            self.preview.make_bands_ahead(job.document.pdf, printer)
+
     def print_all(self) -> int:
         """Print on the printer the clerk chooses, with that printer's calibration: on CUPS the PDF
         itself goes to the spooler (vector, true size); elsewhere Qt prints it in raster bands."""
-        from dxdesk.app.formpdf import printer_job
         from dxdesk.forms.printing import PrintError, submit_pdf
 
         if self.document is None or self.payload is None:
@@ -137,8 +166,7 @@ class PrintStep(QWidget):
             self.status.setText(tr("印刷していません。プリンタを確認するか、PDFとして保存してください。受付はそのまま続けられます。"))
             return 0
         try:
-            job = printer_job(self.services.settings, self.payload, self.document, printer.printerName(),
-                              queue=printer.outputFormat() == QPrinter.OutputFormat.NativeFormat)
+            job = self._job_for(printer)
             if job.to_cups:
                 submit_pdf(job.document.pdf, job.printer, printer.copyCount(), "dxdesk")
                 pages = self.preview.page_count() * printer.copyCount()
@@ -165,6 +193,7 @@ class PrintStep(QWidget):
         (self.print_button if self.print_button.isEnabled() else self.done_button).setFocus()
 
     def clear(self) -> None:
+        self.preview.unload()  # the resident's forms and their print bands are not kept past the visit
         self.document = None
         self.visit = None
         self.status.setText("")

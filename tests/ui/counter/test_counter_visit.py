@@ -1,11 +1,14 @@
 """The counter visit through the real CounterPage, keyboard only, over the simulated card."""
 from __future__ import annotations
 
+import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from dxdesk.counter import VisitStep
+from dxdesk.ui import rasterprint
 from clerks import clerk_session
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -66,7 +69,7 @@ def start_juminhyo(qtbot, kit):
     assert page.current_step() == VisitStep.IDENTIFY.value
 
 
-def test_full_visit_keyboard_only(qtbot, make_kit):
+def test_full_visit_keyboard_only(qtbot, make_kit, monkeypatch):
     kit = make_kit()
     page = kit.page
     show(qtbot, kit)
@@ -107,11 +110,17 @@ def test_full_visit_keyboard_only(qtbot, make_kit):
     assert page.current_step() == VisitStep.PRINT.value
     qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=15000)
     assert page.printing.preview.page_count() == 2  # 住民票の写し等交付請求書 + 手続き案内票
+    # The kiosk printer's raster bands are made while the resident reads the preview; 「印刷」 uses them.
+    ahead = page.printing.preview.bands_ahead()
+    assert ahead is not None
+    qtbot.waitUntil(lambda: ahead.finished, timeout=15000)
+    monkeypatch.setattr(rasterprint, "raster_bands", lambda *a, **k: pytest.fail("bands rendered again"))
 
     kit.clock.advance(20)
     with qtbot.waitSignal(page.printing.printed, timeout=15000):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, CTRL)
     assert kit.printed_pdf.stat().st_size > 1000
+    assert len(PdfReader(kit.printed_pdf).pages) == 2
     assert set(visit.forms_printed) == {"juminhyo_request", "guide_sheet"}
 
     card = visit.card
@@ -119,6 +128,8 @@ def test_full_visit_keyboard_only(qtbot, make_kit):
         ctrl_enter(qtbot, kit)
     record = stored.args[0]
     assert card.discarded  # closing wiped the card data from memory
+    assert page.printing.preview.page_count() == 0 and ahead.made == []  # nor are the forms and their bands kept
+    assert page.printing.preview.bands_ahead() is None
     assert record.outcome == "completed" and record.identify_method == "card_pin"
     assert record.step_seconds == {"identify": 40.0, "interview": 90.0, "confirm": 30.0, "print": 20.0}
     assert record.card_items_read == ("name", "address", "birth_date", "sex")
