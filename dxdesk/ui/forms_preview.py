@@ -45,9 +45,12 @@ class FormPreview(QWidget):
     saved = Signal(str)  # path the PDF was saved to
     message = Signal(str)  # user-facing message shown (Japanese or English per settings)
 
-    def __init__(self, parent: QWidget | None = None, one_row: bool = False):
+    def __init__(self, parent: QWidget | None = None, one_row: bool = False, print_button: bool = True):
         """``one_row``: zoom, page navigation and output in a single row above the page, with no margins,
-        for a preview as wide as the counter's print step (the page gets the height the second row took)."""
+        for a preview as wide as the counter's print step (the page gets the height the second row took).
+        ``print_button`` False: the owner prints (the counter's 「すべて印刷」 draws the visit for the
+        printer chosen and hands it to CUPS where it can); a second button here would print the shown
+        PDF past that."""
         super().__init__(parent)
         self._pdf = b""
         self._buffer: QBuffer | None = None
@@ -83,9 +86,12 @@ class FormPreview(QWidget):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.save_button)
-        bar.addWidget(self.print_button)
+        if print_button:
+            bar.addWidget(self.print_button)
+        else:
+            self.print_button.hide()
         pages = bar if one_row else QHBoxLayout()
-        at = bar.count() - 2 if one_row else 0  # in one row: between the zoom and the output buttons
+        at = bar.count() - (2 if print_button else 1) if one_row else 0  # in one row: between zoom and output
         pages.insertStretch(at, 1)
         part: QWidget
         for i, part in enumerate((self.prev_button, self.page_label, self.next_button)):

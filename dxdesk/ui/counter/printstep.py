@@ -41,7 +41,7 @@ class PrintStep(QWidget):
         self.document: VisitPdf | None = None
         self.payload: FormsPayload | None = None
         # One row of preview controls and tight margins: at 1366×728 the page had about 240 px (#14).
-        self.preview = FormPreview(self, one_row=True)
+        self.preview = FormPreview(self, one_row=True, print_button=False)
         self.forms_label = note("", 13)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)

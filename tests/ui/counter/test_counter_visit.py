@@ -110,6 +110,8 @@ def test_full_visit_keyboard_only(qtbot, make_kit, monkeypatch):
     assert page.current_step() == VisitStep.PRINT.value
     qtbot.waitUntil(lambda: page.printing.print_button.isEnabled(), timeout=15000)
     assert page.printing.preview.page_count() == 2  # 住民票の写し等交付請求書 + 手続き案内票
+    # One way to print: 「すべて印刷」 (for the printer chosen), not also the preview's own 「印刷…」.
+    assert page.printing.print_button.isVisibleTo(page) and not page.printing.preview.print_button.isVisibleTo(page)
     # The kiosk printer's raster bands are made while the resident reads the preview; 「印刷」 uses them.
     ahead = page.printing.preview.bands_ahead()
     assert ahead is not None
