@@ -31,6 +31,15 @@ def app_look_restored(qapp):
 
 
 @pytest.fixture
+def english():
+    """The UI in English for one test (app_look_restored puts the language back)."""
+    from dxdesk import i18n
+
+    i18n.set_language("en")
+    yield
+
+
+@pytest.fixture
 def services():
     svc = AppServices.open(with_card=False, with_sync=False)
     svc.auth.params = CHEAP

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.ui
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
-
-
 def visible_texts(root: QWidget) -> list[str]:
     """The window title and the texts of the visible labels and buttons (tooltips too) under ``root``."""
     texts = [root.windowTitle()]

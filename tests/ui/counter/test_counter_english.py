@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 
-from dxdesk import i18n
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 # Japanese on purpose: sample dates in the Japanese era the clerk may type, and the card's own term.
@@ -15,15 +13,6 @@ INTENDED = re.compile(r"(昭和|平成|令和)\d+年\d+月\d+日|照合番号B")
 
 def japanese(texts: list[str]) -> list[str]:
     return [t for t in texts if JAPANESE.search(INTENDED.sub("", t))]
-
-
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
 
 
 def visible_texts(root: QWidget) -> list[str]:

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dxdesk import i18n
 from dxdesk.config import SecuritySettings, load_settings
 from dxdesk.security.audit import AuditLog
 from dxdesk.security.auditview import AuditService
@@ -77,15 +76,6 @@ def runner(sleep, db):  # after db: shut down before the database closes
 @pytest.fixture
 def admin(auth):
     return auth.create_first_admin("admin", "管理 太郎", PASSWORD)
-
-
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
 
 
 @pytest.fixture

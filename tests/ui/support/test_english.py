@@ -7,22 +7,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QTableWidget, QWidget
 
-from dxdesk import i18n
 from dxdesk.ui.support.tablemodel import weekday_names
 
 pytestmark = pytest.mark.ui
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 TAB_LIST, TAB_REPORTS = 1, 2
-
-
-@pytest.fixture
-def english():
-    i18n.set_language("en")
-    try:
-        yield
-    finally:
-        i18n.set_language("ja")
 
 
 def visible_texts(root: QWidget) -> list[str]:
