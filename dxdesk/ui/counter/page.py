@@ -201,7 +201,11 @@ class CounterPage(QWidget):
             self._refused(exc)
 
     def back(self) -> None:
-        if self.visit is None or self.current_step() != VisitStep.CONFIRM.value:
+        step = self.current_step() if self.visit is not None else None
+        if step == VisitStep.INTERVIEW.value:  # identity is not re-done within a visit: say what to do instead
+            self.show_message(tr("本人確認には戻れません。別の方だった場合は、この受付を中止し（Ctrl+Shift+Del）、"
+                                 "新しい受付で確認し直してください。"))
+        if step != VisitStep.CONFIRM.value or self.visit is None:
             return
         self.show_message("")
         try:

@@ -85,6 +85,9 @@ def test_full_visit_keyboard_only(qtbot, make_kit, monkeypatch):
     qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
     assert visit.card.name == "黒桐\u3000幹也"  # read from the simulated card
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.interview.kana)
+    qtbot.keyClick(page.stack, Qt.Key.Key_Backspace, CTRL)  # back (outside a text field): says why not
+    assert page.current_step() == VisitStep.INTERVIEW.value and "本人確認には戻れません" in page.status.text()
+    page.interview.kana.setFocus()
 
     kit.clock.advance(90)
     type_and_enter(qtbot, page.interview.kana, "こくとう　たろう")
