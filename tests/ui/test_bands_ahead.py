@@ -17,6 +17,7 @@ from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 from dxdesk.ui import rasterprint  # noqa: E402
 from dxdesk.ui.forms_preview import FormPreview  # noqa: E402
 from dxdesk.ui.rasterprint import BandsAhead, PrintFormat  # noqa: E402
+from fileprinter import file_printer  # noqa: E402
 from printcompare import raster, visit_forms_pdf  # noqa: E402
 
 pytestmark = pytest.mark.ui
@@ -29,13 +30,7 @@ def visit_pdf() -> bytes:
 
 
 def _printer(out, dpi: int = DPI, colour: bool = True) -> QPrinter:
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(out))
-    printer.setResolution(dpi)
-    if not colour:
-        printer.setColorMode(QPrinter.ColorMode.GrayScale)
-    return printer
+    return file_printer(out, dpi, colour)
 
 
 def _made_all(ahead: BandsAhead) -> int:

@@ -19,11 +19,11 @@ pytest.importorskip("PySide6.QtPdf")
 
 from PySide6.QtCore import QPoint, QSize  # noqa: E402
 from PySide6.QtGui import QImage, QPainter  # noqa: E402
-from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from dxdesk.ui import rasterprint  # noqa: E402
+from fileprinter import file_printer  # noqa: E402
 from printcompare import _differing_fraction, pages, raster, visit_forms_pdf  # noqa: E402
 
 pytestmark = pytest.mark.ui
@@ -35,12 +35,7 @@ def visit_pdf() -> bytes:
 
 
 def _print(pdf: bytes, out: Path, dpi: int, colour: bool = True) -> bytes:
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(out))
-    printer.setResolution(dpi)
-    if not colour:
-        printer.setColorMode(QPrinter.ColorMode.GrayScale)
+    printer = file_printer(out, dpi, colour)
     assert rasterprint.render_to_printer(pdf, printer) == len(PdfReader(io.BytesIO(pdf)).pages)
     return out.read_bytes()
 
