@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, select, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from dxdesk.support import sql_kpi
@@ -69,7 +68,6 @@ DIMENSIONS: Dimensions = (
 # updated_at, server_xid ...) leaves the totals alone.
 WATCHED = ("started_at", "venue", "venue_type", "topics", "attendees", "helpers", "duration_minutes", "outcome",
            "age_band", "repeat_visitor", "follow_up_needed", "follow_up_closed_at", "deleted_at")
-TRIGGERS = ("support_totals_insert", "support_totals_update", "support_totals_delete")
 
 _metadata = MetaData()
 totals_table = Table(
@@ -87,28 +85,14 @@ state_table = Table(
 )
 
 
-def create_tables(conn: Connection) -> None:
-    """The two tables (both dialects) and, on SQLite, the triggers (migration 0008)."""
-    _metadata.create_all(conn)
-    if conn.dialect.name == "sqlite":
-        create_triggers(conn)
-
-
-def drop_tables(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        for name in TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    _metadata.drop_all(conn)
-
-
-def _contribution(row: str, sign: int, dimensions: Dimensions) -> str:
+def _contribution(row: str, sign: int) -> str:
     """An upsert adding ``sign`` times session ``row``'s (NEW or OLD) contribution to every dimension."""
-    keys = " ".join(f"WHEN '{dim}' THEN {expr}" for dim, expr, _ in dimensions).replace("R.", f"{row}.")
+    keys = " ".join(f"WHEN '{dim}' THEN {expr}" for dim, expr, _ in DIMENSIONS).replace("R.", f"{row}.")
     keys = keys.replace("DAY", "d.day")
-    dims = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim, _, _ in dimensions)
+    dims = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim, _, _ in DIMENSIONS)
     # A dimension that counts only some rows (the classes) is left out of the others' upsert.
     only = "".join(f"AND (k.dim <> '{dim}' OR ({rule.replace('R.', f'{row}.')})) "
-                   for dim, _, rule in dimensions if rule)
+                   for dim, _, rule in DIMENSIONS if rule)
     staff_needed = f"(CASE WHEN {row}.attendees <= 1 THEN 1 ELSE 1 + ({row}.attendees + 3) / 4 END)"
     values = ", ".join((
         f"{sign}",
@@ -133,26 +117,24 @@ def _contribution(row: str, sign: int, dimensions: Dimensions) -> str:
     )
 
 
-def trigger_sql(dimensions: Dimensions = DIMENSIONS) -> dict[str, str]:
+def trigger_sql() -> dict[str, str]:
+    """The SQLite triggers (name: CREATE TRIGGER text) keeping the totals of :data:`DIMENSIONS`, :data:`MEASURES`.
+
+    Only the migrations create them, each from its own frozen copy of this text (0008, 0013): a change here
+    (or to the tables) needs a new migration that puts the new text in; tests/support/test_totals_migrations.py
+    fails until a desk migrated to head has exactly these triggers and tables."""
     watched = ", ".join(WATCHED)
     return {
         "support_totals_insert":
             f"CREATE TRIGGER support_totals_insert AFTER INSERT ON support_sessions "
-            f"BEGIN {_contribution('NEW', 1, dimensions)} END",
+            f"BEGIN {_contribution('NEW', 1)} END",
         "support_totals_update":
             f"CREATE TRIGGER support_totals_update AFTER UPDATE OF {watched} ON support_sessions "
-            f"BEGIN {_contribution('OLD', -1, dimensions)} {_contribution('NEW', 1, dimensions)} END",
+            f"BEGIN {_contribution('OLD', -1)} {_contribution('NEW', 1)} END",
         "support_totals_delete":
             f"CREATE TRIGGER support_totals_delete AFTER DELETE ON support_sessions "
-            f"BEGIN {_contribution('OLD', -1, dimensions)} END",
+            f"BEGIN {_contribution('OLD', -1)} END",
     }
-
-
-def create_triggers(conn: Connection, dimensions: Dimensions = DIMENSIONS) -> None:
-    """(Re)create the SQLite triggers for ``dimensions`` (a migration's downgrade passes its own)."""
-    for name, sql in trigger_sql(dimensions).items():
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        conn.exec_driver_sql(sql)
 
 
 def desk_offset() -> int | None:
@@ -205,13 +187,13 @@ def rebuild(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(totals_table)) or 0)
 
 
-def fill_dimension(conn: Connection | Session, dimension: tuple[str, str, str], offset: int) -> None:
-    """Insert one dimension's totals computed from the live sessions (a rebuild; migration 0013 for the classes)."""
+def fill_dimension(session: Session, dimension: tuple[str, str, str], offset: int) -> None:
+    """Insert one dimension's totals computed from the live sessions (part of :func:`rebuild`)."""
     dim, expr, rule = dimension
     key = expr.replace("R.", "s.").replace("DAY", "s.day")
     only = f"AND {rule.replace('R.', '')}" if rule else ""
     staff_needed = "(CASE WHEN attendees <= 1 THEN 1 ELSE 1 + (attendees + 3) / 4 END)"
-    conn.execute(text(
+    session.execute(text(
         f"INSERT INTO {TOTALS} (month, dim, key, {', '.join(MEASURES)}) "
         f"SELECT substr(s.day, 1, 7), '{dim}', {key}, count(*), sum(attendees), sum(helpers), "
         f"sum(duration_minutes), sum(CASE WHEN repeat_visitor THEN 1 ELSE 0 END), "

@@ -163,39 +163,6 @@ def test_totals_are_rebuilt_for_an_upgraded_log_and_after_a_zone_change(monkeypa
         db.close()
 
 
-
-def test_the_class_totals_migration_fills_a_desk_built_before_it() -> None:
-    """0013 fills the class rows of a desk whose totals 0008's triggers kept (no full rebuild); downgrade drops them."""
-    from alembic import command
-
-    from dxdesk.store import migrate
-
-    db = open_database()
-    try:
-        repo = SqlRepository(db)
-        nine = dataclasses.replace(_one(), id=str(uuid.uuid4()), attendees=9, helpers=2, topics=("line", "maps"))
-        repo.add_many([_one(), nine], by="tester")
-        with db.engine.begin() as conn:  # back to the schema before this change (0008's triggers, no class rows)
-            command.downgrade(migrate.alembic_config(conn), "0012_outbox_only_with_server")
-        later = dataclasses.replace(nine, id=str(uuid.uuid4()), attendees=4, helpers=2, topics=("etax",))
-        repo.add(later, by="tester")  # written at 0012: the old triggers keep no class rows
-        t = monthly_totals.totals_table.c
-        with db.session() as s:
-            assert s.scalar(select(t.key).where(t.dim == monthly_totals.CLASS_DIM)) is None
-            assert monthly_totals.is_current(s)
-        with db.engine.begin() as conn:
-            migrate.upgrade_connection(conn)
-        with db.session() as s:
-            upgraded = monthly_totals.rows_for_check(s)
-            from_totals = classes.summarize_stored(s, WHOLE)
-        assert from_totals == classes.summarize(repo.list(WHOLE))
-        assert from_totals.total == classes.ClassTotals(classes=2, participants=13, staff=4, below_ratio=1)
-        db.writer.run(monthly_totals.rebuild)
-        with db.session() as s:
-            assert monthly_totals.rows_for_check(s) == upgraded
-    finally:
-        db.close()
-
 def _one() -> SupportSession:
     return SupportSession(id=str(uuid.uuid4()), started_at=datetime(2026, 4, 30, 23, 30), venue="本庁舎窓口",
                           venue_type="counter", topics=("line",), device="android", age_band="75-79", attendees=1,
