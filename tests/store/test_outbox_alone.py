@@ -132,3 +132,28 @@ def test_upgrade_empties_the_outbox_of_a_desk_that_never_had_a_server(tmp_path: 
         assert left == (5 if had_server else 0)  # a desk that had a server keeps every entry
     finally:
         db.close()
+
+
+def test_downgrade_gives_a_desk_alone_its_full_queue_back(tmp_path: Path):
+    """0012's downgrade: an older dxdesk expects every record queued; the desk that never had a server
+    gets one upsert per record of each table it pushed at that revision (its own frozen list)."""
+    from alembic import command
+
+    from dxdesk.store.session import queuing
+
+    _, (settings, paths) = _desk_at_0011(tmp_path, had_server=False)
+    db = open_database(settings, paths)  # type: ignore[arg-type]
+    try:
+        fill_desk(db, sessions=12, visits=3, steps_per_visit=2)
+        with db.session() as s:
+            assert not queuing(s) and s.scalar(text("SELECT count(*) FROM outbox")) == 0
+            frozen = migrate.script_directory().get_revision("0012_outbox_only_with_server").module._PUSHED_TABLES_AT_0012
+            rows = {t: s.scalar(text(f"SELECT count(*) FROM {t}")) for t in frozen}
+        assert rows["support_sessions"] == 12 and rows["visits"] == 3 and rows["visit_steps"] == 6
+        with db.engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0011_drop_desk_id_indexes")
+        with db.engine.connect() as conn:
+            queued = dict(conn.execute(text("SELECT table_name, count(*) FROM outbox GROUP BY table_name")).all())
+    finally:
+        db.close()
+    assert queued == {t: n for t, n in rows.items() if n}

@@ -44,15 +44,21 @@ def upgrade() -> None:
         op.execute("DELETE FROM outbox")
 
 
+# The tables a desk pushed at this revision (dxdesk.store.models.PUSHED_TABLES then), frozen here so
+# that a later change to the models cannot change what this downgrade queues.
+_PUSHED_TABLES_AT_0012 = (
+    "clerks", "support_topics", "venues", "shared_settings",
+    "visits", "visit_steps", "forms_printed", "support_sessions", "audit_events", "desk_keys",
+)
+
+
 def downgrade() -> None:
     # An older dxdesk queues every change and never enqueues existing records: give a desk that
     # never had a server back a full queue, so a later set-server there loses nothing.
     bind = op.get_bind()
     if bind.dialect.name == "sqlite" and bind.exec_driver_sql(
             "SELECT 1 FROM desk_state WHERE name = 'queue_for_server' AND value = 'on'").first() is None:
-        from dxdesk.store.models import PUSHED_TABLES
-
-        for name in PUSHED_TABLES:
+        for name in _PUSHED_TABLES_AT_0012:
             op.execute(f"INSERT INTO outbox (table_name, record_id, op, created_at) "
                        f"SELECT '{name}', id, 'upsert', CURRENT_TIMESTAMP FROM {name}")
     op.drop_table("desk_state")
