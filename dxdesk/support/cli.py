@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from dxdesk.cli import UserError
 from dxdesk.errors import as_dx_error
-from dxdesk.clisession import add_as
+from dxdesk.clisession import add_as, require_login
 from dxdesk.i18n import Msg
 from dxdesk.jsonout import add_json_flag, emit, emit_items, json_command
 from dxdesk.support.cliargs import parse_date as _date, parse_datetime as _datetime, parse_month as _month, session_count as _positive
@@ -397,12 +397,18 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from dxdesk.support.csv_import import ImportFileError, import_csv
+    from dxdesk.support.csv_import import ImportFileError, check_import_file, import_csv
 
+    what = "importing sessions"
+    require_login(args.as_login, what)
+    try:  # a mistyped name or a file in another format is refused before the password is asked
+        checked = check_import_file(args.file)
+    except ImportFileError as exc:
+        raise UserError(f"{args.file}: {exc.message.en}") from exc
     progress = _ProgressLine()
-    with open_service(args.as_login, "importing sessions") as repo:
+    with open_service(args.as_login, what) as repo:
         try:
-            result = import_csv(args.file, repo, all_or_nothing=args.all_or_nothing, by=args.by or repo.session.login,
+            result = import_csv(checked, repo, all_or_nothing=args.all_or_nothing, by=args.by or repo.session.login,
                                 progress=progress)
         except ImportFileError as exc:
             raise UserError(f"{args.file}: {exc.message.en}") from exc

@@ -283,6 +283,24 @@ def unknown_columns(header: list[str], mapping: dict[str, int]) -> list[RowError
     return warnings
 
 
+def _heading(reader: Iterator[list[str]]) -> tuple[list[str], dict[str, int]]:
+    """The heading row and its column map, or the file's error (unreadable, empty, required columns missing)."""
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ImportFileError(Msg("1行目（見出し）を読み取れません。", f"cannot read the heading row: {exc}")) from exc
+    if not header:
+        raise ImportFileError(Msg("ファイルが空です。", "the file is empty."))
+    mapping = _header_map(header)
+    missing = [c for c in COLUMNS if c.key in REQUIRED and c.key not in mapping]
+    if missing:
+        raise ImportFileError(
+            Msg("必要な列がありません: " + "、".join(c.ja for c in missing),
+                "missing columns: " + ", ".join(f"{c.key} ({c.ja})" for c in missing))
+        )
+    return header, mapping
+
+
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | None, str]]:
     """``(row number, cells or None, csv error)``: a row the CSV reader rejects is that row's error."""
     rownum = 1
@@ -303,19 +321,7 @@ class _Parsed:
 
     def __init__(self, stream: TextIO | io.StringIO, catalog: Catalog) -> None:
         reader = csv.reader(stream)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            raise ImportFileError(Msg("1行目（見出し）を読み取れません。", f"cannot read the heading row: {exc}")) from exc
-        if not header:
-            raise ImportFileError(Msg("ファイルが空です。", "the file is empty."))
-        mapping = _header_map(header)
-        missing = [c for c in COLUMNS if c.key in REQUIRED and c.key not in mapping]
-        if missing:
-            raise ImportFileError(
-                Msg("必要な列がありません: " + "、".join(c.ja for c in missing),
-                    "missing columns: " + ", ".join(f"{c.key} ({c.ja})" for c in missing))
-            )
+        header, mapping = _heading(reader)
         self.warnings = unknown_columns(header, mapping)
         self._parser = _RowParser(catalog, header, mapping)
         self._width = len(header)
@@ -357,21 +363,48 @@ def parse_csv_text(text: str, catalog: Catalog) -> tuple[list[tuple[int, Support
     return valid, parsed.errors, parsed.count
 
 
-def import_csv(path: Path, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "",
-               progress: ProgressCallback | None = None, batch_rows: int = BATCH_ROWS) -> ImportResult:
-    """Import ``path`` into ``repo`` in batches. Default: store valid rows, report invalid ones.
+@dataclass(frozen=True)
+class ImportFile:
+    """A file :func:`check_import_file` found importable: readable, decodable, with the required headings."""
 
-    With ``all_or_nothing`` the file is checked first (a full read) and nothing is stored
-    if any row has an error.
+    path: Path
+    encoding: str
+    size: int
+
+
+def check_import_file(path: Path) -> ImportFile:
+    """What can be checked of ``path`` without the database or a sign-in, or the ImportFileError saying what is wrong.
+
+    The CLI calls it before asking for the password: a mistyped name, a folder, a spreadsheet
+    saved in another format or a file without the expected headings is refused at once.
+    The rows are checked during the import (they need the catalogue).
     """
     path = Path(path)
     try:
+        if path.is_dir():
+            raise ImportFileError(Msg(f"CSVファイルではなくフォルダーです（中のCSVファイルを指定してください）: {path.name}",
+                                      "this is a folder, not a CSV file (give the CSV file in it)."))
         size = path.stat().st_size
         encoding = encoding_of(path)
+        if encoding is None:
+            raise ImportFileError(UNDECODABLE)
+        with open(path, encoding=encoding, newline="") as text:
+            _heading(csv.reader(text))
     except OSError as exc:
         raise ImportFileError(Msg(f"ファイルを開けません: {path}", f"cannot read {path}: {exc.strerror}")) from exc
-    if encoding is None:
-        raise ImportFileError(UNDECODABLE)
+    return ImportFile(path, encoding, size)
+
+
+def import_csv(source: Path | ImportFile, repo: SupportRepository, *, all_or_nothing: bool = False, by: str = "",
+               progress: ProgressCallback | None = None, batch_rows: int = BATCH_ROWS) -> ImportResult:
+    """Import ``source`` into ``repo`` in batches. Default: store valid rows, report invalid ones.
+
+    ``source`` is a path, or the :class:`ImportFile` that :func:`check_import_file` returned
+    (the file is then not read a second time for its encoding). With ``all_or_nothing`` the
+    file is checked first (a full read) and nothing is stored if any row has an error.
+    """
+    checked = source if isinstance(source, ImportFile) else check_import_file(source)
+    path, encoding, size = checked.path, checked.encoding, checked.size
 
     def run(check_only: bool) -> ImportResult:
         with open(path, "rb") as raw:
@@ -381,10 +414,10 @@ def import_csv(path: Path, repo: SupportRepository, *, all_or_nothing: bool = Fa
                                   fraction=lambda: counted.position / size if size else None)
 
     if all_or_nothing:
-        checked = run(check_only=True)
-        if checked.errors:
-            checked.aborted = True
-            return checked
+        trial = run(check_only=True)
+        if trial.errors:
+            trial.aborted = True
+            return trial
     return run(check_only=False)
 
 

@@ -92,7 +92,7 @@ COMMANDS: dict[str, Cmd] = {
     # --pdf is report.create; --csv and --classes-csv (per-class 講座・コマ CSV) are data.export and need EXPORT_DATA.
     "support report": Cmd("signed-read", P.VIEW_REPORTS, "report.create", output=True),
     "support rebuild-totals": Cmd("mutating", P.VIEW_REPORTS, "report.create", sample=(), runs=True),
-    "support import": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("{tmp}/none.csv",)),
+    "support import": Cmd("mutating", P.LOG_SUPPORT, "support.change", sample=("{tmp}/one-session.csv",)),
     "support topics": Cmd("mutating", P.MANAGE_CATALOGUE, "support.change",  # listing needs no sign-in
                           sample=("--add", "town_topic", "--ja", "町の話題", "--en", "Town topic"), runs=True),
     "account add": Cmd("mutating", P.MANAGE_ACCOUNTS, "account.change", sample=("newbie", "--role", "clerk"),
@@ -179,11 +179,14 @@ MUTATING = sorted(n for n, c in COMMANDS.items() if c.kind == "mutating" and c.s
 
 @pytest.fixture
 def desk(desk_accounts, tmp_path):
-    """Accounts for every role (signin.create_accounts), a backup to restore and an (empty) CSV to import."""
+    """Accounts for every role (signin.create_accounts), a backup to restore and a CSV to import."""
     from dxdesk.store.backup import backup_sqlite
 
     backup_sqlite(app_paths().database_file, tmp_path / "before.sqlite3")
-    (tmp_path / "none.csv").write_text("", encoding="utf-8")
+    # One session in the export's format: a file the import refuses (empty, wrong headings) is refused before sign-in.
+    (tmp_path / "one-session.csv").write_text(
+        "開始日時,会場,会場種別,トピック,端末,年齢層,参加者数,支援者数,所要時間(分),結果\r\n"
+        "2026-10-01 10:00,中央公民館,community_hall,power,android,75-79,1,1,20,resolved\r\n", encoding="utf-8")
     return tmp_path
 
 

@@ -149,6 +149,37 @@ def test_import_reports_bad_rows(capsys, tmp_path):
     assert code == 2 and "cannot read" in err
 
 
+def test_import_refuses_a_bad_file_before_asking_the_password(capsys, tmp_path, monkeypatch):
+    # A volunteer who mistyped the name learns it before typing the password; nothing is opened or recorded.
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or PASSWORD)
+    folder = tmp_path / "2026.csv"
+    folder.mkdir()
+    undecodable = tmp_path / "book.csv"
+    undecodable.write_bytes(b"\x81\x7f\xef\x81 not text")  # neither UTF-8 nor Shift_JIS (a spreadsheet's own format)
+    wrong_headings = tmp_path / "names.csv"
+    wrong_headings.write_text("氏名,年齢\r\n山田,80\r\n", encoding="utf-8-sig")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    before = audit_events(None)
+    for path, message in ((tmp_path / "nope.csv", "cannot read"), (folder, "this is a folder, not a CSV file"),
+                          (undecodable, "cannot decode the file"), (wrong_headings, "missing columns: started_at"),
+                          (empty, "the file is empty")):
+        code, out, err = run(capsys, "import", str(path), *SUPPORTER)
+        assert (code, out) == (2, ""), err
+        assert f"{path}: {message}" in err, err
+        assert "Traceback" not in err
+    assert asked == []
+    assert audit_events(None) == before  # no sign-in, no import event: the database was not even opened
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.csv"))
+    assert code == 2 and "importing sessions needs --as LOGIN" in err  # the options first, then the file
+    wrong_headings.write_text("開始日時,会場,会場種別,トピック,端末,年齢層,参加者数,支援者数,所要時間(分),結果\r\n"
+                              "2026-10-01 10:00,中央公民館,community_hall,power,android,75-79,1,1,20,resolved\r\n",
+                              encoding="utf-8-sig")  # the volunteer fixes the file: now the password is asked
+    code, out, _ = run(capsys, "import", str(wrong_headings), *SUPPORTER)
+    assert code == 0 and "1 imported" in out and asked == ["Password for vol: "]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
