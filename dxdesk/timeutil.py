@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time as _time
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dxdesk.config import GeneralSettings, SettingsError, load_settings, settings_generation
@@ -132,6 +132,28 @@ def to_desk(moment: datetime) -> datetime:
     zone = _configured_zone()
     # astimezone(None) follows the PC's zone rules (DST included) at that instant.
     return moment.astimezone(zone) if zone is not None else moment.astimezone()
+
+
+def zone_name(moment: datetime) -> str:
+    """The zone of an aware ``moment`` as a reader elsewhere understands it: ``JST``, ``UTC``, ``CET`` ...
+
+    A zone without a short Latin abbreviation (``+07`` in the tz database, a Windows PC's
+    localised "東京 (標準時)") is named by its offset, ``UTC+07:00``."""
+    name = moment.tzname() or ""
+    if name.isascii() and name.isalpha() and name.isupper() and 2 <= len(name) <= 5:
+        return name
+    offset = moment.utcoffset() or timedelta(0)
+    sign, minutes = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def desk_clock(moment: datetime) -> str:
+    """An instant as a time on the desk's clock with the zone named (``10:45 JST``), for messages and logs.
+
+    A bare "10:45" is ambiguous on a PC whose own zone differs from the desk's, and in a log read elsewhere."""
+    local = to_desk(moment)
+    return f"{local:%H:%M} {zone_name(local)}"
 
 
 def local_now() -> datetime:

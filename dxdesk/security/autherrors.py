@@ -5,7 +5,7 @@ from datetime import datetime
 
 from dxdesk.errors import DxError
 from dxdesk.i18n import Msg
-from dxdesk.timeutil import to_desk
+from dxdesk.timeutil import desk_clock
 
 MSG_BAD_CREDENTIALS = Msg(
     ja="ログインIDまたはパスワードが違います。",
@@ -52,8 +52,8 @@ class InvalidCredentialsError(AuthError):
 
 class AccountLockedError(AuthError):
     def __init__(self, retry_at: datetime) -> None:
-        local = to_desk(retry_at)  # the desk's clock, the same zone as the forms and the support log
-        super().__init__(MSG_LOCKED.format(time=local.strftime("%H:%M")))
+        # The desk's clock (the same zone as the forms and the support log), with the zone named: "10:45 JST".
+        super().__init__(MSG_LOCKED.format(time=desk_clock(retry_at)))
         self.retry_at = retry_at
 
 

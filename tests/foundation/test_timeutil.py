@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
 from dxdesk.config import GeneralSettings, load_settings, save_settings
 from dxdesk.paths import app_paths
 from dxdesk.timeutil import (
-    desk_tz, from_local_naive, local_date, local_midnight, local_now, local_today, to_local_naive, zone_problem,
+    desk_clock, desk_tz, from_local_naive, local_date, local_midnight, local_now, local_today, to_local_naive, zone_name, zone_problem,
 )
 
 JST = timezone(timedelta(hours=9))
@@ -83,3 +83,31 @@ def test_a_mistyped_zone_keeps_japan_time_and_says_why(utc_pc, caplog):
 def test_asking_the_time_does_not_create_the_settings_file(utc_pc):
     assert local_date(OPENING) == date(2026, 4, 1)
     assert not app_paths().settings_file.exists()
+
+
+def test_a_time_in_a_message_names_the_desk_zone(utc_pc):
+    # "try again after 08:30" on a UTC PC, or in a log read at the server, would be ambiguous.
+    assert desk_clock(OPENING) == "08:30 JST"
+    assert desk_clock(datetime(2026, 3, 31, 23, 30)) == "08:30 JST"  # naive = the store's UTC
+    set_zone("")
+    assert desk_clock(OPENING) == "23:30 UTC"  # the PC's zone, named
+    for zone, expected in (("Asia/Ho_Chi_Minh", "06:30 UTC+07:00"),  # the tz database's "+07": the offset
+                           ("America/Sao_Paulo", "20:30 UTC-03:00"), ("Asia/Kolkata", "05:00 IST"),
+                           ("America/St_Johns", "21:00 NDT")):
+        set_zone(zone)
+        assert desk_clock(OPENING) == expected, zone
+
+
+def test_a_zone_without_a_latin_abbreviation_is_named_by_its_offset():
+    class WindowsJapanese(tzinfo):  # a Japanese Windows PC's own zone name
+        def utcoffset(self, dt):
+            return timedelta(hours=9)
+
+        def tzname(self, dt):
+            return "東京 (標準時)"
+
+        def dst(self, dt):
+            return timedelta(0)
+
+    assert zone_name(datetime(2026, 4, 1, 8, 30, tzinfo=WindowsJapanese())) == "UTC+09:00"
+    assert zone_name(datetime(2026, 4, 1, 8, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30)))) == "UTC-09:30"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from dxdesk.config import load_settings, save_settings
 from dxdesk.security.audit import EventType
 from dxdesk.security.auth import (
     AccountLockedError, AuthError, AuthService, InvalidCredentialsError, PasswordPolicyError,
@@ -69,6 +70,7 @@ def test_lockout_then_unlock_after_the_lockout_time(auth, sessions, clock, secur
     retry_at = locked.value.retry_at
     assert (retry_at - clock.now).total_seconds() == security_settings.lockout_seconds
     assert to_desk(retry_at).strftime("%H:%M") in locked.value.message.ja  # the desk's clock (JST), not the PC's zone
+    assert " JST" in locked.value.message.ja and " JST" in locked.value.message.en  # ... and named
     assert "clerk" not in locked.value.message.en  # says when, not who
     # Even the right password is refused while locked.
     clock.advance(seconds=security_settings.lockout_seconds - 1)
@@ -175,3 +177,33 @@ def test_weak_hash_is_upgraded_on_sign_in(db, audit, security_settings, clock, s
         stored = orm.scalars(select(Clerk.password_hash)).one()
     assert stored.startswith(f"scrypt${FAST_PARAMS.n}$")
     assert strong.sign_in("admin", PASSWORD)
+
+
+@pytest.fixture
+def utc_pc(monkeypatch):
+    """The PC's own clock runs in UTC (a common image for town-hall PCs) while the desk keeps JST."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_lockout_message_names_the_zone_of_its_time(auth, sessions, clock, security_settings, utc_pc):
+    # 09:00 UTC + 120 s: 18:02 on the desk's clock; "18:02" alone would be read as the PC's (UTC) time.
+    for _ in range(security_settings.max_failed_signins - 1):
+        with pytest.raises(InvalidCredentialsError):
+            auth.sign_in("clerk", "wrong password")
+    with pytest.raises(AccountLockedError) as locked:
+        auth.sign_in("clerk", "wrong password")
+    assert locked.value.message.en == "Too many failed sign-ins; try again after 18:02 JST."
+    assert locked.value.message.ja == "サインインに続けて失敗したため、一時的にロックしています。18:02 JST 以降にもう一度お試しください。"
+    settings = load_settings()
+    settings.general.time_zone = ""  # the desk follows the PC's zone: the same instant, named as UTC
+    save_settings(settings)
+    with pytest.raises(AccountLockedError) as again:
+        auth.sign_in("clerk", PASSWORD)
+    assert again.value.message.en == "Too many failed sign-ins; try again after 09:02 UTC."
+    assert "09:02 UTC 以降" in again.value.message.ja

@@ -33,7 +33,7 @@ from dxdesk.ui.security.signin import TaskDialog
 from dxdesk.ui.security.widgets import NewPasswordFields, message_label
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import set_kind
-from dxdesk.timeutil import to_desk
+from dxdesk.timeutil import desk_clock
 
 COLUMNS = (N_("ログインID"), N_("表示名"), N_("役割"), N_("失敗回数"), N_("状態"))
 
@@ -51,7 +51,7 @@ def account_state(info: ClerkInfo, now: datetime) -> str:
         return tr("無効")
     if info.is_locked(now):
         assert info.locked_until is not None
-        return tr("ロック中（{time} まで）").format(time=to_desk(as_utc(info.locked_until)).strftime('%H:%M'))
+        return tr("ロック中（{time} まで）").format(time=desk_clock(as_utc(info.locked_until)))
     return tr("有効")
 
 

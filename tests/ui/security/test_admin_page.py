@@ -8,15 +8,18 @@ from datetime import date
 import pytest
 from accounts import add_ready_account
 
+from dxdesk import i18n
 from dxdesk.config import Settings, load_settings
 from dxdesk.security.audit import load_records
 from dxdesk.security.auditview import AuditService
 from dxdesk.security.auth import MSG_LAST_ADMIN, AccountLockedError, InvalidCredentialsError
+from dxdesk.security.clerks import as_utc
 from dxdesk.security.permissions import Role
 from dxdesk.store.connectivity import ConnectivityState
 from dxdesk.store.sync import SyncResult
 from dxdesk.ui.admin import AdminPage
-from dxdesk.ui.admin.accounts import AccountsTab
+from dxdesk.timeutil import to_desk
+from dxdesk.ui.admin.accounts import AccountsTab, account_state
 from dxdesk.ui.admin.connection import display_url
 
 from .conftest import PASSWORD
@@ -234,7 +237,14 @@ def test_locked_account_shown_and_unlocked_from_the_tab(qtbot, make_page, sessio
     qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=5000)
     tab.select_login("clerk")
     row = [a.login for a in tab.accounts].index("clerk")
-    assert tab.table.item(row, 4).text().startswith("ロック中（")
+    clerk = tab.accounts[row]
+    until = to_desk(as_utc(clerk.locked_until)).strftime("%H:%M")
+    assert tab.table.item(row, 4).text() == f"ロック中（{until} JST まで）"  # the desk's clock, the zone named
+    i18n.set_language("en")
+    try:
+        assert account_state(clerk, auth.clock()) == f"Locked (until {until} JST)"
+    finally:
+        i18n.set_language("ja")
     assert tab.unlock_button.isEnabled()
     with qtbot.waitSignal(tab.changed, timeout=5000):
         tab.unlock_button.click()

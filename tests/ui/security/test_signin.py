@@ -1,11 +1,13 @@
 """Sign-in, first administrator and password-change dialogs on a real store."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 
+from dxdesk import i18n
 from dxdesk.security.auth import MSG_BAD_CREDENTIALS
 from dxdesk.security.passwords import MSG_COMMON, MSG_ONE_CHARACTER, MSG_SAME_AS_LOGIN, MSG_TOO_SHORT, MIN_PASSWORD_LENGTH
 from dxdesk.security.permissions import MSG_MUST_CHANGE_PASSWORD, Role
@@ -108,21 +110,38 @@ def test_wrong_password_shows_japanese_message_busy_meanwhile(qtbot, auth, runne
     assert dialog.isVisible()  # still open for another try
 
 
-def test_lockout_message_names_the_retry_time(qtbot, auth, runner, admin, clock):
-    dialog = _sign_in_dialog(qtbot, auth, runner)
-    for attempt in range(3):  # max_failed_signins=3 in the fixture
-        dialog.login_edit.setText("admin")
-        dialog.password_edit.setText(f"wrong {attempt}")
+@pytest.fixture
+def utc_pc(monkeypatch):
+    """The PC's own clock runs in UTC (a common image for town-hall PCs) while the desk keeps JST."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("language, locked_text", [("ja", "一時的にロックしています。{time} 以降に"),
+                                                   ("en", "Too many failed sign-ins; try again after {time}.")])
+def test_lockout_message_names_the_retry_time_and_its_zone(qtbot, auth, runner, admin, clock, utc_pc, language,
+                                                          locked_text):
+    i18n.set_language(language)
+    try:
+        dialog = _sign_in_dialog(qtbot, auth, runner)
+        for attempt in range(3):  # max_failed_signins=3 in the fixture
+            dialog.login_edit.setText("admin")
+            dialog.password_edit.setText(f"wrong {attempt}")
+            dialog.ok_button.click()
+            qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+        # The desk's clock (JST, dxdesk.timeutil), named: the PC's own zone is UTC here.
+        retry = to_desk(clock() + timedelta(seconds=120)).strftime("%H:%M") + " JST"
+        assert locked_text.format(time=retry) in dialog.error.text()
+        # Even the right password is refused while locked, with the same message.
+        dialog.password_edit.setText(PASSWORD)
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
-    retry = to_desk(clock() + timedelta(seconds=120)).strftime("%H:%M")  # the desk's zone (dxdesk.timeutil)
-    assert "一時的にロックしています" in dialog.error.text()
-    assert retry in dialog.error.text()
-    # Even the right password is refused while locked, with the same message.
-    dialog.password_edit.setText(PASSWORD)
-    dialog.ok_button.click()
-    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
-    assert "一時的にロックしています" in dialog.error.text() and dialog.session is None
+        assert locked_text.format(time=retry) in dialog.error.text() and dialog.session is None
+    finally:
+        i18n.set_language("ja")
 
 
 def test_change_password_wrong_current_then_success(qtbot, auth, runner, admin):
