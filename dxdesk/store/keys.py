@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import keyring
 import keyring.errors
 
 from dxdesk.i18n import Msg
 from dxdesk.paths import AppPaths, app_paths
-from dxdesk.store.crypto import KeySet
 from dxdesk.store.errors import EncryptionKeyError, StoreError
+
+if TYPE_CHECKING:  # the key set (cryptography, SQLAlchemy types) loads with the database, not with a secret lookup
+    from dxdesk.store.crypto import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +170,8 @@ def load_or_create_keyset(desk_id: str, paths: AppPaths | None = None, *,
     the database already holds encrypted data) turns a missing key into KeyMissingError:
     a new key would silently orphan every existing personal field.
     """
+    from dxdesk.store.crypto import KeySet
+
     user = database_key_user(desk_id)
     stored = get_secret(user, paths)
     if stored is not None:

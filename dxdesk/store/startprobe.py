@@ -18,6 +18,7 @@ from pathlib import Path
 from dxdesk import training
 from dxdesk.config import Settings
 from dxdesk.paths import AppPaths, app_paths
+from dxdesk.store.deskhistory import refuse_reinitialising
 from dxdesk.store.instancelock import InstanceLock
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,21 @@ def has_accounts(settings: Settings, paths: AppPaths | None = None) -> bool:
     except (OSError, sqlite3.Error) as exc:  # the store's own opening will say what is wrong
         log.info("start-up probe could not read the accounts (%s); opening the store first", type(exc).__name__)
         return False
+
+
+def is_new_desk(settings: Settings, paths: AppPaths | None = None) -> bool:
+    """True on a desk's very first start: no database file at all, and no history noted outside one.
+
+    Then nothing the store holds can change the first dialog (the start choice), so the window
+    draws it while the store is created. A desk with history whose database is gone raises
+    DeskHistoryError, as opening the store would, before any dialog; a file that exists (even
+    empty or unreadable) answers False: the store is opened first and says what is wrong.
+    """
+    desk = training.desk_paths(paths or app_paths(), settings)
+    if desk.database_file.exists():
+        return False
+    refuse_reinitialising(desk.database_file, desk, settings.general.desk_id)  # the keyring, not SQLAlchemy
+    return True
 
 
 def check_not_in_use(settings: Settings, paths: AppPaths | None = None) -> None:

@@ -45,7 +45,7 @@ def status(args: argparse.Namespace) -> int:
     settings = load_settings(paths)
     head = migrate.head_revision()
     show("database", paths.database_file, f"database:  {paths.database_file}")
-    from dxdesk.store.database import DeskHistoryError, refuse_reinitialising
+    from dxdesk.store.deskhistory import DeskHistoryError, refuse_reinitialising
 
     try:
         refuse_reinitialising(paths.database_file, paths, settings.general.desk_id)

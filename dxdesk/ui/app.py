@@ -201,15 +201,17 @@ def build_main_window(services=None, session=None, runner: TaskRunner | None = N
     return window
 
 
-def _sign_in(services, runner: TaskRunner):
-    """Shows the first-run or the normal sign-in dialog; returns the Session or None (cancelled)."""
+def _sign_in(services, runner: TaskRunner, chosen: str | None = None):
+    """Shows the first-run or the normal sign-in dialog; returns the Session or None (cancelled).
+
+    ``chosen``: the first-start choice already made (a new desk shows it while its store is created)."""
     from dxdesk.ui.security.signin import FirstAdminDialog, SignInDialog
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)  # create_application() has made it
     dialog: FirstAdminDialog | SignInDialog
     if services.auth.needs_first_admin():
-        joined = _first_start_join(services, runner)
+        joined = _first_start_join(services, runner, chosen)
         if joined is not None:
             return joined or None
         dialog = FirstAdminDialog(services.auth, runner)
@@ -225,16 +227,19 @@ def _sign_in(services, runner: TaskRunner):
     return dialog.session if dialog.exec() else None
 
 
-def _first_start_join(services, runner: TaskRunner):
-    """The first-start choice. None: start alone (FirstAdminDialog); False: cancelled; else the Session."""
+def _first_start_join(services, runner: TaskRunner, chosen: str | None = None):
+    """The first-start choice (asked here unless ``chosen``). None: start alone (FirstAdminDialog);
+    False: cancelled; else the Session."""
     from dxdesk.security.join import DeskJoin
     from dxdesk.ui.security.join_dialog import JOIN, JoinServerDialog, StartChoiceDialog
 
-    choice = StartChoiceDialog()
-    _maybe_probe(choice)
-    if not choice.exec():
-        return False
-    if choice.choice != JOIN:
+    if chosen is None:
+        choice = StartChoiceDialog()
+        _maybe_probe(choice)
+        if not choice.exec():
+            return False
+        chosen = choice.choice
+    if chosen != JOIN:
         return None
     dialog = JoinServerDialog(DeskJoin(services.database, services.settings, services.paths), services.auth, runner)
     if not dialog.exec() or dialog.session is None:
@@ -292,11 +297,14 @@ def _first_sign_in(opening: ServicesOpening, settings: Settings, runner: TaskRun
     """(services, session or None): the first dialog of this start, and the services it signed in with.
 
     A desk with accounts shows the sign-in dialog at once and opens the services behind it
-    (dxdesk.ui.startup); a desk without (first start) opens them first, as its dialogs need them.
+    (dxdesk.ui.startup); so does a new desk with its start choice (:func:`_first_start`). Anything
+    else without readable accounts (an empty or unreadable file) opens them first, as before.
     """
-    from dxdesk.store.startprobe import check_not_in_use, has_accounts
+    from dxdesk.store.startprobe import check_not_in_use, has_accounts, is_new_desk
 
     if not has_accounts(settings):
+        if is_new_desk(settings):  # raises, before any dialog, for a desk with history and no database
+            return _first_start(opening, settings, runner)
         services = opening.open_now()
         return services, _sign_in(services, runner)
     check_not_in_use(settings)  # a second window says so at once, before a dialog that could not sign in
@@ -314,6 +322,26 @@ def _first_sign_in(opening: ServicesOpening, settings: Settings, runner: TaskRun
     accepted = dialog.exec()
     services = opening.services()  # waits for the opening if need be; raises what it raised
     return services, (dialog.session if accepted else None)
+
+
+def _first_start(opening: ServicesOpening, settings: Settings, runner: TaskRunner):
+    """A new desk: the start choice (join the town's server, or alone) drawn while the store is created.
+
+    Creating the store (the schema migrated from nothing, the keys made, SQLAlchemy and Alembic
+    loaded: about a second) is what the choice does not need; what follows it does, and waits.
+    A store that cannot be created closes the choice and says why, as for the sign-in dialog.
+    """
+    from dxdesk.store.startprobe import check_not_in_use
+    from dxdesk.ui.security.join_dialog import StartChoiceDialog
+
+    check_not_in_use(settings)  # a second window says so at once
+    choice = StartChoiceDialog()
+    opening.failed.connect(choice.reject)  # the reason is shown once the dialog is gone (run_app)
+    opening.start_when_drawn(choice)
+    _maybe_probe(choice)
+    chosen = choice.exec()
+    services = opening.services()  # waits for the opening if need be; raises what it raised
+    return services, (_sign_in(services, runner, choice.choice) if chosen else None)
 
 
 def run_app() -> int:

@@ -1,4 +1,4 @@
-"""The window's cold start on a desk in use: the sign-in dialog first, the store opened behind it.
+"""The window's cold start: the first dialog drawn first, the store opened (or created) behind it.
 
 What is checked is the order and what is loaded, never a duration (timings: docs/performance.md,
 ``python -m tools.bench startup --existing-home``):
@@ -6,7 +6,9 @@ What is checked is the order and what is loaded, never a duration (timings: docs
   meanwhile waits for them and succeeds; cancelling closes what was opened;
 - a second window on the same data, or a database that cannot open, is told in one sentence and
   no window stays open;
-- when the first dialog has been drawn, none of the heavy libraries has been imported.
+- when the first dialog has been drawn, none of the heavy libraries has been imported;
+- a new desk draws its start choice while its store is created; a desk with history whose
+  database is gone is refused before any dialog.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -60,13 +64,90 @@ def test_the_probe_knows_a_desk_in_use_from_a_new_one(desk_in_use):
     InstanceLock.acquire(app_paths().database_file).release()
 
 
-def test_a_new_desk_or_an_unreadable_file_opens_the_store_first(tmp_path):
+def test_a_new_desk_is_told_from_an_empty_or_unreadable_file(tmp_path):
     settings = load_settings(app_paths())
-    assert not startprobe.has_accounts(settings)  # no database yet: the first start's dialogs need the store
-    app_paths().database_file.write_bytes(b"")
     assert not startprobe.has_accounts(settings)
+    assert startprobe.is_new_desk(settings)  # no database, no history: its start choice needs nothing from the store
+    assert not app_paths().database_file.exists()  # asking created nothing
+    app_paths().database_file.write_bytes(b"")  # the store is opened first and says what is wrong
+    assert not startprobe.has_accounts(settings) and not startprobe.is_new_desk(settings)
     app_paths().database_file.write_bytes(b"not a database at all, but some bytes")
-    assert not startprobe.has_accounts(settings)
+    assert not startprobe.has_accounts(settings) and not startprobe.is_new_desk(settings)
+
+
+def test_a_new_desk_shows_its_start_choice_while_the_store_is_created(qapp, quiet_app, monkeypatch):
+    release = threading.Event()
+    seen: dict[str, object] = {}
+    real_open = app_module._open_services
+
+    def held_open(settings, relay):
+        seen["choice_came_first"] = release.wait(timeout=30)  # created before the choice: waits in vain
+        return real_open(settings, relay)
+
+    monkeypatch.setattr(app_module, "_open_services", held_open)
+
+    def start_alone_before_the_store_exists() -> bool:
+        dialog = visible("StartChoiceDialog")
+        if dialog is None:
+            return False
+        seen["database_while_choosing"] = app_paths().database_file.exists()
+        release.set()
+        dialog.alone_button.click()  # the first administrator's dialog waits for the store
+        return True
+
+    def first_administrator_then_cancel() -> bool:
+        dialog = visible("FirstAdminDialog")
+        if dialog is None:
+            return False
+        dialog.reject()
+        return True
+
+    assert drive_run_app([start_alone_before_the_store_exists, first_administrator_then_cancel]) == 0
+    assert seen == {"choice_came_first": True, "database_while_choosing": False}
+    assert quiet_app == []
+    assert app_paths().database_file.exists()  # created behind the choice, and closed by run_app
+    InstanceLock.acquire(app_paths().database_file).release()
+
+
+def test_a_new_desk_whose_store_cannot_be_created_closes_the_choice_and_says_why(qapp, quiet_app, monkeypatch):
+    shown = threading.Event()
+
+    def broken_open(_settings, _relay):
+        shown.wait(timeout=30)  # fails once the test has seen the choice (not before: a race)
+        raise DatabaseCorruptError()
+
+    monkeypatch.setattr(app_module, "_open_services", broken_open)
+
+    def choice_was_shown() -> bool:
+        if visible("StartChoiceDialog") is None:
+            return False
+        shown.set()
+        return True
+
+    assert drive_run_app([choice_was_shown]) == 1
+    assert quiet_app == [DatabaseCorruptError().message.text()]
+    assert visible("StartChoiceDialog") is None
+
+
+def test_a_desk_with_history_and_no_database_is_refused_before_any_dialog(qapp, desk_in_use, quiet_app):
+    # The database deleted under a desk that has written audit events: never the start choice of a blank
+    # desk (anyone could make themselves its first administrator); the reason at once, nothing created.
+    database = app_paths().database_file
+    for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        leftover.unlink(missing_ok=True)
+    shown: list[str] = []
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets()
+                                               if w.isVisible()))
+    probe.start()
+    try:
+        assert app_module.run_app() == 1
+    finally:
+        probe.stop()
+    assert len(quiet_app) == 1 and "記録があります" in quiet_app[0] and "dxdesk db restore" in quiet_app[0]
+    assert not {"StartChoiceDialog", "FirstAdminDialog", "SignInDialog"} & set(shown)
+    assert not database.exists()
 
 
 def test_sign_in_is_on_screen_while_the_store_opens(qapp, desk_in_use, quiet_app, monkeypatch):
@@ -193,11 +274,20 @@ sys.exit(app.run_app())
 """
 
 
-def test_nothing_heavy_is_loaded_before_the_sign_in_dialog_is_drawn(desk_in_use):
+def _heavy_modules_when_drawn() -> list[str]:
     out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=120, check=True)
     assert "dxdesk-window-shown" in out.stdout  # the probe saw the dialog painted
     line = next(line for line in out.stdout.splitlines() if line.startswith("MODULES="))
-    assert json.loads(line.removeprefix("MODULES=")) == []
+    return json.loads(line.removeprefix("MODULES="))
+
+
+def test_nothing_heavy_is_loaded_before_the_sign_in_dialog_is_drawn(desk_in_use):
+    assert _heavy_modules_when_drawn() == []
+
+
+def test_a_new_desk_loads_only_the_keyring_before_its_start_choice_is_drawn():
+    # The keyring answers whether this desk has history (then no start choice at all: the test above).
+    assert _heavy_modules_when_drawn() in (["keyring"], ["keyring", "cryptography"])  # some keyring backends
 
 
 # After sign-in: the administrator's window (home and 管理, landing on 管理) draws no PDF and reaches

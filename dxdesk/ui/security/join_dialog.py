@@ -7,22 +7,23 @@ fingerprint with another desk's, *complete* (pin, resolve accounts, first sync) 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from dxdesk.i18n import tr
-from dxdesk.security.auth import AuthService
-from dxdesk.security.join import DeskJoin, JoinReport, Town
-from dxdesk.security.permissions import Session
-from dxdesk.store.servertls import VERIFY_FULL, ServerTLS
 from dxdesk.ui.qtfonts import ui_font
 from dxdesk.ui.security.signin import MSG_ENTER_BOTH, TaskDialog
 from dxdesk.ui.security.widgets import password_edit
 from dxdesk.ui.tasks import TaskRunner
 from dxdesk.ui.theme import HEADING_PT, set_kind
 from dxdesk.ui.theme import heading as heading_label
+
+if TYPE_CHECKING:  # a new desk draws StartChoiceDialog while its store is created: no SQLAlchemy before that
+    from dxdesk.security.auth import AuthService
+    from dxdesk.security.join import DeskJoin, JoinReport, Town
+    from dxdesk.security.permissions import Session
 
 JOIN, ALONE = "join", "alone"
 
@@ -129,6 +130,8 @@ class JoinServerDialog(TaskDialog):
             return
         server_password = self.server_password_edit.text()
         ca_file = self.ca_file_edit.text().strip()
+        from dxdesk.store.servertls import VERIFY_FULL, ServerTLS
+
         tls = ServerTLS(VERIFY_FULL, ca_file) if ca_file else None  # None: the desk's configured choice
         self.start(lambda: self.joining.check(url, server_password, login, password, tls), self._checked,
                    self._failed)
