@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -20,3 +21,13 @@ def dxdesk_home(tmp_path, monkeypatch):
     # test is switched off again when the test ends (monkeypatch restores the variable).
     monkeypatch.setenv("DXDESK_TRAINING", "0")
     return home
+
+
+@pytest.fixture
+def utc_pc(monkeypatch):
+    """The PC's own clock runs in UTC (a common image for town-hall PCs) while the desk keeps JST."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -5,10 +5,8 @@ support log must file it under April and the counter's forms must print 4/1 as ç
 """
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
-import pytest
 
 from dxdesk.counter import IdentifyMethod, Visit, VisitCardData, build_form_data, guide_sheet_data, load_catalogue
 from dxdesk.store.database import open_database
@@ -19,15 +17,6 @@ from dxdesk.support.sql_repository import SqlRepository
 from clerks import clerk_session
 
 OPENING_UTC = datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc)  # = 2026-04-01 08:30 JST
-
-
-@pytest.fixture
-def utc_pc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_support_log_and_counter_forms_put_an_opening_hour_session_on_the_same_day(utc_pc):

@@ -6,10 +6,8 @@ The PC runs in UTC in these tests (a common image for town-hall PCs) while the d
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-import pytest
 
 from dxdesk.config import GeneralSettings, load_settings, save_settings
 from dxdesk.paths import app_paths
@@ -19,16 +17,6 @@ from dxdesk.timeutil import (
 
 JST = timezone(timedelta(hours=9))
 OPENING = datetime(2026, 4, 1, 8, 30, tzinfo=JST)  # 08:30 JST on 4/1 = 23:30 UTC on 3/31
-
-
-@pytest.fixture
-def utc_pc(monkeypatch):
-    """The PC's own clock zone is UTC for this test (restored afterwards)."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def set_zone(name: str) -> None:

@@ -179,18 +179,6 @@ def test_weak_hash_is_upgraded_on_sign_in(db, audit, security_settings, clock, s
     assert strong.sign_in("admin", PASSWORD)
 
 
-@pytest.fixture
-def utc_pc(monkeypatch):
-    """The PC's own clock runs in UTC (a common image for town-hall PCs) while the desk keeps JST."""
-    import time
-
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def test_the_lockout_message_names_the_zone_of_its_time(auth, sessions, clock, security_settings, utc_pc):
     # 09:00 UTC + 120 s: 18:02 on the desk's clock; "18:02" alone would be read as the PC's (UTC) time.
     for _ in range(security_settings.max_failed_signins - 1):

@@ -16,6 +16,8 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,21 @@ def quiet_app(monkeypatch):
     monkeypatch.setattr(app_module, "install_excepthook", lambda: None)
     monkeypatch.setattr(app_module.QMessageBox, "critical", lambda _parent, _title, text: fatal.append(text))
     return fatal
+
+
+@contextmanager
+def windows_shown() -> Iterator[list[str]]:
+    """The class names of the top-level windows seen visible while the block runs (looked at every 10 ms)."""
+    shown: list[str] = []
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets()
+                                               if w.isVisible()))
+    probe.start()
+    try:
+        yield shown
+    finally:
+        probe.stop()
 
 
 def test_the_probe_knows_a_desk_in_use_from_a_new_one(desk_in_use):
@@ -135,16 +152,8 @@ def test_a_desk_with_history_and_no_database_is_refused_before_any_dialog(qapp, 
     database = app_paths().database_file
     for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         leftover.unlink(missing_ok=True)
-    shown: list[str] = []
-    probe = QTimer()
-    probe.setInterval(10)
-    probe.timeout.connect(lambda: shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets()
-                                               if w.isVisible()))
-    probe.start()
-    try:
+    with windows_shown() as shown:
         assert app_module.run_app() == 1
-    finally:
-        probe.stop()
     assert len(quiet_app) == 1 and "記録があります" in quiet_app[0] and "dxdesk db restore" in quiet_app[0]
     assert not {"StartChoiceDialog", "FirstAdminDialog", "SignInDialog"} & set(shown)
     assert not database.exists()
@@ -224,17 +233,8 @@ def test_cancelling_before_the_store_is_open_closes_it_afterwards(qapp, desk_in_
 
 
 def test_a_second_window_is_refused_before_any_dialog(qapp, desk_in_use, quiet_app):
-    shown: list[str] = []
-    probe = QTimer()
-    probe.setInterval(10)
-    probe.timeout.connect(lambda: shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets()
-                                               if w.isVisible()))
-    probe.start()
-    with InstanceLock.acquire(app_paths().database_file):  # the first window holds the desk
-        try:
-            assert app_module.run_app() == 1
-        finally:
-            probe.stop()
+    with InstanceLock.acquire(app_paths().database_file), windows_shown() as shown:  # the first window holds the desk
+        assert app_module.run_app() == 1
     assert len(quiet_app) == 1 and "既に" in quiet_app[0]
     assert "SignInDialog" not in shown
 

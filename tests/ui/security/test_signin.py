@@ -1,7 +1,6 @@
 """Sign-in, first administrator and password-change dialogs on a real store."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -108,16 +107,6 @@ def test_wrong_password_shows_japanese_message_busy_meanwhile(qtbot, auth, runne
     assert dialog.ok_button.isEnabled() and dialog.password_edit.isEnabled()
     assert dialog.password_edit.text() == "" and dialog.session is None
     assert dialog.isVisible()  # still open for another try
-
-
-@pytest.fixture
-def utc_pc(monkeypatch):
-    """The PC's own clock runs in UTC (a common image for town-hall PCs) while the desk keeps JST."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("language, locked_text", [("ja", "一時的にロックしています。{time} 以降に"),
