@@ -340,7 +340,12 @@ def _first_start(opening: ServicesOpening, settings: Settings, runner: TaskRunne
     opening.start_when_drawn(choice)
     _maybe_probe(choice)
     chosen = choice.exec()
-    services = opening.services()  # waits for the opening if need be; raises what it raised
+    # A choice made at once may come before the store is ready (a second or so): show that it is working.
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        services = opening.services()  # waits for the opening if need be; raises what it raised
+    finally:
+        QApplication.restoreOverrideCursor()
     return services, (_sign_in(services, runner, choice.choice) if chosen else None)
 
 
