@@ -240,13 +240,19 @@ def test_a_second_window_is_refused_before_any_dialog(qapp, desk_in_use, quiet_a
 
 
 def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, desk_in_use, quiet_app, monkeypatch):
+    shown = threading.Event()
+
     def broken_open(_settings, _relay):
+        shown.wait(timeout=30)  # fails once the test has seen the dialog (failing at once, it could close unseen)
         raise DatabaseCorruptError()
 
     monkeypatch.setattr(app_module, "_open_services", broken_open)
 
     def dialog_was_shown() -> bool:
-        return visible("SignInDialog") is not None
+        if visible("SignInDialog") is None:
+            return False
+        shown.set()
+        return True
 
     assert drive_run_app([dialog_was_shown]) == 1
     assert quiet_app == [DatabaseCorruptError().message.text()]
