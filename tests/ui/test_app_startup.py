@@ -126,26 +126,6 @@ def test_a_new_desk_shows_its_start_choice_while_the_store_is_created(qapp, quie
     InstanceLock.acquire(app_paths().database_file).release()
 
 
-def test_a_new_desk_whose_store_cannot_be_created_closes_the_choice_and_says_why(qapp, quiet_app, monkeypatch):
-    shown = threading.Event()
-
-    def broken_open(_settings, _relay):
-        shown.wait(timeout=30)  # fails once the test has seen the choice (not before: a race)
-        raise DatabaseCorruptError()
-
-    monkeypatch.setattr(app_module, "_open_services", broken_open)
-
-    def choice_was_shown() -> bool:
-        if visible("StartChoiceDialog") is None:
-            return False
-        shown.set()
-        return True
-
-    assert drive_run_app([choice_was_shown]) == 1
-    assert quiet_app == [DatabaseCorruptError().message.text()]
-    assert visible("StartChoiceDialog") is None
-
-
 def test_a_desk_with_history_and_no_database_is_refused_before_any_dialog(qapp, desk_in_use, quiet_app):
     # The database deleted under a desk that has written audit events: never the start choice of a blank
     # desk (anyone could make themselves its first administrator); the reason at once, nothing created.
@@ -239,7 +219,11 @@ def test_a_second_window_is_refused_before_any_dialog(qapp, desk_in_use, quiet_a
     assert "SignInDialog" not in shown
 
 
-def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, desk_in_use, quiet_app, monkeypatch):
+@pytest.mark.parametrize("desk, first_dialog", [("in use", "SignInDialog"), ("new", "StartChoiceDialog")])
+def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, quiet_app, monkeypatch, request, desk,
+                                                                 first_dialog):
+    if desk == "in use":
+        request.getfixturevalue("desk_in_use")
     shown = threading.Event()
 
     def broken_open(_settings, _relay):
@@ -249,14 +233,14 @@ def test_a_store_that_cannot_open_closes_the_dialog_and_says_why(qapp, desk_in_u
     monkeypatch.setattr(app_module, "_open_services", broken_open)
 
     def dialog_was_shown() -> bool:
-        if visible("SignInDialog") is None:
+        if visible(first_dialog) is None:
             return False
         shown.set()
         return True
 
     assert drive_run_app([dialog_was_shown]) == 1
     assert quiet_app == [DatabaseCorruptError().message.text()]
-    assert visible("SignInDialog") is None
+    assert visible(first_dialog) is None
 
 
 HEAVY = ("sqlalchemy", "alembic", "keyring", "smartcard", "reportlab", "pypdf", "cryptography",
