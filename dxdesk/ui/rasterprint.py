@@ -345,6 +345,11 @@ class BandsAhead:
                     return
                 self._keep(band)
                 yield MadeBand(band.page, band.top, band.pieces)
+        except Exception:
+            # The source failed part-way: what is kept is not the whole document, and a reprint
+            # must not take it for the whole (it would print the first bands only).
+            self.discard()
+            raise
         finally:
             self._busy = False
 

@@ -167,3 +167,21 @@ def test_a_pdf_that_cannot_be_banded_is_logged_and_printing_still_reports(qtbot,
         preview.make_bands_ahead(b"%PDF-1.4 not really", _printer(tmp_path / "out.pdf"))
         qtbot.waitUntil(lambda: preview.bands_ahead() is None)
     assert "could not be made ahead" in caplog.text
+
+
+def test_a_print_that_fails_part_way_leaves_no_bands_a_reprint_would_take_for_the_whole(qapp, visit_pdf, tmp_path):
+    ahead = BandsAhead(visit_pdf, PrintFormat(DPI, True))
+    ahead.step()
+    real = ahead._source
+    assert real is not None
+
+    def failing():
+        yield next(real)
+        raise MemoryError("no room for the next band")
+
+    ahead._source = failing()
+    with pytest.raises(MemoryError):
+        rasterprint.render_to_printer(visit_pdf, _printer(tmp_path / "out.pdf"), ahead)
+    assert ahead.made == [] and not ahead.matches(visit_pdf, PrintFormat(DPI, True))
+    fresh = tmp_path / "again.pdf"  # the reprint renders the whole visit afresh
+    assert rasterprint.render_to_printer(visit_pdf, _printer(fresh), ahead) == 3

@@ -498,6 +498,7 @@ class CounterPage(QWidget):
         self.identify.cancel_read()
         self.interview.cancel_number_read()
         self.confirm.close_resident_window()
+        self.printing.clear()  # a visit left at the print step: its forms and print bands go now, not at teardown
         if self._monitor is not None:
             self._monitor.stop()
             self._monitor = None

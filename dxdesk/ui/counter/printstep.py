@@ -97,10 +97,12 @@ class PrintStep(QWidget):
             return
         self.payload = payload
         handle = self.services.runner.run(lambda cancel: render_visit_pdf(payload), owner=self)
-        handle.finished.connect(self._on_rendered)
-        handle.failed.connect(self._on_render_failed)
+        handle.finished.connect(lambda document: self._on_rendered(document, payload))
+        handle.failed.connect(lambda exc: self._on_render_failed(exc) if self.payload is payload else None)
 
-    def _on_rendered(self, document: VisitPdf) -> None:
+    def _on_rendered(self, document: VisitPdf, payload: FormsPayload) -> None:
+        if payload is not self.payload:
+            return  # the visit ended (or another began) while its forms were drawn: they are not shown
         self.document = document
         if not self.preview.load_pdf(document.pdf):
             set_error(self.error, tr("帳票を表示できませんでした。"))
@@ -150,6 +152,9 @@ class PrintStep(QWidget):
         except (PrintError, VisitError) as exc:  # printing reports it when the clerk prints
             log.info("print step: no bands made ahead: %s", exc)
             return
+        except Exception as exc:  # noqa: BLE001 - only a head start: printing draws the visit again and reports
+            log.warning("print step: no bands made ahead: %s", exc)
+            return
         if printer is not None and job is not None and not job.to_cups:
             self.preview.make_bands_ahead(job.document.pdf, printer)
 
@@ -195,6 +200,7 @@ class PrintStep(QWidget):
     def clear(self) -> None:
         self.preview.unload()  # the resident's forms and their print bands are not kept past the visit
         self.document = None
+        self.payload = None
         self.visit = None
         self.status.setText("")
         set_role(self.status, "hint")

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from dxdesk.counter import VisitStep
+from dxdesk.ui.counter.printstep import PrintStep
 from test_counter_paths import press_pin, wait_for_pad
 from test_counter_visit import show, start_juminhyo
 
@@ -65,3 +66,47 @@ def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_re
     assert page.printing.print_button.isEnabled()
     with qtbot.waitSignal(page.printing.printed, timeout=15000):
         page.printing.print_all()
+
+
+def test_forms_drawn_after_the_visit_was_cancelled_are_not_shown_nor_kept(qtbot, make_kit, monkeypatch):
+    """The clerk cancels while the forms are still being drawn: the late forms are dropped, not loaded
+    into the preview (or printable with Ctrl+P) after the visit ended."""
+    import threading
+
+    import dxdesk.app.formpdf as formpdf
+
+    drawing, release = threading.Event(), threading.Event()
+    real = formpdf.render_visit_pdf
+
+    def slow(payload):
+        drawing.set()
+        release.wait(30)
+        return real(payload)
+
+    monkeypatch.setattr(formpdf, "render_visit_pdf", slow)
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    page.start_visit(["juminhyo"])
+    qtbot.waitUntil(lambda: page.identify.tries_left == 3)
+    page.identify.read_with_pin()
+    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
+    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
+    page.interview.kana.setText("コクトウ　ミキヤ")
+    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank",
+                       "requester": "self"}.items():
+        page.interview.fields[qid].set_value(value)
+    page.next()
+    page.next()
+    assert page.current_step() == VisitStep.PRINT.value
+    qtbot.waitUntil(drawing.is_set)
+    cancel_the_visit(qtbot, page)
+    delivered = []
+    on_rendered = PrintStep._on_rendered
+    monkeypatch.setattr(PrintStep, "_on_rendered",
+                        lambda step, document, payload: (delivered.append(document), on_rendered(step, document, payload)))
+    release.set()
+    qtbot.waitUntil(lambda: bool(delivered), timeout=15000)  # the late forms reached the print step
+    assert page.printing.document is None and page.printing.payload is None
+    assert page.printing.preview.page_count() == 0 and page.printing.preview.bands_ahead() is None
+    assert page.printing.print_all() == 0  # Ctrl+P on the done screen prints nothing

@@ -11,7 +11,6 @@ from dxdesk.ui.counter.resident import ResidentView
 from dxdesk.ui.counter.residentpages import RUBY_OBJECT_NAME, VALUE_PT
 
 from resident_helpers import visit_at_confirm
-from test_counter_english import english  # noqa: F401 - the shared fixture
 from test_counter_visit import show
 
 SIZES = [(1366, 768), (1920, 1080)]
