@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,23 @@ def make_kit(qtbot, tmp_path, monkeypatch):
     yield make
     for kit in kits:
         kit.close()
+
+
+@pytest.fixture
+def slow_forms(monkeypatch):
+    """The visit's forms are drawn only when the test lets them: yields (started, release) events.
+
+    The print step imports the renderer when a visit reaches it: it is patched where it lives."""
+    from dxdesk.app import formpdf
+
+    started, release = threading.Event(), threading.Event()
+    real = formpdf.render_visit_pdf
+
+    def slow(payload):
+        started.set()
+        release.wait(30)
+        return real(payload)
+
+    monkeypatch.setattr(formpdf, "render_visit_pdf", slow)
+    yield started, release
+    release.set()  # never leave a worker waiting

@@ -455,19 +455,8 @@ def test_gui_keeps_turning_while_the_card_is_slow(qtbot, make_kit, gate):
     ticks.timer.stop()
 
 
-def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch):
-    # The print step imports the renderer when a visit reaches it (cold start): patch it where it lives.
-    from dxdesk.app import formpdf
-
-    real_render = formpdf.render_visit_pdf
-    started = threading.Event()
-
-    def slow_render(payload):
-        started.set()
-        gate.wait(30)
-        return real_render(payload)
-
-    monkeypatch.setattr(formpdf, "render_visit_pdf", slow_render)
+def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, slow_forms):
+    started, release = slow_forms
     kit = make_kit()
     page = kit.page
     show(qtbot, kit)
@@ -488,6 +477,6 @@ def test_gui_keeps_turning_while_forms_render(qtbot, make_kit, gate, monkeypatch
     assert not page.printing.print_button.isEnabled()
     assert page.printing.status.text() == "帳票を作成しています…"
     with qtbot.waitSignal(page.printing.ready, timeout=15000):
-        gate.set()
+        release.set()
     assert page.printing.preview.page_count() == 2
     ticks.timer.stop()

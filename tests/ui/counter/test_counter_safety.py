@@ -38,23 +38,33 @@ def cancel_the_visit(qtbot, page):
     assert stored.args[0].outcome == "cancelled"
 
 
-def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_repeated(qtbot, make_kit):
-    kit = make_kit()
-    page = kit.page
-    show(qtbot, kit)
+def identified(qtbot, page) -> None:
+    """A 住民票 visit identified with the card's PIN: at the interview."""
     page.start_visit(["juminhyo"])
     qtbot.waitUntil(lambda: page.identify.tries_left == 3)
     page.identify.read_with_pin()
     press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
     qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
-    page.next()  # nothing answered: refused, in red under the form (once: not again in the status line)
-    assert page.current_step() == VisitStep.INTERVIEW.value and page.interview.error.text()
-    assert page.status.text() == ""
+
+
+def answer_the_interview(page) -> None:
+    """Every answer the 住民票 needs, then on to the confirmation."""
     page.interview.kana.setText("コクトウ　ミキヤ")
     for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank",
                        "requester": "self"}.items():
         page.interview.fields[qid].set_value(value)
     page.next()
+
+
+def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_repeated(qtbot, make_kit):
+    kit = make_kit()
+    page = kit.page
+    show(qtbot, kit)
+    identified(qtbot, page)
+    page.next()  # nothing answered: refused, in red under the form (once: not again in the status line)
+    assert page.current_step() == VisitStep.INTERVIEW.value and page.interview.error.text()
+    assert page.status.text() == ""
+    answer_the_interview(page)
     assert page.current_step() == VisitStep.CONFIRM.value
     assert page.status.text() == ""  # the interview's refusal is gone
     page.next()
@@ -68,35 +78,15 @@ def test_an_error_does_not_follow_the_clerk_to_the_next_step_and_print_can_be_re
         page.printing.print_all()
 
 
-def test_forms_drawn_after_the_visit_was_cancelled_are_not_shown_nor_kept(qtbot, make_kit, monkeypatch):
+def test_forms_drawn_after_the_visit_was_cancelled_are_not_shown_nor_kept(qtbot, make_kit, slow_forms, monkeypatch):
     """The clerk cancels while the forms are still being drawn: the late forms are dropped, not loaded
     into the preview (or printable with Ctrl+P) after the visit ended."""
-    import threading
-
-    import dxdesk.app.formpdf as formpdf
-
-    drawing, release = threading.Event(), threading.Event()
-    real = formpdf.render_visit_pdf
-
-    def slow(payload):
-        drawing.set()
-        release.wait(30)
-        return real(payload)
-
-    monkeypatch.setattr(formpdf, "render_visit_pdf", slow)
+    drawing, release = slow_forms
     kit = make_kit()
     page = kit.page
     show(qtbot, kit)
-    page.start_visit(["juminhyo"])
-    qtbot.waitUntil(lambda: page.identify.tries_left == 3)
-    page.identify.read_with_pin()
-    press_pin(qtbot, wait_for_pad(qtbot, page.identify), "1234")
-    qtbot.waitUntil(lambda: page.current_step() == VisitStep.INTERVIEW.value)
-    page.interview.kana.setText("コクトウ　ミキヤ")
-    for qid, value in {"juminhyo_copies": 1, "scope": "household", "juminhyo_purpose": "bank",
-                       "requester": "self"}.items():
-        page.interview.fields[qid].set_value(value)
-    page.next()
+    identified(qtbot, page)
+    answer_the_interview(page)
     page.next()
     assert page.current_step() == VisitStep.PRINT.value
     qtbot.waitUntil(drawing.is_set)
