@@ -17,7 +17,7 @@ from typing import Any
 from dxdesk.cli import UserError
 from dxdesk.clisession import add_as, new_password, open_auth, read_password, require_login, sign_in, user_errors
 from dxdesk.jsonout import add_json_flag, emit_items, json_command
-from dxdesk.timeutil import local_midnight
+from dxdesk.timeutil import desk_clock, local_midnight
 
 
 def _parse_day(text: str | None, end: bool = False) -> datetime | None:
@@ -63,6 +63,10 @@ def _account_list(args: argparse.Namespace) -> int:
             print(f"{info.login:<20} {info.role.value:<14} {status:<10} {info.display_name}")
         if any(i.active and i.must_change_password for i in accounts):
             print("* must set a new password at the next sign-in")
+        for info in accounts:
+            if info.active and info.is_locked(now) and info.locked_until is not None:
+                print(f"{info.login} is locked until {desk_clock(info.locked_until)} "
+                      f"(to lift it now: dxdesk account unlock {info.login} --as {args.as_login or 'ADMIN'})")
     return 0
 
 

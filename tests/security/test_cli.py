@@ -1,6 +1,8 @@
 """The account, audit and purge commands, end to end through dxdesk.cli.main."""
 from __future__ import annotations
 
+import re
+
 import csv
 
 import pytest
@@ -151,3 +153,25 @@ def test_purge_dry_run(answers, capsys):
     answers[:] = [SUP_PW]
     assert main(["purge", "--yes", "--as", "sato"]) == 2
     assert "not allowed" in capsys.readouterr().err
+
+
+def test_account_list_says_until_when_an_account_is_locked_and_how_to_lift_it(answers, capsys):
+    from dxdesk.config import Settings
+
+    _setup(answers)
+    for _ in range(Settings().security.max_failed_signins):
+        answers[:] = ["not the password"]
+        assert main(["audit", "list", "--as", "sato"]) == 2
+    capsys.readouterr()
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "list", "--as", "admin"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("sato "))
+    assert "locked" in row
+    assert re.search(r"^sato is locked until \d\d:\d\d JST \(to lift it now: dxdesk account unlock sato --as admin\)$",
+                     out, re.MULTILINE), out
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "unlock", "sato", "--as", "admin"]) == 0
+    answers[:] = [ADMIN_PW]
+    assert main(["account", "list", "--as", "admin"]) == 0
+    assert "is locked until" not in capsys.readouterr().out
