@@ -335,17 +335,13 @@ def _first_start(opening: ServicesOpening, settings: Settings, runner: TaskRunne
     from dxdesk.ui.security.join_dialog import StartChoiceDialog
 
     check_not_in_use(settings)  # a second window says so at once
-    choice = StartChoiceDialog()
+    choice = StartChoiceDialog(store_ready=opening.is_open)
+    opening.opened.connect(choice.store_opened)  # a choice made before the store was ready goes on now
     opening.failed.connect(choice.reject)  # the reason is shown once the dialog is gone (run_app)
     opening.start_when_drawn(choice)
     _maybe_probe(choice)
-    chosen = choice.exec()
-    # A choice made at once may come before the store is ready (a second or so): show that it is working.
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        services = opening.services()  # waits for the opening if need be; raises what it raised
-    finally:
-        QApplication.restoreOverrideCursor()
+    chosen = choice.exec()  # a choice made before the store was ready waits in the dialog (store_opened)
+    services = opening.services()  # open by now, or it failed: raises what opening raised
     return services, (_sign_in(services, runner, choice.choice) if chosen else None)
 
 

@@ -57,6 +57,7 @@ class ServicesOpening(QObject):
     """
 
     failed = Signal(object)
+    opened = Signal()  # GUI thread: the services are open (opened in the background)
 
     def __init__(self, runner: TaskRunner, open_services: Callable[[], AppServices]) -> None:
         super().__init__()
@@ -77,7 +78,12 @@ class ServicesOpening(QObject):
         if not self._claim():
             return
         handle = self._runner.run(self._job)
+        handle.finished.connect(lambda _services: self.opened.emit())
         handle.failed.connect(self.failed)
+
+    def is_open(self) -> bool:
+        """The services are open (:meth:`services` will not wait)."""
+        return self._future.done() and not self._future.cancelled() and self._future.exception() is None
 
     def open_now(self) -> AppServices:
         """Open on this thread (a desk without accounts yet: its first dialogs depend on the database)."""

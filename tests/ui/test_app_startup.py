@@ -126,6 +126,46 @@ def test_a_new_desk_shows_its_start_choice_while_the_store_is_created(qapp, quie
     InstanceLock.acquire(app_paths().database_file).release()
 
 
+def test_a_choice_made_before_the_store_is_ready_waits_in_the_dialog_and_goes_on_by_itself(
+        qapp, quiet_app, monkeypatch):
+    release = threading.Event()
+    real_open = app_module._open_services
+
+    def held_open(settings, relay):
+        release.wait(timeout=30)
+        return real_open(settings, relay)
+
+    monkeypatch.setattr(app_module, "_open_services", held_open)
+    seen: dict[str, object] = {}
+
+    def choose_alone_at_once() -> bool:
+        dialog = visible("StartChoiceDialog")
+        if dialog is None:
+            return False
+        dialog.alone_button.click()  # the store is still being created
+        return True
+
+    def still_there_saying_so() -> bool:
+        dialog = visible("StartChoiceDialog")
+        assert dialog is not None  # not gone with nothing on screen
+        seen["waiting"] = (dialog.preparing.isVisible(), dialog.alone_button.isEnabled(), dialog.join_button.isEnabled())
+        release.set()  # the store is ready: the dialog goes on by itself
+        return True
+
+    def first_administrator_then_cancel() -> bool:
+        dialog = visible("FirstAdminDialog")
+        if dialog is None:
+            return False
+        assert visible("StartChoiceDialog") is None
+        dialog.reject()
+        return True
+
+    assert drive_run_app([choose_alone_at_once, still_there_saying_so, first_administrator_then_cancel]) == 0
+    assert seen == {"waiting": (True, False, False)}
+    assert quiet_app == []
+    InstanceLock.acquire(app_paths().database_file).release()
+
+
 def test_a_desk_with_history_and_no_database_is_refused_before_any_dialog(qapp, desk_in_use, quiet_app):
     # The database deleted under a desk that has written audit events: never the start choice of a blank
     # desk (anyone could make themselves its first administrator); the reason at once, nothing created.

@@ -7,6 +7,7 @@ fingerprint with another desk's, *complete* (pin, resolve accounts, first sync) 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -31,9 +32,12 @@ JOIN, ALONE = "join", "alone"
 class StartChoiceDialog(QDialog):
     """The first start of a desk with no accounts: 「この町のサーバーに参加する」 or 「単独で始める」."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, store_ready: Callable[[], bool] = lambda: True) -> None:
+        """``store_ready``: whether the store created behind the dialog is ready; a choice made before
+        it is shown as being prepared and taken when :meth:`store_opened` is called."""
         super().__init__(parent)
         self.choice: str | None = None
+        self._store_ready = store_ready
         self.setWindowTitle(tr("dxdesk — 初期設定"))
         self.setFont(ui_font(13))
         self.setMinimumWidth(560)
@@ -56,12 +60,29 @@ class StartChoiceDialog(QDialog):
         layout.addWidget(self.join_button)
         layout.addWidget(self.alone_button)
         layout.addWidget(alone_hint)
+        self.preparing = QLabel(tr("準備しています。しばらくお待ちください…"), self)
+        self.preparing.setProperty("role", "hint")
+        self.preparing.hide()
+        layout.addWidget(self.preparing)
         self.join_button.clicked.connect(lambda: self._choose(JOIN))
         self.alone_button.clicked.connect(lambda: self._choose(ALONE))
 
     def _choose(self, choice: str) -> None:
         self.choice = choice
-        self.accept()
+        if self._store_ready():
+            self.accept()
+            return
+        # A choice made in the first second of a new desk comes before its store is created: the
+        # dialog stays, says so, and goes on by itself (store_opened), rather than leaving nothing on
+        # screen while the next dialog waits.
+        for button in (self.join_button, self.alone_button):
+            button.setEnabled(False)
+        self.preparing.show()
+        self.setCursor(Qt.CursorShape.WaitCursor)
+
+    def store_opened(self) -> None:
+        if self.choice is not None and self.isVisible():
+            self.accept()
 
 
 class JoinServerDialog(TaskDialog):
