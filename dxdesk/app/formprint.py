@@ -1,8 +1,10 @@
-"""Printing filled forms as a use case: PRINT_FORMS checked, the job handed to CUPS, ``form.print`` audited.
+"""Printing filled forms as a use case: PRINT_FORMS checked, the job handed to the spooler, ``form.print`` audited.
 
 Used by ``dxdesk form print`` (a script prints a resident's data: a person signs in and the print
-is on the record). The submission runs inside the writer job that appends the audit event, after
-the permission check: a job CUPS refused raises there and is never recorded as printed.
+is on the record). On CUPS the submission runs inside the writer job that appends the audit event,
+after the permission check: a job CUPS refused raises there and is never recorded as printed.
+Without CUPS (Windows) Qt's print engine paints the job on the calling (main) thread, where Qt's
+application lives, after the same checks; the event is appended once the spooler has the job.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from dxdesk.app.visit_records import print_entry
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for
-from dxdesk.forms.printing import submit_pdf
+from dxdesk.forms.printing import spool_path, spool_pdf, submit_pdf
 from dxdesk.security.audit import AuditError, AuditLog, check_entry
 from dxdesk.security.permissions import Permission, Session, require
 
@@ -35,16 +37,24 @@ class FormPrinting:
 
     def print_pdf(self, session: Session, pdf: bytes, printer: str, *, forms: Sequence[str], pages: int,
                   copies: int = 1, title: str = "dxdesk", visit_id: str = "") -> str:
-        """Hand the PDF to CUPS as ``session``; return the spooler's request id."""
+        """Hand the PDF to the spooler as ``session``; return what identifies the job."""
 
+        path = spool_path()
         base = print_entry(session.clerk_id, visit_id, forms, pages)
-        entry = replace(base, details={**base.details, "printer": printer, "copies": copies, "path": "cups"})
+        entry = replace(base, details={**base.details, "printer": printer, "copies": copies, "path": path})
         try:
             check_entry(entry)
         except AuditError:
             # The audit log refuses values that look like numbers (a printer named "EPSON-1234567"):
             # the print is still recorded, without the printer's name.
-            entry = replace(entry, details={**base.details, "printer": "(withheld)", "copies": copies, "path": "cups"})
+            entry = replace(entry, details={**base.details, "printer": "(withheld)", "copies": copies, "path": path})
+
+        if path == "raster":
+            require(session, Permission.PRINT_FORMS)
+            check_entry(entry)  # as below: an event the log would refuse stops the print first
+            request = spool_pdf(pdf, printer, copies, title)
+            self.audit.database.writer.run(lambda orm: self.audit.append_in(orm, entry))
+            return request
 
         def job(orm: OrmSession) -> str:
             require(session, Permission.PRINT_FORMS)

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("--force", action="store_true", help="replace --out if it exists")
     s.set_defaults(func=cmd_fill)
 
-    s = sub.add_parser("print", help="fill a form and send it to a CUPS printer at true size (signed in, audited)")
+    s = sub.add_parser("print", help="fill a form and send it to a printer at true size (signed in, audited)")
     s.add_argument("form", help="form id (see 'form list') or path to a .toml template")
     s.add_argument("--data", required=True, type=Path, help="JSON with card / interview / computed objects")
     s.add_argument("--printer", required=True, metavar="NAME", help="CUPS queue; its stored calibration is applied")
@@ -172,7 +172,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
 
 
 def cmd_print(args: argparse.Namespace) -> int:
-    """Fill with the chosen printer's calibration and hand the PDF to CUPS; refuses forms with issues."""
+    """Fill with the chosen printer's calibration and hand it to the spooler (CUPS: the PDF itself;
+    without CUPS, Qt's print engine in bands); refuses forms with issues."""
     from dxdesk.app.formprint import FormPrinting
     from dxdesk.config import load_settings
     from dxdesk.forms import fill_form

@@ -4,7 +4,9 @@ On CUPS (Linux, macOS) the PDF itself is submitted with ``lp``: the printer gets
 a 3-form visit is a few hundred kB instead of a raster spool of hundreds of MB, and CUPS'
 own filters rasterise at the device's resolution. The page must land at true size because
 overlay forms go onto pre-printed boxes, so every job says no fit-to-page and no scaling.
-On Windows (no ``lp``) the window prints through Qt in bands (dxdesk.ui.rasterprint).
+On Windows (no ``lp``) the window prints through Qt in bands (dxdesk.ui.rasterprint), and so does
+``dxdesk form print`` (:func:`spool_pdf`, through dxdesk.ui.qtspool: Qt is loaded only there and then,
+so the core itself never imports it).
 
 The calibration applied is always that of the printer the job goes to
 (:func:`dxdesk.forms.calibration.calibration_for`), whichever printer is configured.
@@ -78,14 +80,43 @@ def cups_status() -> CupsStatus:
     return CupsStatus(True, True, printers, default, detail)
 
 
+def spool_path() -> str:
+    """How this platform's spooler takes a form: "cups" (the PDF itself) or "raster" (Qt's print engine)."""
+    return "cups" if cups_available() else "raster"
+
+
+def check_copies(copies: int) -> None:
+    if not 1 <= copies <= MAX_COPIES:
+        raise PrintError(Msg(f"部数は1から{MAX_COPIES}までで指定してください。",
+                             f"copies must be between 1 and {MAX_COPIES}"))
+
+
+def spool_pdf(pdf: bytes, printer: str, copies: int = 1, title: str = "dxdesk") -> str:
+    """Hand the PDF to this platform's spooler at true size (see :func:`spool_path`); return what
+    identifies the job (CUPS' request id, or the printer and pages for Qt's engine).
+
+    The raster path creates Qt's application object if there is none: call it on the main thread.
+    """
+    if spool_path() == "cups":
+        return submit_pdf(pdf, printer, copies, title)
+    check_copies(copies)
+    if not printer.strip():
+        raise PrintError(Msg("プリンタ名を指定してください。", "give the printer's name"))
+    try:
+        from dxdesk.ui.qtspool import submit_raster  # Qt, loaded only for a print on a platform without CUPS
+    except ImportError as exc:
+        raise PrintError(Msg("印刷システムが見つかりません。PDFとして保存してください。",
+                             f"no print system found (no CUPS, and Qt's printing did not load: {exc}): "
+                             "save the PDF instead")) from None
+    return submit_raster(pdf, printer, copies, title)
+
+
 def submit_pdf(pdf: bytes, printer: str, copies: int = 1, title: str = "dxdesk") -> str:
     """Queue the PDF on a CUPS printer at true size; return the request id (``QUEUE-123``).
 
     Returns once the spooler has the whole job (``lp`` exits after the scheduler accepted it).
     """
-    if not 1 <= copies <= MAX_COPIES:
-        raise PrintError(Msg(f"部数は1から{MAX_COPIES}までで指定してください。",
-                             f"copies must be between 1 and {MAX_COPIES}"))
+    check_copies(copies)
     if not printer or printer.startswith("-") or any(ch.isspace() for ch in printer):
         raise PrintError(Msg("プリンタ名が正しくありません。", f"'{printer}' is not a printer name"))
     lp = shutil.which("lp")
