@@ -111,6 +111,16 @@ def spool_pdf(pdf: bytes, printer: str, copies: int = 1, title: str = "dxdesk") 
     return submit_raster(pdf, printer, copies, title)
 
 
+def no_such_printer(printer: str, known: list[str]) -> PrintError:
+    return PrintError(Msg(f"プリンタ「{printer}」が見つかりません。プリンタ名を確認してください。",
+                          f"no printer named '{printer}' on this computer (printers: {', '.join(known) or 'none'})"))
+
+
+def printer_did_not_start(printer: str) -> PrintError:
+    return PrintError(Msg(f"プリンタ「{printer}」で印刷を始められませんでした。電源と接続を確認してください。",
+                          f"the printer '{printer}' could not start the job"))
+
+
 def submit_pdf(pdf: bytes, printer: str, copies: int = 1, title: str = "dxdesk") -> str:
     """Queue the PDF on a CUPS printer at true size; return the request id (``QUEUE-123``).
 

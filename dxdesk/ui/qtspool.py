@@ -12,8 +12,7 @@ import sys
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from dxdesk.forms.printing import PrintError
-from dxdesk.i18n import Msg
+from dxdesk.forms.printing import no_such_printer, printer_did_not_start
 from dxdesk.ui.rasterprint import render_to_printer
 
 _app: QGuiApplication | None = None  # the command line's own: kept for the life of the process
@@ -35,14 +34,11 @@ def submit_raster(pdf: bytes, printer: str, copies: int, title: str) -> str:
     _application()
     info = QPrinterInfo.printerInfo(printer)
     if info.isNull():
-        known = ", ".join(QPrinterInfo.availablePrinterNames()) or "none"
-        raise PrintError(Msg(f"プリンタ「{printer}」が見つかりません。プリンタ名を確認してください。",
-                             f"no printer named '{printer}' on this computer (printers: {known})"))
+        raise no_such_printer(printer, QPrinterInfo.availablePrinterNames())
     target = QPrinter(info, QPrinter.PrinterMode.HighResolution)
     target.setDocName(title)  # the form's title only: no resident's data in the spooler's job list
     target.setCopyCount(copies)
     pages = render_to_printer(pdf, target)
     if pages == 0:
-        raise PrintError(Msg(f"プリンタ「{printer}」で印刷を始められませんでした。電源と接続を確認してください。",
-                             f"the printer '{printer}' could not start the job"))
+        raise printer_did_not_start(printer)
     return f"{pages} page(s) handed to the system spooler"
