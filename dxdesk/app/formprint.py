@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from dxdesk.app.visit_records import print_entry
 from dxdesk.config import Calibration, Settings
 from dxdesk.forms.calibration import calibration_for
-from dxdesk.forms.printing import spool_path, spool_pdf, submit_pdf
+from dxdesk.forms.printing import spool_path, spool_pdf
 from dxdesk.security.audit import AuditError, AuditLog, check_entry
 from dxdesk.security.permissions import Permission, Session, require
 
@@ -49,17 +49,18 @@ class FormPrinting:
             # the print is still recorded, without the printer's name.
             entry = replace(entry, details={**base.details, "printer": "(withheld)", "copies": copies, "path": path})
 
-        if path == "raster":
+        def spool() -> str:
             require(session, Permission.PRINT_FORMS)
-            check_entry(entry)  # as below: an event the log would refuse stops the print first
-            request = spool_pdf(pdf, printer, copies, title)
+            check_entry(entry)  # an event the log would refuse stops the print before the spooler has it
+            return spool_pdf(pdf, printer, copies, title)
+
+        if path == "raster":  # Qt's engine paints on this (main) thread, where Qt's application lives
+            request = spool()
             self.audit.database.writer.run(lambda orm: self.audit.append_in(orm, entry))
             return request
 
         def job(orm: OrmSession) -> str:
-            require(session, Permission.PRINT_FORMS)
-            check_entry(entry)  # an event the log would refuse stops the print before the spooler has it
-            request = submit_pdf(pdf, printer, copies, title)
+            request = spool()
             self.audit.append_in(orm, entry)
             return request
 
